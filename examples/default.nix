@@ -1,0 +1,20 @@
+# The example package set: small programs on the host's clang 16 and GCC 12,
+# each PGO-capable through the nix-pgo library.
+#
+#   nix-build examples -A calc.pgo.profile
+#   nix-build examples -A calc.pgo.optimized --arg pgoProfiles '{ calc = ./calc.profdata; }'
+{
+  # Selected profiles by attribute name (a path, or a store path string).
+  pgoProfiles ? { },
+  nix-pgo ? import ../nix { },
+}:
+let
+  stdenvs = import ./stdenv { };
+  enable = name: drv: nix-pgo.enableWith { profile = pgoProfiles.${name} or null; } drv;
+in
+{
+  inherit (stdenvs) clangStdenv gccStdenv;
+  calc = enable "calc" (import ./pkgs/calc { stdenv = stdenvs.clangStdenv; });
+  wordfreq = enable "wordfreq" (import ./pkgs/wordfreq { stdenv = stdenvs.gccStdenv; });
+  strict = enable "strict" (import ./pkgs/strict { stdenv = stdenvs.clangStdenv; });
+}

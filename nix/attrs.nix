@@ -1,0 +1,155 @@
+# Functions from a derivation's attributes to the attributes that change. They
+# are used by `overrideAttrs` (per package) and by the stdenv adapters alike.
+let
+  inherit (builtins) concatStringsSep isList toString;
+
+  flagsLib = import ./flags.nix;
+
+  joinFlags = flags: concatStringsSep " " flags;
+
+  appendWords = old: extra: if old == "" then extra else "${old} ${extra}";
+in
+rec {
+  # Append flags to a NIX_* variable where the package keeps it: the top-level
+  # attribute when the package sets one (setting `env.X` too would be an
+  # evaluation error in nixpkgs), otherwise `env.X`.
+  #
+  # Example:
+  #   appendFlags "NIX_CFLAGS_COMPILE" [ "-O3" ] { env.NIX_CFLAGS_COMPILE = "-g"; }
+  #   => { env = { NIX_CFLAGS_COMPILE = "-g -O3"; }; }
+  appendFlags =
+    var: flags: attrs:
+    if flags == [ ] then
+      { }
+    else if attrs ? ${var} then
+      { ${var} = appendWords (toString attrs.${var}) (joinFlags flags); }
+    else
+      {
+        env = (attrs.env or { }) // {
+          ${var} = appendWords (toString (attrs.env.${var} or "")) (joinFlags flags);
+        };
+      };
+
+  # Add a phase name to a phase list that may be a list or a string.
+  #
+  # Example:
+  #   addPhase "postPhases" "pgoManifestPhase" { postPhases = "a"; }
+  #   => { postPhases = "a pgoManifestPhase"; }
+  addPhase =
+    listName: phase: attrs:
+    let
+      old = attrs.${listName} or [ ];
+    in
+    {
+      ${listName} = if isList old then old ++ [ phase ] else appendWords old phase;
+    };
+
+  # Add compile and link flags. The second step sees the first one's result,
+  # so two changes to `env` do not replace each other.
+  #
+  # Example:
+  #   applyFlags { compile = [ "-O3" ]; link = [ "--build-id" ]; } { }
+  #   => { env = { NIX_CFLAGS_COMPILE = "-O3"; NIX_LDFLAGS = "--build-id"; }; }
+  applyFlags =
+    flags: attrs:
+    let
+      compile = appendFlags "NIX_CFLAGS_COMPILE" flags.compile attrs;
+      link = appendFlags "NIX_LDFLAGS" flags.link (attrs // compile);
+    in
+    compile // link;
+
+  # Attributes that turn a derivation into its instrumented variant.
+  #
+  # Example:
+  #   profileAttrs { toolchain = "clang"; mergeTool = "/nix/store/x/bin/llvm-profdata";
+  #                  compilerVersion = "16"; defaultProfileDir = "/tmp/nix-pgo"; } { pname = "hello"; }
+  #   => { env.NIX_CFLAGS_COMPILE = "-fprofile-generate=/tmp/nix-pgo/llvm"; env.NIX_LDFLAGS = "--build-id"; pgoKind = "profile"; ... }
+  profileAttrs =
+    {
+      toolchain,
+      mergeTool,
+      compilerVersion,
+      defaultProfileDir,
+    }:
+    attrs:
+    let
+      flags = flagsLib.profileFlags { inherit toolchain defaultProfileDir; };
+      withFlags = applyFlags flags attrs;
+      gccSetup = if toolchain == "gcc" then flagsLib.gccRuntimeFlags { mode = "profile"; inherit defaultProfileDir; } else "";
+    in
+    withPhases attrs (
+      withFlags
+      // {
+        pgoKind = "profile";
+        pgoToolchain = toolchain;
+        pgoMergeTool = mergeTool;
+        pgoCompilerVersion = compilerVersion;
+        pgoDefaultProfileDir = defaultProfileDir;
+        pgoProfile = "";
+        pgoPrepare = prepareScript { inherit toolchain gccSetup; checkProfile = false; };
+      }
+    );
+
+  # Attributes that turn a derivation into its optimized variant, given the
+  # profile as a store path string.
+  #
+  # Example:
+  #   optimizeAttrs { toolchain = "gcc"; ... ; profile = "/nix/store/x-gcda"; } { pname = "hello"; }
+  #   => { env.NIX_CFLAGS_COMPILE = "-fprofile-use=/nix/store/x-gcda ..."; pgoKind = "optimized"; ... }
+  optimizeAttrs =
+    {
+      toolchain,
+      mergeTool,
+      compilerVersion,
+      defaultProfileDir,
+      profile,
+    }:
+    attrs:
+    let
+      flags = flagsLib.optimizeFlags { inherit toolchain profile; };
+      withFlags = applyFlags flags attrs;
+      gccSetup = if toolchain == "gcc" then flagsLib.gccRuntimeFlags { mode = "optimize"; } else "";
+    in
+    withPhases attrs (
+      withFlags
+      // {
+        pgoKind = "optimized";
+        pgoToolchain = toolchain;
+        pgoMergeTool = mergeTool;
+        pgoCompilerVersion = compilerVersion;
+        pgoDefaultProfileDir = defaultProfileDir;
+        pgoProfile = profile;
+        pgoPrepare = prepareScript { inherit toolchain gccSetup; checkProfile = true; };
+      }
+    );
+
+  # The shell code of the phase that runs before all others.
+  prepareScript =
+    { toolchain, gccSetup, checkProfile }:
+    concatStringsSep "\n" (
+      [ "source ${./scripts/pgo.sh}" ]
+      ++ (if checkProfile then [ "pgoCheckProfile" ] else [ ])
+      ++ (if gccSetup == "" then [ ] else [ "export NIX_CFLAGS_COMPILE=\"\${NIX_CFLAGS_COMPILE:-} ${gccSetup}\"" ])
+    );
+
+  # Run pgoPrepare first and write the manifest last. A package that lists its
+  # own `phases` ignores pre/postPhases, so extend that list instead.
+  withPhases =
+    attrs: changes:
+    let
+      manifestPhase = "source ${./scripts/pgo.sh}; pgoWriteManifest";
+    in
+    changes
+    // { pgoManifestPhase = manifestPhase; pgoPreparePhase = "eval \"$pgoPrepare\""; }
+    // (
+      if attrs ? phases then
+        {
+          phases =
+            let old = attrs.phases; in
+            if isList old then [ "pgoPreparePhase" ] ++ old ++ [ "pgoManifestPhase" ]
+            else "pgoPreparePhase ${old} pgoManifestPhase";
+        }
+      else
+        addPhase "prePhases" "pgoPreparePhase" attrs // addPhase "postPhases" "pgoManifestPhase" attrs
+    );
+}

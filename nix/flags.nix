@@ -1,0 +1,76 @@
+# Compiler and linker flags for the instrumented and the optimized variants.
+# Pure data: everything here is a function of the toolchain and the options, so
+# it is unit-tested in nix/tests/flags.nix without building anything.
+{
+  # Flags for the instrumented ("profile") build.
+  #
+  # Example:
+  #   profileFlags { toolchain = "clang"; defaultProfileDir = "/tmp/nix-pgo"; }
+  #   => { compile = [ "-fprofile-generate=/tmp/nix-pgo/llvm" ]; link = [ "--build-id" ]; }
+  profileFlags =
+    { toolchain, defaultProfileDir }:
+    if toolchain == "clang" then
+      {
+        # The directory is only the default: LLVM_PROFILE_FILE overrides it at run time.
+        compile = [ "-fprofile-generate=${defaultProfileDir}/llvm" ];
+        link = [ "--build-id" ];
+      }
+    else if toolchain == "gcc" then
+      {
+        # -fprofile-generate=DIR and -fprofile-prefix-path need $out and
+        # $NIX_BUILD_TOP, so they are added by the setup phase (see gccRuntimeFlags).
+        compile = [ "-fprofile-update=prefer-atomic" ];
+        link = [ "--build-id" ];
+      }
+    else
+      throw "nix-pgo: unknown toolchain '${toolchain}' (expected clang or gcc)";
+
+  # Flags for the optimized build, given the profile's store path as a string.
+  #
+  # Example:
+  #   optimizeFlags { toolchain = "clang"; profile = "/nix/store/...-hello.profdata"; }
+  #   => { compile = [ "-fprofile-use=/nix/store/...-hello.profdata" "-Wno-profile-instr-unprofiled" ... ]; link = [ "--build-id" ]; }
+  optimizeFlags =
+    { toolchain, profile }:
+    if toolchain == "clang" then
+      {
+        compile = [
+          "-fprofile-use=${profile}"
+          # A profile is never a perfect match for the code being built (other
+          # inputs, a newer version); -Werror packages must still build.
+          "-Wno-profile-instr-unprofiled"
+          "-Wno-profile-instr-out-of-date"
+          "-Wno-profile-instr-missing"
+          "-Wno-backend-plugin"
+        ];
+        link = [ "--build-id" ];
+      }
+    else if toolchain == "gcc" then
+      {
+        compile = [
+          "-fprofile-use=${profile}"
+          "-fprofile-correction"
+          "-fprofile-partial-training"
+          "-Wno-missing-profile"
+          # GCC treats a stale profile as an error by default.
+          "-Wno-error=coverage-mismatch"
+        ];
+        link = [ "--build-id" ];
+      }
+    else
+      throw "nix-pgo: unknown toolchain '${toolchain}' (expected clang or gcc)";
+
+  # Shell words the setup phase appends to NIX_CFLAGS_COMPILE for GCC builds:
+  # gcda files are named after object paths, so both builds strip the build
+  # directory, and the instrumented build bakes in a directory of its own.
+  #
+  # Example:
+  #   gccRuntimeFlags { mode = "profile"; defaultProfileDir = "/tmp/nix-pgo"; }
+  #   => "-fprofile-prefix-path=$NIX_BUILD_TOP -fprofile-generate=/tmp/nix-pgo/gcda/$(basename \"$out\")"
+  gccRuntimeFlags =
+    { mode, defaultProfileDir ? null }:
+    if mode == "profile" then
+      "-fprofile-prefix-path=$NIX_BUILD_TOP -fprofile-generate=${defaultProfileDir}/gcda/$(basename \"$out\")"
+    else
+      "-fprofile-prefix-path=$NIX_BUILD_TOP";
+}

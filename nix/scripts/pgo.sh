@@ -1,0 +1,146 @@
+# Shell functions sourced by the nix-pgo phases of instrumented and optimized
+# builds. They read the pgo* variables that nix/attrs.nix sets on the derivation.
+
+pgoFail() {
+    echo "nix-pgo: $*" >&2
+    exit 1
+}
+
+pgoPackageName() {
+    echo "${pname:-${name:-unknown}}${version:+ ${version}}"
+}
+
+# Refuse a profile that cannot be what the compiler expects, before the
+# compiler silently ignores it and produces an unoptimized binary.
+pgoCheckProfile() {
+    local pkg profile="$pgoProfile"
+    pkg=$(pgoPackageName)
+    if [[ ! -e "$profile" ]]; then
+        pgoFail "the profile for $pkg does not exist: $profile"
+    fi
+    case "$pgoToolchain" in
+    clang)
+        if [[ -d "$profile" ]]; then
+            pgoFail "the profile for $pkg is a directory ($profile); ${pname:-$name} is built with clang, which needs a merged .profdata file (a gcda directory is for GCC builds)"
+        fi
+        if [[ ! -s "$profile" ]]; then
+            pgoFail "the profile for $pkg is empty: $profile"
+        fi
+        local magic
+        magic=$(head -c 8 "$profile" | od -An -tx1 | tr -d ' \n')
+        case "$magic" in
+        ff6c70726f666981 | 8169666f72706cff) ;;
+        ff6c70726f667281 | 8172666f72706cff)
+            pgoFail "the profile for $pkg is a raw profile ($profile); merge it first: $pgoMergeTool merge -o merged.profdata $profile" ;;
+        *)
+            pgoFail "the profile for $pkg is not an LLVM indexed profile (corrupt, or written by another tool): $profile" ;;
+        esac
+        local out
+        if ! out=$("$pgoMergeTool" show "$profile" 2>&1 >/dev/null); then
+            pgoFail "the profile for $pkg cannot be read by the LLVM $pgoCompilerVersion tools that match its compiler ($pgoMergeTool): $profile: $out"
+        fi
+        ;;
+    gcc)
+        if [[ ! -d "$profile" ]]; then
+            pgoFail "the profile for $pkg is not a directory ($profile); ${pname:-$name} is built with GCC, which needs a directory of .gcda files (a .profdata file is for clang builds)"
+        fi
+        if [[ -z "$(find "$profile" -name '*.gcda' -type f -size +0 -print -quit)" ]]; then
+            pgoFail "the profile for $pkg is empty (no .gcda files): $profile"
+        fi
+        local f
+        while IFS= read -r -d '' f; do
+            # Every gcda file starts with the magic "gcda" (as a little-endian word: "adcg").
+            case "$(head -c 4 "$f")" in
+            adcg | gcda) ;;
+            *) pgoFail "the profile for $pkg has a corrupt gcda file: $f" ;;
+            esac
+        done < <(find "$profile" -name '*.gcda' -type f -print0)
+        ;;
+    esac
+}
+
+pgoJsonString() {
+    local s=$1
+    s=${s//\\/\\\\}
+    s=${s//\"/\\\"}
+    printf '"%s"' "$s"
+}
+
+# Prints "name path" for every output, in plain and in structured-attrs builds.
+pgoOutputs() {
+    if [[ "$(declare -p outputs 2>/dev/null)" == "declare -A"* ]]; then
+        local o
+        for o in "${!outputs[@]}"; do echo "$o ${outputs[$o]}"; done
+    else
+        local o
+        for o in ${outputs:-out}; do echo "$o ${!o}"; done
+    fi
+}
+
+pgoIsInstrumented() {
+    local f=$1 readelf=${READELF:-readelf}
+    case "$pgoToolchain" in
+    clang) "$readelf" -S -W "$f" 2>/dev/null | grep -q '__llvm_prf_cnts' ;;
+    # libgcov reads GCOV_PREFIX at exit, so every instrumented ELF file carries the name.
+    gcc) grep -q -a GCOV_PREFIX "$f" ;;
+    esac
+}
+
+# Writes $out/nix-support/pgo.json: what the daemon needs to attribute raw
+# profiles to this build and to merge them with the matching tool.
+pgoWriteManifest() {
+    local readelf=${READELF:-readelf} manifest entries="" sep="" outName outPath f rel id
+    manifest="$out/nix-support/pgo.json"
+    mkdir -p "$out/nix-support"
+    while read -r outName outPath; do
+        [[ -d "$outPath" ]] || continue
+        while IFS= read -r -d '' f; do
+            [[ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" == 7f454c46 ]] || continue
+            if [[ "$pgoKind" == profile ]] && ! pgoIsInstrumented "$f"; then continue; fi
+            id=$("$readelf" -n "$f" 2>/dev/null | sed -n 's/^ *Build ID: *\([0-9a-fA-F]*\).*/\1/p' | head -n 1)
+            if [[ -z "$id" ]]; then
+                pgoFail "$(pgoPackageName): $f has no ELF build ID; it must be linked with --build-id (did the package override NIX_LDFLAGS?)"
+            fi
+            rel=${f#"$outPath"/}
+            entries+="$sep    { \"output\": $(pgoJsonString "$outName"), \"path\": $(pgoJsonString "$rel"), \"buildId\": \"$id\" }"
+            sep=$',\n'
+        done < <(find "$outPath" -type f -print0 | sort -z)
+    done < <(pgoOutputs | sort)
+
+    if [[ "$pgoKind" == profile && -z "$entries" ]]; then
+        pgoFail "$(pgoPackageName): the instrumented build produced no instrumented ELF file; is the package built with the compiler of its stdenv?"
+    fi
+
+    local gcdaDir=null profileHash=null
+    if [[ "$pgoToolchain" == gcc && "$pgoKind" == profile ]]; then
+        gcdaDir=$(pgoJsonString "$pgoDefaultProfileDir/gcda/$(basename "$out")")
+    fi
+    if [[ "$pgoKind" == optimized && -f "$pgoProfile" ]]; then
+        profileHash="\"$(sha256sum "$pgoProfile" | cut -d ' ' -f 1)\""
+    fi
+    {
+        echo "{"
+        echo "  \"nixPgo\": 1,"
+        echo "  \"kind\": \"$pgoKind\","
+        echo "  \"name\": $(pgoJsonString "${name:-}"),"
+        echo "  \"pname\": $(pgoJsonString "${pname:-${name:-}}"),"
+        echo "  \"version\": $(pgoJsonString "${version:-}"),"
+        echo "  \"outPath\": $(pgoJsonString "$out"),"
+        echo "  \"toolchain\": \"$pgoToolchain\","
+        echo "  \"compilerVersion\": $(pgoJsonString "$pgoCompilerVersion"),"
+        # An optimized build must not keep the merge tool in its runtime closure.
+        if [[ "$pgoKind" == profile ]]; then
+            echo "  \"mergeTool\": $(pgoJsonString "$pgoMergeTool"),"
+        fi
+        echo "  \"defaultProfileDir\": $(pgoJsonString "$pgoDefaultProfileDir"),"
+        echo "  \"gcdaDir\": $gcdaDir,"
+        if [[ "$pgoKind" == optimized ]]; then
+            echo "  \"profile\": $(pgoJsonString "$pgoProfile"),"
+            echo "  \"profileSha256\": $profileHash,"
+        fi
+        echo "  \"binaries\": ["
+        [[ -n "$entries" ]] && echo "$entries"
+        echo "  ]"
+        echo "}"
+    } >"$manifest"
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what nix-pgo's tests and demo need, or stops naming what is missing.
+# Debian packages come from apt-get (as root); npm packages from `npm ci`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debian_packages=(nix-bin clang-16 llvm-16 lld-16 bolt-16 gcc binutils)
+# The command each package provides; used to see what is already there.
+declare -A probe=(
+  [nix-bin]=nix-build [clang-16]=clang-16 [llvm-16]=llvm-profdata-16 [lld-16]=ld.lld-16
+  [bolt-16]=/usr/lib/llvm-16/bin/llvm-bolt [gcc]=gcov-tool-12 [binutils]=readelf
+)
+missing=()
+for pkg in "${debian_packages[@]}"; do
+  if ! command -v "${probe[$pkg]}" >/dev/null 2>&1; then missing+=("$pkg"); fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "nix-pgo: installing Debian packages: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq "${missing[@]}" >&2
+  else
+    echo "nix-pgo: missing Debian packages: ${missing[*]}" >&2
+    echo "  install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 69
+  fi
+fi
+
+
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "nix-pgo: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi

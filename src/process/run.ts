@@ -1,0 +1,91 @@
+/**
+ * The one module that starts processes. Callers pass an argument array (never a
+ * shell string) and get stdout/stderr back, or a ToolError that names the tool
+ * and carries the tail of its stderr.
+ */
+import { spawn } from 'node:child_process';
+import { ToolError } from '../errors/errors.js';
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Bytes written to the child's stdin. */
+  input?: string | Buffer;
+  /** Kill the child after this many milliseconds. */
+  timeoutMs?: number;
+  /** Extra lines for the error when the tool is not installed. */
+  installHint?: string;
+  /** Called with each chunk of stderr as it arrives (progress output). */
+  onStderr?: (chunk: string) => void;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+}
+
+const STDERR_TAIL_LINES = 30;
+
+export function tailLines(text: string, lines = STDERR_TAIL_LINES): string {
+  const all = text.trimEnd().split('\n');
+  return all.slice(-lines).join('\n');
+}
+
+export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, options.timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      err.push(chunk);
+      options.onStderr?.(chunk.toString('utf8'));
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (timer) clearTimeout(timer);
+      if (error.code === 'ENOENT') {
+        reject(
+          new ToolError('TOOL_MISSING', command, `${command} is not installed or not on PATH`, {
+            hints: options.installHint ? [options.installHint] : [],
+            cause: error,
+          }),
+        );
+      } else {
+        reject(new ToolError('TOOL_FAILED', command, `could not start ${command}: ${error.message}`, { cause: error }));
+      }
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (code === 0) {
+        resolve({ stdout, stderr });
+        return;
+      }
+      const why = timedOut
+        ? `timed out after ${options.timeoutMs} ms`
+        : signal
+          ? `was killed by ${signal}`
+          : `exited with status ${code}`;
+      reject(
+        new ToolError('TOOL_FAILED', command, `${command} ${args.slice(0, 3).join(' ')} ${why}\n${tailLines(stderr)}`.trimEnd(), {
+          stderr,
+        }),
+      );
+    });
+    if (options.input !== undefined) child.stdin.end(options.input);
+    else child.stdin.end();
+  });
+}
