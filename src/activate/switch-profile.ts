@@ -1,0 +1,43 @@
+/**
+ * One Nix profile holds the active variant of every managed package. A switch
+ * writes a whole new generation (atomic symlink flip, old ones kept), so a
+ * rollback is a generation switch.
+ */
+import { listGenerations, queryOutPaths, setProfilePaths, switchGeneration, type Generation } from '../tools/nix-env.js';
+
+/** The store paths a generation should hold, in a stable order (pure). */
+export function planProfileContents(active: Record<string, string>): string[] {
+  return Object.keys(active)
+    .sort()
+    .map((name) => active[name]!);
+}
+
+/** Makes `active` the profile's new current generation and returns its number. */
+export async function switchProfile(profile: string, active: Record<string, string>): Promise<number> {
+  await setProfilePaths(profile, planProfileContents(active));
+  return currentGeneration(profile);
+}
+
+export async function currentGeneration(profile: string): Promise<number> {
+  const current = (await listGenerations(profile)).find((g) => g.current);
+  if (!current) throw new Error(`${profile}: no current generation`);
+  return current.number;
+}
+
+/** The generation before the current one, or null (pure). */
+export function previousGeneration(generations: readonly Generation[]): number | null {
+  const current = generations.find((g) => g.current);
+  if (!current) return null;
+  const older = generations.filter((g) => g.number < current.number).map((g) => g.number);
+  return older.length > 0 ? Math.max(...older) : null;
+}
+
+/** Switches the whole profile back one generation; returns the new current one. */
+export async function rollbackProfile(profile: string): Promise<number> {
+  const target = previousGeneration(await listGenerations(profile));
+  if (target === null) throw new Error(`${profile}: there is no earlier generation to roll back to`);
+  await switchGeneration(profile, target);
+  return target;
+}
+
+export { queryOutPaths as profileContents };

@@ -1,0 +1,60 @@
+/**
+ * Puts a merged profile into the Nix store as a content-addressed path, roots
+ * it, and records it in the lock file.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { addFixed, addRoot, queryNarHash } from '../tools/nix-store.js';
+import { emptyLockFile, parseLockFile, renderLockFile, withLockedProfile, type LockedProfile } from './lock-file.js';
+import { writeFileAtomic } from './write-file-atomic.js';
+
+export interface StoreProfileRequest {
+  /** Package name (the config's key), used for the store name and the root. */
+  name: string;
+  /** The merged profile: a file (clang) or a directory (GCC). */
+  mergedPath: string;
+  generation: number;
+  /** Directory for GC root links. */
+  gcRootDir: string;
+  lockFile: string;
+  /** Scratch directory for giving the profile its store name. */
+  workDir: string;
+  now?: Date;
+}
+
+/** The store name tells a user what a path is: `pgo-calc.profdata` or `pgo-calc-gcda`. */
+export function storeNameFor(name: string, isDirectory: boolean): string {
+  return isDirectory ? `pgo-${name}-gcda` : `pgo-${name}.profdata`;
+}
+
+export async function storeProfile(request: StoreProfileRequest): Promise<LockedProfile> {
+  const isDirectory = statSync(request.mergedPath).isDirectory();
+  // nix-store --add-fixed names the path after the file, so stage it under its store name.
+  mkdirSync(request.workDir, { recursive: true });
+  const staged = join(request.workDir, storeNameFor(request.name, isDirectory));
+  rmSync(staged, { recursive: true, force: true });
+  if (isDirectory) cpSync(request.mergedPath, staged, { recursive: true });
+  else copyFileSync(request.mergedPath, staged);
+
+  const storePath = await addFixed(staged, { recursive: isDirectory });
+  rmSync(staged, { recursive: true, force: true });
+  mkdirSync(request.gcRootDir, { recursive: true });
+  await addRoot(storePath, join(request.gcRootDir, `${request.name}-profile`));
+
+  const hash = isDirectory
+    ? await queryNarHash(storePath)
+    : `sha256:${createHash('sha256').update(readFileSync(storePath)).digest('hex')}`;
+  const entry: LockedProfile = {
+    storePath,
+    hashMode: isDirectory ? 'recursive' : 'flat',
+    hash,
+    generation: request.generation,
+    lockedAt: (request.now ?? new Date()).toISOString(),
+  };
+  const lock = existsSync(request.lockFile)
+    ? parseLockFile(readFileSync(request.lockFile, 'utf8'), request.lockFile)
+    : emptyLockFile();
+  writeFileAtomic(request.lockFile, renderLockFile(withLockedProfile(lock, request.name, entry)));
+  return entry;
+}

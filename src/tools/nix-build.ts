@@ -1,0 +1,42 @@
+// Typed wrapper for `nix-build`.
+import { run } from '../process/run.js';
+import { NIX_INSTALL_HINT, substituterOptions } from './nix-common.js';
+
+export interface NixBuildRequest {
+  /** The Nix file to evaluate. */
+  file: string;
+  /** Attribute path inside it, e.g. `calc.pgo.optimized`. */
+  attr: string;
+  /** `--arg NAME EXPR` pairs (Nix expressions, not strings). */
+  args?: Record<string, string>;
+  /** Out-link to create; without one, `--no-out-link`. */
+  outLink?: string;
+  timeoutMs?: number;
+  useSubstitutes?: boolean;
+  /** Receives the build log as it is written. */
+  onLog?: (chunk: string) => void;
+}
+
+export interface NixBuildResult {
+  storePath: string;
+  log: string;
+}
+
+/** Builds one attribute; the ToolError on failure carries the whole log in `stderr`. */
+export async function nixBuild(request: NixBuildRequest): Promise<NixBuildResult> {
+  const args = [
+    ...substituterOptions(request.useSubstitutes ?? false),
+    request.file,
+    '-A',
+    request.attr,
+    ...Object.entries(request.args ?? {}).flatMap(([name, expr]) => ['--arg', name, expr]),
+    ...(request.outLink ? ['-o', request.outLink] : ['--no-out-link']),
+  ];
+  const { stdout, stderr } = await run('nix-build', args, {
+    timeoutMs: request.timeoutMs,
+    installHint: NIX_INSTALL_HINT,
+    onStderr: request.onLog,
+  });
+  const storePath = stdout.trim().split('\n').at(-1) ?? '';
+  return { storePath, log: stderr };
+}
