@@ -3,6 +3,7 @@
  * writes a whole new generation (atomic symlink flip, old ones kept), so a
  * rollback is a generation switch.
  */
+import { existsSync } from 'node:fs';
 import { listGenerations, queryOutPaths, setProfilePaths, switchGeneration, type Generation } from '../tools/nix-env.js';
 
 /** The store paths a generation should hold, in a stable order (pure). */
@@ -12,10 +13,20 @@ export function planProfileContents(active: Record<string, string>): string[] {
     .map((name) => active[name]!);
 }
 
-/** Makes `active` the profile's new current generation and returns its number. */
+/**
+ * Makes `active` the profile's current generation and returns its number. A
+ * profile that already holds exactly these paths is left alone, so repeating a
+ * switch (after a restart) never adds a generation.
+ */
 export async function switchProfile(profile: string, active: Record<string, string>): Promise<number> {
-  await setProfilePaths(profile, planProfileContents(active));
+  const wanted = planProfileContents(active);
+  if (existsSync(profile) && sameSet(await queryOutPaths(profile), wanted)) return currentGeneration(profile);
+  await setProfilePaths(profile, wanted);
   return currentGeneration(profile);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
 }
 
 export async function currentGeneration(profile: string): Promise<number> {

@@ -1,0 +1,42 @@
+/** Human text for `nix-pgo status` (pure); `--json` prints the Status itself. */
+import { formatMB } from '../readiness/decide-readiness.js';
+import { BYTES_PER_MB } from '../config/defaults.js';
+import type { PackageStatus, Status } from './collect-status.js';
+
+const BAR_WIDTH = 20;
+
+export function renderProgressBar(progress: number, width = BAR_WIDTH): string {
+  const filled = Math.round(Math.min(1, Math.max(0, progress)) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(progress * 100)}%`;
+}
+
+function renderPackage(p: PackageStatus): string[] {
+  const lines = [`${p.name}: ${p.state}${p.held ? ' (held by a rollback)' : ''}`, `  why:      ${p.reason}`];
+  lines.push(
+    `  data:     ${renderProgressBar(p.progress)} ${formatMB(p.bytesHarvested / BYTES_PER_MB)} of ${formatMB(p.thresholdMB)} MB, ${p.runs} run${p.runs === 1 ? '' : 's'}, merge ${p.mergeGeneration}` +
+      (p.convergence === null ? '' : `, convergence ${p.convergence.toFixed(3)}`),
+  );
+  lines.push(
+    `  active:   ${p.activeVariant ?? 'nothing yet'}${p.generation === null ? '' : ` (profile generation ${p.generation})`}${p.activePath ? `  ${p.activePath}` : ''}`,
+  );
+  if (p.profileStorePath) lines.push(`  profile:  ${p.profileStorePath}`);
+  if (p.lastBuild) {
+    const b = p.lastBuild;
+    lines.push(`  build:    ${b.variant} ${b.ok ? 'succeeded' : 'FAILED'} at ${b.endedAt}  log: ${b.logFile}`);
+    if (!b.ok) {
+      if (p.nextRetryAt) lines.push(`  retry:    after ${p.nextRetryAt} (${p.failures} failure${p.failures === 1 ? '' : 's'} in a row)`);
+      for (const line of (b.logTail ?? '').split('\n').slice(-8)) lines.push(`    | ${line}`);
+    }
+  }
+  return lines;
+}
+
+export function renderStatus(status: Status): string {
+  const out: string[] = [];
+  if (status.packages.length === 0) out.push('no managed packages: list some under "packages" in the config');
+  for (const p of status.packages) out.push(...renderPackage(p), '');
+  for (const w of status.warnings) out.push(`warning: ${w}`);
+  out.push(`Nix profile: ${status.nixProfile}${status.profileGeneration === null ? '' : ` (generation ${status.profileGeneration})`}`);
+  out.push(`state:       ${status.stateDir}`);
+  return out.join('\n');
+}
