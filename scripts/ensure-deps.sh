@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(nix-bin clang-16 llvm-16 lld-16 bolt-16 gcc binutils)
+debian_packages=(nix-bin clang-16 llvm-16 lld-16 bolt-16 gcc binutils g++ make)
 # The command each package provides; used to see what is already there.
 declare -A probe=(
   [nix-bin]=nix-build [clang-16]=clang-16 [llvm-16]=llvm-profdata-16 [lld-16]=ld.lld-16
   [bolt-16]=/usr/lib/llvm-16/bin/llvm-bolt [gcc]=gcov-tool-12 [binutils]=readelf
+  [g++]=g++ [make]=make
 )
 missing=()
 for pkg in "${debian_packages[@]}"; do
@@ -32,4 +33,10 @@ fi
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "nix-pgo: installing npm dependencies (npm ci)" >&2
   npm ci --no-audit --no-fund >&2
+fi
+
+# The record-lock addon (native/) is built by the package's install script; a tree installed before it existed lacks it.
+if [[ ! -f build/Release/record_lock.node ]]; then
+  echo "nix-pgo: building the record-lock addon (npm run install)" >&2
+  npm run install >&2
 fi

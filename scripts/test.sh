@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # The project's test command (`npm test`): installs what is missing, compiles,
 # then runs the unit and the integration tests (real Nix builds, real compilers).
+# Nix-level unit tests (expr/expected in nix/tests) run through test/unit/nix-lib.test.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
+rm -rf dist
 npx tsc -p .
-# Nix-level unit tests (expr/expected) run through the same runner, from test/unit/nix-lib.test.ts.
-exec node --test --test-concurrency=1 "${@:-dist/test/}"
+if (($# == 0)); then
+  # Only *.test.js: node's runner would otherwise also run every helper under a test/ folder.
+  mapfile -t files < <(find dist/test -name '*.test.js' | sort)
+  set -- "${files[@]}"
+fi
+exec node --test --test-concurrency=1 "$@"

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { NixBuildRequest } from '../tools/nix-build.js';
+import { NIX_DIR } from './nix-dir.js';
 
 export type Variant = 'profile' | 'optimized';
 
@@ -21,20 +22,32 @@ export interface BuildPlan {
   logFile: string;
 }
 
-/** A Nix expression for `{ name = "/nix/store/..."; }`, safe for any name. */
-export function profileSetExpression(name: string, storePath: string): string {
-  return `{ ${JSON.stringify(name)} = ${JSON.stringify(storePath)}; }`;
+/** What identifies a profile in the store: the fields of a lock file entry. */
+export interface ProfileRef {
+  storePath: string;
+  hashMode: 'flat' | 'recursive';
+  hash: string;
+}
+
+/**
+ * A Nix expression for `{ NAME = <the locked profile>; }`. It goes through
+ * nix/locked-profile.nix, as an evaluation from the lock file does, so both
+ * produce the same derivation.
+ */
+export function profileSetExpression(name: string, profile: ProfileRef, nixDir: string): string {
+  const entry = `{ storePath = ${JSON.stringify(profile.storePath)}; hashMode = ${JSON.stringify(profile.hashMode)}; hash = ${JSON.stringify(profile.hash)}; }`;
+  return `{ ${JSON.stringify(name)} = import ${JSON.stringify(`${nixDir}/locked-profile.nix`)} ${JSON.stringify(name)} ${entry}; }`;
 }
 
 export function planBuild(
   target: BuildTarget,
   variant: Variant,
-  options: { profileStorePath?: string; logDir: string; timeoutMs: number; now: Date },
+  options: { profile?: ProfileRef; nixDir?: string; logDir: string; timeoutMs: number; now: Date },
 ): BuildPlan {
   const args: Record<string, string> = {};
   if (variant === 'optimized') {
-    if (!options.profileStorePath) throw new Error(`planBuild: an optimized build of ${target.name} needs a profile`);
-    args[target.profileArg] = profileSetExpression(target.name, options.profileStorePath);
+    if (!options.profile) throw new Error(`planBuild: an optimized build of ${target.name} needs a profile`);
+    args[target.profileArg] = profileSetExpression(target.name, options.profile, options.nixDir ?? NIX_DIR);
   }
   const stamp = options.now.toISOString().replace(/[:.]/g, '-');
   return {

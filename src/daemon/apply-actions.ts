@@ -9,7 +9,7 @@ import { runBuild, type BuildOutcome } from '../build/run-build.js';
 import { switchProfile } from '../activate/switch-profile.js';
 import { nextRetryAt } from '../readiness/next-retry-at.js';
 import { transitionSlot, type SlotEvent } from '../readiness/slot-transition.js';
-import { storeProfile } from '../store/store-profile.js';
+import { lockProfile, storeProfile } from '../store/store-profile.js';
 import type { TickAction } from '../slots/plan-tick.js';
 import { newSlot, type BuildRecord, type SlotRow } from '../slots/slot-store.js';
 import { packageNamed, statePaths, type DaemonContext } from './context.js';
@@ -132,13 +132,12 @@ async function buildOptimized(ctx: DaemonContext, action: Extract<TickAction, { 
     mergedPath: action.mergedPath,
     generation: action.generation,
     gcRootDir: paths.gcRootDir,
-    lockFile: paths.lockFile,
     workDir: paths.workDir,
     now: started,
   });
   const outcome = await runBuild(
     planBuild(pkg, 'optimized', {
-      profileStorePath: locked.storePath,
+      profile: locked,
       logDir: paths.logDir,
       timeoutMs: pkg.policy.buildTimeoutMinutes * 60_000,
       now: started,
@@ -163,6 +162,8 @@ async function buildOptimized(ctx: DaemonContext, action: Extract<TickAction, { 
     return;
   }
   const generation = await switchProfile(ctx.config.nixProfile, activeSet(ctx.slots.all(), action.name, outcome.storePath));
+  // The lock names the profile of what is active, so it changes only after the switch.
+  lockProfile(paths.lockFile, action.name, locked);
   ctx.slots.save(
     step(building, { type: 'build-succeeded' }, ended, {
       optimizedPath: outcome.storePath,

@@ -16,14 +16,15 @@ export interface TickReport {
   errors: { action: TickAction; error: string }[];
 }
 
-export async function runTick(ctx: DaemonContext, options: { starting: boolean }): Promise<TickReport> {
+/** `harvest: false` plans from the metrics as they are (the engine harvests on its own in the daemon). */
+export async function runTick(ctx: DaemonContext, options: { starting: boolean; harvest: boolean }): Promise<TickReport> {
   // Profiling builds first: the engine can only attribute profiles of registered builds.
   const slotsBefore = new Map(ctx.slots.all().map((s) => [s.name, s] as const));
   const first = planTick({ packages: ctx.config.packages, slots: slotsBefore, metrics: new Map(), now: ctx.now(), starting: options.starting });
   const report: TickReport = { actions: [], errors: [] };
   await applyAll(ctx, first, report);
 
-  await ctx.engine.runOnce();
+  if (options.harvest) await ctx.engine.runOnce();
   const metrics = await ctx.engine.metrics();
   const slots = new Map(ctx.slots.all().map((s) => [s.name, s] as const));
   const rest = planTick({ packages: ctx.config.packages, slots, metrics, now: ctx.now(), starting: false }).filter(

@@ -17,6 +17,8 @@ export interface RunOptions {
   installHint?: string;
   /** Called with each chunk of stderr as it arrives (progress output). */
   onStderr?: (chunk: string) => void;
+  /** Called with the child's pid once it runs (tests use it to signal the child). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -37,6 +39,9 @@ export function run(command: string, args: readonly string[], options: RunOption
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.on('spawn', () => {
+      if (child.pid !== undefined) options.onSpawn?.(child.pid);
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -49,7 +49,8 @@ export function planTick(input: TickInput): TickAction[] {
       continue;
     }
     if (slot === null || slot.state === 'vanilla' || slot.profilingPath === null) {
-      if (!waitingForRetry(slot, input.now)) actions.push({ type: 'build-profiling', name: pkg.name });
+      // A slot rolled back to vanilla stays there until the user asks again.
+      if (!slot?.held && !waitingForRetry(slot, input.now)) actions.push({ type: 'build-profiling', name: pkg.name });
       continue;
     }
     const metrics = input.metrics.get(pkg.name);

@@ -1,6 +1,6 @@
 /**
- * Puts a merged profile into the Nix store as a content-addressed path, roots
- * it, and records it in the lock file.
+ * Puts a merged profile into the Nix store as a content-addressed path and
+ * roots it; once a build with it is active, lockProfile records it.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -17,7 +17,6 @@ export interface StoreProfileRequest {
   generation: number;
   /** Directory for GC root links. */
   gcRootDir: string;
-  lockFile: string;
   /** Scratch directory for giving the profile its store name. */
   workDir: string;
   now?: Date;
@@ -52,9 +51,11 @@ export async function storeProfile(request: StoreProfileRequest): Promise<Locked
     generation: request.generation,
     lockedAt: (request.now ?? new Date()).toISOString(),
   };
-  const lock = existsSync(request.lockFile)
-    ? parseLockFile(readFileSync(request.lockFile, 'utf8'), request.lockFile)
-    : emptyLockFile();
-  writeFileAtomic(request.lockFile, renderLockFile(withLockedProfile(lock, request.name, entry)));
   return entry;
+}
+
+/** Records `entry` as the package's profile in the lock file, keeping the other packages. */
+export function lockProfile(lockFile: string, name: string, entry: LockedProfile): void {
+  const lock = existsSync(lockFile) ? parseLockFile(readFileSync(lockFile, 'utf8'), lockFile) : emptyLockFile();
+  writeFileAtomic(lockFile, renderLockFile(withLockedProfile(lock, name, entry)));
 }

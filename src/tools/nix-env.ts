@@ -46,3 +46,8 @@ export async function queryOutPaths(profile: string): Promise<string[]> {
     .map((line) => line.trim().split(/\s+/).at(-1) ?? '')
     .filter((p) => p.startsWith('/'));
 }
+
+/** Deletes all but the newest `keep` generations (the current one is always kept). */
+export async function deleteOldGenerations(profile: string, keep: number): Promise<void> {
+  await nixEnv(profile, ['--delete-generations', `+${keep}`]);
+}

@@ -5,10 +5,11 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { run } from '../../src/process/run.js';
 import { planBuild, type BuildTarget } from '../../src/build/plan-build.js';
 import { runBuild } from '../../src/build/run-build.js';
-import { storeProfile } from '../../src/store/store-profile.js';
+import { lockProfile, storeProfile } from '../../src/store/store-profile.js';
 import { parseLockFile } from '../../src/store/lock-file.js';
 import { rollbackProfile, switchProfile, profileContents } from '../../src/activate/switch-profile.js';
 import { examples, makeTempDir, readManifest, repoRoot, runProgram } from '../support/nix.js';
@@ -39,9 +40,9 @@ describe('store, build, switch, rollback', () => {
       mergedPath: merged,
       generation: 3,
       gcRootDir: join(work, 'gcroots'),
-      lockFile,
       workDir: join(work, 'staging'),
     });
+    lockProfile(lockFile, 'calc', entry);
     assert.match(entry.storePath, /^\/nix\/store\/[a-z0-9]{32}-pgo-calc\.profdata$/);
     assert.deepEqual(readFileSync(entry.storePath), readFileSync(merged));
     assert.equal(realpathSync(join(work, 'gcroots', 'calc-profile')), entry.storePath);
@@ -64,9 +65,9 @@ describe('store, build, switch, rollback', () => {
       mergedPath: tree,
       generation: 1,
       gcRootDir: join(work, 'gcroots'),
-      lockFile,
       workDir: join(work, 'staging'),
     });
+    lockProfile(lockFile, 'wordfreq', entry);
     assert.equal(entry.hashMode, 'recursive');
     const { stdout } = await run('nix-instantiate', [
       '--eval',
@@ -80,7 +81,7 @@ describe('store, build, switch, rollback', () => {
 
   it('builds the optimized variant from the locked profile, switches, and rolls back', async () => {
     const lock = parseLockFile(readFileSync(lockFile, 'utf8'), lockFile);
-    const plan = planBuild(target, 'optimized', { profileStorePath: lock.packages.calc!.storePath, logDir, timeoutMs, now: new Date() });
+    const plan = planBuild(target, 'optimized', { profile: lock.packages.calc!, logDir, timeoutMs, now: new Date() });
     const built = await runBuild(plan);
     assert.ok(built.ok, built.ok ? '' : built.logTail);
     assert.ok(existsSync(built.logFile));
@@ -103,7 +104,8 @@ describe('store, build, switch, rollback', () => {
     const bad = join(work, 'bad.profdata');
     writeFileSync(bad, 'not a profile');
     const badStorePath = (await run('nix-store', ['--add-fixed', 'sha256', bad])).stdout.trim();
-    const plan = planBuild(target, 'optimized', { profileStorePath: badStorePath, logDir, timeoutMs, now: new Date() });
+    const hash = `sha256:${createHash('sha256').update('not a profile').digest('hex')}`;
+    const plan = planBuild(target, 'optimized', { profile: { storePath: badStorePath, hashMode: 'flat', hash }, logDir, timeoutMs, now: new Date() });
     const outcome = await runBuild(plan);
     assert.equal(outcome.ok, false);
     if (outcome.ok) return;

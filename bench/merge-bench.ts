@@ -1,0 +1,98 @@
+/**
+ * Benchmark (not a test): the engine's harvest-and-merge pass over N raw
+ * profiles spread over P packages, against calling `llvm-profdata merge`
+ * directly on the same files, one call per package. Prints the ratio of each
+ * repetition and the median (target ≤ 1.10); the machine is noisy, so compare
+ * medians. Usage: node dist/bench/merge-bench.js [--packages 50] [--profiles 10000] [--repeat 3]
+ */
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HarvestEngine } from '../src/harvest/engine.js';
+import { parseManifest } from '../src/harvest/manifest.js';
+import { parseRawProfile } from '../src/harvest/raw-profile.js';
+import { run } from '../src/process/run.js';
+import { locationsFor } from '../src/spool/locations.js';
+import { scanSpool } from '../src/spool/scan.js';
+import { buildClangExample, LLVM_PROFDATA, runExample, tempDir, type Example } from '../test/integration/harvest-fixture.js';
+
+const { values } = parseArgs({
+  options: { packages: { type: 'string', default: '50' }, profiles: { type: 'string', default: '10000' }, repeat: { type: 'string', default: '3' } },
+});
+const packageCount = Number(values.packages);
+const perPackage = Math.max(1, Math.round(Number(values.profiles) / packageCount));
+const repeat = Math.max(1, Number(values.repeat));
+const uid = String(process.getuid!());
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** The executable's raw profile of each package (the larger of its two %m files), from one real run each. */
+async function sampleProfiles(root: string, examples: readonly Example[]): Promise<string[]> {
+  const samples = join(root, 'samples');
+  for (const example of examples) await runExample(example, samples);
+  const files = scanSpool(samples).files.map((f) => f.path);
+  return examples.map((example) => {
+    const ids = new Set(parseManifest(readFileSync(example.manifestPath, 'utf8'), example.manifestPath).binaries.map((b) => b.buildId));
+    const mine = files.filter((f) => {
+      const parsed = parseRawProfile(readFileSync(f));
+      return parsed.ok && parsed.segments.some((s) => s.binaryIds.some((id) => ids.has(id)));
+    });
+    return mine.sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
+  });
+}
+
+/** One repetition on fresh copies: returns [direct seconds, engine seconds]. */
+async function measure(root: string, examples: readonly Example[], samples: readonly string[]): Promise<[number, number]> {
+  const locations = locationsFor(join(root, 'state'));
+  const spoolLlvm = join(locations.spoolDir, uid, 'llvm');
+  mkdirSync(spoolLlvm, { recursive: true });
+  const directInputs: string[][] = [];
+  for (const [i, sample] of samples.entries()) {
+    const dir = join(root, 'direct', String(i));
+    mkdirSync(dir, { recursive: true });
+    const inputs: string[] = [];
+    for (let k = 0; k < perPackage; k++) {
+      copyFileSync(sample, join(spoolLlvm, `${i}_${k}.profraw`));
+      copyFileSync(sample, join(dir, `${k}.profraw`));
+      inputs.push(join(dir, `${k}.profraw`));
+    }
+    directInputs.push(inputs);
+  }
+  // Programs write their profiles long before a harvest; flush the fresh copies so neither side pays their writeback.
+  await run('sync', []);
+
+  const directStart = process.hrtime.bigint();
+  for (const [i, inputs] of directInputs.entries()) await run(LLVM_PROFDATA, ['merge', '-o', join(root, 'direct', `${i}.profdata`), ...inputs]);
+  const directSeconds = seconds(directStart);
+
+  const engine = HarvestEngine.open({ locations, packages: examples.map((e) => ({ name: e.name, manifestPath: e.manifestPath })) });
+  const engineStart = process.hrtime.bigint();
+  const report = await engine.runOnce();
+  const engineSeconds = seconds(engineStart);
+  engine.close();
+  if (report.harvested.taken !== packageCount * perPackage || report.errors.length > 0) {
+    throw new Error(`engine took ${report.harvested.taken} of ${packageCount * perPackage} files; errors: ${JSON.stringify(report.errors)}`);
+  }
+  return [directSeconds, engineSeconds];
+}
+
+const root = tempDir('bench-merge');
+process.stderr.write(`building ${packageCount} instrumented packages...\n`);
+const examples: Example[] = [];
+for (let i = 0; i < packageCount; i++) examples.push(await buildClangExample(root, `bench${i}`));
+const samples = await sampleProfiles(root, examples);
+
+const lines = [`profiles: ${packageCount * perPackage}, packages: ${packageCount}`];
+const ratios: number[] = [];
+for (let r = 0; r < repeat; r++) {
+  const [directSeconds, engineSeconds] = await measure(join(root, `rep${r}`), examples, samples);
+  ratios.push(engineSeconds / directSeconds);
+  lines.push(`run ${r + 1}: llvm-profdata merge directly ${directSeconds.toFixed(3)} s, engine pass (harvest + merge + metrics) ${engineSeconds.toFixed(3)} s`);
+  rmSync(join(root, `rep${r}`), { recursive: true, force: true });
+}
+ratios.sort((a, b) => a - b);
+lines.push(`ratio engine/direct: ${ratios[Math.floor(ratios.length / 2)]!.toFixed(3)} median of ${repeat} (target <= 1.10)`);
+process.stdout.write(`${lines.join('\n')}\n`);
+rmSync(root, { recursive: true, force: true });

@@ -1,0 +1,103 @@
+/*
+ * POSIX record locks (fcntl F_SETLK/F_SETLKW) for Node, which has no API for
+ * them. The LLVM profile runtime and GCC's libgcov lock their output files this
+ * way, so the harvester must use the same kind of lock (flock would not block them).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <node_api.h>
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_value error, code_value, message;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, NULL, message, &error);
+  napi_create_int32(env, err, &code_value);
+  napi_set_named_property(env, error, "errno", code_value);
+  napi_throw(env, error);
+  return NULL;
+}
+
+/* Reads the file descriptor argument; on failure a TypeError is pending and -1 returned. */
+static int fd_arg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "expected a file descriptor");
+    return -1;
+  }
+  return fd;
+}
+
+static napi_value js_bool(napi_env env, int value) {
+  napi_value result;
+  napi_get_boolean(env, value, &result);
+  return result;
+}
+
+/* A lock description covering the whole file. */
+static struct flock whole_file(short type) {
+  struct flock fl;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  return fl;
+}
+
+/* Sets (F_WRLCK) or clears (F_UNLCK) a lock on the whole file; without wait, false when another process holds it. */
+static napi_value set_lock(napi_env env, napi_callback_info info, short type, int wait) {
+  int fd = fd_arg(env, info);
+  if (fd < 0) return NULL;
+  struct flock fl = whole_file(type);
+  int rc;
+  do {
+    rc = fcntl(fd, wait ? F_SETLKW : F_SETLK, &fl);
+  } while (rc == -1 && errno == EINTR);
+  if (rc == -1 && !wait && (errno == EAGAIN || errno == EACCES)) return js_bool(env, 0);
+  if (rc == -1) return throw_errno(env, "fcntl", errno);
+  return js_bool(env, 1);
+}
+
+static napi_value try_lock_write(napi_env env, napi_callback_info info) { return set_lock(env, info, F_WRLCK, 0); }
+static napi_value lock_write_wait(napi_env env, napi_callback_info info) { return set_lock(env, info, F_WRLCK, 1); }
+static napi_value unlock(napi_env env, napi_callback_info info) { return set_lock(env, info, F_UNLCK, 0); }
+
+/* Which process holds a lock that conflicts with a write lock (0 when none): lets tests see a holder. */
+static napi_value lock_holder(napi_env env, napi_callback_info info) {
+  int fd = fd_arg(env, info);
+  if (fd < 0) return NULL;
+  struct flock fl = whole_file(F_WRLCK);
+  if (fcntl(fd, F_GETLK, &fl) == -1) return throw_errno(env, "fcntl", errno);
+  napi_value result;
+  napi_create_int32(env, fl.l_type == F_UNLCK ? 0 : (int32_t)fl.l_pid, &result);
+  return result;
+}
+
+/* syncfs(fd): flushes the whole file system of fd once instead of one fsync per harvested file. */
+static napi_value sync_fs(napi_env env, napi_callback_info info) {
+  int fd = fd_arg(env, info);
+  if (fd < 0) return NULL;
+  if (syncfs(fd) == -1) return throw_errno(env, "syncfs", errno);
+  return js_bool(env, 1);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"tryLockWrite", NULL, try_lock_write, NULL, NULL, NULL, napi_default, NULL},
+    {"lockWriteWait", NULL, lock_write_wait, NULL, NULL, NULL, napi_default, NULL},
+    {"unlock", NULL, unlock, NULL, NULL, NULL, napi_default, NULL},
+    {"lockHolder", NULL, lock_holder, NULL, NULL, NULL, napi_default, NULL},
+    {"syncFs", NULL, sync_fs, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,23 @@
+// `nix-pgo doctor`: what is missing or wrong, and the fix for each.
+import { openState } from '../../daemon/open-daemon.js';
+import { renderDoctor, runDoctor, type DoctorReport } from '../../doctor/run-doctor.js';
+import type { Command } from '../command.js';
+import { CONFIG_USAGE, loadConfig } from './config-option.js';
+
+export const doctorCommand: Command<DoctorReport> = {
+  name: 'doctor',
+  summary: 'check tools, Nix, state and spool permissions; print the fix for each problem',
+  usage: ['nix-pgo doctor [--config FILE] [--json]', CONFIG_USAGE].join('\n'),
+  options: { config: 'value' },
+  async run(args) {
+    const config = await loadConfig(args);
+    const state = openState(config);
+    try {
+      return await runDoctor({ config, slots: state.slots.all(), env: process.env, uid: process.getuid?.() ?? 0 });
+    } finally {
+      state.close();
+    }
+  },
+  render: renderDoctor,
+  exitCode: (r) => (r.ok ? 0 : 1),
+};

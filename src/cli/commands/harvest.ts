@@ -1,0 +1,56 @@
+// `nix-pgo harvest NAME=MANIFEST...`: one harvest-and-merge pass over the spool, with per-package metrics.
+import { InputError } from '../../errors/errors.js';
+import { HarvestEngine, type PackageSource, type PassReport } from '../../harvest/engine.js';
+import { locationsFor } from '../../spool/locations.js';
+import type { Command } from '../command.js';
+import { CONFIG_USAGE, loadConfig } from './config-option.js';
+
+function parseSources(positionals: readonly string[]): PackageSource[] {
+  return positionals.map((arg) => {
+    const cut = arg.indexOf('=');
+    if (cut <= 0 || cut === arg.length - 1) {
+      throw new InputError('USAGE', `expected NAME=MANIFEST, got ${arg}`, { hints: ['e.g. nix-pgo harvest hello=/nix/store/...-hello-1.0/nix-support/pgo.json'] });
+    }
+    return { name: arg.slice(0, cut), manifestPath: arg.slice(cut + 1) };
+  });
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(2)} MiB`;
+}
+
+export function renderHarvest(report: PassReport): string {
+  const { harvested, status } = report;
+  const lines = [`harvested ${harvested.taken} file(s), ${harvested.bytes} bytes; ${harvested.quarantined} quarantined; ${harvested.busy} busy (retried next pass)`];
+  for (const p of status.packages) {
+    const overlap = p.overlap === null ? '-' : `${(p.overlap * 100).toFixed(2)}%`;
+    lines.push(
+      `${p.name}: generation ${p.generation}, merged ${mib(p.mergedBytes)}, harvested ${p.filesHarvested} file(s) / ${mib(p.bytesHarvested)}, ` +
+        `runs ${p.runs ?? '-'}, functions run ${p.functionsNonzero ?? '-'}, overlap with previous ${overlap}`,
+    );
+  }
+  for (const e of report.errors) lines.push(`${e.package}: merge failed: ${e.message}`);
+  for (const problem of status.problems) lines.push(`problem: ${problem}`);
+  if (status.spool.full) lines.push(`spool is over its cap: ${mib(status.spool.bytes)} of ${mib(status.spool.capBytes)}`);
+  if (status.quarantine.full) lines.push(`quarantine is full: ${mib(status.quarantine.bytes)} of ${mib(status.quarantine.capBytes)}; new bad files are recorded but not kept`);
+  return lines.join('\n');
+}
+
+export const harvestCommand: Command<PassReport> = {
+  name: 'harvest',
+  summary: 'run one harvest-and-merge pass over the spool and print per-package metrics',
+  usage: ['nix-pgo harvest NAME=MANIFEST... [--config FILE] [--json]', '  NAME=MANIFEST  a managed package and its profiling build\'s nix-support/pgo.json', CONFIG_USAGE].join('\n'),
+  options: { config: 'value' },
+  async run(args) {
+    const sources = parseSources(args.positionals);
+    const config = await loadConfig(args);
+    const engine = HarvestEngine.open({ locations: locationsFor(config.stateDir, config.spoolDir), packages: sources });
+    try {
+      return await engine.runOnce();
+    } finally {
+      engine.close();
+    }
+  },
+  render: renderHarvest,
+  exitCode: (report) => (report.errors.length > 0 ? 1 : 0),
+};

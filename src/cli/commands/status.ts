@@ -1,0 +1,32 @@
+// `nix-pgo status [PACKAGE]`: where each package is and why.
+import { existsSync } from 'node:fs';
+import { currentGeneration } from '../../activate/switch-profile.js';
+import { InputError } from '../../errors/errors.js';
+import { openState } from '../../daemon/open-daemon.js';
+import { collectStatus, type Status } from '../../status/collect-status.js';
+import { renderStatus } from '../../status/render-status.js';
+import type { Command } from '../command.js';
+import { CONFIG_USAGE, loadConfig } from './config-option.js';
+
+export const statusCommand: Command<Status> = {
+  name: 'status',
+  summary: 'show each managed package: state and why, data collected, active variant, last build',
+  usage: ['nix-pgo status [PACKAGE] [--config FILE] [--json]', CONFIG_USAGE].join('\n'),
+  options: { config: 'value' },
+  async run(args) {
+    const config = await loadConfig(args);
+    const only = args.positionals[0];
+    if (only !== undefined && !config.packages.some((p) => p.name === only)) {
+      throw new InputError('USAGE', `${only} is not a managed package`, { hints: [`managed: ${config.packages.map((p) => p.name).join(', ') || '(none)'}`] });
+    }
+    const state = openState(config);
+    try {
+      const profileGeneration = existsSync(config.nixProfile) ? await currentGeneration(config.nixProfile) : null;
+      const status = collectStatus({ config, slots: state.slots.all(), metrics: state.metrics(), profileGeneration });
+      return only === undefined ? status : { ...status, packages: status.packages.filter((p) => p.name === only) };
+    } finally {
+      state.close();
+    }
+  },
+  render: renderStatus,
+};

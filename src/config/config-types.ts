@@ -1,0 +1,68 @@
+/**
+ * The normalized configuration: every default applied, every path absolute.
+ * The rest of nix-pgo reads only this shape, never the JSON file.
+ */
+
+/** What the daemon does once a package's data meets its policy. */
+export type OnReady = 'switch' | 'notify';
+
+export interface RetryPolicy {
+  /** Wait after the first failed build. */
+  initialDelaySeconds: number;
+  /** The wait doubles per failure up to this. */
+  maxDelaySeconds: number;
+}
+
+export interface Policy {
+  /** Profile data (MB = 1,048,576 bytes) to harvest before building. */
+  thresholdMB: number;
+  /** Instrumented runs to see before building (0: no minimum). */
+  minRuns: number;
+  /** Overlap (0..1) successive merged profiles must reach; null: not required. */
+  convergence: number | null;
+  /** `switch`: build and switch by itself; `notify`: tell the user, who runs `nix-pgo build`. */
+  onReady: OnReady;
+  /** A `nix-build` running longer than this is stopped and counts as failed. */
+  buildTimeoutMinutes: number;
+  retry: RetryPolicy;
+}
+
+export interface PackageConfig {
+  /** The key under `packages`; names the slot in state, status and the lock file. */
+  name: string;
+  /** Absolute path of the .nix file (or directory), or a `<lookup>` path kept as written. */
+  nixFile: string;
+  /** Attribute path in that file; variants are `ATTR.pgo.profile` and `ATTR.pgo.optimized`. */
+  attr: string;
+  /** Name of the `--arg` through which the expression takes the selected profiles. */
+  profileArg: string;
+  /** The global policy with this package's overrides applied. */
+  policy: Policy;
+}
+
+export interface NotifyConfig {
+  /** Absolute path of an executable that gets each event as JSON on stdin; null: none. */
+  hook: string | null;
+}
+
+export interface Config {
+  /** Absolute path of the file this came from; null when no file exists (defaults only). */
+  file: string | null;
+  stateDir: string;
+  spoolDir: string;
+  /** The Nix profile that holds the active variant of every managed package. */
+  nixProfile: string;
+  /** The global policy (before per-package overrides). */
+  policy: Policy;
+  notify: NotifyConfig;
+  /** Sorted by name. */
+  packages: PackageConfig[];
+}
+
+/** One thing wrong with a config file, with the way to fix it. */
+export interface ConfigProblem {
+  /** Where in the file, e.g. `packages.hello.attr`; empty for the file as a whole. */
+  path: string;
+  message: string;
+  fix: string;
+}

@@ -1,0 +1,19 @@
+/**
+ * The embedded defaults, so a config that lists only packages (or no config at
+ * all) works for a user who has nothing but Nix.
+ */
+import type { Policy } from './config-types.js';
+
+export const BYTES_PER_MB = 1024 * 1024;
+
+// Frozen because every normalized policy starts as a copy of it.
+export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
+  thresholdMB: 1,
+  minRuns: 0,
+  convergence: null,
+  onReady: 'switch',
+  buildTimeoutMinutes: 60,
+  retry: Object.freeze({ initialDelaySeconds: 60, maxDelaySeconds: 3600 }),
+});
+
+export const DEFAULT_PROFILE_ARG = 'pgoProfiles';

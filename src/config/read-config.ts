@@ -1,0 +1,97 @@
+/**
+ * Reads a config file from disk and checks the files it names; the parsing
+ * itself is parse-config.ts.
+ */
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config, ConfigProblem } from './config-types.js';
+import { ConfigInvalidError } from './config-invalid-error.js';
+import { resolveDefaultConfigFile, type Env } from './default-paths.js';
+import { checkConfigText, type FileReference } from './parse-config.js';
+
+export interface ConfigReport {
+  /** Absolute path of the file read, or of the default location that was absent. */
+  file: string;
+  /** False when the file was the default location and did not exist (defaults apply). */
+  exists: boolean;
+  config: Config | null;
+  problems: ConfigProblem[];
+}
+
+export interface ReadConfigOptions {
+  /** The file given by the user; without it, the default location (which may be absent). */
+  file?: string;
+  env?: Env;
+  /** For a relative `file`. */
+  cwd?: string;
+}
+
+async function checkFileReference(reference: FileReference): Promise<ConfigProblem | undefined> {
+  try {
+    const info = await stat(reference.file);
+    if (reference.kind === 'nix') {
+      if (info.isFile() || (info.isDirectory() && (await exists(path.join(reference.file, 'default.nix'))))) return undefined;
+      return { path: reference.path, message: `${reference.file} is neither a file nor a directory with a default.nix`, fix: 'point it at the .nix file that defines the package' };
+    }
+    if (!info.isFile()) return { path: reference.path, message: `${reference.file} is not a file`, fix: 'point it at an executable file' };
+    await access(reference.file, constants.X_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { path: reference.path, message: `${reference.file} does not exist`, fix: 'correct the path (relative paths are relative to the config file)' };
+    if (code === 'EACCES' && reference.kind === 'executable') return { path: reference.path, message: `${reference.file} is not executable`, fix: `make it executable: chmod +x ${reference.file}` };
+    return { path: reference.path, message: `${reference.file} cannot be read (${code ?? String(error)})`, fix: 'check the permissions of the path' };
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads and checks the config; reports problems instead of throwing them. */
+export async function inspectConfig(options: ReadConfigOptions = {}): Promise<ConfigReport> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const given = options.file ?? resolveDefaultConfigFile(env);
+  const explicit = options.file !== undefined;
+  if (given === undefined) {
+    // Neither a file nor HOME: there is nowhere to look, so only the defaults apply.
+    const check = checkConfigText({ text: '', file: null, env });
+    return { file: '(none)', exists: false, config: check.config, problems: check.problems };
+  }
+  const file = path.resolve(cwd, given);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !explicit) {
+      const check = checkConfigText({ text: '', file: null, env });
+      return { file, exists: false, config: check.config, problems: check.problems };
+    }
+    const problem: ConfigProblem =
+      code === 'ENOENT'
+        ? { path: '', message: 'does not exist', fix: 'give the path of an existing config file' }
+        : code === 'EISDIR'
+          ? { path: '', message: 'is a directory', fix: 'give the path of the config file itself' }
+          : { path: '', message: `cannot be read (${code ?? String(error)})`, fix: 'check the permissions of the file' };
+    return { file, exists: false, config: null, problems: [problem] };
+  }
+  const check = checkConfigText({ text, file, env });
+  const fileProblems = (await Promise.all(check.fileReferences.map(checkFileReference))).filter((p): p is ConfigProblem => p !== undefined);
+  const problems = [...check.problems, ...fileProblems];
+  return { file, exists: true, config: problems.length === 0 ? check.config : null, problems };
+}
+
+/** The normalized config, or a ConfigInvalidError that lists every problem. */
+export async function readConfig(options: ReadConfigOptions = {}): Promise<Config> {
+  const report = await inspectConfig(options);
+  if (report.config === null) throw new ConfigInvalidError(report.file, report.problems);
+  return report.config;
+}

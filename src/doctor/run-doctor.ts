@@ -1,0 +1,122 @@
+/**
+ * `nix-pgo doctor`: checks what nix-pgo needs and says how to fix each problem.
+ * Every check runs, so one report lists everything.
+ */
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Config } from '../config/config-types.js';
+import { run } from '../process/run.js';
+import { evalJson } from '../tools/nix-instantiate.js';
+import { NIX_INSTALL_HINT } from '../tools/nix-common.js';
+import type { SlotRow } from '../slots/slot-store.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** How to fix it; empty when ok. */
+  fix: string;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  checks: Check[];
+}
+
+async function probeVersion(command: string): Promise<Check> {
+  try {
+    const { stdout } = await run(command, ['--version']);
+    return { name: command, ok: true, detail: stdout.trim().split('\n')[0] ?? '', fix: '' };
+  } catch (error) {
+    return { name: command, ok: false, detail: (error as Error).message.split('\n')[0] ?? '', fix: NIX_INSTALL_HINT };
+  }
+}
+
+async function checkEvaluation(): Promise<Check> {
+  try {
+    const value = await evalJson('1 + 1');
+    return { name: 'nix evaluation', ok: value === 2, detail: `1 + 1 = ${JSON.stringify(value)}`, fix: '' };
+  } catch (error) {
+    return {
+      name: 'nix evaluation',
+      ok: false,
+      detail: (error as Error).message.split('\n')[0] ?? '',
+      fix: 'check that the Nix daemon runs (systemctl status nix-daemon) or that you may use the store (NIX_REMOTE)',
+    };
+  }
+}
+
+function checkWritableDir(name: string, dir: string): Check {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return { name, ok: true, detail: dir, fix: '' };
+  } catch (error) {
+    return { name, ok: false, detail: `${dir}: ${(error as Error).message}`, fix: `make ${dir} writable for ${process.env['USER'] ?? 'this user'}, or set another directory in the config` };
+  }
+}
+
+/** The user's own spool dir must be theirs and not a symlink, or the daemon will quarantine it. */
+function checkSpool(spoolDir: string, uid: number): Check {
+  const mine = join(spoolDir, String(uid));
+  if (!existsSync(mine)) {
+    return { name: 'spool', ok: true, detail: `${mine} does not exist yet; instrumented programs create it`, fix: '' };
+  }
+  const stat = lstatSync(mine);
+  if (stat.isSymbolicLink()) return { name: 'spool', ok: false, detail: `${mine} is a symlink`, fix: `remove ${mine}; nix-pgo never follows links in the spool` };
+  if (stat.uid !== uid) return { name: 'spool', ok: false, detail: `${mine} belongs to uid ${stat.uid}, not ${uid}`, fix: `chown ${uid} ${mine}` };
+  if ((stat.mode & 0o022) !== 0) return { name: 'spool', ok: false, detail: `${mine} is writable by others (mode ${(stat.mode & 0o777).toString(8)})`, fix: `chmod go-w ${mine}` };
+  return { name: 'spool', ok: true, detail: `${mine} (yours, mode ${(stat.mode & 0o777).toString(8)})`, fix: '' };
+}
+
+function checkEnvironment(spoolDir: string, uid: number, env: NodeJS.ProcessEnv): Check {
+  const wanted = join(spoolDir, String(uid));
+  const value = env['LLVM_PROFILE_FILE'];
+  if (value?.startsWith(`${wanted}/`)) return { name: 'environment', ok: true, detail: `LLVM_PROFILE_FILE=${value}`, fix: '' };
+  return {
+    name: 'environment',
+    ok: false,
+    detail: value ? `LLVM_PROFILE_FILE=${value} is outside the spool` : 'LLVM_PROFILE_FILE is not set: instrumented programs write to their default directory, which is not harvested',
+    fix: 'add `eval "$(nix-pgo env)"` to your shell profile (NixOS: the module sets it)',
+  };
+}
+
+/** The merge tool recorded by each profiling build must still be there. */
+function checkMergeTools(slots: readonly SlotRow[]): Check[] {
+  return slots
+    .filter((s) => s.profilingPath)
+    .map((s) => {
+      const manifest = join(s.profilingPath!, 'nix-support', 'pgo.json');
+      try {
+        const tool = (JSON.parse(readFileSync(manifest, 'utf8')) as { mergeTool?: string }).mergeTool ?? '';
+        accessSync(tool, constants.X_OK);
+        return { name: `merge tool of ${s.name}`, ok: true, detail: tool, fix: '' };
+      } catch (error) {
+        return {
+          name: `merge tool of ${s.name}`,
+          ok: false,
+          detail: `${manifest}: ${(error as Error).message}`,
+          fix: `rebuild the profiling variant: nix-pgo build ${s.name} (or nix-store --repair-path ${s.profilingPath})`,
+        };
+      }
+    });
+}
+
+export async function runDoctor(input: { config: Config; slots: readonly SlotRow[]; env: NodeJS.ProcessEnv; uid: number }): Promise<DoctorReport> {
+  const checks: Check[] = [
+    ...(await Promise.all(['nix-build', 'nix-store', 'nix-env', 'nix-instantiate'].map(probeVersion))),
+    await checkEvaluation(),
+    checkWritableDir('state directory', input.config.stateDir),
+    checkWritableDir('Nix profile directory', dirname(input.config.nixProfile)),
+    checkSpool(input.config.spoolDir, input.uid),
+    checkEnvironment(input.config.spoolDir, input.uid, input.env),
+    ...checkMergeTools(input.slots),
+  ];
+  return { ok: checks.every((c) => c.ok), checks };
+}
+
+export function renderDoctor(report: DoctorReport): string {
+  const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}${c.ok ? '' : `\n     fix: ${c.fix}`}`);
+  lines.push(report.ok ? 'everything nix-pgo needs is in place' : `${report.checks.filter((c) => !c.ok).length} problem(s) found`);
+  return lines.join('\n');
+}

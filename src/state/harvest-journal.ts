@@ -1,0 +1,128 @@
+/**
+ * The rows that make harvesting crash-safe. A harvest row and its takes exist
+ * only between "copies are durable" and "sources are truncated"; staged rows
+ * become ready when the harvest is confirmed, and vanish in the transaction
+ * that records the merge which consumed them.
+ */
+import type { Db } from './database.js';
+
+export interface TakePiece {
+  /** Staging file the bytes went to, and where in it. */
+  path: string;
+  offset: number;
+  length: number;
+}
+
+export interface TakeRecord {
+  sourcePath: string;
+  uid: number;
+  dev: string;
+  ino: string;
+  size: number;
+  sha256: string;
+  pieces: TakePiece[];
+}
+
+export interface NewStaged {
+  package: string;
+  kind: 'llvm' | 'gcda';
+  path: string;
+  relPath: string | null;
+  bytes: number;
+  files: number;
+}
+
+export interface StagedRecord extends NewStaged {
+  id: number;
+}
+
+export interface QuarantineRecord {
+  reason: string;
+  sourcePath: string;
+  uid: number | null;
+  package: string | null;
+  detail: string;
+  keptPath: string | null;
+  bytes: number;
+}
+
+const now = () => new Date().toISOString();
+
+export function insertQuarantine(db: Db, q: QuarantineRecord): void {
+  db.prepare(
+    'INSERT INTO quarantine (at, reason, source_path, uid, package, detail, kept_path, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(now(), q.reason, q.sourcePath, q.uid, q.package, q.detail, q.keptPath, q.bytes);
+}
+
+/** Records copies that are on disk but whose sources are not yet truncated. Returns the harvest id. */
+export function beginHarvest(db: Db, takes: readonly TakeRecord[], staged: readonly NewStaged[], quarantine: readonly QuarantineRecord[]): number {
+  return db.transaction(() => {
+    const harvestId = Number(db.prepare('INSERT INTO harvests (started_at) VALUES (?)').run(now()).lastInsertRowid);
+    const takeStmt = db.prepare('INSERT INTO takes (harvest_id, source_path, uid, dev, ino, size, sha256, pieces) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const t of takes) takeStmt.run(harvestId, t.sourcePath, t.uid, t.dev, t.ino, t.size, t.sha256, JSON.stringify(t.pieces));
+    const stagedStmt = db.prepare('INSERT INTO staged (harvest_id, package, kind, path, rel_path, bytes, files, ready) VALUES (?, ?, ?, ?, ?, ?, ?, 0)');
+    for (const s of staged) stagedStmt.run(harvestId, s.package, s.kind, s.path, s.relPath, s.bytes, s.files);
+    for (const q of quarantine) insertQuarantine(db, q);
+    return harvestId;
+  })();
+}
+
+/** The sources are truncated: the staged copies now count, and the harvest bookkeeping goes. */
+export function confirmHarvest(db: Db, harvestId: number): void {
+  db.transaction(() => {
+    const totals = db
+      .prepare('SELECT package, SUM(bytes) AS bytes, SUM(files) AS files FROM staged WHERE harvest_id = ? GROUP BY package')
+      .all(harvestId) as { package: string; bytes: number; files: number }[];
+    const bump = db.prepare('UPDATE packages SET bytes_harvested = bytes_harvested + ?, files_harvested = files_harvested + ? WHERE name = ?');
+    for (const t of totals) bump.run(t.bytes, t.files, t.package);
+    db.prepare('UPDATE staged SET ready = 1, harvest_id = NULL WHERE harvest_id = ?').run(harvestId);
+    db.prepare('DELETE FROM takes WHERE harvest_id = ?').run(harvestId);
+    db.prepare('DELETE FROM harvests WHERE id = ?').run(harvestId);
+  })();
+}
+
+export function unfinishedHarvests(db: Db): { id: number; takes: TakeRecord[] }[] {
+  const harvests = db.prepare('SELECT id FROM harvests ORDER BY id').all() as { id: number }[];
+  return harvests.map(({ id }) => ({
+    id,
+    takes: (
+      db.prepare('SELECT source_path, uid, dev, ino, size, sha256, pieces FROM takes WHERE harvest_id = ? ORDER BY id').all(id) as {
+        source_path: string;
+        uid: number;
+        dev: string;
+        ino: string;
+        size: number;
+        sha256: string;
+        pieces: string;
+      }[]
+    ).map((r) => ({ sourcePath: r.source_path, uid: r.uid, dev: r.dev, ino: r.ino, size: r.size, sha256: r.sha256, pieces: JSON.parse(r.pieces) as TakePiece[] })),
+  }));
+}
+
+export function stagedOfHarvest(db: Db, harvestId: number): StagedRecord[] {
+  return mapStaged(db.prepare('SELECT * FROM staged WHERE harvest_id = ? ORDER BY id').all(harvestId));
+}
+
+export function readyStaged(db: Db, pkg: string): StagedRecord[] {
+  return mapStaged(db.prepare('SELECT * FROM staged WHERE package = ? AND ready = 1 ORDER BY id').all(pkg));
+}
+
+export function packagesWithReadyStaged(db: Db): string[] {
+  return (db.prepare('SELECT DISTINCT package FROM staged WHERE ready = 1 ORDER BY package').all() as { package: string }[]).map((r) => r.package);
+}
+
+export function allStagedPaths(db: Db): Set<string> {
+  return new Set((db.prepare('SELECT path FROM staged').all() as { path: string }[]).map((r) => r.path));
+}
+
+/** Replaces a staged file's size after recovery removed pieces from it; deletes the row when nothing is left. */
+export function shrinkStaged(db: Db, id: number, bytes: number, files: number): void {
+  if (bytes === 0) db.prepare('DELETE FROM staged WHERE id = ?').run(id);
+  else db.prepare('UPDATE staged SET bytes = ?, files = ? WHERE id = ?').run(bytes, files, id);
+}
+
+function mapStaged(rows: unknown[]): StagedRecord[] {
+  return (rows as { id: number; package: string; kind: 'llvm' | 'gcda'; path: string; rel_path: string | null; bytes: number; files: number }[]).map(
+    (r) => ({ id: r.id, package: r.package, kind: r.kind, path: r.path, relPath: r.rel_path, bytes: r.bytes, files: r.files }),
+  );
+}

@@ -1,0 +1,162 @@
+/**
+ * The compiled CLI as a user runs it: a real process, real files, real exit codes.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+let dir = '';
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'nix-pgo-cli-'));
+  await writeFile(path.join(dir, 'packages.nix'), '{ }\n');
+  await writeFile(path.join(dir, 'notify.sh'), '#!/bin/sh\ncat >/dev/null\n');
+  await chmod(path.join(dir, 'notify.sh'), 0o755);
+  await writeFile(
+    path.join(dir, 'good.json'),
+    JSON.stringify({
+      nixFile: './packages.nix',
+      policy: { thresholdMB: 2 },
+      notify: { hook: './notify.sh' },
+      packages: { hello: {}, lua: { attr: 'lua5_4', policy: { minRuns: 5, convergence: 0.99, onReady: 'notify' } } },
+    }),
+  );
+  await writeFile(
+    path.join(dir, 'bad.json'),
+    JSON.stringify({
+      stateDri: '/var/lib/nix-pgo',
+      policy: { thresholdMB: 0, convergence: 1.5 },
+      notify: { hook: './no-such-hook' },
+      packages: { hello: { nixFile: './packages.nix', atr: 'hello' }, lua: { nixFile: './lua.nix', policy: { minRuns: -2 } } },
+    }),
+  );
+  await writeFile(path.join(dir, 'syntax.json'), '{ "packages": { "hello": {}, } }');
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+// run() from src/process reports a failing status as an error without stdout, which these tests check.
+function nixPgo(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [MAIN, ...args], {
+    cwd: dir,
+    env: { PATH: process.env['PATH'], HOME: dir },
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('nix-pgo check-config', () => {
+  it('accepts a good config, exits 0 and summarizes it', () => {
+    const { status, stdout, stderr } = nixPgo('check-config', 'good.json');
+    assert.equal(stderr, '');
+    assert.equal(status, 0);
+    assert.match(stdout, new RegExp(`^OK: ${path.join(dir, 'good.json')}\n`));
+    assert.match(stdout, new RegExp(`state dir +${path.join(dir, '.local/state/nix-pgo')}\n`));
+    assert.match(stdout, /2 packages:/);
+    assert.match(stdout, new RegExp(`hello +hello from ${path.join(dir, 'packages.nix')} \\(profiles through --arg pgoProfiles\\)`));
+    assert.match(stdout, /lua +lua5_4 from .*\n +ready at 2 MB, 5 runs, overlap ≥ 0\.99, then notify/);
+  });
+
+  it('prints the normalized config with --json', () => {
+    const { status, stdout } = nixPgo('check-config', 'good.json', '--json');
+    assert.equal(status, 0);
+    const result = JSON.parse(stdout);
+    assert.equal(result.ok, true);
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.config.notify.hook, path.join(dir, 'notify.sh'));
+    assert.deepEqual(
+      result.config.packages.map((p: { name: string; attr: string; policy: { thresholdMB: number } }) => [p.name, p.attr, p.policy.thresholdMB]),
+      [['hello', 'hello', 2], ['lua', 'lua5_4', 2]],
+    );
+  });
+
+  it('lists every problem of a bad config in one run and exits 65', () => {
+    const { status, stdout } = nixPgo('check-config', 'bad.json');
+    assert.equal(status, 65);
+    const expected = [
+      'stateDri: unknown key',
+      'policy.thresholdMB: must be a number > 0, not 0',
+      'policy.convergence: must be a number > 0 and ≤ 1, not 1.5',
+      'notify.hook: ',
+      'packages.hello.atr: unknown key',
+      'packages.lua.policy.minRuns: must be a whole number ≥ 0, not -2',
+      `packages.lua.nixFile: ${path.join(dir, 'lua.nix')} does not exist`,
+    ];
+    assert.match(stdout, new RegExp(`^${path.join(dir, 'bad.json')}: ${expected.length} problems\n`));
+    for (const line of expected) assert.ok(stdout.includes(`  - ${line}`), `missing: ${line}\n${stdout}`);
+    assert.match(stdout, /stateDri: unknown key\n    fix: did you mean "stateDir"\?/);
+    assert.equal(stdout.match(/^ {4}fix: /gm)?.length, expected.length, 'every problem has a fix');
+  });
+
+  it('gives the problems as data with --json', () => {
+    const { status, stdout } = nixPgo('check-config', '--json', 'bad.json');
+    assert.equal(status, 65);
+    const result = JSON.parse(stdout);
+    assert.equal(result.ok, false);
+    assert.equal(result.config, null);
+    assert.deepEqual(
+      result.problems.map((p: { path: string }) => p.path).sort(),
+      ['notify.hook', 'packages.hello.atr', 'packages.lua.nixFile', 'packages.lua.policy.minRuns', 'policy.convergence', 'policy.thresholdMB', 'stateDri'],
+    );
+  });
+
+  it('points at a JSON syntax error', () => {
+    const { status, stdout } = nixPgo('check-config', 'syntax.json');
+    assert.equal(status, 65);
+    assert.match(stdout, /is not valid JSON: .*\(line 1, column 30\)/);
+  });
+
+  it('reports a named file that does not exist', () => {
+    const { status, stdout } = nixPgo('check-config', 'nope.json');
+    assert.equal(status, 65);
+    assert.match(stdout, /nope\.json: 1 problem\n {2}- does not exist/);
+  });
+
+  it('accepts the absent default config as the defaults', () => {
+    const { status, stdout } = nixPgo('check-config');
+    assert.equal(status, 0);
+    assert.match(stdout, /^OK: no config file at .*\.config\/nix-pgo\/config\.json; the defaults apply\n/);
+    assert.match(stdout, /0 packages/);
+  });
+
+  it('refuses two files as a usage error', () => {
+    const { status, stderr } = nixPgo('check-config', 'a.json', 'b.json');
+    assert.equal(status, 64);
+    assert.match(stderr, /^nix-pgo: check-config takes one file, not 2\n {2}hint: usage: /);
+  });
+});
+
+describe('nix-pgo frame', () => {
+  it('prints the version of package.json', () => {
+    const { status, stdout } = nixPgo('--version');
+    assert.equal(status, 0);
+    assert.match(stdout, /^nix-pgo \d+\.\d+\.\d+\S*\n$/);
+  });
+
+  it('lists the commands for help', () => {
+    const { status, stdout } = nixPgo('help');
+    assert.equal(status, 0);
+    assert.match(stdout, /^ {2}check-config +check a config file/m);
+    assert.match(stdout, /^ {2}help +/m);
+  });
+
+  it('answers an unknown command with the list of commands and exit 64', () => {
+    const { status, stdout, stderr } = nixPgo('chek-config', 'good.json');
+    assert.equal(status, 64);
+    assert.equal(stdout, '');
+    assert.match(stderr, /^nix-pgo: unknown command: chek-config\n {2}hint: did you mean check-config\?\n {2}hint: commands: .*check-config.*help/);
+  });
+
+  it('shows usage and exits 64 without a command', () => {
+    const { status, stderr } = nixPgo();
+    assert.equal(status, 64);
+    assert.match(stderr, /^usage: nix-pgo COMMAND/);
+  });
+});

@@ -1,0 +1,164 @@
+// The whole loop on real Nix, through the real CLI and daemon processes:
+// profiling variant active → instrumented runs → harvest, merge, store, build,
+// switch → optimized active; rollback; reproducible from the lock file; a
+// failing build keeps the profiling variant; a restart mid-build switches once.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, readdirSync, readFileSync, realpathSync, readlinkSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../../src/process/run.js';
+import { listGenerations } from '../../src/tools/nix-env.js';
+import { parseLockFile } from '../../src/store/lock-file.js';
+import { makeTempDir, readManifest, repoRoot, runProgram } from '../support/nix.js';
+import { cli, cliJson, daemonPackages, runInstrumented, startDaemon, status, stopDaemon, waitFor, writeConfig, type TestSetup } from '../support/daemon.js';
+
+const offline = ['--option', 'substituters', ''];
+
+/** Removes a store path and everything that refers to it, after dropping the test's own roots to it. */
+async function rebuildFromScratch(setup: TestSetup, storePath: string): Promise<void> {
+  for (const link of readdirSync(setup.stateDir).filter((f) => f === 'profile' || /^profile-\d+-link$/.test(f))) rmSync(join(setup.stateDir, link), { force: true });
+  const referrers = (await run('nix-store', ['--query', '--referrers-closure', storePath])).stdout.trim().split('\n');
+  await run('nix-store', ['--delete', ...referrers]);
+  assert.equal(existsSync(storePath), false);
+}
+
+function packageStatus(setup: TestSetup, name: string) {
+  return status(setup).then((s) => s.packages.find((p) => p.name === name)!);
+}
+
+async function waitForState(setup: TestSetup, name: string, state: string, timeoutMs?: number) {
+  return waitFor(`${name} to be ${state}`, async () => {
+    const p = await packageStatus(setup, name);
+    return p.state === state ? p : undefined;
+  }, timeoutMs);
+}
+
+describe('daemon end to end', () => {
+  it('profiles, optimizes, switches, rolls back, and the lock file reproduces the build bit for bit', async () => {
+    const setup = writeConfig(makeTempDir('e2e'), ['calc'], { thresholdMB: 0.001, minRuns: 0 });
+    const daemon = startDaemon(setup);
+    try {
+      const profiling = await waitFor('the profiling variant to be active', async () => {
+        const p = await packageStatus(setup, 'calc');
+        return p.activeVariant === 'profile' ? p : undefined;
+      });
+      const profileBin = join(setup.stateDir, 'profile', 'bin', 'calc');
+      assert.equal(realpathSync(profileBin), join(profiling.activePath!, 'bin/calc'));
+      assert.equal(readManifest(profiling.activePath!).kind, 'profile');
+
+      // Instrumented runs, spread out so the daemon harvests more than once.
+      for (let i = 0; i < 3; i++) {
+        await runInstrumented(setup, profileBin, ['1']);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const optimized = await waitForState(setup, 'calc', 'optimized');
+      assert.equal(optimized.activeVariant, 'optimized');
+      assert.ok(optimized.mergeGeneration >= 1);
+      assert.equal(realpathSync(profileBin), join(optimized.activePath!, 'bin/calc'));
+      const manifest = readManifest(optimized.activePath!);
+      assert.equal(manifest.kind, 'optimized');
+      assert.equal(manifest.profile, optimized.profileStorePath);
+      assert.equal(await runProgram(profileBin, ['2']), await runProgram(join(profiling.activePath!, 'bin/calc'), ['2']));
+
+      // The lock file names the profile; a fresh evaluation with it is the same derivation.
+      const lockFile = join(setup.stateDir, 'pgo-lock.json');
+      const lock = parseLockFile(readFileSync(lockFile, 'utf8'), lockFile);
+      assert.equal(lock.packages.calc!.storePath, optimized.profileStorePath);
+      const profilesExpr = `import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }`;
+      const rebuilt = await run('nix-build', [...offline, '--no-out-link', daemonPackages, '-A', 'calc.pgo.optimized', '--arg', 'pgoProfiles', profilesExpr]);
+      assert.equal(rebuilt.stdout.trim(), optimized.activePath);
+    } finally {
+      assert.equal(await stopDaemon(daemon), 0, daemon.log());
+    }
+
+    // Rollback of the package: back to the profiling variant, held there.
+    const before = await packageStatus(setup, 'calc');
+    const rolled = await cliJson<{ generation: number; packages: { name: string; variant: string; storePath: string }[] }>(['rollback', 'calc', '--config', setup.configFile]);
+    assert.deepEqual(rolled.packages.map((p) => [p.name, p.variant]), [['calc', 'profile']]);
+    const after = await packageStatus(setup, 'calc');
+    assert.equal(after.activeVariant, 'profile');
+    assert.equal(after.held, true);
+    assert.equal(realpathSync(join(setup.stateDir, 'profile', 'bin', 'calc')).includes(before.activePath!), false);
+    assert.equal(readManifest(after.activePath!).kind, 'profile');
+
+    // And forward again by hand.
+    const switched = await cliJson<{ variant: string; storePath: string }>(['switch', 'calc', '--config', setup.configFile]);
+    assert.equal(switched.storePath, before.activePath);
+
+    // Bit for bit: delete the optimized output and build it again from the lock file alone.
+    // (`nix-build --check` cannot tell: without a sandbox it builds into another path, which changes the build ID.)
+    const optimized = await packageStatus(setup, 'calc');
+    const saved = join(setup.dir, 'saved-output');
+    cpSync(optimized.activePath!, saved, { recursive: true });
+    await rebuildFromScratch(setup, optimized.activePath!);
+    const lockFile = join(setup.stateDir, 'pgo-lock.json');
+    const again = await run('nix-build', [...offline, '--no-out-link', daemonPackages, '-A', 'calc.pgo.optimized', '--arg', 'pgoProfiles', `import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }`]);
+    assert.equal(again.stdout.trim(), optimized.activePath);
+    for (const file of ['bin/calc', 'lib/libcalc.so', 'nix-support/pgo.json']) {
+      assert.deepEqual(readFileSync(join(optimized.activePath!, file)), readFileSync(join(saved, file)), `${file} is the same bit for bit`);
+    }
+  });
+
+  it('a failing optimized build keeps the profiling variant active and is reported with its log', async () => {
+    const setup = writeConfig(makeTempDir('e2e-fail'), ['failing']);
+    const daemon = startDaemon(setup);
+    try {
+      const profiling = await waitFor('profiling', async () => {
+        const p = await packageStatus(setup, 'failing');
+        return p.activeVariant === 'profile' ? p : undefined;
+      });
+      await runInstrumented(setup, join(setup.stateDir, 'profile', 'bin', 'calc'), ['1']);
+      const failed = await waitFor('a failed build', async () => {
+        const p = await packageStatus(setup, 'failing');
+        return p.lastBuild?.variant === 'optimized' && !p.lastBuild.ok ? p : undefined;
+      });
+      assert.equal(failed.activeVariant, 'profile');
+      assert.equal(failed.activePath, profiling.activePath);
+      assert.ok(failed.failures >= 1);
+      assert.ok(failed.nextRetryAt);
+      assert.match(failed.lastBuild!.logTail!, /this optimized build fails on purpose/);
+      assert.ok(existsSync(failed.lastBuild!.logFile));
+      assert.equal(realpathSync(join(setup.stateDir, 'profile', 'bin', 'calc')), join(profiling.activePath!, 'bin/calc'));
+      const text = (await run(process.execPath, [cli, 'status', 'failing', '--config', setup.configFile])).stdout;
+      assert.match(text, /optimized FAILED/);
+      assert.match(text, /this optimized build fails on purpose/);
+    } finally {
+      assert.equal(await stopDaemon(daemon), 0, daemon.log());
+    }
+  });
+
+  it('a daemon killed in the middle of a build restarts without a double switch or lost state', async () => {
+    const setup = writeConfig(makeTempDir('e2e-restart'), ['slow']);
+    let daemon = startDaemon(setup);
+    const profileBin = join(setup.stateDir, 'profile', 'bin', 'calc');
+    await waitFor('profiling', async () => ((await packageStatus(setup, 'slow')).activeVariant === 'profile' ? true : undefined));
+    await runInstrumented(setup, profileBin, ['1']);
+    const building = await waitForState(setup, 'slow', 'building');
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+
+    daemon = startDaemon(setup);
+    try {
+      const optimized = await waitForState(setup, 'slow', 'optimized');
+      assert.equal(optimized.mergeGeneration, building.mergeGeneration);
+      const generations = await listGenerations(join(setup.stateDir, 'profile'));
+      // Generation 1: profiling variant; generation 2: the optimized one, exactly once.
+      assert.deepEqual(generations.map((g) => g.number), [1, 2]);
+      assert.ok(readlinkSync(join(setup.stateDir, 'profile')).endsWith('-2-link'));
+      assert.equal(readManifest(optimized.activePath!).kind, 'optimized');
+    } finally {
+      assert.equal(await stopDaemon(daemon), 0, daemon.log());
+    }
+  });
+
+  it('a bad config lists every problem at once and starts nothing', async () => {
+    const setup = writeConfig(makeTempDir('e2e-bad'), ['calc'], { thresholdMB: -1, onReady: 'sometimes' }, { packagez: {} });
+    const daemon = startDaemon(setup);
+    const code = await daemon.exited;
+    assert.equal(code, 65);
+    assert.match(daemon.log(), /thresholdMB/);
+    assert.match(daemon.log(), /onReady/);
+    assert.match(daemon.log(), /packagez/);
+    assert.equal(existsSync(setup.stateDir), false);
+  });
+});

@@ -1,0 +1,22 @@
+/**
+ * Smoke runs of the two benchmarks at a tiny size: they build, run the engine
+ * end to end and print their ratios. Numbers are not asserted (benchmarks, not tests).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/process/run.js';
+
+const bench = (name: string) => fileURLToPath(new URL(`../../bench/${name}`, import.meta.url));
+
+test('the merge benchmark runs end to end at a tiny size', async () => {
+  const { stdout } = await run(process.execPath, [bench('merge-bench.js'), '--packages', '2', '--profiles', '20']);
+  assert.match(stdout, /^profiles: 20, packages: 2$/m);
+  assert.match(stdout, /^ratio engine\/direct: [0-9.]+ /m);
+});
+
+test('the idle benchmark runs end to end over one second', async () => {
+  const { stdout } = await run(process.execPath, [bench('idle-bench.js'), '--seconds', '1']);
+  assert.match(stdout, /^CPU time: [0-9.]+ ms/m);
+  assert.match(stdout, /^peak RSS: [0-9.]+ MiB/m);
+});

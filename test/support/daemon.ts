@@ -1,0 +1,89 @@
+// Helpers for tests that run the real nix-pgo CLI and daemon as processes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { run } from '../../src/process/run.js';
+import type { Status } from '../../src/status/collect-status.js';
+import { spoolEnvironment } from '../../src/spool/locations.js';
+import { repoRoot } from './nix.js';
+
+export const cli = join(repoRoot, 'dist/src/cli/main.js');
+export const daemonPackages = join(repoRoot, 'test/fixtures/daemon-packages.nix');
+
+export interface TestSetup {
+  dir: string;
+  configFile: string;
+  stateDir: string;
+  spoolDir: string;
+}
+
+/** A config with its own state dir, managing `packages` from the daemon fixture. */
+export function writeConfig(dir: string, packages: string[], policy: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): TestSetup {
+  const stateDir = join(dir, 'state');
+  const configFile = join(dir, 'config.json');
+  // A salted entry point: builds of `slow` are new in every test, so they take their time.
+  const nixFile = join(dir, 'packages.nix');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(nixFile, `{ pgoProfiles ? { } }: import ${daemonPackages} { inherit pgoProfiles; salt = "${randomUUID()}"; }\n`);
+  const config = {
+    stateDir,
+    nixFile,
+    policy: { thresholdMB: 0.0005, retry: { initialDelaySeconds: 1, maxDelaySeconds: 2 }, ...policy },
+    packages: Object.fromEntries(packages.map((p) => [p, {}])),
+    ...extra,
+  };
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  return { dir, configFile, stateDir, spoolDir: join(stateDir, 'spool') };
+}
+
+export async function cliJson<T>(args: string[]): Promise<T> {
+  const { stdout } = await run(process.execPath, [cli, ...args, '--json']);
+  return JSON.parse(stdout) as T;
+}
+
+export function status(setup: TestSetup): Promise<Status> {
+  return cliJson<Status>(['status', '--config', setup.configFile]);
+}
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface RunningDaemon {
+  child: ChildProcess;
+  log: () => string;
+  exited: Promise<number | null>;
+}
+
+export function startDaemon(setup: TestSetup): RunningDaemon {
+  const child = spawn(process.execPath, [cli, 'daemon', '--config', setup.configFile, '--tick-ms', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, log: () => log, exited };
+}
+
+export async function stopDaemon(daemon: RunningDaemon): Promise<number | null> {
+  if (daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.child.kill('SIGTERM');
+  return daemon.exited;
+}
+
+/** Runs an instrumented program the way a user's shell would: with the spool variables. */
+export async function runInstrumented(setup: TestSetup, program: string, args: string[]): Promise<string> {
+  const env = { ...process.env, ...spoolEnvironment(setup.spoolDir, process.getuid!()) };
+  return (await run(program, args, { env })).stdout;
+}

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigInvalidError } from '../../src/config/config-invalid-error.js';
+import { DEFAULT_POLICY } from '../../src/config/defaults.js';
+import { checkConfigText, parseConfig, type ConfigSource } from '../../src/config/parse-config.js';
+import { exitCodeFor } from '../../src/errors/errors.js';
+
+const FILE = '/etc/nix-pgo/config.json';
+const ENV = { HOME: '/home/ada', XDG_STATE_HOME: '/home/ada/.state' };
+
+function source(document: unknown, overrides: Partial<ConfigSource> = {}): ConfigSource {
+  return { text: typeof document === 'string' ? document : JSON.stringify(document), file: FILE, env: ENV, ...overrides };
+}
+
+function problemPaths(document: unknown, overrides: Partial<ConfigSource> = {}): string[] {
+  const check = checkConfigText(source(document, overrides));
+  assert.equal(check.config, null, 'a config with problems must not produce a config');
+  return check.problems.map((p) => p.path).sort();
+}
+
+describe('parseConfig defaults', () => {
+  it('fills in everything for a config that only lists packages', () => {
+    const config = parseConfig(source({ nixFile: './pkgs.nix', packages: { hello: {} } }));
+    assert.equal(config.file, FILE);
+    assert.equal(config.stateDir, '/home/ada/.state/nix-pgo');
+    assert.equal(config.spoolDir, '/home/ada/.state/nix-pgo/spool');
+    assert.equal(config.nixProfile, '/home/ada/.state/nix-pgo/profile');
+    assert.deepEqual(config.notify, { hook: null });
+    assert.deepEqual(config.policy, DEFAULT_POLICY);
+    assert.deepEqual(config.packages, [
+      { name: 'hello', nixFile: '/etc/nix-pgo/pkgs.nix', attr: 'hello', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY },
+    ]);
+  });
+
+  it('accepts an empty file as zero packages', () => {
+    const config = parseConfig(source('  \n'));
+    assert.deepEqual(config.packages, []);
+    assert.equal(config.stateDir, '/home/ada/.state/nix-pgo');
+  });
+
+  it('uses ~/.local/state when XDG_STATE_HOME is unset or relative', () => {
+    for (const env of [{ HOME: '/home/ada' }, { HOME: '/home/ada', XDG_STATE_HOME: 'relative/dir' }]) {
+      assert.equal(parseConfig(source({}, { env })).stateDir, '/home/ada/.local/state/nix-pgo');
+    }
+  });
+
+  it('reports that stateDir has no default without HOME and XDG_STATE_HOME', () => {
+    assert.deepEqual(problemPaths({}, { env: {} }), ['stateDir']);
+    assert.equal(parseConfig(source({ stateDir: '/var/lib/nix-pgo' }, { env: {} })).stateDir, '/var/lib/nix-pgo');
+  });
+
+  it('derives spoolDir and nixProfile from an explicit stateDir', () => {
+    const config = parseConfig(source({ stateDir: '/var/lib/nix-pgo' }));
+    assert.equal(config.spoolDir, '/var/lib/nix-pgo/spool');
+    assert.equal(config.nixProfile, '/var/lib/nix-pgo/profile');
+  });
+});
+
+describe('parseConfig paths', () => {
+  it('makes relative paths relative to the config file, expands ~/ and keeps <lookup> paths', () => {
+    const config = parseConfig(
+      source({
+        stateDir: 'state',
+        spoolDir: '~/spool',
+        nixProfile: '/nix/var/nix/profiles/../profiles/nix-pgo',
+        notify: { hook: '../hooks/notify' },
+        packages: { a: { nixFile: 'sub/a.nix' }, b: { nixFile: '<nixpkgs>' } },
+      }),
+    );
+    assert.equal(config.stateDir, '/etc/nix-pgo/state');
+    assert.equal(config.spoolDir, '/home/ada/spool');
+    assert.equal(config.nixProfile, '/nix/var/nix/profiles/nix-pgo');
+    assert.equal(config.notify.hook, '/etc/hooks/notify');
+    assert.equal(config.packages[0]?.nixFile, '/etc/nix-pgo/sub/a.nix');
+    assert.equal(config.packages[1]?.nixFile, '<nixpkgs>');
+  });
+
+  it('lists the files to check on disk, but not <lookup> paths', () => {
+    const check = checkConfigText(source({ nixFile: 'p.nix', notify: { hook: '/bin/hook' }, packages: { a: {}, b: { nixFile: '<nixpkgs>' } } }));
+    assert.deepEqual(check.fileReferences, [
+      { path: 'nixFile', file: '/etc/nix-pgo/p.nix', kind: 'nix' },
+      { path: 'notify.hook', file: '/bin/hook', kind: 'executable' },
+    ]);
+  });
+
+  it('cannot resolve a relative path without a config file', () => {
+    assert.deepEqual(problemPaths({ stateDir: 'rel' }, { file: null }), ['stateDir']);
+  });
+
+  it('reports ~ without HOME', () => {
+    assert.deepEqual(problemPaths({ stateDir: '/s', spoolDir: '~/spool' }, { env: {} }), ['spoolDir']);
+  });
+});
+
+describe('parseConfig packages and policy', () => {
+  it('applies package overrides on top of the global policy, field by field', () => {
+    const config = parseConfig(
+      source({
+        nixFile: './pkgs.nix',
+        profileArg: 'profiles',
+        policy: { thresholdMB: 4, onReady: 'notify', retry: { maxDelaySeconds: 600 } },
+        packages: {
+          lua: { attr: 'lua5_4', profileArg: 'luaProfiles', policy: { minRuns: 10, convergence: 0.99, retry: { initialDelaySeconds: 5 } } },
+          hello: {},
+        },
+      }),
+    );
+    assert.deepEqual(config.policy, { ...DEFAULT_POLICY, thresholdMB: 4, onReady: 'notify', retry: { initialDelaySeconds: 60, maxDelaySeconds: 600 } });
+    assert.deepEqual(
+      config.packages.map((p) => p.name),
+      ['hello', 'lua'],
+      'packages are sorted by name',
+    );
+    const [hello, lua] = config.packages;
+    assert.equal(hello?.profileArg, 'profiles');
+    assert.deepEqual(hello?.policy, config.policy);
+    assert.equal(lua?.attr, 'lua5_4');
+    assert.equal(lua?.profileArg, 'luaProfiles');
+    assert.deepEqual(lua?.policy, {
+      ...DEFAULT_POLICY,
+      thresholdMB: 4,
+      minRuns: 10,
+      convergence: 0.99,
+      onReady: 'notify',
+      retry: { initialDelaySeconds: 5, maxDelaySeconds: 600 },
+    });
+  });
+
+  it('accepts dotted attribute paths and convergence at its bounds', () => {
+    const config = parseConfig(
+      source({ nixFile: '/p.nix', policy: { convergence: 1 }, packages: { numpy: { attr: 'python3Packages.numpy', policy: { convergence: null } } } }),
+    );
+    assert.equal(config.policy.convergence, 1);
+    assert.equal(config.packages[0]?.attr, 'python3Packages.numpy');
+    assert.equal(config.packages[0]?.policy.convergence, null);
+  });
+
+  it('needs a Nix file for every package, here or at the top level', () => {
+    assert.deepEqual(problemPaths({ packages: { hello: {} } }), ['packages.hello.nixFile']);
+  });
+
+  it('reports an inconsistent retry range where it is written', () => {
+    assert.deepEqual(problemPaths({ nixFile: '/p.nix', policy: { retry: { initialDelaySeconds: 7200 } } }), ['policy.retry']);
+    assert.deepEqual(problemPaths({ nixFile: '/p.nix', packages: { a: { policy: { retry: { maxDelaySeconds: 30 } } } } }), ['packages.a.policy.retry']);
+  });
+});
+
+describe('parseConfig problems', () => {
+  it('reports every problem of a config in one run', () => {
+    const paths = problemPaths({
+      version: 2,
+      stateDri: '/x',
+      stateDir: 42,
+      policy: { thresholdMB: 0, minRuns: 1.5, convergence: 0, onReady: 'maybe', buildTimeoutMinutes: -1, retry: { initialDelaySeconds: '60', maxDelaySeconds: 0 } },
+      notify: { hook: '' },
+      packages: {
+        'bad name': { nixFile: '/p.nix' },
+        hello: { nixFile: '/p.nix', atr: 'hello', attr: 'hello world', profileArg: '1x', policy: [] },
+        lua: 'lua',
+      },
+    });
+    assert.deepEqual(paths, [
+      'notify.hook',
+      'packages.hello.atr',
+      'packages.hello.attr',
+      'packages.hello.policy',
+      'packages.hello.profileArg',
+      'packages.lua',
+      'packages["bad name"]',
+      'policy.buildTimeoutMinutes',
+      'policy.convergence',
+      'policy.minRuns',
+      'policy.onReady',
+      'policy.retry.initialDelaySeconds',
+      'policy.retry.maxDelaySeconds',
+      'policy.thresholdMB',
+      'stateDir',
+      'stateDri',
+      'version',
+    ]);
+  });
+
+  it('suggests the key a typo meant', () => {
+    const check = checkConfigText(source({ nixFile: '/p.nix', policy: { thresholdmb: 2, minRun: 3 } }));
+    const fixes = Object.fromEntries(check.problems.map((p) => [p.path, p.fix]));
+    assert.match(fixes['policy.thresholdmb'] ?? '', /did you mean "thresholdMB"/);
+    assert.match(fixes['policy.minRun'] ?? '', /did you mean "minRuns"/);
+  });
+
+  it('rejects a document that is not an object', () => {
+    for (const document of ['[]', '"x"', 'null', '3']) {
+      assert.deepEqual(problemPaths(document), [''], document);
+    }
+  });
+
+  it('locates a JSON syntax error by line and column', () => {
+    const check = checkConfigText(source('{\n  "packages": {,\n}'));
+    assert.equal(check.problems.length, 1);
+    assert.match(check.problems[0]?.message ?? '', /line 2, column 16/);
+    assert.match(check.problems[0]?.fix ?? '', /no comments and no trailing commas/);
+  });
+
+  it('throws one ConfigInvalidError naming the file, each problem and its fix', () => {
+    const error = (() => {
+      try {
+        parseConfig(source({ policy: { thresholdMB: 'lots' }, packages: { hello: { atr: 'x' } } }));
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    assert.ok(error instanceof ConfigInvalidError);
+    assert.equal(error.code, 'CONFIG_INVALID');
+    assert.equal(exitCodeFor(error), 65);
+    assert.equal(error.file, FILE);
+    assert.deepEqual(error.problems.map((p) => p.path).sort(), ['packages.hello.atr', 'packages.hello.nixFile', 'policy.thresholdMB']);
+    assert.match(error.message, /^\/etc\/nix-pgo\/config\.json: 3 problems\n/);
+    for (const problem of error.problems) {
+      assert.ok(error.message.includes(`${problem.path}: ${problem.message}\n    fix: ${problem.fix}`), problem.path);
+    }
+  });
+});
