@@ -13,6 +13,7 @@ import { SlotStore } from '../slots/slot-store.js';
 import { locationsFor } from '../spool/locations.js';
 import { openDatabase, type Db } from '../state/database.js';
 import { listPackages, type PackageRecord } from '../state/package-records.js';
+import { summarizeQuarantine, type QuarantineSummary } from '../state/quarantine-records.js';
 import type { DaemonContext, ProfileEngine } from './context.js';
 
 export function metricsFromRecords(records: readonly PackageRecord[]): Map<string, SlotMetrics> {
@@ -32,10 +33,10 @@ export function metricsFromRecords(records: readonly PackageRecord[]): Map<strin
 }
 
 /** Opens the state database and the slot table only: what `status` needs while a daemon runs. */
-export function openState(config: Config): { db: Db; slots: SlotStore; metrics: () => Map<string, SlotMetrics>; close: () => void } {
+export function openState(config: Config): { db: Db; slots: SlotStore; metrics: () => Map<string, SlotMetrics>; quarantine: () => QuarantineSummary; close: () => void } {
   const locations = locationsFor(config.stateDir, config.spoolDir);
   const db = openDatabase(locations.database);
-  return { db, slots: new SlotStore(db), metrics: () => metricsFromRecords(listPackages(db)), close: () => db.close() };
+  return { db, slots: new SlotStore(db), metrics: () => metricsFromRecords(listPackages(db)), quarantine: () => summarizeQuarantine(db), close: () => db.close() };
 }
 
 export interface OpenDaemon {

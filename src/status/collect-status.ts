@@ -7,6 +7,7 @@ import type { Config } from '../config/config-types.js';
 import { decideReadiness } from '../readiness/decide-readiness.js';
 import type { SlotMetrics } from '../slots/plan-tick.js';
 import type { BuildRecord, SlotRow } from '../slots/slot-store.js';
+import type { QuarantineSummary } from '../state/quarantine-records.js';
 
 export interface PackageStatus {
   name: string;
@@ -34,6 +35,8 @@ export interface Status {
   nixProfile: string;
   profileGeneration: number | null;
   packages: PackageStatus[];
+  /** Files the engine could not merge, kept aside with their reason. */
+  quarantine: QuarantineSummary | null;
   /** Engine-wide conditions a user must know about (disk cap reached, quarantined files). */
   warnings: string[];
 }
@@ -43,7 +46,7 @@ export function collectStatus(input: {
   slots: readonly SlotRow[];
   metrics: ReadonlyMap<string, SlotMetrics>;
   profileGeneration: number | null;
-  warnings?: string[];
+  quarantine?: QuarantineSummary | null;
 }): Status {
   const slots = new Map(input.slots.map((s) => [s.name, s] as const));
   const packages = input.config.packages.map((pkg): PackageStatus => {
@@ -75,6 +78,16 @@ export function collectStatus(input: {
     nixProfile: input.config.nixProfile,
     profileGeneration: input.profileGeneration,
     packages,
-    warnings: input.warnings ?? [],
+    quarantine: input.quarantine ?? null,
+    warnings: describeQuarantine(input.quarantine ?? null, input.config.stateDir),
   };
+}
+
+/** One line a user can act on when files were quarantined (pure). */
+export function describeQuarantine(q: QuarantineSummary | null, stateDir: string): string[] {
+  if (!q || q.count === 0) return [];
+  const reasons = Object.entries(q.byReason)
+    .map(([reason, n]) => `${n} ${reason}`)
+    .join(', ');
+  return [`${q.count} spool file(s) quarantined (${reasons}); they are kept in ${stateDir}/quarantine, see docs/harvest.md`];
 }

@@ -6,8 +6,9 @@ import type { PackageStatus, Status } from './collect-status.js';
 const BAR_WIDTH = 20;
 
 export function renderProgressBar(progress: number, width = BAR_WIDTH): string {
-  const filled = Math.round(Math.min(1, Math.max(0, progress)) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(progress * 100)}%`;
+  const clamped = Math.min(1, Math.max(0, progress));
+  const filled = Math.round(clamped * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(clamped * 100)}%`;
 }
 
 function renderPackage(p: PackageStatus): string[] {

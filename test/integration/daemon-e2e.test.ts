@@ -4,7 +4,7 @@
 // failing build keeps the profiling variant; a restart mid-build switches once.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readdirSync, readFileSync, realpathSync, readlinkSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, realpathSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../src/process/run.js';
 import { listGenerations } from '../../src/tools/nix-env.js';
@@ -35,7 +35,12 @@ async function waitForState(setup: TestSetup, name: string, state: string, timeo
 
 describe('daemon end to end', () => {
   it('profiles, optimizes, switches, rolls back, and the lock file reproduces the build bit for bit', async () => {
-    const setup = writeConfig(makeTempDir('e2e'), ['calc'], { thresholdMB: 0.001, minRuns: 0 });
+    const dir = makeTempDir('e2e');
+    // The hook appends every event it gets on stdin to a file.
+    const hook = join(dir, 'hook.sh');
+    const events = join(dir, 'events.jsonl');
+    writeFileSync(hook, `#!/bin/sh\ncat >> ${events}\n`, { mode: 0o755 });
+    const setup = writeConfig(dir, ['calc'], { thresholdMB: 0.001, minRuns: 0 }, { notify: { hook } });
     const daemon = startDaemon(setup);
     try {
       const profiling = await waitFor('the profiling variant to be active', async () => {
@@ -59,6 +64,11 @@ describe('daemon end to end', () => {
       assert.equal(manifest.kind, 'optimized');
       assert.equal(manifest.profile, optimized.profileStorePath);
       assert.equal(await runProgram(profileBin, ['2']), await runProgram(join(profiling.activePath!, 'bin/calc'), ['2']));
+      const told = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; variant?: string; storePath?: string });
+      assert.deepEqual(
+        told.filter((e) => e.type === 'switched').map((e) => [e.variant, e.storePath]),
+        [['profile', profiling.activePath], ['optimized', optimized.activePath]],
+      );
 
       // The lock file names the profile; a fresh evaluation with it is the same derivation.
       const lockFile = join(setup.stateDir, 'pgo-lock.json');
@@ -68,7 +78,7 @@ describe('daemon end to end', () => {
       const rebuilt = await run('nix-build', [...offline, '--no-out-link', daemonPackages, '-A', 'calc.pgo.optimized', '--arg', 'pgoProfiles', profilesExpr]);
       assert.equal(rebuilt.stdout.trim(), optimized.activePath);
     } finally {
-      assert.equal(await stopDaemon(daemon), 0, daemon.log());
+      assert.equal(await stopDaemon(daemon), 0, daemon.output());
     }
 
     // Rollback of the package: back to the profiling variant, held there.
@@ -123,7 +133,7 @@ describe('daemon end to end', () => {
       assert.match(text, /optimized FAILED/);
       assert.match(text, /this optimized build fails on purpose/);
     } finally {
-      assert.equal(await stopDaemon(daemon), 0, daemon.log());
+      assert.equal(await stopDaemon(daemon), 0, daemon.output());
     }
   });
 
@@ -134,7 +144,7 @@ describe('daemon end to end', () => {
     await waitFor('profiling', async () => ((await packageStatus(setup, 'slow')).activeVariant === 'profile' ? true : undefined));
     await runInstrumented(setup, profileBin, ['1']);
     const building = await waitForState(setup, 'slow', 'building');
-    daemon.child.kill('SIGKILL');
+    daemon.kill('SIGKILL');
     await daemon.exited;
 
     daemon = startDaemon(setup);
@@ -147,7 +157,7 @@ describe('daemon end to end', () => {
       assert.ok(readlinkSync(join(setup.stateDir, 'profile')).endsWith('-2-link'));
       assert.equal(readManifest(optimized.activePath!).kind, 'optimized');
     } finally {
-      assert.equal(await stopDaemon(daemon), 0, daemon.log());
+      assert.equal(await stopDaemon(daemon), 0, daemon.output());
     }
   });
 
@@ -156,9 +166,9 @@ describe('daemon end to end', () => {
     const daemon = startDaemon(setup);
     const code = await daemon.exited;
     assert.equal(code, 65);
-    assert.match(daemon.log(), /thresholdMB/);
-    assert.match(daemon.log(), /onReady/);
-    assert.match(daemon.log(), /packagez/);
+    assert.match(daemon.output(), /thresholdMB/);
+    assert.match(daemon.output(), /onReady/);
+    assert.match(daemon.output(), /packagez/);
     assert.equal(existsSync(setup.stateDir), false);
   });
 });

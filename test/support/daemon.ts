@@ -1,9 +1,8 @@
 // Helpers for tests that run the real nix-pgo CLI and daemon as processes.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { run } from '../../src/process/run.js';
+import { run, startBackground, type Background } from '../../src/process/run.js';
 import type { Status } from '../../src/status/collect-status.js';
 import { spoolEnvironment } from '../../src/spool/locations.js';
 import { repoRoot } from './nix.js';
@@ -62,23 +61,14 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
-export interface RunningDaemon {
-  child: ChildProcess;
-  log: () => string;
-  exited: Promise<number | null>;
-}
+export type RunningDaemon = Background;
 
-export function startDaemon(setup: TestSetup): RunningDaemon {
-  const child = spawn(process.execPath, [cli, 'daemon', '--config', setup.configFile, '--tick-ms', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, log: () => log, exited };
+export function startDaemon(setup: TestSetup, tickMs = 200): RunningDaemon {
+  return startBackground(process.execPath, [cli, 'daemon', '--config', setup.configFile, '--tick-ms', String(tickMs)]);
 }
 
 export async function stopDaemon(daemon: RunningDaemon): Promise<number | null> {
-  if (daemon.child.exitCode === null && daemon.child.signalCode === null) daemon.child.kill('SIGTERM');
+  daemon.kill('SIGTERM');
   return daemon.exited;
 }
 

@@ -22,7 +22,7 @@ export const statusCommand: Command<Status> = {
     const state = openState(config);
     try {
       const profileGeneration = existsSync(config.nixProfile) ? await currentGeneration(config.nixProfile) : null;
-      const status = collectStatus({ config, slots: state.slots.all(), metrics: state.metrics(), profileGeneration });
+      const status = collectStatus({ config, slots: state.slots.all(), metrics: state.metrics(), profileGeneration, quarantine: state.quarantine() });
       return only === undefined ? status : { ...status, packages: status.packages.filter((p) => p.name === only) };
     } finally {
       state.close();

@@ -1,0 +1,63 @@
+# Real programs from Debian source packages, packaged with the nix-pgo library
+# on the example stdenv's clang, for the benchmark (bench/real/run.ts).
+#
+#   nix-build bench/real -A lua --arg luaSrc /path/to/lua5.4-5.4.4
+#   nix-build bench/real -A lua.pgo.optimized --arg luaSrc ... --arg pgoProfiles '{ lua = "/nix/store/..."; }'
+#
+# The sources are fetched at run time (`apt-get source`) and never live in the repo.
+{
+  luaSrc ? null,
+  luaVersion ? "5.4",
+  sqliteSrc ? null,
+  sqliteVersion ? "3",
+  # Selected profiles by attribute name (a path, or a store path string).
+  pgoProfiles ? { },
+  nix-pgo ? import ../../nix { },
+}:
+let
+  stdenvs = import ../../examples/stdenv { };
+  inherit (stdenvs) clangStdenv;
+  enable = name: drv: nix-pgo.enableWith { profile = pgoProfiles.${name} or null; } drv;
+
+  # A string from --argstr becomes a path; a missing source fails naming the argument.
+  sourcePath =
+    argName: src:
+    if src == null then throw "bench/real: pass the source directory with --arg ${argName} /path"
+    else if builtins.isString src then /. + src
+    else src;
+
+  # Only what the build reads: the SQLite tree has 120 MB of tests and web pages.
+  sqliteFilter =
+    root: path: type:
+    let
+      rel = builtins.substring (builtins.stringLength (toString root) + 1) (-1) (toString path);
+      top = builtins.head (builtins.split "/" rel);
+    in
+    !(builtins.elem top [ "www" "doc" "art" "debian" ".pc" ])
+    && (top != "test" || rel == "test" || rel == "test/speedtest1.c");
+in
+{
+  inherit clangStdenv;
+
+  # The Lua 5.4 interpreter, compiled file by file with upstream's `make linux` flags.
+  lua = enable "lua" (clangStdenv.mkDerivation {
+    pname = "lua";
+    version = luaVersion;
+    src = builtins.path { path = sourcePath "luaSrc" luaSrc; name = "lua-source"; };
+    buildPhase = "bash ${./programs/lua/build.sh} . build";
+    installPhase = "mkdir -p $out/bin && cp build/lua $out/bin/lua";
+  });
+
+  # SQLite's speedtest1 on the amalgamation generated from the canonical sources.
+  sqlite = enable "sqlite" (clangStdenv.mkDerivation {
+    pname = "sqlite";
+    version = sqliteVersion;
+    src =
+      let root = sourcePath "sqliteSrc" sqliteSrc;
+      in builtins.path { path = root; name = "sqlite-source"; filter = sqliteFilter root; };
+    # build.sh runs SQLite's configure itself, only to generate the amalgamation.
+    configurePhase = ":";
+    buildPhase = "bash ${./programs/sqlite/build.sh} . build";
+    installPhase = "mkdir -p $out/bin && cp build/speedtest1 $out/bin/speedtest1";
+  });
+}

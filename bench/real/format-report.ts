@@ -1,0 +1,54 @@
+// The human-readable report: per program, the medians and spreads of the
+// per-repetition ratios, then seconds and callgrind instruction counts.
+import type { ProgramResult, Ratios } from './bench-result.js';
+import type { Summary } from './statistics.js';
+import { VARIANT_NAMES } from './variants.js';
+
+const RATIO_ROWS: { key: keyof Ratios; label: string }[] = [
+  { key: 'nixPgoOverVanilla', label: 'speedup nix-pgo over vanilla -O2' },
+  { key: 'nixPgoOverByHand', label: 'nix-pgo over by-hand (target >= 1.00)' },
+  { key: 'byHandOverVanilla', label: 'speedup by-hand over vanilla -O2' },
+  { key: 'instrumentedSlowdown', label: 'slowdown of the instrumented variant' },
+];
+
+const f3 = (x: number) => x.toFixed(3);
+
+function formatRatioLine(label: string, s: Summary): string {
+  return `  ${label.padEnd(40)} ${f3(s.median)}   IQR ${f3(s.q1)}-${f3(s.q3)}   min/max ${f3(s.min)}/${f3(s.max)}`;
+}
+
+export function formatProgram(result: ProgramResult): string {
+  const lines = [
+    `== ${result.program}: ${result.repetitions} interleaved repetitions`,
+    `  trained on:  ${result.trainingWorkloads.join(', ')}`,
+    `  measured on: ${result.measuringWorkloads.join(', ')}`,
+    `  nix-pgo variant: ${result.nixPgoSource}`,
+    `  outputs identical to vanilla: ${result.outputsIdentical ? 'yes' : 'NO'}`,
+  ];
+  for (const check of result.outputs.filter((c) => !c.identical)) lines.push(`    differs: ${check.variant} on ${check.workload}`);
+  lines.push('  ratios per repetition (median, IQR, min/max):');
+  for (const row of RATIO_ROWS) lines.push(formatRatioLine(row.label, result.ratios[row.key]));
+  lines.push('  seconds per repetition (median, min/max):');
+  for (const name of VARIANT_NAMES) {
+    const s = result.seconds[name];
+    lines.push(`    ${name.padEnd(13)} ${f3(s.median)} s   ${f3(s.min)}/${f3(s.max)}`);
+  }
+  lines.push('  median speedup nix-pgo over vanilla per workload:');
+  for (const [workload, ratios] of Object.entries(result.perWorkload)) {
+    lines.push(`    ${workload.padEnd(24)} ${f3(ratios.nixPgoOverVanilla.median)}   (nix-pgo/by-hand ${f3(ratios.nixPgoOverByHand.median)}, instrumented ${f3(ratios.instrumentedSlowdown.median)})`);
+  }
+  const ins = result.instructions;
+  if (ins) {
+    lines.push(`  instructions (callgrind, "${ins.workload}"):`);
+    for (const name of VARIANT_NAMES) lines.push(`    ${name.padEnd(13)} ${ins.counts[name].toLocaleString('en-US')}`);
+    lines.push(
+      `    vanilla/nix-pgo ${f3(ins.nixPgoOverVanilla)}   by-hand/nix-pgo ${f3(ins.nixPgoOverByHand)}   ` +
+        `vanilla/by-hand ${f3(ins.byHandOverVanilla)}   instrumented/vanilla ${f3(ins.instrumentedSlowdown)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function formatReport(results: readonly ProgramResult[]): string {
+  return results.map(formatProgram).join('\n\n') + '\n';
+}

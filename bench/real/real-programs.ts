@@ -1,0 +1,75 @@
+// The real programs of the benchmark: Lua 5.4 and SQLite's speedtest1, from
+// Debian source trees, with training inputs distinct from measuring inputs.
+import { join } from 'node:path';
+import type { ProgramSpec, Workload } from './program-spec.js';
+import { benchRoot } from './paths.js';
+
+export interface SourceTree {
+  dir: string;
+  version: string;
+}
+
+/**
+ * What every program of bench/real/default.nix shares: attribute NAME takes
+ * NAMESrc and NAMEVersion, and programs/NAME/build.sh builds it, for Nix and
+ * by hand alike (with $CC set to the variant's compiler command).
+ */
+function describeDebianProgram(name: string, src: SourceTree, binary: string): Pick<ProgramSpec, 'name' | 'nixFile' | 'nixArgs' | 'binary' | 'byHand'> {
+  return {
+    name,
+    nixFile: benchRoot,
+    nixArgs: { [`${name}Src`]: JSON.stringify(src.dir), [`${name}Version`]: JSON.stringify(src.version) },
+    binary: `bin/${binary}`,
+    byHand: {
+      srcDir: src.dir,
+      build: (srcCopy, outDir, cc) => ({
+        command: 'bash',
+        args: [join(benchRoot, 'programs', name, 'build.sh'), srcCopy, outDir],
+        env: { ...process.env, CC: cc },
+      }),
+      binary,
+    },
+  };
+}
+
+const luaScript = (set: 'train' | 'measure', file: string, size: string): Workload => ({
+  name: `${file.replace(/\.lua$/, '')} ${size}`,
+  args: [join(benchRoot, 'workloads', 'lua', set, file), size],
+});
+
+export function makeLuaSpec(src: SourceTree): ProgramSpec {
+  return {
+    ...describeDebianProgram('lua', src, 'lua'),
+    train: [
+      luaScript('train', 'mandelbrot.lua', '600'),
+      luaScript('train', 'objects.lua', '30'),
+      luaScript('train', 'queens.lua', '10'),
+      luaScript('train', 'strings.lua', '100000'),
+      luaScript('train', 'tables.lua', '100000'),
+    ],
+    measure: [
+      luaScript('measure', 'binary-trees.lua', '13'),
+      luaScript('measure', 'fannkuch.lua', '9'),
+      luaScript('measure', 'nbody.lua', '150000'),
+      luaScript('measure', 'word-freq.lua', '80000'),
+    ],
+    callgrindWorkload: 'fannkuch 9',
+  };
+}
+
+const speedtest = (testset: string, size: string, ...options: string[]): Workload => ({
+  name: [testset, '--size', size, ...options].join(' '),
+  args: ['--memdb', '--testset', testset, '--size', size, ...options],
+});
+
+export function makeSqliteSpec(src: SourceTree): ProgramSpec {
+  return {
+    ...describeDebianProgram('sqlite', src, 'speedtest1'),
+    // Training and measuring share test sets only at other sizes; orm and cte are never trained.
+    train: [speedtest('main', '8'), speedtest('main', '8', '--without-rowid'), speedtest('fp', '5')],
+    measure: [speedtest('main', '25'), speedtest('orm', '30'), speedtest('cte', '30')],
+    callgrindWorkload: 'main --size 25',
+    // speedtest1 prints the time of each step.
+    normalizeOutput: (stdout) => stdout.replace(/\d+\.\d+s$/gm, 's'),
+  };
+}

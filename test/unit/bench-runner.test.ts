@@ -1,0 +1,108 @@
+// The benchmark runner's pure parts: arguments, interleaving order, callgrind
+// output, source-tree lookup and output normalization.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseBenchArgs } from '../../bench/real/parse-bench-args.js';
+import { rotate } from '../../bench/real/measure.js';
+import { parseCollected } from '../../bench/real/callgrind.js';
+import { findSourceTree } from '../../bench/real/fetch-sources.js';
+import { makeLuaSpec, makeSqliteSpec } from '../../bench/real/real-programs.js';
+import { writePackageEntry } from '../../bench/real/nix-variants.js';
+import { makeCalcSpec } from '../../bench/real/example-programs.js';
+
+describe('parseBenchArgs', () => {
+  it('has defaults for every option', () => {
+    assert.deepEqual(parseBenchArgs([]), {
+      programs: ['lua', 'sqlite'],
+      repetitions: 20,
+      work: null,
+      sources: null,
+      callgrind: true,
+      json: false,
+      help: false,
+    });
+  });
+
+  it('reads programs, repetitions and switches', () => {
+    const args = parseBenchArgs(['--programs', 'calc', '--reps', '3', '--no-callgrind', '--json', '--work', 'w']);
+    assert.deepEqual([args.programs, args.repetitions, args.callgrind, args.json, args.work], [['calc'], 3, false, true, 'w']);
+  });
+
+  it('names every problem at once', () => {
+    assert.throws(() => parseBenchArgs(['--programs', 'lua,zstd', '--reps', '0']), (error: Error) => {
+      assert.match(error.message, /unknown program "zstd"/);
+      assert.match(error.message, /--reps must be a positive integer/);
+      return true;
+    });
+  });
+});
+
+describe('rotate', () => {
+  it('puts each variant first once per cycle and keeps the cyclic order', () => {
+    const items = ['a', 'b', 'c'];
+    assert.deepEqual([0, 1, 2, 3].map((rep) => rotate(items, rep).join('')), ['abc', 'bca', 'cab', 'abc']);
+  });
+});
+
+describe('parseCollected', () => {
+  it('reads the instruction count callgrind prints at exit', () => {
+    assert.equal(parseCollected('==12== Events    : Ir\n==12== Collected : 37671700\n==12==\n'), 37671700);
+  });
+
+  it('fails when the line is missing', () => {
+    assert.throws(() => parseCollected('valgrind: something else'), /no "Collected" line/);
+  });
+});
+
+describe('findSourceTree', () => {
+  it('finds the unpacked tree of a source package and its version, ignoring tarballs and other packages', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nix-pgo-bench-src-'));
+    mkdirSync(join(dir, 'lua5.4-5.4.4'));
+    mkdirSync(join(dir, 'lua5.3-5.3.6'));
+    writeFileSync(join(dir, 'lua5.4-5.4.4.orig.tar.gz'), '');
+    assert.deepEqual(findSourceTree(dir, 'lua5.4'), { dir: join(dir, 'lua5.4-5.4.4'), version: '5.4.4' });
+    assert.equal(findSourceTree(dir, 'sqlite3'), null);
+    assert.equal(findSourceTree(join(dir, 'absent'), 'lua5.4'), null);
+  });
+});
+
+describe('real program specs', () => {
+  const src = { dir: '/src', version: '1.2.3' };
+
+  it('train and measure on different inputs', () => {
+    for (const spec of [makeLuaSpec(src), makeSqliteSpec(src)]) {
+      const trained = new Set(spec.train.map((w) => w.args.join(' ')));
+      for (const w of spec.measure) assert.ok(!trained.has(w.args.join(' ')), `${spec.name}: ${w.name} is also a training input`);
+      assert.ok(spec.measure.some((w) => w.name === spec.callgrindWorkload));
+    }
+  });
+
+  it('speedtest1 outputs are compared without their timings', () => {
+    const normalize = makeSqliteSpec(src).normalizeOutput!;
+    assert.equal(
+      normalize(' 100 - 2500 INSERTs....    0.002s\n       TOTAL....    0.099s\n'),
+      normalize(' 100 - 2500 INSERTs....    0.013s\n       TOTAL....    1.250s\n'),
+    );
+    assert.notEqual(normalize(' 100 - 2500 INSERTs....    0.002s\n'), normalize(' 100 - 2600 INSERTs....    0.002s\n'));
+  });
+});
+
+describe('writePackageEntry', () => {
+  it('binds the source arguments into a file that takes only pgoProfiles, as a daemon config can name it', () => {
+    const work = mkdtempSync(join(tmpdir(), 'nix-pgo-bench-entry-'));
+    const spec = writePackageEntry(makeLuaSpec({ dir: '/src/lua5.4-5.4.4', version: '5.4.4' }), work);
+    assert.equal(spec.nixFile, join(work, 'packages.nix'));
+    assert.deepEqual(spec.nixArgs, {});
+    const text = readFileSync(spec.nixFile, 'utf8');
+    assert.match(text, /^\{ pgoProfiles \? \{ \} \}:$/m);
+    assert.match(text, /luaSrc = "\/src\/lua5\.4-5\.4\.4"; luaVersion = "5\.4\.4"; inherit pgoProfiles;/);
+  });
+
+  it('leaves a spec without arguments as it is', () => {
+    const calc = makeCalcSpec();
+    assert.equal(writePackageEntry(calc, '/nonexistent'), calc);
+  });
+});
