@@ -42,21 +42,13 @@ export async function switchVariant(ctx: DaemonContext, name: string, variant: '
   const storePath = variant === 'profile' ? slot.profilingPath! : slot.optimizedPath;
   if (!storePath) throw new InputError('USAGE', `${name} has no optimized variant yet; see nix-pgo status ${name}`);
   const generation = await switchProfile(ctx.config.nixProfile, activeSet(ctx.slots.all(), name, storePath));
-  const to = variant === 'optimized' ? 'optimized' : slot.seenGeneration > 0 ? 'collecting' : 'profiling';
-  const next = transitionSlot({ state: slot.state, beforeBuild: slot.beforeBuild }, { type: 'rollback', to });
   ctx.slots.save(
-    {
-      ...slot,
-      state: next.state,
-      beforeBuild: null,
-      activeVariant: variant,
-      activePath: storePath,
-      generation,
+    followVariant(slot, variant, storePath, generation, {
       // Going back to profiling by hand means: stay there until asked.
       held: variant === 'profile',
-      reason: variant === 'profile' ? 'switched back to the profiling variant by the user; held until nix-pgo switch or build' : `switched to the optimized variant by the user`,
-      updatedAt: ctx.now().toISOString(),
-    },
+      reason: variant === 'profile' ? 'switched back to the profiling variant by the user; held until nix-pgo switch or build' : 'switched to the optimized variant by the user',
+      now: ctx.now(),
+    }),
     'switched',
     { variant, storePath, generation, byUser: true },
   );
@@ -89,20 +81,12 @@ export async function rollback(ctx: DaemonContext, name?: string): Promise<Rollb
     if (slot.state === 'building') continue;
     const variant = slot.optimizedPath && contents.has(slot.optimizedPath) ? 'optimized' : slot.profilingPath && contents.has(slot.profilingPath) ? 'profile' : null;
     const storePath = variant === 'optimized' ? slot.optimizedPath : variant === 'profile' ? slot.profilingPath : null;
-    const to = variant === 'optimized' ? 'optimized' : variant === 'profile' ? (slot.seenGeneration > 0 ? 'collecting' : 'profiling') : 'vanilla';
-    const next = transitionSlot({ state: slot.state, beforeBuild: slot.beforeBuild }, { type: 'rollback', to });
     ctx.slots.save(
-      {
-        ...slot,
-        state: next.state,
-        beforeBuild: null,
-        activeVariant: variant,
-        activePath: storePath,
-        generation,
+      followVariant(slot, variant, storePath, generation, {
         held: true,
         reason: `rolled back to profile generation ${generation}; held until nix-pgo switch or build`,
-        updatedAt: ctx.now().toISOString(),
-      },
+        now: ctx.now(),
+      }),
       'rolled-back',
       { generation },
     );
@@ -110,4 +94,27 @@ export async function rollback(ctx: DaemonContext, name?: string): Promise<Rollb
   }
   await ctx.notifier.notify({ type: 'rolled-back', package: null, generation });
   return { generation, packages };
+}
+
+/** The slot after the user put `variant` (null: none) into the profile (pure). */
+function followVariant(
+  slot: SlotRow,
+  variant: 'profile' | 'optimized' | null,
+  storePath: string | null,
+  generation: number,
+  change: { held: boolean; reason: string; now: Date },
+): SlotRow {
+  const to = variant === 'optimized' ? 'optimized' : variant === 'profile' ? (slot.seenGeneration > 0 ? 'collecting' : 'profiling') : 'vanilla';
+  const next = transitionSlot({ state: slot.state, beforeBuild: slot.beforeBuild }, { type: 'rollback', to });
+  return {
+    ...slot,
+    state: next.state,
+    beforeBuild: null,
+    activeVariant: variant,
+    activePath: storePath,
+    generation,
+    held: change.held,
+    reason: change.reason,
+    updatedAt: change.now.toISOString(),
+  };
 }

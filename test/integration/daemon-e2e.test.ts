@@ -10,7 +10,7 @@ import { run } from '../../src/process/run.js';
 import { listGenerations } from '../../src/tools/nix-env.js';
 import { parseLockFile } from '../../src/store/lock-file.js';
 import { makeTempDir, readManifest, repoRoot, runProgram } from '../support/nix.js';
-import { cli, cliJson, daemonPackages, runInstrumented, startDaemon, status, stopDaemon, waitFor, writeConfig, type TestSetup } from '../support/daemon.js';
+import { cli, cliJson, runInstrumented, startDaemon, status, stopDaemon, waitFor, writeConfig, type TestSetup } from '../support/daemon.js';
 
 const offline = ['--option', 'substituters', ''];
 
@@ -75,7 +75,7 @@ describe('daemon end to end', () => {
       const lock = parseLockFile(readFileSync(lockFile, 'utf8'), lockFile);
       assert.equal(lock.packages.calc!.storePath, optimized.profileStorePath);
       const profilesExpr = `import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }`;
-      const rebuilt = await run('nix-build', [...offline, '--no-out-link', daemonPackages, '-A', 'calc.pgo.optimized', '--arg', 'pgoProfiles', profilesExpr]);
+      const rebuilt = await run('nix-build', [...offline, '--no-out-link', setup.nixFile, '-A', 'calc.pgo.optimized', '--arg', 'pgoProfiles', profilesExpr]);
       assert.equal(rebuilt.stdout.trim(), optimized.activePath);
     } finally {
       assert.equal(await stopDaemon(daemon), 0, daemon.output());
@@ -102,7 +102,7 @@ describe('daemon end to end', () => {
     cpSync(optimized.activePath!, saved, { recursive: true });
     await rebuildFromScratch(setup, optimized.activePath!);
     const lockFile = join(setup.stateDir, 'pgo-lock.json');
-    const again = await run('nix-build', [...offline, '--no-out-link', daemonPackages, '-A', 'calc.pgo.optimized', '--arg', 'pgoProfiles', `import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }`]);
+    const again = await run('nix-build', [...offline, '--no-out-link', setup.nixFile, '-A', 'calc.pgo.optimized', '--arg', 'pgoProfiles', `import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }`]);
     assert.equal(again.stdout.trim(), optimized.activePath);
     for (const file of ['bin/calc', 'lib/libcalc.so', 'nix-support/pgo.json']) {
       assert.deepEqual(readFileSync(join(optimized.activePath!, file)), readFileSync(join(saved, file)), `${file} is the same bit for bit`);

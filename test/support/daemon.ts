@@ -15,6 +15,8 @@ export interface TestSetup {
   configFile: string;
   stateDir: string;
   spoolDir: string;
+  /** The salted entry point the config names. */
+  nixFile: string;
 }
 
 /** A config with its own state dir, managing `packages` from the daemon fixture. */
@@ -33,7 +35,7 @@ export function writeConfig(dir: string, packages: string[], policy: Record<stri
     ...extra,
   };
   writeFileSync(configFile, JSON.stringify(config, null, 2));
-  return { dir, configFile, stateDir, spoolDir: join(stateDir, 'spool') };
+  return { dir, configFile, stateDir, spoolDir: join(stateDir, 'spool'), nixFile };
 }
 
 export async function cliJson<T>(args: string[]): Promise<T> {
