@@ -10,6 +10,8 @@ export interface BenchArgs {
   work: string | null;
   sources: string | null;
   callgrind: boolean;
+  /** `daemon`: the nix-pgo daemon harvests, merges, builds and switches; `local`: merge and pgo.optimize by script. */
+  nixPgoSource: 'daemon' | 'local';
   json: boolean;
   help: boolean;
 }
@@ -20,6 +22,7 @@ export const USAGE = `usage: node dist/bench/real/run.js [options]
   --work DIR        scratch directory: out-links, profiles, by-hand builds (default: a new temporary one)
   --sources DIR     cache of Debian source trees (default $XDG_CACHE_HOME/nix-pgo/bench-src)
   --no-callgrind    skip the instruction counts
+  --local-merge     make the nix-pgo variant by merging and building pgo.optimized directly, not through the daemon
   --json            print the results as JSON on stdout (progress stays on stderr)
 `;
 
@@ -32,6 +35,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       work: { type: 'string' },
       sources: { type: 'string' },
       'no-callgrind': { type: 'boolean', default: false },
+      'local-merge': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -52,6 +56,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     work: values.work ?? null,
     sources: values.sources ?? null,
     callgrind: !values['no-callgrind'],
+    nixPgoSource: values['local-merge'] ? 'local' : 'daemon',
     json: values.json,
     help: values.help,
   };

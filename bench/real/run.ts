@@ -10,7 +10,7 @@ import type { ProgramResult } from './bench-result.js';
 import { makeCalcSpec } from './example-programs.js';
 import { chooseSourceCache, ensureSourceTree } from './fetch-sources.js';
 import { formatReport } from './format-report.js';
-import { makeLocalMergeSource } from './optimized-source.js';
+import { makeDaemonSource, makeLocalMergeSource } from './optimized-source.js';
 import { parseBenchArgs, USAGE, type ProgramName } from './parse-bench-args.js';
 import type { ProgramSpec } from './program-spec.js';
 import { makeLuaSpec, makeSqliteSpec } from './real-programs.js';
@@ -48,7 +48,7 @@ async function main(): Promise<number> {
           repetitions: args.repetitions,
           work: programWork,
           callgrind: args.callgrind,
-          nixPgo: makeLocalMergeSource(programWork),
+          nixPgo: args.nixPgoSource === 'daemon' ? makeDaemonSource(programWork) : makeLocalMergeSource(programWork),
           log,
         }),
       );

@@ -9,7 +9,7 @@ import type { Ratios } from '../../bench/real/bench-result.js';
 import { isValgrindAvailable } from '../../bench/real/callgrind.js';
 import { makeCalcSpec } from '../../bench/real/example-programs.js';
 import { formatReport } from '../../bench/real/format-report.js';
-import { makeLocalMergeSource } from '../../bench/real/optimized-source.js';
+import { makeDaemonSource } from '../../bench/real/optimized-source.js';
 import type { Summary } from '../../bench/real/statistics.js';
 import { VARIANT_NAMES } from '../../bench/real/variants.js';
 import { makeTempDir } from '../support/nix.js';
@@ -37,7 +37,7 @@ describe('bench smoke (calc)', () => {
       repetitions: REPETITIONS,
       work,
       callgrind,
-      nixPgo: makeLocalMergeSource(work),
+      nixPgo: makeDaemonSource(work),
       log: () => {},
     });
 
