@@ -21,9 +21,11 @@ describe('parseBenchArgs', () => {
       work: null,
       sources: null,
       callgrind: true,
+      nixPgoSource: 'daemon',
       json: false,
       help: false,
     });
+    assert.equal(parseBenchArgs(['--local-merge']).nixPgoSource, 'local');
   });
 
   it('reads programs, repetitions and switches', () => {
