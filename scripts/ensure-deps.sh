@@ -4,12 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(nix-bin clang-16 llvm-16 lld-16 bolt-16 gcc binutils g++ make)
+debian_packages=(nix-bin clang-16 llvm-16 lld-16 bolt-16 gcc binutils g++ make valgrind)
 # The command each package provides; used to see what is already there.
 declare -A probe=(
   [nix-bin]=nix-build [clang-16]=clang-16 [llvm-16]=llvm-profdata-16 [lld-16]=ld.lld-16
   [bolt-16]=/usr/lib/llvm-16/bin/llvm-bolt [gcc]=gcov-tool-12 [binutils]=readelf
-  [g++]=g++ [make]=make
+  [g++]=g++ [make]=make [valgrind]=valgrind
 )
 missing=()
 for pkg in "${debian_packages[@]}"; do
