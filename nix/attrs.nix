@@ -58,6 +58,36 @@ rec {
     in
     compile // link;
 
+  # What both variants set: their flags, the pgo* variables the phases read,
+  # and the phases themselves. `profile` is "" for the instrumented variant.
+  variantAttrs =
+    {
+      kind,
+      flags,
+      gccMode,
+      toolchain,
+      mergeTool,
+      compilerVersion,
+      defaultProfileDir,
+      profile,
+    }:
+    attrs:
+    let
+      gccSetup = if toolchain == "gcc" then flagsLib.gccRuntimeFlags { mode = gccMode; inherit defaultProfileDir; } else "";
+    in
+    withPhases attrs (
+      applyFlags flags attrs
+      // {
+        pgoKind = kind;
+        pgoToolchain = toolchain;
+        pgoMergeTool = mergeTool;
+        pgoCompilerVersion = compilerVersion;
+        pgoDefaultProfileDir = defaultProfileDir;
+        pgoProfile = profile;
+        pgoPrepare = prepareScript { inherit toolchain gccSetup; checkProfile = kind == "optimized"; };
+      }
+    );
+
   # Attributes that turn a derivation into its instrumented variant.
   #
   # Example:
@@ -65,28 +95,19 @@ rec {
   #                  compilerVersion = "16"; defaultProfileDir = "/tmp/nix-pgo"; } { pname = "hello"; }
   #   => { env.NIX_CFLAGS_COMPILE = "-fprofile-generate=/tmp/nix-pgo/llvm"; env.NIX_LDFLAGS = "--build-id"; pgoKind = "profile"; ... }
   profileAttrs =
-    {
+    settings@{
       toolchain,
       mergeTool,
       compilerVersion,
       defaultProfileDir,
     }:
-    attrs:
-    let
-      flags = flagsLib.profileFlags { inherit toolchain defaultProfileDir; };
-      withFlags = applyFlags flags attrs;
-      gccSetup = if toolchain == "gcc" then flagsLib.gccRuntimeFlags { mode = "profile"; inherit defaultProfileDir; } else "";
-    in
-    withPhases attrs (
-      withFlags
+    variantAttrs (
+      settings
       // {
-        pgoKind = "profile";
-        pgoToolchain = toolchain;
-        pgoMergeTool = mergeTool;
-        pgoCompilerVersion = compilerVersion;
-        pgoDefaultProfileDir = defaultProfileDir;
-        pgoProfile = "";
-        pgoPrepare = prepareScript { inherit toolchain gccSetup; checkProfile = false; };
+        kind = "profile";
+        flags = flagsLib.profileFlags { inherit toolchain defaultProfileDir; };
+        gccMode = "profile";
+        profile = "";
       }
     );
 
@@ -97,29 +118,19 @@ rec {
   #   optimizeAttrs { toolchain = "gcc"; ... ; profile = "/nix/store/x-gcda"; } { pname = "hello"; }
   #   => { env.NIX_CFLAGS_COMPILE = "-fprofile-use=/nix/store/x-gcda ..."; pgoKind = "optimized"; ... }
   optimizeAttrs =
-    {
+    settings@{
       toolchain,
       mergeTool,
       compilerVersion,
       defaultProfileDir,
       profile,
     }:
-    attrs:
-    let
-      flags = flagsLib.optimizeFlags { inherit toolchain profile; };
-      withFlags = applyFlags flags attrs;
-      gccSetup = if toolchain == "gcc" then flagsLib.gccRuntimeFlags { mode = "optimize"; } else "";
-    in
-    withPhases attrs (
-      withFlags
+    variantAttrs (
+      settings
       // {
-        pgoKind = "optimized";
-        pgoToolchain = toolchain;
-        pgoMergeTool = mergeTool;
-        pgoCompilerVersion = compilerVersion;
-        pgoDefaultProfileDir = defaultProfileDir;
-        pgoProfile = profile;
-        pgoPrepare = prepareScript { inherit toolchain gccSetup; checkProfile = true; };
+        kind = "optimized";
+        flags = flagsLib.optimizeFlags { inherit toolchain profile; };
+        gccMode = "optimize";
       }
     );
 
