@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { readConfig } from '../src/config/read-config.js';
 import { run, startBackground } from '../src/process/run.js';
 import { spoolEnvironment } from '../src/spool/locations.js';
+import { nixBuild } from '../src/tools/nix-build.js';
 import type { Status } from '../src/status/collect-status.js';
 import { renderProgressBar } from '../src/status/render-status.js';
 
@@ -111,8 +112,8 @@ try {
   const active = await status(configFile);
   for (const p of active.packages) {
     const w = workloads[p.name]!;
-    const vanilla = (await run('nix-build', ['--option', 'substituters', '', '--no-out-link', join(root, 'examples'), '-A', p.name])).stdout.trim();
-    const profiling = (await run('nix-build', ['--option', 'substituters', '', '--no-out-link', join(root, 'examples'), '-A', `${p.name}.pgo.profile`])).stdout.trim();
+    const vanilla = (await nixBuild({ file: join(root, 'examples'), attr: p.name })).storePath;
+    const profiling = (await nixBuild({ file: join(root, 'examples'), attr: `${p.name}.pgo.profile` })).storePath;
     const input = w.input ? text : undefined;
     const times = { vanilla: [] as number[], instrumented: [] as number[], optimized: [] as number[] };
     const quiet = { ...process.env, LLVM_PROFILE_FILE: '/dev/null', GCOV_PREFIX: join(work, 'discard') };

@@ -26,7 +26,8 @@ export async function switchProfile(profile: string, active: Record<string, stri
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
+  const sortedB = [...b].sort();
+  return a.length === b.length && [...a].sort().every((x, i) => x === sortedB[i]);
 }
 
 export async function currentGeneration(profile: string): Promise<number> {

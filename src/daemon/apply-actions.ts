@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { planBuild } from '../build/plan-build.js';
 import { runBuild, type BuildOutcome } from '../build/run-build.js';
 import { switchProfile } from '../activate/switch-profile.js';
-import { nextRetryAt } from '../readiness/next-retry-at.js';
+import { recordFailure } from '../readiness/next-retry-at.js';
 import { transitionSlot, type SlotEvent } from '../readiness/slot-transition.js';
 import { lockProfile, storeProfile } from '../store/store-profile.js';
 import type { TickAction } from '../slots/plan-tick.js';
@@ -77,14 +77,13 @@ async function buildProfiling(ctx: DaemonContext, name: string): Promise<void> {
   const ended = ctx.now();
   const record = buildRecord('profile', started, ended, outcome);
   if (!outcome.ok) {
-    const failures = slot.failures + 1;
-    const retryAt = nextRetryAt(failures, pkg.policy.retry, ended);
+    const failure = recordFailure(slot.failures, pkg.policy.retry, ended);
     ctx.slots.save(
-      { ...slot, failures, nextRetryAt: retryAt.toISOString(), lastBuild: record, reason: `the profiling build failed: ${outcome.error}`, updatedAt: ended.toISOString() },
+      { ...slot, ...failure, lastBuild: record, reason: `the profiling build failed: ${outcome.error}`, updatedAt: ended.toISOString() },
       'build-failed',
       { variant: 'profile' },
     );
-    await ctx.notifier.notify({ type: 'build-failed', package: name, error: outcome.error, logTail: outcome.logTail, logFile: outcome.logFile, retryAt: retryAt.toISOString() });
+    await ctx.notifier.notify({ type: 'build-failed', package: name, error: outcome.error, logTail: outcome.logTail, logFile: outcome.logFile, retryAt: failure.nextRetryAt });
     return;
   }
   await ctx.engine.register(name, join(outcome.storePath, 'nix-support', 'pgo.json'));
@@ -148,19 +147,17 @@ async function buildOptimized(ctx: DaemonContext, action: Extract<TickAction, { 
   const ended = ctx.now();
   const record = buildRecord('optimized', buildStarted, ended, outcome);
   if (!outcome.ok) {
-    const failures = building.failures + 1;
-    const retryAt = nextRetryAt(failures, pkg.policy.retry, ended);
+    const failure = recordFailure(building.failures, pkg.policy.retry, ended);
     ctx.slots.save(
       step(building, { type: 'build-failed' }, ended, {
-        failures,
-        nextRetryAt: retryAt.toISOString(),
+        ...failure,
         lastBuild: record,
-        reason: `the optimized build failed (${failures}×); the active variant stays; next try ${retryAt.toISOString()}`,
+        reason: `the optimized build failed (${failure.failures}×); the active variant stays; next try ${failure.nextRetryAt}`,
       }),
       'build-failed',
       { variant: 'optimized', error: outcome.error },
     );
-    await ctx.notifier.notify({ type: 'build-failed', package: action.name, error: outcome.error, logTail: outcome.logTail, logFile: outcome.logFile, retryAt: retryAt.toISOString() });
+    await ctx.notifier.notify({ type: 'build-failed', package: action.name, error: outcome.error, logTail: outcome.logTail, logFile: outcome.logFile, retryAt: failure.nextRetryAt });
     return;
   }
   const generation = await switchProfile(ctx.config.nixProfile, activeSet(ctx.slots.all(), action.name, outcome.storePath));

@@ -8,7 +8,7 @@ import { NixPgoError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { SlotRow } from '../slots/slot-store.js';
 import { packageNamed } from './context.js';
-import { openDaemon, openState } from './open-daemon.js';
+import { openDaemon, withState } from './open-daemon.js';
 import { runTick } from './run-tick.js';
 import { requestBuild } from './user-requests.js';
 
@@ -31,14 +31,10 @@ export async function buildNow(config: Config, name: string, options: { logger?:
     daemon = openDaemon(config, { logger: options.logger });
   } catch (error) {
     if (!isEngineBusy(error)) throw error;
-    const state = openState(config);
-    try {
-      const slot = state.slots.get(name);
-      if (slot?.profilingPath) requestBuild({ config, slots: state.slots, now: () => new Date() }, name);
+    return withState(config, (state): BuildNowResult => {
+      if (state.slots.get(name)?.profilingPath) requestBuild({ config, slots: state.slots, now: () => new Date() }, name);
       return { name, by: 'daemon', slot: state.slots.get(name), message: `the running daemon will build ${name} at its next tick; follow it with nix-pgo status ${name}` };
-    } finally {
-      state.close();
-    }
+    });
   }
   try {
     const { ctx } = daemon;

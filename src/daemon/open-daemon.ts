@@ -32,11 +32,29 @@ export function metricsFromRecords(records: readonly PackageRecord[]): Map<strin
   );
 }
 
+export interface OpenState {
+  db: Db;
+  slots: SlotStore;
+  metrics: () => Map<string, SlotMetrics>;
+  quarantine: () => QuarantineSummary;
+  close: () => void;
+}
+
 /** Opens the state database and the slot table only: what `status` needs while a daemon runs. */
-export function openState(config: Config): { db: Db; slots: SlotStore; metrics: () => Map<string, SlotMetrics>; quarantine: () => QuarantineSummary; close: () => void } {
+export function openState(config: Config): OpenState {
   const locations = locationsFor(config.stateDir, config.spoolDir);
   const db = openDatabase(locations.database);
   return { db, slots: new SlotStore(db), metrics: () => metricsFromRecords(listPackages(db)), quarantine: () => summarizeQuarantine(db), close: () => db.close() };
+}
+
+/** Runs `act` on the opened state and closes it afterwards, whatever happens. */
+export async function withState<T>(config: Config, act: (state: OpenState) => T | Promise<T>): Promise<T> {
+  const state = openState(config);
+  try {
+    return await act(state);
+  } finally {
+    state.close();
+  }
 }
 
 export interface OpenDaemon {

@@ -9,7 +9,7 @@ import { transitionSlot } from '../readiness/slot-transition.js';
 import { applyAction } from './apply-actions.js';
 import { packageNamed, type DaemonContext } from './context.js';
 import type { RetryPolicy } from '../config/config-types.js';
-import { nextRetryAt } from '../readiness/next-retry-at.js';
+import { recordFailure } from '../readiness/next-retry-at.js';
 
 export interface TickReport {
   actions: TickAction[];
@@ -54,13 +54,11 @@ async function applyAll(ctx: DaemonContext, actions: TickAction[], report: TickR
 
 function failBuilding(slot: SlotRow, message: string, retry: RetryPolicy, now: Date): SlotRow {
   const next = transitionSlot({ state: slot.state, beforeBuild: slot.beforeBuild }, { type: 'build-failed' });
-  const failures = slot.failures + 1;
   return {
     ...slot,
     state: next.state,
     beforeBuild: next.beforeBuild,
-    failures,
-    nextRetryAt: nextRetryAt(failures, retry, now).toISOString(),
+    ...recordFailure(slot.failures, retry, now),
     reason: `the optimized build could not run: ${message}`,
     updatedAt: now.toISOString(),
   };

@@ -57,14 +57,15 @@ export function planTick(input: TickInput): TickAction[] {
     if (!metrics || !COLLECTING.has(slot.state)) continue;
 
     const readiness = decideReadiness(metrics, pkg.policy);
-    const seenGeneration = slot.profileGeneration ?? 0;
-    const newData = metrics.generation > lastSeenGeneration(slot);
+    // The merge the active optimized variant was built from (0: none yet).
+    const builtGeneration = slot.profileGeneration ?? 0;
+    const newData = metrics.generation > slot.seenGeneration;
     if (newData) actions.push({ type: 'data-arrived', name: pkg.name, generation: metrics.generation, readiness });
 
     const requested = slot.buildRequested;
     // An optimized slot rebuilds only on request or when the package was upgraded (stale).
     const wantsBuild =
-      requested || (!slot.held && readiness.ready && slot.state !== 'optimized' && metrics.generation > seenGeneration);
+      requested || (!slot.held && readiness.ready && slot.state !== 'optimized' && metrics.generation > builtGeneration);
     if (!wantsBuild || metrics.mergedPath === null) continue;
     if (!requested && waitingForRetry(slot, input.now)) continue;
 
@@ -75,11 +76,6 @@ export function planTick(input: TickInput): TickAction[] {
     }
   }
   return actions;
-}
-
-/** The merge generation a slot has already taken into account. */
-export function lastSeenGeneration(slot: SlotRow): number {
-  return slot.seenGeneration;
 }
 
 /** A failed build waits for its backoff to pass. */

@@ -114,8 +114,9 @@ export class SlotStore {
 
   /** Writes the new row and the event that led to it in one transaction. */
   save(next: SlotRow, event: string, detail: Record<string, unknown> = {}): void {
-    const previous = this.get(next.name);
     this.db.transaction(() => {
+      // Read inside the transaction, so the event's from_state is the row it replaces.
+      const previous = this.get(next.name);
       this.db.prepare('INSERT INTO slots (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data').run(
         next.name,
         JSON.stringify(next),

@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync, readFileSync, realpathSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../src/process/run.js';
+import { substituterOptions } from '../../src/tools/nix-common.js';
 import { listGenerations } from '../../src/tools/nix-env.js';
 import { parseLockFile } from '../../src/store/lock-file.js';
 import { makeTempDir, readManifest, repoRoot, runProgram } from '../support/nix.js';
 import { cli, cliJson, runInstrumented, startDaemon, status, stopDaemon, waitFor, writeConfig, type TestSetup } from '../support/daemon.js';
 
-const offline = ['--option', 'substituters', ''];
+const offline = substituterOptions(false);
 
 /** Removes a store path and everything that refers to it, after dropping the test's own roots to it. */
 async function rebuildFromScratch(setup: TestSetup, storePath: string): Promise<void> {

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { run } from '../../src/process/run.js';
 import { ToolError } from '../../src/errors/errors.js';
+import { substituterOptions } from '../../src/tools/nix-common.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 export const examples = join(repoRoot, 'examples');
 
 /** The binary cache is unreachable here; asking it would only add timeouts. */
-const offline = ['--option', 'substituters', ''];
+const offline = substituterOptions(false);
 
 export function makeTempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `nix-pgo-${prefix}-`));

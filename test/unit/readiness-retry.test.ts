@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nextRetryAt, computeRetryDelaySeconds } from '../../src/readiness/next-retry-at.js';
+import { nextRetryAt, computeRetryDelaySeconds, recordFailure } from '../../src/readiness/next-retry-at.js';
 
 const retry = { initialDelaySeconds: 60, maxDelaySeconds: 3600 };
 
@@ -31,5 +31,10 @@ describe('retry backoff', () => {
     const now = new Date('2026-01-01T00:00:00Z');
     assert.equal(nextRetryAt(2, retry, now).toISOString(), '2026-01-01T00:02:00.000Z');
     assert.equal(nextRetryAt(0, retry, now).getTime(), now.getTime());
+  });
+
+  it('records one more failure and its next try', () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    assert.deepEqual(recordFailure(1, retry, now), { failures: 2, nextRetryAt: '2026-01-01T00:02:00.000Z' });
   });
 });

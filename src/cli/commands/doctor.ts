@@ -1,5 +1,5 @@
 // `nix-pgo doctor`: what is missing or wrong, and the fix for each.
-import { openState } from '../../daemon/open-daemon.js';
+import { withState } from '../../daemon/open-daemon.js';
 import { renderDoctor, runDoctor, type DoctorReport } from '../../doctor/run-doctor.js';
 import type { Command } from '../command.js';
 import { CONFIG_USAGE, loadConfig } from './config-option.js';
@@ -11,12 +11,7 @@ export const doctorCommand: Command<DoctorReport> = {
   options: { config: 'value' },
   async run(args) {
     const config = await loadConfig(args);
-    const state = openState(config);
-    try {
-      return await runDoctor({ config, slots: state.slots.all(), env: process.env, uid: process.getuid?.() ?? 0 });
-    } finally {
-      state.close();
-    }
+    return withState(config, (state) => runDoctor({ config, slots: state.slots.all(), env: process.env, uid: process.getuid?.() ?? 0 }));
   },
   render: renderDoctor,
   exitCode: (r) => (r.ok ? 0 : 1),

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { currentGeneration } from '../../activate/switch-profile.js';
 import { InputError } from '../../errors/errors.js';
-import { openState } from '../../daemon/open-daemon.js';
+import { withState } from '../../daemon/open-daemon.js';
 import { collectStatus, type Status } from '../../status/collect-status.js';
 import { renderStatus } from '../../status/render-status.js';
 import type { Command } from '../command.js';
@@ -19,14 +19,11 @@ export const statusCommand: Command<Status> = {
     if (only !== undefined && !config.packages.some((p) => p.name === only)) {
       throw new InputError('USAGE', `${only} is not a managed package`, { hints: [`managed: ${config.packages.map((p) => p.name).join(', ') || '(none)'}`] });
     }
-    const state = openState(config);
-    try {
-      const profileGeneration = existsSync(config.nixProfile) ? await currentGeneration(config.nixProfile) : null;
-      const status = collectStatus({ config, slots: state.slots.all(), metrics: state.metrics(), profileGeneration, quarantine: state.quarantine() });
-      return only === undefined ? status : { ...status, packages: status.packages.filter((p) => p.name === only) };
-    } finally {
-      state.close();
-    }
+    const profileGeneration = existsSync(config.nixProfile) ? await currentGeneration(config.nixProfile) : null;
+    const status = await withState(config, (state) =>
+      collectStatus({ config, slots: state.slots.all(), metrics: state.metrics(), profileGeneration, quarantine: state.quarantine() }),
+    );
+    return only === undefined ? status : { ...status, packages: status.packages.filter((p) => p.name === only) };
   },
   render: renderStatus,
 };

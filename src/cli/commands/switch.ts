@@ -1,9 +1,8 @@
 // `nix-pgo switch PACKAGE [optimized|profile]` and `nix-pgo rollback [PACKAGE]`.
-
 import type { DaemonContext } from '../../daemon/context.js';
 import { rollback, switchVariant, type RollbackResult, type SwitchResult } from '../../daemon/user-requests.js';
 import type { Config } from '../../config/config-types.js';
-import { openState } from '../../daemon/open-daemon.js';
+import { withState } from '../../daemon/open-daemon.js';
 import { createNotifier } from '../../notify/notify-hook.js';
 import { createLogger } from '../../log/logger.js';
 import { InputError } from '../../errors/errors.js';
@@ -11,19 +10,16 @@ import type { Command } from '../command.js';
 import { CONFIG_USAGE, loadConfig } from './config-option.js';
 
 /** Switching touches only the slot table and the Nix profile, so it works beside a running daemon. */
-async function withState<T>(config: Config, act: (ctx: DaemonContext) => Promise<T>): Promise<T> {
-  const state = openState(config);
-  const logger = createLogger();
-  const noEngine = {
-    register: async () => {},
-    runOnce: async () => {},
-    metrics: async () => state.metrics(),
-  };
-  try {
-    return await act({ config, slots: state.slots, engine: noEngine, notifier: createNotifier(config.notify.hook, logger), logger, now: () => new Date() });
-  } finally {
-    state.close();
-  }
+function withSwitchContext<T>(config: Config, act: (ctx: DaemonContext) => Promise<T>): Promise<T> {
+  return withState(config, (state) => {
+    const logger = createLogger();
+    const noEngine = {
+      register: async () => {},
+      runOnce: async () => {},
+      metrics: async () => state.metrics(),
+    };
+    return act({ config, slots: state.slots, engine: noEngine, notifier: createNotifier(config.notify.hook, logger), logger, now: () => new Date() });
+  });
 }
 
 export const switchCommand: Command<SwitchResult> = {
@@ -36,7 +32,7 @@ export const switchCommand: Command<SwitchResult> = {
     if (name === undefined || rest.length > 0 || (variant !== 'optimized' && variant !== 'profile')) {
       throw new InputError('USAGE', 'usage: nix-pgo switch PACKAGE [optimized|profile]');
     }
-    return withState(await loadConfig(args), (ctx) => switchVariant(ctx, name, variant));
+    return withSwitchContext(await loadConfig(args), (ctx) => switchVariant(ctx, name, variant));
   },
   render: (r) => `${r.name}: the ${r.variant} variant is active (generation ${r.generation}): ${r.storePath}`,
 };
@@ -48,7 +44,7 @@ export const rollbackCommand: Command<RollbackResult> = {
   options: { config: 'value' },
   async run(args) {
     if (args.positionals.length > 1) throw new InputError('USAGE', 'usage: nix-pgo rollback [PACKAGE]');
-    return withState(await loadConfig(args), (ctx) => rollback(ctx, args.positionals[0]));
+    return withSwitchContext(await loadConfig(args), (ctx) => rollback(ctx, args.positionals[0]));
   },
   render: (r) =>
     [`now at profile generation ${r.generation}`, ...r.packages.map((p) => `  ${p.name}: ${p.variant ?? 'not in this generation'}${p.storePath ? `  ${p.storePath}` : ''}`)].join('\n'),
