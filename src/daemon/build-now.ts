@@ -6,11 +6,11 @@
 import type { Config } from '../config/config-types.js';
 import { NixPgoError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
-import type { SlotRow } from '../slots/slot-store.js';
-import { packageNamed } from './context.js';
+import type { SlotRow } from '../state/lifecycle-records.js';
+import { packageNamed } from '../actions/action-context.js';
 import { openDaemon, withState } from './open-daemon.js';
 import { runTick } from './run-tick.js';
-import { requestBuild } from './user-requests.js';
+import { requestBuild } from '../actions/user-requests.js';
 
 export interface BuildNowResult {
   name: string;

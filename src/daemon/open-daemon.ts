@@ -5,16 +5,16 @@
  */
 import { join } from 'node:path';
 import type { Config } from '../config/config-types.js';
-import { HarvestEngine, type PackageSource, type PassReport } from '../harvest/engine.js';
+import { HarvestEngine, type PackageSource, type PassReport } from '../collect/collector.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createNotifier, type Notifier } from '../notify/notify-hook.js';
-import type { SlotMetrics } from '../slots/plan-tick.js';
-import { SlotStore } from '../slots/slot-store.js';
-import { locationsFor } from '../spool/locations.js';
+import type { SlotMetrics } from '../lifecycle/plan-tick.js';
+import { SlotStore } from '../state/lifecycle-records.js';
+import { locationsFor } from '../state/state-layout.js';
 import { openDatabase, type Db } from '../state/database.js';
 import { listPackages, type PackageRecord } from '../state/package-records.js';
 import { summarizeQuarantine, type QuarantineSummary } from '../state/quarantine-records.js';
-import type { DaemonContext, ProfileEngine } from './context.js';
+import type { DaemonContext, ProfileEngine } from '../actions/action-context.js';
 
 export function metricsFromRecords(records: readonly PackageRecord[]): Map<string, SlotMetrics> {
   return new Map(

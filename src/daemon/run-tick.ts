@@ -3,13 +3,13 @@
  * loops over it; other commands run it once. An action that throws is logged
  * and its slot put back into a state the next tick can continue from.
  */
-import { planTick, type TickAction } from '../slots/plan-tick.js';
-import type { SlotRow } from '../slots/slot-store.js';
-import { transitionSlot } from '../readiness/slot-transition.js';
-import { applyAction } from './apply-actions.js';
-import { packageNamed, type DaemonContext } from './context.js';
+import { planTick, type TickAction } from '../lifecycle/plan-tick.js';
+import type { SlotRow } from '../state/lifecycle-records.js';
+import { transitionSlot } from '../lifecycle/transition.js';
+import { applyAction } from '../actions/apply-action.js';
+import { packageNamed, type DaemonContext } from '../actions/action-context.js';
 import type { RetryPolicy } from '../config/config-types.js';
-import { recordFailure } from '../readiness/next-retry-at.js';
+import { recordFailure } from '../lifecycle/retry-backoff.js';
 
 export interface TickReport {
   actions: TickAction[];

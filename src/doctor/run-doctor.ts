@@ -8,7 +8,7 @@ import type { Config } from '../config/config-types.js';
 import { run } from '../process/run.js';
 import { evalJson } from '../tools/nix-instantiate.js';
 import { NIX_INSTALL_HINT } from '../tools/nix-common.js';
-import type { SlotRow } from '../slots/slot-store.js';
+import type { SlotRow } from '../state/lifecycle-records.js';
 
 export interface Check {
   name: string;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config-types.js';
 import { deleteOldGenerations, listGenerations } from '../tools/nix-env.js';
 import { parseLockFile } from '../store/lock-file.js';
-import { statePaths } from '../daemon/context.js';
+import { statePaths } from '../actions/action-context.js';
 
 export interface GcReport {
   generationsDeleted: number;

@@ -4,7 +4,7 @@
  * baked in. Built from the manifests once per pass.
  */
 import { basename } from 'node:path';
-import type { ProfileManifest } from './manifest.js';
+import type { ProfileManifest } from '../formats/manifest.js';
 
 export interface ManagedPackage {
   name: string;

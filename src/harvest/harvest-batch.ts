@@ -11,12 +11,12 @@ import type { Db } from '../state/database.js';
 import { beginHarvest, confirmHarvest, type NewStaged, type QuarantineRecord, type TakeRecord } from '../state/harvest-journal.js';
 import type { SpoolFile } from '../spool/scan.js';
 import type { Attribution } from './attribution.js';
-import { fsyncDirectory, writeDurable } from './durable-file.js';
+import { fsyncDirectory, writeDurable } from '../durable/durable-file.js';
 import { openSpoolFile, readWhole } from './open-spool-file.js';
 import { planTake, type TakePlan } from './plan-take.js';
-import type { QuarantineStore } from './quarantine-store.js';
-import { faultPoint } from './fault-points.js';
-import { lockWrite, syncFileSystem, unlockFile } from './record-lock.js';
+import type { QuarantineStore } from '../quarantine/quarantine-area.js';
+import { faultPoint } from '../durable/fault-points.js';
+import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
 
 export interface HarvestLimits {
   maxFileBytes: number;

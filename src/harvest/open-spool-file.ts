@@ -6,7 +6,7 @@
  * descriptor of the file would drop the POSIX lock.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
-import type { QuarantineReason } from './quarantine-reason.js';
+import type { QuarantineReason } from '../formats/quarantine-reason.js';
 
 export type OpenOutcome =
   | { ok: true; fd: number; stat: BigIntStats }

@@ -3,9 +3,9 @@
  * package and what goes to quarantine. Pure: no file system, no clock.
  */
 import type { Attribution } from './attribution.js';
-import { parseGcda } from './gcda-file.js';
-import type { QuarantineReason } from './quarantine-reason.js';
-import { parseRawProfile } from './raw-profile.js';
+import { parseGcda } from '../formats/gcda-file.js';
+import type { QuarantineReason } from '../formats/quarantine-reason.js';
+import { parseRawProfile } from '../formats/raw-profile.js';
 import type { SpoolFile } from '../spool/scan.js';
 
 export interface PlannedPiece {

@@ -1,7 +1,7 @@
 /** Reading a merged gcda tree for metrics: runs, functions that ran, and every arc counter by key. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseGcda } from '../harvest/gcda-file.js';
+import { parseGcda } from '../formats/gcda-file.js';
 
 export interface GcdaTreeSummary {
   runs: number;

@@ -9,16 +9,16 @@
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ProfileManifest } from '../harvest/manifest.js';
-import type { QuarantineStore } from '../harvest/quarantine-store.js';
-import { faultPoint } from '../harvest/fault-points.js';
-import { fsyncDirectory } from '../harvest/durable-file.js';
+import type { ProfileManifest } from '../formats/manifest.js';
+import type { QuarantineStore } from '../quarantine/quarantine-area.js';
+import { faultPoint } from '../durable/fault-points.js';
+import { fsyncDirectory } from '../durable/durable-file.js';
 import type { Db } from '../state/database.js';
 import { commitMerge, getPackage, type PackageRecord } from '../state/package-records.js';
 import { readyStaged, type StagedRecord } from '../state/harvest-journal.js';
 import { mergeGcdaTrees } from '../tools/gcov-tool.js';
 import { mergeProfiles, profileIsReadable, profileOverlap } from '../tools/llvm-profdata.js';
-import { parseRawProfile } from '../harvest/raw-profile.js';
+import { parseRawProfile } from '../formats/raw-profile.js';
 import { listTreeFiles, summarizeGcdaTree } from './gcda-tree.js';
 import { countOverlap, generationName, packageDirName, planGcdaLayers } from './plan-merge.js';
 

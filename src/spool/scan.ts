@@ -7,7 +7,7 @@
  */
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import type { QuarantineReason } from '../harvest/quarantine-reason.js';
+import type { QuarantineReason } from '../formats/quarantine-reason.js';
 
 export type ProfileFormat = 'llvm' | 'gcda';
 

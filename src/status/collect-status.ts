@@ -4,9 +4,9 @@
  * the engine's metrics and the profile's generation.
  */
 import type { Config } from '../config/config-types.js';
-import { decideReadiness } from '../readiness/decide-readiness.js';
-import type { SlotMetrics } from '../slots/plan-tick.js';
-import type { BuildRecord, SlotRow } from '../slots/slot-store.js';
+import { decideReadiness } from '../lifecycle/decide-readiness.js';
+import type { SlotMetrics } from '../lifecycle/plan-tick.js';
+import type { BuildRecord, SlotRow } from '../state/lifecycle-records.js';
 import type { QuarantineSummary } from '../state/quarantine-records.js';
 
 export interface PackageStatus {

@@ -1,5 +1,5 @@
 /** Human text for `nix-pgo status` (pure); `--json` prints the Status itself. */
-import { formatMB } from '../readiness/decide-readiness.js';
+import { formatMB } from '../lifecycle/decide-readiness.js';
 import { BYTES_PER_MB } from '../config/defaults.js';
 import type { PackageStatus, Status } from './collect-status.js';
 

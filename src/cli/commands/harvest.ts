@@ -1,7 +1,7 @@
 // `nix-pgo harvest NAME=MANIFEST...`: one harvest-and-merge pass over the spool, with per-package metrics.
 import { InputError } from '../../errors/errors.js';
-import { HarvestEngine, type PackageSource, type PassReport } from '../../harvest/engine.js';
-import { locationsFor } from '../../spool/locations.js';
+import { HarvestEngine, type PackageSource, type PassReport } from '../../collect/collector.js';
+import { locationsFor } from '../../state/state-layout.js';
 import type { Command } from '../command.js';
 import { CONFIG_USAGE, loadConfig } from './config-option.js';
 

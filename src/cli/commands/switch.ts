@@ -1,6 +1,6 @@
 // `nix-pgo switch PACKAGE [optimized|profile]` and `nix-pgo rollback [PACKAGE]`.
-import type { DaemonContext } from '../../daemon/context.js';
-import { rollback, switchVariant, type RollbackResult, type SwitchResult } from '../../daemon/user-requests.js';
+import type { DaemonContext } from '../../actions/action-context.js';
+import { rollback, switchVariant, type RollbackResult, type SwitchResult } from '../../actions/user-requests.js';
 import type { Config } from '../../config/config-types.js';
 import { withState } from '../../daemon/open-daemon.js';
 import { createNotifier } from '../../notify/notify-hook.js';

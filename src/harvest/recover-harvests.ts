@@ -1,0 +1,140 @@
+/**
+ * Repairs what a killed engine left behind, before anything else runs:
+ * unfinished harvests are settled exactly where that is decidable, and files
+ * no row points to (half-written copies, merge outputs never committed) go.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, ftruncateSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from '../state/database.js';
+import { confirmHarvest, shrinkStaged, stagedOfHarvest, unfinishedHarvests, type TakeRecord, allStagedPaths } from '../state/harvest-journal.js';
+import { writeDurable } from '../durable/durable-file.js';
+import { openSpoolFile, readWhole } from './open-spool-file.js';
+import type { QuarantineStore } from '../quarantine/quarantine-area.js';
+import { faultPoint } from '../durable/fault-points.js';
+import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
+
+export type TakeVerdict = 'keep' | 'truncate-now' | 'exclude' | 'defer';
+
+/**
+ * Pure decision for one take of an unfinished harvest, given what the source holds now.
+ * Unchanged bytes: the truncation never happened, do it now. Empty or gone: it happened.
+ * Anything else is ambiguous (a program wrote after the crash): the copy is excluded, so a
+ * run is never counted twice; it is kept in quarantine for inspection.
+ */
+export function judgeTake(take: TakeRecord, now: { sameFile: boolean; size: number; sha256: string | null }): TakeVerdict {
+  if (!now.sameFile) return 'keep';
+  if (now.size === 0) return 'keep';
+  if (now.sha256 === take.sha256 && now.size === take.size) return 'truncate-now';
+  return 'exclude';
+}
+
+export async function recoverHarvests(db: Db, quarantine: QuarantineStore, lockTimeoutMs: number): Promise<{ settled: number; excluded: number; deferred: number }> {
+  let settled = 0;
+  let excluded = 0;
+  let deferred = 0;
+  for (const harvest of unfinishedHarvests(db)) {
+    const excludedTakes: TakeRecord[] = [];
+    const held: { fd: number; verdict: TakeVerdict }[] = [];
+    try {
+      const verdicts: TakeVerdict[] = [];
+      for (const take of harvest.takes) {
+        const verdict = await inspectSource(take, lockTimeoutMs, held);
+        verdicts.push(verdict);
+        if (verdict === 'exclude') excludedTakes.push(take);
+        if (verdict === 'defer') break;
+      }
+      if (verdicts.includes('defer')) {
+        // Nothing has been truncated yet, so the whole harvest can be judged again on a later pass.
+        deferred++;
+        continue;
+      }
+      for (const h of held) if (h.verdict === 'truncate-now') ftruncateSync(h.fd, 0);
+      faultPoint('recover:judged');
+      if (excludedTakes.length > 0) excluded += excludeTakes(db, quarantine, harvest.id, harvest.takes, excludedTakes);
+      if (held.length > 0) syncFileSystem(held[0]!.fd);
+      confirmHarvest(db, harvest.id);
+      settled++;
+    } finally {
+      for (const h of held) {
+        unlockFile(h.fd);
+        closeSync(h.fd);
+      }
+    }
+  }
+  return { settled, excluded, deferred };
+}
+
+async function inspectSource(take: TakeRecord, lockTimeoutMs: number, held: { fd: number; verdict: TakeVerdict }[]): Promise<TakeVerdict> {
+  const opened = openSpoolFile(take.sourcePath, take.uid);
+  if (!opened.ok) return judgeTake(take, { sameFile: false, size: 0, sha256: null });
+  const sameFile = String(opened.stat.dev) === take.dev && String(opened.stat.ino) === take.ino;
+  if (!sameFile) {
+    closeSync(opened.fd);
+    return 'keep';
+  }
+  // A source still locked by a program cannot be judged yet; the harvest is settled on a later pass.
+  if (!(await lockWrite(opened.fd, lockTimeoutMs))) {
+    closeSync(opened.fd);
+    return 'defer';
+  }
+  const bytes = readWhole(opened.fd);
+  const verdict = judgeTake(take, { sameFile, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  held.push({ fd: opened.fd, verdict });
+  return verdict;
+}
+
+/** Rewrites the staging files of a harvest without the bytes of excluded takes; those bytes go to quarantine. */
+function excludeTakes(db: Db, quarantine: QuarantineStore, harvestId: number, all: readonly TakeRecord[], excludedTakes: readonly TakeRecord[]): number {
+  const excludedSet = new Set(excludedTakes);
+  let count = 0;
+  for (const staged of stagedOfHarvest(db, harvestId)) {
+    const content = existsSync(staged.path) ? readFileSync(staged.path) : Buffer.alloc(0);
+    const keep: Buffer[] = [];
+    let files = 0;
+    for (const take of all) {
+      for (const piece of take.pieces.filter((p) => p.path === staged.path)) {
+        const bytes = content.subarray(piece.offset, piece.offset + piece.length);
+        if (excludedSet.has(take)) {
+          const keptPath = quarantine.keepCopy(take.sourcePath, bytes);
+          quarantine.record(db, {
+            reason: 'ambiguous-after-crash',
+            sourcePath: take.sourcePath,
+            uid: null,
+            package: staged.package,
+            detail: 'the engine stopped between copying and truncating, and the file changed before restart',
+            keptPath,
+            bytes: bytes.length,
+          });
+          count++;
+        } else {
+          keep.push(bytes);
+          files++;
+        }
+      }
+    }
+    const kept = Buffer.concat(keep);
+    if (kept.length !== staged.bytes) {
+      if (kept.length > 0) {
+        writeDurable(`${staged.path}.new`, kept);
+        renameSync(`${staged.path}.new`, staged.path);
+      } else rmSync(staged.path, { force: true });
+      shrinkStaged(db, staged.id, kept.length, files);
+    }
+  }
+  return count;
+}
+
+/** Deletes staging files that no staged row names (copies written before a crash, before their journal commit). */
+export function removeOrphanStaging(db: Db, stagingDir: string): number {
+  const known = allStagedPaths(db);
+  let removed = 0;
+  for (const name of readdirSync(stagingDir)) {
+    const path = join(stagingDir, name);
+    if (!known.has(path)) {
+      rmSync(path, { force: true, recursive: true });
+      removed++;
+    }
+  }
+  return removed;
+}

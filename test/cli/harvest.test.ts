@@ -1,0 +1,40 @@
+/**
+ * The `harvest` and `env` commands: env prints the variables that route a
+ * program's profile into the spool, and one harvest pass then merges it and
+ * reports the package's metrics (text and JSON data).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { envCommand } from '../../src/cli/commands/env.js';
+import { harvestCommand } from '../../src/cli/commands/harvest.js';
+import { InputError } from '../../src/errors/errors.js';
+import { run } from '../../src/process/run.js';
+import { buildClangExample, tempDir } from '../support/spool-fixture.js';
+
+test('env then harvest: the printed variables route profiles to the spool that harvest merges', async () => {
+  const root = tempDir('cli');
+  const example = await buildClangExample(root, 'clihello');
+  const stateDir = join(root, 'state');
+  const config = join(root, 'config.json');
+  writeFileSync(config, JSON.stringify({ stateDir, spoolDir: join(stateDir, 'spool') }));
+
+  const env = await envCommand.run({ positionals: [], options: { config } });
+  const text = envCommand.render(env);
+  assert.match(text, new RegExp(`^export LLVM_PROFILE_FILE=${join(stateDir, 'spool', String(process.getuid!()), 'llvm')}/%m\\.profraw$`, 'm'));
+  const variables = Object.fromEntries(text.split('\n').map((l) => l.replace(/^export /, '').split('=') as [string, string]));
+  await run(example.exe, [], { env: { ...process.env, ...variables } });
+
+  const report = await harvestCommand.run({ positionals: [`${example.name}=${example.manifestPath}`], options: { config } });
+  assert.equal(report.harvested.taken, 2);
+  const pkg = report.status.packages.find((p) => p.name === example.name)!;
+  assert.equal(pkg.generation, 1);
+  // main, twice and lib_work run; inc is never called and square is inlined.
+  assert.equal(pkg.functionsNonzero, 3);
+  assert.match(harvestCommand.render(report), /clihello: generation 1, merged/);
+  assert.equal(harvestCommand.exitCode!(report), 0);
+
+  await assert.rejects(harvestCommand.run({ positionals: ['no-equals-sign'], options: { config } }), InputError);
+  await assert.rejects(envCommand.run({ positionals: [], options: { uid: 'x', 'spool-dir': '/s' } }), InputError);
+});

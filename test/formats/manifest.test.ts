@@ -1,0 +1,50 @@
+/** The profiling-build manifest parser: normal form, and every problem reported at once. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseManifest } from '../../src/formats/manifest.js';
+import { InputError } from '../../src/errors/errors.js';
+
+const CLANG = {
+  nixPgo: 1,
+  kind: 'profile',
+  name: 'hello-1.0',
+  pname: 'hello',
+  version: '1.0',
+  outPath: '/nix/store/abc-hello-1.0',
+  toolchain: 'clang',
+  compilerVersion: '16.0.6',
+  mergeTool: '/nix/store/x-llvm/bin/llvm-profdata',
+  defaultProfileDir: '/tmp/nix-pgo',
+  gcdaDir: null,
+  binaries: [{ output: 'out', path: 'bin/hello', buildId: 'ABCDEF0123' }],
+};
+
+test('a clang manifest parses, build ids lower-cased', () => {
+  const m = parseManifest(JSON.stringify(CLANG), 'pgo.json');
+  assert.equal(m.toolchain, 'clang');
+  assert.equal(m.gcdaDir, null);
+  assert.deepEqual(m.binaries, [{ output: 'out', path: 'bin/hello', buildId: 'abcdef0123' }]);
+});
+
+test('a gcc manifest needs an absolute gcdaDir', () => {
+  const gcc = { ...CLANG, toolchain: 'gcc', mergeTool: '/usr/bin/gcov-tool-12', gcdaDir: '/tmp/nix-pgo/gcda/abc-hello-1.0' };
+  assert.equal(parseManifest(JSON.stringify(gcc), 'pgo.json').gcdaDir, '/tmp/nix-pgo/gcda/abc-hello-1.0');
+  assert.throws(() => parseManifest(JSON.stringify({ ...gcc, gcdaDir: 'relative' }), 'pgo.json'), /invalid profiling manifest/);
+});
+
+test('every problem is listed in one InputError naming the file', () => {
+  const bad = { ...CLANG, nixPgo: 2, kind: 'optimized', name: '', toolchain: 'icc', binaries: [{ output: 'out', path: '/abs', buildId: 'xyz' }] };
+  try {
+    parseManifest(JSON.stringify(bad), '/store/pgo.json');
+    assert.fail('no error');
+  } catch (error) {
+    assert.ok(error instanceof InputError);
+    assert.match(error.message, /\/store\/pgo\.json/);
+    assert.equal(error.hints.length, 6, error.hints.join('\n'));
+  }
+});
+
+test('not JSON, or not an object, is an InputError', () => {
+  assert.throws(() => parseManifest('{', 'a.json'), (e: unknown) => e instanceof InputError && /a\.json/.test(e.message));
+  assert.throws(() => parseManifest('[]', 'a.json'), InputError);
+});

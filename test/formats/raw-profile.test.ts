@@ -1,0 +1,126 @@
+/** The raw profile reader on hand-built headers and on malformed bytes. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRawProfile, RAW_MAGIC_32, RAW_MAGIC_64 } from '../../src/formats/raw-profile.js';
+
+/** A minimal version-8 raw profile: one binary id, `functions` data records, value sites on the first. */
+function makeProfile(opts: { functions?: number; counters?: number; names?: number; valueSites?: number; id?: Buffer } = {}): Buffer {
+  const functions = opts.functions ?? 2;
+  const counters = opts.counters ?? 3;
+  const names = opts.names ?? 13;
+  const id = opts.id ?? Buffer.from('0123456789abcdef01234567', 'hex');
+  const idSection = Buffer.alloc(8 + id.length + ((8 - (id.length % 8)) % 8));
+  idSection.writeBigUInt64LE(BigInt(id.length), 0);
+  id.copy(idSection, 8);
+  const header = Buffer.alloc(88);
+  const fields = [RAW_MAGIC_64, (1n << 56n) | 8n, BigInt(idSection.length), BigInt(functions), 0n, BigInt(counters), 0n, BigInt(names), 0n, 0n, 1n];
+  fields.forEach((v, i) => header.writeBigUInt64LE(v, i * 8));
+  // Function i owns counter i (or the last one); CounterPtr is relative to its own record (CountersDelta 0).
+  const data = Buffer.alloc(functions * 48);
+  for (let i = 0; i < functions; i++) {
+    data.writeBigUInt64LE(BigInt(0x100 + i), i * 48);
+    data.writeBigUInt64LE(0xabcn, i * 48 + 8);
+    data.writeBigInt64LE(BigInt(-i * 48 + Math.min(i, counters - 1) * 8), i * 48 + 16);
+    data.writeUInt32LE(1, i * 48 + 40);
+  }
+  if (opts.valueSites) data.writeUInt16LE(opts.valueSites, 44);
+  const counterBytes = Buffer.alloc(counters * 8);
+  counterBytes.writeBigUInt64LE(5n, 0);
+  const nameBytes = Buffer.alloc(names + ((8 - (names % 8)) % 8));
+  const value = Buffer.alloc(opts.valueSites ? 24 : 0);
+  if (opts.valueSites) {
+    value.writeUInt32LE(24, 0);
+    value.writeUInt32LE(1, 4);
+  }
+  return Buffer.concat([header, idSection, data, counterBytes, nameBytes, value]);
+}
+
+test('reads a well-formed profile: version, ids, length, value records', () => {
+  const buf = makeProfile({ valueSites: 2 });
+  const parsed = parseRawProfile(buf);
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.segments, [
+    { offset: 0, length: buf.length, version: 8, functionsRun: ['100:abc'], flags: 1, binaryIds: ['0123456789abcdef01234567'], functions: 2, counters: 3 },
+  ]);
+});
+
+test('an empty file holds no profiles', () => {
+  assert.deepEqual(parseRawProfile(Buffer.alloc(0)), { ok: true, segments: [] });
+});
+
+test('splits concatenated profiles', () => {
+  const a = makeProfile({ id: Buffer.from('aa'.repeat(20), 'hex') });
+  const b = makeProfile({ functions: 1, id: Buffer.from('bb'.repeat(20), 'hex'), valueSites: 1 });
+  const parsed = parseRawProfile(Buffer.concat([a, b]));
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.segments.map((s) => [s.offset, s.length, s.binaryIds[0]]), [
+    [0, a.length, 'aa'.repeat(20)],
+    [a.length, b.length, 'bb'.repeat(20)],
+  ]);
+});
+
+test('truncated anywhere is "truncated"', () => {
+  const buf = makeProfile({ valueSites: 1 });
+  for (const cut of [1, 40, 87, 100, buf.length - 30, buf.length - 1]) {
+    const parsed = parseRawProfile(buf.subarray(0, cut));
+    assert.equal(parsed.ok, false, `cut at ${cut}`);
+    if (!parsed.ok) assert.equal(parsed.problem, 'truncated', `cut at ${cut}: ${parsed.detail}`);
+  }
+});
+
+test('wrong magic is "corrupt", 32-bit and other versions are "format-version"', () => {
+  const bad = makeProfile();
+  bad.writeBigUInt64LE(0x1234n, 0);
+  const p1 = parseRawProfile(bad);
+  assert.ok(!p1.ok && p1.problem === 'corrupt');
+  const v32 = makeProfile();
+  v32.writeBigUInt64LE(RAW_MAGIC_32, 0);
+  const p2 = parseRawProfile(v32);
+  assert.ok(!p2.ok && p2.problem === 'format-version');
+  for (const version of [5n, 7n, 9n]) {
+    const other = makeProfile();
+    other.writeBigUInt64LE((1n << 56n) | version, 8);
+    const p = parseRawProfile(other);
+    assert.ok(!p.ok && p.problem === 'format-version', `version ${version}`);
+  }
+});
+
+test('absurd sizes are refused before any allocation', () => {
+  const huge = makeProfile();
+  huge.writeBigUInt64LE(1n << 50n, 3 * 8);
+  const p = parseRawProfile(huge);
+  assert.ok(!p.ok && p.problem === 'corrupt');
+  const bigButPlausible = makeProfile();
+  bigButPlausible.writeBigUInt64LE(1n << 30n, 5 * 8);
+  const q = parseRawProfile(bigButPlausible);
+  assert.ok(!q.ok && q.problem === 'truncated');
+  const oddIds = makeProfile();
+  oddIds.writeBigUInt64LE(12n, 2 * 8);
+  const r = parseRawProfile(oddIds);
+  assert.ok(!r.ok && r.problem === 'corrupt');
+});
+
+test('a function whose counters lie outside the counter section is "corrupt"', () => {
+  const buf = makeProfile();
+  buf.writeBigInt64LE(4000n, 88 + 24 + 16); // header, 12-byte id padded to 24, then the first record's CounterPtr
+  const p = parseRawProfile(buf);
+  assert.ok(!p.ok && p.problem === 'corrupt', p.ok ? '' : p.detail);
+});
+
+test('a binary id that overruns its section or a zero-sized value record is "corrupt"', () => {
+  const buf = makeProfile();
+  buf.writeBigUInt64LE(200n, 88);
+  const p = parseRawProfile(buf);
+  assert.ok(!p.ok && p.problem === 'corrupt');
+  const vp = makeProfile({ valueSites: 1 });
+  vp.writeUInt32LE(0, vp.length - 24);
+  const q = parseRawProfile(vp);
+  assert.ok(!q.ok && q.problem === 'corrupt');
+});
+
+test('garbage after a good profile is reported, with the good one listed', () => {
+  const good = makeProfile();
+  const parsed = parseRawProfile(Buffer.concat([good, Buffer.from('not a profile at all....')]));
+  assert.equal(parsed.ok, false);
+  assert.equal(parsed.segments.length, 1);
+});

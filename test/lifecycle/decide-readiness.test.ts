@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BYTES_PER_MB } from '../../src/config/defaults.js';
+import { decideReadiness, formatMB, type PackageMetrics, type ReadinessPolicy } from '../../src/lifecycle/decide-readiness.js';
+
+const MB = BYTES_PER_MB;
+const policy: ReadinessPolicy = { thresholdMB: 1, minRuns: 0, convergence: null };
+const metrics: PackageMetrics = { mergedBytes: 200_000, bytesHarvested: MB, runs: 3, convergence: null };
+
+function kinds(m: Partial<PackageMetrics>, p: Partial<ReadinessPolicy> = {}): string[] {
+  return decideReadiness({ ...metrics, ...m }, { ...policy, ...p }).blockers.map((b) => b.kind);
+}
+
+describe('decideReadiness', () => {
+  it('is ready when the threshold is met exactly', () => {
+    const readiness = decideReadiness(metrics, policy);
+    assert.equal(readiness.ready, true);
+    assert.equal(readiness.progress, 1);
+    assert.deepEqual(readiness.blockers, []);
+    assert.equal(readiness.reason, 'ready: 1.0 of 1.0 MB collected, 3 runs');
+  });
+
+  it('is not ready one byte short, and does not round the amount up to the threshold', () => {
+    const readiness = decideReadiness({ ...metrics, bytesHarvested: MB - 1 }, policy);
+    assert.equal(readiness.ready, false);
+    assert.deepEqual(readiness.blockers.map((b) => b.kind), ['threshold']);
+    assert.equal(readiness.reason, '0.9 of 1.0 MB collected');
+    assert.ok(readiness.progress < 1 && readiness.progress > 0.99);
+  });
+
+  it('reports progress toward the threshold, capped at 1', () => {
+    assert.equal(decideReadiness({ ...metrics, bytesHarvested: 0.4 * MB }, policy).reason, '0.4 of 1.0 MB collected');
+    assert.equal(decideReadiness({ ...metrics, bytesHarvested: 0.4 * MB }, policy).progress, 0.4);
+    assert.equal(decideReadiness({ ...metrics, bytesHarvested: 5 * MB }, policy).progress, 1);
+    assert.equal(decideReadiness({ ...metrics, bytesHarvested: 0, mergedBytes: 0 }, policy).progress, 0);
+  });
+
+  it('needs a merged profile even when enough raw bytes were counted', () => {
+    assert.deepEqual(kinds({ mergedBytes: 0 }), ['no-profile']);
+  });
+
+  it('waits for the minimum number of runs', () => {
+    assert.deepEqual(kinds({ runs: 9 }, { minRuns: 10 }), ['min-runs']);
+    assert.equal(decideReadiness({ ...metrics, runs: 9 }, { ...policy, minRuns: 10 }).reason, '9 of 10 runs seen');
+    assert.deepEqual(kinds({ runs: 10 }, { minRuns: 10 }), []);
+  });
+
+  it('ignores convergence when the policy does not ask for it, even if unmeasured', () => {
+    assert.deepEqual(kinds({ convergence: null }, { convergence: null }), []);
+    assert.deepEqual(kinds({ convergence: 0.1 }, { convergence: null }), []);
+  });
+
+  it('waits for convergence to be measured and then to reach the target', () => {
+    assert.deepEqual(kinds({ convergence: null }, { convergence: 0.99 }), ['convergence-unmeasured']);
+    assert.deepEqual(kinds({ convergence: 0.98 }, { convergence: 0.99 }), ['convergence']);
+    assert.deepEqual(kinds({ convergence: 0.99 }, { convergence: 0.99 }), []);
+    const ready = decideReadiness({ ...metrics, convergence: 0.995 }, { ...policy, convergence: 0.99 });
+    assert.equal(ready.reason, 'ready: 1.0 of 1.0 MB collected, 3 runs, overlap 0.995 ≥ 0.99');
+  });
+
+  it('lists every blocker at once, in a fixed order, joined into the reason', () => {
+    const readiness = decideReadiness({ mergedBytes: 0, bytesHarvested: 0, runs: 0, convergence: null }, { thresholdMB: 2, minRuns: 1, convergence: 0.9 });
+    assert.deepEqual(readiness.blockers.map((b) => b.kind), ['no-profile', 'threshold', 'min-runs', 'convergence-unmeasured']);
+    assert.equal(readiness.reason, readiness.blockers.map((b) => b.message).join('; '));
+    assert.match(readiness.reason, /^no merged profile yet; 0 of 2\.0 MB collected; 0 of 1 run seen; /);
+  });
+});
+
+describe('formatMB', () => {
+  it('shows one decimal, or two significant digits for small amounts', () => {
+    assert.equal(formatMB(0), '0');
+    assert.equal(formatMB(1), '1.0');
+    assert.equal(formatMB(12.34), '12.3');
+    assert.equal(formatMB(0.05), '0.050');
+    assert.equal(formatMB(0.0123), '0.012');
+  });
+
+  it('rounds down on request without floating point slips', () => {
+    assert.equal(formatMB(0.99, 'down'), '0.9');
+    assert.equal(formatMB(0.99), '1.0');
+    assert.equal(formatMB(0.3, 'down'), '0.3');
+    assert.equal(formatMB(0.0499, 'down'), '0.049');
+  });
+});

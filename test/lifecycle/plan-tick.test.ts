@@ -1,0 +1,116 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { planTick, type SlotMetrics, type TickInput } from '../../src/lifecycle/plan-tick.js';
+import { newSlot, type SlotRow } from '../../src/state/lifecycle-records.js';
+import type { PackageConfig, Policy } from '../../src/config/config-types.js';
+
+const now = new Date('2026-11-26T12:00:00Z');
+const policy: Policy = {
+  thresholdMB: 1,
+  minRuns: 0,
+  convergence: null,
+  onReady: 'switch',
+  buildTimeoutMinutes: 60,
+  retry: { initialDelaySeconds: 60, maxDelaySeconds: 3600 },
+};
+const pkg = (name: string, overrides: Partial<Policy> = {}): PackageConfig => ({
+  name,
+  nixFile: '/x/default.nix',
+  attr: name,
+  profileArg: 'pgoProfiles',
+  policy: { ...policy, ...overrides },
+});
+const slot = (name: string, fields: Partial<SlotRow>): SlotRow => ({ ...newSlot(name, now), profilingPath: '/nix/store/p', ...fields });
+const MB = 1024 * 1024;
+const metrics = (fields: Partial<SlotMetrics>): SlotMetrics => ({
+  mergedBytes: 100,
+  bytesHarvested: 2 * MB,
+  runs: 5,
+  convergence: null,
+  generation: 1,
+  mergedPath: '/state/profiles/a.profdata',
+  ...fields,
+});
+
+function plan(partial: Partial<TickInput> & Pick<TickInput, 'packages'>) {
+  return planTick({ slots: new Map(), metrics: new Map(), now, starting: false, ...partial });
+}
+
+describe('planTick', () => {
+  it('builds the profiling variant of a new package first', () => {
+    assert.deepEqual(plan({ packages: [pkg('a')] }), [{ type: 'build-profiling', name: 'a' }]);
+  });
+
+  it('waits for the backoff after a failed profiling build', () => {
+    const s = slot('a', { state: 'vanilla', profilingPath: null, nextRetryAt: '2026-11-26T12:05:00Z' });
+    assert.deepEqual(plan({ packages: [pkg('a')], slots: new Map([['a', s]]) }), []);
+    const later = planTick({ packages: [pkg('a')], slots: new Map([['a', s]]), metrics: new Map(), now: new Date('2026-11-26T12:06:00Z'), starting: false });
+    assert.deepEqual(later, [{ type: 'build-profiling', name: 'a' }]);
+  });
+
+  it('reports new data, then builds once the policy is met', () => {
+    const s = slot('a', { state: 'collecting', seenGeneration: 0 });
+    const actions = plan({ packages: [pkg('a')], slots: new Map([['a', s]]), metrics: new Map([['a', metrics({})]]) });
+    assert.deepEqual(
+      actions.map((a) => a.type),
+      ['data-arrived', 'build-optimized'],
+    );
+    assert.equal(actions[1]!.type === 'build-optimized' && actions[1]!.mergedPath, '/state/profiles/a.profdata');
+  });
+
+  it('does not build below the threshold', () => {
+    const s = slot('a', { state: 'collecting' });
+    const actions = plan({ packages: [pkg('a')], slots: new Map([['a', s]]), metrics: new Map([['a', metrics({ bytesHarvested: MB / 2 })]]) });
+    assert.deepEqual(actions.map((a) => a.type), ['data-arrived']);
+    assert.equal(actions[0]!.type === 'data-arrived' && actions[0]!.readiness.ready, false);
+  });
+
+  it('does not report the same merge twice', () => {
+    const s = slot('a', { state: 'collecting', seenGeneration: 1 });
+    const actions = plan({ packages: [pkg('a', { thresholdMB: 10 })], slots: new Map([['a', s]]), metrics: new Map([['a', metrics({ generation: 1 })]]) });
+    assert.deepEqual(actions, []);
+  });
+
+  it('notifies instead of building when the policy says notify, once', () => {
+    const p = pkg('a', { onReady: 'notify' });
+    const collecting = slot('a', { state: 'collecting' });
+    assert.deepEqual(
+      plan({ packages: [p], slots: new Map([['a', collecting]]), metrics: new Map([['a', metrics({})]]) }).map((a) => a.type),
+      ['data-arrived', 'notify-ready'],
+    );
+    const ready = slot('a', { state: 'ready', seenGeneration: 1 });
+    assert.deepEqual(plan({ packages: [p], slots: new Map([['a', ready]]), metrics: new Map([['a', metrics({})]]) }), []);
+  });
+
+  it('builds on request whatever the policy says', () => {
+    const s = slot('a', { state: 'collecting', seenGeneration: 1, buildRequested: true });
+    const actions = plan({ packages: [pkg('a', { thresholdMB: 100 })], slots: new Map([['a', s]]), metrics: new Map([['a', metrics({})]]) });
+    assert.deepEqual(actions, [{ type: 'build-optimized', name: 'a', generation: 1, mergedPath: '/state/profiles/a.profdata', requested: true }]);
+  });
+
+  it('keeps an optimized package until asked, and a held one after a rollback', () => {
+    const optimized = slot('a', { state: 'optimized', seenGeneration: 1, profileGeneration: 1 });
+    assert.deepEqual(
+      plan({ packages: [pkg('a')], slots: new Map([['a', optimized]]), metrics: new Map([['a', metrics({ generation: 2 })]]) }).map((a) => a.type),
+      ['data-arrived'],
+    );
+    const held = slot('a', { state: 'collecting', seenGeneration: 2, profileGeneration: 1, held: true });
+    assert.deepEqual(plan({ packages: [pkg('a')], slots: new Map([['a', held]]), metrics: new Map([['a', metrics({ generation: 2 })]]) }), []);
+  });
+
+  it('retries a failed optimized build after its backoff', () => {
+    const failed = slot('a', { state: 'ready', seenGeneration: 1, failures: 1, nextRetryAt: '2026-11-26T12:01:00Z' });
+    const input = { packages: [pkg('a')], slots: new Map([['a', failed]]), metrics: new Map([['a', metrics({})]]) };
+    assert.deepEqual(plan(input), []);
+    assert.deepEqual(
+      planTick({ ...input, now: new Date('2026-11-26T12:02:00Z'), starting: false }).map((a) => a.type),
+      ['build-optimized'],
+    );
+  });
+
+  it('recovers a build interrupted by a restart, and only then', () => {
+    const building = slot('a', { state: 'building', beforeBuild: 'ready' });
+    assert.deepEqual(plan({ packages: [pkg('a')], slots: new Map([['a', building]]), starting: true }), [{ type: 'recover-build', name: 'a' }]);
+    assert.deepEqual(plan({ packages: [pkg('a')], slots: new Map([['a', building]]) }), []);
+  });
+});

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NixPgoError } from '../../src/errors/errors.js';
+import { listAllowedEvents, SLOT_STATES, transitionSlot, type Slot, type SlotEvent, type SlotState } from '../../src/lifecycle/transition.js';
+
+const at = (state: SlotState, beforeBuild: SlotState | null = null): Slot => ({ state, beforeBuild });
+
+function run(start: Slot, events: SlotEvent[]): Slot {
+  return events.reduce(transitionSlot, start);
+}
+
+describe('transitionSlot', () => {
+  it('walks the happy path of DESIGN.md §2', () => {
+    const seen: SlotState[] = [];
+    let slot = at('vanilla');
+    for (const type of ['enable', 'data-arrived', 'data-arrived', 'policy-met', 'build-started', 'data-arrived', 'build-succeeded', 'package-upgraded'] as const) {
+      slot = transitionSlot(slot, { type });
+      seen.push(slot.state);
+    }
+    assert.deepEqual(seen, ['profiling', 'collecting', 'collecting', 'ready', 'building', 'building', 'optimized', 'optimized-stale']);
+    assert.equal(slot.beforeBuild, null);
+  });
+
+  it('returns a failed build to the state it started from', () => {
+    assert.deepEqual(run(at('ready'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('ready'));
+    assert.deepEqual(run(at('collecting'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('collecting'));
+    assert.deepEqual(run(at('optimized-stale'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('optimized-stale'));
+    assert.deepEqual(run(at('optimized'), [{ type: 'build-started' }, { type: 'data-arrived' }, { type: 'build-failed' }]), at('optimized'));
+  });
+
+  it('remembers where a build started and forgets it after the build', () => {
+    assert.deepEqual(transitionSlot(at('ready'), { type: 'build-started' }), at('building', 'ready'));
+    assert.deepEqual(transitionSlot(at('building', 'ready'), { type: 'data-arrived' }), at('building', 'ready'));
+    assert.deepEqual(transitionSlot(at('building', 'ready'), { type: 'build-succeeded' }), at('optimized'));
+  });
+
+  it('lets stale optimized packages collect and become ready again', () => {
+    assert.deepEqual(run(at('optimized-stale'), [{ type: 'data-arrived' }, { type: 'policy-met' }]), at('ready'));
+  });
+
+  it('rolls back to the state recorded with the previous generation', () => {
+    assert.deepEqual(transitionSlot(at('optimized'), { type: 'rollback', to: 'profiling' }), at('profiling'));
+    assert.deepEqual(transitionSlot(at('optimized-stale'), { type: 'rollback', to: 'optimized' }), at('optimized'));
+    assert.deepEqual(transitionSlot(at('profiling'), { type: 'rollback', to: 'vanilla' }), at('vanilla'));
+  });
+
+  it('disables from any state but building', () => {
+    for (const state of SLOT_STATES.filter((s) => s !== 'building')) {
+      assert.deepEqual(transitionSlot(at(state), { type: 'disable' }), at('vanilla'), state);
+    }
+  });
+
+  it('throws a STATE error naming the state, the event and what is allowed', () => {
+    assert.throws(
+      () => transitionSlot(at('collecting'), { type: 'build-succeeded' }),
+      (error: unknown) =>
+        error instanceof NixPgoError &&
+        error.code === 'STATE' &&
+        error.message.includes('state collecting cannot take the event build-succeeded') &&
+        error.message.includes('allowed: data-arrived, policy-met, build-started'),
+    );
+  });
+
+  it('refuses rollback and disable during a build, saying to wait', () => {
+    for (const event of [{ type: 'rollback', to: 'profiling' }, { type: 'disable' }] as SlotEvent[]) {
+      assert.throws(() => transitionSlot(at('building', 'ready'), event), /wait until the build ends/);
+    }
+  });
+
+  it('refuses a rollback into building', () => {
+    assert.throws(() => transitionSlot(at('optimized'), { type: 'rollback', to: 'building' as never }), /cannot lead to state building/);
+  });
+
+  it('rejects the illegal moves of the lifecycle', () => {
+    const illegal: [SlotState, SlotEvent['type']][] = [
+      ['vanilla', 'data-arrived'],
+      ['vanilla', 'build-started'],
+      ['profiling', 'policy-met'],
+      ['profiling', 'build-started'],
+      ['collecting', 'enable'],
+      ['ready', 'build-failed'],
+      ['building', 'build-started'],
+      ['building', 'package-upgraded'],
+      ['optimized', 'policy-met'],
+      ['optimized', 'build-succeeded'],
+    ];
+    for (const [state, type] of illegal) {
+      assert.throws(() => transitionSlot(at(state), { type } as SlotEvent), NixPgoError, `${state} + ${type}`);
+      assert.ok(!listAllowedEvents(state).includes(type), `${state} + ${type} is not listed as allowed`);
+    }
+  });
+
+  it('accepts exactly the events listAllowedEvents lists', () => {
+    const allTypes: SlotEvent['type'][] = ['enable', 'disable', 'data-arrived', 'policy-met', 'build-started', 'build-succeeded', 'build-failed', 'package-upgraded', 'rollback'];
+    for (const state of SLOT_STATES) {
+      for (const type of allTypes) {
+        const event = (type === 'rollback' ? { type, to: 'profiling' } : { type }) as SlotEvent;
+        const legal = listAllowedEvents(state).includes(type);
+        if (legal) assert.doesNotThrow(() => transitionSlot(at(state, state === 'building' ? 'ready' : null), event), `${state} + ${type}`);
+        else assert.throws(() => transitionSlot(at(state), event), NixPgoError, `${state} + ${type}`);
+      }
+    }
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { collectStatus, describeQuarantine } from '../../src/status/collect-status.js';
+import { renderProgressBar, renderStatus } from '../../src/status/render-status.js';
+import { newSlot } from '../../src/state/lifecycle-records.js';
+import { DEFAULT_POLICY } from '../../src/config/defaults.js';
+import type { Config } from '../../src/config/config-types.js';
+
+const now = new Date('2026-11-26T12:00:00Z');
+const config: Config = {
+  file: '/c/config.json',
+  stateDir: '/state',
+  spoolDir: '/state/spool',
+  nixProfile: '/state/profile',
+  policy: DEFAULT_POLICY,
+  notify: { hook: null },
+  packages: [
+    { name: 'calc', nixFile: '/p/default.nix', attr: 'calc', profileArg: 'pgoProfiles', policy: { ...DEFAULT_POLICY, thresholdMB: 2 } },
+    { name: 'lua', nixFile: '/p/default.nix', attr: 'lua', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY },
+  ],
+};
+
+describe('status', () => {
+  it('reports progress toward each package threshold and what is active', () => {
+    const calc = { ...newSlot('calc', now), state: 'collecting' as const, reason: '1.0 of 2.0 MB collected', activeVariant: 'profile' as const, activePath: '/nix/store/x-calc', generation: 3 };
+    const status = collectStatus({
+      config,
+      slots: [calc],
+      metrics: new Map([['calc', { mergedBytes: 10, bytesHarvested: 1024 * 1024, runs: 4, convergence: 0.5, generation: 2, mergedPath: '/m' }]]),
+      profileGeneration: 3,
+    });
+    assert.equal(status.packages[0]!.progress, 0.5);
+    assert.equal(status.packages[0]!.state, 'collecting');
+    assert.equal(status.packages[1]!.state, 'vanilla');
+    assert.match(status.packages[1]!.reason, /not built yet/);
+    const text = renderStatus(status);
+    assert.match(text, /calc: collecting/);
+    assert.match(text, /\[##########\.{10}\] 50% 1\.0 of 2\.0 MB, 4 runs, merge 2, convergence 0\.500/);
+    assert.match(text, /active: {3}profile \(profile generation 3\) {2}\/nix\/store\/x-calc/);
+    assert.match(text, /lua: vanilla/);
+  });
+
+  it('shows the tail of a failed build and when it is tried again', () => {
+    const failed = {
+      ...newSlot('calc', now),
+      state: 'ready' as const,
+      failures: 2,
+      nextRetryAt: '2026-11-26T12:02:00Z',
+      lastBuild: { variant: 'optimized' as const, ok: false, startedAt: 'a', endedAt: 'b', storePath: null, logFile: '/l.log', error: 'nix-build failed', logTail: 'line one\nthe real error' },
+    };
+    const text = renderStatus(collectStatus({ config, slots: [failed], metrics: new Map(), profileGeneration: null }));
+    assert.match(text, /optimized FAILED at b {2}log: \/l\.log/);
+    assert.match(text, /retry: {4}after 2026-11-26T12:02:00Z \(2 failures in a row\)/);
+    assert.match(text, /\| the real error/);
+  });
+
+  it('warns about quarantined files with their reasons', () => {
+    assert.deepEqual(describeQuarantine(null, '/s'), []);
+    const lines = describeQuarantine({ count: 3, bytes: 10, byReason: { symlink: 1, 'unknown-binary-id': 2 }, latest: [] }, '/s');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /3 spool file\(s\) quarantined \(1 symlink, 2 unknown-binary-id\); they are kept in \/s\/quarantine/);
+  });
+
+  it('draws the progress bar within its bounds', () => {
+    assert.equal(renderProgressBar(0, 4), '[....] 0%');
+    assert.equal(renderProgressBar(1.5, 4), '[####] 100%');
+    assert.equal(renderProgressBar(0.5, 4), '[##..] 50%');
+  });
+});

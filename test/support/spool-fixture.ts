@@ -1,0 +1,143 @@
+/**
+ * Builds small deterministic instrumented programs with the host toolchains
+ * and writes the manifest a profiling build would write for them, so the
+ * harvest engine can be tested without the Nix library.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { run } from '../../src/process/run.js';
+import { spoolEnvironment, GCC_BAKED_ROOT } from '../../src/state/state-layout.js';
+import { readFunctionCounts } from '../../src/tools/llvm-profdata.js';
+import { parseGcda } from '../../src/formats/gcda-file.js';
+import { listTreeFiles } from '../../src/merge/gcda-tree.js';
+import { readFileSync } from 'node:fs';
+
+export const LLVM_PROFDATA = '/usr/lib/llvm-16/bin/llvm-profdata';
+export const GCOV_TOOL = '/usr/bin/gcov-tool-12';
+
+// Function names carry the example's name: the runtime's %m file signature hashes the names, so two
+// examples with identical code would otherwise share one %m file in a shared spool.
+const LIB_C = `
+int lib_work(int n) { int s = 0; for (int i = 0; i < n; i++) { if (i % 3 == 0) s += i; else s -= 1; } return s; }
+`;
+const PROG_C = `
+#include <stdio.h>
+#include <string.h>
+int lib_work(int n);
+static int twice(int x) { return 2 * x; }
+static int inc(int x) { return x + 1; }
+static int (*ops[2])(int) = { twice, inc };
+static int square(int x) { return x * x; }
+static int branchy(int n) { int s = 0; for (int i = 0; i < n; i++) { if (i & 1) s += square(i); else s ^= ops[i % 2](i); } return s; }
+int main(int argc, char **argv) {
+  char a[64], b[64] = {0}; int s = 0;
+  for (int k = 0; k < 7; k++) { s += branchy(100 + k); memcpy(a, b, (k % 5) + argc); }
+  s += lib_work(50) + a[0];
+  printf("%d\\n", s);
+  return 0;
+}
+`;
+
+function writeSources(dir: string, name: string): void {
+  const work = `work_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  writeFileSync(join(dir, 'lib.c'), LIB_C.replaceAll('lib_work', work));
+  writeFileSync(join(dir, 'prog.c'), PROG_C.replaceAll('lib_work', work));
+}
+
+export interface Example {
+  name: string;
+  manifestPath: string;
+  exe: string;
+  toolchain: 'clang' | 'gcc';
+}
+
+const created: string[] = [];
+// Each test file runs in its own process, so its scratch directories go when it exits.
+process.on('exit', () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `nix-pgo-${prefix}-`));
+  chmodSync(dir, 0o755);
+  created.push(dir);
+  return dir;
+}
+
+async function buildIdOf(file: string): Promise<string> {
+  const { stdout } = await run('readelf', ['-n', file]);
+  const match = /Build ID: ([0-9a-f]+)/.exec(stdout);
+  if (!match) throw new Error(`${file} has no build id`);
+  return match[1]!;
+}
+
+/** Writes the manifest a profiling build of this example would have in nix-support/pgo.json. */
+function writeManifest(
+  dir: string,
+  name: string,
+  build: { toolchain: 'clang' | 'gcc'; compilerVersion: string; mergeTool: string; gcdaDir: string | null; binaries: { output: string; path: string; buildId: string }[] },
+): Example {
+  const manifest = { nixPgo: 1, kind: 'profile', name: `${name}-1.0`, pname: name, version: '1.0', outPath: dir, defaultProfileDir: '/tmp/nix-pgo', ...build };
+  const manifestPath = join(dir, 'pgo.json');
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  return { name, manifestPath, exe: join(dir, name), toolchain: build.toolchain };
+}
+
+export async function buildClangExample(root: string, name: string): Promise<Example> {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeSources(dir, name);
+  const flags = ['-O2', '-fprofile-generate', '-Wl,--build-id'];
+  await run('clang-16', [...flags, '-fPIC', '-shared', join(dir, 'lib.c'), '-o', join(dir, `lib${name}.so`)]);
+  await run('clang-16', [...flags, join(dir, 'prog.c'), `-L${dir}`, `-l${name}`, `-Wl,-rpath,${dir}`, '-o', join(dir, name)]);
+  const binaries = [
+    { output: 'out', path: `bin/${name}`, buildId: await buildIdOf(join(dir, name)) },
+    { output: 'out', path: `lib/lib${name}.so`, buildId: await buildIdOf(join(dir, `lib${name}.so`)) },
+  ];
+  return writeManifest(dir, name, { toolchain: 'clang', compilerVersion: '16.0.6', mergeTool: LLVM_PROFDATA, gcdaDir: null, binaries });
+}
+
+export async function buildGccExample(root: string, name: string): Promise<Example> {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeSources(dir, name);
+  const gcdaDir = `${GCC_BAKED_ROOT}/${randomBytes(6).toString('hex')}-${name}-1.0`;
+  await run('gcc', ['-O2', `-fprofile-generate=${gcdaDir}`, '-fprofile-update=prefer-atomic', join(dir, 'prog.c'), join(dir, 'lib.c'), '-o', join(dir, name)]);
+  const binaries = [{ output: 'out', path: `bin/${name}`, buildId: await buildIdOf(join(dir, name)) }];
+  return writeManifest(dir, name, { toolchain: 'gcc', compilerVersion: '12.2.0', mergeTool: GCOV_TOOL, gcdaDir, binaries });
+}
+
+export function gcdaIdOf(example: Example): string {
+  const manifest = JSON.parse(readFileSync(example.manifestPath, 'utf8')) as { gcdaDir: string };
+  return basename(manifest.gcdaDir);
+}
+
+/** Runs an instrumented program as the spool user `uid` would (same env vars). */
+export async function runExample(example: Example, spoolDir: string, uid = process.getuid!()): Promise<void> {
+  await run(example.exe, [], { env: { ...process.env, ...spoolEnvironment(spoolDir, uid) } });
+}
+
+/** Every counter of a merged clang profile, keyed by function and index. */
+export async function clangCounts(profile: string): Promise<Map<string, bigint>> {
+  const counts = new Map<string, bigint>();
+  for (const fn of await readFunctionCounts(LLVM_PROFDATA, profile)) fn.counters.forEach((c, i) => counts.set(`${fn.name}#${fn.hash}#${i}`, c));
+  return counts;
+}
+
+/** Every arc counter of a gcda tree plus the run count, keyed by file, function and index. */
+export function gccCounts(dir: string): Map<string, bigint> {
+  const counts = new Map<string, bigint>();
+  for (const rel of listTreeFiles(dir)) {
+    const parsed = parseGcda(readFileSync(join(dir, rel)));
+    if (!parsed.ok) throw new Error(`${rel}: ${parsed.detail}`);
+    counts.set(`${rel}#runs`, BigInt(parsed.file.runs));
+    for (const fn of parsed.file.functions) fn.arcs.forEach((c, i) => counts.set(`${rel}#${fn.ident}#${i}`, c));
+  }
+  return counts;
+}
+
+export function scaled(counts: ReadonlyMap<string, bigint>, factor: number): Map<string, bigint> {
+  return new Map([...counts].map(([k, v]) => [k, v * BigInt(factor)]));
+}
