@@ -7,19 +7,19 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { rmSync } from 'node:fs';
-import { HarvestEngine } from '../src/harvest/engine.js';
-import { locationsFor } from '../src/spool/locations.js';
-import { buildClangExample, runExample, tempDir } from '../test/integration/harvest-fixture.js';
+import { openTestCollector } from '../test/support/collector.js';
+import { stateLayout } from '../src/state/state-layout.js';
+import { buildClangExample, runExample, tempDir } from '../test/support/spool-fixture.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' } } });
 const windowMs = Number(values.seconds) * 1000;
 
 const root = tempDir('bench-idle');
 const example = await buildClangExample(root, 'idle');
-const locations = locationsFor(join(root, 'state'));
+const locations = stateLayout(join(root, 'state'));
 // One real profile first, so the watchers, the db and the merge path have all been used once.
 await runExample(example, locations.spoolDir);
-const engine = HarvestEngine.open({ locations, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+const engine = openTestCollector({ layout: locations, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
 engine.start();
 for (let i = 0; i < 500 && (engine.status().packages[0]?.generation ?? 0) < 1; i++) await new Promise((r) => setTimeout(r, 10));
 await new Promise((r) => setTimeout(r, 500));

@@ -8,13 +8,13 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HarvestEngine } from '../src/harvest/engine.js';
-import { parseManifest } from '../src/harvest/manifest.js';
-import { parseRawProfile } from '../src/harvest/raw-profile.js';
+import { openTestCollector } from '../test/support/collector.js';
+import { parseManifest } from '../src/formats/manifest.js';
+import { parseRawProfile } from '../src/formats/raw-profile.js';
 import { run } from '../src/process/run.js';
-import { locationsFor } from '../src/spool/locations.js';
+import { stateLayout } from '../src/state/state-layout.js';
 import { scanSpool } from '../src/spool/scan.js';
-import { buildClangExample, LLVM_PROFDATA, runExample, tempDir, type Example } from '../test/integration/harvest-fixture.js';
+import { buildClangExample, LLVM_PROFDATA, runExample, tempDir, type Example } from '../test/support/spool-fixture.js';
 
 const { values } = parseArgs({
   options: { packages: { type: 'string', default: '50' }, profiles: { type: 'string', default: '10000' }, repeat: { type: 'string', default: '3' } },
@@ -45,7 +45,7 @@ async function sampleProfiles(root: string, examples: readonly Example[]): Promi
 
 /** One repetition on fresh copies: returns [direct seconds, engine seconds]. */
 async function measure(root: string, examples: readonly Example[], samples: readonly string[]): Promise<[number, number]> {
-  const locations = locationsFor(join(root, 'state'));
+  const locations = stateLayout(join(root, 'state'));
   const spoolLlvm = join(locations.spoolDir, uid, 'llvm');
   mkdirSync(spoolLlvm, { recursive: true });
   const directInputs: string[][] = [];
@@ -67,7 +67,7 @@ async function measure(root: string, examples: readonly Example[], samples: read
   for (const [i, inputs] of directInputs.entries()) await run(LLVM_PROFDATA, ['merge', '-o', join(root, 'direct', `${i}.profdata`), ...inputs]);
   const directSeconds = seconds(directStart);
 
-  const engine = HarvestEngine.open({ locations, packages: examples.map((e) => ({ name: e.name, manifestPath: e.manifestPath })) });
+  const engine = openTestCollector({ layout: locations, packages: examples.map((e) => ({ name: e.name, manifestPath: e.manifestPath })) });
   const engineStart = process.hrtime.bigint();
   const report = await engine.runOnce();
   const engineSeconds = seconds(engineStart);

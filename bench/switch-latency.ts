@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { makeTempDir } from '../test/support/nix.js';
 import { runInstrumented, startDaemon, status, stopDaemon, waitFor, writeConfig } from '../test/support/daemon.js';
-import type { SlotRow } from '../src/slots/slot-store.js';
+import type { LifecycleRecord } from '../src/state/lifecycle-records.js';
 
 const TARGET_MS = 2000;
 
@@ -29,9 +29,9 @@ async function measureOnce(): Promise<{ shareMs: number; buildMs: number; totalM
   try {
     const merged = db.prepare("SELECT created_at FROM generations WHERE package = 'slow' ORDER BY generation LIMIT 1").get() as { created_at: string };
     const switched = db
-      .prepare("SELECT time FROM slot_events WHERE name = 'slow' AND event = 'switched' AND detail LIKE '%\"optimized\"%' ORDER BY id LIMIT 1")
+      .prepare("SELECT time FROM lifecycle_events WHERE name = 'slow' AND event = 'switched' AND detail LIKE '%\"optimized\"%' ORDER BY id LIMIT 1")
       .get() as { time: string };
-    const slot = JSON.parse((db.prepare("SELECT data FROM slots WHERE name = 'slow'").get() as { data: string }).data) as SlotRow;
+    const slot = JSON.parse((db.prepare("SELECT data FROM lifecycle WHERE name = 'slow'").get() as { data: string }).data) as LifecycleRecord;
     const buildMs = Date.parse(slot.lastBuild!.endedAt) - Date.parse(slot.lastBuild!.startedAt);
     const totalMs = Date.parse(switched.time) - Date.parse(merged.created_at);
     return { shareMs: totalMs - buildMs, buildMs, totalMs };

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readConfig } from '../src/config/read-config.js';
 import { run, startBackground } from '../src/process/run.js';
-import { spoolEnvironment } from '../src/spool/locations.js';
+import { spoolEnvironment } from '../src/spool/spool-environment.js';
 import { nixBuild } from '../src/tools/nix-build.js';
 import type { Status } from '../src/status/collect-status.js';
 import { renderProgressBar } from '../src/status/render-status.js';

@@ -44,10 +44,10 @@ export function previousGeneration(generations: readonly Generation[]): number |
   return older.length > 0 ? Math.max(...older) : null;
 }
 
-/** Switches the whole profile back one generation; returns the new current one. */
-export async function rollbackProfile(profile: string): Promise<number> {
-  const target = previousGeneration(await listGenerations(profile));
-  if (target === null) throw new Error(`${profile}: there is no earlier generation to roll back to`);
+/** Switches the whole profile back one generation; returns the new current one, or null when there is none before. */
+export async function rollbackProfile(profile: string): Promise<number | null> {
+  const target = previousGeneration(existsSync(profile) ? await listGenerations(profile) : []);
+  if (target === null) return null;
   await switchGeneration(profile, target);
   return target;
 }

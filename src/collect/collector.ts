@@ -1,27 +1,28 @@
 /**
- * The harvest-and-merge engine over one spool and one state directory.
- * `runOnce()` is one full pass (recover, scan, harvest, merge) used by the CLI
- * and tests; `start()`/`stop()` drive passes from inotify events (through
- * Node's watcher) with a slow periodic rescan as the safety net.
+ * The collector: the stage that turns what instrumented programs write into
+ * one merged profile per managed package. One pass recovers what a killed
+ * collector left, scans the spool, harvests it (src/harvest) and merges what
+ * was harvested (src/merge). `runOnce()` is one pass (the CLI, tests);
+ * `start()` runs passes on file events until `stop()` (the daemon).
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { tryLockWrite } from '../durable/record-lock.js';
 import { NixPgoError } from '../errors/errors.js';
-import { removeUncommittedOutputs } from '../merge/remove-uncommitted-outputs.js';
+import { parseManifest } from '../formats/manifest.js';
+import { buildAttribution, type Attribution, type ManagedPackage } from '../harvest/attribution.js';
+import { harvestBatch, type BatchReport } from '../harvest/harvest-batch.js';
+import { recoverHarvests, removeOrphanStaging } from '../harvest/recover-harvests.js';
 import { mergePackage, type MergeResult } from '../merge/merge-package.js';
 import { MergeQueue } from '../merge/merge-queue.js';
 import { packagesToMergeEarly } from '../merge/plan-merge.js';
-import type { Locations } from '../state/state-layout.js';
+import { removeUncommittedOutputs } from '../merge/remove-uncommitted-outputs.js';
+import { Quarantine } from '../quarantine/quarantine.js';
 import { scanSpool, type SpoolFile } from '../spool/scan.js';
-import { openDatabase, type Db } from '../state/database.js';
+import type { Db } from '../state/database.js';
 import { packagesWithReadyStaged } from '../state/harvest-journal.js';
 import { ensurePackage, listPackages, type PackageRecord } from '../state/package-records.js';
-import { buildAttribution, type Attribution, type ManagedPackage } from '../harvest/attribution.js';
-import { harvestBatch, type BatchReport } from '../harvest/harvest-batch.js';
-import { parseManifest } from '../formats/manifest.js';
-import { QuarantineStore } from '../quarantine/quarantine-area.js';
-import { tryLockWrite } from '../durable/record-lock.js';
-import { recoverHarvests, removeOrphanStaging } from '../harvest/recover-harvests.js';
+import type { StateLayout } from '../state/state-layout.js';
+import { SpoolWatcher } from './watch-spool.js';
 
 export interface PackageSource {
   name: string;
@@ -29,7 +30,7 @@ export interface PackageSource {
   manifestPath: string;
 }
 
-export interface EngineLimits {
+export interface CollectorLimits {
   /** A single spool file larger than this is quarantined unread. */
   maxFileBytes: number;
   spoolCapBytes: number;
@@ -44,7 +45,7 @@ export interface EngineLimits {
   mergeConcurrency: number;
 }
 
-export const DEFAULT_LIMITS: EngineLimits = {
+export const DEFAULT_LIMITS: CollectorLimits = {
   maxFileBytes: 256 * 1024 * 1024,
   spoolCapBytes: 2 * 1024 * 1024 * 1024,
   quarantineCapBytes: 256 * 1024 * 1024,
@@ -55,7 +56,7 @@ export const DEFAULT_LIMITS: EngineLimits = {
   mergeConcurrency: 2,
 };
 
-export interface EngineStatus {
+export interface CollectorStatus {
   packages: PackageRecord[];
   spool: { bytes: number; capBytes: number; full: boolean };
   quarantine: { bytes: number; capBytes: number; full: boolean };
@@ -68,65 +69,82 @@ export interface PassReport {
   merged: MergeResult[];
   errors: { package: string; message: string }[];
   recovered: { settled: number; excluded: number; deferred: number; orphans: number };
-  status: EngineStatus;
+  status: CollectorStatus;
 }
 
-export class HarvestEngine {
-  private readonly limits: EngineLimits;
-  private readonly quarantine: QuarantineStore;
+export interface CollectorOptions {
+  /** The process's one handle on the state database. */
+  db: Db;
+  layout: StateLayout;
+  packages?: readonly PackageSource[];
+  limits?: Partial<CollectorLimits>;
+  log?: (line: string) => void;
+  /** Called after every pass (the daemon turns quarantines and full disks into events). */
+  onPass?: (report: PassReport) => Promise<void>;
+}
+
+export class Collector {
+  private readonly limits: CollectorLimits;
+  private readonly quarantine: Quarantine;
+  private readonly sources = new Map<string, string>();
+  /** Rejected directories stay where they are; each is recorded once. */
   private readonly reported = new Set<string>();
+  private readonly watcher: SpoolWatcher;
   private spoolBytes = 0;
   private problems: string[] = [];
   private running: Promise<PassReport> | null = null;
-  private again = false;
-  private watchers = new Map<string, FSWatcher>();
-  private timer: NodeJS.Timeout | null = null;
-  private debounce: NodeJS.Timeout | null = null;
+  private queued: Promise<PassReport> | null = null;
   private closed = false;
 
   private constructor(
     private readonly db: Db,
     private readonly lockFd: number,
-    private readonly locations: Locations,
-    private readonly sources: readonly PackageSource[],
-    limits: Partial<EngineLimits>,
-    private readonly log: (line: string) => void,
+    private readonly layout: StateLayout,
+    private readonly options: CollectorOptions,
   ) {
-    this.limits = { ...DEFAULT_LIMITS, ...limits };
-    this.quarantine = new QuarantineStore(locations.quarantineDir, this.limits.quarantineCapBytes);
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.quarantine = new Quarantine(db, layout.quarantineDir, this.limits.quarantineCapBytes);
+    for (const source of options.packages ?? []) this.sources.set(source.name, source.manifestPath);
+    this.watcher = new SpoolWatcher(async () => (await this.runOnce()).directories, {
+      debounceMs: this.limits.debounceMs,
+      rescanIntervalMs: this.limits.rescanIntervalMs,
+      onError: (error) => this.log(`nix-pgo: harvest pass failed: ${(error as Error).message}`),
+    });
   }
 
-  /** Opens the state and takes the engine lock: two engines on one state dir would harvest twice. */
-  static open(options: { locations: Locations; packages: readonly PackageSource[]; limits?: Partial<EngineLimits>; log?: (line: string) => void }): HarvestEngine {
-    const { locations } = options;
-    for (const dir of [locations.stateDir, locations.stagingDir, locations.quarantineDir, locations.profilesDir]) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-    }
-    mkdirSync(locations.spoolDir, { recursive: true, mode: 0o755 });
-    const lockFd = openSync(join(locations.stateDir, 'engine.lock'), 'a+', 0o600);
+  /** Takes the collector lock: two collectors on one state directory would harvest twice. */
+  static open(options: CollectorOptions): Collector {
+    const { layout } = options;
+    for (const dir of [layout.stateDir, layout.stagingDir, layout.quarantineDir, layout.profilesDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirSync(layout.spoolDir, { recursive: true, mode: 0o755 });
+    const lockFd = openSync(layout.collectorLock, 'a+', 0o600);
     if (!tryLockWrite(lockFd)) {
       closeSync(lockFd);
-      throw new NixPgoError('STATE', `another nix-pgo engine is using ${locations.stateDir}`, {
+      throw new NixPgoError('COLLECTOR_BUSY', `another nix-pgo process is collecting profiles in ${layout.stateDir}`, {
         hints: ['stop the running daemon, or wait for the other harvest to finish'],
       });
     }
-    const db = openDatabase(locations.database);
-    return new HarvestEngine(db, lockFd, locations, options.packages, options.limits ?? {}, options.log ?? (() => {}));
+    return new Collector(options.db, lockFd, layout, options);
   }
 
-  /** One full pass; concurrent callers share the pass in progress. */
-  runOnce(): Promise<PassReport> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.pass().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+  /** Attributes profiles of this profiling build to the package from the next pass on. */
+  register(name: string, manifestPath: string): void {
+    this.sources.set(name, manifestPath);
   }
 
-  status(): EngineStatus {
+  /** One full pass. A call during a pass gets the next pass, which starts when this one ends. */
+  runOnce(): Promise<PassReport & { directories: string[] }> {
+    if (!this.running) return this.startPass();
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.startPass();
+      });
+    return this.queued as Promise<PassReport & { directories: string[] }>;
+  }
+
+  status(): CollectorStatus {
     return {
       packages: listPackages(this.db),
       spool: { bytes: this.spoolBytes, capBytes: this.limits.spoolCapBytes, full: this.spoolBytes >= this.limits.spoolCapBytes },
@@ -141,78 +159,48 @@ export class HarvestEngine {
 
   /** Runs passes on file events and on a slow timer until stop(). */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => this.trigger(), this.limits.rescanIntervalMs);
-    this.trigger();
+    this.watcher.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    if (this.debounce) clearTimeout(this.debounce);
-    this.timer = null;
-    this.debounce = null;
-    for (const w of this.watchers.values()) w.close();
-    this.watchers.clear();
-    if (this.running) await this.running.catch(() => undefined);
+    await this.watcher.stop();
+    await this.queued?.catch(() => undefined);
+    await this.running?.catch(() => undefined);
   }
 
+  /** Releases the collector lock; the database belongs to the caller. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.db.close();
     closeSync(this.lockFd);
   }
 
-  private trigger(): void {
-    if (this.debounce || !this.timer) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = null;
-      this.runOnce()
-        .then(() => {
-          if (this.again) {
-            this.again = false;
-            this.trigger();
-          }
-        })
-        .catch((error: unknown) => this.log(`nix-pgo: harvest pass failed: ${(error as Error).message}`));
-    }, this.limits.debounceMs);
+  private log(line: string): void {
+    this.options.log?.(line);
   }
 
-  private syncWatchers(directories: readonly string[]): void {
-    if (!this.timer) return;
-    const wanted = new Set(directories);
-    for (const [dir, w] of this.watchers) {
-      if (!wanted.has(dir)) {
-        w.close();
-        this.watchers.delete(dir);
-      }
-    }
-    for (const dir of wanted) {
-      if (this.watchers.has(dir)) continue;
-      try {
-        const w = watch(dir, { persistent: true }, () => this.trigger());
-        w.on('error', () => {
-          w.close();
-          this.watchers.delete(dir);
-        });
-        this.watchers.set(dir, w);
-      } catch {
-        // Vanished since the scan; the next scan sees it again.
-      }
-    }
+  private startPass(): Promise<PassReport & { directories: string[] }> {
+    const pass = this.pass().then(async (report) => {
+      await this.options.onPass?.(report);
+      return report;
+    });
+    this.running = pass.finally(() => {
+      this.running = null;
+    });
+    return pass;
   }
 
   private loadPackages(): Attribution {
     const managed: ManagedPackage[] = [];
     const problems: string[] = [];
-    for (const source of this.sources) {
+    for (const [name, manifestPath] of this.sources) {
       try {
-        const manifest = parseManifest(readFileSync(source.manifestPath, 'utf8'), source.manifestPath);
-        managed.push({ name: source.name, manifest });
-        ensurePackage(this.db, source.name, manifest.toolchain);
+        const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
+        managed.push({ name, manifest });
+        ensurePackage(this.db, name, manifest.toolchain);
       } catch (error) {
         const hints = error instanceof NixPgoError ? error.hints.map((h) => `; ${h}`).join('') : '';
-        problems.push(`${source.name}: ${(error as Error).message}${hints}`);
+        problems.push(`${name}: ${(error as Error).message}${hints}`);
       }
     }
     const attribution = buildAttribution(managed);
@@ -220,14 +208,13 @@ export class HarvestEngine {
     return attribution;
   }
 
-  private async pass(): Promise<PassReport> {
+  private async pass(): Promise<PassReport & { directories: string[] }> {
     const attribution = this.loadPackages();
     this.quarantine.refresh();
     const recovery = await recoverHarvests(this.db, this.quarantine, this.limits.lockTimeoutMs);
-    const orphans = removeOrphanStaging(this.db, this.locations.stagingDir) + removeUncommittedOutputs(this.db, this.locations.profilesDir);
-    const scan = scanSpool(this.locations.spoolDir);
+    const orphans = removeOrphanStaging(this.db, this.layout.stagingDir) + removeUncommittedOutputs(this.db, this.layout.profilesDir);
+    const scan = scanSpool(this.layout.spoolDir);
     this.spoolBytes = scan.totalBytes;
-    this.syncWatchers(scan.directories);
     const harvested: Omit<BatchReport, 'packages'> = { taken: 0, bytes: 0, busy: 0, quarantined: 0 };
     for (const reject of scan.rejects) {
       const key = `${reject.path}\0${reject.reason}`;
@@ -235,7 +222,7 @@ export class HarvestEngine {
       // Files are moved away unread; directories stay (they may hold a whole user's data) and are reported once.
       const keptPath = reject.isDirectory ? null : this.quarantine.moveAway(reject.path, reject.size);
       if (reject.isDirectory || entryExists(reject.path)) this.reported.add(key);
-      this.quarantine.record(this.db, { reason: reject.reason, sourcePath: reject.path, uid: reject.uid, package: null, detail: reject.detail, keptPath, bytes: reject.size });
+      this.quarantine.record({ reason: reject.reason, sourcePath: reject.path, uid: reject.uid, package: null, detail: reject.detail, keptPath, bytes: reject.size });
       harvested.quarantined++;
     }
     const merged: MergeResult[] = [];
@@ -243,7 +230,7 @@ export class HarvestEngine {
     // Packages are independent (disjoint rows and files), so merges run beside the harvest and each other.
     const queue = new MergeQueue(async (name) => {
       try {
-        const result = await mergePackage({ db: this.db, profilesDir: this.locations.profilesDir, quarantine: this.quarantine }, name, attribution.packages.get(name)!.manifest);
+        const result = await mergePackage({ db: this.db, profilesDir: this.layout.profilesDir, quarantine: this.quarantine }, name, attribution.packages.get(name)!.manifest);
         if (result) merged.push(result);
       } catch (error) {
         // One package's failing tool must not stop the others; its inputs stay staged for the next pass.
@@ -251,7 +238,7 @@ export class HarvestEngine {
         this.log(`nix-pgo: merging ${name} failed: ${(error as Error).message}`);
       }
     }, this.limits.mergeConcurrency);
-    const ctx = { db: this.db, stagingDir: this.locations.stagingDir, attribution, quarantine: this.quarantine, limits: this.limits };
+    const ctx = { db: this.db, stagingDir: this.layout.stagingDir, attribution, quarantine: this.quarantine, limits: this.limits };
     let previous = new Set<string>();
     try {
       for (let i = 0; i < scan.files.length; i += this.limits.batchSize) {
@@ -270,7 +257,7 @@ export class HarvestEngine {
       await queue.done;
     }
     merged.sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
-    return { harvested, merged, errors, recovered: { ...recovery, orphans }, status: this.status() };
+    return { harvested, merged, errors, recovered: { ...recovery, orphans }, status: this.status(), directories: scan.directories };
   }
 }
 

@@ -28,7 +28,7 @@ export interface Policy {
 }
 
 export interface PackageConfig {
-  /** The key under `packages`; names the slot in state, status and the lock file. */
+  /** The key under `packages`; names the package in state, status and the lock file. */
   name: string;
   /** Absolute path of the .nix file (or directory), or a `<lookup>` path kept as written. */
   nixFile: string;

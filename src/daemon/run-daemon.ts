@@ -1,7 +1,7 @@
 /**
- * `nix-pgo daemon`: harvests on file events (the engine's watcher), and plans
- * and applies every tick until stopped (SIGTERM/SIGINT end it cleanly, after
- * the step in progress).
+ * `nix-pgo daemon`: the collector harvests on file events, and every tick
+ * plans and applies, until stopped (SIGTERM/SIGINT end it cleanly, after the
+ * step in progress).
  */
 import type { Config } from '../config/config-types.js';
 import type { Logger } from '../log/logger.js';
@@ -22,13 +22,14 @@ export async function runDaemon(config: Config, options: DaemonOptions = {}): Pr
   let ticks = 0;
   ctx.logger.log('info', 'daemon-started', { packages: config.packages.map((p) => p.name), stateDir: config.stateDir, spoolDir: config.spoolDir });
   try {
-    await runTick(ctx, { starting: true, harvest: true });
+    // The first tick builds what is missing and recovers interrupted builds; then the collector follows the spool.
+    await runTick(ctx, { phase: 'start' });
     ticks++;
-    daemon.engine.start();
+    daemon.collector.start();
     while (!options.signal?.aborted) {
       await sleep(tickMs, options.signal);
       if (options.signal?.aborted) break;
-      await runTick(ctx, { starting: false, harvest: false });
+      await runTick(ctx, { phase: 'running' });
       ticks++;
     }
   } finally {

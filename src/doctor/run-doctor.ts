@@ -8,7 +8,7 @@ import type { Config } from '../config/config-types.js';
 import { run } from '../process/run.js';
 import { evalJson } from '../tools/nix-instantiate.js';
 import { NIX_INSTALL_HINT } from '../tools/nix-common.js';
-import type { SlotRow } from '../state/lifecycle-records.js';
+import type { LifecycleRecord } from '../state/lifecycle-records.js';
 
 export interface Check {
   name: string;
@@ -82,8 +82,8 @@ function checkEnvironment(spoolDir: string, uid: number, env: NodeJS.ProcessEnv)
 }
 
 /** The merge tool recorded by each profiling build must still be there. */
-function checkMergeTools(slots: readonly SlotRow[]): Check[] {
-  return slots
+function checkMergeTools(records: readonly LifecycleRecord[]): Check[] {
+  return records
     .filter((s) => s.profilingPath)
     .map((s) => {
       const manifest = join(s.profilingPath!, 'nix-support', 'pgo.json');
@@ -102,7 +102,7 @@ function checkMergeTools(slots: readonly SlotRow[]): Check[] {
     });
 }
 
-export async function runDoctor(input: { config: Config; slots: readonly SlotRow[]; env: NodeJS.ProcessEnv; uid: number }): Promise<DoctorReport> {
+export async function runDoctor(input: { config: Config; records: readonly LifecycleRecord[]; env: NodeJS.ProcessEnv; uid: number }): Promise<DoctorReport> {
   const checks: Check[] = [
     ...(await Promise.all(['nix-build', 'nix-store', 'nix-env', 'nix-instantiate'].map(probeVersion))),
     await checkEvaluation(),
@@ -110,7 +110,7 @@ export async function runDoctor(input: { config: Config; slots: readonly SlotRow
     checkWritableDir('Nix profile directory', dirname(input.config.nixProfile)),
     checkSpool(input.config.spoolDir, input.uid),
     checkEnvironment(input.config.spoolDir, input.uid, input.env),
-    ...checkMergeTools(input.slots),
+    ...checkMergeTools(input.records),
   ];
   return { ok: checks.every((c) => c.ok), checks };
 }

@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'TOOL_FAILED'
   | 'PROFILE_INVALID'
   | 'USAGE'
-  | 'STATE';
+  | 'STATE'
+  /** Another process holds the collector lock of this state directory (a running daemon). */
+  | 'COLLECTOR_BUSY';
 
 export class NixPgoError extends Error {
   readonly code: ErrorCode;
@@ -59,6 +61,7 @@ export function exitCodeFor(error: unknown): number {
     case 'TOOL_FAILED':
       return 71;
     case 'STATE':
+    case 'COLLECTOR_BUSY':
       return 75;
   }
 }

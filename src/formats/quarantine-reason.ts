@@ -1,18 +1,28 @@
-/** Why something found in the spool was not merged; one value per class, stored as text in the state db. */
-export type QuarantineReason =
-  | 'truncated'
-  | 'corrupt'
-  | 'format-version'
-  | 'unknown-binary-id'
-  | 'unknown-package'
-  | 'symlink'
-  | 'wrong-owner'
-  | 'not-regular'
-  | 'hard-link'
-  | 'too-large'
-  | 'odd-name'
-  | 'ambiguous-after-crash'
-  | 'merge-failed';
+/**
+ * Why something found in the spool was not merged: one value per class,
+ * stored as text in the state database's `quarantine` table.
+ */
+export const QUARANTINE_REASONS = {
+  truncated: 'a raw profile or gcda file shorter than its own headers say',
+  corrupt: 'wrong magic, sizes that do not add up, absurd header fields',
+  'format-version': 'raw profile version other than 8, 32-bit profile, gcda of another GCC major',
+  'unknown-binary-id': 'a raw profile whose build IDs are in no managed manifest (or in none at all)',
+  'unknown-package': 'a gcda file below no directory a managed GCC build baked in',
+  symlink: 'a symlink anywhere in the spool: moved away, never followed',
+  'wrong-owner': 'a file or directory not owned by the uid of its user directory',
+  'not-regular': 'a fifo, socket or device: never opened',
+  'hard-link': 'a file with more than one link',
+  'too-large': 'over the per-file cap: truncated, bytes not kept',
+  'odd-name': 'a name outside the layout',
+  'merge-failed': 'the merge tool cannot read it',
+  'ambiguous-after-crash': 'the collector stopped between copying and truncating, and the file changed before restart',
+} as const;
+
+export type QuarantineReason = keyof typeof QUARANTINE_REASONS;
 
 /** Reasons where the entry belongs to someone we cannot trust: it is moved away unread. */
 export const UNTRUSTED_REASONS: ReadonlySet<QuarantineReason> = new Set(['symlink', 'wrong-owner', 'not-regular', 'hard-link']);
+
+export function isQuarantineReason(value: string): value is QuarantineReason {
+  return Object.hasOwn(QUARANTINE_REASONS, value);
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config-types.js';
 import { deleteOldGenerations, listGenerations } from '../tools/nix-env.js';
 import { parseLockFile } from '../store/lock-file.js';
-import { statePaths } from '../actions/action-context.js';
+import { stateLayout } from '../state/state-layout.js';
 
 export interface GcReport {
   generationsDeleted: number;
@@ -23,7 +23,7 @@ export function planLogCleanup(logsByPackage: Record<string, string[]>, keep: nu
 }
 
 export async function runGc(config: Config, options: { keepGenerations: number; keepLogs: number }): Promise<GcReport> {
-  const paths = statePaths(config);
+  const paths = stateLayout(config.stateDir, config.spoolDir);
   let generationsDeleted = 0;
   if (existsSync(config.nixProfile)) {
     const before = (await listGenerations(config.nixProfile)).length;

@@ -1,9 +1,9 @@
 /**
  * Which managed package a profile belongs to: LLVM raw profiles by the ELF
- * build IDs in their header, gcda trees by the per-package directory the build
- * baked in. Built from the manifests once per pass.
+ * build IDs in their header, gcda files by the per-package directory the build
+ * baked in (which the spool mirrors below a user's `gcda/`). Built from the
+ * manifests once per pass.
  */
-import { basename } from 'node:path';
 import type { ProfileManifest } from '../formats/manifest.js';
 
 export interface ManagedPackage {
@@ -13,14 +13,15 @@ export interface ManagedPackage {
 
 export interface Attribution {
   byBuildId: Map<string, string>;
-  byGcdaId: Map<string, string>;
+  /** The baked gcdaDir without its leading `/` → package. */
+  byGcdaDir: Map<string, string>;
   packages: Map<string, ManagedPackage>;
   /** Build IDs or gcda dirs claimed by two packages: the later claim is ignored. */
   conflicts: string[];
 }
 
 export function buildAttribution(packages: readonly ManagedPackage[]): Attribution {
-  const attribution: Attribution = { byBuildId: new Map(), byGcdaId: new Map(), packages: new Map(), conflicts: [] };
+  const attribution: Attribution = { byBuildId: new Map(), byGcdaDir: new Map(), packages: new Map(), conflicts: [] };
   const claim = (map: Map<string, string>, key: string, name: string, what: string) => {
     const owner = map.get(key);
     if (owner !== undefined && owner !== name) attribution.conflicts.push(`${what} ${key} is claimed by ${owner} and ${name}`);
@@ -29,7 +30,18 @@ export function buildAttribution(packages: readonly ManagedPackage[]): Attributi
   for (const pkg of packages) {
     attribution.packages.set(pkg.name, pkg);
     for (const binary of pkg.manifest.binaries) claim(attribution.byBuildId, binary.buildId, pkg.name, 'build id');
-    if (pkg.manifest.gcdaDir) claim(attribution.byGcdaId, basename(pkg.manifest.gcdaDir), pkg.name, 'gcda dir');
+    if (pkg.manifest.gcdaDir) claim(attribution.byGcdaDir, pkg.manifest.gcdaDir.replace(/^\/+/, ''), pkg.name, 'gcda dir');
   }
   return attribution;
+}
+
+/** The package whose baked directory holds `gcdaPath` (a path below a user's `gcda/`), and the file's path inside it. */
+export function findGcdaOwner(attribution: Attribution, gcdaPath: string): { package: string; relPath: string } | null {
+  let dir = gcdaPath;
+  for (let cut = dir.lastIndexOf('/'); cut > 0; cut = dir.lastIndexOf('/')) {
+    dir = dir.slice(0, cut);
+    const owner = attribution.byGcdaDir.get(dir);
+    if (owner !== undefined) return { package: owner, relPath: gcdaPath.slice(dir.length + 1) };
+  }
+  return null;
 }

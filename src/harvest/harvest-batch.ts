@@ -1,5 +1,5 @@
 /**
- * Takes a batch of spool files with the protocol that loses nothing (DESIGN §4):
+ * Takes a batch of spool files with the protocol that loses nothing (docs/harvest.md):
  * lock → copy → (copies durable, journal committed) → truncate → confirm → unlock.
  * A program finishing meanwhile waits on the lock and then writes into the
  * empty file. A kill at any point is repaired by recoverHarvests().
@@ -8,13 +8,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../state/database.js';
-import { beginHarvest, confirmHarvest, type NewStaged, type QuarantineRecord, type TakeRecord } from '../state/harvest-journal.js';
+import { beginHarvest, confirmHarvest, type NewStaged, type TakeRecord } from '../state/harvest-journal.js';
+import type { QuarantineRecord } from '../state/quarantine-records.js';
 import type { SpoolFile } from '../spool/scan.js';
 import type { Attribution } from './attribution.js';
-import { fsyncDirectory, writeDurable } from '../durable/durable-file.js';
+import { fsyncPath, writeDurable } from '../durable/durable-file.js';
 import { openSpoolFile, readWhole } from './open-spool-file.js';
 import { planTake, type TakePlan } from './plan-take.js';
-import type { QuarantineStore } from '../quarantine/quarantine-area.js';
+import type { Quarantine } from '../quarantine/quarantine.js';
 import { faultPoint } from '../durable/fault-points.js';
 import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
 
@@ -27,7 +28,7 @@ export interface HarvestContext {
   db: Db;
   stagingDir: string;
   attribution: Attribution;
-  quarantine: QuarantineStore;
+  quarantine: Quarantine;
   limits: HarvestLimits;
 }
 
@@ -60,7 +61,7 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
         if (opened.reason !== null) {
           // Only recorded: the scan's lstat saw a good file, so the tree changed under us, and moving by a path
           // whose directories may have been swapped could move another user's file. The next scan deals with it.
-          ctx.quarantine.record(ctx.db, { reason: opened.reason, sourcePath: file.path, uid: file.uid, package: null, detail: opened.detail, keptPath: null, bytes: file.size });
+          ctx.quarantine.record({ reason: opened.reason, sourcePath: file.path, uid: file.uid, package: null, detail: opened.detail, keptPath: null, bytes: file.size });
           report.quarantined++;
         }
         continue;
@@ -92,7 +93,7 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
         report.quarantined++;
       }
     }
-    if (staged.length > 0) fsyncDirectory(ctx.stagingDir);
+    if (staged.length > 0) fsyncPath(ctx.stagingDir);
     faultPoint('harvest:copied');
     const harvestId = beginHarvest(ctx.db, takes, staged, quarantineRows);
     faultPoint('harvest:journaled');
@@ -136,7 +137,7 @@ function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewS
       if (h.file.format === 'gcda') {
         const path = join(ctx.stagingDir, `${randomUUID()}.gcda`);
         writeDurable(path, piece.bytes);
-        staged.push({ package: piece.package, kind: 'gcda', path, relPath: h.file.relPath ?? null, bytes: piece.bytes.length, files: 1 });
+        staged.push({ package: piece.package, kind: 'gcda', path, relPath: piece.relPath ?? null, bytes: piece.bytes.length, files: 1 });
         take.pieces.push({ path, offset: 0, length: piece.bytes.length });
         continue;
       }

@@ -2,7 +2,7 @@
  * Decides, from the bytes copied out of one spool file, what goes to which
  * package and what goes to quarantine. Pure: no file system, no clock.
  */
-import type { Attribution } from './attribution.js';
+import { findGcdaOwner, type Attribution } from './attribution.js';
 import { parseGcda } from '../formats/gcda-file.js';
 import type { QuarantineReason } from '../formats/quarantine-reason.js';
 import { parseRawProfile } from '../formats/raw-profile.js';
@@ -11,6 +11,8 @@ import type { SpoolFile } from '../spool/scan.js';
 export interface PlannedPiece {
   package: string;
   bytes: Buffer;
+  /** gcda only: the file's path inside its package's tree (what gcov-tool merges by). */
+  relPath?: string;
 }
 
 export interface PlannedQuarantine {
@@ -60,10 +62,11 @@ function planLlvm(bytes: Buffer, attribution: Attribution): TakePlan {
 }
 
 function planGcda(file: SpoolFile, bytes: Buffer, attribution: Attribution): TakePlan {
-  const owner = file.gcdaId === undefined ? undefined : attribution.byGcdaId.get(file.gcdaId);
-  if (owner === undefined) {
-    return { pieces: [], quarantine: [{ reason: 'unknown-package', detail: `gcda directory ${file.gcdaId} is in no managed profiling build`, package: null, bytes }] };
+  const found = file.gcdaPath === undefined ? null : findGcdaOwner(attribution, file.gcdaPath);
+  if (found === null) {
+    return { pieces: [], quarantine: [{ reason: 'unknown-package', detail: `${file.gcdaPath ?? file.path} is below no gcdaDir of a managed profiling build`, package: null, bytes }] };
   }
+  const owner = found.package;
   const parsed = parseGcda(bytes);
   if (!parsed.ok) return { pieces: [], quarantine: [{ reason: parsed.problem, detail: parsed.detail, package: owner, bytes }] };
   const manifest = attribution.packages.get(owner)?.manifest;
@@ -74,5 +77,5 @@ function planGcda(file: SpoolFile, bytes: Buffer, attribution: Attribution): Tak
       quarantine: [{ reason: 'format-version', detail: `written by GCC ${parsed.file.compilerMajor}, the build used GCC ${expected}`, package: owner, bytes }],
     };
   }
-  return { pieces: [{ package: owner, bytes }], quarantine: [] };
+  return { pieces: [{ package: owner, bytes, relPath: found.relPath }], quarantine: [] };
 }

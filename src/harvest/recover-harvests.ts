@@ -10,7 +10,7 @@ import type { Db } from '../state/database.js';
 import { confirmHarvest, shrinkStaged, stagedOfHarvest, unfinishedHarvests, type TakeRecord, allStagedPaths } from '../state/harvest-journal.js';
 import { writeDurable } from '../durable/durable-file.js';
 import { openSpoolFile, readWhole } from './open-spool-file.js';
-import type { QuarantineStore } from '../quarantine/quarantine-area.js';
+import type { Quarantine } from '../quarantine/quarantine.js';
 import { faultPoint } from '../durable/fault-points.js';
 import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
 
@@ -29,7 +29,7 @@ export function judgeTake(take: TakeRecord, now: { sameFile: boolean; size: numb
   return 'exclude';
 }
 
-export async function recoverHarvests(db: Db, quarantine: QuarantineStore, lockTimeoutMs: number): Promise<{ settled: number; excluded: number; deferred: number }> {
+export async function recoverHarvests(db: Db, quarantine: Quarantine, lockTimeoutMs: number): Promise<{ settled: number; excluded: number; deferred: number }> {
   let settled = 0;
   let excluded = 0;
   let deferred = 0;
@@ -85,7 +85,7 @@ async function inspectSource(take: TakeRecord, lockTimeoutMs: number, held: { fd
 }
 
 /** Rewrites the staging files of a harvest without the bytes of excluded takes; those bytes go to quarantine. */
-function excludeTakes(db: Db, quarantine: QuarantineStore, harvestId: number, all: readonly TakeRecord[], excludedTakes: readonly TakeRecord[]): number {
+function excludeTakes(db: Db, quarantine: Quarantine, harvestId: number, all: readonly TakeRecord[], excludedTakes: readonly TakeRecord[]): number {
   const excludedSet = new Set(excludedTakes);
   let count = 0;
   for (const staged of stagedOfHarvest(db, harvestId)) {
@@ -97,7 +97,7 @@ function excludeTakes(db: Db, quarantine: QuarantineStore, harvestId: number, al
         const bytes = content.subarray(piece.offset, piece.offset + piece.length);
         if (excludedSet.has(take)) {
           const keptPath = quarantine.keepCopy(take.sourcePath, bytes);
-          quarantine.record(db, {
+          quarantine.record({
             reason: 'ambiguous-after-crash',
             sourcePath: take.sourcePath,
             uid: null,

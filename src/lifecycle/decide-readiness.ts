@@ -4,6 +4,7 @@
  */
 import type { Policy } from '../config/config-types.js';
 import { BYTES_PER_MB } from '../config/defaults.js';
+import type { PackageRecord } from '../state/package-records.js';
 
 export interface PackageMetrics {
   /** Size of the current merged profile; 0 when nothing has been merged. */
@@ -14,6 +15,31 @@ export interface PackageMetrics {
   runs: number;
   /** Overlap (0..1) of the last two merged profiles; null before there are two. */
   convergence: number | null;
+}
+
+/** The collector's numbers for one package, plus which merge they describe. */
+export interface CollectedMetrics extends PackageMetrics {
+  /** Merge generation of the current merged profile (0: nothing merged). */
+  generation: number;
+  /** Path of the current merged profile (file or gcda directory), null before the first merge. */
+  mergedPath: string | null;
+}
+
+/** The metrics of every package the collector knows, from its records. */
+export function metricsFromRecords(records: readonly PackageRecord[]): Map<string, CollectedMetrics> {
+  return new Map(
+    records.map((r) => [
+      r.name,
+      {
+        mergedBytes: r.mergedBytes,
+        bytesHarvested: r.bytesHarvested,
+        runs: r.runs ?? 0,
+        convergence: r.overlap,
+        generation: r.generation,
+        mergedPath: r.mergedPath,
+      },
+    ]),
+  );
 }
 
 export type ReadinessPolicy = Pick<Policy, 'thresholdMB' | 'minRuns' | 'convergence'>;

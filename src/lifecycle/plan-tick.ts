@@ -1,77 +1,69 @@
 /**
  * What the daemon should do next for each managed package (pure): the whole
  * decision of one tick, so it can be tested without Nix and replayed after a
- * restart. The thin layer in src/daemon carries the actions out.
+ * restart. src/actions carries the actions out.
  */
 import type { PackageConfig } from '../config/config-types.js';
-import { decideReadiness, type PackageMetrics, type Readiness } from './decide-readiness.js';
-import type { SlotRow } from '../state/lifecycle-records.js';
-
-/** The engine's numbers for one package, plus which merge they describe. */
-export interface SlotMetrics extends PackageMetrics {
-  /** Merge generation of the current merged profile (0: nothing merged). */
-  generation: number;
-  /** Path of the current merged profile (file or gcda directory), null before the first merge. */
-  mergedPath: string | null;
-}
+import type { LifecycleRecord } from '../state/lifecycle-records.js';
+import { decideReadiness, type CollectedMetrics, type Readiness } from './decide-readiness.js';
 
 export type TickAction =
   /** Build the profiling variant and put it into the Nix profile. */
   | { type: 'build-profiling'; name: string }
-  /** A new merge happened since the slot last looked. */
+  /** A new merge happened since the package last looked. */
   | { type: 'data-arrived'; name: string; generation: number; readiness: Readiness }
   /** Store the profile, build the optimized variant, switch to it. */
   | { type: 'build-optimized'; name: string; generation: number; mergedPath: string; requested: boolean }
   /** Policy met but the user wants to decide: tell them once. */
   | { type: 'notify-ready'; name: string; readiness: Readiness }
-  /** A build was interrupted (daemon restart): its slot goes back to what was active. */
+  /** A build was interrupted (daemon restart): the package goes back to what was active. */
   | { type: 'recover-build'; name: string };
+
+/** `start`: the first tick of a daemon (or of a one-shot command), when a build left `building` is known to be dead. */
+export type TickPhase = 'start' | 'running';
 
 export interface TickInput {
   packages: readonly PackageConfig[];
-  slots: ReadonlyMap<string, SlotRow>;
-  metrics: ReadonlyMap<string, SlotMetrics>;
+  records: ReadonlyMap<string, LifecycleRecord>;
+  metrics: ReadonlyMap<string, CollectedMetrics>;
   now: Date;
-  /** True on the first tick after the daemon started. */
-  starting: boolean;
+  phase: TickPhase;
 }
 
-/** States in which a slot waits for data and may become ready. */
+/** States in which a package waits for data and may become ready. */
 const COLLECTING = new Set(['profiling', 'collecting', 'ready', 'optimized', 'optimized-stale']);
 
 export function planTick(input: TickInput): TickAction[] {
   const actions: TickAction[] = [];
   for (const pkg of input.packages) {
-    const slot = input.slots.get(pkg.name) ?? null;
-    if (slot?.state === 'building') {
-      // Only a previous daemon can have left a slot in `building`: its build is gone.
-      if (input.starting) actions.push({ type: 'recover-build', name: pkg.name });
+    const record = input.records.get(pkg.name) ?? null;
+    if (record?.state === 'building') {
+      // Only a previous process can have left a package in `building` at start: its build is gone.
+      if (input.phase === 'start') actions.push({ type: 'recover-build', name: pkg.name });
       continue;
     }
-    if (slot === null || slot.state === 'vanilla' || slot.profilingPath === null) {
-      // A slot rolled back to vanilla stays there until the user asks again.
-      if (!slot?.held && !waitingForRetry(slot, input.now)) actions.push({ type: 'build-profiling', name: pkg.name });
+    if (record === null || record.state === 'vanilla' || record.profilingPath === null) {
+      // A package rolled back to vanilla stays there until the user asks again.
+      if (!record?.held && !waitingForRetry(record, input.now)) actions.push({ type: 'build-profiling', name: pkg.name });
       continue;
     }
     const metrics = input.metrics.get(pkg.name);
-    if (!metrics || !COLLECTING.has(slot.state)) continue;
+    if (!metrics || !COLLECTING.has(record.state)) continue;
 
     const readiness = decideReadiness(metrics, pkg.policy);
     // The merge the active optimized variant was built from (0: none yet).
-    const builtGeneration = slot.profileGeneration ?? 0;
-    const newData = metrics.generation > slot.seenGeneration;
-    if (newData) actions.push({ type: 'data-arrived', name: pkg.name, generation: metrics.generation, readiness });
+    const builtGeneration = record.profileGeneration ?? 0;
+    if (metrics.generation > record.seenGeneration) actions.push({ type: 'data-arrived', name: pkg.name, generation: metrics.generation, readiness });
 
-    const requested = slot.buildRequested;
-    // An optimized slot rebuilds only on request or when the package was upgraded (stale).
-    const wantsBuild =
-      requested || (!slot.held && readiness.ready && slot.state !== 'optimized' && metrics.generation > builtGeneration);
+    const requested = record.buildRequested;
+    // An optimized package rebuilds only on request or when the package was upgraded (stale).
+    const wantsBuild = requested || (!record.held && readiness.ready && record.state !== 'optimized' && metrics.generation > builtGeneration);
     if (!wantsBuild || metrics.mergedPath === null) continue;
-    if (!requested && waitingForRetry(slot, input.now)) continue;
+    if (!requested && waitingForRetry(record, input.now)) continue;
 
     if (requested || pkg.policy.onReady === 'switch') {
       actions.push({ type: 'build-optimized', name: pkg.name, generation: metrics.generation, mergedPath: metrics.mergedPath, requested });
-    } else if (slot.state !== 'ready') {
+    } else if (record.state !== 'ready') {
       actions.push({ type: 'notify-ready', name: pkg.name, readiness });
     }
   }
@@ -79,6 +71,6 @@ export function planTick(input: TickInput): TickAction[] {
 }
 
 /** A failed build waits for its backoff to pass. */
-function waitingForRetry(slot: SlotRow | null, now: Date): boolean {
-  return slot !== null && slot.nextRetryAt !== null && Date.parse(slot.nextRetryAt) > now.getTime();
+function waitingForRetry(record: LifecycleRecord | null, now: Date): boolean {
+  return record !== null && record.nextRetryAt !== null && Date.parse(record.nextRetryAt) > now.getTime();
 }

@@ -16,7 +16,7 @@ export function nextRetryAt(failures: number, retry: RetryPolicy, now: Date): Da
   return new Date(now.getTime() + computeRetryDelaySeconds(failures, retry) * 1000);
 }
 
-/** A slot's failure count and next try after one more failed build. */
+/** A package's failure count and next try after one more failed build. */
 export function recordFailure(failures: number, retry: RetryPolicy, now: Date): { failures: number; nextRetryAt: string } {
   const next = failures + 1;
   return { failures: next, nextRetryAt: nextRetryAt(next, retry, now).toISOString() };

@@ -1,13 +1,11 @@
 /**
- * The lifecycle of one managed package ("slot", DESIGN.md §2) as a pure
- * transition function: the daemon records each (slot, event) → slot step.
+ * The lifecycle of one managed package as a pure state machine (the states
+ * and what each means: docs/architecture.md): (state, event) → next state.
  */
 import { NixPgoError } from '../errors/errors.js';
+import { LIFECYCLE_STATES, type LifecycleState } from '../state/lifecycle-records.js';
 
-export const SLOT_STATES = ['vanilla', 'profiling', 'collecting', 'ready', 'building', 'optimized', 'optimized-stale'] as const;
-export type SlotState = (typeof SLOT_STATES)[number];
-
-export type SlotEvent =
+export type LifecycleEvent =
   /** The package became managed: its profiling variant is built and active. */
   | { type: 'enable' }
   /** The package is no longer managed: its plain variant is back. */
@@ -23,20 +21,20 @@ export type SlotEvent =
   /** A new version of the package replaced the one the profile was taken from. */
   | { type: 'package-upgraded' }
   /** The Nix profile went back a generation; `to` is the state recorded with that generation. */
-  | { type: 'rollback'; to: Exclude<SlotState, 'building'> };
+  | { type: 'rollback'; to: Exclude<LifecycleState, 'building'> };
 
-export type SlotEventType = SlotEvent['type'];
+export type LifecycleEventType = LifecycleEvent['type'];
 
-export interface Slot {
-  state: SlotState;
+export interface LifecyclePosition {
+  state: LifecycleState;
   /** While building: the state a failed build returns to (the variant still active). */
-  beforeBuild: SlotState | null;
+  beforeBuild: LifecycleState | null;
 }
 
-type Next = SlotState | ((slot: Slot, event: SlotEvent) => Slot);
+type Next = LifecycleState | ((position: LifecyclePosition, event: LifecycleEvent) => LifecyclePosition);
 
 /** Legal moves: state → event → next state. Anything not listed is a bug in the caller. */
-const TRANSITIONS: Record<SlotState, Partial<Record<SlotEventType, Next>>> = {
+const TRANSITIONS: Record<LifecycleState, Partial<Record<LifecycleEventType, Next>>> = {
   vanilla: { enable: 'profiling' },
   profiling: { 'data-arrived': 'collecting', 'package-upgraded': 'profiling' },
   collecting: { 'data-arrived': 'collecting', 'policy-met': 'ready', 'build-started': 'building', 'package-upgraded': 'collecting' },
@@ -46,7 +44,7 @@ const TRANSITIONS: Record<SlotState, Partial<Record<SlotEventType, Next>>> = {
     'data-arrived': 'building',
     'policy-met': 'building',
     'build-succeeded': 'optimized',
-    'build-failed': (slot) => ({ state: slot.beforeBuild ?? 'collecting', beforeBuild: null }),
+    'build-failed': (position) => ({ state: position.beforeBuild ?? 'collecting', beforeBuild: null }),
   },
   optimized: { 'data-arrived': 'optimized', 'build-started': 'building', 'package-upgraded': 'optimized-stale' },
   'optimized-stale': {
@@ -58,30 +56,30 @@ const TRANSITIONS: Record<SlotState, Partial<Record<SlotEventType, Next>>> = {
 };
 
 /** Events that need no state of their own: allowed from every state but building. */
-const FROM_ANY_BUT_BUILDING: Partial<Record<SlotEventType, Next>> = {
+const FROM_ANY_BUT_BUILDING: Partial<Record<LifecycleEventType, Next>> = {
   disable: 'vanilla',
-  rollback: (_slot, event) => ({ state: (event as Extract<SlotEvent, { type: 'rollback' }>).to, beforeBuild: null }),
+  rollback: (_position, event) => ({ state: (event as Extract<LifecycleEvent, { type: 'rollback' }>).to, beforeBuild: null }),
 };
 
-export function listAllowedEvents(state: SlotState): SlotEventType[] {
-  const own = Object.keys(TRANSITIONS[state]) as SlotEventType[];
-  const shared = state === 'building' ? [] : (Object.keys(FROM_ANY_BUT_BUILDING) as SlotEventType[]);
+export function listAllowedEvents(state: LifecycleState): LifecycleEventType[] {
+  const own = Object.keys(TRANSITIONS[state]) as LifecycleEventType[];
+  const shared = state === 'building' ? [] : (Object.keys(FROM_ANY_BUT_BUILDING) as LifecycleEventType[]);
   return [...own, ...shared];
 }
 
-export function transitionSlot(slot: Slot, event: SlotEvent): Slot {
-  if (event.type === 'rollback' && (event.to === ('building' as SlotState) || !SLOT_STATES.includes(event.to))) {
+export function transition(position: LifecyclePosition, event: LifecycleEvent): LifecyclePosition {
+  if (event.type === 'rollback' && (event.to === ('building' as LifecycleState) || !LIFECYCLE_STATES.includes(event.to))) {
     throw new NixPgoError('STATE', `a rollback cannot lead to state ${String(event.to)}`);
   }
-  const next = TRANSITIONS[slot.state][event.type] ?? (slot.state === 'building' ? undefined : FROM_ANY_BUT_BUILDING[event.type]);
+  const next = TRANSITIONS[position.state][event.type] ?? (position.state === 'building' ? undefined : FROM_ANY_BUT_BUILDING[event.type]);
   if (next === undefined) {
-    const why = slot.state === 'building' && event.type in FROM_ANY_BUT_BUILDING ? ' (wait until the build ends)' : '';
+    const why = position.state === 'building' && event.type in FROM_ANY_BUT_BUILDING ? ' (wait until the build ends)' : '';
     throw new NixPgoError(
       'STATE',
-      `a package in state ${slot.state} cannot take the event ${event.type}${why}; allowed: ${listAllowedEvents(slot.state).join(', ')}`,
+      `a package in state ${position.state} cannot take the event ${event.type}${why}; allowed: ${listAllowedEvents(position.state).join(', ')}`,
     );
   }
-  if (typeof next === 'function') return next(slot, event);
-  if (next === 'building') return { state: 'building', beforeBuild: slot.state === 'building' ? slot.beforeBuild : slot.state };
-  return { state: next, beforeBuild: next === slot.state ? slot.beforeBuild : null };
+  if (typeof next === 'function') return next(position, event);
+  if (next === 'building') return { state: 'building', beforeBuild: position.state === 'building' ? position.beforeBuild : position.state };
+  return { state: next, beforeBuild: next === position.state ? position.beforeBuild : null };
 }

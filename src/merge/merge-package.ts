@@ -7,15 +7,15 @@
  * rows are gone and whose files recovery deletes.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ProfileManifest } from '../formats/manifest.js';
-import type { QuarantineStore } from '../quarantine/quarantine-area.js';
+import type { Quarantine } from '../quarantine/quarantine.js';
 import { faultPoint } from '../durable/fault-points.js';
-import { fsyncDirectory } from '../durable/durable-file.js';
+import { fsyncPath } from '../durable/durable-file.js';
 import type { Db } from '../state/database.js';
 import { commitMerge, getPackage, type PackageRecord } from '../state/package-records.js';
-import { readyStaged, type StagedRecord } from '../state/harvest-journal.js';
+import { quarantineStaged, readyStaged, type StagedRecord } from '../state/harvest-journal.js';
 import { mergeGcdaTrees } from '../tools/gcov-tool.js';
 import { mergeProfiles, profileIsReadable, profileOverlap } from '../tools/llvm-profdata.js';
 import { parseRawProfile } from '../formats/raw-profile.js';
@@ -25,7 +25,7 @@ import { countOverlap, generationName, packageDirName, planGcdaLayers } from './
 export interface MergeContext {
   db: Db;
   profilesDir: string;
-  quarantine: QuarantineStore;
+  quarantine: Quarantine;
 }
 
 export interface MergeResult {
@@ -105,10 +105,10 @@ async function mergeClang(
   } finally {
     rmSync(listFile, { force: true });
   }
-  fsyncFile(tmp);
+  fsyncPath(tmp);
   faultPoint('merge:output');
   renameSync(tmp, target);
-  fsyncDirectory(dirname(target));
+  fsyncPath(dirname(target));
   const overlap = record.mergedPath ? await profileOverlap(tool, record.mergedPath, target) : null;
   const content = readFileSync(target);
   return {
@@ -138,10 +138,7 @@ function functionsRunIn(inputs: readonly StagedRecord[]): string[] {
 function quarantineInput(ctx: MergeContext, input: StagedRecord, detail: string): void {
   const bytes = readFileSync(input.path);
   const keptPath = ctx.quarantine.keepCopy(input.path, bytes);
-  ctx.db.transaction(() => {
-    ctx.quarantine.record(ctx.db, { reason: 'merge-failed', sourcePath: input.path, uid: null, package: input.package, detail, keptPath, bytes: bytes.length });
-    ctx.db.prepare('DELETE FROM staged WHERE id = ?').run(input.id);
-  })();
+  quarantineStaged(ctx.db, input.id, { reason: 'merge-failed', sourcePath: input.path, uid: null, package: input.package, detail, keptPath, bytes: bytes.length });
   rmSync(input.path, { force: true });
 }
 
@@ -171,12 +168,12 @@ async function mergeGcc(tool: string, record: PackageRecord, inputs: StagedRecor
   for (const rel of listTreeFiles(current!)) {
     mkdirSync(dirname(join(tmp, rel)), { recursive: true });
     copyFileSync(join(current!, rel), join(tmp, rel));
-    fsyncFile(join(tmp, rel));
+    fsyncPath(join(tmp, rel));
   }
-  fsyncDirectory(tmp);
+  fsyncPath(tmp);
   faultPoint('merge:output');
   renameSync(tmp, target);
-  fsyncDirectory(dirname(target));
+  fsyncPath(dirname(target));
   rmSync(work, { recursive: true, force: true });
   const summary = summarizeGcdaTree(target);
   const previous = record.mergedPath ? summarizeGcdaTree(record.mergedPath) : null;
@@ -197,11 +194,3 @@ async function mergeGcc(tool: string, record: PackageRecord, inputs: StagedRecor
   };
 }
 
-function fsyncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

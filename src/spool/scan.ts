@@ -16,9 +16,8 @@ export interface SpoolFile {
   uid: number;
   format: ProfileFormat;
   size: number;
-  /** gcda only: the package directory (basename of the baked gcdaDir) and the path below it. */
-  gcdaId?: string;
-  relPath?: string;
+  /** gcda only: the path below the user's `gcda/`, which mirrors the absolute path the build baked in. */
+  gcdaPath?: string;
 }
 
 export interface SpoolReject {
@@ -42,7 +41,7 @@ export interface SpoolScan {
 
 const PROFRAW_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}\.profraw$/;
 const GCDA_NAME = /^[A-Za-z0-9#_+-][A-Za-z0-9#._+-]{0,250}\.gcda$/;
-const GCDA_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}$/;
+const GCDA_DIR = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,200}$/;
 const MAX_GCDA_DEPTH = 32;
 
 export function isProfrawName(name: string): boolean {
@@ -142,35 +141,27 @@ function scanLlvm(scan: SpoolScan, dir: string, uid: number, reject: Reject): vo
 }
 
 function scanGcda(scan: SpoolScan, dir: string, uid: number, reject: Reject): void {
-  for (const id of listNames(dir)) {
-    const idDir = join(dir, id);
-    const st = tryLstat(idDir);
-    if (!st) continue;
-    const problem = directoryProblem(st, uid);
-    if (problem) reject(idDir, uid, problem, st);
-    else if (!GCDA_ID.test(id)) reject(idDir, uid, { reason: 'odd-name', detail: 'not a package directory name' }, st);
-    else walkGcda(scan, idDir, id, '', uid, reject, 0);
-  }
+  walkGcda(scan, dir, '', uid, reject, 0);
 }
 
-function walkGcda(scan: SpoolScan, dir: string, id: string, rel: string, uid: number, reject: Reject, depth: number): void {
+function walkGcda(scan: SpoolScan, dir: string, rel: string, uid: number, reject: Reject, depth: number): void {
   scan.directories.push(dir);
   for (const name of listNames(dir)) {
     const path = join(dir, name);
-    const relPath = rel === '' ? name : `${rel}/${name}`;
+    const gcdaPath = rel === '' ? name : `${rel}/${name}`;
     const st = tryLstat(path);
     if (!st) continue;
     if (st.isDirectory() && !st.isSymbolicLink()) {
       const problem = directoryProblem(st, uid);
       if (problem) reject(path, uid, problem, st);
-      else if (depth >= MAX_GCDA_DEPTH || name.startsWith('.')) reject(path, uid, { reason: 'odd-name', detail: 'unexpected directory' }, st);
-      else walkGcda(scan, path, id, relPath, uid, reject, depth + 1);
+      else if (depth >= MAX_GCDA_DEPTH || !GCDA_DIR.test(name)) reject(path, uid, { reason: 'odd-name', detail: 'unexpected directory' }, st);
+      else walkGcda(scan, path, gcdaPath, uid, reject, depth + 1);
       continue;
     }
     if (st.isFile()) scan.totalBytes += st.size;
     const problem = fileProblem(st, uid);
     if (problem) reject(path, uid, problem, st);
     else if (!isGcdaName(name)) reject(path, uid, { reason: 'odd-name', detail: 'not a .gcda name' }, st);
-    else if (st.size > 0) scan.files.push({ path, uid, format: 'gcda', size: st.size, gcdaId: id, relPath });
+    else if (st.size > 0) scan.files.push({ path, uid, format: 'gcda', size: st.size, gcdaPath });
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The engine's SQLite database (one file in the state dir, WAL). The schema is
- * versioned; each migration runs once, in order, inside a transaction.
+ * The state database (one SQLite file in the state dir, WAL). Every table is
+ * created here by a versioned migration; each runs once, in order, inside a
+ * transaction. Only modules in src/state/ run SQL.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -79,6 +80,24 @@ const MIGRATIONS: readonly string[] = [
   -- Functions seen with a nonzero counter, per package: counts only grow, so the merged profile's set is the union.
   CREATE TABLE function_hits (package TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (package, key)) WITHOUT ROWID;
   `,
+  `
+  -- Where each managed package is in its lifecycle (one JSON record per package) and every step that led there.
+  -- Version 0.1 created these tables outside the migrations as slots and slot_events: they are kept and renamed.
+  CREATE TABLE IF NOT EXISTS slots (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS slot_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    time TEXT NOT NULL,
+    event TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+  DROP INDEX IF EXISTS slot_events_by_name;
+  ALTER TABLE slots RENAME TO lifecycle;
+  ALTER TABLE slot_events RENAME TO lifecycle_events;
+  CREATE INDEX lifecycle_events_by_name ON lifecycle_events (name, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -110,4 +129,14 @@ function migrate(db: Db): void {
       db.pragma(`user_version = ${version + 1}`);
     }
   }).immediate();
+}
+
+/** Opens the database, runs `act`, and closes it whatever happens. */
+export async function withDatabase<T>(file: string, act: (db: Db) => T | Promise<T>): Promise<T> {
+  const db = openDatabase(file);
+  try {
+    return await act(db);
+  } finally {
+    db.close();
+  }
 }

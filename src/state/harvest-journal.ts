@@ -5,6 +5,7 @@
  * that records the merge which consumed them.
  */
 import type { Db } from './database.js';
+import { insertQuarantine, type QuarantineRecord } from './quarantine-records.js';
 
 export interface TakePiece {
   /** Staging file the bytes went to, and where in it. */
@@ -36,23 +37,7 @@ export interface StagedRecord extends NewStaged {
   id: number;
 }
 
-export interface QuarantineRecord {
-  reason: string;
-  sourcePath: string;
-  uid: number | null;
-  package: string | null;
-  detail: string;
-  keptPath: string | null;
-  bytes: number;
-}
-
 const now = () => new Date().toISOString();
-
-export function insertQuarantine(db: Db, q: QuarantineRecord): void {
-  db.prepare(
-    'INSERT INTO quarantine (at, reason, source_path, uid, package, detail, kept_path, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(now(), q.reason, q.sourcePath, q.uid, q.package, q.detail, q.keptPath, q.bytes);
-}
 
 /** Records copies that are on disk but whose sources are not yet truncated. Returns the harvest id. */
 export function beginHarvest(db: Db, takes: readonly TakeRecord[], staged: readonly NewStaged[], quarantine: readonly QuarantineRecord[]): number {
@@ -113,6 +98,14 @@ export function packagesWithReadyStaged(db: Db): string[] {
 
 export function allStagedPaths(db: Db): Set<string> {
   return new Set((db.prepare('SELECT path FROM staged').all() as { path: string }[]).map((r) => r.path));
+}
+
+/** Takes an input the merge tool cannot read out of the merge, recording why, in one transaction. */
+export function quarantineStaged(db: Db, stagedId: number, entry: QuarantineRecord): void {
+  db.transaction(() => {
+    insertQuarantine(db, entry);
+    db.prepare('DELETE FROM staged WHERE id = ?').run(stagedId);
+  })();
 }
 
 /** Replaces a staged file's size after recovery removed pieces from it; deletes the row when nothing is left. */

@@ -1,13 +1,18 @@
 /**
- * Slots in the state database: one row per managed package with its state and
- * active variant, and one row per transition, so `status` can say why a
- * package is where it is. Every change is one transaction.
+ * The `lifecycle` table: one record per managed package saying where it is in
+ * its lifecycle (see docs/architecture.md), what is active and why; and
+ * `lifecycle_events`, one row per step, so `status` can say how it got there.
+ * Every change is one transaction.
  */
-import type Database from 'better-sqlite3';
-import type { SlotState } from '../lifecycle/transition.js';
+import type { Db } from './database.js';
+
+export const LIFECYCLE_STATES = ['vanilla', 'profiling', 'collecting', 'ready', 'building', 'optimized', 'optimized-stale'] as const;
+export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
+
+export type Variant = 'profile' | 'optimized';
 
 export interface BuildRecord {
-  variant: 'profile' | 'optimized';
+  variant: Variant;
   ok: boolean;
   startedAt: string;
   endedAt: string;
@@ -17,26 +22,29 @@ export interface BuildRecord {
   logTail: string | null;
 }
 
-export interface SlotRow {
+export interface LifecycleRecord {
   name: string;
-  state: SlotState;
-  beforeBuild: SlotState | null;
+  state: LifecycleState;
+  /** While building: the state a failed build returns to (the variant still active). */
+  beforeBuild: LifecycleState | null;
+  /** Why the package is where it is, in words `status` shows. */
   reason: string;
   profilingPath: string | null;
   optimizedPath: string | null;
   /** What the Nix profile holds for this package now. */
-  activeVariant: 'profile' | 'optimized' | null;
+  activeVariant: Variant | null;
   activePath: string | null;
+  /** The Nix profile generation that made it active. */
   generation: number | null;
-  /** Consecutive failed optimized builds. */
+  /** Consecutive failed builds. */
   failures: number;
   nextRetryAt: string | null;
   /** The merge generation of the profile the optimized variant was built with. */
   profileGeneration: number | null;
   profileStorePath: string | null;
-  /** The latest merge generation this slot has seen (data-arrived events). */
+  /** The latest merge generation this package has seen (data-arrived steps). */
   seenGeneration: number;
-  /** Set by a rollback: stay on the active variant until `switch` or `build`. */
+  /** Set by a rollback or a switch back: stay on the active variant until `switch` or `build`. */
   held: boolean;
   /** Set by `nix-pgo build`: build now, whatever the policy says. */
   buildRequested: boolean;
@@ -44,7 +52,7 @@ export interface SlotRow {
   updatedAt: string;
 }
 
-export interface SlotEventRow {
+export interface LifecycleEventRecord {
   id: number;
   name: string;
   time: string;
@@ -54,24 +62,8 @@ export interface SlotEventRow {
   detail: Record<string, unknown>;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS slots (
-  name TEXT PRIMARY KEY,
-  data TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS slot_events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  name TEXT NOT NULL,
-  time TEXT NOT NULL,
-  event TEXT NOT NULL,
-  from_state TEXT,
-  to_state TEXT NOT NULL,
-  detail TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS slot_events_by_name ON slot_events (name, id);
-`;
-
-export function newSlot(name: string, now: Date): SlotRow {
+/** The record of a package nix-pgo has not built anything for yet. */
+export function newLifecycleRecord(name: string, now: Date): LifecycleRecord {
   return {
     name,
     state: 'vanilla',
@@ -94,51 +86,44 @@ export function newSlot(name: string, now: Date): SlotRow {
   };
 }
 
-export class SlotStore {
-  private readonly db: Database.Database;
+export function getLifecycle(db: Db, name: string): LifecycleRecord | null {
+  const row = db.prepare('SELECT data FROM lifecycle WHERE name = ?').get(name) as { data: string } | undefined;
+  return row ? (JSON.parse(row.data) as LifecycleRecord) : null;
+}
 
-  constructor(db: Database.Database) {
-    this.db = db;
-    db.exec(SCHEMA);
-  }
+export function listLifecycles(db: Db): LifecycleRecord[] {
+  const rows = db.prepare('SELECT data FROM lifecycle ORDER BY name').all() as { data: string }[];
+  return rows.map((r) => JSON.parse(r.data) as LifecycleRecord);
+}
 
-  get(name: string): SlotRow | null {
-    const row = this.db.prepare('SELECT data FROM slots WHERE name = ?').get(name) as { data: string } | undefined;
-    return row ? (JSON.parse(row.data) as SlotRow) : null;
-  }
+/** Writes the new record and the step that led to it in one transaction. */
+export function saveLifecycle(db: Db, next: LifecycleRecord, event: string, detail: Record<string, unknown> = {}): void {
+  db.transaction(() => {
+    // Read inside the transaction, so the event's from_state is the record it replaces.
+    const previous = getLifecycle(db, next.name);
+    db.prepare('INSERT INTO lifecycle (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data').run(next.name, JSON.stringify(next));
+    db.prepare('INSERT INTO lifecycle_events (name, time, event, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
+      next.name,
+      next.updatedAt,
+      event,
+      previous?.state ?? null,
+      next.state,
+      JSON.stringify(detail),
+    );
+  })();
+}
 
-  all(): SlotRow[] {
-    const rows = this.db.prepare('SELECT data FROM slots ORDER BY name').all() as { data: string }[];
-    return rows.map((r) => JSON.parse(r.data) as SlotRow);
-  }
-
-  /** Writes the new row and the event that led to it in one transaction. */
-  save(next: SlotRow, event: string, detail: Record<string, unknown> = {}): void {
-    this.db.transaction(() => {
-      // Read inside the transaction, so the event's from_state is the row it replaces.
-      const previous = this.get(next.name);
-      this.db.prepare('INSERT INTO slots (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data').run(
-        next.name,
-        JSON.stringify(next),
-      );
-      this.db
-        .prepare('INSERT INTO slot_events (name, time, event, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(next.name, next.updatedAt, event, previous?.state ?? null, next.state, JSON.stringify(detail));
-    })();
-  }
-
-  events(name: string, limit = 20): SlotEventRow[] {
-    const rows = this.db
-      .prepare('SELECT id, name, time, event, from_state, to_state, detail FROM slot_events WHERE name = ? ORDER BY id DESC LIMIT ?')
-      .all(name, limit) as { id: number; name: string; time: string; event: string; from_state: string | null; to_state: string; detail: string }[];
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      time: r.time,
-      event: r.event,
-      fromState: r.from_state,
-      toState: r.to_state,
-      detail: JSON.parse(r.detail) as Record<string, unknown>,
-    }));
-  }
+export function listLifecycleEvents(db: Db, name: string, limit = 20): LifecycleEventRecord[] {
+  const rows = db
+    .prepare('SELECT id, name, time, event, from_state, to_state, detail FROM lifecycle_events WHERE name = ? ORDER BY id DESC LIMIT ?')
+    .all(name, limit) as { id: number; name: string; time: string; event: string; from_state: string | null; to_state: string; detail: string }[];
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    time: r.time,
+    event: r.event,
+    fromState: r.from_state,
+    toState: r.to_state,
+    detail: JSON.parse(r.detail) as Record<string, unknown>,
+  }));
 }

@@ -1,61 +1,55 @@
 /**
- * Where state, spool, quarantine and merged profiles live when nothing is
- * configured (one user, no NixOS), and the environment variables that point
- * instrumented programs at a user's part of the spool. Env is a parameter so
- * config code and tests can resolve paths for any environment.
+ * Every file and directory under a state directory, in one place: the
+ * database, the spool (which may live elsewhere), the quarantine, staged copies,
+ * merged profiles, build logs, GC roots, the lock file and scratch space.
  */
 import { join } from 'node:path';
-import { resolveDefaultStateDir } from '../config/default-paths.js';
+import { resolveDefaultStateDir, type Env } from '../config/default-paths.js';
 import { InputError } from '../errors/errors.js';
 
-export interface Locations {
+export interface StateLayout {
   stateDir: string;
   database: string;
+  /** Held (POSIX record lock) by the one collector that may harvest this state. */
+  collectorLock: string;
   spoolDir: string;
   quarantineDir: string;
+  /** Merged profiles, one directory per package, one file or tree per merge generation. */
   profilesDir: string;
   /** Copies taken from the spool and not yet merged. */
   stagingDir: string;
+  /** Every build's full log, one directory per package. */
+  logDir: string;
+  /** GC roots of the profiles added to the Nix store. */
+  gcRootDir: string;
+  /** The profile of every optimized package, for pure rebuilds. */
+  lockFile: string;
+  /** Scratch space (naming a profile before it enters the store). */
+  workDir: string;
 }
 
-/** The directory every gcc profiling build bakes in; GCOV_PREFIX_STRIP removes its three components. */
-export const GCC_BAKED_ROOT = '/tmp/nix-pgo/gcda';
-export const GCOV_PREFIX_STRIP = GCC_BAKED_ROOT.split('/').filter(Boolean).length;
+/** Lays out a state directory; the spool may live elsewhere (a system-wide spool on NixOS). */
+export function stateLayout(stateDir: string, spoolDir = join(stateDir, 'spool')): StateLayout {
+  return {
+    stateDir,
+    database: join(stateDir, 'state.sqlite'),
+    collectorLock: join(stateDir, 'engine.lock'),
+    spoolDir,
+    quarantineDir: join(stateDir, 'quarantine'),
+    profilesDir: join(stateDir, 'profiles'),
+    stagingDir: join(stateDir, 'staging'),
+    logDir: join(stateDir, 'logs'),
+    gcRootDir: join(stateDir, 'gcroots'),
+    lockFile: join(stateDir, 'pgo-lock.json'),
+    workDir: join(stateDir, 'work'),
+  };
+}
 
-export function defaultStateDir(env: NodeJS.ProcessEnv): string {
+/** `$XDG_STATE_HOME/nix-pgo`, else `~/.local/state/nix-pgo`. */
+export function defaultStateDir(env: Env): string {
   const dir = resolveDefaultStateDir(env);
   if (dir === undefined) {
     throw new InputError('CONFIG_INVALID', 'cannot find a state directory: neither XDG_STATE_HOME nor HOME is an absolute path');
   }
   return dir;
-}
-
-/** Lays out the directories under a state dir; the spool may live elsewhere (NixOS puts it under /var). */
-export function locationsFor(stateDir: string, spoolDir = join(stateDir, 'spool')): Locations {
-  return {
-    stateDir,
-    database: join(stateDir, 'state.sqlite'),
-    spoolDir,
-    quarantineDir: join(stateDir, 'quarantine'),
-    profilesDir: join(stateDir, 'profiles'),
-    stagingDir: join(stateDir, 'staging'),
-  };
-}
-
-export function defaultLocations(env: NodeJS.ProcessEnv): Locations {
-  return locationsFor(defaultStateDir(env));
-}
-
-export function userSpoolDir(spoolDir: string, uid: number): string {
-  return join(spoolDir, String(uid));
-}
-
-/** The variables an instrumented program of this user needs; `%m` turns on the runtime's online merging. */
-export function spoolEnvironment(spoolDir: string, uid: number): Record<string, string> {
-  const userDir = userSpoolDir(spoolDir, uid);
-  return {
-    LLVM_PROFILE_FILE: join(userDir, 'llvm', '%m.profraw'),
-    GCOV_PREFIX: join(userDir, 'gcda'),
-    GCOV_PREFIX_STRIP: String(GCOV_PREFIX_STRIP),
-  };
 }

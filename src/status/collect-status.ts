@@ -1,17 +1,16 @@
 /**
  * The data behind `nix-pgo status`: per package, where it is and why, how far
- * toward the threshold, and what is active. Pure: the caller reads the slots,
+ * toward the threshold, and what is active. Pure: the caller reads the lifecycle records,
  * the engine's metrics and the profile's generation.
  */
 import type { Config } from '../config/config-types.js';
-import { decideReadiness } from '../lifecycle/decide-readiness.js';
-import type { SlotMetrics } from '../lifecycle/plan-tick.js';
-import type { BuildRecord, SlotRow } from '../state/lifecycle-records.js';
+import { decideReadiness, type CollectedMetrics } from '../lifecycle/decide-readiness.js';
+import type { BuildRecord, LifecycleRecord } from '../state/lifecycle-records.js';
 import type { QuarantineSummary } from '../state/quarantine-records.js';
 
 export interface PackageStatus {
   name: string;
-  state: SlotRow['state'];
+  state: LifecycleRecord['state'];
   reason: string;
   /** 0..1 toward the data threshold. */
   progress: number;
@@ -20,7 +19,7 @@ export interface PackageStatus {
   runs: number;
   convergence: number | null;
   mergeGeneration: number;
-  activeVariant: SlotRow['activeVariant'];
+  activeVariant: LifecycleRecord['activeVariant'];
   activePath: string | null;
   generation: number | null;
   profileStorePath: string | null;
@@ -43,34 +42,34 @@ export interface Status {
 
 export function collectStatus(input: {
   config: Config;
-  slots: readonly SlotRow[];
-  metrics: ReadonlyMap<string, SlotMetrics>;
+  records: readonly LifecycleRecord[];
+  metrics: ReadonlyMap<string, CollectedMetrics>;
   profileGeneration: number | null;
   quarantine?: QuarantineSummary | null;
 }): Status {
-  const slots = new Map(input.slots.map((s) => [s.name, s] as const));
+  const records = new Map(input.records.map((r) => [r.name, r] as const));
   const packages = input.config.packages.map((pkg): PackageStatus => {
-    const slot = slots.get(pkg.name) ?? null;
+    const record = records.get(pkg.name) ?? null;
     const m = input.metrics.get(pkg.name);
     const readiness = m ? decideReadiness(m, pkg.policy) : null;
     return {
       name: pkg.name,
-      state: slot?.state ?? 'vanilla',
-      reason: slot?.reason ?? 'not built yet: the daemon builds the profiling variant first',
+      state: record?.state ?? 'vanilla',
+      reason: record?.reason ?? 'not built yet: the daemon builds the profiling variant first',
       progress: readiness?.progress ?? 0,
       thresholdMB: pkg.policy.thresholdMB,
       bytesHarvested: m?.bytesHarvested ?? 0,
       runs: m?.runs ?? 0,
       convergence: m?.convergence ?? null,
       mergeGeneration: m?.generation ?? 0,
-      activeVariant: slot?.activeVariant ?? null,
-      activePath: slot?.activePath ?? null,
-      generation: slot?.generation ?? null,
-      profileStorePath: slot?.profileStorePath ?? null,
-      failures: slot?.failures ?? 0,
-      nextRetryAt: slot?.nextRetryAt ?? null,
-      held: slot?.held ?? false,
-      lastBuild: slot?.lastBuild ?? null,
+      activeVariant: record?.activeVariant ?? null,
+      activePath: record?.activePath ?? null,
+      generation: record?.generation ?? null,
+      profileStorePath: record?.profileStorePath ?? null,
+      failures: record?.failures ?? 0,
+      nextRetryAt: record?.nextRetryAt ?? null,
+      held: record?.held ?? false,
+      lastBuild: record?.lastBuild ?? null,
     };
   });
   return {

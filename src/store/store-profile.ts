@@ -7,7 +7,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, stat
 import { join } from 'node:path';
 import { addFixed, addRoot, queryNarHash } from '../tools/nix-store.js';
 import { emptyLockFile, parseLockFile, renderLockFile, withLockedProfile, type LockedProfile } from './lock-file.js';
-import { writeFileAtomic } from './write-file-atomic.js';
+import { writeFileAtomic } from '../durable/durable-file.js';
 
 export interface StoreProfileRequest {
   /** Package name (the config's key), used for the store name and the root. */

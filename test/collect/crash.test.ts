@@ -8,16 +8,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/process/run.js';
-import { HarvestEngine } from '../../src/collect/collector.js';
+import { openTestCollector } from '../support/collector.js';
 import { FAULT_POINTS } from '../../src/durable/fault-points.js';
-import { locationsFor } from '../../src/state/state-layout.js';
+import { stateLayout } from '../../src/state/state-layout.js';
 import { openDatabase } from '../../src/state/database.js';
 import { getPackage } from '../../src/state/package-records.js';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LLVM_PROFDATA, buildClangExample, buildGccExample, clangCounts, gccCounts, runExample, scaled, tempDir, type Example } from '../support/spool-fixture.js';
 
-const CHILD = fileURLToPath(new URL('./harvest-engine-child.js', import.meta.url));
+const CHILD = fileURLToPath(new URL('../support/collector-child.js', import.meta.url));
 
 /** Runs the engine child; resolves with whether it was killed. */
 async function child(stateDir: string, example: Example, fault: string, passes: number, onPid?: (pid: number) => void): Promise<boolean> {
@@ -44,8 +44,8 @@ function add(a: Map<string, bigint>, b: ReadonlyMap<string, bigint>): Map<string
  * equal N runs exactly: anything else is a lost or double-counted run.
  */
 async function finalCounts(example: Example, stateDir: string): Promise<{ merged: Map<string, bigint>; setAside: Map<string, bigint>; ambiguous: number }> {
-  const locations = locationsFor(stateDir);
-  const engine = HarvestEngine.open({ locations, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+  const locations = stateLayout(stateDir);
+  const engine = openTestCollector({ layout: locations, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
   try {
     const report = await engine.runOnce();
     assert.deepEqual(report.errors, []);
@@ -82,11 +82,11 @@ for (const toolchain of ['clang', 'gcc'] as const) {
     const root = tempDir(`crash-${toolchain}`);
     const example = toolchain === 'clang' ? await buildClangExample(root, 'crashy') : await buildGccExample(root, 'crashy');
     const oneState = join(root, 'one');
-    await runExample(example, locationsFor(oneState).spoolDir);
+    await runExample(example, stateLayout(oneState).spoolDir);
     const single = (await finalCounts(example, oneState)).merged;
 
     const stateDir = join(root, 'state');
-    const spool = locationsFor(stateDir).spoolDir;
+    const spool = stateLayout(stateDir).spoolDir;
     let runs = 0;
     let kills = 0;
     // Every step, the first and the second time it is reached.

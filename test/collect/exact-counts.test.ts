@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { HarvestEngine } from '../../src/collect/collector.js';
-import { locationsFor } from '../../src/state/state-layout.js';
+import { openTestCollector } from '../support/collector.js';
+import { stateLayout } from '../../src/state/state-layout.js';
 import { getPackage } from '../../src/state/package-records.js';
 import { openDatabase } from '../../src/state/database.js';
 import { buildClangExample, buildGccExample, clangCounts, gccCounts, runExample, scaled, tempDir, type Example } from '../support/spool-fixture.js';
@@ -24,8 +24,8 @@ async function runAndMerge(
   runs: number,
   mode: 'sequential' | 'concurrent',
 ): Promise<{ counts: Map<string, bigint>; runs: number | null; filesHarvested: number; functionsNonzero: number | null }> {
-  const locations = locationsFor(stateDir);
-  const engine = HarvestEngine.open({ locations, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+  const locations = stateLayout(stateDir);
+  const engine = openTestCollector({ layout: locations, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
   try {
     await engine.runOnce();
     if (mode === 'sequential') {

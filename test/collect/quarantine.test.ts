@@ -6,13 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { HarvestEngine } from '../../src/collect/collector.js';
+import { dirname, join } from 'node:path';
+import { openTestCollector } from '../support/collector.js';
 import { run } from '../../src/process/run.js';
-import { locationsFor, spoolEnvironment } from '../../src/state/state-layout.js';
+import { stateLayout } from '../../src/state/state-layout.js';
+import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import { scanSpool } from '../../src/spool/scan.js';
 import { openDatabase } from '../../src/state/database.js';
-import { buildClangExample, buildGccExample, gcdaIdOf, runExample, tempDir } from '../support/spool-fixture.js';
+import { buildClangExample, buildGccExample, gcdaSpoolPathOf, runExample, tempDir } from '../support/spool-fixture.js';
 
 const SPOOL_UID = 65534; // nobody: the spool user is not the engine's user, as on NixOS
 const OTHER_UID = 1000;
@@ -26,7 +27,7 @@ test('each quarantine class is recorded, the spool user cannot reach others\' fi
   const clang = await buildClangExample(root, 'qgood');
   const stranger = await buildClangExample(root, 'qstranger');
   const gcc = await buildGccExample(root, 'qgcc');
-  const locations = locationsFor(join(root, 'state'));
+  const locations = stateLayout(join(root, 'state'));
 
   // Real raw profiles, written by the engine's own user into a scratch spool, then placed as the spool user's.
   const scratch = join(root, 'scratch');
@@ -88,10 +89,13 @@ test('each quarantine class is recorded, the spool user cannot reach others\' fi
   // gcc: an unknown package dir, a gcda from another compiler version, a truncated gcda, and a good one.
   const gcdaFiles = raw.filter((f) => f.format === 'gcda');
   const goodGcda = gcdaFiles[0]!;
-  const pkgDir = join(gcda, gcdaIdOf(gcc));
+  const pkgDir = join(gcda, gcdaSpoolPathOf(gcc));
   const put = (dir: string, name: string, bytes: Buffer) => {
-    mkdirSync(dir, { recursive: true });
-    own(dir);
+    // Every directory below the user's gcda/ must be theirs, as libgcov would have created it.
+    for (let at = dir; at.startsWith(`${gcda}/`); at = dirname(at)) {
+      mkdirSync(at, { recursive: true });
+      own(at);
+    }
     writeFileSync(join(dir, name), bytes);
     own(join(dir, name));
   };
@@ -101,15 +105,15 @@ test('each quarantine class is recorded, the spool user cannot reach others\' fi
   gcc13.writeUInt8(0x33, 6); // version "B32*": GCC 13
   put(pkgDir, 'v13.gcda', gcc13); // format-version
   put(pkgDir, 'cut.gcda', gcdaBytes.subarray(0, gcdaBytes.length - 12)); // truncated
-  put(pkgDir, goodGcda.relPath!.replace(/\//g, '#'), gcdaBytes);
+  put(pkgDir, goodGcda.gcdaPath!.slice(gcdaSpoolPathOf(gcc).length + 1).replace(/\//g, '#'), gcdaBytes);
 
   // A user directory owned by someone else.
   const foreignDir = join(locations.spoolDir, String(OTHER_UID));
   mkdirSync(join(foreignDir, 'llvm'), { recursive: true });
   writeFileSync(join(foreignDir, 'llvm', '1_0.profraw'), sample);
 
-  const engine = HarvestEngine.open({
-    locations,
+  const engine = openTestCollector({
+    layout: locations,
     packages: [
       { name: clang.name, manifestPath: clang.manifestPath },
       { name: gcc.name, manifestPath: gcc.manifestPath },
@@ -168,12 +172,12 @@ test('each quarantine class is recorded, the spool user cannot reach others\' fi
 test('spool and quarantine disk caps are reported in the status', async () => {
   const root = tempDir('caps');
   const clang = await buildClangExample(root, 'caps');
-  const locations = locationsFor(join(root, 'state'));
+  const locations = stateLayout(join(root, 'state'));
   await runExample(clang, locations.spoolDir);
   const llvm = join(locations.spoolDir, String(process.getuid!()), 'llvm');
   copyFileSync(join(llvm, readdirSync(llvm)[0]!), join(llvm, 'junk.txt'));
-  const engine = HarvestEngine.open({
-    locations,
+  const engine = openTestCollector({
+    layout: locations,
     packages: [{ name: clang.name, manifestPath: clang.manifestPath }],
     limits: { spoolCapBytes: 100, quarantineCapBytes: 10 },
   });

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { HarvestEngine } from '../../src/collect/collector.js';
-import { locationsFor } from '../../src/state/state-layout.js';
+import { openTestCollector } from '../support/collector.js';
+import { stateLayout } from '../../src/state/state-layout.js';
 import { buildClangExample, buildGccExample, runExample, tempDir, type Example } from '../support/spool-fixture.js';
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -22,9 +22,9 @@ for (const build of [buildClangExample, buildGccExample]) {
   test(`file events drive harvests (${build === buildClangExample ? 'clang' : 'gcc'})`, async () => {
     const root = tempDir('daemon');
     const example: Example = await build(root, 'daemonic');
-    const locations = locationsFor(join(root, 'state'));
-    const engine = HarvestEngine.open({
-      locations,
+    const locations = stateLayout(join(root, 'state'));
+    const engine = openTestCollector({
+      layout: locations,
       packages: [{ name: example.name, manifestPath: example.manifestPath }],
       limits: { rescanIntervalMs: 3_600_000, debounceMs: 20 },
     });

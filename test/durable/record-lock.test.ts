@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { openSpoolFile } from '../../src/harvest/open-spool-file.js';
 import { lockHolder, tryLockWrite, unlockFile } from '../../src/durable/record-lock.js';
 import { run } from '../../src/process/run.js';
-import { spoolEnvironment, locationsFor } from '../../src/state/state-layout.js';
+import { stateLayout } from '../../src/state/state-layout.js';
+import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import { scanSpool } from '../../src/spool/scan.js';
 import { buildClangExample, buildGccExample, runExample, tempDir, type Example } from '../support/spool-fixture.js';
 
@@ -30,7 +31,7 @@ async function waitUntil(check: () => boolean, what: string): Promise<void> {
 }
 
 async function blocksWhileLocked(example: Example, pick: (files: string[]) => string): Promise<void> {
-  const spool = locationsFor(tempDir(`lock-${example.toolchain}`)).spoolDir;
+  const spool = stateLayout(tempDir(`lock-${example.toolchain}`)).spoolDir;
   await runExample(example, spool);
   const files = scanSpool(spool).files.map((f) => f.path);
   const target = pick(files);
@@ -65,7 +66,7 @@ test('a gcc program waits on the fcntl lock of its gcda file', async () => {
 test('a second lock on the same file from another process is refused without waiting', async () => {
   const dir = tempDir('lock2');
   const example = await buildClangExample(dir, 'lockd');
-  const spool = locationsFor(dir).spoolDir;
+  const spool = stateLayout(dir).spoolDir;
   await runExample(example, spool);
   const file = scanSpool(spool).files[0]!.path;
   const opened = openSpoolFile(file, process.getuid!());

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { planTick, type SlotMetrics, type TickInput } from '../../src/lifecycle/plan-tick.js';
-import { newSlot, type SlotRow } from '../../src/state/lifecycle-records.js';
+import { planTick, type TickInput } from '../../src/lifecycle/plan-tick.js';
+import type { CollectedMetrics } from '../../src/lifecycle/decide-readiness.js';
+import { newLifecycleRecord, type LifecycleRecord } from '../../src/state/lifecycle-records.js';
 import type { PackageConfig, Policy } from '../../src/config/config-types.js';
 
 const now = new Date('2026-11-26T12:00:00Z');
@@ -20,9 +21,9 @@ const pkg = (name: string, overrides: Partial<Policy> = {}): PackageConfig => ({
   profileArg: 'pgoProfiles',
   policy: { ...policy, ...overrides },
 });
-const slot = (name: string, fields: Partial<SlotRow>): SlotRow => ({ ...newSlot(name, now), profilingPath: '/nix/store/p', ...fields });
+const slot = (name: string, fields: Partial<LifecycleRecord>): LifecycleRecord => ({ ...newLifecycleRecord(name, now), profilingPath: '/nix/store/p', ...fields });
 const MB = 1024 * 1024;
-const metrics = (fields: Partial<SlotMetrics>): SlotMetrics => ({
+const metrics = (fields: Partial<CollectedMetrics>): CollectedMetrics => ({
   mergedBytes: 100,
   bytesHarvested: 2 * MB,
   runs: 5,
@@ -33,7 +34,7 @@ const metrics = (fields: Partial<SlotMetrics>): SlotMetrics => ({
 });
 
 function plan(partial: Partial<TickInput> & Pick<TickInput, 'packages'>) {
-  return planTick({ slots: new Map(), metrics: new Map(), now, starting: false, ...partial });
+  return planTick({ records: new Map(), metrics: new Map(), now, phase: 'running', ...partial });
 }
 
 describe('planTick', () => {
@@ -43,14 +44,14 @@ describe('planTick', () => {
 
   it('waits for the backoff after a failed profiling build', () => {
     const s = slot('a', { state: 'vanilla', profilingPath: null, nextRetryAt: '2026-11-26T12:05:00Z' });
-    assert.deepEqual(plan({ packages: [pkg('a')], slots: new Map([['a', s]]) }), []);
-    const later = planTick({ packages: [pkg('a')], slots: new Map([['a', s]]), metrics: new Map(), now: new Date('2026-11-26T12:06:00Z'), starting: false });
+    assert.deepEqual(plan({ packages: [pkg('a')], records: new Map([['a', s]]) }), []);
+    const later = planTick({ packages: [pkg('a')], records: new Map([['a', s]]), metrics: new Map(), now: new Date('2026-11-26T12:06:00Z'), phase: 'running' });
     assert.deepEqual(later, [{ type: 'build-profiling', name: 'a' }]);
   });
 
   it('reports new data, then builds once the policy is met', () => {
     const s = slot('a', { state: 'collecting', seenGeneration: 0 });
-    const actions = plan({ packages: [pkg('a')], slots: new Map([['a', s]]), metrics: new Map([['a', metrics({})]]) });
+    const actions = plan({ packages: [pkg('a')], records: new Map([['a', s]]), metrics: new Map([['a', metrics({})]]) });
     assert.deepEqual(
       actions.map((a) => a.type),
       ['data-arrived', 'build-optimized'],
@@ -60,14 +61,14 @@ describe('planTick', () => {
 
   it('does not build below the threshold', () => {
     const s = slot('a', { state: 'collecting' });
-    const actions = plan({ packages: [pkg('a')], slots: new Map([['a', s]]), metrics: new Map([['a', metrics({ bytesHarvested: MB / 2 })]]) });
+    const actions = plan({ packages: [pkg('a')], records: new Map([['a', s]]), metrics: new Map([['a', metrics({ bytesHarvested: MB / 2 })]]) });
     assert.deepEqual(actions.map((a) => a.type), ['data-arrived']);
     assert.equal(actions[0]!.type === 'data-arrived' && actions[0]!.readiness.ready, false);
   });
 
   it('does not report the same merge twice', () => {
     const s = slot('a', { state: 'collecting', seenGeneration: 1 });
-    const actions = plan({ packages: [pkg('a', { thresholdMB: 10 })], slots: new Map([['a', s]]), metrics: new Map([['a', metrics({ generation: 1 })]]) });
+    const actions = plan({ packages: [pkg('a', { thresholdMB: 10 })], records: new Map([['a', s]]), metrics: new Map([['a', metrics({ generation: 1 })]]) });
     assert.deepEqual(actions, []);
   });
 
@@ -75,42 +76,42 @@ describe('planTick', () => {
     const p = pkg('a', { onReady: 'notify' });
     const collecting = slot('a', { state: 'collecting' });
     assert.deepEqual(
-      plan({ packages: [p], slots: new Map([['a', collecting]]), metrics: new Map([['a', metrics({})]]) }).map((a) => a.type),
+      plan({ packages: [p], records: new Map([['a', collecting]]), metrics: new Map([['a', metrics({})]]) }).map((a) => a.type),
       ['data-arrived', 'notify-ready'],
     );
     const ready = slot('a', { state: 'ready', seenGeneration: 1 });
-    assert.deepEqual(plan({ packages: [p], slots: new Map([['a', ready]]), metrics: new Map([['a', metrics({})]]) }), []);
+    assert.deepEqual(plan({ packages: [p], records: new Map([['a', ready]]), metrics: new Map([['a', metrics({})]]) }), []);
   });
 
   it('builds on request whatever the policy says', () => {
     const s = slot('a', { state: 'collecting', seenGeneration: 1, buildRequested: true });
-    const actions = plan({ packages: [pkg('a', { thresholdMB: 100 })], slots: new Map([['a', s]]), metrics: new Map([['a', metrics({})]]) });
+    const actions = plan({ packages: [pkg('a', { thresholdMB: 100 })], records: new Map([['a', s]]), metrics: new Map([['a', metrics({})]]) });
     assert.deepEqual(actions, [{ type: 'build-optimized', name: 'a', generation: 1, mergedPath: '/state/profiles/a.profdata', requested: true }]);
   });
 
   it('keeps an optimized package until asked, and a held one after a rollback', () => {
     const optimized = slot('a', { state: 'optimized', seenGeneration: 1, profileGeneration: 1 });
     assert.deepEqual(
-      plan({ packages: [pkg('a')], slots: new Map([['a', optimized]]), metrics: new Map([['a', metrics({ generation: 2 })]]) }).map((a) => a.type),
+      plan({ packages: [pkg('a')], records: new Map([['a', optimized]]), metrics: new Map([['a', metrics({ generation: 2 })]]) }).map((a) => a.type),
       ['data-arrived'],
     );
     const held = slot('a', { state: 'collecting', seenGeneration: 2, profileGeneration: 1, held: true });
-    assert.deepEqual(plan({ packages: [pkg('a')], slots: new Map([['a', held]]), metrics: new Map([['a', metrics({ generation: 2 })]]) }), []);
+    assert.deepEqual(plan({ packages: [pkg('a')], records: new Map([['a', held]]), metrics: new Map([['a', metrics({ generation: 2 })]]) }), []);
   });
 
   it('retries a failed optimized build after its backoff', () => {
     const failed = slot('a', { state: 'ready', seenGeneration: 1, failures: 1, nextRetryAt: '2026-11-26T12:01:00Z' });
-    const input = { packages: [pkg('a')], slots: new Map([['a', failed]]), metrics: new Map([['a', metrics({})]]) };
+    const input = { packages: [pkg('a')], records: new Map([['a', failed]]), metrics: new Map([['a', metrics({})]]) };
     assert.deepEqual(plan(input), []);
     assert.deepEqual(
-      planTick({ ...input, now: new Date('2026-11-26T12:02:00Z'), starting: false }).map((a) => a.type),
+      planTick({ ...input, now: new Date('2026-11-26T12:02:00Z'), phase: 'running' }).map((a) => a.type),
       ['build-optimized'],
     );
   });
 
   it('recovers a build interrupted by a restart, and only then', () => {
     const building = slot('a', { state: 'building', beforeBuild: 'ready' });
-    assert.deepEqual(plan({ packages: [pkg('a')], slots: new Map([['a', building]]), starting: true }), [{ type: 'recover-build', name: 'a' }]);
-    assert.deepEqual(plan({ packages: [pkg('a')], slots: new Map([['a', building]]) }), []);
+    assert.deepEqual(plan({ packages: [pkg('a')], records: new Map([['a', building]]), phase: 'start' }), [{ type: 'recover-build', name: 'a' }]);
+    assert.deepEqual(plan({ packages: [pkg('a')], records: new Map([['a', building]]) }), []);
   });
 });

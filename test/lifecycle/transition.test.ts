@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NixPgoError } from '../../src/errors/errors.js';
-import { listAllowedEvents, SLOT_STATES, transitionSlot, type Slot, type SlotEvent, type SlotState } from '../../src/lifecycle/transition.js';
+import { listAllowedEvents, transition, type LifecyclePosition, type LifecycleEvent } from '../../src/lifecycle/transition.js';
+import { LIFECYCLE_STATES, type LifecycleState } from '../../src/state/lifecycle-records.js';
 
-const at = (state: SlotState, beforeBuild: SlotState | null = null): Slot => ({ state, beforeBuild });
+const at = (state: LifecycleState, beforeBuild: LifecycleState | null = null): LifecyclePosition => ({ state, beforeBuild });
 
-function run(start: Slot, events: SlotEvent[]): Slot {
-  return events.reduce(transitionSlot, start);
+function run(start: LifecyclePosition, events: LifecycleEvent[]): LifecyclePosition {
+  return events.reduce(transition, start);
 }
 
-describe('transitionSlot', () => {
-  it('walks the happy path of DESIGN.md §2', () => {
-    const seen: SlotState[] = [];
+describe('transition', () => {
+  it('walks the happy path of the lifecycle', () => {
+    const seen: LifecycleState[] = [];
     let slot = at('vanilla');
     for (const type of ['enable', 'data-arrived', 'data-arrived', 'policy-met', 'build-started', 'data-arrived', 'build-succeeded', 'package-upgraded'] as const) {
-      slot = transitionSlot(slot, { type });
+      slot = transition(slot, { type });
       seen.push(slot.state);
     }
     assert.deepEqual(seen, ['profiling', 'collecting', 'collecting', 'ready', 'building', 'building', 'optimized', 'optimized-stale']);
@@ -29,9 +30,9 @@ describe('transitionSlot', () => {
   });
 
   it('remembers where a build started and forgets it after the build', () => {
-    assert.deepEqual(transitionSlot(at('ready'), { type: 'build-started' }), at('building', 'ready'));
-    assert.deepEqual(transitionSlot(at('building', 'ready'), { type: 'data-arrived' }), at('building', 'ready'));
-    assert.deepEqual(transitionSlot(at('building', 'ready'), { type: 'build-succeeded' }), at('optimized'));
+    assert.deepEqual(transition(at('ready'), { type: 'build-started' }), at('building', 'ready'));
+    assert.deepEqual(transition(at('building', 'ready'), { type: 'data-arrived' }), at('building', 'ready'));
+    assert.deepEqual(transition(at('building', 'ready'), { type: 'build-succeeded' }), at('optimized'));
   });
 
   it('lets stale optimized packages collect and become ready again', () => {
@@ -39,20 +40,20 @@ describe('transitionSlot', () => {
   });
 
   it('rolls back to the state recorded with the previous generation', () => {
-    assert.deepEqual(transitionSlot(at('optimized'), { type: 'rollback', to: 'profiling' }), at('profiling'));
-    assert.deepEqual(transitionSlot(at('optimized-stale'), { type: 'rollback', to: 'optimized' }), at('optimized'));
-    assert.deepEqual(transitionSlot(at('profiling'), { type: 'rollback', to: 'vanilla' }), at('vanilla'));
+    assert.deepEqual(transition(at('optimized'), { type: 'rollback', to: 'profiling' }), at('profiling'));
+    assert.deepEqual(transition(at('optimized-stale'), { type: 'rollback', to: 'optimized' }), at('optimized'));
+    assert.deepEqual(transition(at('profiling'), { type: 'rollback', to: 'vanilla' }), at('vanilla'));
   });
 
   it('disables from any state but building', () => {
-    for (const state of SLOT_STATES.filter((s) => s !== 'building')) {
-      assert.deepEqual(transitionSlot(at(state), { type: 'disable' }), at('vanilla'), state);
+    for (const state of LIFECYCLE_STATES.filter((s) => s !== 'building')) {
+      assert.deepEqual(transition(at(state), { type: 'disable' }), at('vanilla'), state);
     }
   });
 
   it('throws a STATE error naming the state, the event and what is allowed', () => {
     assert.throws(
-      () => transitionSlot(at('collecting'), { type: 'build-succeeded' }),
+      () => transition(at('collecting'), { type: 'build-succeeded' }),
       (error: unknown) =>
         error instanceof NixPgoError &&
         error.code === 'STATE' &&
@@ -62,17 +63,17 @@ describe('transitionSlot', () => {
   });
 
   it('refuses rollback and disable during a build, saying to wait', () => {
-    for (const event of [{ type: 'rollback', to: 'profiling' }, { type: 'disable' }] as SlotEvent[]) {
-      assert.throws(() => transitionSlot(at('building', 'ready'), event), /wait until the build ends/);
+    for (const event of [{ type: 'rollback', to: 'profiling' }, { type: 'disable' }] as LifecycleEvent[]) {
+      assert.throws(() => transition(at('building', 'ready'), event), /wait until the build ends/);
     }
   });
 
   it('refuses a rollback into building', () => {
-    assert.throws(() => transitionSlot(at('optimized'), { type: 'rollback', to: 'building' as never }), /cannot lead to state building/);
+    assert.throws(() => transition(at('optimized'), { type: 'rollback', to: 'building' as never }), /cannot lead to state building/);
   });
 
   it('rejects the illegal moves of the lifecycle', () => {
-    const illegal: [SlotState, SlotEvent['type']][] = [
+    const illegal: [LifecycleState, LifecycleEvent['type']][] = [
       ['vanilla', 'data-arrived'],
       ['vanilla', 'build-started'],
       ['profiling', 'policy-met'],
@@ -85,19 +86,19 @@ describe('transitionSlot', () => {
       ['optimized', 'build-succeeded'],
     ];
     for (const [state, type] of illegal) {
-      assert.throws(() => transitionSlot(at(state), { type } as SlotEvent), NixPgoError, `${state} + ${type}`);
+      assert.throws(() => transition(at(state), { type } as LifecycleEvent), NixPgoError, `${state} + ${type}`);
       assert.ok(!listAllowedEvents(state).includes(type), `${state} + ${type} is not listed as allowed`);
     }
   });
 
   it('accepts exactly the events listAllowedEvents lists', () => {
-    const allTypes: SlotEvent['type'][] = ['enable', 'disable', 'data-arrived', 'policy-met', 'build-started', 'build-succeeded', 'build-failed', 'package-upgraded', 'rollback'];
-    for (const state of SLOT_STATES) {
+    const allTypes: LifecycleEvent['type'][] = ['enable', 'disable', 'data-arrived', 'policy-met', 'build-started', 'build-succeeded', 'build-failed', 'package-upgraded', 'rollback'];
+    for (const state of LIFECYCLE_STATES) {
       for (const type of allTypes) {
-        const event = (type === 'rollback' ? { type, to: 'profiling' } : { type }) as SlotEvent;
+        const event = (type === 'rollback' ? { type, to: 'profiling' } : { type }) as LifecycleEvent;
         const legal = listAllowedEvents(state).includes(type);
-        if (legal) assert.doesNotThrow(() => transitionSlot(at(state, state === 'building' ? 'ready' : null), event), `${state} + ${type}`);
-        else assert.throws(() => transitionSlot(at(state), event), NixPgoError, `${state} + ${type}`);
+        if (legal) assert.doesNotThrow(() => transition(at(state, state === 'building' ? 'ready' : null), event), `${state} + ${type}`);
+        else assert.throws(() => transition(at(state), event), NixPgoError, `${state} + ${type}`);
       }
     }
   });

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { collectStatus, describeQuarantine } from '../../src/status/collect-status.js';
 import { renderProgressBar, renderStatus } from '../../src/status/render-status.js';
-import { newSlot } from '../../src/state/lifecycle-records.js';
+import { newLifecycleRecord } from '../../src/state/lifecycle-records.js';
 import { DEFAULT_POLICY } from '../../src/config/defaults.js';
 import type { Config } from '../../src/config/config-types.js';
 
@@ -22,10 +22,10 @@ const config: Config = {
 
 describe('status', () => {
   it('reports progress toward each package threshold and what is active', () => {
-    const calc = { ...newSlot('calc', now), state: 'collecting' as const, reason: '1.0 of 2.0 MB collected', activeVariant: 'profile' as const, activePath: '/nix/store/x-calc', generation: 3 };
+    const calc = { ...newLifecycleRecord('calc', now), state: 'collecting' as const, reason: '1.0 of 2.0 MB collected', activeVariant: 'profile' as const, activePath: '/nix/store/x-calc', generation: 3 };
     const status = collectStatus({
       config,
-      slots: [calc],
+      records: [calc],
       metrics: new Map([['calc', { mergedBytes: 10, bytesHarvested: 1024 * 1024, runs: 4, convergence: 0.5, generation: 2, mergedPath: '/m' }]]),
       profileGeneration: 3,
     });
@@ -42,13 +42,13 @@ describe('status', () => {
 
   it('shows the tail of a failed build and when it is tried again', () => {
     const failed = {
-      ...newSlot('calc', now),
+      ...newLifecycleRecord('calc', now),
       state: 'ready' as const,
       failures: 2,
       nextRetryAt: '2026-11-26T12:02:00Z',
       lastBuild: { variant: 'optimized' as const, ok: false, startedAt: 'a', endedAt: 'b', storePath: null, logFile: '/l.log', error: 'nix-build failed', logTail: 'line one\nthe real error' },
     };
-    const text = renderStatus(collectStatus({ config, slots: [failed], metrics: new Map(), profileGeneration: null }));
+    const text = renderStatus(collectStatus({ config, records: [failed], metrics: new Map(), profileGeneration: null }));
     assert.match(text, /optimized FAILED at b {2}log: \/l\.log/);
     assert.match(text, /retry: {4}after 2026-11-26T12:02:00Z \(2 failures in a row\)/);
     assert.match(text, /\| the real error/);

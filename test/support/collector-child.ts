@@ -3,9 +3,9 @@
  * packages (JSON), fault ("point:N" kills this process with SIGKILL at the N-th
  * time it reaches point, or "none"), and the number of passes (0 = until killed).
  */
-import { HarvestEngine } from '../../src/collect/collector.js';
+import { openTestCollector } from './collector.js';
 import { setFaultHandler, type FaultPoint } from '../../src/durable/fault-points.js';
-import { locationsFor } from '../../src/state/state-layout.js';
+import { stateLayout } from '../../src/state/state-layout.js';
 
 const [stateDir, packagesJson, fault = 'none', passesArg = '0'] = process.argv.slice(2);
 const cut = fault.lastIndexOf(':');
@@ -15,7 +15,7 @@ let hits = 0;
 setFaultHandler((reached: FaultPoint) => {
   if (reached === point && ++hits === Number(nth)) process.kill(process.pid, 'SIGKILL');
 });
-const engine = HarvestEngine.open({ locations: locationsFor(stateDir!), packages: JSON.parse(packagesJson!) });
+const engine = openTestCollector({ layout: stateLayout(stateDir!), packages: JSON.parse(packagesJson!) });
 const passes = Number(passesArg);
 for (let i = 0; passes === 0 || i < passes; i++) {
   const report = await engine.runOnce();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { run, startBackground, type Background } from '../../src/process/run.js';
 import type { Status } from '../../src/status/collect-status.js';
-import { spoolEnvironment } from '../../src/state/state-layout.js';
+import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import { repoRoot } from './nix.js';
 
 export const cli = join(repoRoot, 'dist/src/cli/main.js');

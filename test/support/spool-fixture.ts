@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run } from '../../src/process/run.js';
-import { spoolEnvironment, GCC_BAKED_ROOT } from '../../src/state/state-layout.js';
+import { spoolEnvironment } from '../../src/spool/spool-environment.js';
+
+/** The directory the fixture's GCC programs bake in, as the Nix library's default `defaultProfileDir` does. */
+const GCC_BAKED_ROOT = '/tmp/nix-pgo/gcda';
 import { readFunctionCounts } from '../../src/tools/llvm-profdata.js';
 import { parseGcda } from '../../src/formats/gcda-file.js';
 import { listTreeFiles } from '../../src/merge/gcda-tree.js';
@@ -99,19 +102,21 @@ export async function buildClangExample(root: string, name: string): Promise<Exa
   return writeManifest(dir, name, { toolchain: 'clang', compilerVersion: '16.0.6', mergeTool: LLVM_PROFDATA, gcdaDir: null, binaries });
 }
 
-export async function buildGccExample(root: string, name: string): Promise<Example> {
+/** `bakedRoot` plays the Nix library's `defaultProfileDir`/gcda: any depth must work. */
+export async function buildGccExample(root: string, name: string, bakedRoot = GCC_BAKED_ROOT): Promise<Example> {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   writeSources(dir, name);
-  const gcdaDir = `${GCC_BAKED_ROOT}/${randomBytes(6).toString('hex')}-${name}-1.0`;
+  const gcdaDir = `${bakedRoot}/${randomBytes(6).toString('hex')}-${name}-1.0`;
   await run('gcc', ['-O2', `-fprofile-generate=${gcdaDir}`, '-fprofile-update=prefer-atomic', join(dir, 'prog.c'), join(dir, 'lib.c'), '-o', join(dir, name)]);
   const binaries = [{ output: 'out', path: `bin/${name}`, buildId: await buildIdOf(join(dir, name)) }];
   return writeManifest(dir, name, { toolchain: 'gcc', compilerVersion: '12.2.0', mergeTool: GCOV_TOOL, gcdaDir, binaries });
 }
 
-export function gcdaIdOf(example: Example): string {
+/** Where a GCC example's files land below a user's `gcda/` spool directory: its baked gcdaDir, relative. */
+export function gcdaSpoolPathOf(example: Example): string {
   const manifest = JSON.parse(readFileSync(example.manifestPath, 'utf8')) as { gcdaDir: string };
-  return basename(manifest.gcdaDir);
+  return manifest.gcdaDir.replace(/^\/+/, '');
 }
 
 /** Runs an instrumented program as the spool user `uid` would (same env vars). */

@@ -15,5 +15,5 @@ export const buildCommand: Command<BuildNowResult> = {
     return buildNow(await loadConfig(args), name);
   },
   render: (result) => result.message,
-  exitCode: (result) => (result.slot?.lastBuild && !result.slot.lastBuild.ok && result.by === 'here' ? 1 : 0),
+  exitCode: (result) => (result.record?.lastBuild && !result.record.lastBuild.ok && result.by === 'here' ? 1 : 0),
 };

@@ -1,5 +1,7 @@
 // `nix-pgo doctor`: what is missing or wrong, and the fix for each.
-import { withState } from '../../daemon/open-daemon.js';
+import { withDatabase } from '../../state/database.js';
+import { listLifecycles } from '../../state/lifecycle-records.js';
+import { stateLayout } from '../../state/state-layout.js';
 import { renderDoctor, runDoctor, type DoctorReport } from '../../doctor/run-doctor.js';
 import type { Command } from '../command.js';
 import { CONFIG_USAGE, loadConfig } from './config-option.js';
@@ -11,7 +13,7 @@ export const doctorCommand: Command<DoctorReport> = {
   options: { config: 'value' },
   async run(args) {
     const config = await loadConfig(args);
-    return withState(config, (state) => runDoctor({ config, slots: state.slots.all(), env: process.env, uid: process.getuid?.() ?? 0 }));
+    return withDatabase(stateLayout(config.stateDir, config.spoolDir).database, (db) => runDoctor({ config, records: listLifecycles(db), env: process.env, uid: process.getuid?.() ?? 0 }));
   },
   render: renderDoctor,
   exitCode: (r) => (r.ok ? 0 : 1),

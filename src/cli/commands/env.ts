@@ -1,6 +1,6 @@
 // `nix-pgo env`: the `export` lines that send a user's instrumented programs to their part of the spool.
 import { InputError } from '../../errors/errors.js';
-import { spoolEnvironment } from '../../state/state-layout.js';
+import { spoolEnvironment } from '../../spool/spool-environment.js';
 import type { Command } from '../command.js';
 import { CONFIG_USAGE, loadConfig } from './config-option.js';
 

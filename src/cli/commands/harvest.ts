@@ -1,7 +1,8 @@
 // `nix-pgo harvest NAME=MANIFEST...`: one harvest-and-merge pass over the spool, with per-package metrics.
 import { InputError } from '../../errors/errors.js';
-import { HarvestEngine, type PackageSource, type PassReport } from '../../collect/collector.js';
-import { locationsFor } from '../../state/state-layout.js';
+import { Collector, type PackageSource, type PassReport } from '../../collect/collector.js';
+import { withDatabase } from '../../state/database.js';
+import { stateLayout } from '../../state/state-layout.js';
 import type { Command } from '../command.js';
 import { CONFIG_USAGE, loadConfig } from './config-option.js';
 
@@ -44,12 +45,16 @@ export const harvestCommand: Command<PassReport> = {
   async run(args) {
     const sources = parseSources(args.positionals);
     const config = await loadConfig(args);
-    const engine = HarvestEngine.open({ locations: locationsFor(config.stateDir, config.spoolDir), packages: sources });
-    try {
-      return await engine.runOnce();
-    } finally {
-      engine.close();
-    }
+    const layout = stateLayout(config.stateDir, config.spoolDir);
+    return withDatabase(layout.database, async (db) => {
+      const collector = Collector.open({ db, layout, packages: sources });
+      try {
+        const { directories: _, ...report } = await collector.runOnce();
+        return report;
+      } finally {
+        collector.close();
+      }
+    });
   },
   render: renderHarvest,
   exitCode: (report) => (report.errors.length > 0 ? 1 : 0),

@@ -1,8 +1,13 @@
 // `nix-pgo status [PACKAGE]`: where each package is and why.
 import { existsSync } from 'node:fs';
 import { currentGeneration } from '../../activate/switch-profile.js';
-import { InputError } from '../../errors/errors.js';
-import { withState } from '../../daemon/open-daemon.js';
+import { findPackage } from '../../config/find-package.js';
+import { metricsFromRecords } from '../../lifecycle/decide-readiness.js';
+import { withDatabase } from '../../state/database.js';
+import { listLifecycles } from '../../state/lifecycle-records.js';
+import { listPackages } from '../../state/package-records.js';
+import { summarizeQuarantine } from '../../state/quarantine-records.js';
+import { stateLayout } from '../../state/state-layout.js';
 import { collectStatus, type Status } from '../../status/collect-status.js';
 import { renderStatus } from '../../status/render-status.js';
 import type { Command } from '../command.js';
@@ -16,12 +21,10 @@ export const statusCommand: Command<Status> = {
   async run(args) {
     const config = await loadConfig(args);
     const only = args.positionals[0];
-    if (only !== undefined && !config.packages.some((p) => p.name === only)) {
-      throw new InputError('USAGE', `${only} is not a managed package`, { hints: [`managed: ${config.packages.map((p) => p.name).join(', ') || '(none)'}`] });
-    }
+    if (only !== undefined) findPackage(config, only);
     const profileGeneration = existsSync(config.nixProfile) ? await currentGeneration(config.nixProfile) : null;
-    const status = await withState(config, (state) =>
-      collectStatus({ config, slots: state.slots.all(), metrics: state.metrics(), profileGeneration, quarantine: state.quarantine() }),
+    const status = await withDatabase(stateLayout(config.stateDir, config.spoolDir).database, (db) =>
+      collectStatus({ config, records: listLifecycles(db), metrics: metricsFromRecords(listPackages(db)), profileGeneration, quarantine: summarizeQuarantine(db) }),
     );
     return only === undefined ? status : { ...status, packages: status.packages.filter((p) => p.name === only) };
   },

@@ -1,24 +1,22 @@
 // `nix-pgo switch PACKAGE [optimized|profile]` and `nix-pgo rollback [PACKAGE]`.
-import type { DaemonContext } from '../../actions/action-context.js';
-import { rollback, switchVariant, type RollbackResult, type SwitchResult } from '../../actions/user-requests.js';
+import type { ActionContext } from '../../actions/action-context.js';
+import { rollback, type RollbackResult } from '../../actions/rollback.js';
+import { switchVariant, type SwitchResult } from '../../actions/switch-variant.js';
 import type { Config } from '../../config/config-types.js';
-import { withState } from '../../daemon/open-daemon.js';
-import { createNotifier } from '../../notify/notify-hook.js';
 import { createLogger } from '../../log/logger.js';
+import { createNotifier } from '../../notify/notify-hook.js';
+import { withDatabase } from '../../state/database.js';
+import { stateLayout } from '../../state/state-layout.js';
 import { InputError } from '../../errors/errors.js';
 import type { Command } from '../command.js';
 import { CONFIG_USAGE, loadConfig } from './config-option.js';
 
-/** Switching touches only the slot table and the Nix profile, so it works beside a running daemon. */
-function withSwitchContext<T>(config: Config, act: (ctx: DaemonContext) => Promise<T>): Promise<T> {
-  return withState(config, (state) => {
+/** Switching touches only the lifecycle table and the Nix profile, so it works beside a running daemon. */
+function withSwitchContext<T>(config: Config, act: (ctx: ActionContext) => Promise<T>): Promise<T> {
+  const layout = stateLayout(config.stateDir, config.spoolDir);
+  return withDatabase(layout.database, (db) => {
     const logger = createLogger();
-    const noEngine = {
-      register: async () => {},
-      runOnce: async () => {},
-      metrics: async () => state.metrics(),
-    };
-    return act({ config, slots: state.slots, engine: noEngine, notifier: createNotifier(config.notify.hook, logger), logger, now: () => new Date() });
+    return act({ config, db, layout, collector: null, notifier: createNotifier(config.notify.hook, logger), logger, now: () => new Date() });
   });
 }
 

@@ -1,23 +1,24 @@
 /**
- * The quarantine area: copies of bad profiles (while under the disk cap) and
- * entries moved out of the spool unread, each with a reason row in the db.
+ * The quarantine: copies of bad profiles kept under a disk cap, entries moved
+ * out of the spool unread, and a row with the reason for each (in the state
+ * database). Harvest, merge and recovery all set things aside through here.
  */
-import { lstatSync, readdirSync, renameSync, unlinkSync, rmdirSync } from 'node:fs';
+import { lstatSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { basename, join } from 'node:path';
-import type { Db } from '../state/database.js';
-import { insertQuarantine, type QuarantineRecord } from '../state/harvest-journal.js';
 import { writeDurable } from '../durable/durable-file.js';
-import type { QuarantineReason } from '../formats/quarantine-reason.js';
+import type { Db } from '../state/database.js';
+import { insertQuarantine, type QuarantineRecord } from '../state/quarantine-records.js';
 
-export class QuarantineStore {
+export class Quarantine {
   private bytes: number;
   /** Set when something could not be kept because the cap was reached. */
   full = false;
 
   constructor(
+    private readonly db: Db,
     private readonly dir: string,
-    private readonly capBytes: number,
+    readonly capBytes: number,
   ) {
     this.bytes = directoryBytes(dir);
   }
@@ -32,7 +33,7 @@ export class QuarantineStore {
     return this.bytes;
   }
 
-  /** Writes a copy of bad bytes, or returns null (and marks the store full) when the cap does not allow it. */
+  /** Writes a copy of bad bytes, or returns null (and marks the quarantine full) when the cap does not allow it. */
   keepCopy(sourcePath: string, bytes: Buffer): string | null {
     if (this.bytes + bytes.length > this.capBytes) {
       this.full = true;
@@ -60,8 +61,9 @@ export class QuarantineStore {
     return null;
   }
 
-  record(db: Db, q: QuarantineRecord): void {
-    insertQuarantine(db, q);
+  /** Records the reason row (outside any harvest transaction). */
+  record(entry: QuarantineRecord): void {
+    insertQuarantine(this.db, entry);
   }
 }
 
@@ -75,7 +77,7 @@ function removeEntry(path: string): void {
   }
 }
 
-export function directoryBytes(dir: string): number {
+function directoryBytes(dir: string): number {
   let total = 0;
   let names: string[];
   try {
@@ -92,12 +94,4 @@ export function directoryBytes(dir: string): number {
     }
   }
   return total;
-}
-
-export interface QuarantineEntryInput {
-  reason: QuarantineReason;
-  sourcePath: string;
-  uid: number | null;
-  package: string | null;
-  detail: string;
 }

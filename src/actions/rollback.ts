@@ -1,0 +1,37 @@
+/**
+ * `nix-pgo rollback`: without a package, the whole Nix profile goes back one
+ * generation and each package follows what that generation holds; with one,
+ * that package goes back to its profiling variant in a new generation.
+ */
+import { profileContents, rollbackProfile } from '../activate/switch-profile.js';
+import { InputError } from '../errors/errors.js';
+import { afterUserSwitch } from '../lifecycle/next-record.js';
+import { listLifecycles, saveLifecycle, type Variant } from '../state/lifecycle-records.js';
+import type { ActionContext } from './action-context.js';
+import { switchVariant } from './switch-variant.js';
+
+export interface RollbackResult {
+  generation: number;
+  packages: { name: string; variant: Variant | null; storePath: string | null }[];
+}
+
+export async function rollback(ctx: ActionContext, name?: string): Promise<RollbackResult> {
+  if (name !== undefined) {
+    const result = await switchVariant(ctx, name, 'profile');
+    return { generation: result.generation, packages: [{ name, variant: 'profile', storePath: result.storePath }] };
+  }
+  const generation = await rollbackProfile(ctx.config.nixProfile);
+  if (generation === null) throw new InputError('STATE', `${ctx.config.nixProfile} has no earlier generation to roll back to`);
+  const contents = new Set(await profileContents(ctx.config.nixProfile));
+  const packages: RollbackResult['packages'] = [];
+  for (const record of listLifecycles(ctx.db)) {
+    if (record.state === 'building') continue;
+    const variant = record.optimizedPath && contents.has(record.optimizedPath) ? 'optimized' : record.profilingPath && contents.has(record.profilingPath) ? 'profile' : null;
+    const storePath = variant === 'optimized' ? record.optimizedPath : variant === 'profile' ? record.profilingPath : null;
+    const next = afterUserSwitch(record, { variant, storePath, generation, held: true, reason: `rolled back to profile generation ${generation}; held until nix-pgo switch or build` }, ctx.now());
+    saveLifecycle(ctx.db, next, 'rolled-back', { generation });
+    packages.push({ name: record.name, variant, storePath });
+  }
+  await ctx.notifier.notify({ type: 'rolled-back', package: null, generation });
+  return { generation, packages };
+}

@@ -1,0 +1,123 @@
+/**
+ * A package's lifecycle record after each step the executor carried out
+ * (pure): given the record before and what happened (a build's outcome, a
+ * switch, a user's request), the record to save. The state machine
+ * (transition.ts) says which moves are legal; these fill in the rest.
+ */
+import type { RetryPolicy } from '../config/config-types.js';
+import type { BuildRecord, LifecycleRecord, Variant } from '../state/lifecycle-records.js';
+import type { Readiness } from './decide-readiness.js';
+import { recordFailure } from './retry-backoff.js';
+import { transition, type LifecycleEvent } from './transition.js';
+
+function step(record: LifecycleRecord, event: LifecycleEvent, now: Date, fields: Partial<LifecycleRecord> = {}): LifecycleRecord {
+  const next = transition({ state: record.state, beforeBuild: record.beforeBuild }, event);
+  return { ...record, ...fields, state: next.state, beforeBuild: next.beforeBuild, updatedAt: now.toISOString() };
+}
+
+/** The profiling variant was built and switched in: profiling starts (or goes on, after a rebuild). */
+export function afterProfilingBuilt(record: LifecycleRecord, built: { storePath: string; generation: number; build: BuildRecord }, now: Date): LifecycleRecord {
+  const fields: Partial<LifecycleRecord> = {
+    profilingPath: built.storePath,
+    activeVariant: 'profile',
+    activePath: built.storePath,
+    generation: built.generation,
+    failures: 0,
+    nextRetryAt: null,
+    lastBuild: built.build,
+    reason: 'profiling: waiting for the instrumented program to run',
+  };
+  return record.state === 'vanilla' ? step(record, { type: 'enable' }, now, fields) : { ...record, ...fields, updatedAt: now.toISOString() };
+}
+
+/** The profiling build failed: nothing changes but the failure count and the next try. */
+export function afterProfilingFailed(record: LifecycleRecord, failed: { build: BuildRecord; error: string }, retry: RetryPolicy, now: Date): LifecycleRecord {
+  return { ...record, ...recordFailure(record.failures, retry, now), lastBuild: failed.build, reason: `the profiling build failed: ${failed.error}`, updatedAt: now.toISOString() };
+}
+
+/** A new merge arrived; a collecting (or stale) package whose policy is now met becomes ready. */
+export function afterDataArrived(record: LifecycleRecord, generation: number, readiness: Readiness, now: Date): LifecycleRecord {
+  const next = step(record, { type: 'data-arrived' }, now, { seenGeneration: generation, reason: readiness.reason });
+  return readiness.ready && (next.state === 'collecting' || next.state === 'optimized-stale') ? step(next, { type: 'policy-met' }, now) : next;
+}
+
+/** Ready, but the policy says the user decides. */
+export function afterReadyNotified(record: LifecycleRecord, readiness: Readiness, now: Date): LifecycleRecord {
+  return { ...record, reason: `${readiness.reason}; run \`nix-pgo build ${record.name}\` to build and switch`, updatedAt: now.toISOString() };
+}
+
+/** The optimized build starts; saved before the slow part, so a restart finds `building`. */
+export function afterBuildStarted(record: LifecycleRecord, generation: number, now: Date): LifecycleRecord {
+  return step(record, { type: 'build-started' }, now, { buildRequested: false, held: false, reason: `building the optimized variant with merge ${generation}` });
+}
+
+/** The optimized variant was built and switched in. */
+export function afterOptimizedBuilt(
+  record: LifecycleRecord,
+  built: { storePath: string; generation: number; mergeGeneration: number; profileStorePath: string; build: BuildRecord },
+  now: Date,
+): LifecycleRecord {
+  return step(record, { type: 'build-succeeded' }, now, {
+    optimizedPath: built.storePath,
+    activeVariant: 'optimized',
+    activePath: built.storePath,
+    generation: built.generation,
+    failures: 0,
+    nextRetryAt: null,
+    profileGeneration: built.mergeGeneration,
+    profileStorePath: built.profileStorePath,
+    lastBuild: built.build,
+    reason: `optimized with merge ${built.mergeGeneration} (${built.profileStorePath})`,
+  });
+}
+
+/** The optimized build failed: the active variant stays, and the next try waits for the backoff. */
+export function afterOptimizedFailed(record: LifecycleRecord, build: BuildRecord, retry: RetryPolicy, now: Date): LifecycleRecord {
+  const failure = recordFailure(record.failures, retry, now);
+  return step(record, { type: 'build-failed' }, now, {
+    ...failure,
+    lastBuild: build,
+    reason: `the optimized build failed (${failure.failures}×); the active variant stays; next try ${failure.nextRetryAt}`,
+  });
+}
+
+/** A build another process started never ended (that process is gone): back to what was active, building again. */
+export function afterBuildInterrupted(record: LifecycleRecord, now: Date): LifecycleRecord {
+  return step(record, { type: 'build-failed' }, now, { reason: 'the build was interrupted by a daemon restart; building again' });
+}
+
+/**
+ * An action threw (a store or switch step failed, not the build itself). A package it left in
+ * `building` counts as a failed build, so it does not stay there; any other record is unchanged (null).
+ */
+export function afterActionFailed(record: LifecycleRecord, message: string, retry: RetryPolicy, now: Date): LifecycleRecord | null {
+  if (record.state !== 'building') return null;
+  return step(record, { type: 'build-failed' }, now, { ...recordFailure(record.failures, retry, now), reason: `the optimized build could not run: ${message}` });
+}
+
+/** `nix-pgo build`: build now, whatever the policy and the backoff say. */
+export function afterBuildRequested(record: LifecycleRecord, now: Date): LifecycleRecord {
+  return { ...record, buildRequested: true, held: false, nextRetryAt: null, updatedAt: now.toISOString() };
+}
+
+/** The user put `variant` (null: neither of this package's variants) into the Nix profile. */
+export function afterUserSwitch(
+  record: LifecycleRecord,
+  switched: { variant: Variant | null; storePath: string | null; generation: number; held: boolean; reason: string },
+  now: Date,
+): LifecycleRecord {
+  const to =
+    switched.variant === 'optimized' ? 'optimized' : switched.variant === 'profile' ? (record.seenGeneration > 0 ? 'collecting' : 'profiling') : 'vanilla';
+  const next = transition({ state: record.state, beforeBuild: record.beforeBuild }, { type: 'rollback', to });
+  return {
+    ...record,
+    state: next.state,
+    beforeBuild: null,
+    activeVariant: switched.variant,
+    activePath: switched.storePath,
+    generation: switched.generation,
+    held: switched.held,
+    reason: switched.reason,
+    updatedAt: now.toISOString(),
+  };
+}
