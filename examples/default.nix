@@ -17,4 +17,7 @@ in
   calc = enable "calc" (import ./pkgs/calc { stdenv = stdenvs.clangStdenv; });
   wordfreq = enable "wordfreq" (import ./pkgs/wordfreq { stdenv = stdenvs.gccStdenv; });
   strict = enable "strict" (import ./pkgs/strict { stdenv = stdenvs.clangStdenv; });
+  # The same package on both compilers: its build runs programs it just built.
+  crc = enable "crc" (import ./pkgs/crc { stdenv = stdenvs.clangStdenv; });
+  crcGcc = enable "crcGcc" (import ./pkgs/crc { stdenv = stdenvs.gccStdenv; });
 }

@@ -1,5 +1,7 @@
-# Functions from a derivation's attributes to the attributes that change. They
-# are used by `overrideAttrs` (per package) and by the stdenv adapters alike.
+/**
+  Functions from a derivation's attributes to the attributes that change. They
+  are used by `overrideAttrs` (per package) and by the stdenv adapters alike.
+*/
 let
   inherit (builtins) concatStringsSep isList toString;
 
@@ -8,15 +10,19 @@ let
   joinFlags = flags: concatStringsSep " " flags;
 
   appendWords = old: extra: if old == "" then extra else "${old} ${extra}";
-in
-rec {
-  # Append flags to a NIX_* variable where the package keeps it: the top-level
-  # attribute when the package sets one (setting `env.X` too would be an
-  # evaluation error in nixpkgs), otherwise `env.X`.
-  #
-  # Example:
-  #   appendFlags "NIX_CFLAGS_COMPILE" [ "-O3" ] { env.NIX_CFLAGS_COMPILE = "-g"; }
-  #   => { env = { NIX_CFLAGS_COMPILE = "-g -O3"; }; }
+
+  /**
+    Append flags to a NIX_* variable where the package keeps it: the top-level
+    attribute when the package sets one (setting `env.X` too would be an
+    evaluation error in nixpkgs), otherwise `env.X`.
+
+    # Example
+
+    ```nix
+    appendFlags "NIX_CFLAGS_COMPILE" [ "-O3" ] { env.NIX_CFLAGS_COMPILE = "-g"; }
+    => { env = { NIX_CFLAGS_COMPILE = "-g -O3"; }; }
+    ```
+  */
   appendFlags =
     var: flags: attrs:
     if flags == [ ] then
@@ -30,11 +36,16 @@ rec {
         };
       };
 
-  # Add a phase name to a phase list that may be a list or a string.
-  #
-  # Example:
-  #   addPhase "postPhases" "pgoManifestPhase" { postPhases = "a"; }
-  #   => { postPhases = "a pgoManifestPhase"; }
+  /**
+    Add a phase name to a phase list that may be a list or a string.
+
+    # Example
+
+    ```nix
+    addPhase "postPhases" "pgoManifestPhase" { postPhases = "a"; }
+    => { postPhases = "a pgoManifestPhase"; }
+    ```
+  */
   addPhase =
     listName: phase: attrs:
     let
@@ -44,12 +55,17 @@ rec {
       ${listName} = if isList old then old ++ [ phase ] else appendWords old phase;
     };
 
-  # Add compile and link flags. The second step sees the first one's result,
-  # so two changes to `env` do not replace each other.
-  #
-  # Example:
-  #   applyFlags { compile = [ "-O3" ]; link = [ "--build-id" ]; } { }
-  #   => { env = { NIX_CFLAGS_COMPILE = "-O3"; NIX_LDFLAGS = "--build-id"; }; }
+  /**
+    Add compile and link flags. The second step sees the first one's result,
+    so two changes to `env` do not replace each other.
+
+    # Example
+
+    ```nix
+    applyFlags { compile = [ "-O3" ]; link = [ "--build-id" ]; } { }
+    => { env = { NIX_CFLAGS_COMPILE = "-O3"; NIX_LDFLAGS = "--build-id"; }; }
+    ```
+  */
   applyFlags =
     flags: attrs:
     let
@@ -58,8 +74,63 @@ rec {
     in
     compile // link;
 
-  # What both variants set: their flags, the pgo* variables the phases read,
-  # and the phases themselves. `profile` is "" for the instrumented variant.
+  /**
+    The shell code of the phase that runs before all others. The instrumented
+    variant first sends whatever the build's own programs write (profiles of
+    configure tests, code generators, test suites) below the build directory,
+    then adds the GCC flags that need `$out`; the optimized variant checks its
+    profile.
+
+    # Example
+
+    ```nix
+    prepareScript { kind = "profile"; gccSetup = ""; }
+    => "source /nix/store/…-pgo.sh\npgoIsolateBuildProfiles"
+    ```
+  */
+  prepareScript =
+    { kind, gccSetup }:
+    concatStringsSep "\n" (
+      [ "source ${./scripts/pgo.sh}" ]
+      ++ (if kind == "profile" then [ "pgoIsolateBuildProfiles" ] else [ ])
+      ++ (if kind == "optimized" then [ "pgoCheckProfile" ] else [ ])
+      ++ (if gccSetup == "" then [ ] else [ "export NIX_CFLAGS_COMPILE=\"\${NIX_CFLAGS_COMPILE:-} ${gccSetup}\"" ])
+    );
+
+  /**
+    Run pgoPrepare first and write the manifest last. A package that lists its
+    own `phases` ignores pre/postPhases, so extend that list instead.
+
+    # Example
+
+    ```nix
+    (withPhases { phases = [ "buildPhase" ]; } { }).phases
+    => [ "pgoPreparePhase" "buildPhase" "pgoManifestPhase" ]
+    ```
+  */
+  withPhases =
+    attrs: changes:
+    let
+      manifestPhase = "source ${./scripts/pgo.sh}; pgoWriteManifest";
+    in
+    changes
+    // { pgoManifestPhase = manifestPhase; pgoPreparePhase = "eval \"$pgoPrepare\""; }
+    // (
+      if attrs ? phases then
+        {
+          phases =
+            let old = attrs.phases; in
+            if isList old then [ "pgoPreparePhase" ] ++ old ++ [ "pgoManifestPhase" ]
+            else "pgoPreparePhase ${old} pgoManifestPhase";
+        }
+      else
+        addPhase "prePhases" "pgoPreparePhase" attrs // addPhase "postPhases" "pgoManifestPhase" attrs
+    );
+
+  /**
+    What both variants set: their flags, the pgo* variables the phases read,
+    and the phases themselves. `profile` is "" for the instrumented variant.
+  */
   variantAttrs =
     {
       kind,
@@ -84,16 +155,23 @@ rec {
         pgoCompilerVersion = compilerVersion;
         pgoDefaultProfileDir = defaultProfileDir;
         pgoProfile = profile;
-        pgoPrepare = prepareScript { inherit toolchain gccSetup; checkProfile = kind == "optimized"; };
+        pgoPrepare = prepareScript { inherit kind gccSetup; };
       }
     );
 
-  # Attributes that turn a derivation into its instrumented variant.
-  #
-  # Example:
-  #   profileAttrs { toolchain = "clang"; mergeTool = "/nix/store/x/bin/llvm-profdata";
-  #                  compilerVersion = "16"; defaultProfileDir = "/tmp/nix-pgo"; } { pname = "hello"; }
-  #   => { env.NIX_CFLAGS_COMPILE = "-fprofile-generate=/tmp/nix-pgo/llvm"; env.NIX_LDFLAGS = "--build-id"; pgoKind = "profile"; ... }
+  /**
+    Attributes that turn a derivation into its instrumented variant.
+
+    # Example
+
+    ```nix
+    profileAttrs {
+      toolchain = "clang"; mergeTool = "/nix/store/…-llvm/bin/llvm-profdata";
+      compilerVersion = "16"; defaultProfileDir = "/tmp/nix-pgo";
+    } { pname = "hello"; }
+    => { env = { NIX_CFLAGS_COMPILE = "-fprofile-generate=/tmp/nix-pgo/llvm"; NIX_LDFLAGS = "--build-id"; }; pgoKind = "profile"; … }
+    ```
+  */
   profileAttrs =
     settings@{
       toolchain,
@@ -111,12 +189,20 @@ rec {
       }
     );
 
-  # Attributes that turn a derivation into its optimized variant, given the
-  # profile as a store path string.
-  #
-  # Example:
-  #   optimizeAttrs { toolchain = "gcc"; ... ; profile = "/nix/store/x-gcda"; } { pname = "hello"; }
-  #   => { env.NIX_CFLAGS_COMPILE = "-fprofile-use=/nix/store/x-gcda ..."; pgoKind = "optimized"; ... }
+  /**
+    Attributes that turn a derivation into its optimized variant, given the
+    profile as a store path string.
+
+    # Example
+
+    ```nix
+    optimizeAttrs {
+      toolchain = "gcc"; mergeTool = "/nix/store/…-gcc/bin/gcov-tool";
+      compilerVersion = "12"; defaultProfileDir = "/tmp/nix-pgo"; profile = "/nix/store/…-gcda";
+    } { pname = "hello"; }
+    => { env = { NIX_CFLAGS_COMPILE = "-fprofile-use=/nix/store/…-gcda …"; … }; pgoKind = "optimized"; … }
+    ```
+  */
   optimizeAttrs =
     settings@{
       toolchain,
@@ -133,34 +219,13 @@ rec {
         gccMode = "optimize";
       }
     );
-
-  # The shell code of the phase that runs before all others.
-  prepareScript =
-    { toolchain, gccSetup, checkProfile }:
-    concatStringsSep "\n" (
-      [ "source ${./scripts/pgo.sh}" ]
-      ++ (if checkProfile then [ "pgoCheckProfile" ] else [ ])
-      ++ (if gccSetup == "" then [ ] else [ "export NIX_CFLAGS_COMPILE=\"\${NIX_CFLAGS_COMPILE:-} ${gccSetup}\"" ])
-    );
-
-  # Run pgoPrepare first and write the manifest last. A package that lists its
-  # own `phases` ignores pre/postPhases, so extend that list instead.
-  withPhases =
-    attrs: changes:
-    let
-      manifestPhase = "source ${./scripts/pgo.sh}; pgoWriteManifest";
-    in
-    changes
-    // { pgoManifestPhase = manifestPhase; pgoPreparePhase = "eval \"$pgoPrepare\""; }
-    // (
-      if attrs ? phases then
-        {
-          phases =
-            let old = attrs.phases; in
-            if isList old then [ "pgoPreparePhase" ] ++ old ++ [ "pgoManifestPhase" ]
-            else "pgoPreparePhase ${old} pgoManifestPhase";
-        }
-      else
-        addPhase "prePhases" "pgoPreparePhase" attrs // addPhase "postPhases" "pgoManifestPhase" attrs
-    );
+in
+{
+  inherit
+    appendFlags
+    applyFlags
+    prepareScript
+    profileAttrs
+    optimizeAttrs
+    ;
 }

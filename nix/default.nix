@@ -1,10 +1,27 @@
-# nix-pgo: profile-guided optimization for any stdenv derivation.
-#
-# Entry point of the library. Needs nothing but builtins, so it works with
-# nixpkgs and with any package set that follows the stdenv interface.
+/**
+  nix-pgo: profile-guided optimization for any stdenv derivation.
+
+  The entry point of the library. It needs nothing but builtins, so it works
+  with nixpkgs and with any package set that follows the stdenv interface.
+  The result is the public interface: `enable`, `enableWith`, `adapters`,
+  `withProfiles`, `overlays.default`, and the building blocks `flags`,
+  `appendFlags`, `profileAttrs` and `optimizeAttrs`. Everything else stays in
+  its own file.
+
+  # Example
+
+  ```nix
+  let
+    pgo = import ./nix-pgo/nix { defaultProfileDir = "/var/tmp/pgo"; };
+  in
+  (pgo.enable pkgs.hello).pgo.profile
+  ```
+*/
 {
-  # Where instrumented binaries write profiles when LLVM_PROFILE_FILE (clang) or
-  # GCOV_PREFIX (GCC) is unset. Never the current directory.
+  /**
+    Where instrumented programs write their profiles when LLVM_PROFILE_FILE
+    (clang) or GCOV_PREFIX (GCC) is unset. Never the current directory.
+  */
   defaultProfileDir ? "/tmp/nix-pgo",
 }:
 let
@@ -12,14 +29,25 @@ let
 
   attrsLib = import ./attrs.nix;
   toolchainLib = import ./toolchain.nix;
+  optionsLib = import ./options.nix;
   flags = import ./flags.nix;
+
+  libDefaultProfileDir =
+    if optionsLib.isAbsolute defaultProfileDir then
+      defaultProfileDir
+    else
+      throw "nix-pgo: defaultProfileDir must be an absolute path string (in quotes: a path would be copied into the store), not ${
+        if isString defaultProfileDir then ''"${defaultProfileDir}"'' else "a ${builtins.typeOf defaultProfileDir}"
+      }";
 
   nameOf = attrs: attrs.pname or attrs.name or "package";
 
   hasPrefix = prefix: s: substring 0 (stringLength prefix) s == prefix;
 
-  # Turn what the user gave as a profile into a string with store context, or
-  # fail naming the package and the path.
+  /**
+    What the user gave as a profile, as a string with store context, or an
+    error naming the package and the path.
+  */
   profilePath =
     pkgName: profile:
     if profile == null then
@@ -38,22 +66,28 @@ let
     else
       throw "nix-pgo: the profile for ${pkgName} must be a path, an absolute path string or a derivation, not ${builtins.typeOf profile}";
 
-  # Everything the attribute functions need about a stdenv, with overrides.
+  /**
+    Everything the attribute functions need about a stdenv, with the options
+    of `fn` (already checked by name) overriding what is detected.
+  */
   settingsFor =
-    options: stdenv:
+    fn: options: stdenv:
     let
-      toolchain = options.toolchain or (toolchainLib.detectToolchain stdenv);
+      get = optionsLib.get fn options;
+      toolchain = get "toolchain" (toolchainLib.detectToolchain stdenv);
     in
     {
       inherit toolchain;
-      mergeTool = options.mergeTool or (toolchainLib.mergeToolFor toolchain stdenv);
-      compilerVersion = options.compilerVersion or (toolchainLib.compilerVersionOf stdenv);
-      defaultProfileDir = options.defaultProfileDir or defaultProfileDir;
+      mergeTool = get "mergeTool" (toolchainLib.mergeToolFor toolchain stdenv);
+      compilerVersion = toString (get "compilerVersion" (toolchainLib.compilerVersionOf stdenv));
+      defaultProfileDir = get "defaultProfileDir" libDefaultProfileDir;
     };
 
-  # Wrap a stdenv's mkDerivation so every derivation gets `f` applied through
-  # overrideAttrs. nixpkgs keeps its helper for this private, so it is re-made
-  # here on top of the public `stdenv.override` / `mkDerivationFromStdenv`.
+  /**
+    A stdenv whose mkDerivation applies `f` to every derivation through
+    overrideAttrs. nixpkgs keeps its helper for this private, so it is re-made
+    here on top of the public `stdenv.override` / `mkDerivationFromStdenv`.
+  */
   extendMkDerivation =
     stdenv: f:
     if stdenv ? override then
@@ -69,93 +103,127 @@ let
       })
     else
       stdenv // { mkDerivation = args: (stdenv.mkDerivation args).overrideAttrs f; };
-in
-rec {
-  inherit flags;
-  inherit (attrsLib) appendFlags profileAttrs optimizeAttrs;
-  inherit (toolchainLib) detectToolchain mergeToolFor;
+
+  /**
+    A deprecated name: the same value, with a warning naming the new name when
+    it is used. (builtins.warn is newer than the oldest Nix supported.)
+  */
+  deprecated =
+    old: new: value:
+    builtins.trace "warning: nix-pgo: ${old} is deprecated and will be removed in the next release; use ${new}" value;
 
   /**
     Make a stdenv derivation PGO-capable, with options.
 
-    Options (all optional): `profile` (the merged profile that `pgo.optimized`
-    uses), `toolchain` ("clang" or "gcc", detected from stdenv.cc), `mergeTool`,
-    `compilerVersion`, `defaultProfileDir`.
+    Options (all optional; null is the same as not given): `profile` (the
+    merged profile that `pgo.optimized` uses), `toolchain` ("clang" or "gcc",
+    detected from stdenv.cc), `mergeTool`, `compilerVersion`,
+    `defaultProfileDir`. Any other name is an error that names it and suggests
+    the closest valid one; a value of the wrong type is an error when used.
 
     The result is the same derivation plus `pgo`:
-      pgo.profile           the instrumented build
-      pgo.optimize PROFILE  the optimized build for a merged profile (a .profdata
-                            file for clang, a gcda directory for GCC)
-      pgo.optimized         pgo.optimize of the `profile` option
-      pgo.toolchain, pgo.mergeTool
+    - `pgo.profile`: the instrumented build
+    - `pgo.optimize PROFILE`: the optimized build for a merged profile (a
+      .profdata file for clang, a gcda directory for GCC)
+    - `pgo.optimized`: `pgo.optimize` of the `profile` option
+    - `pgo.toolchain`, `pgo.mergeTool`
 
-    Example:
-      hello' = nix-pgo.enableWith { profile = ./hello.profdata; } pkgs.hello;
-      # nix-build -A hello'.pgo.profile ; nix-build -A hello'.pgo.optimized
+    # Example
+
+    ```nix
+    hello' = nix-pgo.enableWith { profile = ./hello.profdata; } pkgs.hello;
+    # nix-build -A hello'.pgo.profile ; nix-build -A hello'.pgo.optimized
+    ```
   */
   enableWith =
-    options: drv:
-    drv.overrideAttrs (
-      finalAttrs: old:
-      let
-        settings = settingsFor options (finalAttrs.stdenv or old.stdenv or drv.stdenv);
-        self = finalAttrs.finalPackage;
-        pkgName = nameOf old;
-        optimize =
-          profile:
-          self.overrideAttrs (
-            attrsLib.optimizeAttrs (settings // { profile = profilePath pkgName profile; })
-          );
-      in
-      {
-        passthru = (old.passthru or { }) // {
-          pgo = {
-            inherit (settings) toolchain mergeTool;
-            profile = self.overrideAttrs (attrsLib.profileAttrs settings);
-            inherit optimize;
-            optimized =
-              if (options.profile or null) == null then
-                throw "nix-pgo: no profile was selected for ${pkgName}; give one to pgo.optimize, or select one (e.g. --arg pgoProfiles '{ ${pkgName} = ./${pkgName}.profdata; }')"
-              else
-                optimize options.profile;
+    options:
+    let
+      checked = optionsLib.checkNames "enableWith" options;
+    in
+    builtins.seq checked (
+      drv:
+      drv.overrideAttrs (
+        finalAttrs: old:
+        let
+          settings = settingsFor "enableWith" checked (finalAttrs.stdenv or old.stdenv or drv.stdenv);
+          self = finalAttrs.finalPackage;
+          pkgName = nameOf old;
+          optimize =
+            profile:
+            self.overrideAttrs (
+              attrsLib.optimizeAttrs (settings // { profile = profilePath pkgName profile; })
+            );
+        in
+        {
+          passthru = (old.passthru or { }) // {
+            pgo = {
+              inherit (settings) toolchain mergeTool;
+              profile = self.overrideAttrs (attrsLib.profileAttrs settings);
+              inherit optimize;
+              optimized =
+                if (checked.profile or null) == null then
+                  throw "nix-pgo: no profile was selected for ${pkgName}; give one to pgo.optimize, or select one (e.g. --arg pgoProfiles '{ ${pkgName} = ./${pkgName}.profdata; }')"
+                else
+                  optimize checked.profile;
+            };
           };
-        };
-      }
+        }
+      )
     );
 
   /**
-    Make a stdenv derivation PGO-capable (see enableWith).
+    Make a stdenv derivation PGO-capable with the default options (see
+    `enableWith`).
 
-    Example:
-      (nix-pgo.enable pkgs.hello).pgo.profile
+    # Example
+
+    ```nix
+    (nix-pgo.enable pkgs.hello).pgo.profile
+    ```
   */
   enable = enableWith { };
 
   /**
-    stdenv adapters: every derivation built with the returned stdenv is the
-    instrumented (or optimized) variant.
+    A stdenv adapter: every derivation built with the returned stdenv is the
+    instrumented variant (as `pgo.profile` of `enable`).
 
-    Example:
-      stdenvProfile = nix-pgo.adapters.profile pkgs.stdenv;
-      stdenvOptimized = nix-pgo.adapters.optimize ./merged.profdata pkgs.stdenv;
+    # Example
+
+    ```nix
+    stdenvProfile = nix-pgo.adapters.withProfileGenerate pkgs.stdenv;
+    ```
   */
-  adapters = {
-    profile =
-      stdenv: extendMkDerivation stdenv (attrsLib.profileAttrs (settingsFor { } stdenv));
-
-    optimize =
-      profile: stdenv:
-      extendMkDerivation stdenv (
-        old: attrsLib.optimizeAttrs ((settingsFor { } stdenv) // { profile = profilePath (nameOf old) profile; }) old
-      );
-  };
+  withProfileGenerate =
+    stdenv: extendMkDerivation stdenv (attrsLib.profileAttrs (settingsFor "withProfileGenerate" { } stdenv));
 
   /**
-    Overlay that replaces packages by their optimized variants, given a set of
-    profiles by attribute name. Packages not yet enabled are enabled.
+    A stdenv adapter: every derivation built with the returned stdenv is the
+    optimized variant for `profile` (as `pgo.optimize profile` of `enable`).
 
-    Example:
-      pkgs.extend (nix-pgo.withProfiles { hello = ./hello.profdata; })
+    # Example
+
+    ```nix
+    stdenvOptimized = nix-pgo.adapters.withProfileUse ./merged.profdata pkgs.stdenv;
+    ```
+  */
+  withProfileUse =
+    profile: stdenv:
+    extendMkDerivation stdenv (
+      old:
+      attrsLib.optimizeAttrs (
+        (settingsFor "withProfileUse" { } stdenv) // { profile = profilePath (nameOf old) profile; }
+      ) old
+    );
+
+  /**
+    An overlay that replaces packages by their optimized variants, given a set
+    of profiles by attribute name. Packages not yet enabled are enabled.
+
+    # Example
+
+    ```nix
+    pkgs.extend (nix-pgo.withProfiles { hello = ./hello.profdata; })
+    ```
   */
   withProfiles =
     profiles: final: prev:
@@ -167,13 +235,41 @@ rec {
       if pkg ? pgo then pkg.pgo.optimize profile else (enable pkg).pgo.optimize profile
     ) profiles;
 
-  /**
-    Overlay that adds this library to a package set as `pkgs.nix-pgo`.
+  self = {
+    inherit enable enableWith withProfiles;
 
-    Example:
-      import <nixpkgs> { overlays = [ (import ./nix-pgo).overlays.default ]; }
-  */
-  overlays.default = final: prev: { nix-pgo = lib; };
+    /**
+      The stdenv adapters, named like nixpkgs' `stdenvAdapters` (`withCFlags`,
+      ...). `profile` and `optimize` are their old names, kept for one release.
 
-  lib = import ./default.nix { inherit defaultProfileDir; };
-}
+      # Example
+
+      ```nix
+      myTool = pkgs.callPackage ./my-tool.nix {
+        stdenv = nix-pgo.adapters.withProfileGenerate pkgs.stdenv;
+      };
+      ```
+    */
+    adapters = {
+      inherit withProfileGenerate withProfileUse;
+      profile = deprecated "adapters.profile" "adapters.withProfileGenerate" withProfileGenerate;
+      optimize = deprecated "adapters.optimize" "adapters.withProfileUse" withProfileUse;
+    };
+
+    /**
+      An overlay that adds this library to a package set as `pkgs.nix-pgo`.
+
+      # Example
+
+      ```nix
+      import <nixpkgs> { overlays = [ (import ./nix-pgo { }).overlays.default ]; }
+      ```
+    */
+    overlays.default = final: prev: { nix-pgo = self; };
+
+    # The pure building blocks, for wrappers of your own (see their files).
+    inherit flags;
+    inherit (attrsLib) appendFlags profileAttrs optimizeAttrs;
+  };
+in
+self

@@ -1,17 +1,25 @@
-# Compiler and linker flags for the instrumented and the optimized variants.
-# Pure data: everything here is a function of the toolchain and the options, so
-# it is unit-tested in nix/tests/flags.nix without building anything.
+/**
+  Compiler and linker flags for the instrumented and the optimized variants.
+  Pure data: everything here is a function of the toolchain and the options,
+  so it is unit-tested in nix/tests without building anything.
+*/
 {
-  # Flags for the instrumented ("profile") build.
-  #
-  # Example:
-  #   profileFlags { toolchain = "clang"; defaultProfileDir = "/tmp/nix-pgo"; }
-  #   => { compile = [ "-fprofile-generate=/tmp/nix-pgo/llvm" ]; link = [ "--build-id" ]; }
+  /**
+    Flags for the instrumented ("profile") build.
+
+    # Example
+
+    ```nix
+    profileFlags { toolchain = "clang"; defaultProfileDir = "/tmp/nix-pgo"; }
+    => { compile = [ "-fprofile-generate=/tmp/nix-pgo/llvm" ]; link = [ "--build-id" ]; }
+    ```
+  */
   profileFlags =
     { toolchain, defaultProfileDir }:
     if toolchain == "clang" then
       {
-        # The directory is only the default: LLVM_PROFILE_FILE overrides it at run time.
+        # The directory is only the default: LLVM_PROFILE_FILE overrides it at
+        # run time (the build itself sets it, see pgoIsolateBuildProfiles).
         compile = [ "-fprofile-generate=${defaultProfileDir}/llvm" ];
         link = [ "--build-id" ];
       }
@@ -25,11 +33,16 @@
     else
       throw "nix-pgo: unknown toolchain '${toolchain}' (expected clang or gcc)";
 
-  # Flags for the optimized build, given the profile's store path as a string.
-  #
-  # Example:
-  #   optimizeFlags { toolchain = "clang"; profile = "/nix/store/...-hello.profdata"; }
-  #   => { compile = [ "-fprofile-use=/nix/store/...-hello.profdata" "-Wno-profile-instr-unprofiled" ... ]; link = [ "--build-id" ]; }
+  /**
+    Flags for the optimized build, given the profile's store path as a string.
+
+    # Example
+
+    ```nix
+    optimizeFlags { toolchain = "clang"; profile = "/nix/store/…-hello.profdata"; }
+    => { compile = [ "-fprofile-use=/nix/store/…-hello.profdata" "-Wno-profile-instr-unprofiled" … ]; link = [ "--build-id" ]; }
+    ```
+  */
   optimizeFlags =
     { toolchain, profile }:
     if toolchain == "clang" then
@@ -60,13 +73,18 @@
     else
       throw "nix-pgo: unknown toolchain '${toolchain}' (expected clang or gcc)";
 
-  # Shell words the setup phase appends to NIX_CFLAGS_COMPILE for GCC builds:
-  # gcda files are named after object paths, so both builds strip the build
-  # directory, and the instrumented build bakes in a directory of its own.
-  #
-  # Example:
-  #   gccRuntimeFlags { mode = "profile"; defaultProfileDir = "/tmp/nix-pgo"; }
-  #   => "-fprofile-prefix-path=$NIX_BUILD_TOP -fprofile-generate=/tmp/nix-pgo/gcda/$(basename \"$out\")"
+  /**
+    Shell words the setup phase appends to NIX_CFLAGS_COMPILE for GCC builds:
+    gcda files are named after object paths, so both builds strip the build
+    directory, and the instrumented build bakes in a directory of its own.
+
+    # Example
+
+    ```nix
+    gccRuntimeFlags { mode = "profile"; defaultProfileDir = "/tmp/nix-pgo"; }
+    => "-fprofile-prefix-path=$NIX_BUILD_TOP -fprofile-generate=/tmp/nix-pgo/gcda/$(basename \"$out\")"
+    ```
+  */
   gccRuntimeFlags =
     { mode, defaultProfileDir ? null }:
     if mode == "profile" then

@@ -1,9 +1,14 @@
-# Profiles named by a nix-pgo lock file, for pure evaluation: each entry
-# becomes the fixed-output derivation of nix/locked-profile.nix.
-#
-# Example:
-#   profiles = import ./nix-pgo/nix/lock.nix { lockFile = ./pgo-lock.json; };
-#   optimized = pkgs.hello.pgo.optimize profiles.hello;
+/**
+  Profiles named by a nix-pgo lock file, for pure evaluation: each entry
+  becomes the fixed-output derivation of nix/locked-profile.nix.
+
+  # Example
+
+  ```nix
+  profiles = import ./nix-pgo/nix/lock.nix { lockFile = ./pgo-lock.json; };
+  optimized = pkgs.hello.pgo.optimize profiles.hello;
+  ```
+*/
 { lockFile }:
 let
   lock = builtins.fromJSON (builtins.readFile lockFile);

@@ -1,10 +1,16 @@
-# One locked profile as a fixed-output derivation: its output path is exactly
-# the store path nix-pgo added (same name, hash mode and hash), so Nix uses
-# that path and never runs the builder. The daemon builds with this same
-# function, so a later evaluation from the lock file gives the same derivation.
-#
-# Example:
-#   import ./locked-profile.nix "hello" { storePath = "/nix/store/…-pgo-hello.profdata"; hashMode = "flat"; hash = "sha256:…"; }
+/**
+  One locked profile as a fixed-output derivation: its output path is exactly
+  the store path nix-pgo added (same name, hash mode and hash), so Nix uses
+  that path and never runs the builder. The daemon builds with this same
+  function, so a later evaluation from the lock file gives the same
+  derivation.
+
+  # Example
+
+  ```nix
+  import ./locked-profile.nix "hello" { storePath = "/nix/store/…-pgo-hello.profdata"; hashMode = "flat"; hash = "sha256:…"; }
+  ```
+*/
 name:
 { storePath, hashMode, hash, ... }:
 let

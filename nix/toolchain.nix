@@ -1,11 +1,19 @@
-# What the library needs to know about a stdenv's compiler: which toolchain,
-# its version, and the merge tool of the same release (profile formats must match).
-let
-  inherit (builtins) pathExists;
-in
-rec {
-  # Example:
-  #   detectToolchain { cc = { isClang = true; }; }  => "clang"
+/**
+  What the library needs to know about a stdenv's compiler: which toolchain,
+  its version, and the merge tool of the same release (profile formats must
+  match).
+*/
+{
+  /**
+    "clang" or "gcc", from `stdenv.cc.isClang` / `stdenv.cc.isGNU`.
+
+    # Example
+
+    ```nix
+    detectToolchain { cc = { isClang = true; }; }
+    => "clang"
+    ```
+  */
   detectToolchain =
     stdenv:
     let
@@ -20,11 +28,17 @@ rec {
     else
       throw "nix-pgo: unsupported compiler ${cc.name or "?"}: stdenv.cc is neither clang (isClang) nor GCC (isGNU)";
 
-  # The merge tool that matches the compiler: llvm-profdata of the same LLVM
-  # (nixpkgs: stdenv.cc.cc.libllvm), or GCC's own gcov-tool (stdenv.cc.cc).
-  #
-  # Example:
-  #   mergeToolFor "clang" stdenv  => "/nix/store/...-llvm-16.0.6/bin/llvm-profdata"
+  /**
+    The merge tool that matches the compiler: llvm-profdata of the same LLVM
+    (nixpkgs: stdenv.cc.cc.libllvm), or GCC's own gcov-tool (stdenv.cc.cc).
+
+    # Example
+
+    ```nix
+    mergeToolFor "clang" stdenv
+    => "/nix/store/…-llvm-16.0.6/bin/llvm-profdata"
+    ```
+  */
   mergeToolFor =
     toolchain: stdenv:
     let
@@ -41,5 +55,15 @@ rec {
     else
       "${unwrapped}/bin/gcov-tool";
 
+  /**
+    The compiler's version as a string, as the manifest records it.
+
+    # Example
+
+    ```nix
+    compilerVersionOf { cc.version = "16.0.6"; }
+    => "16.0.6"
+    ```
+  */
   compilerVersionOf = stdenv: toString (stdenv.cc.version or "unknown");
 }

@@ -6,6 +6,31 @@ pgoFail() {
     exit 1
 }
 
+# The programs a build runs are instrumented too when the build compiled them
+# (configure's test programs, code generators such as SQLite's lemon, dumps
+# and byte-compilers such as Emacs', test suites). Without this they would
+# write to the default directory baked into them, shared by every user and
+# often not writable by the build user (each one would then print a profile
+# error, which fails builds that treat stderr as failure), or to a spool
+# inherited from a nix-shell. Both runtimes prefer the environment to what is
+# baked in, so pointing it below the build directory keeps every such profile
+# in the build, which Nix deletes with it; nothing is written to $out or to
+# the source tree. Exported variables persist through the following phases.
+pgoIsolateBuildProfiles() {
+    local dir
+    if [[ -n "${NIX_BUILD_TOP:-}" ]]; then
+        dir="$NIX_BUILD_TOP/.nix-pgo-build"
+    else
+        dir=$(mktemp -d -t nix-pgo-build.XXXXXX)
+    fi
+    mkdir -p "$dir/llvm" "$dir/gcda"
+    # clang: %m merges the runs of one binary into one file (Emacs alone runs
+    # about 1,500 instrumented processes while building).
+    export LLVM_PROFILE_FILE="$dir/llvm/%m.profraw"
+    # GCC: the baked gcda path is kept whole below the prefix.
+    export GCOV_PREFIX="$dir/gcda" GCOV_PREFIX_STRIP=0
+}
+
 pgoPackageName() {
     echo "${pname:-${name:-unknown}}${version:+ ${version}}"
 }

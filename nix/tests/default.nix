@@ -1,11 +1,37 @@
-# Nix-level unit tests: a list of { name, expr, expected }. Evaluate with
-#   nix-instantiate --eval --strict --json nix/tests
-# which prints the failing cases (an empty list when all pass).
+/**
+  Nix-level unit tests: a list of { name, expr, expected }, evaluated to the
+  failing cases (an empty list when all pass).
+
+  # Example
+
+  ```sh
+  nix-instantiate --eval --strict --json nix/tests
+  => {"failures":[],"total":…}
+  ```
+*/
 let
   pgo = import ../. { defaultProfileDir = "/var/tmp/pgo-test"; };
   attrs = import ../attrs.nix;
   flags = import ../flags.nix;
   toolchain = import ../toolchain.nix;
+  options = import ../options.nix;
+
+  /**
+    The example package set's stdenvs and a package built with clang;
+    nothing here is built, only evaluated.
+  */
+  stdenvs = import ../../examples/stdenv { };
+  calc = import ../../examples/pkgs/calc { stdenv = stdenvs.clangStdenv; };
+
+  /** A stdenv without `override`, whose derivations are their attributes. */
+  fakeMkDerivation = attrs: { inherit attrs; overrideAttrs = f: fakeMkDerivation (attrs // f attrs); };
+  fakeStdenv = {
+    cc = { isClang = true; version = "16"; cc.libllvm = "/store/llvm"; };
+    mkDerivation = fakeMkDerivation;
+  };
+
+  /** Does evaluating `expr` (to weak head normal form) throw? */
+  fails = expr: !(builtins.tryEval expr).success;
 
   settings = {
     toolchain = "clang";
@@ -15,7 +41,7 @@ let
   };
   gccSettings = settings // { toolchain = "gcc"; mergeTool = "/store/gcc/bin/gcov-tool"; compilerVersion = "12"; };
 
-  # Does the list of words in a flag string contain `flag`?
+  /** Does the list of words in a flag string contain `flag`? */
   hasFlag = flag: str: builtins.elem flag (builtins.filter builtins.isString (builtins.split "[ \n]" str));
 
   cases = [
@@ -155,6 +181,126 @@ let
       name = "gcc merges with its own gcov-tool";
       expr = toolchain.mergeToolFor "gcc" { cc.cc = "/store/gcc"; };
       expected = "/store/gcc/bin/gcov-tool";
+    }
+    {
+      name = "the instrumented variant keeps the profiles of programs its build runs in the build";
+      expr = map (s: hasFlag "pgoIsolateBuildProfiles" (attrs.profileAttrs s { }).pgoPrepare) [ settings gccSettings ];
+      expected = [ true true ];
+    }
+    {
+      name = "isolation comes before the GCC flags and the optimized variant has none";
+      expr = [
+        (builtins.split "\n" (attrs.prepareScript { kind = "profile"; gccSetup = "-X"; }))
+        (hasFlag "pgoIsolateBuildProfiles" (attrs.optimizeAttrs (settings // { profile = "/p"; }) { }).pgoPrepare)
+      ];
+      expected = [
+        [ "source ${../scripts/pgo.sh}" [ ] "pgoIsolateBuildProfiles" [ ] "export NIX_CFLAGS_COMPILE=\"\${NIX_CFLAGS_COMPILE:-} -X\"" ]
+        false
+      ];
+    }
+    {
+      name = "the public interface is the user API and the documented building blocks";
+      expr = [ (builtins.attrNames pgo) (builtins.attrNames pgo.adapters) (builtins.attrNames pgo.overlays) ];
+      expected = [
+        [ "adapters" "appendFlags" "enable" "enableWith" "flags" "optimizeAttrs" "overlays" "profileAttrs" "withProfiles" ]
+        [ "optimize" "profile" "withProfileGenerate" "withProfileUse" ]
+        [ "default" ]
+      ];
+    }
+    {
+      name = "the overlay adds the library itself, with its default profile dir";
+      expr =
+        let lib = (pgo.overlays.default { } { }).nix-pgo;
+        in [ (builtins.attrNames lib == builtins.attrNames pgo) (lib.profileAttrs settings { }).pgoDefaultProfileDir ((lib.enable calc).pgo.profile.pgoDefaultProfileDir) ];
+      expected = [ true "/var/tmp/pgo-test" "/var/tmp/pgo-test" ];
+    }
+    {
+      name = "the edit distance counts insertions, deletions and replacements";
+      expr = map (p: options.editDistance (builtins.elemAt p 0) (builtins.elemAt p 1)) [
+        [ "kitten" "sitting" ]
+        [ "" "abc" ]
+        [ "profile" "profile" ]
+        [ "toolchian" "toolchain" ]
+      ];
+      expected = [ 3 3 0 2 ];
+    }
+    {
+      name = "the closest option name ignores case, accepts prefixes, and is null when nothing is close";
+      expr = map options.closest [ "profil" "DefaultProfileDir" "tool" "mergetools" "compilerVersions" "jobs" "x" ];
+      expected = [ "profile" "defaultProfileDir" "toolchain" "mergeTool" "compilerVersion" null null ];
+    }
+    {
+      name = "an unknown option is named, with a suggestion and the valid names";
+      expr = [
+        (options.unknownMessage "enableWith" [ "toolchian" ])
+        (options.unknownMessage "enableWith" [ "jobs" "profil" ])
+      ];
+      expected = [
+        "nix-pgo: enableWith has no option 'toolchian' (did you mean 'toolchain'?); the options are compilerVersion, defaultProfileDir, mergeTool, profile, toolchain"
+        "nix-pgo: enableWith has no options 'jobs', 'profil' (did you mean 'profile'?); the options are compilerVersion, defaultProfileDir, mergeTool, profile, toolchain"
+      ];
+    }
+    {
+      name = "enableWith refuses an unknown option, a derivation in place of the options, and a non-set";
+      expr = [
+        (fails (pgo.enableWith { defaultProfileDirr = "/x"; } calc))
+        (fails (pgo.enableWith { defaultProfileDirr = "/x"; }))
+        (fails (pgo.enableWith calc))
+        (fails (pgo.enableWith "clang"))
+        (fails (pgo.enableWith { profile = null; toolchain = null; } calc).pgo.toolchain)
+      ];
+      expected = [ true true true true false ];
+    }
+    {
+      name = "enableWith options override what is detected, null means not given";
+      expr =
+        let
+          p = (pgo.enableWith { compilerVersion = 17; mergeTool = "/m/llvm-profdata"; defaultProfileDir = "/d"; toolchain = null; } calc).pgo;
+        in
+        [ p.toolchain p.mergeTool p.profile.pgoCompilerVersion p.profile.pgoDefaultProfileDir ];
+      expected = [ "clang" "/m/llvm-profdata" "17" "/d" ];
+    }
+    {
+      name = "enableWith option values of the wrong type fail when used";
+      expr = [
+        (fails (pgo.enableWith { toolchain = "msvc"; } calc).pgo.toolchain)
+        (fails (pgo.enableWith { defaultProfileDir = "relative"; } calc).pgo.profile.pgoDefaultProfileDir)
+        (fails (pgo.enableWith { compilerVersion = [ ]; } calc).pgo.profile.pgoCompilerVersion)
+        (fails (pgo.enableWith { toolchain = "msvc"; } calc).name)
+      ];
+      expected = [ true true true false ];
+    }
+    {
+      name = "option values are checked only when used";
+      expr = options.get "enableWith" { profile = throw "never forced"; toolchain = "gcc"; } "toolchain" "clang";
+      expected = "gcc";
+    }
+    {
+      name = "a relative default profile dir is refused";
+      expr = fails ((import ../. { defaultProfileDir = "tmp"; }).enable calc).pgo.profile.pgoDefaultProfileDir;
+      expected = true;
+    }
+    {
+      name = "the adapters are stdenv -> stdenv functions giving the variants";
+      expr =
+        let
+          profiled = ((pgo.adapters.withProfileGenerate fakeStdenv).mkDerivation { pname = "p"; }).attrs;
+          optimized = ((pgo.adapters.withProfileUse ../flags.nix fakeStdenv).mkDerivation { pname = "p"; }).attrs;
+        in
+        [ profiled.pgoKind profiled.env.NIX_CFLAGS_COMPILE optimized.pgoKind optimized.pgoProfile ];
+      expected = [ "profile" "-fprofile-generate=/var/tmp/pgo-test/llvm" "optimized" "${../flags.nix}" ];
+    }
+    {
+      name = "the old adapter names are aliases of the new ones";
+      expr =
+        let
+          build = stdenv: (stdenv.mkDerivation { pname = "p"; }).attrs;
+        in
+        [
+          (build (pgo.adapters.profile fakeStdenv) == build (pgo.adapters.withProfileGenerate fakeStdenv))
+          (build (pgo.adapters.optimize ../flags.nix fakeStdenv) == build (pgo.adapters.withProfileUse ../flags.nix fakeStdenv))
+        ];
+      expected = [ true true ];
     }
     {
       name = "the library's default profile dir is configurable";

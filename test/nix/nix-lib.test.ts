@@ -1,13 +1,55 @@
-// Runs the Nix-level unit tests (nix/tests: expr/expected pairs) and reports each failure by name.
+// Runs the Nix-level unit tests (nix/tests: expr/expected pairs) and reports each failure by name,
+// and checks the messages that only the evaluator shows: option errors and deprecation warnings.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { run } from '../../src/process/run.js';
+import { ToolError } from '../../src/errors/errors.js';
 import { repoRoot } from '../support/nix.js';
+
+const lib = `import ${JSON.stringify(join(repoRoot, 'nix'))} { }`;
+const calc = `(import ${JSON.stringify(join(repoRoot, 'examples/pkgs/calc'))} { stdenv = (import ${JSON.stringify(join(repoRoot, 'examples/stdenv'))} { }).clangStdenv; })`;
+
+/** Evaluates an expression that must fail and returns its stderr. */
+async function evalFailure(expr: string): Promise<string> {
+  try {
+    const { stdout } = await run('nix-instantiate', ['--eval', '--strict', '-E', expr]);
+    throw new Error(`${expr} evaluated to ${stdout} but should have failed`);
+  } catch (error) {
+    if (error instanceof ToolError) return error.stderr;
+    throw error;
+  }
+}
 
 it('nix/tests: every expr equals its expected value', async () => {
   const { stdout } = await run('nix-instantiate', ['--eval', '--strict', '--json', join(repoRoot, 'nix/tests')]);
   const result = JSON.parse(stdout) as { total: number; failures: { name: string; expr: unknown; expected: unknown }[] };
-  assert.ok(result.total >= 20, `found ${result.total} cases`);
+  assert.ok(result.total >= 38, `found ${result.total} cases`);
   assert.deepEqual(result.failures, []);
+});
+
+it('enableWith: a misspelt option is an error naming it, the closest option and the valid ones', async () => {
+  const stderr = await evalFailure(`((${lib}).enableWith { defaultProfileDirr = "/x"; } ${calc}).pgo.toolchain`);
+  assert.match(
+    stderr,
+    /nix-pgo: enableWith has no option 'defaultProfileDirr' \(did you mean 'defaultProfileDir'\?\); the options are compilerVersion, defaultProfileDir, mergeTool, profile, toolchain/,
+  );
+});
+
+it('enableWith: a value of the wrong type is an error naming the option', async () => {
+  const stderr = await evalFailure(`((${lib}).enableWith { toolchain = "msvc"; } ${calc}).pgo.toolchain`);
+  assert.match(stderr, /nix-pgo: enableWith: option toolchain must be "clang" or "gcc", not "msvc"/);
+});
+
+it('the old adapter names still work and warn with the new name', async () => {
+  for (const [old, current] of [
+    ['profile', 'withProfileGenerate'],
+    ['optimize', 'withProfileUse'],
+  ] as const) {
+    const { stdout, stderr } = await run('nix-instantiate', ['--eval', '--strict', '-E', `builtins.isFunction (${lib}).adapters.${old}`]);
+    assert.equal(stdout.trim(), 'true');
+    assert.match(stderr, new RegExp(`warning: nix-pgo: adapters\\.${old} is deprecated .*; use adapters\\.${current}`));
+    const fresh = await run('nix-instantiate', ['--eval', '--strict', '-E', `builtins.isFunction (${lib}).adapters.${current}`]);
+    assert.doesNotMatch(fresh.stderr, /deprecated/);
+  }
 });

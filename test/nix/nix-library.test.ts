@@ -3,7 +3,7 @@
 // their profile, and bad profiles refused with a message naming the package.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { run } from '../../src/process/run.js';
 import {
@@ -14,6 +14,7 @@ import {
   makeTempDir,
   nixBuild,
   nixBuildFailure,
+  nixBuildWithLog,
   profileArgs,
   readManifest,
   repoRoot,
@@ -201,8 +202,8 @@ describe('optimized builds (pgo.optimize)', () => {
         pgo = import ${repoRoot}/nix { };
         stdenvs = import ${repoRoot}/examples/stdenv { };
       in {
-        profile = import ${repoRoot}/examples/pkgs/calc { stdenv = pgo.adapters.profile stdenvs.clangStdenv; };
-        optimized = import ${repoRoot}/examples/pkgs/calc { stdenv = pgo.adapters.optimize ${calcProfile} stdenvs.clangStdenv; };
+        profile = import ${repoRoot}/examples/pkgs/calc { stdenv = pgo.adapters.withProfileGenerate stdenvs.clangStdenv; };
+        optimized = import ${repoRoot}/examples/pkgs/calc { stdenv = pgo.adapters.withProfileUse ${calcProfile} stdenvs.clangStdenv; };
       }`;
     const file = join(work, 'adapters.nix');
     writeFileSync(file, expr);
@@ -226,6 +227,51 @@ describe('optimized builds (pgo.optimize)', () => {
     const out = await nixBuild(work, [file], 'overlay');
     assert.equal(readManifest(out).kind, 'optimized');
   });
+});
+
+describe('instrumented programs that the build itself runs', () => {
+  // The default profile directory exists and belongs to another user, as a
+  // shared /tmp/nix-pgo created by someone else does: builds (as nixbld) cannot
+  // write there. A fresh directory also gives fresh derivations, so both really
+  // build and their logs are complete.
+  const foreignDefault = makeTempDir('foreign-default');
+  const file = join(work, 'foreign-default.nix');
+
+  before(async () => {
+    const uid = Number((await run('id', ['-u', 'nobody'])).stdout.trim());
+    const gid = Number((await run('id', ['-g', 'nobody'])).stdout.trim());
+    chownSync(foreignDefault, uid, gid);
+    chmodSync(foreignDefault, 0o755);
+    writeFileSync(
+      file,
+      `import ${repoRoot}/examples { nix-pgo = import ${repoRoot}/nix { defaultProfileDir = ${JSON.stringify(foreignDefault)}; }; }`,
+    );
+  });
+
+  for (const [attr, toolchain] of [
+    ['crc', 'clang'],
+    ['crcGcc', 'gcc'],
+  ] as const) {
+    it(`${toolchain}: a code generator and a check run during the build write nowhere outside it`, async () => {
+      const { path: out, log } = await nixBuildWithLog(work, [file, '-A', `${attr}.pgo.profile`], `${attr}-foreign`);
+      assert.match(log, /\.\/gentable >table\.c/, 'the build ran the generator (a complete log)');
+      assert.doesNotMatch(log, /LLVM Profile (Error|Warning)/);
+      assert.doesNotMatch(log, /^profiling:/m, 'no libgcov error');
+      assert.deepEqual(readdirSync(foreignDefault), [], 'nothing new in the default directory');
+      const profileFiles = (readdirSync(out, { recursive: true }) as string[]).filter((f) => /\.(profraw|gcda)$/.test(f));
+      assert.deepEqual(profileFiles, [], 'no profile in $out');
+      const manifest = readManifest(out);
+      assert.equal(manifest.toolchain, toolchain);
+      assert.equal(manifest.defaultProfileDir, foreignDefault);
+      assert.deepEqual(manifest.binaries.map((b) => b.path), ['bin/crc']);
+      // The program itself still writes where the environment says.
+      const spool = join(work, `${attr}-spool`);
+      const env = { ...process.env, LLVM_PROFILE_FILE: join(spool, '%m.profraw'), GCOV_PREFIX: spool, GCOV_PREFIX_STRIP: '0' };
+      assert.equal(await runProgram(join(out, 'bin/crc'), [], { env, input: '123456789' }), 'cbf43926\n');
+      const written = (readdirSync(spool, { recursive: true }) as string[]).filter((f) => /\.(profraw|gcda)$/.test(f));
+      assert.equal(written.length, 1, `one profile file: ${written.join(', ')}`);
+    });
+  }
 });
 
 describe('bad profiles fail naming the package and the profile', () => {

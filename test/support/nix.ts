@@ -22,6 +22,12 @@ export async function nixBuild(dir: string, args: string[], link = 'result'): Pr
   return stdout.trim().split('\n').at(-1) ?? '';
 }
 
+/** `nix-build` with an out-link in `dir`; returns the store path and the log (stderr). */
+export async function nixBuildWithLog(dir: string, args: string[], link = 'result'): Promise<{ path: string; log: string }> {
+  const { stdout, stderr } = await run('nix-build', [...offline, '-o', join(dir, link), ...args], { timeoutMs: 600_000 });
+  return { path: stdout.trim().split('\n').at(-1) ?? '', log: stderr };
+}
+
 /** Runs a nix-build that must fail and returns its stderr. */
 export async function nixBuildFailure(args: string[]): Promise<string> {
   try {
