@@ -35,10 +35,10 @@ export function afterProfilingFailed(record: LifecycleRecord, failed: { build: B
   return { ...record, ...recordFailure(record.failures, retry, now), lastBuild: failed.build, reason: `the profiling build failed: ${failed.error}`, updatedAt: now.toISOString() };
 }
 
-/** A new merge arrived; a collecting (or stale) package whose policy is now met becomes ready. */
+/** A new merge arrived; a collecting package whose policy is now met becomes ready. */
 export function afterDataArrived(record: LifecycleRecord, generation: number, readiness: Readiness, now: Date): LifecycleRecord {
   const next = step(record, { type: 'data-arrived' }, now, { seenGeneration: generation, reason: readiness.reason });
-  return readiness.ready && (next.state === 'collecting' || next.state === 'optimized-stale') ? step(next, { type: 'policy-met' }, now) : next;
+  return readiness.ready && next.state === 'collecting' ? step(next, { type: 'policy-met' }, now) : next;
 }
 
 /** Ready, but the policy says the user decides. */

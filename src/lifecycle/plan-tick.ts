@@ -31,7 +31,7 @@ export interface TickInput {
 }
 
 /** States in which a package waits for data and may become ready. */
-const COLLECTING = new Set(['profiling', 'collecting', 'ready', 'optimized', 'optimized-stale']);
+const COLLECTING = new Set(['profiling', 'collecting', 'ready', 'optimized']);
 
 export function planTick(input: TickInput): TickAction[] {
   const actions: TickAction[] = [];
@@ -56,7 +56,7 @@ export function planTick(input: TickInput): TickAction[] {
     if (metrics.generation > record.seenGeneration) actions.push({ type: 'data-arrived', name: pkg.name, generation: metrics.generation, readiness });
 
     const requested = record.buildRequested;
-    // An optimized package rebuilds only on request or when the package was upgraded (stale).
+    // An optimized package rebuilds only on request: new data alone does not replace a working binary.
     const wantsBuild = requested || (!record.held && readiness.ready && record.state !== 'optimized' && metrics.generation > builtGeneration);
     if (!wantsBuild || metrics.mergedPath === null) continue;
     if (!requested && waitingForRetry(record, input.now)) continue;

@@ -8,8 +8,6 @@ import { LIFECYCLE_STATES, type LifecycleState } from '../state/lifecycle-record
 export type LifecycleEvent =
   /** The package became managed: its profiling variant is built and active. */
   | { type: 'enable' }
-  /** The package is no longer managed: its plain variant is back. */
-  | { type: 'disable' }
   /** Profile data was harvested and merged. */
   | { type: 'data-arrived' }
   /** decideReadiness said ready. */
@@ -18,8 +16,6 @@ export type LifecycleEvent =
   /** The optimized variant was built and switched in. */
   | { type: 'build-succeeded' }
   | { type: 'build-failed' }
-  /** A new version of the package replaced the one the profile was taken from. */
-  | { type: 'package-upgraded' }
   /** The Nix profile went back a generation; `to` is the state recorded with that generation. */
   | { type: 'rollback'; to: Exclude<LifecycleState, 'building'> };
 
@@ -36,9 +32,9 @@ type Next = LifecycleState | ((position: LifecyclePosition, event: LifecycleEven
 /** Legal moves: state → event → next state. Anything not listed is a bug in the caller. */
 const TRANSITIONS: Record<LifecycleState, Partial<Record<LifecycleEventType, Next>>> = {
   vanilla: { enable: 'profiling' },
-  profiling: { 'data-arrived': 'collecting', 'package-upgraded': 'profiling' },
-  collecting: { 'data-arrived': 'collecting', 'policy-met': 'ready', 'build-started': 'building', 'package-upgraded': 'collecting' },
-  ready: { 'data-arrived': 'ready', 'policy-met': 'ready', 'build-started': 'building', 'package-upgraded': 'ready' },
+  profiling: { 'data-arrived': 'collecting' },
+  collecting: { 'data-arrived': 'collecting', 'policy-met': 'ready', 'build-started': 'building' },
+  ready: { 'data-arrived': 'ready', 'policy-met': 'ready', 'build-started': 'building' },
   building: {
     // The profiling variant stays active during a build, so data keeps coming.
     'data-arrived': 'building',
@@ -46,18 +42,11 @@ const TRANSITIONS: Record<LifecycleState, Partial<Record<LifecycleEventType, Nex
     'build-succeeded': 'optimized',
     'build-failed': (position) => ({ state: position.beforeBuild ?? 'collecting', beforeBuild: null }),
   },
-  optimized: { 'data-arrived': 'optimized', 'build-started': 'building', 'package-upgraded': 'optimized-stale' },
-  'optimized-stale': {
-    'data-arrived': 'optimized-stale',
-    'policy-met': 'ready',
-    'build-started': 'building',
-    'package-upgraded': 'optimized-stale',
-  },
+  optimized: { 'data-arrived': 'optimized', 'build-started': 'building' },
 };
 
 /** Events that need no state of their own: allowed from every state but building. */
 const FROM_ANY_BUT_BUILDING: Partial<Record<LifecycleEventType, Next>> = {
-  disable: 'vanilla',
   rollback: (_position, event) => ({ state: (event as Extract<LifecycleEvent, { type: 'rollback' }>).to, beforeBuild: null }),
 };
 

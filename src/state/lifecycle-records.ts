@@ -6,7 +6,7 @@
  */
 import type { Db } from './database.js';
 
-export const LIFECYCLE_STATES = ['vanilla', 'profiling', 'collecting', 'ready', 'building', 'optimized', 'optimized-stale'] as const;
+export const LIFECYCLE_STATES = ['vanilla', 'profiling', 'collecting', 'ready', 'building', 'optimized'] as const;
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 
 export type Variant = 'profile' | 'optimized';

@@ -13,19 +13,18 @@ function run(start: LifecyclePosition, events: LifecycleEvent[]): LifecyclePosit
 describe('transition', () => {
   it('walks the happy path of the lifecycle', () => {
     const seen: LifecycleState[] = [];
-    let slot = at('vanilla');
-    for (const type of ['enable', 'data-arrived', 'data-arrived', 'policy-met', 'build-started', 'data-arrived', 'build-succeeded', 'package-upgraded'] as const) {
-      slot = transition(slot, { type });
-      seen.push(slot.state);
+    let position = at('vanilla');
+    for (const type of ['enable', 'data-arrived', 'data-arrived', 'policy-met', 'build-started', 'data-arrived', 'build-succeeded', 'data-arrived'] as const) {
+      position = transition(position, { type });
+      seen.push(position.state);
     }
-    assert.deepEqual(seen, ['profiling', 'collecting', 'collecting', 'ready', 'building', 'building', 'optimized', 'optimized-stale']);
-    assert.equal(slot.beforeBuild, null);
+    assert.deepEqual(seen, ['profiling', 'collecting', 'collecting', 'ready', 'building', 'building', 'optimized', 'optimized']);
+    assert.equal(position.beforeBuild, null);
   });
 
   it('returns a failed build to the state it started from', () => {
     assert.deepEqual(run(at('ready'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('ready'));
     assert.deepEqual(run(at('collecting'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('collecting'));
-    assert.deepEqual(run(at('optimized-stale'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('optimized-stale'));
     assert.deepEqual(run(at('optimized'), [{ type: 'build-started' }, { type: 'data-arrived' }, { type: 'build-failed' }]), at('optimized'));
   });
 
@@ -35,20 +34,10 @@ describe('transition', () => {
     assert.deepEqual(transition(at('building', 'ready'), { type: 'build-succeeded' }), at('optimized'));
   });
 
-  it('lets stale optimized packages collect and become ready again', () => {
-    assert.deepEqual(run(at('optimized-stale'), [{ type: 'data-arrived' }, { type: 'policy-met' }]), at('ready'));
-  });
-
   it('rolls back to the state recorded with the previous generation', () => {
     assert.deepEqual(transition(at('optimized'), { type: 'rollback', to: 'profiling' }), at('profiling'));
-    assert.deepEqual(transition(at('optimized-stale'), { type: 'rollback', to: 'optimized' }), at('optimized'));
+    assert.deepEqual(transition(at('collecting'), { type: 'rollback', to: 'optimized' }), at('optimized'));
     assert.deepEqual(transition(at('profiling'), { type: 'rollback', to: 'vanilla' }), at('vanilla'));
-  });
-
-  it('disables from any state but building', () => {
-    for (const state of LIFECYCLE_STATES.filter((s) => s !== 'building')) {
-      assert.deepEqual(transition(at(state), { type: 'disable' }), at('vanilla'), state);
-    }
   });
 
   it('throws a STATE error naming the state, the event and what is allowed', () => {
@@ -62,10 +51,8 @@ describe('transition', () => {
     );
   });
 
-  it('refuses rollback and disable during a build, saying to wait', () => {
-    for (const event of [{ type: 'rollback', to: 'profiling' }, { type: 'disable' }] as LifecycleEvent[]) {
-      assert.throws(() => transition(at('building', 'ready'), event), /wait until the build ends/);
-    }
+  it('refuses a rollback during a build, saying to wait', () => {
+    assert.throws(() => transition(at('building', 'ready'), { type: 'rollback', to: 'profiling' }), /wait until the build ends/);
   });
 
   it('refuses a rollback into building', () => {
@@ -81,7 +68,7 @@ describe('transition', () => {
       ['collecting', 'enable'],
       ['ready', 'build-failed'],
       ['building', 'build-started'],
-      ['building', 'package-upgraded'],
+      ['building', 'enable'],
       ['optimized', 'policy-met'],
       ['optimized', 'build-succeeded'],
     ];
@@ -92,7 +79,7 @@ describe('transition', () => {
   });
 
   it('accepts exactly the events listAllowedEvents lists', () => {
-    const allTypes: LifecycleEvent['type'][] = ['enable', 'disable', 'data-arrived', 'policy-met', 'build-started', 'build-succeeded', 'build-failed', 'package-upgraded', 'rollback'];
+    const allTypes: LifecycleEvent['type'][] = ['enable', 'data-arrived', 'policy-met', 'build-started', 'build-succeeded', 'build-failed', 'rollback'];
     for (const state of LIFECYCLE_STATES) {
       for (const type of allTypes) {
         const event = (type === 'rollback' ? { type, to: 'profiling' } : { type }) as LifecycleEvent;
