@@ -2,13 +2,13 @@
 import { withState } from '../../daemon/open-daemon.js';
 import { renderDoctor, runDoctor, type DoctorReport } from '../../doctor/run-doctor.js';
 import type { Command } from '../command.js';
-import { CONFIG_USAGE, loadConfig } from './config-option.js';
+import { CONFIG_OPTION, CONFIG_USAGE, loadConfig } from './config-option.js';
 
-export const doctorCommand: Command<DoctorReport> = {
+export const doctorCommand: Command<DoctorReport, typeof CONFIG_OPTION> = {
   name: 'doctor',
   summary: 'check tools, Nix, state and spool permissions; print the fix for each problem',
   usage: ['nix-pgo doctor [--config FILE] [--json]', CONFIG_USAGE].join('\n'),
-  options: { config: 'value' },
+  options: CONFIG_OPTION,
   async run(args) {
     const config = await loadConfig(args);
     return withState(config, (state) => runDoctor({ config, slots: state.slots.all(), env: process.env, uid: process.getuid?.() ?? 0 }));
