@@ -1,16 +1,19 @@
 /**
- * Command line → command name and ParsedArgs (pure). Options a command declares
- * are parsed strictly; a command that declares none gets the lenient rule
- * "`--name word` takes the word as its value".
+ * Command line → command name and ParsedArgs (pure). Node's util.parseArgs
+ * splits the words into options and positionals; this file checks them against
+ * the command's OptionSpecs, so that a mistyped option gets a suggestion and a
+ * numeric option reaches the command as a number within its range.
  */
+import { parseArgs as parseWords, type ParseArgsConfig } from 'node:util';
 import { InputError } from '../errors/errors.js';
 import { suggestName } from '../suggest/suggest-name.js';
-import type { OptionSpec, ParsedArgs } from './command.js';
+import type { IntegerOption, OptionSpec, OptionSpecs, OptionValues, ParsedArgs } from './command.js';
 
-/** Options every command accepts; main.ts acts on them. */
-export const GLOBAL_OPTIONS: OptionSpec = { json: 'flag', help: 'flag' };
-
-const SHORT_ALIASES: Readonly<Record<string, string>> = { '-h': 'help' };
+/** Options every command accepts; run-cli acts on them. */
+export const GLOBAL_OPTIONS = {
+  json: { type: 'flag' },
+  help: { type: 'flag', short: 'h' },
+} as const satisfies OptionSpecs;
 
 function usageError(message: string, hints: string[] = []): InputError {
   return new InputError('USAGE', message, { hints });
@@ -26,65 +29,67 @@ export function splitCommand(argv: readonly string[]): { name: string | undefine
   return { name: argv[index], rest: [...argv.slice(0, index), ...argv.slice(index + 1)] };
 }
 
+/** The accepted range in words: `from 10 to 3600000`, `≥ 1`. */
+export function describeRange(spec: IntegerOption): string {
+  const { min, max } = spec;
+  if (min !== undefined && max !== undefined) return `from ${min} to ${max}`;
+  if (min !== undefined) return `≥ ${min}`;
+  if (max !== undefined) return `≤ ${max}`;
+  return '';
+}
+
+function parseInteger(option: string, raw: string, spec: IntegerOption, commandName: string): number {
+  const value = /^[+-]?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  const min = spec.min ?? Number.MIN_SAFE_INTEGER;
+  const max = spec.max ?? Number.MAX_SAFE_INTEGER;
+  if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
+  const wants = `a whole number ${describeRange(spec)}`.trimEnd();
+  throw usageError(`${option} must be ${wants}, not ${JSON.stringify(raw)}`, [`see: nix-pgo help ${commandName}`]);
+}
+
+function toNodeOptions(specs: OptionSpecs): NonNullable<ParseArgsConfig['options']> {
+  return Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [name, { type: spec.type === 'flag' ? ('boolean' as const) : ('string' as const), ...(spec.short ? { short: spec.short } : {}) }]),
+  );
+}
+
 /**
- * Parses options and positionals. `spec` undefined means the command declared
- * no options (lenient); otherwise an option outside spec and GLOBAL_OPTIONS is
- * a usage error with a suggestion.
+ * Parses options and positionals against the command's `spec` plus
+ * GLOBAL_OPTIONS. `--name VALUE` and `--name=VALUE` are the same (the word after
+ * a value option is its value even when it starts with `-`); a lone `-` is a
+ * positional; after `--` everything is. An option outside the specs, a flag with
+ * a value, a missing value and a bad number are usage errors (exit 64).
  */
-export function parseArgs(argv: readonly string[], spec: OptionSpec | undefined, commandName = 'this command'): ParsedArgs {
-  const known: OptionSpec = { ...GLOBAL_OPTIONS, ...(spec ?? {}) };
+export function parseArgs<Specs extends OptionSpecs>(argv: readonly string[], spec: Specs, commandName = 'this command'): ParsedArgs<Specs> {
+  const known: OptionSpecs = { ...GLOBAL_OPTIONS, ...spec };
+  // Not strict: the checks below give our own messages and suggestions instead of Node's.
+  const { tokens } = parseWords({ args: [...argv], options: toNodeOptions(known), strict: false, allowPositionals: true, tokens: true });
   const positionals: string[] = [];
-  const options: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    const alias = SHORT_ALIASES[arg];
-    if (alias !== undefined) {
-      options[alias] = true;
+  const options: Record<string, string | number | true> = {};
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value);
       continue;
     }
-    if (!arg.startsWith('--')) {
-      if (arg.startsWith('-') && arg !== '-') {
-        throw usageError(`unknown option ${arg} for ${commandName}`, [`options start with --; see: nix-pgo help ${commandName}`]);
+    if (token.kind === 'option-terminator') continue;
+    const { name, rawName } = token;
+    const kind: OptionSpec | undefined = Object.hasOwn(known, name) ? known[name] : undefined;
+    if (kind === undefined) {
+      if (rawName.startsWith('--=')) throw usageError(`${rawName}${token.value === undefined ? '' : `=${token.value}`} is not an option name`);
+      if (!rawName.startsWith('--')) {
+        throw usageError(`unknown option ${rawName} for ${commandName}`, [`options start with --; see: nix-pgo help ${commandName}`]);
       }
-      positionals.push(arg);
-      continue;
-    }
-    const equals = arg.indexOf('=');
-    const name = equals === -1 ? arg.slice(2) : arg.slice(2, equals);
-    const inline = equals === -1 ? undefined : arg.slice(equals + 1);
-    if (name === '') throw usageError(`${arg} is not an option name`);
-    const kind = known[name];
-    if (kind === undefined && spec !== undefined) {
       const guess = suggestName(name, Object.keys(known));
-      throw usageError(`unknown option --${name} for ${commandName}`, [
-        ...(guess ? [`did you mean --${guess}?`] : []),
-        `see: nix-pgo help ${commandName}`,
-      ]);
+      throw usageError(`unknown option ${rawName} for ${commandName}`, [...(guess ? [`did you mean --${guess}?`] : []), `see: nix-pgo help ${commandName}`]);
     }
-    if (kind === 'flag') {
-      if (inline !== undefined) throw usageError(`--${name} takes no value (got --${name}=${inline})`);
+    const option = `--${name}`;
+    if (kind.type === 'flag') {
+      if (token.value !== undefined) throw usageError(`${option} takes no value (got ${option}=${token.value})`);
       options[name] = true;
-    } else if (inline !== undefined) {
-      options[name] = inline;
-    } else if (kind === 'value') {
-      const value = argv[i + 1];
-      if (value === undefined) throw usageError(`--${name} needs a value`, [`write --${name} VALUE or --${name}=VALUE`]);
-      options[name] = value;
-      i++;
-    } else {
-      // Undeclared option of a command without a spec: a following word is its value.
-      const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith('-')) {
-        options[name] = next;
-        i++;
-      } else {
-        options[name] = true;
-      }
+      continue;
     }
+    if (token.value === undefined) throw usageError(`${option} needs a value`, [`write ${option} VALUE or ${option}=VALUE`]);
+    options[name] = kind.type === 'integer' ? parseInteger(option, token.value, kind, commandName) : token.value;
   }
-  return { positionals, options };
+  return { positionals, options: options as OptionValues<Specs> & ParsedArgs['options'] };
 }

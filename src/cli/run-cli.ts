@@ -49,7 +49,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   let json = rest.includes('--json');
   try {
     if (name === undefined) {
-      const top = parseArgs(rest, { ...GLOBAL_OPTIONS, version: 'flag' }, 'nix-pgo');
+      const top = parseArgs(rest, { ...GLOBAL_OPTIONS, version: { type: 'flag' } }, 'nix-pgo');
       if (top.options['version'] === true) {
         io.stdout(endLine(json ? JSON.stringify({ version: context.version }) : `nix-pgo ${context.version}`));
         return 0;

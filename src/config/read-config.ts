@@ -7,12 +7,17 @@ import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config, ConfigProblem } from './config-types.js';
 import { ConfigInvalidError } from './config-invalid-error.js';
-import { resolveDefaultConfigFile, type Env } from './default-paths.js';
+import { resolveConfigLocation, type Env } from './default-paths.js';
 import { checkConfigText, type FileReference } from './parse-config.js';
+
+/** Who named the config file: the caller (a FILE argument or --config), `$NIX_PGO_CONFIG`, or nobody (the default location). */
+export type ConfigSourceKind = 'argument' | 'NIX_PGO_CONFIG' | 'default';
 
 export interface ConfigReport {
   /** Absolute path of the file read, or of the default location that was absent. */
   file: string;
+  /** Who named it; only a `default` file may be absent. */
+  source: ConfigSourceKind;
   /** False when the file was the default location and did not exist (defaults apply). */
   exists: boolean;
   config: Config | null;
@@ -20,7 +25,10 @@ export interface ConfigReport {
 }
 
 export interface ReadConfigOptions {
-  /** The file given by the user; without it, the default location (which may be absent). */
+  /**
+   * The file given by the user, which must exist; without it `$NIX_PGO_CONFIG`
+   * (which must exist too), else the default location (which may be absent).
+   */
   file?: string;
   env?: Env;
   /** For a relative `file`. */
@@ -54,39 +62,45 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
+function missingFileProblem(source: ConfigSourceKind): ConfigProblem {
+  return source === 'NIX_PGO_CONFIG'
+    ? { path: '', message: 'does not exist (named by $NIX_PGO_CONFIG)', fix: 'set NIX_PGO_CONFIG to an existing config file, or unset it to use the default location' }
+    : { path: '', message: 'does not exist', fix: 'give the path of an existing config file' };
+}
+
 /** Reads and checks the config; reports problems instead of throwing them. */
 export async function inspectConfig(options: ReadConfigOptions = {}): Promise<ConfigReport> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const given = options.file ?? resolveDefaultConfigFile(env);
-  const explicit = options.file !== undefined;
-  if (given === undefined) {
+  const location = options.file !== undefined ? { file: options.file, source: 'argument' as const } : resolveConfigLocation(env);
+  if (location === undefined) {
     // Neither a file nor HOME: there is nowhere to look, so only the defaults apply.
     const check = checkConfigText({ text: '', file: null, env });
-    return { file: '(none)', exists: false, config: check.config, problems: check.problems };
+    return { file: '(none)', source: 'default', exists: false, config: check.config, problems: check.problems };
   }
-  const file = path.resolve(cwd, given);
+  const { source } = location;
+  const file = path.resolve(cwd, location.file);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !explicit) {
+    if (code === 'ENOENT' && source === 'default') {
       const check = checkConfigText({ text: '', file: null, env });
-      return { file, exists: false, config: check.config, problems: check.problems };
+      return { file, source, exists: false, config: check.config, problems: check.problems };
     }
     const problem: ConfigProblem =
       code === 'ENOENT'
-        ? { path: '', message: 'does not exist', fix: 'give the path of an existing config file' }
+        ? missingFileProblem(source)
         : code === 'EISDIR'
           ? { path: '', message: 'is a directory', fix: 'give the path of the config file itself' }
           : { path: '', message: `cannot be read (${code ?? String(error)})`, fix: 'check the permissions of the file' };
-    return { file, exists: false, config: null, problems: [problem] };
+    return { file, source, exists: false, config: null, problems: [problem] };
   }
   const check = checkConfigText({ text, file, env });
   const fileProblems = (await Promise.all(check.fileReferences.map(checkFileReference))).filter((p): p is ConfigProblem => p !== undefined);
   const problems = [...check.problems, ...fileProblems];
-  return { file, exists: true, config: problems.length === 0 ? check.config : null, problems };
+  return { file, source, exists: true, config: problems.length === 0 ? check.config : null, problems };
 }
 
 /** The normalized config, or a ConfigInvalidError that lists every problem. */

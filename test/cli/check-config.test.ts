@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,10 +45,19 @@ after(async () => {
 
 // run() from src/process reports a failing status as an error without stdout, which these tests check.
 function nixPgo(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return nixPgoWith({}, ...args);
+}
+
+/**
+ * With extra environment variables. A command that should fail at once but runs
+ * on (a daemon) is stopped after 15 s, so its test fails instead of hanging.
+ */
+function nixPgoWith(env: Record<string, string>, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [MAIN, ...args], {
     cwd: dir,
-    env: { PATH: process.env['PATH'], HOME: dir },
+    env: { PATH: process.env['PATH'], HOME: dir, ...env },
     encoding: 'utf8',
+    timeout: 15_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -119,6 +129,18 @@ describe('nix-pgo check-config', () => {
     assert.match(stdout, /nope\.json: 1 problem\n {2}- does not exist/);
   });
 
+  it('reports a file named by NIX_PGO_CONFIG that does not exist', () => {
+    const { status, stdout } = nixPgoWith({ NIX_PGO_CONFIG: 'nope.json' }, 'check-config');
+    assert.equal(status, 65);
+    assert.match(stdout, /nope\.json: 1 problem\n {2}- does not exist \(named by \$NIX_PGO_CONFIG\)\n {4}fix: set NIX_PGO_CONFIG to an existing config file, or unset it/);
+  });
+
+  it('reads the file named by NIX_PGO_CONFIG', () => {
+    const { status, stdout } = nixPgoWith({ NIX_PGO_CONFIG: 'good.json' }, 'check-config');
+    assert.equal(status, 0);
+    assert.match(stdout, new RegExp(`^OK: ${path.join(dir, 'good.json')}\n`));
+  });
+
   it('accepts the absent default config as the defaults', () => {
     const { status, stdout } = nixPgo('check-config');
     assert.equal(status, 0);
@@ -152,6 +174,40 @@ describe('nix-pgo frame', () => {
     assert.equal(status, 64);
     assert.equal(stdout, '');
     assert.match(stderr, /^nix-pgo: unknown command: chek-config\n {2}hint: did you mean check-config\?\n {2}hint: commands: .*check-config.*help/);
+  });
+
+  it('refuses a daemon with a config named by NIX_PGO_CONFIG that does not exist, before creating any state', () => {
+    const stateDir = path.join(dir, 'daemon-state');
+    const { status, stderr } = nixPgoWith({ NIX_PGO_CONFIG: '/nonexistent/config.json', XDG_STATE_HOME: stateDir }, 'daemon');
+    assert.equal(status, 65, stderr);
+    assert.match(stderr, /^nix-pgo: \/nonexistent\/config\.json: 1 problem\n {2}- does not exist \(named by \$NIX_PGO_CONFIG\)/);
+    assert.equal(existsSync(stateDir), false, 'no state directory is created');
+  });
+
+  it('refuses a bad number for every numeric option with exit 64, naming the option, the value and the range', () => {
+    const cases: [string[], RegExp][] = [
+      [['daemon', '--tick-ms=abc'], /^nix-pgo: --tick-ms must be a whole number from 10 to 3600000, not "abc"\n {2}hint: see: nix-pgo help daemon\n$/],
+      [['daemon', '--tick-ms', '0'], /^nix-pgo: --tick-ms must be a whole number from 10 to 3600000, not "0"\n/],
+      [['daemon', '--tick-ms', '-5'], /^nix-pgo: --tick-ms must be a whole number from 10 to 3600000, not "-5"\n/],
+      [['gc', '--keep', 'abc'], /^nix-pgo: --keep must be a whole number ≥ 1, not "abc"\n/],
+      [['gc', '--keep=0'], /^nix-pgo: --keep must be a whole number ≥ 1, not "0"\n/],
+      [['env', '--uid='], /^nix-pgo: --uid must be a whole number from 0 to 4294967294, not ""\n/],
+      [['env', '--uid', '-1'], /^nix-pgo: --uid must be a whole number from 0 to 4294967294, not "-1"\n/],
+    ];
+    const stateDir = path.join(dir, 'numeric-state');
+    for (const [argv, message] of cases) {
+      const { status, stdout, stderr } = nixPgoWith({ XDG_STATE_HOME: stateDir }, ...argv);
+      assert.equal(status, 64, `${argv.join(' ')}: ${stderr}`);
+      assert.equal(stdout, '');
+      assert.match(stderr, message, argv.join(' '));
+    }
+    assert.equal(existsSync(stateDir), false, 'no command got as far as the state directory');
+  });
+
+  it('suggests the option a typo meant', () => {
+    const { status, stderr } = nixPgo('daemon', '--tickms', '100');
+    assert.equal(status, 64);
+    assert.equal(stderr, 'nix-pgo: unknown option --tickms for daemon\n  hint: did you mean --tick-ms?\n  hint: see: nix-pgo help daemon\n');
   });
 
   it('shows usage and exits 64 without a command', () => {

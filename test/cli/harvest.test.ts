@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envCommand } from '../../src/cli/commands/env.js';
 import { harvestCommand } from '../../src/cli/commands/harvest.js';
+import { parseArgs } from '../../src/cli/parse-args.js';
 import { InputError } from '../../src/errors/errors.js';
 import { run } from '../../src/process/run.js';
 import { buildClangExample, tempDir } from '../support/spool-fixture.js';
@@ -36,5 +37,5 @@ test('env then harvest: the printed variables route profiles to the spool that h
   assert.equal(harvestCommand.exitCode!(report), 0);
 
   await assert.rejects(harvestCommand.run({ positionals: ['no-equals-sign'], options: { config } }), InputError);
-  await assert.rejects(envCommand.run({ positionals: [], options: { uid: 'x', 'spool-dir': '/s' } }), InputError);
+  assert.throws(() => parseArgs(['--uid', 'x', '--spool-dir', '/s'], envCommand.options, 'env'), InputError);
 });

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exitCodeFor, InputError } from '../../src/errors/errors.js';
+import type { OptionSpecs } from '../../src/cli/command.js';
 import { parseArgs, splitCommand } from '../../src/cli/parse-args.js';
 
-const spec = { config: 'value', force: 'flag' } as const;
+const spec = { config: { type: 'string' }, force: { type: 'flag' } } as const satisfies OptionSpecs;
+const numeric = { 'tick-ms': { type: 'integer', min: 10, max: 3_600_000 }, keep: { type: 'integer', min: 1 }, offset: { type: 'integer' } } as const satisfies OptionSpecs;
 
 function usageError(pattern: RegExp) {
   return (error: unknown) => error instanceof InputError && exitCodeFor(error) === 64 && pattern.test(error.message);
@@ -63,15 +65,49 @@ describe('parseArgs with a spec', () => {
   });
 });
 
-describe('parseArgs without a spec', () => {
-  it('takes a following word as the value of an undeclared option', () => {
-    assert.deepEqual(parseArgs(['--spool', '/s', 'pkg', '--dry-run', '--json'], undefined), {
-      positionals: ['pkg'],
-      options: { spool: '/s', 'dry-run': true, json: true },
-    });
+describe('parseArgs with integer options', () => {
+  it('gives the command numbers, written either way and signed', () => {
+    const { options } = parseArgs(['--tick-ms', '250', '--keep=3', '--offset', '-7'], numeric);
+    assert.deepEqual(options, { 'tick-ms': 250, keep: 3, offset: -7 });
+    assert.equal(typeof options['tick-ms'], 'number');
+    assert.deepEqual(parseArgs(['--tick-ms=10', '--keep', '+2'], numeric).options, { 'tick-ms': 10, keep: 2 });
+    assert.deepEqual(parseArgs(['--tick-ms', '3600000'], numeric).options, { 'tick-ms': 3_600_000 });
   });
 
-  it('keeps the global flags as flags', () => {
-    assert.deepEqual(parseArgs(['--json', 'pkg'], undefined), { positionals: ['pkg'], options: { json: true } });
+  it('rejects what is not a whole number, naming the option, the value and the range', () => {
+    for (const bad of ['abc', '', '1.5', '1e3', '0x10', ' 5', '5ms', 'Infinity', '99999999999999999999']) {
+      assert.throws(() => parseArgs(['--tick-ms', bad], numeric, 'daemon'), (error: unknown) => {
+        assert.ok(usageError(/^--tick-ms must be a whole number from 10 to 3600000, not /)(error), String(error));
+        assert.ok((error as InputError).message.endsWith(`not ${JSON.stringify(bad)}`));
+        assert.deepEqual((error as InputError).hints, ['see: nix-pgo help daemon']);
+        return true;
+      });
+    }
+  });
+
+  it('rejects numbers outside the range, whichever way they are written', () => {
+    for (const argv of [['--tick-ms=0'], ['--tick-ms', '-5'], ['--tick-ms=-5'], ['--tick-ms', '9'], ['--tick-ms', '3600001']]) {
+      assert.throws(() => parseArgs(argv, numeric, 'daemon'), usageError(/^--tick-ms must be a whole number from 10 to 3600000, not "/), argv.join(' '));
+    }
+    assert.throws(() => parseArgs(['--keep', '0'], numeric, 'gc'), usageError(/^--keep must be a whole number ≥ 1, not "0"$/));
+    assert.throws(() => parseArgs(['--offset', '1.5'], numeric), usageError(/^--offset must be a whole number, not "1.5"$/));
+  });
+
+  it('still needs a value', () => {
+    assert.throws(() => parseArgs(['--keep'], numeric), usageError(/--keep needs a value/));
+  });
+});
+
+describe('parseArgs and the global options', () => {
+  it('accepts --json and --help with any spec, also the empty one', () => {
+    assert.deepEqual(parseArgs(['--json', 'pkg', '--help'], {}), { positionals: ['pkg'], options: { json: true, help: true } });
+  });
+
+  it('rejects every undeclared option: there is no lenient mode', () => {
+    assert.throws(() => parseArgs(['--spool', '/s'], {}, 'check-config'), usageError(/^unknown option --spool for check-config$/));
+    assert.throws(() => parseArgs(['--jsno'], {}, 'help'), (error: unknown) => {
+      assert.deepEqual((error as InputError).hints, ['did you mean --json?', 'see: nix-pgo help help']);
+      return true;
+    });
   });
 });

@@ -1,20 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Command } from '../../src/cli/command.js';
+import type { Command, OptionSpecs } from '../../src/cli/command.js';
 import { createHelpCommand } from '../../src/cli/commands/help.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { InputError, ToolError } from '../../src/errors/errors.js';
 
+const echoOptions = { tag: { type: 'string' }, count: { type: 'integer', min: 1, max: 9 } } as const satisfies OptionSpecs;
+
 interface Echo {
   positionals: string[];
-  options: Record<string, string | true>;
+  options: { tag?: string; count?: number; json?: true };
 }
 
-const echo: Command<Echo> = {
+const echo: Command<Echo, typeof echoOptions> = {
   name: 'echo',
   summary: 'print the arguments back',
-  usage: 'nix-pgo echo [WORDS] [--tag VALUE]',
-  options: { tag: 'value' },
+  usage: 'nix-pgo echo [WORDS] [--tag VALUE] [--count N]',
+  options: echoOptions,
   async run(args) {
     return args;
   },
@@ -30,7 +32,7 @@ const broken: Command<never> = {
   name: 'broken',
   summary: 'always fails',
   usage: 'nix-pgo broken [--bug]',
-  options: { bug: 'flag' },
+  options: { bug: { type: 'flag' } },
   async run(args) {
     if (args.options['bug']) throw new TypeError('oops');
     throw new ToolError('TOOL_MISSING', 'nix-build', 'nix-build is not installed', { hints: ['install Nix'] });
@@ -41,7 +43,7 @@ const broken: Command<never> = {
 };
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const commands: Command[] = [echo, broken];
+  const commands = [echo, broken] as Command[];
   commands.push(createHelpCommand(() => commands));
   let stdout = '';
   let stderr = '';
@@ -84,7 +86,7 @@ describe('runCli', () => {
   });
 
   it('shows one command\'s usage for help COMMAND and COMMAND --help', async () => {
-    const expected = 'nix-pgo echo: print the arguments back\n\nnix-pgo echo [WORDS] [--tag VALUE]\n';
+    const expected = 'nix-pgo echo: print the arguments back\n\nnix-pgo echo [WORDS] [--tag VALUE] [--count N]\n';
     assert.equal((await cli('help', 'echo')).stdout, expected);
     assert.equal((await cli('echo', '--help')).stdout, expected);
   });
@@ -95,6 +97,16 @@ describe('runCli', () => {
     assert.equal(stdout, '');
     assert.equal(stderr, 'nix-pgo: unknown command: ecko\n  hint: did you mean echo?\n  hint: commands: echo, broken, help\n');
     assert.equal((await cli('help', 'nope')).code, 64);
+  });
+
+  it('hands the command a number option as a number, and refuses a bad one with status 64', async () => {
+    assert.deepEqual(JSON.parse((await cli('echo', '--count=3', '--json')).stdout).options, { count: 3, json: true });
+    const bad = await cli('echo', '--count', 'three');
+    assert.equal(bad.code, 64);
+    assert.equal(bad.stderr, 'nix-pgo: --count must be a whole number from 1 to 9, not "three"\n  hint: see: nix-pgo help echo\n');
+    const json = await cli('echo', '--count=0', '--json');
+    assert.equal(json.code, 64);
+    assert.equal(JSON.parse(json.stdout).error.code, 'USAGE');
   });
 
   it('turns an error into its message, hints and exit code', async () => {

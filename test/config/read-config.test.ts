@@ -61,6 +61,7 @@ describe('readConfig', () => {
 
   it('treats a named file that does not exist as a problem', async () => {
     const report = await inspectConfig({ file: path.join(dir, 'absent.json'), env: env() });
+    assert.equal(report.source, 'argument');
     assert.equal(report.config, null);
     assert.equal(report.exists, false);
     assert.deepEqual(report.problems, [{ path: '', message: 'does not exist', fix: 'give the path of an existing config file' }]);
@@ -69,9 +70,27 @@ describe('readConfig', () => {
   it('treats an absent default config as the defaults with no packages', async () => {
     const report = await inspectConfig({ env: env() });
     assert.equal(report.file, path.join(dir, '.config', 'nix-pgo', 'config.json'));
+    assert.equal(report.source, 'default');
     assert.equal(report.exists, false);
     assert.deepEqual(report.config?.packages, []);
     assert.equal(report.config?.stateDir, path.join(dir, '.local', 'state', 'nix-pgo'));
+  });
+
+  it('treats a file named by NIX_PGO_CONFIG that does not exist as a problem, not as the defaults', async () => {
+    const missing = path.join(dir, 'absent-from-env.json');
+    const report = await inspectConfig({ env: { ...env(), NIX_PGO_CONFIG: missing } });
+    assert.equal(report.file, missing);
+    assert.equal(report.source, 'NIX_PGO_CONFIG');
+    assert.equal(report.config, null);
+    assert.equal(report.exists, false);
+    assert.deepEqual(report.problems.map((p) => p.message), ['does not exist (named by $NIX_PGO_CONFIG)']);
+    await assert.rejects(readConfig({ env: { ...env(), NIX_PGO_CONFIG: missing } }), (error: unknown) => error instanceof ConfigInvalidError && error.file === missing);
+  });
+
+  it('resolves a relative NIX_PGO_CONFIG against the cwd', async () => {
+    await writeConfig('relative.json', { nixFile: './pkgs.nix', packages: { lz4: {} } });
+    const config = await readConfig({ cwd: dir, env: { ...env(), NIX_PGO_CONFIG: 'relative.json' } });
+    assert.deepEqual(config.packages.map((p) => p.name), ['lz4']);
   });
 
   it('finds the default config through NIX_PGO_CONFIG', async () => {

@@ -1,97 +1,113 @@
 /**
- * schema/config.schema.json and the parser must describe the same file: the
- * same keys, defaults, enums and bounds. These tests fail when one drifts.
+ * The config schema has one definition (src/config/config-schema.ts); the
+ * committed schema/config.schema.json is generated from it, and the checks
+ * and messages come from it. These tests fail when the file is stale, when a
+ * field lacks its fix, or when the checks stop following the schema.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { DEFAULT_POLICY, DEFAULT_PROFILE_ARG } from '../../src/config/defaults.js';
-import { checkConfigText, CONFIG_KEYS, CONFIG_VERSION } from '../../src/config/parse-config.js';
+import { CONFIG_SCHEMA_PATH, renderConfigSchemaFile } from '../../src/config/config-schema-file.js';
+import { ConfigFileSchema, CUSTOM_KEYWORDS } from '../../src/config/config-schema.js';
+import { checkConfigText } from '../../src/config/parse-config.js';
+import { describeSchema } from '../../src/config/schema-problems.js';
 
 interface SchemaNode {
   type?: string | string[];
   properties?: Record<string, SchemaNode>;
+  patternProperties?: Record<string, SchemaNode>;
   additionalProperties?: boolean | SchemaNode;
-  propertyNames?: SchemaNode;
-  $ref?: string;
+  anyOf?: SchemaNode[];
   default?: unknown;
-  enum?: unknown[];
   const?: unknown;
   pattern?: string;
   minimum?: number;
   exclusiveMinimum?: number;
   maximum?: number;
-  definitions?: Record<string, SchemaNode>;
+  fix?: string;
+  keyTitle?: string;
+  keyFix?: string;
 }
 
 // From dist/test/unit/ back to the repository root.
-const schema = JSON.parse(readFileSync(new URL('../../../schema/config.schema.json', import.meta.url), 'utf8')) as SchemaNode;
-
-function resolve(node: SchemaNode): SchemaNode {
-  if (!node.$ref) return node;
-  const name = node.$ref.replace('#/definitions/', '');
-  const target = schema.definitions?.[name];
-  assert.ok(target, `unresolved $ref ${node.$ref}`);
-  return target;
-}
+const committed = readFileSync(new URL(`../../../${CONFIG_SCHEMA_PATH}`, import.meta.url), 'utf8');
+const schema = JSON.parse(committed) as SchemaNode;
 
 function child(node: SchemaNode, key: string): SchemaNode {
   const found = node.properties?.[key];
   assert.ok(found, `schema has no property ${key}`);
-  return resolve(found);
+  return found;
 }
 
-const root = schema;
-const policy = child(root, 'policy');
+const policy = child(schema, 'policy');
 const retry = child(policy, 'retry');
-const notify = child(root, 'notify');
-const pkg = resolve(root.properties?.['packages']?.additionalProperties as SchemaNode);
+const packages = child(schema, 'packages');
+const [packagePattern, pkg] = Object.entries(packages.patternProperties ?? {})[0] ?? [];
+
+function check(document: unknown) {
+  return checkConfigText({ text: JSON.stringify(document), file: '/c/config.json', env: { HOME: '/home/u' } });
+}
 
 function accepts(document: unknown): boolean {
-  return checkConfigText({ text: JSON.stringify(document), file: '/c/config.json', env: { HOME: '/home/u' } }).problems.length === 0;
+  return check(document).problems.length === 0;
 }
 
-describe('config schema agrees with the parser', () => {
-  it('lists the same keys for every object and forbids others', () => {
-    const objects: [string, SchemaNode, readonly string[]][] = [
-      ['root', root, CONFIG_KEYS.root],
-      ['policy', policy, CONFIG_KEYS.policy],
-      ['retry', retry, CONFIG_KEYS.retry],
-      ['notify', notify, CONFIG_KEYS.notify],
-      ['package', pkg, CONFIG_KEYS.package],
-    ];
-    for (const [name, node, keys] of objects) {
-      assert.deepEqual(Object.keys(node.properties ?? {}).sort(), [...keys].sort(), name);
-      assert.equal(node.additionalProperties, false, `${name} must forbid unknown keys, as the parser does`);
+/** Every schema node below `node` with where it is, objects and their fields alike. */
+function* walk(node: SchemaNode, where: string): Generator<[string, SchemaNode]> {
+  yield [where, node];
+  for (const [key, value] of Object.entries(node.properties ?? {})) yield* walk(value, `${where}.${key}`);
+  for (const value of Object.values(node.patternProperties ?? {})) yield* walk(value, `${where}.NAME`);
+}
+
+describe('schema/config.schema.json', () => {
+  it('is what the definition generates (run `npm run schema` after changing src/config/config-schema.ts)', () => {
+    assert.equal(committed, renderConfigSchemaFile());
+  });
+
+  it('is plain JSON Schema: no nix-pgo keywords, unknown keys forbidden in every object', () => {
+    for (const [where, node] of walk(schema, 'root')) {
+      for (const keyword of CUSTOM_KEYWORDS) assert.equal(keyword in node, false, `${where} has ${keyword}`);
+      if (node.type === 'object') assert.equal(node.additionalProperties, false, `${where} must forbid unknown keys`);
     }
+    assert.ok(pkg, 'packages are keyed by a name pattern');
   });
+});
 
-  it('has the parser defaults', () => {
-    for (const key of CONFIG_KEYS.policy.filter((k) => k !== 'retry')) {
-      assert.deepEqual(child(policy, key).default, DEFAULT_POLICY[key], key);
+describe('the config schema definition', () => {
+  it('gives every field and every object a fix, and a name map its key fix', () => {
+    let fields = 0;
+    for (const [where, node] of walk(ConfigFileSchema as unknown as SchemaNode, 'root')) {
+      assert.equal(typeof node.fix, 'string', `${where} has no fix`);
+      if (node.patternProperties) assert.ok(node.keyTitle && node.keyFix, `${where} needs keyTitle and keyFix`);
+      fields++;
     }
-    for (const key of CONFIG_KEYS.retry) assert.equal(child(retry, key).default, DEFAULT_POLICY.retry[key], key);
-    assert.equal(child(root, 'profileArg').default, DEFAULT_PROFILE_ARG);
-    assert.equal(child(notify, 'hook').default, null);
-    assert.equal(child(root, 'version').const, CONFIG_VERSION);
+    assert.ok(fields > 20, `walked ${fields} nodes`);
   });
 
-  it('has the same onReady values', () => {
-    const values = child(policy, 'onReady').enum ?? [];
-    assert.ok(values.length > 0);
-    for (const value of values) assert.ok(accepts({ policy: { onReady: value } }), String(value));
-    assert.equal(accepts({ policy: { onReady: 'build' } }), false);
+  it('describes what a node accepts in words', () => {
+    const { policy: policyField, version, stateDir } = ConfigFileSchema.properties;
+    const { convergence, minRuns, onReady } = policyField.properties;
+    assert.equal(describeSchema(convergence), 'a number > 0 and ≤ 1');
+    assert.equal(describeSchema(minRuns), 'a whole number ≥ 0');
+    assert.equal(describeSchema(onReady), '"switch" or "notify"');
+    assert.equal(describeSchema(version), '1');
+    assert.equal(describeSchema(stateDir), 'a non-empty string');
+    assert.equal(describeSchema(policyField), 'an object');
   });
+});
 
-  it('has the same numeric bounds and integer rules', () => {
+describe('the checks follow the schema', () => {
+  it('has the numeric bounds and integer rules of the schema', () => {
     // A retry bound is probed with the other retry field set so that the pair stays consistent.
     const partner: Record<string, object> = { initialDelaySeconds: { maxDelaySeconds: 1e9 }, maxDelaySeconds: { initialDelaySeconds: 1e-4 } };
     const fields = [
-      ...Object.entries(policy.properties ?? {}).map(([key, node]) => ({ key, node: resolve(node), at: (value: unknown) => ({ [key]: value }) })),
-      ...Object.entries(retry.properties ?? {}).map(([key, node]) => ({ key, node: resolve(node), at: (value: unknown) => ({ retry: { ...partner[key], [key]: value } }) })),
+      ...Object.entries(policy.properties ?? {}).map(([key, node]) => ({ key, node, at: (value: unknown) => ({ [key]: value }) })),
+      ...Object.entries(retry.properties ?? {}).map(([key, node]) => ({ key, node, at: (value: unknown) => ({ retry: { ...partner[key], [key]: value } }) })),
     ];
     let probed = 0;
-    for (const { key, node, at } of fields) {
+    for (const { key, node: field, at } of fields) {
+      const nullable = field.anyOf?.some((variant) => variant.type === 'null') ?? false;
+      const node = field.anyOf?.find((variant) => variant.type !== 'null') ?? field;
       const types = [node.type].flat();
       if (!types.includes('number') && !types.includes('integer')) continue;
       probed++;
@@ -110,22 +126,52 @@ describe('config schema agrees with the parser', () => {
       const inside = node.maximum !== undefined ? node.maximum / 2 : types.includes('integer') ? 2 : 2.5;
       assert.equal(accepts({ policy: at(inside) }), true, `${key} in range`);
       if (types.includes('integer')) assert.equal(accepts({ policy: at(2.5) }), false, `${key} must be whole`);
-      assert.equal(accepts({ policy: at(null) }), types.includes('null'), `${key} null`);
+      assert.equal(accepts({ policy: at(null) }), nullable, `${key} null`);
       assert.equal(accepts({ policy: at('2') }), false, `${key} as a string`);
     }
     assert.equal(probed, 6, 'every numeric policy field was probed');
   });
 
-  it('has the same name patterns for packages, attributes and profile arguments', () => {
-    const namePattern = new RegExp(resolve(root.properties?.['packages']?.propertyNames as SchemaNode).pattern ?? '');
-    const attrPattern = new RegExp(child(pkg, 'attr').pattern ?? '');
-    const argPattern = new RegExp(child(pkg, 'profileArg').pattern ?? '');
+  it('has the name patterns of the schema for packages, attributes and profile arguments', () => {
+    const namePattern = new RegExp(packagePattern ?? '');
+    const attrPattern = new RegExp(child(pkg as SchemaNode, 'attr').pattern ?? '');
+    const argPattern = new RegExp(child(pkg as SchemaNode, 'profileArg').pattern ?? '');
     const names = ['hello', '_x', "g'", 'lua5_4', 'a-b', '5x', 'a.b', 'a b', '', 'python3Packages.numpy', 'a..b', '.a', 'a.'];
     for (const name of names) {
-      const document = { nixFile: '/p.nix', packages: { [name]: {} } };
-      assert.equal(accepts(document), namePattern.test(name), `package name ${JSON.stringify(name)}`);
+      assert.equal(accepts({ nixFile: '/p.nix', packages: { [name]: {} } }), namePattern.test(name), `package name ${JSON.stringify(name)}`);
       assert.equal(accepts({ nixFile: '/p.nix', packages: { p: { attr: name } } }), attrPattern.test(name), `attr ${JSON.stringify(name)}`);
       assert.equal(accepts({ profileArg: name }), argPattern.test(name), `profileArg ${JSON.stringify(name)}`);
     }
+  });
+
+  it('has the onReady values of the schema', () => {
+    const values = child(policy, 'onReady').anyOf?.map((variant) => variant.const) ?? [];
+    assert.deepEqual(values, ['switch', 'notify']);
+    for (const value of values) assert.ok(accepts({ policy: { onReady: value } }), String(value));
+    assert.equal(accepts({ policy: { onReady: 'build' } }), false);
+  });
+
+  it('words each problem from the schema node, with its fix', () => {
+    const problems = Object.fromEntries(
+      check({
+        version: 2,
+        policy: { convergence: 1.5, onReady: 'build', minRuns: -2, retry: [] },
+        notify: { hook: '' },
+        packages: { 'a b': {}, '1x': {}, ok: { nixFile: '/p.nix', attr: 'x y' } },
+      }).problems.map((p) => [p.path, p]),
+    );
+    assert.deepEqual(problems['version'], { path: 'version', message: 'must be 1, not 2 (a number)', fix: 'write "version": 1 or leave it out' });
+    assert.equal(problems['policy.convergence']?.message, 'must be a number > 0 and ≤ 1, not 1.5 (a number)');
+    assert.match(problems['policy.convergence']?.fix ?? '', /or null/);
+    assert.equal(problems['policy.onReady']?.message, 'must be "switch" or "notify", not "build" (a string)');
+    assert.equal(problems['policy.minRuns']?.message, 'must be a whole number ≥ 0, not -2 (a number)');
+    assert.equal(problems['policy.retry']?.message, 'must be an object, not a list');
+    assert.match(problems['policy.retry']?.fix ?? '', /^write it as \{ "initialDelaySeconds"/);
+    assert.equal(problems['notify.hook']?.message, 'must be a non-empty string, not "" (a string)');
+    assert.equal(problems['packages.ok.attr']?.message, '"x y" is not a valid name here');
+    // The validator stops at the first bad key of a map; every bad name is still reported.
+    assert.equal(problems['packages["a b"]']?.message, '"a b" is not a valid package name');
+    assert.equal(problems['packages["1x"]']?.message, '"1x" is not a valid package name');
+    assert.match(problems['packages["1x"]']?.fix ?? '', /Nix attribute name/);
   });
 });

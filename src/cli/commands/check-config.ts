@@ -41,8 +41,9 @@ export const checkConfigCommand: Command<CheckConfigResult> = {
   summary: 'check a config file and list every problem in it',
   usage: [
     'nix-pgo check-config [FILE] [--json]',
-    '  FILE    the config file; default: $NIX_PGO_CONFIG, else $XDG_CONFIG_HOME/nix-pgo/config.json,',
-    '          else ~/.config/nix-pgo/config.json (absent there: the defaults, no packages)',
+    '  FILE    the config file, which must exist; default: $NIX_PGO_CONFIG (which must exist too),',
+    '          else $XDG_CONFIG_HOME/nix-pgo/config.json, else ~/.config/nix-pgo/config.json',
+    '          (absent there: the defaults, no packages)',
     '  --json  print the result (problems or the normalized config) as JSON',
     'Exits 0 when the config is valid, 65 when it has problems.',
   ].join('\n'),

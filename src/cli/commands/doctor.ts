@@ -4,13 +4,13 @@ import { listLifecycles } from '../../state/lifecycle-records.js';
 import { stateLayout } from '../../state/state-layout.js';
 import { renderDoctor, runDoctor, type DoctorReport } from '../../doctor/run-doctor.js';
 import type { Command } from '../command.js';
-import { CONFIG_USAGE, loadConfig } from './config-option.js';
+import { CONFIG_OPTION, CONFIG_USAGE, loadConfig } from './config-option.js';
 
-export const doctorCommand: Command<DoctorReport> = {
+export const doctorCommand: Command<DoctorReport, typeof CONFIG_OPTION> = {
   name: 'doctor',
   summary: 'check tools, Nix, state and spool permissions; print the fix for each problem',
   usage: ['nix-pgo doctor [--config FILE] [--json]', CONFIG_USAGE].join('\n'),
-  options: { config: 'value' },
+  options: CONFIG_OPTION,
   async run(args) {
     const config = await loadConfig(args);
     return withDatabase(stateLayout(config.stateDir, config.spoolDir).database, (db) => runDoctor({ config, records: listLifecycles(db), env: process.env, uid: process.getuid?.() ?? 0 }));

@@ -1,8 +1,7 @@
 // `nix-pgo env`: the `export` lines that send a user's instrumented programs to their part of the spool.
-import { InputError } from '../../errors/errors.js';
 import { spoolEnvironment } from '../../spool/spool-environment.js';
-import type { Command } from '../command.js';
-import { CONFIG_USAGE, loadConfig } from './config-option.js';
+import type { Command, OptionSpecs } from '../command.js';
+import { CONFIG_OPTION, CONFIG_USAGE, loadConfig } from './config-option.js';
 
 export interface EnvResult {
   uid: number;
@@ -13,17 +12,17 @@ function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./%:-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-export const envCommand: Command<EnvResult> = {
+// A uid_t is 32 bits; 4294967295 is (uid_t)-1, "no user".
+const options = { ...CONFIG_OPTION, uid: { type: 'integer', min: 0, max: 4_294_967_294 }, 'spool-dir': { type: 'string' } } as const satisfies OptionSpecs;
+
+export const envCommand: Command<EnvResult, typeof options> = {
   name: 'env',
   summary: 'print the export lines that point instrumented programs at your part of the spool',
-  usage: ['nix-pgo env [--uid N] [--spool-dir DIR] [--config FILE] [--json]', '  --uid N          the user (default: you)', '  --spool-dir DIR  the spool (default: from the config)', CONFIG_USAGE].join('\n'),
-  options: { uid: 'value', 'spool-dir': 'value', config: 'value' },
+  usage: ['nix-pgo env [--uid N] [--spool-dir DIR] [--config FILE] [--json]', '  --uid N          the user id, from 0 to 4294967294 (default: you)', '  --spool-dir DIR  the spool (default: from the config)', CONFIG_USAGE].join('\n'),
+  options,
   async run(args) {
-    const uidOption = args.options['uid'];
-    const uid = typeof uidOption === 'string' ? Number(uidOption) : process.getuid!();
-    if (!Number.isInteger(uid) || uid < 0) throw new InputError('USAGE', `--uid takes a user id, not ${String(uidOption)}`);
-    const spoolOption = args.options['spool-dir'];
-    const spoolDir = typeof spoolOption === 'string' ? spoolOption : (await loadConfig(args)).spoolDir;
+    const uid = args.options.uid ?? process.getuid!();
+    const spoolDir = args.options['spool-dir'] ?? (await loadConfig(args)).spoolDir;
     return { uid, variables: spoolEnvironment(spoolDir, uid) };
   },
   render: (result) =>

@@ -1,15 +1,18 @@
 // `nix-pgo gc`: drop old generations, stale roots and logs.
 import { runGc, type GcReport } from '../../gc/run-gc.js';
-import type { Command } from '../command.js';
-import { CONFIG_USAGE, loadConfig } from './config-option.js';
+import type { Command, OptionSpecs } from '../command.js';
+import { CONFIG_OPTION, CONFIG_USAGE, loadConfig } from './config-option.js';
 
-export const gcCommand: Command<GcReport> = {
+// nix-env keeps at least the current generation; --keep 0 would mean nothing to it.
+const options = { ...CONFIG_OPTION, keep: { type: 'integer', min: 1 } } as const satisfies OptionSpecs;
+
+export const gcCommand: Command<GcReport, typeof options> = {
   name: 'gc',
   summary: 'delete old Nix profile generations, GC roots of unlocked profiles and old build logs',
-  usage: ['nix-pgo gc [--keep N] [--config FILE] [--json]', CONFIG_USAGE, '  --keep N       generations and logs per package to keep (default 5)'].join('\n'),
-  options: { config: 'value', keep: 'value' },
+  usage: ['nix-pgo gc [--keep N] [--config FILE] [--json]', CONFIG_USAGE, '  --keep N       generations and logs per package to keep, at least 1 (default 5)'].join('\n'),
+  options,
   async run(args) {
-    const keep = typeof args.options['keep'] === 'string' ? Number(args.options['keep']) : 5;
+    const keep = args.options.keep ?? 5;
     return runGc(await loadConfig(args), { keepGenerations: keep, keepLogs: keep });
   },
   render: (r) =>

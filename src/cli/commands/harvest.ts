@@ -4,7 +4,7 @@ import { Collector, type PackageSource, type PassReport } from '../../collect/co
 import { withDatabase } from '../../state/database.js';
 import { stateLayout } from '../../state/state-layout.js';
 import type { Command } from '../command.js';
-import { CONFIG_USAGE, loadConfig } from './config-option.js';
+import { CONFIG_OPTION, CONFIG_USAGE, loadConfig } from './config-option.js';
 
 function parseSources(positionals: readonly string[]): PackageSource[] {
   return positionals.map((arg) => {
@@ -37,11 +37,11 @@ export function renderHarvest(report: PassReport): string {
   return lines.join('\n');
 }
 
-export const harvestCommand: Command<PassReport> = {
+export const harvestCommand: Command<PassReport, typeof CONFIG_OPTION> = {
   name: 'harvest',
   summary: 'run one harvest-and-merge pass over the spool and print per-package metrics',
   usage: ['nix-pgo harvest NAME=MANIFEST... [--config FILE] [--json]', '  NAME=MANIFEST  a managed package and its profiling build\'s nix-support/pgo.json', CONFIG_USAGE].join('\n'),
-  options: { config: 'value' },
+  options: CONFIG_OPTION,
   async run(args) {
     const sources = parseSources(args.positionals);
     const config = await loadConfig(args);

@@ -11,13 +11,13 @@ import { stateLayout } from '../../state/state-layout.js';
 import { collectStatus, type Status } from '../../status/collect-status.js';
 import { renderStatus } from '../../status/render-status.js';
 import type { Command } from '../command.js';
-import { CONFIG_USAGE, loadConfig } from './config-option.js';
+import { CONFIG_OPTION, CONFIG_USAGE, loadConfig } from './config-option.js';
 
-export const statusCommand: Command<Status> = {
+export const statusCommand: Command<Status, typeof CONFIG_OPTION> = {
   name: 'status',
   summary: 'show each managed package: state and why, data collected, active variant, last build',
   usage: ['nix-pgo status [PACKAGE] [--config FILE] [--json]', CONFIG_USAGE].join('\n'),
-  options: { config: 'value' },
+  options: CONFIG_OPTION,
   async run(args) {
     const config = await loadConfig(args);
     const only = args.positionals[0];

@@ -9,7 +9,7 @@ import { withDatabase } from '../../state/database.js';
 import { stateLayout } from '../../state/state-layout.js';
 import { InputError } from '../../errors/errors.js';
 import type { Command } from '../command.js';
-import { CONFIG_USAGE, loadConfig } from './config-option.js';
+import { CONFIG_OPTION, CONFIG_USAGE, loadConfig } from './config-option.js';
 
 /** Switching touches only the lifecycle table and the Nix profile, so it works beside a running daemon. */
 function withSwitchContext<T>(config: Config, act: (ctx: ActionContext) => Promise<T>): Promise<T> {
@@ -20,11 +20,11 @@ function withSwitchContext<T>(config: Config, act: (ctx: ActionContext) => Promi
   });
 }
 
-export const switchCommand: Command<SwitchResult> = {
+export const switchCommand: Command<SwitchResult, typeof CONFIG_OPTION> = {
   name: 'switch',
   summary: 'put a package\'s optimized (default) or profiling variant into the Nix profile',
   usage: ['nix-pgo switch PACKAGE [optimized|profile] [--config FILE] [--json]', CONFIG_USAGE].join('\n'),
-  options: { config: 'value' },
+  options: CONFIG_OPTION,
   async run(args) {
     const [name, variant = 'optimized', ...rest] = args.positionals;
     if (name === undefined || rest.length > 0 || (variant !== 'optimized' && variant !== 'profile')) {
@@ -35,11 +35,11 @@ export const switchCommand: Command<SwitchResult> = {
   render: (r) => `${r.name}: the ${r.variant} variant is active (generation ${r.generation}): ${r.storePath}`,
 };
 
-export const rollbackCommand: Command<RollbackResult> = {
+export const rollbackCommand: Command<RollbackResult, typeof CONFIG_OPTION> = {
   name: 'rollback',
   summary: 'go back: one package to its profiling variant, or the whole profile one generation',
   usage: ['nix-pgo rollback [PACKAGE] [--config FILE] [--json]', CONFIG_USAGE].join('\n'),
-  options: { config: 'value' },
+  options: CONFIG_OPTION,
   async run(args) {
     if (args.positionals.length > 1) throw new InputError('USAGE', 'usage: nix-pgo rollback [PACKAGE]');
     return withSwitchContext(await loadConfig(args), (ctx) => rollback(ctx, args.positionals[0]));

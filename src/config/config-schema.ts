@@ -1,0 +1,208 @@
+/**
+ * The config file's one definition: its keys, types, bounds, defaults and
+ * descriptions, and for each field the `fix` a user reads when it is wrong.
+ * From it come the TypeScript type of the file (`ConfigFile`), the checks
+ * (schema-problems.ts) and schema/config.schema.json (`npm run schema`).
+ *
+ * Custom keywords, read by schema-problems.ts and left out of the JSON file:
+ * `fix` on every field (how to correct a bad value; on an object, how to write
+ * it), and on a map keyed by names `keyTitle` and `keyFix` (what a key is, and
+ * how to write a valid one).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_POLICY, DEFAULT_PROFILE_ARG } from './defaults.js';
+
+export const CONFIG_VERSION = 1;
+
+/** A Nix attribute name: package names and profile argument names. */
+export const IDENTIFIER_PATTERN = "^[A-Za-z_][A-Za-z0-9_'-]*$";
+/** A dotted attribute path such as `python3Packages.numpy`. */
+export const ATTR_PATH_PATTERN = "^[A-Za-z_][A-Za-z0-9_'-]*(\\.[A-Za-z_][A-Za-z0-9_'-]*)*$";
+
+const PROFILE_ARG_FIX = `give the name of the argument the Nix file takes profiles through, e.g. "${DEFAULT_PROFILE_ARG}"`;
+const NIX_FILE_FIX = 'give the .nix file that defines the package, e.g. "./packages.nix" (relative to the config file)';
+const PATH_NOTE = 'absolute, ~/..., or relative to this file';
+
+function pathField(description: string, fix: string) {
+  return Type.String({ minLength: 1, description, fix });
+}
+
+/** The policy object; the top level and each package have one (with different descriptions). */
+function policySchema(description: string) {
+  return Type.Object(
+    {
+      thresholdMB: Type.Optional(
+        Type.Number({
+          exclusiveMinimum: 0,
+          default: DEFAULT_POLICY.thresholdMB,
+          description: 'Profile data to collect before building, in MB of 1,048,576 bytes.',
+          fix: 'give the MB of profile data to collect before building, e.g. 1 or 0.5',
+        }),
+      ),
+      minRuns: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          default: DEFAULT_POLICY.minRuns,
+          description: 'Instrumented runs to see before building; 0 for no minimum.',
+          fix: 'give a whole number of runs, or 0 for no minimum',
+        }),
+      ),
+      convergence: Type.Optional(
+        Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 1 }), Type.Null()], {
+          default: DEFAULT_POLICY.convergence,
+          description: 'Overlap score (0..1) that successive merged profiles must reach; null to not wait for it.',
+          fix: 'give the overlap score to reach, e.g. 0.99, or null to not wait for convergence',
+        }),
+      ),
+      onReady: Type.Optional(
+        Type.Union([Type.Literal('switch'), Type.Literal('notify')], {
+          default: DEFAULT_POLICY.onReady,
+          description: 'switch: build the optimized variant and switch to it by itself; notify: only tell the user, who runs nix-pgo build.',
+          fix: '"switch" builds and switches by itself; "notify" only tells you',
+        }),
+      ),
+      buildTimeoutMinutes: Type.Optional(
+        Type.Number({
+          exclusiveMinimum: 0,
+          default: DEFAULT_POLICY.buildTimeoutMinutes,
+          description: 'A build running longer is stopped and counts as failed.',
+          fix: 'give the minutes a build may take, e.g. 60',
+        }),
+      ),
+      retry: Type.Optional(
+        Type.Object(
+          {
+            initialDelaySeconds: Type.Optional(
+              Type.Number({
+                exclusiveMinimum: 0,
+                default: DEFAULT_POLICY.retry.initialDelaySeconds,
+                description: 'Wait after the first failed build.',
+                fix: 'give the seconds to wait after the first failed build, e.g. 60',
+              }),
+            ),
+            maxDelaySeconds: Type.Optional(
+              Type.Number({
+                exclusiveMinimum: 0,
+                default: DEFAULT_POLICY.retry.maxDelaySeconds,
+                description: 'The wait doubles per failure up to this; at least initialDelaySeconds.',
+                fix: 'give the longest wait between retries in seconds, e.g. 3600',
+              }),
+            ),
+          },
+          {
+            additionalProperties: false,
+            description: 'Backoff after failed builds: the wait doubles per failure from initialDelaySeconds up to maxDelaySeconds.',
+            fix: 'write it as { "initialDelaySeconds": 60, "maxDelaySeconds": 3600 }',
+          },
+        ),
+      ),
+    },
+    {
+      additionalProperties: false,
+      description,
+      fix: 'write it as { "thresholdMB": 1 }',
+    },
+  );
+}
+
+export const PackageSchema = Type.Object(
+  {
+    nixFile: Type.Optional(
+      pathField(`The .nix file (or directory with a default.nix) that defines the package (${PATH_NOTE}, or a <lookup> path). Default: the top-level nixFile.`, NIX_FILE_FIX),
+    ),
+    attr: Type.Optional(
+      Type.String({
+        pattern: ATTR_PATH_PATTERN,
+        description: "Attribute path of the package in nixFile; its variants are ATTR.pgo.profile and ATTR.pgo.optimized. Default: the package's name.",
+        fix: 'give an attribute path such as "hello" or "python3Packages.numpy"',
+      }),
+    ),
+    profileArg: Type.Optional(
+      Type.String({
+        pattern: IDENTIFIER_PATTERN,
+        description: 'Name of the argument through which nixFile takes the selected profiles. Default: the top-level profileArg.',
+        fix: PROFILE_ARG_FIX,
+      }),
+    ),
+    policy: Type.Optional(policySchema('Overrides of single fields of the top-level policy for this package.')),
+  },
+  {
+    additionalProperties: false,
+    description: 'One managed package.',
+    fix: 'write it as { "nixFile": "./packages.nix", "attr": "hello" }',
+  },
+);
+
+export const ConfigFileSchema = Type.Object(
+  {
+    $schema: Type.Optional(
+      Type.String({ description: 'Path or URL of this schema, for editors; ignored.', fix: 'give the path or URL of config.schema.json, or remove it' }),
+    ),
+    version: Type.Optional(
+      Type.Literal(CONFIG_VERSION, { description: 'Format version of this file; only 1 exists.', fix: `write "version": ${CONFIG_VERSION} or leave it out` }),
+    ),
+    stateDir: Type.Optional(
+      pathField(
+        `Directory for nix-pgo's state (SQLite database, merged profiles, logs, GC roots); ${PATH_NOTE}. Default: $XDG_STATE_HOME/nix-pgo, else ~/.local/state/nix-pgo.`,
+        'give the directory for nix-pgo state, e.g. "/var/lib/nix-pgo"',
+      ),
+    ),
+    spoolDir: Type.Optional(
+      pathField(`Directory instrumented programs write raw profiles to; ${PATH_NOTE}. Default: <stateDir>/spool.`, 'give the directory instrumented programs write profiles to'),
+    ),
+    nixProfile: Type.Optional(
+      pathField(
+        `The Nix profile that holds the active variant of every managed package; ${PATH_NOTE}. Default: <stateDir>/profile.`,
+        'give the path of the Nix profile that holds the active variants, e.g. "/nix/var/nix/profiles/nix-pgo"',
+      ),
+    ),
+    nixFile: Type.Optional(pathField(`Default .nix file for packages that name none (${PATH_NOTE}, or a <lookup> path).`, NIX_FILE_FIX)),
+    profileArg: Type.Optional(
+      Type.String({
+        pattern: IDENTIFIER_PATTERN,
+        default: DEFAULT_PROFILE_ARG,
+        description: 'Default name of the argument through which the Nix file takes the selected profiles.',
+        fix: PROFILE_ARG_FIX,
+      }),
+    ),
+    policy: Type.Optional(policySchema('Readiness and build policy for every package; every field has a default.')),
+    notify: Type.Optional(
+      Type.Object(
+        {
+          hook: Type.Optional(
+            Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+              default: null,
+              description: `Executable that receives each event (switched, build failed, ...) as JSON on stdin; ${PATH_NOTE}.`,
+              fix: 'give the path of an executable that reads each event as JSON on stdin, or null',
+            }),
+          ),
+        },
+        { additionalProperties: false, description: 'How nix-pgo tells about events.', fix: 'write it as { "hook": "/path/to/hook" }' },
+      ),
+    ),
+    packages: Type.Optional(
+      Type.Record(Type.String({ pattern: IDENTIFIER_PATTERN }), PackageSchema, {
+        additionalProperties: false,
+        default: {},
+        description: 'Managed packages by name; a name becomes a Nix attribute name.',
+        fix: 'write it as { "hello": { "attr": "hello" } }',
+        keyTitle: 'package name',
+        keyFix: "use letters, digits, _ ' and -, starting with a letter or _ (it becomes a Nix attribute name)",
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    title: 'nix-pgo configuration',
+    description: 'The packages nix-pgo manages and the policy that decides when each is rebuilt with its profile. See docs/config.md.',
+    fix: 'write it as { "packages": { "hello": { "nixFile": "./packages.nix" } } }',
+  },
+);
+
+/** The config file as written (before defaults and path resolution). */
+export type ConfigFile = Static<typeof ConfigFileSchema>;
+export type PolicyFile = Static<ReturnType<typeof policySchema>>;
+export type PackageFile = Static<typeof PackageSchema>;
+
+/** The custom keywords above; not part of JSON Schema. */
+export const CUSTOM_KEYWORDS = ['fix', 'keyTitle', 'keyFix'] as const;
