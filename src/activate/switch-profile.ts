@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { listGenerations, queryOutPaths, setProfilePaths, switchGeneration, type Generation } from '../tools/nix-env.js';
 
 /** The store paths a generation should hold, in a stable order (pure). */
-export function planProfileContents(active: Record<string, string>): string[] {
+function planProfileContents(active: Record<string, string>): string[] {
   return Object.keys(active)
     .sort()
     .map((name) => active[name]!);
@@ -37,7 +37,7 @@ export async function currentGeneration(profile: string): Promise<number> {
 }
 
 /** The generation before the current one, or null (pure). */
-export function previousGeneration(generations: readonly Generation[]): number | null {
+function previousGeneration(generations: readonly Generation[]): number | null {
   const current = generations.find((g) => g.current);
   if (!current) return null;
   const older = generations.filter((g) => g.number < current.number).map((g) => g.number);

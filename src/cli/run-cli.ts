@@ -23,7 +23,7 @@ function endLine(text: string): string {
 }
 
 /** The error as stderr lines: the message, then one line per hint. */
-export function formatError(error: unknown): string {
+function formatError(error: unknown): string {
   if (error instanceof NixPgoError) {
     return [`nix-pgo: ${error.message}`, ...error.hints.map((hint) => `  hint: ${hint}`)].join('\n');
   }

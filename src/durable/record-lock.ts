@@ -46,11 +46,6 @@ export function tryLockWrite(fd: number): boolean {
   return load().tryLockWrite(fd);
 }
 
-/** Takes a write lock on the whole file, blocking the thread until it is free. */
-export function lockWriteWait(fd: number): void {
-  load().lockWriteWait(fd);
-}
-
 export function unlockFile(fd: number): void {
   load().unlock(fd);
 }

@@ -19,10 +19,3 @@ export const QUARANTINE_REASONS = {
 } as const;
 
 export type QuarantineReason = keyof typeof QUARANTINE_REASONS;
-
-/** Reasons where the entry belongs to someone we cannot trust: it is moved away unread. */
-export const UNTRUSTED_REASONS: ReadonlySet<QuarantineReason> = new Set(['symlink', 'wrong-owner', 'not-regular', 'hard-link']);
-
-export function isQuarantineReason(value: string): value is QuarantineReason {
-  return Object.hasOwn(QUARANTINE_REASONS, value);
-}

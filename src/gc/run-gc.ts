@@ -18,7 +18,7 @@ export interface GcReport {
 }
 
 /** Which log files to delete: all but the newest `keep` per package (pure; names sort by time). */
-export function planLogCleanup(logsByPackage: Record<string, string[]>, keep: number): string[] {
+function planLogCleanup(logsByPackage: Record<string, string[]>, keep: number): string[] {
   return Object.values(logsByPackage).flatMap((files) => [...files].sort().slice(0, Math.max(0, files.length - keep)));
 }
 

@@ -52,16 +52,6 @@ export interface LifecycleRecord {
   updatedAt: string;
 }
 
-export interface LifecycleEventRecord {
-  id: number;
-  name: string;
-  time: string;
-  event: string;
-  fromState: string | null;
-  toState: string;
-  detail: Record<string, unknown>;
-}
-
 /** The record of a package nix-pgo has not built anything for yet. */
 export function newLifecycleRecord(name: string, now: Date): LifecycleRecord {
   return {
@@ -111,19 +101,4 @@ export function saveLifecycle(db: Db, next: LifecycleRecord, event: string, deta
       JSON.stringify(detail),
     );
   })();
-}
-
-export function listLifecycleEvents(db: Db, name: string, limit = 20): LifecycleEventRecord[] {
-  const rows = db
-    .prepare('SELECT id, name, time, event, from_state, to_state, detail FROM lifecycle_events WHERE name = ? ORDER BY id DESC LIMIT ?')
-    .all(name, limit) as { id: number; name: string; time: string; event: string; from_state: string | null; to_state: string; detail: string }[];
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    time: r.time,
-    event: r.event,
-    fromState: r.from_state,
-    toState: r.to_state,
-    detail: JSON.parse(r.detail) as Record<string, unknown>,
-  }));
 }

@@ -4,8 +4,6 @@
  * merged profiles, build logs, GC roots, the lock file and scratch space.
  */
 import { join } from 'node:path';
-import { resolveDefaultStateDir, type Env } from '../config/default-paths.js';
-import { InputError } from '../errors/errors.js';
 
 export interface StateLayout {
   stateDir: string;
@@ -43,13 +41,4 @@ export function stateLayout(stateDir: string, spoolDir = join(stateDir, 'spool')
     lockFile: join(stateDir, 'pgo-lock.json'),
     workDir: join(stateDir, 'work'),
   };
-}
-
-/** `$XDG_STATE_HOME/nix-pgo`, else `~/.local/state/nix-pgo`. */
-export function defaultStateDir(env: Env): string {
-  const dir = resolveDefaultStateDir(env);
-  if (dir === undefined) {
-    throw new InputError('CONFIG_INVALID', 'cannot find a state directory: neither XDG_STATE_HOME nor HOME is an absolute path');
-  }
-  return dir;
 }

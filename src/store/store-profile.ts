@@ -23,7 +23,7 @@ export interface StoreProfileRequest {
 }
 
 /** The store name tells a user what a path is: `pgo-calc.profdata` or `pgo-calc-gcda`. */
-export function storeNameFor(name: string, isDirectory: boolean): string {
+function storeNameFor(name: string, isDirectory: boolean): string {
   return isDirectory ? `pgo-${name}-gcda` : `pgo-${name}.profdata`;
 }
 

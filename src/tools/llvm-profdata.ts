@@ -7,12 +7,6 @@ import { run } from '../process/run.js';
 
 const INSTALL_HINT = 'the manifest names the llvm-profdata of the compiler that built the package; is that store path still there?';
 
-export interface FunctionCounts {
-  name: string;
-  hash: string;
-  counters: bigint[];
-}
-
 /** Merges raw or indexed profiles into `output`; fails if any input is unreadable (said explicitly, since the other mode skips bad inputs silently). The input list goes through a file so any number of inputs fits. */
 export async function mergeProfiles(tool: string, output: string, inputs: readonly string[], listFile: string): Promise<void> {
   writeFileSync(listFile, inputs.map((input) => `${input}\n`).join(''));
@@ -27,36 +21,6 @@ export async function profileIsReadable(tool: string, input: string): Promise<bo
   } catch {
     return false;
   }
-}
-
-/** Every function's counters, read from the text form of a profile. */
-export async function readFunctionCounts(tool: string, profile: string): Promise<FunctionCounts[]> {
-  const { stdout } = await run(tool, ['merge', '--text', '--output', '-', profile], { installHint: INSTALL_HINT });
-  return parseTextProfile(stdout);
-}
-
-/** Parses the counter part of `llvm-profdata merge --text` output (value profile data is skipped). */
-export function parseTextProfile(text: string): FunctionCounts[] {
-  const lines = text.split('\n');
-  const functions: FunctionCounts[] = [];
-  let i = 0;
-  const next = () => lines[i++]?.trim() ?? '';
-  while (i < lines.length) {
-    const line = next();
-    if (line === '' || line.startsWith(':') || line.startsWith('#')) continue;
-    const name = line;
-    if (next() !== '# Func Hash:') continue;
-    const hash = next();
-    if (next() !== '# Num Counters:') continue;
-    const count = Number(next());
-    if (next() !== '# Counter Values:') continue;
-    const counters: bigint[] = [];
-    for (let c = 0; c < count; c++) counters.push(BigInt(next()));
-    functions.push({ name, hash, counters });
-    // Skip value profile data up to the blank line that ends the record.
-    while (i < lines.length && (lines[i]?.trim() ?? '') !== '') i++;
-  }
-  return functions;
 }
 
 /** The program-level edge overlap of two profiles, 0..1 (1 = same shape). */

@@ -22,7 +22,7 @@ export interface Generation {
 }
 
 /** Parses `nix-env --list-generations` output (pure). */
-export function parseGenerations(text: string): Generation[] {
+function parseGenerations(text: string): Generation[] {
   return text
     .split('\n')
     .map((line) => /^\s*(\d+)\s+(\S+\s+\S+)\s*(\(current\))?\s*$/.exec(line))

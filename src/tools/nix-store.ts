@@ -25,21 +25,3 @@ export function addRoot(storePath: string, link: string): Promise<string> {
 export function queryNarHash(storePath: string): Promise<string> {
   return nixStore(['--query', '--hash', storePath]);
 }
-
-/** Deletes the given paths if nothing references them; returns nix-store's summary line. */
-export function deletePaths(paths: readonly string[]): Promise<string> {
-  return nixStore(['--delete', ...paths]);
-}
-
-export async function isValidPath(storePath: string): Promise<boolean> {
-  try {
-    await nixStore(['--check-validity', storePath]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function nixVersion(): Promise<string> {
-  return (await nixStore(['--version'])).replace(/^nix-store \(Nix\) /, '');
-}

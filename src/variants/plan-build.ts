@@ -34,7 +34,7 @@ export interface ProfileRef {
  * nix/locked-profile.nix, as an evaluation from the lock file does, so both
  * produce the same derivation.
  */
-export function profileSetExpression(name: string, profile: ProfileRef, nixDir: string): string {
+function profileSetExpression(name: string, profile: ProfileRef, nixDir: string): string {
   const entry = `{ storePath = ${JSON.stringify(profile.storePath)}; hashMode = ${JSON.stringify(profile.hashMode)}; hash = ${JSON.stringify(profile.hash)}; }`;
   return `{ ${JSON.stringify(name)} = import ${JSON.stringify(`${nixDir}/locked-profile.nix`)} ${JSON.stringify(name)} ${entry}; }`;
 }

@@ -4,16 +4,10 @@ import { planTick, type TickInput } from '../../src/lifecycle/plan-tick.js';
 import type { CollectedMetrics } from '../../src/lifecycle/decide-readiness.js';
 import { newLifecycleRecord, type LifecycleRecord } from '../../src/state/lifecycle-records.js';
 import type { PackageConfig, Policy } from '../../src/config/config-types.js';
+import { DEFAULT_POLICY } from '../../src/config/defaults.js';
 
 const now = new Date('2026-11-26T12:00:00Z');
-const policy: Policy = {
-  thresholdMB: 1,
-  minRuns: 0,
-  convergence: null,
-  onReady: 'switch',
-  buildTimeoutMinutes: 60,
-  retry: { initialDelaySeconds: 60, maxDelaySeconds: 3600 },
-};
+const policy: Policy = DEFAULT_POLICY;
 const pkg = (name: string, overrides: Partial<Policy> = {}): PackageConfig => ({
   name,
   nixFile: '/x/default.nix',

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nextRetryAt, computeRetryDelaySeconds, recordFailure } from '../../src/lifecycle/retry-backoff.js';
+import { DEFAULT_POLICY } from '../../src/config/defaults.js';
 
-const retry = { initialDelaySeconds: 60, maxDelaySeconds: 3600 };
+// The defaults: 60 s, doubling up to an hour.
+const retry = DEFAULT_POLICY.retry;
 
 describe('retry backoff', () => {
   it('waits nothing before the first failure', () => {

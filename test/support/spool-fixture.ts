@@ -12,7 +12,7 @@ import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 
 /** The directory the fixture's GCC programs bake in, as the Nix library's default `defaultProfileDir` does. */
 const GCC_BAKED_ROOT = '/tmp/nix-pgo/gcda';
-import { readFunctionCounts } from '../../src/tools/llvm-profdata.js';
+import { readFunctionCounts } from './profile-counts.js';
 import { parseGcda } from '../../src/formats/gcda-file.js';
 import { listTreeFiles } from '../../src/merge/gcda-tree.js';
 import { readFileSync } from 'node:fs';

@@ -20,7 +20,7 @@ function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(2)} MiB`;
 }
 
-export function renderHarvest(report: PassReport): string {
+function renderHarvest(report: PassReport): string {
   const { harvested, status } = report;
   const lines = [`harvested ${harvested.taken} file(s), ${harvested.bytes} bytes; ${harvested.quarantined} quarantined; ${harvested.busy} busy (retried next pass)`];
   for (const p of status.packages) {

@@ -1,7 +1,7 @@
-/** Parsing what llvm-profdata prints. */
+/** Parsing the text form llvm-profdata prints, which the exact-count tests compare. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTextProfile } from '../../src/tools/llvm-profdata.js';
+import { parseTextProfile } from './profile-counts.js';
 
 test('text profiles: counters read, value data skipped', () => {
   const text = [':ir', 'main', '# Func Hash:', '12', '# Num Counters:', '2', '# Counter Values:', '40', '1', '# Num Value Kinds:', '1', 'x:20', '', 'f', '# Func Hash:', '7', '# Num Counters:', '1', '# Counter Values:', '0', ''].join('\n');
