@@ -13,8 +13,7 @@ import { parseManifest } from '../src/formats/manifest.js';
 import { parseRawProfile } from '../src/formats/raw-profile.js';
 import { run } from '../src/process/run.js';
 import { stateLayout } from '../src/state/state-layout.js';
-import { scanSpool } from '../src/spool/scan.js';
-import { buildClangExample, LLVM_PROFDATA, runExample, tempDir, type Example } from '../test/support/spool-fixture.js';
+import { buildClangExample, LLVM_PROFDATA, runExample, scanTestSpool, tempDir, type Example } from '../test/support/spool-fixture.js';
 
 const { values } = parseArgs({
   options: { packages: { type: 'string', default: '50' }, profiles: { type: 'string', default: '10000' }, repeat: { type: 'string', default: '3' } },
@@ -22,7 +21,6 @@ const { values } = parseArgs({
 const packageCount = Number(values.packages);
 const perPackage = Math.max(1, Math.round(Number(values.profiles) / packageCount));
 const repeat = Math.max(1, Number(values.repeat));
-const uid = String(process.getuid!());
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -32,7 +30,7 @@ function seconds(start: bigint): number {
 async function sampleProfiles(root: string, examples: readonly Example[]): Promise<string[]> {
   const samples = join(root, 'samples');
   for (const example of examples) await runExample(example, samples);
-  const files = scanSpool(samples).files.map((f) => f.path);
+  const files = scanTestSpool(samples).files.map((f) => f.path);
   return examples.map((example) => {
     const ids = new Set(parseManifest(readFileSync(example.manifestPath, 'utf8'), example.manifestPath).binaries.map((b) => b.buildId));
     const mine = files.filter((f) => {
@@ -46,7 +44,7 @@ async function sampleProfiles(root: string, examples: readonly Example[]): Promi
 /** One repetition on fresh copies: returns [direct seconds, engine seconds]. */
 async function measure(root: string, examples: readonly Example[], samples: readonly string[]): Promise<[number, number]> {
   const locations = stateLayout(join(root, 'state'));
-  const spoolLlvm = join(locations.spoolDir, uid, 'llvm');
+  const spoolLlvm = join(locations.spoolDir, 'llvm');
   mkdirSync(spoolLlvm, { recursive: true });
   const directInputs: string[][] = [];
   for (const [i, sample] of samples.entries()) {
@@ -54,7 +52,7 @@ async function measure(root: string, examples: readonly Example[], samples: read
     mkdirSync(dir, { recursive: true });
     const inputs: string[] = [];
     for (let k = 0; k < perPackage; k++) {
-      copyFileSync(sample, join(spoolLlvm, `${i}_${k}.profraw`));
+      copyFileSync(sample, join(spoolLlvm, `${k}-${i}_0.profraw`));
       copyFileSync(sample, join(dir, `${k}.profraw`));
       inputs.push(join(dir, `${k}.profraw`));
     }

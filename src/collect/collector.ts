@@ -9,8 +9,10 @@ import { closeSync, lstatSync, mkdirSync, openSync, readFileSync } from 'node:fs
 import { tryLockWrite } from '../durable/record-lock.js';
 import { NixPgoError } from '../errors/errors.js';
 import { parseManifest } from '../formats/manifest.js';
-import { buildAttribution, type Attribution, type ManagedPackage } from '../harvest/attribution.js';
-import { harvestBatch, type BatchReport } from '../harvest/harvest-batch.js';
+import { buildAttribution, type Attribution, type ManagedPackage, type TrustRule } from '../harvest/attribution.js';
+import { DEFAULT_POLICY } from '../config/defaults.js';
+import { DrainList } from '../harvest/drain-list.js';
+import { drainUnlinked, harvestBatch, type BatchReport, type HarvestContext } from '../harvest/harvest-batch.js';
 import { recoverHarvests, removeOrphanStaging } from '../harvest/recover-harvests.js';
 import { mergePackage, type MergeResult } from '../merge/merge-package.js';
 import { MergeQueue } from '../merge/merge-queue.js';
@@ -28,6 +30,10 @@ export interface PackageSource {
   name: string;
   /** Path of the profiling build's nix-support/pgo.json. */
   manifestPath: string;
+  /** Whose profile data counts (default: only the collector's own user). */
+  trust?: TrustRule;
+  /** The package policy's maxContributorShare (default: the default policy's). */
+  maxContributorShare?: number;
 }
 
 export interface CollectorLimits {
@@ -43,6 +49,10 @@ export interface CollectorLimits {
   debounceMs: number;
   /** Packages merged at the same time. */
   mergeConcurrency: number;
+  /** An empty raw profile older than this is removed. */
+  emptyGraceMs: number;
+  /** An unlinked raw profile is watched this long after it last held data. */
+  drainMs: number;
 }
 
 export const DEFAULT_LIMITS: CollectorLimits = {
@@ -54,6 +64,8 @@ export const DEFAULT_LIMITS: CollectorLimits = {
   rescanIntervalMs: 5 * 60 * 1000,
   debounceMs: 250,
   mergeConcurrency: 2,
+  emptyGraceMs: 10 * 60 * 1000,
+  drainMs: 10 * 1000,
 };
 
 export interface CollectorStatus {
@@ -81,12 +93,17 @@ export interface CollectorOptions {
   log?: (line: string) => void;
   /** Called after every pass (the daemon turns quarantines and full disks into events). */
   onPass?: (report: PassReport) => Promise<void>;
+  /** Trust and share settings of a package registered later by name. */
+  settings?: (name: string) => Pick<PackageSource, 'trust' | 'maxContributorShare'> | undefined;
 }
 
 export class Collector {
   private readonly limits: CollectorLimits;
   private readonly quarantine: Quarantine;
-  private readonly sources = new Map<string, string>();
+  private readonly sources = new Map<string, PackageSource>();
+  private readonly drain = new DrainList();
+  /** The user this collector runs as: its data always counts, and the spool's own directories must be its (or root's). */
+  private readonly uid = process.getuid?.() ?? 0;
   /** Rejected directories stay where they are; each is recorded once. */
   private readonly reported = new Set<string>();
   private readonly watcher: SpoolWatcher;
@@ -104,7 +121,7 @@ export class Collector {
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.quarantine = new Quarantine(db, layout.quarantineDir, this.limits.quarantineCapBytes);
-    for (const source of options.packages ?? []) this.sources.set(source.name, source.manifestPath);
+    for (const source of options.packages ?? []) this.sources.set(source.name, source);
     this.watcher = new SpoolWatcher(async () => (await this.runOnce()).directories, {
       debounceMs: this.limits.debounceMs,
       rescanIntervalMs: this.limits.rescanIntervalMs,
@@ -127,9 +144,9 @@ export class Collector {
     return new Collector(options.db, lockFd, layout, options);
   }
 
-  /** Attributes profiles of this profiling build to the package from the next pass on. */
+  /** Attributes profiles of this profiling build to the package from the next pass on (keeping its trust settings). */
   register(name: string, manifestPath: string): void {
-    this.sources.set(name, manifestPath);
+    this.sources.set(name, { ...this.options.settings?.(name), ...this.sources.get(name), name, manifestPath });
   }
 
   /** One full pass. A call during a pass gets the next pass, which starts when this one ends. */
@@ -172,6 +189,7 @@ export class Collector {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.drain.closeAll();
     closeSync(this.lockFd);
   }
 
@@ -193,10 +211,11 @@ export class Collector {
   private loadPackages(): Attribution {
     const managed: ManagedPackage[] = [];
     const problems: string[] = [];
-    for (const [name, manifestPath] of this.sources) {
+    for (const [name, source] of this.sources) {
       try {
-        const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
-        managed.push({ name, manifest });
+        const manifest = parseManifest(readFileSync(source.manifestPath, 'utf8'), source.manifestPath);
+        const trust: TrustRule = source.trust?.anyone ? source.trust : { anyone: false, uids: new Set([this.uid, ...(source.trust?.uids ?? [])]) };
+        managed.push({ name, manifest, trust });
         ensurePackage(this.db, name, manifest.toolchain);
       } catch (error) {
         const hints = error instanceof NixPgoError ? error.hints.map((h) => `; ${h}`).join('') : '';
@@ -211,17 +230,19 @@ export class Collector {
   private async pass(): Promise<PassReport & { directories: string[] }> {
     const attribution = this.loadPackages();
     this.quarantine.refresh();
-    const recovery = await recoverHarvests(this.db, this.quarantine, this.limits.lockTimeoutMs);
+    const now = () => Date.now();
+    const recovery = await recoverHarvests({ db: this.db, quarantine: this.quarantine, lockTimeoutMs: this.limits.lockTimeoutMs, drain: this.drain, now });
     const orphans = removeOrphanStaging(this.db, this.layout.stagingDir) + removeUncommittedOutputs(this.db, this.layout.profilesDir);
-    const scan = scanSpool(this.layout.spoolDir);
+    const scan = scanSpool(this.layout.spoolDir, { trustedOwners: new Set([this.uid, 0]) });
     this.spoolBytes = scan.totalBytes;
     const harvested: Omit<BatchReport, 'packages'> = { taken: 0, bytes: 0, busy: 0, quarantined: 0 };
     for (const reject of scan.rejects) {
       const key = `${reject.path}\0${reject.reason}`;
       if (this.reported.has(key)) continue;
-      // Files are moved away unread; directories stay (they may hold a whole user's data) and are reported once.
-      const keptPath = reject.isDirectory ? null : this.quarantine.moveAway(reject.path, reject.size);
-      if (reject.isDirectory || entryExists(reject.path)) this.reported.add(key);
+      // A file that may be trusted is moved away unread; anything else loses its name (a hard link to someone's
+      // secret must not gain a second name in our state). Directories stay (they may hold a user's data), reported once.
+      const keptPath = reject.isDirectory ? null : reject.keepable ? this.quarantine.moveAway(reject.fsPath, reject.size) : this.quarantine.remove(reject.fsPath);
+      if (reject.isDirectory || entryExists(reject.fsPath)) this.reported.add(key);
       this.quarantine.record({ reason: reject.reason, sourcePath: reject.path, uid: reject.uid, package: null, detail: reject.detail, keptPath, bytes: reject.size });
       harvested.quarantined++;
     }
@@ -230,7 +251,14 @@ export class Collector {
     // Packages are independent (disjoint rows and files), so merges run beside the harvest and each other.
     const queue = new MergeQueue(async (name) => {
       try {
-        const result = await mergePackage({ db: this.db, profilesDir: this.layout.profilesDir, quarantine: this.quarantine }, name, attribution.packages.get(name)!.manifest);
+        const merge = {
+          db: this.db,
+          profilesDir: this.layout.profilesDir,
+          quarantine: this.quarantine,
+          maxShare: this.sources.get(name)?.maxContributorShare ?? DEFAULT_POLICY.maxContributorShare,
+          legacyContributor: this.uid,
+        };
+        const result = await mergePackage(merge, name, attribution.packages.get(name)!.manifest);
         if (result) merged.push(result);
       } catch (error) {
         // One package's failing tool must not stop the others; its inputs stay staged for the next pass.
@@ -238,9 +266,13 @@ export class Collector {
         this.log(`nix-pgo: merging ${name} failed: ${(error as Error).message}`);
       }
     }, this.limits.mergeConcurrency);
-    const ctx = { db: this.db, stagingDir: this.layout.stagingDir, attribution, quarantine: this.quarantine, limits: this.limits };
+    const ctx: HarvestContext = { db: this.db, stagingDir: this.layout.stagingDir, attribution, quarantine: this.quarantine, limits: this.limits, drain: this.drain, now };
     let previous = new Set<string>();
     try {
+      const drained = await drainUnlinked(ctx);
+      harvested.taken += drained.taken;
+      harvested.bytes += drained.bytes;
+      harvested.quarantined += drained.quarantined;
       for (let i = 0; i < scan.files.length; i += this.limits.batchSize) {
         const batch: SpoolFile[] = scan.files.slice(i, i + this.limits.batchSize);
         const report = await harvestBatch(ctx, batch);
@@ -261,7 +293,7 @@ export class Collector {
   }
 }
 
-function entryExists(path: string): boolean {
+function entryExists(path: string | Buffer): boolean {
   try {
     lstatSync(path);
     return true;

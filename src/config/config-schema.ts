@@ -69,6 +69,16 @@ function policySchema(description: string) {
           fix: 'give the minutes a build may take, e.g. 60',
         }),
       ),
+      maxContributorShare: Type.Optional(
+        Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 1,
+          default: DEFAULT_POLICY.maxContributorShare,
+          description:
+            'When several users (later: machines) contributed, the largest share of the merged profile one of them may have; a larger one is scaled down. 1 turns the bound off.',
+          fix: 'give a share between 0 and 1, e.g. 0.5 (no contributor outweighs all the others together)',
+        }),
+      ),
       retry: Type.Optional(
         Type.Object(
           {
@@ -105,6 +115,20 @@ function policySchema(description: string) {
   );
 }
 
+/** User names or ids whose profile data counts, or "*" for anyone who can write to the spool. */
+function trustedUsersSchema(description: string) {
+  return Type.Union(
+    [
+      Type.Literal('*'),
+      Type.Array(Type.Union([Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*[$]?$' }), Type.Integer({ minimum: 0, maximum: 4294967294 })]), { uniqueItems: true }),
+    ],
+    {
+      description: `${description} The user the daemon runs as always counts. Data from others is quarantined (untrusted-contributor).`,
+      fix: 'give a list of user names or ids, e.g. ["alice", 1001], or "*" to count everyone who can write to the spool',
+    },
+  );
+}
+
 export const PackageSchema = Type.Object(
   {
     nixFile: Type.Optional(
@@ -125,6 +149,7 @@ export const PackageSchema = Type.Object(
       }),
     ),
     policy: Type.Optional(policySchema('Overrides of single fields of the top-level policy for this package.')),
+    trustedUsers: Type.Optional(trustedUsersSchema('Whose profile data counts for this package, replacing the top-level trustedUsers.')),
   },
   {
     additionalProperties: false,
@@ -166,6 +191,7 @@ export const ConfigFileSchema = Type.Object(
       }),
     ),
     policy: Type.Optional(policySchema('Readiness and build policy for every package; every field has a default.')),
+    trustedUsers: Type.Optional(trustedUsersSchema('Whose profile data counts (default: only the user the daemon runs as).')),
     notify: Type.Optional(
       Type.Object(
         {

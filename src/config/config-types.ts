@@ -25,7 +25,15 @@ export interface Policy {
   /** A `nix-build` running longer than this is stopped and counts as failed. */
   buildTimeoutMinutes: number;
   retry: RetryPolicy;
+  /** The largest share (0..1] of a merged profile one contributor may have when several contributed. */
+  maxContributorShare: number;
 }
+
+/**
+ * Whose profile data counts. The user the daemon runs as always does; names
+ * are resolved to user ids when the daemon starts.
+ */
+export type TrustedUsers = { anyone: true } | { anyone: false; users: readonly (string | number)[] };
 
 export interface PackageConfig {
   /** The key under `packages`; names the package in state, status and the lock file. */
@@ -38,6 +46,8 @@ export interface PackageConfig {
   profileArg: string;
   /** The global policy with this package's overrides applied. */
   policy: Policy;
+  /** The top-level `trustedUsers`, or this package's own list. */
+  trustedUsers: TrustedUsers;
 }
 
 export interface NotifyConfig {

@@ -14,6 +14,10 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   onReady: 'switch',
   buildTimeoutMinutes: 60,
   retry: Object.freeze({ initialDelaySeconds: 60, maxDelaySeconds: 3600 }),
+  maxContributorShare: 0.5,
 });
+
+/** Without `trustedUsers`, only the user the daemon runs as contributes. */
+export const DEFAULT_TRUSTED_USERS = Object.freeze({ anyone: false as const, users: Object.freeze([]) as readonly (string | number)[] });
 
 export const DEFAULT_PROFILE_ARG = 'pgoProfiles';

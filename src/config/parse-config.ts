@@ -7,11 +7,11 @@
  * relative to the config file, and the rules that span keys.
  */
 import path from 'node:path';
-import type { Config, ConfigProblem, NotifyConfig, PackageConfig, Policy } from './config-types.js';
+import type { Config, ConfigProblem, NotifyConfig, PackageConfig, Policy, TrustedUsers } from './config-types.js';
 import { ConfigInvalidError } from './config-invalid-error.js';
 import { ConfigFileSchema, type ConfigFile, type PackageFile, type PolicyFile } from './config-schema.js';
 import { resolveDefaultStateDir, type Env } from './default-paths.js';
-import { DEFAULT_POLICY, DEFAULT_PROFILE_ARG } from './defaults.js';
+import { DEFAULT_POLICY, DEFAULT_PROFILE_ARG, DEFAULT_TRUSTED_USERS } from './defaults.js';
 import { checkAgainstSchema, joinKeyPath } from './schema-problems.js';
 
 export { CONFIG_VERSION } from './config-schema.js';
@@ -139,6 +139,12 @@ interface PackageDefaults {
   hasNixFile: boolean;
   profileArg: string | undefined;
   policy: PolicyFile | undefined;
+  trustedUsers: TrustedUsers;
+}
+
+function trustedUsersOf(written: ConfigFile['trustedUsers']): TrustedUsers | undefined {
+  if (written === undefined) return undefined;
+  return written === '*' ? { anyone: true } : { anyone: false, users: written };
 }
 
 function normalizePackage(normalizer: Normalizer, name: string, raw: PackageFile, written: unknown, defaults: PackageDefaults): PackageConfig | undefined {
@@ -152,7 +158,7 @@ function normalizePackage(normalizer: Normalizer, name: string, raw: PackageFile
   const profileArg = raw.profileArg ?? (has(written, 'profileArg') ? undefined : defaults.profileArg);
   const policy = normalizer.effectivePolicy([defaults.policy, raw.policy], raw.policy?.retry ? `${at('policy')}.retry` : undefined);
   if (nixFile === undefined || attr === undefined || profileArg === undefined) return undefined;
-  return { name, nixFile, attr, profileArg, policy };
+  return { name, nixFile, attr, profileArg, policy, trustedUsers: trustedUsersOf(raw.trustedUsers) ?? defaults.trustedUsers };
 }
 
 function normalize(normalizer: Normalizer, raw: ConfigFile, written: Record<string, unknown>, source: ConfigSource): Config | undefined {
@@ -182,7 +188,13 @@ function normalize(normalizer: Normalizer, raw: ConfigFile, written: Record<stri
   }
 
   const writtenPackages = has(written, 'packages') ? (written['packages'] as Record<string, unknown>) : {};
-  const packageDefaults: PackageDefaults = { nixFile: defaultNixFile, hasNixFile: has(written, 'nixFile'), profileArg: defaultProfileArg, policy: raw.policy };
+  const packageDefaults: PackageDefaults = {
+    nixFile: defaultNixFile,
+    hasNixFile: has(written, 'nixFile'),
+    profileArg: defaultProfileArg,
+    policy: raw.policy,
+    trustedUsers: trustedUsersOf(raw.trustedUsers) ?? DEFAULT_TRUSTED_USERS,
+  };
   const packages = Object.entries(raw.packages ?? {})
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => normalizePackage(normalizer, name, value, writtenPackages[name], packageDefaults))

@@ -26,7 +26,7 @@ export async function buildNow(config: Config, name: string, options: { logger?:
   findPackage(config, name);
   let daemon;
   try {
-    daemon = openDaemon(config, { logger: options.logger });
+    daemon = await openDaemon(config, { logger: options.logger });
   } catch (error) {
     if (!(error instanceof NixPgoError && error.code === 'COLLECTOR_BUSY')) throw error;
     return withDatabase(stateLayout(config.stateDir, config.spoolDir).database, (db): BuildNowResult => {

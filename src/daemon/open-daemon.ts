@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import type { ActionContext } from '../actions/action-context.js';
-import { Collector, type PassReport } from '../collect/collector.js';
+import { Collector, type PackageSource, type PassReport } from '../collect/collector.js';
+import { resolveTrust } from '../collect/resolve-trust.js';
 import type { Config } from '../config/config-types.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createNotifier, type Notifier } from '../notify/notify-hook.js';
@@ -35,10 +36,17 @@ function reportPasses(notifier: Notifier): (report: PassReport) => Promise<void>
   };
 }
 
-/** Throws a COLLECTOR_BUSY error when another process (a running daemon) collects in this state directory. */
-export function openDaemon(config: Config, options: { logger?: Logger; now?: () => Date } = {}): OpenDaemon {
+/**
+ * Resolves every package's trusted users (a name that does not exist is a config error) and takes the
+ * collector lock: throws a COLLECTOR_BUSY error when another process (a running daemon) collects here.
+ */
+export async function openDaemon(config: Config, options: { logger?: Logger; now?: () => Date } = {}): Promise<OpenDaemon> {
   const logger = options.logger ?? createLogger();
   const layout = stateLayout(config.stateDir, config.spoolDir);
+  const settings = new Map<string, Pick<PackageSource, 'trust' | 'maxContributorShare'>>();
+  for (const pkg of config.packages) {
+    settings.set(pkg.name, { trust: await resolveTrust(pkg.trustedUsers, `packages.${pkg.name}.trustedUsers`), maxContributorShare: pkg.policy.maxContributorShare });
+  }
   const db = openDatabase(layout.database);
   const notifier = createNotifier(config.notify.hook, logger);
   let collector: Collector;
@@ -47,8 +55,9 @@ export function openDaemon(config: Config, options: { logger?: Logger; now?: () 
       db,
       layout,
       packages: listLifecycles(db)
-        .filter((r) => r.profilingPath !== null && config.packages.some((p) => p.name === r.name))
-        .map((r) => ({ name: r.name, manifestPath: join(r.profilingPath!, 'nix-support', 'pgo.json') })),
+        .filter((r) => r.profilingPath !== null && settings.has(r.name))
+        .map((r) => ({ name: r.name, manifestPath: join(r.profilingPath!, 'nix-support', 'pgo.json'), ...settings.get(r.name) })),
+      settings: (name) => settings.get(name),
       log: (line) => logger.log('warn', 'collector', { message: line }),
       onPass: reportPasses(notifier),
     });

@@ -16,7 +16,7 @@ export interface DaemonOptions {
 }
 
 export async function runDaemon(config: Config, options: DaemonOptions = {}): Promise<{ ticks: number }> {
-  const daemon = openDaemon(config, { logger: options.logger });
+  const daemon = await openDaemon(config, { logger: options.logger });
   const { ctx } = daemon;
   const tickMs = options.tickMs ?? 1000;
   let ticks = 0;

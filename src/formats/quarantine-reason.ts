@@ -9,13 +9,15 @@ export const QUARANTINE_REASONS = {
   'unknown-binary-id': 'a raw profile whose build IDs are in no managed manifest (or in none at all)',
   'unknown-package': 'a gcda file below no directory a managed GCC build baked in',
   symlink: 'a symlink anywhere in the spool: moved away, never followed',
-  'wrong-owner': 'a file or directory not owned by the uid of its user directory',
+  'wrong-owner': 'a file or directory not owned by the uid of its user directory, or a spool directory owned by someone else than the collector',
+  'untrusted-contributor': 'profile data from a user the package does not trust (trustedUsers)',
   'not-regular': 'a fifo, socket or device: never opened',
   'hard-link': 'a file with more than one link',
   'too-large': 'over the per-file cap: truncated, bytes not kept',
   'odd-name': 'a name outside the layout',
   'merge-failed': 'the merge tool cannot read it',
-  'ambiguous-after-crash': 'the collector stopped between copying and truncating, and the file changed before restart',
+  'ambiguous-after-crash': 'the collector stopped between copying and settling a file, and the file changed before restart',
+  'broken-merge': 'a stored merged profile that is missing or unreadable (older versions could store one): merging goes on from the data that can be read',
 } as const;
 
 export type QuarantineReason = keyof typeof QUARANTINE_REASONS;

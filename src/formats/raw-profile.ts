@@ -32,6 +32,11 @@ export interface RawProfileSegment {
   binaryIds: string[];
   functions: number;
   counters: number;
+  /** Absolute offset of the counters section in the buffer, and the width of one counter (8, or 1 for byte coverage). */
+  countersOffset: number;
+  counterWidth: number;
+  /** Sum of all counters (byte coverage: counters set): the amount of profile data, for weighing contributors. */
+  mass: number;
 }
 
 export type RawProfileParse =
@@ -114,6 +119,7 @@ function readSegment(buf: Buffer, offset: number): RawProfileSegment {
   need(buf, at, fixedBytes, 'the data, counters and names');
   const countersStart = dataStart + dataCount * dataRecordBytes + padBefore;
   const functionsRun = readFunctionsRun(buf, { dataStart, dataCount, dataRecordBytes, countersStart, counterCount, counterBytes, countersDelta: h(8) });
+  const mass = sumCounters(buf, countersStart, counterCount, counterBytes);
   at += fixedBytes;
   // Value profile records follow the names: one per function that has value sites, each starting with its byte size.
   for (let i = 0; i < dataCount; i++) {
@@ -139,7 +145,16 @@ function readSegment(buf: Buffer, offset: number): RawProfileSegment {
     binaryIds,
     functions: dataCount,
     counters: counterCount,
+    countersOffset: countersStart,
+    counterWidth: counterBytes,
+    mass,
   };
+}
+
+function sumCounters(buf: Buffer, start: number, count: number, width: number): number {
+  let total = 0;
+  for (let i = 0; i < count; i++) total += width === 8 ? Number(buf.readBigUInt64LE(start + i * 8)) : buf.readUInt8(start + i) === 0 ? 1 : 0;
+  return total;
 }
 
 interface CounterLayout {

@@ -1,14 +1,18 @@
 /**
- * Which managed package a profile belongs to: LLVM raw profiles by the ELF
- * build IDs in their header, gcda files by the per-package directory the build
- * baked in (which the spool mirrors below a user's `gcda/`). Built from the
- * manifests once per pass.
+ * Which managed package a profile belongs to, and whether its contributor
+ * counts: LLVM raw profiles go by the ELF build IDs in their header, gcda
+ * files by the directory their build baked in (which the spool mirrors below a
+ * user's directory). Built from the manifests once per pass.
  */
 import type { ProfileManifest } from '../formats/manifest.js';
+
+/** Whose data counts for a package. */
+export type TrustRule = { anyone: true } | { anyone: false; uids: ReadonlySet<number> };
 
 export interface ManagedPackage {
   name: string;
   manifest: ProfileManifest;
+  trust: TrustRule;
 }
 
 export interface Attribution {
@@ -35,7 +39,7 @@ export function buildAttribution(packages: readonly ManagedPackage[]): Attributi
   return attribution;
 }
 
-/** The package whose baked directory holds `gcdaPath` (a path below a user's `gcda/`), and the file's path inside it. */
+/** The package whose baked directory holds `gcdaPath` (a path below a user's directory), and the file's path inside it. */
 export function findGcdaOwner(attribution: Attribution, gcdaPath: string): { package: string; relPath: string } | null {
   let dir = gcdaPath;
   for (let cut = dir.lastIndexOf('/'); cut > 0; cut = dir.lastIndexOf('/')) {
@@ -44,4 +48,9 @@ export function findGcdaOwner(attribution: Attribution, gcdaPath: string): { pac
     if (owner !== undefined) return { package: owner, relPath: gcdaPath.slice(dir.length + 1) };
   }
   return null;
+}
+
+export function trusts(attribution: Attribution, pkg: string, uid: number): boolean {
+  const trust = attribution.packages.get(pkg)?.trust;
+  return trust !== undefined && (trust.anyone || trust.uids.has(uid));
 }

@@ -1,27 +1,34 @@
 /**
- * Takes a batch of spool files with the protocol that loses nothing (docs/harvest.md):
- * lock → copy → (copies durable, journal committed) → truncate → confirm → unlock.
- * A program finishing meanwhile waits on the lock and then writes into the
- * empty file. A kill at any point is repaired by recoverHarvests().
+ * Takes a batch of spool files with the protocol that loses nothing (see
+ * docs/harvest.md): lock → copy → (copies durable, journal committed) → settle
+ * (truncate a gcda file; unlink a raw profile and keep its descriptor to
+ * drain) → confirm → unlock. A program finishing meanwhile waits on the lock
+ * and then writes into the empty or unlinked file, which a later pass takes.
+ * A kill at any point is repaired by recoverHarvests().
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, ftruncateSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, lstatSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { fsyncPath, writeDurable } from '../durable/durable-file.js';
+import { faultPoint } from '../durable/fault-points.js';
+import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
+import type { Quarantine } from '../quarantine/quarantine.js';
+import type { SpoolFile } from '../spool/scan.js';
 import type { Db } from '../state/database.js';
 import { beginHarvest, confirmHarvest, type NewStaged, type TakeRecord } from '../state/harvest-journal.js';
 import type { QuarantineRecord } from '../state/quarantine-records.js';
-import type { SpoolFile } from '../spool/scan.js';
 import type { Attribution } from './attribution.js';
-import { fsyncPath, writeDurable } from '../durable/durable-file.js';
+import type { DrainList } from './drain-list.js';
 import { openSpoolFile, readWhole } from './open-spool-file.js';
 import { planTake, type TakePlan } from './plan-take.js';
-import type { Quarantine } from '../quarantine/quarantine.js';
-import { faultPoint } from '../durable/fault-points.js';
-import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
 
 export interface HarvestLimits {
   maxFileBytes: number;
   lockTimeoutMs: number;
+  /** An empty raw profile older than this is removed (a process that never wrote, or a leftover). */
+  emptyGraceMs: number;
+  /** An unlinked raw profile is watched this long after it last held data. */
+  drainMs: number;
 }
 
 export interface HarvestContext {
@@ -30,6 +37,8 @@ export interface HarvestContext {
   attribution: Attribution;
   quarantine: Quarantine;
   limits: HarvestLimits;
+  drain: DrainList;
+  now: () => number;
 }
 
 export interface BatchReport {
@@ -43,19 +52,29 @@ export interface BatchReport {
 
 interface Held {
   file: SpoolFile;
+  /** What the journal names as the source (an unlinked file gets a note: it cannot be opened again). */
+  sourcePath: string;
   fd: number;
   dev: bigint;
   ino: bigint;
   bytes: Buffer;
   plan: TakePlan;
+  settle: 'truncate' | 'unlink';
+  /** Unlinked and handed to the drain list, which keeps the descriptor open. */
+  handedOff: boolean;
+}
+
+export function emptyReport(): BatchReport {
+  return { taken: 0, bytes: 0, busy: 0, quarantined: 0, packages: new Set() };
 }
 
 export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFile[]): Promise<BatchReport> {
-  const report: BatchReport = { taken: 0, bytes: 0, busy: 0, quarantined: 0, packages: new Set() };
+  const report = emptyReport();
   const held: Held[] = [];
-  const quarantineRows: QuarantineRecord[] = [];
   try {
     for (const file of files) {
+      // A young empty raw profile may be a run that has not written yet; an old one is swept below.
+      if (file.size === 0 && file.format === 'llvm' && ctx.now() - file.mtimeMs < ctx.limits.emptyGraceMs) continue;
       const opened = openSpoolFile(file.path, file.uid);
       if (!opened.ok) {
         if (opened.reason !== null) {
@@ -71,7 +90,17 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
         report.busy++;
         continue;
       }
-      const entry: Held = { file, fd: opened.fd, dev: opened.stat.dev, ino: opened.stat.ino, bytes: Buffer.alloc(0), plan: { pieces: [], quarantine: [] } };
+      const entry: Held = {
+        file,
+        sourcePath: file.path,
+        fd: opened.fd,
+        dev: opened.stat.dev,
+        ino: opened.stat.ino,
+        bytes: Buffer.alloc(0),
+        plan: { pieces: [], quarantine: [] },
+        settle: file.format === 'llvm' ? 'unlink' : 'truncate',
+        handedOff: false,
+      };
       held.push(entry);
       const size = Number(opened.stat.size);
       if (size > ctx.limits.maxFileBytes) {
@@ -82,79 +111,145 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
       entry.bytes = readWhole(opened.fd);
       entry.plan = planTake(file, entry.bytes, ctx.attribution);
     }
-    const work = held.filter((h) => h.bytes.length > 0 || h.plan.quarantine.length > 0);
-    if (work.length === 0) return report;
-
-    const { staged, takes } = stageCopies(ctx, work);
-    for (const h of work) {
-      for (const q of h.plan.quarantine) {
-        const keptPath = q.bytes.length > 0 ? ctx.quarantine.keepCopy(h.file.path, q.bytes) : null;
-        quarantineRows.push({ reason: q.reason, sourcePath: h.file.path, uid: h.file.uid, package: q.package, detail: q.detail, keptPath, bytes: q.bytes.length });
-        report.quarantined++;
-      }
-    }
-    if (staged.length > 0) fsyncPath(ctx.stagingDir);
-    faultPoint('harvest:copied');
-    const harvestId = beginHarvest(ctx.db, takes, staged, quarantineRows);
-    faultPoint('harvest:journaled');
-    for (const h of work) ftruncateSync(h.fd, 0);
-    // One file-system flush makes every truncation durable before the journal says they happened.
-    syncFileSystem(work[0]!.fd);
-    faultPoint('harvest:truncated');
-    confirmHarvest(ctx.db, harvestId);
-    faultPoint('harvest:confirmed');
-    for (const s of staged) report.packages.add(s.package);
-    for (const h of work) {
-      report.taken++;
-      report.bytes += h.bytes.length;
-    }
+    await takeHeld(ctx, held, report);
     return report;
   } finally {
-    for (const h of held) {
-      unlockFile(h.fd);
-      closeSync(h.fd);
-    }
+    release(held);
   }
 }
 
-/** Writes the copies: one staging file per package for raw profiles (llvm-profdata reads concatenated ones), one per gcda file. */
+/** Takes whatever unlinked raw profiles received since, and forgets those that stayed empty long enough. */
+export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
+  const report = emptyReport();
+  const held: Held[] = [];
+  try {
+    for (const entry of ctx.drain.list()) {
+      if (!(await lockWrite(entry.fd, Math.min(ctx.limits.lockTimeoutMs, 100)))) continue;
+      const size = fstatSync(entry.fd).size;
+      if (size === 0) {
+        unlockFile(entry.fd);
+        if (ctx.now() - entry.lastDataMs >= ctx.limits.drainMs) ctx.drain.remove(entry);
+        continue;
+      }
+      entry.lastDataMs = ctx.now();
+      const bytes = size > ctx.limits.maxFileBytes ? Buffer.alloc(0) : readWhole(entry.fd);
+      const plan: TakePlan =
+        bytes.length === 0
+          ? { pieces: [], quarantine: [{ reason: 'too-large', detail: `${size} bytes, cap ${ctx.limits.maxFileBytes}`, package: null, bytes }] }
+          : planTake(entry.file, bytes, ctx.attribution);
+      held.push({ file: entry.file, sourcePath: `${entry.file.path} (unlinked)`, fd: entry.fd, dev: entry.dev, ino: entry.ino, bytes, plan, settle: 'truncate', handedOff: true });
+    }
+    await takeHeld(ctx, held, report);
+    return report;
+  } finally {
+    for (const h of held) unlockFile(h.fd);
+  }
+}
+
+/** Copies, journals and settles the held files (all locked), then confirms. */
+async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport): Promise<void> {
+  // Unlinking an empty old raw profile needs no journal: nothing is copied.
+  for (const h of held) {
+    if (h.settle === 'unlink' && !h.handedOff && fstatSync(h.fd).size === 0 && h.plan.quarantine.length === 0) unlinkHeld(ctx, h);
+  }
+  const work = held.filter((h) => h.bytes.length > 0 || h.plan.quarantine.length > 0);
+  if (work.length === 0) return;
+
+  const quarantineRows: QuarantineRecord[] = [];
+  const { staged, takes } = stageCopies(ctx, work);
+  for (const h of work) {
+    for (const q of h.plan.quarantine) {
+      const keptPath = q.bytes.length > 0 ? ctx.quarantine.keepCopy(h.file.path, q.bytes) : null;
+      quarantineRows.push({ reason: q.reason, sourcePath: h.sourcePath, uid: h.file.uid, package: q.package, detail: q.detail, keptPath, bytes: q.bytes.length });
+      report.quarantined++;
+    }
+  }
+  if (staged.length > 0) fsyncPath(ctx.stagingDir);
+  faultPoint('harvest:copied');
+  const harvestId = beginHarvest(ctx.db, takes, staged, quarantineRows);
+  faultPoint('harvest:journaled');
+  for (const h of work) {
+    if (h.settle === 'unlink' && !h.handedOff) unlinkHeld(ctx, h);
+    else ftruncateSync(h.fd, 0);
+  }
+  // One file-system flush makes every truncation and unlink durable before the journal says they happened.
+  syncFileSystem(work[0]!.fd);
+  faultPoint('harvest:truncated');
+  confirmHarvest(ctx.db, harvestId);
+  faultPoint('harvest:confirmed');
+  for (const s of staged) report.packages.add(s.package);
+  for (const h of work) {
+    report.taken++;
+    report.bytes += h.bytes.length;
+  }
+}
+
+/**
+ * Empties a held raw profile and unlinks it by its path (if the path still names this file), then hands
+ * its descriptor to the drain list: the unlinked file then holds exactly what a late writer adds.
+ */
+function unlinkHeld(ctx: HarvestContext, h: Held): void {
+  ftruncateSync(h.fd, 0);
+  try {
+    const st = lstatSync(h.file.path, { bigint: true });
+    if (st.dev === h.dev && st.ino === h.ino) unlinkSync(h.file.path);
+  } catch {
+    // Already gone: nothing to unlink.
+  }
+  ctx.drain.add({ fd: h.fd, file: h.file, dev: h.dev, ino: h.ino, lastDataMs: ctx.now() });
+  h.handedOff = true;
+}
+
+/** Unlocks every held file; closes those the drain list did not take (closing any descriptor would drop its lock). */
+function release(held: readonly Held[]): void {
+  for (const h of held) {
+    unlockFile(h.fd);
+    if (!h.handedOff) closeSync(h.fd);
+  }
+}
+
+/** Writes the copies: one staging file per package and contributor for raw profiles (llvm-profdata reads concatenated ones), one per gcda file. */
 function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewStaged[]; takes: TakeRecord[] } {
   const staged: NewStaged[] = [];
   const takes: TakeRecord[] = [];
-  const llvmGroups = new Map<string, { path: string; chunks: Buffer[]; offset: number; files: number }>();
+  const llvmGroups = new Map<string, { pkg: string; contributor: number; path: string; chunks: Buffer[]; offset: number; files: number; runs: Record<string, number>; mass: number }>();
   for (const h of work) {
     const take: TakeRecord = {
-      sourcePath: h.file.path,
+      sourcePath: h.sourcePath,
       uid: h.file.uid,
       dev: String(h.dev),
       ino: String(h.ino),
       size: h.bytes.length,
       sha256: createHash('sha256').update(h.bytes).digest('hex'),
       pieces: [],
+      settle: h.settle,
     };
     takes.push(take);
     for (const piece of h.plan.pieces) {
       if (h.file.format === 'gcda') {
         const path = join(ctx.stagingDir, `${randomUUID()}.gcda`);
         writeDurable(path, piece.bytes);
-        staged.push({ package: piece.package, kind: 'gcda', path, relPath: piece.relPath ?? null, bytes: piece.bytes.length, files: 1 });
+        staged.push({ package: piece.package, kind: 'gcda', path, relPath: piece.relPath ?? null, bytes: piece.bytes.length, files: 1, contributor: h.file.uid, runs: piece.runs, mass: piece.mass });
         take.pieces.push({ path, offset: 0, length: piece.bytes.length });
         continue;
       }
-      let group = llvmGroups.get(piece.package);
+      const key = `${piece.package}\0${h.file.uid}`;
+      let group = llvmGroups.get(key);
       if (!group) {
-        group = { path: join(ctx.stagingDir, `${randomUUID()}.profraw`), chunks: [], offset: 0, files: 0 };
-        llvmGroups.set(piece.package, group);
+        group = { pkg: piece.package, contributor: h.file.uid, path: join(ctx.stagingDir, `${randomUUID()}.profraw`), chunks: [], offset: 0, files: 0, runs: {}, mass: 0 };
+        llvmGroups.set(key, group);
       }
       take.pieces.push({ path: group.path, offset: group.offset, length: piece.bytes.length });
       group.chunks.push(piece.bytes);
       group.offset += piece.bytes.length;
       group.files++;
+      for (const [unit, runs] of Object.entries(piece.runs)) group.runs[unit] = (group.runs[unit] ?? 0) + runs;
+      group.mass += piece.mass;
     }
   }
-  for (const [pkg, group] of llvmGroups) {
+  for (const group of llvmGroups.values()) {
     writeDurable(group.path, Buffer.concat(group.chunks));
-    staged.push({ package: pkg, kind: 'llvm', path: group.path, relPath: null, bytes: group.offset, files: group.files });
+    staged.push({ package: group.pkg, kind: 'llvm', path: group.path, relPath: null, bytes: group.offset, files: group.files, contributor: group.contributor, runs: group.runs, mass: group.mass });
   }
   return { staged, takes };
 }

@@ -1,18 +1,23 @@
 /**
  * Decides, from the bytes copied out of one spool file, what goes to which
- * package and what goes to quarantine. Pure: no file system, no clock.
+ * package and what goes to quarantine, with what each piece holds (runs per
+ * binary or object, and its mass: the sum of its counters). Pure: no file
+ * system, no clock.
  */
-import { findGcdaOwner, type Attribution } from './attribution.js';
 import { parseGcda } from '../formats/gcda-file.js';
 import type { QuarantineReason } from '../formats/quarantine-reason.js';
-import { parseRawProfile } from '../formats/raw-profile.js';
+import { parseRawProfile, type RawProfileSegment } from '../formats/raw-profile.js';
 import type { SpoolFile } from '../spool/scan.js';
+import { findGcdaOwner, trusts, type Attribution } from './attribution.js';
 
 export interface PlannedPiece {
   package: string;
   bytes: Buffer;
   /** gcda only: the file's path inside its package's tree (what gcov-tool merges by). */
   relPath?: string;
+  /** Runs per unit: the build id of each binary (clang), or the gcda file's path (gcc). */
+  runs: Record<string, number>;
+  mass: number;
 }
 
 export interface PlannedQuarantine {
@@ -28,16 +33,32 @@ export interface TakePlan {
 }
 
 export function planTake(file: SpoolFile, bytes: Buffer, attribution: Attribution): TakePlan {
-  return file.format === 'llvm' ? planLlvm(bytes, attribution) : planGcda(file, bytes, attribution);
+  return file.format === 'llvm' ? planLlvm(file, bytes, attribution) : planGcda(file, bytes, attribution);
 }
 
-function planLlvm(bytes: Buffer, attribution: Attribution): TakePlan {
+/** Runs and mass of raw profile bytes: one run per profile of a binary (a process writes one per binary it loaded). */
+export function measureRaw(segments: readonly RawProfileSegment[]): { runs: Record<string, number>; mass: number } {
+  const runs: Record<string, number> = {};
+  let mass = 0;
+  for (const segment of segments) {
+    const unit = segment.binaryIds[0] ?? 'no-build-id';
+    runs[unit] = (runs[unit] ?? 0) + 1;
+    mass += segment.mass;
+  }
+  return { runs, mass };
+}
+
+function untrusted(pkg: string, uid: number, bytes: Buffer): PlannedQuarantine {
+  return { reason: 'untrusted-contributor', detail: `uid ${uid} is not among the trusted users of ${pkg}`, package: pkg, bytes };
+}
+
+function planLlvm(file: SpoolFile, bytes: Buffer, attribution: Attribution): TakePlan {
   const parsed = parseRawProfile(bytes);
   if (!parsed.ok) {
     // One bad profile makes the rest of the file unreadable for llvm-profdata too, so the whole file goes.
     return { pieces: [], quarantine: [{ reason: parsed.problem, detail: parsed.detail, package: null, bytes }] };
   }
-  const byPackage = new Map<string, Buffer[]>();
+  const byPackage = new Map<string, RawProfileSegment[]>();
   const quarantine: PlannedQuarantine[] = [];
   for (const segment of parsed.segments) {
     const slice = bytes.subarray(segment.offset, segment.offset + segment.length);
@@ -51,13 +72,17 @@ function planLlvm(bytes: Buffer, attribution: Attribution): TakePlan {
             ? `binary ids ${segment.binaryIds.join(',')} belong to several packages`
             : `binary id ${segment.binaryIds.join(',')} is in no managed profiling build`;
       quarantine.push({ reason: 'unknown-binary-id', detail, package: null, bytes: slice });
-      continue;
+    } else if (!trusts(attribution, owner, file.uid)) {
+      quarantine.push(untrusted(owner, file.uid, slice));
+    } else {
+      byPackage.set(owner, [...(byPackage.get(owner) ?? []), segment]);
     }
-    const list = byPackage.get(owner) ?? [];
-    list.push(slice);
-    byPackage.set(owner, list);
   }
-  const pieces = [...byPackage].map(([pkg, slices]) => ({ package: pkg, bytes: Buffer.concat(slices) }));
+  const pieces = [...byPackage].map(([pkg, segments]) => ({
+    package: pkg,
+    bytes: Buffer.concat(segments.map((s) => bytes.subarray(s.offset, s.offset + s.length))),
+    ...measureRaw(segments),
+  }));
   return { pieces, quarantine };
 }
 
@@ -77,5 +102,7 @@ function planGcda(file: SpoolFile, bytes: Buffer, attribution: Attribution): Tak
       quarantine: [{ reason: 'format-version', detail: `written by GCC ${parsed.file.compilerMajor}, the build used GCC ${expected}`, package: owner, bytes }],
     };
   }
-  return { pieces: [{ package: owner, bytes, relPath: found.relPath }], quarantine: [] };
+  if (!trusts(attribution, owner, file.uid)) return { pieces: [], quarantine: [untrusted(owner, file.uid, bytes)] };
+  const mass = parsed.file.functions.reduce((sum, fn) => sum + fn.arcs.reduce((s, c) => s + Number(c), 0), 0);
+  return { pieces: [{ package: owner, bytes, relPath: found.relPath, runs: { [found.relPath]: parsed.file.runs }, mass }], quarantine: [] };
 }

@@ -4,38 +4,51 @@
  * no row points to (half-written copies, merge outputs never committed) go.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, ftruncateSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../state/database.js';
 import { confirmHarvest, shrinkStaged, stagedOfHarvest, unfinishedHarvests, type TakeRecord, allStagedPaths } from '../state/harvest-journal.js';
 import { writeDurable } from '../durable/durable-file.js';
+import { parseRawProfile } from '../formats/raw-profile.js';
+import type { DrainList } from './drain-list.js';
 import { openSpoolFile, readWhole } from './open-spool-file.js';
+import { measureRaw } from './plan-take.js';
 import type { Quarantine } from '../quarantine/quarantine.js';
 import { faultPoint } from '../durable/fault-points.js';
 import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
 
-export type TakeVerdict = 'keep' | 'truncate-now' | 'exclude' | 'defer';
+export type TakeVerdict = 'keep' | 'settle-now' | 'exclude' | 'defer';
 
 /**
  * Pure decision for one take of an unfinished harvest, given what the source holds now.
- * Unchanged bytes: the truncation never happened, do it now. Empty or gone: it happened.
+ * Unchanged bytes: the truncation or unlink never happened, do it now. Empty or gone: it happened.
  * Anything else is ambiguous (a program wrote after the crash): the copy is excluded, so a
  * run is never counted twice; it is kept in quarantine for inspection.
  */
 export function judgeTake(take: TakeRecord, now: { sameFile: boolean; size: number; sha256: string | null }): TakeVerdict {
   if (!now.sameFile) return 'keep';
   if (now.size === 0) return 'keep';
-  if (now.sha256 === take.sha256 && now.size === take.size) return 'truncate-now';
+  if (now.sha256 === take.sha256 && now.size === take.size) return 'settle-now';
   return 'exclude';
 }
 
-export async function recoverHarvests(db: Db, quarantine: Quarantine, lockTimeoutMs: number): Promise<{ settled: number; excluded: number; deferred: number }> {
+export interface RecoveryContext {
+  db: Db;
+  quarantine: Quarantine;
+  lockTimeoutMs: number;
+  /** Receives the descriptors of raw profiles unlinked now, as a harvest would. */
+  drain: DrainList;
+  now: () => number;
+}
+
+export async function recoverHarvests(ctx: RecoveryContext): Promise<{ settled: number; excluded: number; deferred: number }> {
+  const { db, quarantine, lockTimeoutMs } = ctx;
   let settled = 0;
   let excluded = 0;
   let deferred = 0;
   for (const harvest of unfinishedHarvests(db)) {
     const excludedTakes: TakeRecord[] = [];
-    const held: { fd: number; verdict: TakeVerdict }[] = [];
+    const held: HeldSource[] = [];
     try {
       const verdicts: TakeVerdict[] = [];
       for (const take of harvest.takes) {
@@ -49,7 +62,7 @@ export async function recoverHarvests(db: Db, quarantine: Quarantine, lockTimeou
         deferred++;
         continue;
       }
-      for (const h of held) if (h.verdict === 'truncate-now') ftruncateSync(h.fd, 0);
+      for (const h of held) if (h.verdict === 'settle-now') settle(ctx, h);
       faultPoint('recover:judged');
       if (excludedTakes.length > 0) excluded += excludeTakes(db, quarantine, harvest.id, harvest.takes, excludedTakes);
       if (held.length > 0) syncFileSystem(held[0]!.fd);
@@ -58,14 +71,35 @@ export async function recoverHarvests(db: Db, quarantine: Quarantine, lockTimeou
     } finally {
       for (const h of held) {
         unlockFile(h.fd);
-        closeSync(h.fd);
+        if (!h.handedOff) closeSync(h.fd);
       }
     }
   }
   return { settled, excluded, deferred };
 }
 
-async function inspectSource(take: TakeRecord, lockTimeoutMs: number, held: { fd: number; verdict: TakeVerdict }[]): Promise<TakeVerdict> {
+interface HeldSource {
+  fd: number;
+  verdict: TakeVerdict;
+  take: TakeRecord;
+  dev: bigint;
+  ino: bigint;
+  handedOff: boolean;
+}
+
+/** Finishes what the killed harvest journaled: truncates a gcda file, or unlinks a raw profile and drains it. */
+function settle(ctx: RecoveryContext, h: HeldSource): void {
+  if (h.take.settle === 'truncate') {
+    ftruncateSync(h.fd, 0);
+    return;
+  }
+  ftruncateSync(h.fd, 0);
+  unlinkSync(h.take.sourcePath);
+  ctx.drain.add({ fd: h.fd, file: { path: h.take.sourcePath, uid: h.take.uid, format: 'llvm', size: 0, mtimeMs: 0 }, dev: h.dev, ino: h.ino, lastDataMs: ctx.now() });
+  h.handedOff = true;
+}
+
+async function inspectSource(take: TakeRecord, lockTimeoutMs: number, held: HeldSource[]): Promise<TakeVerdict> {
   const opened = openSpoolFile(take.sourcePath, take.uid);
   if (!opened.ok) return judgeTake(take, { sameFile: false, size: 0, sha256: null });
   const sameFile = String(opened.stat.dev) === take.dev && String(opened.stat.ino) === take.ino;
@@ -80,7 +114,7 @@ async function inspectSource(take: TakeRecord, lockTimeoutMs: number, held: { fd
   }
   const bytes = readWhole(opened.fd);
   const verdict = judgeTake(take, { sameFile, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
-  held.push({ fd: opened.fd, verdict });
+  held.push({ fd: opened.fd, verdict, take, dev: opened.stat.dev, ino: opened.stat.ino, handedOff: false });
   return verdict;
 }
 
@@ -102,7 +136,7 @@ function excludeTakes(db: Db, quarantine: Quarantine, harvestId: number, all: re
             sourcePath: take.sourcePath,
             uid: null,
             package: staged.package,
-            detail: 'the engine stopped between copying and truncating, and the file changed before restart',
+            detail: 'the collector stopped between copying and settling the file, and the file changed before restart',
             keptPath,
             bytes: bytes.length,
           });
@@ -119,7 +153,8 @@ function excludeTakes(db: Db, quarantine: Quarantine, harvestId: number, all: re
         writeDurable(`${staged.path}.new`, kept);
         renameSync(`${staged.path}.new`, staged.path);
       } else rmSync(staged.path, { force: true });
-      shrinkStaged(db, staged.id, kept.length, files);
+      const measured = staged.kind === 'llvm' ? measureRaw(parseRawProfile(kept).segments) : { runs: staged.runs, mass: staged.mass };
+      shrinkStaged(db, staged.id, { bytes: kept.length, files, ...measured });
     }
   }
   return count;

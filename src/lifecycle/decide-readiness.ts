@@ -59,18 +59,31 @@ export interface Readiness {
   progress: number;
   /** Empty exactly when ready. */
   blockers: Blocker[];
+  /** Each measure the policy looks at, worded the same way wherever it is shown. */
+  measures: Measure[];
+}
+
+/** One measure of a package's data: what there is, what the policy needs, and what is still missing. */
+export interface Measure {
+  kind: 'data' | 'runs' | 'convergence';
+  /** E.g. "0.9 of 1.0 MB", "3 of 5 runs", "3 runs", "overlap 0.985 of 0.990", "overlap not measured yet". */
+  text: string;
+  /** E.g. "0.2 MB more", "2 more runs"; null when met or not asked for. */
+  missing: string | null;
+  met: boolean;
 }
 
 /**
  * MB with one decimal (two significant digits below 0.1 MB). `down` rounds
- * down, so an amount still short of the threshold never shows as reaching it.
+ * down, so an amount still short of the threshold never shows as reaching it;
+ * `up` rounds what is missing up, so it never shows as less than it is.
  */
-export function formatMB(megabytes: number, rounding: 'nearest' | 'down' = 'nearest'): string {
+export function formatMB(megabytes: number, rounding: 'nearest' | 'down' | 'up' = 'nearest'): string {
   if (megabytes <= 0) return '0';
   const decimals = megabytes >= 0.1 ? 1 : 1 - Math.floor(Math.log10(megabytes));
   const scaled = megabytes * 10 ** decimals;
-  // The small epsilon keeps 0.3 * 10 = 2.9999... from rounding down to 2.
-  const rounded = rounding === 'down' ? Math.floor(scaled + 1e-9) : Math.round(scaled);
+  // The small epsilons keep 0.3 * 10 = 2.9999... from rounding down to 2 (or 3.0000...1 up to 4).
+  const rounded = rounding === 'down' ? Math.floor(scaled + 1e-9) : rounding === 'up' ? Math.ceil(scaled - 1e-9) : Math.round(scaled);
   return (rounded / 10 ** decimals).toFixed(decimals);
 }
 
@@ -78,28 +91,66 @@ function pluralize(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
+/** The measures in the words status and the reasons share; amounts short of a target are rounded down. */
+export function describeMeasures(metrics: PackageMetrics, policy: ReadinessPolicy): Measure[] {
+  const thresholdBytes = policy.thresholdMB * BYTES_PER_MB;
+  const short = metrics.bytesHarvested < thresholdBytes;
+  const measures: Measure[] = [
+    {
+      kind: 'data',
+      text: `${formatMB(metrics.bytesHarvested / BYTES_PER_MB, short ? 'down' : 'nearest')} of ${formatMB(policy.thresholdMB)} MB`,
+      // Rounded up, so "0.1 MB more" is never shown when 0.15 are missing.
+      missing: short ? `${formatMB((thresholdBytes - metrics.bytesHarvested) / BYTES_PER_MB, 'up')} MB more` : null,
+      met: !short,
+    },
+    {
+      kind: 'runs',
+      text: policy.minRuns > 0 ? `${metrics.runs} of ${pluralize(policy.minRuns, 'run')}` : pluralize(metrics.runs, 'run'),
+      missing: metrics.runs < policy.minRuns ? `${policy.minRuns - metrics.runs} more run${policy.minRuns - metrics.runs === 1 ? '' : 's'}` : null,
+      met: metrics.runs >= policy.minRuns,
+    },
+  ];
+  if (policy.convergence !== null) {
+    const target = policy.convergence.toFixed(3);
+    measures.push(
+      metrics.convergence === null
+        ? { kind: 'convergence', text: `overlap not measured yet (target ${target})`, missing: 'a second merge', met: false }
+        : {
+            kind: 'convergence',
+            text: `overlap ${formatOverlap(metrics.convergence, metrics.convergence < policy.convergence)} of ${target}`,
+            missing: metrics.convergence < policy.convergence ? 'more data, until successive merges agree' : null,
+            met: metrics.convergence >= policy.convergence,
+          },
+    );
+  }
+  return measures;
+}
+
+/** Three decimals; short of the target, rounded down so 0.9996 of 1.000 does not read as reached. */
+function formatOverlap(value: number, short: boolean): string {
+  return (short ? Math.floor(value * 1000) / 1000 : value).toFixed(3);
+}
+
 export function decideReadiness(metrics: PackageMetrics, policy: ReadinessPolicy): Readiness {
   const thresholdBytes = policy.thresholdMB * BYTES_PER_MB;
-  const collectedMB = metrics.bytesHarvested / BYTES_PER_MB;
   const progress = thresholdBytes > 0 ? Math.min(1, Math.max(0, metrics.bytesHarvested / thresholdBytes)) : 1;
-  const short = metrics.bytesHarvested < thresholdBytes;
-  const collected = `${formatMB(collectedMB, short ? 'down' : 'nearest')} of ${formatMB(policy.thresholdMB)} MB collected`;
+  const measures = describeMeasures(metrics, policy);
+  const [data, runs, convergence] = measures;
+  const collected = `${data!.text} collected`;
   const blockers: Blocker[] = [];
 
   if (metrics.mergedBytes <= 0) blockers.push({ kind: 'no-profile', message: 'no merged profile yet' });
-  if (short) blockers.push({ kind: 'threshold', message: collected });
-  if (metrics.runs < policy.minRuns) blockers.push({ kind: 'min-runs', message: `${metrics.runs} of ${pluralize(policy.minRuns, 'run')} seen` });
-  if (policy.convergence !== null) {
-    if (metrics.convergence === null) {
-      blockers.push({ kind: 'convergence-unmeasured', message: `convergence not measured yet (needs two merges; target ${policy.convergence})` });
-    } else if (metrics.convergence < policy.convergence) {
-      blockers.push({ kind: 'convergence', message: `profiles overlap ${metrics.convergence.toFixed(3)}, target ${policy.convergence}` });
-    }
+  if (!data!.met) blockers.push({ kind: 'threshold', message: collected });
+  if (!runs!.met) blockers.push({ kind: 'min-runs', message: `${runs!.text} seen` });
+  if (convergence && !convergence.met) {
+    blockers.push(
+      metrics.convergence === null
+        ? { kind: 'convergence-unmeasured', message: `${convergence.text}; it needs two merges` }
+        : { kind: 'convergence', message: convergence.text },
+    );
   }
 
-  if (blockers.length > 0) return { ready: false, reason: blockers.map((b) => b.message).join('; '), progress, blockers };
-
-  const parts = [collected, pluralize(metrics.runs, 'run')];
-  if (policy.convergence !== null && metrics.convergence !== null) parts.push(`overlap ${metrics.convergence.toFixed(3)} ≥ ${policy.convergence}`);
-  return { ready: true, reason: `ready: ${parts.join(', ')}`, progress, blockers };
+  if (blockers.length > 0) return { ready: false, reason: blockers.map((b) => b.message).join('; '), progress, blockers, measures };
+  const parts = [collected, runs!.text, ...(convergence ? [convergence.text] : [])];
+  return { ready: true, reason: `ready: ${parts.join(', ')}`, progress, blockers, measures };
 }

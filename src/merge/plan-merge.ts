@@ -50,3 +50,37 @@ export function countOverlap(base: ReadonlyMap<string, bigint>, test: ReadonlyMa
   for (const [key, value] of base) overlap += Math.min(Number(value) / sb, Number(test.get(key) ?? 0n) / st);
   return overlap;
 }
+
+/**
+ * How much of each contributor's profile goes into the package's profile: a
+ * factor per contributor (1: all of it) such that, when several contributed,
+ * none holds more than `maxShare` of the total mass (the sum of all counters).
+ * Contributors over the cap are scaled down to exactly the cap; the others keep
+ * their data as is. When the cap cannot hold for everyone (fewer than 1/maxShare
+ * contributors with data), every contributor gets an equal share.
+ */
+export function planContributorWeights(masses: ReadonlyMap<number, number>, maxShare: number): Map<number, number> {
+  const weights = new Map<number, number>([...masses.keys()].map((c) => [c, 1]));
+  const withData = [...masses].filter(([, m]) => m > 0);
+  if (withData.length < 2 || maxShare >= 1) return weights;
+  if (withData.length * maxShare <= 1) {
+    // Equal shares: scale everyone to the smallest mass.
+    const smallest = Math.min(...withData.map(([, m]) => m));
+    for (const [c, m] of withData) weights.set(c, smallest / m);
+    return weights;
+  }
+  // Water-filling: cap the largest contributors one by one until nobody else is above the cap.
+  const capped = new Set<number>();
+  for (;;) {
+    const freeMass = withData.filter(([c]) => !capped.has(c)).reduce((sum, [, m]) => sum + m, 0);
+    // The total when capped ones hold maxShare each and the free ones keep their mass.
+    const total = freeMass / (1 - capped.size * maxShare);
+    const over = withData.filter(([c, m]) => !capped.has(c) && m > maxShare * total);
+    if (over.length === 0) {
+      for (const c of capped) weights.set(c, (maxShare * total) / masses.get(c)!);
+      return weights;
+    }
+    const [largest] = over.sort((a, b) => b[1] - a[1]);
+    capped.add(largest![0]);
+  }
+}

@@ -8,6 +8,7 @@ import { ToolError } from '../errors/errors.js';
 
 export interface RunOptions {
   cwd?: string;
+  /** The child's whole environment, as given. Without it, the child inherits ours minus PROFILE_VARIABLES. */
   env?: NodeJS.ProcessEnv;
   /** Bytes written to the child's stdin. */
   input?: string | Buffer;
@@ -19,6 +20,8 @@ export interface RunOptions {
   onStderr?: (chunk: string) => void;
   /** Called with the child's pid once it runs (tests use it to signal the child). */
   onSpawn?: (pid: number) => void;
+  /** Run as this user (needs root): a program of another user, or a tool with less privilege. */
+  user?: { uid: number; gid: number };
 }
 
 export interface RunResult {
@@ -27,6 +30,21 @@ export interface RunResult {
 }
 
 const STDERR_TAIL_LINES = 30;
+
+/**
+ * The variables that tell profile runtimes where to write. A tool nix-pgo runs
+ * must not inherit them from a shell that did `eval "$(nix-pgo env)"`: gcov-tool
+ * obeys GCOV_PREFIX for its own output, and anything instrumented that a build
+ * or a hook runs would write into the spool.
+ */
+export const PROFILE_VARIABLES: readonly string[] = ['LLVM_PROFILE_FILE', 'GCOV_PREFIX', 'GCOV_PREFIX_STRIP'];
+
+/** The inherited environment without the profile variables. */
+function inheritedEnvironment(): NodeJS.ProcessEnv {
+  const clean = { ...process.env };
+  for (const name of PROFILE_VARIABLES) delete clean[name];
+  return clean;
+}
 
 export function tailLines(text: string, lines = STDERR_TAIL_LINES): string {
   const all = text.trimEnd().split('\n');
@@ -37,8 +55,9 @@ export function run(command: string, args: readonly string[], options: RunOption
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env: options.env ?? inheritedEnvironment(),
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     });
     child.on('spawn', () => {
       if (child.pid !== undefined) options.onSpawn?.(child.pid);

@@ -39,15 +39,15 @@ export class Quarantine {
       this.full = true;
       return null;
     }
-    const path = join(this.dir, `${randomUUID()}-${basename(sourcePath)}`);
+    const path = join(this.dir, `${randomUUID()}-${safeName(sourcePath)}`);
     writeDurable(path, bytes);
     this.bytes += bytes.length;
     return path;
   }
 
-  /** Moves an untrusted entry out of the spool without reading it; deletes it when it cannot be kept. */
-  moveAway(sourcePath: string, size: number): string | null {
-    const target = join(this.dir, `${randomUUID()}-${basename(sourcePath)}`);
+  /** Moves an entry out of the spool without reading it; deletes it when it cannot be kept. */
+  moveAway(sourcePath: string | Buffer, size: number): string | null {
+    const target = join(this.dir, `${randomUUID()}-${safeName(sourcePath)}`);
     if (this.bytes + size <= this.capBytes) {
       try {
         renameSync(sourcePath, target);
@@ -61,13 +61,25 @@ export class Quarantine {
     return null;
   }
 
+  /** Removes an entry that must not be kept (a symlink, a fifo, a hard link, someone else's file); returns null for `keptPath`. */
+  remove(sourcePath: string | Buffer): null {
+    removeEntry(sourcePath);
+    return null;
+  }
+
   /** Records the reason row (outside any harvest transaction). */
   record(entry: QuarantineRecord): void {
     insertQuarantine(this.db, entry);
   }
 }
 
-function removeEntry(path: string): void {
+/** The last component of a path, printable and safe as part of a file name. */
+function safeName(path: string | Buffer): string {
+  const name = basename(typeof path === 'string' ? path : path.toString('latin1'));
+  return name.replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 100);
+}
+
+function removeEntry(path: string | Buffer): void {
   try {
     const st = lstatSync(path);
     if (st.isDirectory()) rmdirSync(path);

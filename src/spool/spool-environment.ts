@@ -1,24 +1,30 @@
 /**
- * The environment variables that send an instrumented program's profiles to
- * its user's part of the spool. GCOV_PREFIX_STRIP is 0: a GCC file lands under
- * the whole directory its build baked in, so the collector attributes it by
- * the manifest's `gcdaDir`, whatever the library's `defaultProfileDir` was.
+ * The environment variables that send an instrumented program's profiles into
+ * the spool. Raw profiles go to one directory for everybody, one file per
+ * process and binary (`%p-%m`); their owner says whose they are. GCC files go
+ * below the user's own directory, under the whole path their build baked in
+ * (GCOV_PREFIX_STRIP=0), so the collector attributes them by the manifest's
+ * `gcdaDir` whatever the library's `defaultProfileDir` was.
  */
 import { join } from 'node:path';
 
-/** The variables the profile runtimes read; tools nix-pgo runs must not inherit them. */
-export const PROFILE_VARIABLES = ['LLVM_PROFILE_FILE', 'GCOV_PREFIX', 'GCOV_PREFIX_STRIP'] as const;
-
-export function userSpoolDir(spoolDir: string, uid: number): string {
-  return join(spoolDir, String(uid));
+export function llvmSpoolDir(spoolDir: string): string {
+  return join(spoolDir, 'llvm');
 }
 
-/** `%m` turns on the LLVM runtime's online merging: one file per binary instead of one per run. */
-export function spoolEnvironment(spoolDir: string, uid: number): Record<(typeof PROFILE_VARIABLES)[number], string> {
-  const userDir = userSpoolDir(spoolDir, uid);
+export function gcdaSpoolDir(spoolDir: string, uid: number): string {
+  return join(spoolDir, 'gcda', String(uid));
+}
+
+/**
+ * `%p` gives every process its own file, so each run's value profiles (indirect-call targets,
+ * recorded as addresses) are read against that run's own addresses; `%m` keeps an executable
+ * and its shared libraries in separate files, and merges rather than overwrites when a pid is reused.
+ */
+export function spoolEnvironment(spoolDir: string, uid: number): { LLVM_PROFILE_FILE: string; GCOV_PREFIX: string; GCOV_PREFIX_STRIP: string } {
   return {
-    LLVM_PROFILE_FILE: join(userDir, 'llvm', '%m.profraw'),
-    GCOV_PREFIX: join(userDir, 'gcda'),
+    LLVM_PROFILE_FILE: join(llvmSpoolDir(spoolDir), '%p-%m.profraw'),
+    GCOV_PREFIX: gcdaSpoolDir(spoolDir, uid),
     GCOV_PREFIX_STRIP: '0',
   };
 }

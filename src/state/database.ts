@@ -98,6 +98,39 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE slot_events RENAME TO lifecycle_events;
   CREATE INDEX lifecycle_events_by_name ON lifecycle_events (name, id);
   `,
+  `
+  -- Whose data each copy is (the uid that owns it; -1: harvested before contributors were recorded),
+  -- how many runs of which binary or object it holds ({"<build id or gcda path>": runs}), and its
+  -- mass (the sum of its counters), which weighs contributors against each other.
+  ALTER TABLE staged ADD COLUMN contributor INTEGER NOT NULL DEFAULT -1;
+  ALTER TABLE staged ADD COLUMN runs TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE staged ADD COLUMN mass REAL NOT NULL DEFAULT 0;
+  -- What settles a take once its copy is journaled: truncating the file (gcda), or unlinking it (raw profiles).
+  ALTER TABLE takes ADD COLUMN settle TEXT NOT NULL DEFAULT 'truncate';
+  -- Each contributor's own merged profile of a package; the package's profile combines them.
+  CREATE TABLE contributions (
+    package TEXT NOT NULL,
+    contributor INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    mass REAL NOT NULL,
+    bytes_harvested INTEGER NOT NULL DEFAULT 0,
+    files_harvested INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (package, contributor)
+  );
+  -- Runs seen per contributor and unit (a binary's build id, or a gcda file's path); a package's runs are
+  -- those of its most-run unit, so an executable and its shared library count one run once.
+  CREATE TABLE run_units (
+    package TEXT NOT NULL,
+    contributor INTEGER NOT NULL,
+    unit TEXT NOT NULL,
+    runs INTEGER NOT NULL,
+    PRIMARY KEY (package, contributor, unit)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -22,6 +22,8 @@ export interface TakeRecord {
   size: number;
   sha256: string;
   pieces: TakePiece[];
+  /** What settles the take after the journal commit: truncate the file (gcda), or unlink it (raw profiles, one per process). */
+  settle: 'truncate' | 'unlink';
 }
 
 export interface NewStaged {
@@ -31,6 +33,12 @@ export interface NewStaged {
   relPath: string | null;
   bytes: number;
   files: number;
+  /** The uid whose data this is (-1: harvested before contributors were recorded). */
+  contributor: number;
+  /** Runs this copy holds per unit: a binary's build id (clang) or a gcda file's path (gcc). */
+  runs: Record<string, number>;
+  /** Sum of the counters. */
+  mass: number;
 }
 
 export interface StagedRecord extends NewStaged {
@@ -43,23 +51,35 @@ const now = () => new Date().toISOString();
 export function beginHarvest(db: Db, takes: readonly TakeRecord[], staged: readonly NewStaged[], quarantine: readonly QuarantineRecord[]): number {
   return db.transaction(() => {
     const harvestId = Number(db.prepare('INSERT INTO harvests (started_at) VALUES (?)').run(now()).lastInsertRowid);
-    const takeStmt = db.prepare('INSERT INTO takes (harvest_id, source_path, uid, dev, ino, size, sha256, pieces) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    for (const t of takes) takeStmt.run(harvestId, t.sourcePath, t.uid, t.dev, t.ino, t.size, t.sha256, JSON.stringify(t.pieces));
-    const stagedStmt = db.prepare('INSERT INTO staged (harvest_id, package, kind, path, rel_path, bytes, files, ready) VALUES (?, ?, ?, ?, ?, ?, ?, 0)');
-    for (const s of staged) stagedStmt.run(harvestId, s.package, s.kind, s.path, s.relPath, s.bytes, s.files);
+    const takeStmt = db.prepare('INSERT INTO takes (harvest_id, source_path, uid, dev, ino, size, sha256, pieces, settle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const t of takes) takeStmt.run(harvestId, t.sourcePath, t.uid, t.dev, t.ino, t.size, t.sha256, JSON.stringify(t.pieces), t.settle);
+    const stagedStmt = db.prepare(
+      'INSERT INTO staged (harvest_id, package, kind, path, rel_path, bytes, files, ready, contributor, runs, mass) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)',
+    );
+    for (const s of staged) stagedStmt.run(harvestId, s.package, s.kind, s.path, s.relPath, s.bytes, s.files, s.contributor, JSON.stringify(s.runs), s.mass);
     for (const q of quarantine) insertQuarantine(db, q);
     return harvestId;
   })();
 }
 
-/** The sources are truncated: the staged copies now count, and the harvest bookkeeping goes. */
+/** The sources are settled: the staged copies now count (bytes, files and runs), and the harvest bookkeeping goes. */
 export function confirmHarvest(db: Db, harvestId: number): void {
   db.transaction(() => {
-    const totals = db
-      .prepare('SELECT package, SUM(bytes) AS bytes, SUM(files) AS files FROM staged WHERE harvest_id = ? GROUP BY package')
-      .all(harvestId) as { package: string; bytes: number; files: number }[];
+    const rows = db.prepare('SELECT package, contributor, bytes, files, runs FROM staged WHERE harvest_id = ?').all(harvestId) as {
+      package: string;
+      contributor: number;
+      bytes: number;
+      files: number;
+      runs: string;
+    }[];
     const bump = db.prepare('UPDATE packages SET bytes_harvested = bytes_harvested + ?, files_harvested = files_harvested + ? WHERE name = ?');
-    for (const t of totals) bump.run(t.bytes, t.files, t.package);
+    const addRuns = db.prepare(
+      'INSERT INTO run_units (package, contributor, unit, runs) VALUES (?, ?, ?, ?) ON CONFLICT (package, contributor, unit) DO UPDATE SET runs = runs + excluded.runs',
+    );
+    for (const r of rows) {
+      bump.run(r.bytes, r.files, r.package);
+      for (const [unit, runs] of Object.entries(JSON.parse(r.runs) as Record<string, number>)) addRuns.run(r.package, r.contributor, unit, runs);
+    }
     db.prepare('UPDATE staged SET ready = 1, harvest_id = NULL WHERE harvest_id = ?').run(harvestId);
     db.prepare('DELETE FROM takes WHERE harvest_id = ?').run(harvestId);
     db.prepare('DELETE FROM harvests WHERE id = ?').run(harvestId);
@@ -71,7 +91,7 @@ export function unfinishedHarvests(db: Db): { id: number; takes: TakeRecord[] }[
   return harvests.map(({ id }) => ({
     id,
     takes: (
-      db.prepare('SELECT source_path, uid, dev, ino, size, sha256, pieces FROM takes WHERE harvest_id = ? ORDER BY id').all(id) as {
+      db.prepare('SELECT source_path, uid, dev, ino, size, sha256, pieces, settle FROM takes WHERE harvest_id = ? ORDER BY id').all(id) as {
         source_path: string;
         uid: number;
         dev: string;
@@ -79,8 +99,18 @@ export function unfinishedHarvests(db: Db): { id: number; takes: TakeRecord[] }[
         size: number;
         sha256: string;
         pieces: string;
+        settle: 'truncate' | 'unlink';
       }[]
-    ).map((r) => ({ sourcePath: r.source_path, uid: r.uid, dev: r.dev, ino: r.ino, size: r.size, sha256: r.sha256, pieces: JSON.parse(r.pieces) as TakePiece[] })),
+    ).map((r) => ({
+      sourcePath: r.source_path,
+      uid: r.uid,
+      dev: r.dev,
+      ino: r.ino,
+      size: r.size,
+      sha256: r.sha256,
+      pieces: JSON.parse(r.pieces) as TakePiece[],
+      settle: r.settle,
+    })),
   }));
 }
 
@@ -109,13 +139,35 @@ export function quarantineStaged(db: Db, stagedId: number, entry: QuarantineReco
 }
 
 /** Replaces a staged file's size after recovery removed pieces from it; deletes the row when nothing is left. */
-export function shrinkStaged(db: Db, id: number, bytes: number, files: number): void {
-  if (bytes === 0) db.prepare('DELETE FROM staged WHERE id = ?').run(id);
-  else db.prepare('UPDATE staged SET bytes = ?, files = ? WHERE id = ?').run(bytes, files, id);
+export function shrinkStaged(db: Db, id: number, kept: { bytes: number; files: number; runs: Record<string, number>; mass: number }): void {
+  if (kept.bytes === 0) db.prepare('DELETE FROM staged WHERE id = ?').run(id);
+  else db.prepare('UPDATE staged SET bytes = ?, files = ?, runs = ?, mass = ? WHERE id = ?').run(kept.bytes, kept.files, JSON.stringify(kept.runs), kept.mass, id);
+}
+
+interface StagedRow {
+  id: number;
+  package: string;
+  kind: 'llvm' | 'gcda';
+  path: string;
+  rel_path: string | null;
+  bytes: number;
+  files: number;
+  contributor: number;
+  runs: string;
+  mass: number;
 }
 
 function mapStaged(rows: unknown[]): StagedRecord[] {
-  return (rows as { id: number; package: string; kind: 'llvm' | 'gcda'; path: string; rel_path: string | null; bytes: number; files: number }[]).map(
-    (r) => ({ id: r.id, package: r.package, kind: r.kind, path: r.path, relPath: r.rel_path, bytes: r.bytes, files: r.files }),
-  );
+  return (rows as StagedRow[]).map((r) => ({
+    id: r.id,
+    package: r.package,
+    kind: r.kind,
+    path: r.path,
+    relPath: r.rel_path,
+    bytes: r.bytes,
+    files: r.files,
+    contributor: r.contributor,
+    runs: JSON.parse(r.runs) as Record<string, number>,
+    mass: r.mass,
+  }));
 }

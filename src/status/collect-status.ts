@@ -1,10 +1,13 @@
 /**
- * The data behind `nix-pgo status`: per package, where it is and why, how far
- * toward the threshold, and what is active. Pure: the caller reads the lifecycle records,
- * the engine's metrics and the profile's generation.
+ * The data behind `nix-pgo status`: per package, where it is and why, each
+ * measure of its data and what is still missing, who contributed it, and what
+ * is active. Pure: the caller reads the lifecycle records, the collector's
+ * metrics and contributions, and the profile's generation.
  */
 import type { Config } from '../config/config-types.js';
-import { decideReadiness, type CollectedMetrics } from '../lifecycle/decide-readiness.js';
+import { decideReadiness, describeMeasures, type CollectedMetrics, type Measure } from '../lifecycle/decide-readiness.js';
+import { planContributorWeights } from '../merge/plan-merge.js';
+import type { ContributionRecord } from '../state/package-records.js';
 import type { BuildRecord, LifecycleRecord } from '../state/lifecycle-records.js';
 import type { QuarantineSummary } from '../state/quarantine-records.js';
 
@@ -19,6 +22,10 @@ export interface PackageStatus {
   runs: number;
   convergence: number | null;
   mergeGeneration: number;
+  /** Data, runs and (when the policy asks) convergence, each with what is missing. */
+  measures: Measure[];
+  /** Who the merged profile's data comes from, and each one's share of it after the cap. */
+  contributors: ContributorStatus[];
   activeVariant: LifecycleRecord['activeVariant'];
   activePath: string | null;
   generation: number | null;
@@ -27,6 +34,16 @@ export interface PackageStatus {
   nextRetryAt: string | null;
   held: boolean;
   lastBuild: BuildRecord | null;
+}
+
+export interface ContributorStatus {
+  uid: number;
+  /** The user's name, when it is known. */
+  user: string | null;
+  bytesHarvested: number;
+  runs: number;
+  /** 0..1 of the package's merged profile. */
+  share: number;
 }
 
 export interface Status {
@@ -46,12 +63,17 @@ export function collectStatus(input: {
   metrics: ReadonlyMap<string, CollectedMetrics>;
   profileGeneration: number | null;
   quarantine?: QuarantineSummary | null;
+  contributions?: ReadonlyMap<string, readonly ContributionRecord[]>;
+  userNames?: ReadonlyMap<number, string>;
 }): Status {
   const records = new Map(input.records.map((r) => [r.name, r] as const));
   const packages = input.config.packages.map((pkg): PackageStatus => {
     const record = records.get(pkg.name) ?? null;
     const m = input.metrics.get(pkg.name);
     const readiness = m ? decideReadiness(m, pkg.policy) : null;
+    const contributions = input.contributions?.get(pkg.name) ?? [];
+    const weights = planContributorWeights(new Map(contributions.map((c) => [c.contributor, c.mass])), pkg.policy.maxContributorShare);
+    const total = contributions.reduce((sum, c) => sum + c.mass * (weights.get(c.contributor) ?? 1), 0);
     return {
       name: pkg.name,
       state: record?.state ?? 'vanilla',
@@ -62,6 +84,14 @@ export function collectStatus(input: {
       runs: m?.runs ?? 0,
       convergence: m?.convergence ?? null,
       mergeGeneration: m?.generation ?? 0,
+      measures: describeMeasures(m ?? { mergedBytes: 0, bytesHarvested: 0, runs: 0, convergence: null }, pkg.policy),
+      contributors: contributions.map((c) => ({
+        uid: c.contributor,
+        user: input.userNames?.get(c.contributor) ?? null,
+        bytesHarvested: c.bytesHarvested,
+        runs: c.runs,
+        share: total > 0 ? (c.mass * (weights.get(c.contributor) ?? 1)) / total : 0,
+      })),
       activeVariant: record?.activeVariant ?? null,
       activePath: record?.activePath ?? null,
       generation: record?.generation ?? null,

@@ -1,7 +1,7 @@
 /** Human text for `nix-pgo status` (pure); `--json` prints the Status itself. */
 import { formatMB } from '../lifecycle/decide-readiness.js';
 import { BYTES_PER_MB } from '../config/defaults.js';
-import type { PackageStatus, Status } from './collect-status.js';
+import type { ContributorStatus, PackageStatus, Status } from './collect-status.js';
 
 const BAR_WIDTH = 20;
 
@@ -13,10 +13,10 @@ export function renderProgressBar(progress: number, width = BAR_WIDTH): string {
 
 function renderPackage(p: PackageStatus): string[] {
   const lines = [`${p.name}: ${p.state}${p.held ? ' (held by a rollback)' : ''}`, `  why:      ${p.reason}`];
-  lines.push(
-    `  data:     ${renderProgressBar(p.progress)} ${formatMB(p.bytesHarvested / BYTES_PER_MB)} of ${formatMB(p.thresholdMB)} MB, ${p.runs} run${p.runs === 1 ? '' : 's'}, merge ${p.mergeGeneration}` +
-      (p.convergence === null ? '' : `, convergence ${p.convergence.toFixed(3)}`),
-  );
+  const measures = p.measures.map((m) => (m.missing ? `${m.text} (${m.missing})` : m.text));
+  const overlap = p.convergence !== null && !p.measures.some((m) => m.kind === 'convergence') ? [`overlap ${p.convergence.toFixed(3)}`] : [];
+  lines.push(`  data:     ${renderProgressBar(p.progress)} ${[...measures, ...overlap, `merge ${p.mergeGeneration}`].join(', ')}`);
+  if (p.contributors.length > 0) lines.push(`  from:     ${p.contributors.map(renderContributor).join('; ')}`);
   lines.push(
     `  active:   ${p.activeVariant ?? 'nothing yet'}${p.generation === null ? '' : ` (profile generation ${p.generation})`}${p.activePath ? `  ${p.activePath}` : ''}`,
   );
@@ -30,6 +30,11 @@ function renderPackage(p: PackageStatus): string[] {
     }
   }
   return lines;
+}
+
+function renderContributor(c: ContributorStatus): string {
+  const who = c.user === null ? `uid ${c.uid}` : `${c.user} (uid ${c.uid})`;
+  return `${who} ${formatMB(c.bytesHarvested / BYTES_PER_MB)} MB, ${c.runs} run${c.runs === 1 ? '' : 's'}, ${Math.round(c.share * 100)}% of the profile`;
 }
 
 export function renderStatus(status: Status): string {

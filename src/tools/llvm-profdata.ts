@@ -23,6 +23,11 @@ export async function profileIsReadable(tool: string, input: string): Promise<bo
   }
 }
 
+/** Writes a profile in the text form (counters and value profiles by name), which `mergeProfiles` reads back. */
+export async function writeTextProfile(tool: string, input: string, output: string): Promise<void> {
+  await run(tool, ['merge', '--text', '--output', output, input], { installHint: INSTALL_HINT });
+}
+
 /** The program-level edge overlap of two profiles, 0..1 (1 = same shape). */
 export async function profileOverlap(tool: string, base: string, test: string): Promise<number | null> {
   const { stdout } = await run(tool, ['overlap', base, test], { installHint: INSTALL_HINT });

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envCommand } from '../../src/cli/commands/env.js';
@@ -12,6 +13,7 @@ import { harvestCommand } from '../../src/cli/commands/harvest.js';
 import { parseArgs } from '../../src/cli/parse-args.js';
 import { InputError } from '../../src/errors/errors.js';
 import { run } from '../../src/process/run.js';
+import { cli } from '../support/daemon.js';
 import { buildClangExample, tempDir } from '../support/spool-fixture.js';
 
 test('env then harvest: the printed variables route profiles to the spool that harvest merges', async () => {
@@ -23,12 +25,12 @@ test('env then harvest: the printed variables route profiles to the spool that h
 
   const env = await envCommand.run({ positionals: [], options: { config } });
   const text = envCommand.render(env);
-  assert.match(text, new RegExp(`^export LLVM_PROFILE_FILE=${join(stateDir, 'spool', String(process.getuid!()), 'llvm')}/%m\\.profraw$`, 'm'));
+  assert.match(text, new RegExp(`^export LLVM_PROFILE_FILE=${join(stateDir, 'spool', 'llvm')}/%p-%m\\.profraw$`, 'm'));
   const variables = Object.fromEntries(text.split('\n').map((l) => l.replace(/^export /, '').split('=') as [string, string]));
   await run(example.exe, [], { env: { ...process.env, ...variables } });
 
   const report = await harvestCommand.run({ positionals: [`${example.name}=${example.manifestPath}`], options: { config } });
-  assert.equal(report.harvested.taken, 2);
+  assert.equal(report.harvested.taken, 2, 'one file for the program, one for its library');
   const pkg = report.status.packages.find((p) => p.name === example.name)!;
   assert.equal(pkg.generation, 1);
   // main, twice and lib_work run; inc is never called and square is inlined.
@@ -38,4 +40,18 @@ test('env then harvest: the printed variables route profiles to the spool that h
 
   await assert.rejects(harvestCommand.run({ positionals: ['no-equals-sign'], options: { config } }), InputError);
   assert.throws(() => parseArgs(['--uid', 'x', '--spool-dir', '/s'], envCommand.options, 'env'), InputError);
+});
+
+test('harvest with a manifest that does not exist or is not a manifest exits 65 and names it', () => {
+  const root = tempDir('cli-bad');
+  const config = join(root, 'config.json');
+  writeFileSync(config, JSON.stringify({ stateDir: join(root, 'state') }));
+  const missing = spawnSync(process.execPath, [cli, 'harvest', 'calc=/nonexistent/pgo.json', '--config', config], { encoding: 'utf8' });
+  assert.equal(missing.status, 65, missing.stderr);
+  assert.match(missing.stderr, /calc: cannot read the manifest \/nonexistent\/pgo\.json \(ENOENT\)/);
+  const notManifest = join(root, 'pgo.json');
+  writeFileSync(notManifest, '{"nixPgo": 2}');
+  const bad = spawnSync(process.execPath, [cli, 'harvest', `calc=${notManifest}`, '--config', config], { encoding: 'utf8' });
+  assert.equal(bad.status, 65, bad.stderr);
+  assert.match(bad.stderr, /invalid profiling manifest/);
 });

@@ -12,8 +12,7 @@ import { lockHolder, tryLockWrite, unlockFile } from '../../src/durable/record-l
 import { run } from '../../src/process/run.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { spoolEnvironment } from '../../src/spool/spool-environment.js';
-import { scanSpool } from '../../src/spool/scan.js';
-import { buildClangExample, buildGccExample, runExample, tempDir, type Example } from '../support/spool-fixture.js';
+import { buildClangExample, buildGccExample, runExample, scanTestSpool, tempDir, type Example } from '../support/spool-fixture.js';
 
 /** True once /proc/locks shows `pid` waiting for a lock on the file with this inode. */
 function isWaiting(pid: number, ino: number): boolean {
@@ -30,10 +29,11 @@ async function waitUntil(check: () => boolean, what: string): Promise<void> {
   assert.fail(`gave up waiting: ${what}`);
 }
 
-async function blocksWhileLocked(example: Example, pick: (files: string[]) => string): Promise<void> {
+/** Runs the example twice with `env`: the second run must wait while we hold the lock of the file the first one wrote. */
+async function blocksWhileLocked(example: Example, env: (spool: string) => NodeJS.ProcessEnv, pick: (files: string[]) => string): Promise<void> {
   const spool = stateLayout(tempDir(`lock-${example.toolchain}`)).spoolDir;
-  await runExample(example, spool);
-  const files = scanSpool(spool).files.map((f) => f.path);
+  await run(example.exe, [], { env: env(spool) });
+  const files = scanTestSpool(spool).files.map((f) => f.path);
   const target = pick(files);
   const sizeBefore = statSync(target).size;
   const opened = openSpoolFile(target, process.getuid!());
@@ -41,7 +41,7 @@ async function blocksWhileLocked(example: Example, pick: (files: string[]) => st
   assert.equal(tryLockWrite(opened.fd), true);
   let pid = 0;
   let exited = false;
-  const program = run(example.exe, [], { env: { ...process.env, ...spoolEnvironment(spool, process.getuid!()) }, onSpawn: (p) => (pid = p) }).then(() => {
+  const program = run(example.exe, [], { env: env(spool), onSpawn: (p) => (pid = p) }).then(() => {
     exited = true;
   });
   await waitUntil(() => pid !== 0 && isWaiting(pid, Number(opened.stat.ino)), 'the program waits for the lock');
@@ -54,13 +54,16 @@ async function blocksWhileLocked(example: Example, pick: (files: string[]) => st
 
 test('a clang-16 program waits on the fcntl lock of its %m profile', async () => {
   const example = await buildClangExample(tempDir('lockc'), 'lockc');
+  // A pattern without %p, so the second run writes the same file as the first.
+  const env = (spool: string) => ({ ...process.env, LLVM_PROFILE_FILE: join(spool, 'llvm', '%m.profraw') });
   // The executable's own profile is the larger of the two %m files (the library's has one function).
-  await blocksWhileLocked(example, (files) => files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!);
+  await blocksWhileLocked(example, env, (files) => files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!);
 });
 
 test('a gcc program waits on the fcntl lock of its gcda file', async () => {
   const example = await buildGccExample(tempDir('lockg'), 'lockg');
-  await blocksWhileLocked(example, (files) => files.find((f) => f.endsWith('-prog.gcda'))!);
+  const env = (spool: string) => ({ ...process.env, ...spoolEnvironment(spool, process.getuid!()) });
+  await blocksWhileLocked(example, env, (files) => files.find((f) => f.endsWith('-prog.gcda'))!);
 });
 
 test('a second lock on the same file from another process is refused without waiting', async () => {
@@ -68,7 +71,7 @@ test('a second lock on the same file from another process is refused without wai
   const example = await buildClangExample(dir, 'lockd');
   const spool = stateLayout(dir).spoolDir;
   await runExample(example, spool);
-  const file = scanSpool(spool).files[0]!.path;
+  const file = scanTestSpool(spool).files[0]!.path;
   const opened = openSpoolFile(file, process.getuid!());
   assert.ok(opened.ok);
   assert.equal(lockHolder(opened.fd), 0, 'nobody holds it yet');
@@ -83,5 +86,5 @@ test('a second lock on the same file from another process is refused without wai
   assert.deepEqual(JSON.parse(stdout), { got: false, holder: process.pid });
   unlockFile(opened.fd);
   closeSync(opened.fd);
-  assert.ok(readdirSync(join(spool, String(process.getuid!()), 'llvm')).length >= 1);
+  assert.ok(readdirSync(join(spool, 'llvm')).length >= 1);
 });

@@ -9,7 +9,19 @@ test('reads a well-formed profile: version, ids, length, value records', () => {
   const parsed = parseRawProfile(buf);
   assert.ok(parsed.ok);
   assert.deepEqual(parsed.segments, [
-    { offset: 0, length: buf.length, version: 8, functionsRun: ['100:abc'], flags: 1, binaryIds: ['0123456789abcdef01234567'], functions: 2, counters: 3 },
+    {
+      offset: 0,
+      length: buf.length,
+      version: 8,
+      functionsRun: ['100:abc'],
+      flags: 1,
+      binaryIds: ['0123456789abcdef01234567'],
+      functions: 2,
+      counters: 3,
+      countersOffset: 88 + 24 + 2 * 48,
+      counterWidth: 8,
+      mass: 5,
+    },
   ]);
 });
 

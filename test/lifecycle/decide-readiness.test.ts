@@ -55,7 +55,7 @@ describe('decideReadiness', () => {
     assert.deepEqual(kinds({ convergence: 0.98 }, { convergence: 0.99 }), ['convergence']);
     assert.deepEqual(kinds({ convergence: 0.99 }, { convergence: 0.99 }), []);
     const ready = decideReadiness({ ...metrics, convergence: 0.995 }, { ...policy, convergence: 0.99 });
-    assert.equal(ready.reason, 'ready: 1.0 of 1.0 MB collected, 3 runs, overlap 0.995 ≥ 0.99');
+    assert.equal(ready.reason, 'ready: 1.0 of 1.0 MB collected, 3 runs, overlap 0.995 of 0.990');
   });
 
   it('lists every blocker at once, in a fixed order, joined into the reason', () => {
@@ -63,6 +63,19 @@ describe('decideReadiness', () => {
     assert.deepEqual(readiness.blockers.map((b) => b.kind), ['no-profile', 'threshold', 'min-runs', 'convergence-unmeasured']);
     assert.equal(readiness.reason, readiness.blockers.map((b) => b.message).join('; '));
     assert.match(readiness.reason, /^no merged profile yet; 0 of 2\.0 MB collected; 0 of 1 run seen; /);
+  });
+});
+
+describe('describeMeasures', () => {
+  it('words each measure one way, rounding what there is down and what is missing up', () => {
+    const measures = decideReadiness({ ...metrics, bytesHarvested: 0.98 * MB, runs: 3 }, { thresholdMB: 1, minRuns: 5, convergence: 0.99 }).measures;
+    assert.deepEqual(measures, [
+      { kind: 'data', text: '0.9 of 1.0 MB', missing: '0.020 MB more', met: false },
+      { kind: 'runs', text: '3 of 5 runs', missing: '2 more runs', met: false },
+      { kind: 'convergence', text: 'overlap not measured yet (target 0.990)', missing: 'a second merge', met: false },
+    ]);
+    const near = decideReadiness({ ...metrics, convergence: 0.98999 }, { ...policy, convergence: 0.99 }).measures[2]!;
+    assert.equal(near.text, 'overlap 0.989 of 0.990', 'short of the target never reads as reached');
   });
 });
 

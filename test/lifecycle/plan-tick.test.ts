@@ -4,7 +4,7 @@ import { planTick, type TickInput } from '../../src/lifecycle/plan-tick.js';
 import type { CollectedMetrics } from '../../src/lifecycle/decide-readiness.js';
 import { newLifecycleRecord, type LifecycleRecord } from '../../src/state/lifecycle-records.js';
 import type { PackageConfig, Policy } from '../../src/config/config-types.js';
-import { DEFAULT_POLICY } from '../../src/config/defaults.js';
+import { DEFAULT_POLICY, DEFAULT_TRUSTED_USERS } from '../../src/config/defaults.js';
 
 const now = new Date('2026-11-26T12:00:00Z');
 const policy: Policy = DEFAULT_POLICY;
@@ -14,6 +14,7 @@ const pkg = (name: string, overrides: Partial<Policy> = {}): PackageConfig => ({
   attr: name,
   profileArg: 'pgoProfiles',
   policy: { ...policy, ...overrides },
+  trustedUsers: DEFAULT_TRUSTED_USERS,
 });
 const slot = (name: string, fields: Partial<LifecycleRecord>): LifecycleRecord => ({ ...newLifecycleRecord(name, now), profilingPath: '/nix/store/p', ...fields });
 const MB = 1024 * 1024;

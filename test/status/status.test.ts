@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { collectStatus, describeQuarantine } from '../../src/status/collect-status.js';
 import { renderProgressBar, renderStatus } from '../../src/status/render-status.js';
 import { newLifecycleRecord } from '../../src/state/lifecycle-records.js';
-import { DEFAULT_POLICY } from '../../src/config/defaults.js';
+import { DEFAULT_POLICY, DEFAULT_TRUSTED_USERS } from '../../src/config/defaults.js';
 import type { Config } from '../../src/config/config-types.js';
 
 const now = new Date('2026-11-26T12:00:00Z');
@@ -15,8 +15,8 @@ const config: Config = {
   policy: DEFAULT_POLICY,
   notify: { hook: null },
   packages: [
-    { name: 'calc', nixFile: '/p/default.nix', attr: 'calc', profileArg: 'pgoProfiles', policy: { ...DEFAULT_POLICY, thresholdMB: 2 } },
-    { name: 'lua', nixFile: '/p/default.nix', attr: 'lua', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY },
+    { name: 'calc', nixFile: '/p/default.nix', attr: 'calc', profileArg: 'pgoProfiles', policy: { ...DEFAULT_POLICY, thresholdMB: 2 }, trustedUsers: DEFAULT_TRUSTED_USERS },
+    { name: 'lua', nixFile: '/p/default.nix', attr: 'lua', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY, trustedUsers: DEFAULT_TRUSTED_USERS },
   ],
 };
 
@@ -35,9 +35,25 @@ describe('status', () => {
     assert.match(status.packages[1]!.reason, /not built yet/);
     const text = renderStatus(status);
     assert.match(text, /calc: collecting/);
-    assert.match(text, /\[##########\.{10}\] 50% 1\.0 of 2\.0 MB, 4 runs, merge 2, convergence 0\.500/);
+    assert.match(text, /\[##########\.{10}\] 50% 1\.0 of 2\.0 MB \(1\.0 MB more\), 4 runs, overlap 0\.500, merge 2/);
     assert.match(text, /active: {3}profile \(profile generation 3\) {2}\/nix\/store\/x-calc/);
     assert.match(text, /lua: vanilla/);
+  });
+
+  it('shows who contributed how much, and each share after the cap', () => {
+    const contribution = (contributor: number, mass: number, bytesHarvested: number, runs: number) => ({
+      package: 'calc', contributor, generation: 1, path: '/p', sha256: 'h', bytes: 1, mass, bytesHarvested, filesHarvested: 1, runs, updatedAt: 'now',
+    });
+    const status = collectStatus({
+      config,
+      records: [],
+      metrics: new Map(),
+      profileGeneration: null,
+      contributions: new Map([['calc', [contribution(1000, 100, 2 * 1024 * 1024, 50), contribution(1001, 1e15, 1024, 1)]]]),
+      userNames: new Map([[1000, 'alice']]),
+    });
+    assert.deepEqual(status.packages[0]!.contributors.map((c) => [c.user, c.runs, Math.round(c.share * 100)]), [['alice', 50, 50], [null, 1, 50]]);
+    assert.match(renderStatus(status), /from: {5}alice \(uid 1000\) 2\.0 MB, 50 runs, 50% of the profile; uid 1001 0\.00098 MB, 1 run, 50% of the profile/);
   });
 
   it('shows the tail of a failed build and when it is tried again', () => {

@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run } from '../../src/process/run.js';
 import { spoolEnvironment } from '../../src/spool/spool-environment.js';
+import { scanSpool, type SpoolScan } from '../../src/spool/scan.js';
 
 /** The directory the fixture's GCC programs bake in, as the Nix library's default `defaultProfileDir` does. */
 const GCC_BAKED_ROOT = '/tmp/nix-pgo/gcda';
@@ -117,6 +118,11 @@ export async function buildGccExample(root: string, name: string, bakedRoot = GC
 export function gcdaSpoolPathOf(example: Example): string {
   const manifest = JSON.parse(readFileSync(example.manifestPath, 'utf8')) as { gcdaDir: string };
   return manifest.gcdaDir.replace(/^\/+/, '');
+}
+
+/** The spool as the collector of this process sees it. */
+export function scanTestSpool(spoolDir: string): SpoolScan {
+  return scanSpool(spoolDir, { trustedOwners: new Set([process.getuid!(), 0]) });
 }
 
 /** Runs an instrumented program as the spool user `uid` would (same env vars). */

@@ -1,6 +1,10 @@
 // `nix-pgo harvest NAME=MANIFEST...`: one harvest-and-merge pass over the spool, with per-package metrics.
-import { InputError } from '../../errors/errors.js';
+import { readFile } from 'node:fs/promises';
 import { Collector, type PackageSource, type PassReport } from '../../collect/collector.js';
+import { resolveTrust } from '../../collect/resolve-trust.js';
+import type { Config } from '../../config/config-types.js';
+import { InputError } from '../../errors/errors.js';
+import { parseManifest } from '../../formats/manifest.js';
 import { withDatabase } from '../../state/database.js';
 import { stateLayout } from '../../state/state-layout.js';
 import type { Command } from '../command.js';
@@ -16,6 +20,29 @@ function parseSources(positionals: readonly string[]): PackageSource[] {
   });
 }
 
+/** Every manifest must be readable before the pass, or the user named something wrong; a package the config manages gets its trust settings. */
+async function prepareSources(sources: readonly PackageSource[], config: Config): Promise<PackageSource[]> {
+  const prepared: PackageSource[] = [];
+  for (const source of sources) {
+    let text: string;
+    try {
+      text = await readFile(source.manifestPath, 'utf8');
+    } catch (error) {
+      throw new InputError('PROFILE_INVALID', `${source.name}: cannot read the manifest ${source.manifestPath} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+        hints: ['give the nix-support/pgo.json of the package\'s profiling build, e.g. $(nix-build FILE -A ATTR.pgo.profile)/nix-support/pgo.json'],
+      });
+    }
+    parseManifest(text, source.manifestPath);
+    const managed = config.packages.find((p) => p.name === source.name);
+    prepared.push(
+      managed
+        ? { ...source, trust: await resolveTrust(managed.trustedUsers, `packages.${source.name}.trustedUsers`), maxContributorShare: managed.policy.maxContributorShare }
+        : source,
+    );
+  }
+  return prepared;
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(2)} MiB`;
 }
@@ -27,7 +54,7 @@ function renderHarvest(report: PassReport): string {
     const overlap = p.overlap === null ? '-' : `${(p.overlap * 100).toFixed(2)}%`;
     lines.push(
       `${p.name}: generation ${p.generation}, merged ${mib(p.mergedBytes)}, harvested ${p.filesHarvested} file(s) / ${mib(p.bytesHarvested)}, ` +
-        `runs ${p.runs ?? '-'}, functions run ${p.functionsNonzero ?? '-'}, overlap with previous ${overlap}`,
+        `runs ${p.runs}, functions run ${p.functionsNonzero ?? '-'}, overlap with previous ${overlap}`,
     );
   }
   for (const e of report.errors) lines.push(`${e.package}: merge failed: ${e.message}`);
@@ -47,7 +74,7 @@ export const harvestCommand: Command<PassReport, typeof CONFIG_OPTION> = {
     const config = await loadConfig(args);
     const layout = stateLayout(config.stateDir, config.spoolDir);
     return withDatabase(layout.database, async (db) => {
-      const collector = Collector.open({ db, layout, packages: sources });
+      const collector = Collector.open({ db, layout, packages: await prepareSources(sources, config) });
       try {
         const { directories: _, ...report } = await collector.runOnce();
         return report;

@@ -5,7 +5,8 @@ import { findPackage } from '../../config/find-package.js';
 import { metricsFromRecords } from '../../lifecycle/decide-readiness.js';
 import { withDatabase } from '../../state/database.js';
 import { listLifecycles } from '../../state/lifecycle-records.js';
-import { listPackages } from '../../state/package-records.js';
+import { listContributions, listPackages } from '../../state/package-records.js';
+import { lookupUserName } from '../../tools/getent.js';
 import { summarizeQuarantine } from '../../state/quarantine-records.js';
 import { stateLayout } from '../../state/state-layout.js';
 import { collectStatus, type Status } from '../../status/collect-status.js';
@@ -23,10 +24,21 @@ export const statusCommand: Command<Status, typeof CONFIG_OPTION> = {
     const only = args.positionals[0];
     if (only !== undefined) findPackage(config, only);
     const profileGeneration = existsSync(config.nixProfile) ? await currentGeneration(config.nixProfile) : null;
-    const status = await withDatabase(stateLayout(config.stateDir, config.spoolDir).database, (db) =>
-      collectStatus({ config, records: listLifecycles(db), metrics: metricsFromRecords(listPackages(db)), profileGeneration, quarantine: summarizeQuarantine(db) }),
-    );
+    const status = await withDatabase(stateLayout(config.stateDir, config.spoolDir).database, async (db) => {
+      const contributions = new Map(config.packages.map((p) => [p.name, listContributions(db, p.name)] as const));
+      const userNames = await lookupNames([...contributions.values()].flat().map((c) => c.contributor));
+      return collectStatus({ config, records: listLifecycles(db), metrics: metricsFromRecords(listPackages(db)), profileGeneration, quarantine: summarizeQuarantine(db), contributions, userNames });
+    });
     return only === undefined ? status : { ...status, packages: status.packages.filter((p) => p.name === only) };
   },
   render: renderStatus,
 };
+
+async function lookupNames(uids: readonly number[]): Promise<Map<number, string>> {
+  const names = new Map<number, string>();
+  for (const uid of new Set(uids)) {
+    const name = uid < 0 ? null : await lookupUserName(uid);
+    if (name !== null) names.set(uid, name);
+  }
+  return names;
+}
