@@ -7,9 +7,13 @@
 /** `factor` in (0, 1]; counts are rounded to the nearest whole number. */
 export function scaleTextProfile(text: string, factor: number): string {
   if (!(factor > 0 && factor <= 1)) throw new RangeError(`scale factor must be in (0, 1], not ${factor}`);
-  const DEN = 1n << 40n;
-  const num = BigInt(Math.round(factor * Number(DEN)));
-  const scale = (value: string) => ((BigInt(value) * num + DEN / 2n) / DEN).toString();
+  // The factor as an exact fraction of its 17 significant digits, so a tiny factor keeps its precision.
+  const [mantissa, exponent] = factor.toExponential(16).split('e') as [string, string];
+  const digits = BigInt(mantissa.replace('.', ''));
+  const shift = 16 - Number(exponent);
+  const num = shift >= 0 ? digits : digits * 10n ** BigInt(-shift);
+  const den = shift >= 0 ? 10n ** BigInt(shift) : 1n;
+  const scale = (value: string) => ((BigInt(value) * num + den / 2n) / den).toString();
   const lines = text.split('\n');
   const out: string[] = [];
   let i = 0;

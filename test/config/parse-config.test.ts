@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigInvalidError } from '../../src/config/config-invalid-error.js';
-import { DEFAULT_POLICY } from '../../src/config/defaults.js';
+import { DEFAULT_POLICY, DEFAULT_TRUSTED_USERS } from '../../src/config/defaults.js';
 import { checkConfigText, parseConfig, type ConfigSource } from '../../src/config/parse-config.js';
 import { exitCodeFor } from '../../src/errors/errors.js';
 
@@ -18,6 +18,19 @@ function problemPaths(document: unknown, overrides: Partial<ConfigSource> = {}):
   return check.problems.map((p) => p.path).sort();
 }
 
+describe('trustedUsers', () => {
+  it('takes names, uids or "*", at the top and per package, and reports bad entries', () => {
+    const config = parseConfig(source({ nixFile: './p.nix', trustedUsers: ['alice', 1001], packages: { a: {}, b: { trustedUsers: '*' } } }));
+    assert.deepEqual(config.packages.map((p) => p.trustedUsers), [{ anyone: false, users: ['alice', 1001] }, { anyone: true }]);
+    const bad = checkConfigText(source({ nixFile: './p.nix', trustedUsers: ['Alice Smith', -1], packages: { a: { trustedUsers: 'everyone' } } }));
+    assert.equal(bad.config, null);
+    const where = bad.problems.map((p) => p.path);
+    assert.ok(where.some((p) => p.startsWith('trustedUsers')), where.join(', '));
+    assert.ok(where.some((p) => p.startsWith('packages.a.trustedUsers')), where.join(', '));
+    for (const p of bad.problems) assert.match(p.fix, /user names or ids/);
+  });
+});
+
 describe('parseConfig defaults', () => {
   it('fills in everything for a config that only lists packages', () => {
     const config = parseConfig(source({ nixFile: './pkgs.nix', packages: { hello: {} } }));
@@ -28,7 +41,7 @@ describe('parseConfig defaults', () => {
     assert.deepEqual(config.notify, { hook: null });
     assert.deepEqual(config.policy, DEFAULT_POLICY);
     assert.deepEqual(config.packages, [
-      { name: 'hello', nixFile: '/etc/nix-pgo/pkgs.nix', attr: 'hello', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY },
+      { name: 'hello', nixFile: '/etc/nix-pgo/pkgs.nix', attr: 'hello', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY, trustedUsers: DEFAULT_TRUSTED_USERS },
     ]);
   });
 

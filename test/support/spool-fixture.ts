@@ -44,10 +44,16 @@ int main(int argc, char **argv) {
 }
 `;
 
-function writeSources(dir: string, name: string): void {
+/** A program and its library in C; `lib_work` is renamed per example. */
+export interface ExampleSources {
+  prog: string;
+  lib: string;
+}
+
+function writeSources(dir: string, name: string, sources: ExampleSources = { prog: PROG_C, lib: LIB_C }): void {
   const work = `work_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
-  writeFileSync(join(dir, 'lib.c'), LIB_C.replaceAll('lib_work', work));
-  writeFileSync(join(dir, 'prog.c'), PROG_C.replaceAll('lib_work', work));
+  writeFileSync(join(dir, 'lib.c'), sources.lib.replaceAll('lib_work', work));
+  writeFileSync(join(dir, 'prog.c'), sources.prog.replaceAll('lib_work', work));
 }
 
 export interface Example {
@@ -89,10 +95,10 @@ function writeManifest(
   return { name, manifestPath, exe: join(dir, name), toolchain: build.toolchain };
 }
 
-export async function buildClangExample(root: string, name: string): Promise<Example> {
+export async function buildClangExample(root: string, name: string, sources?: ExampleSources): Promise<Example> {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeSources(dir, name);
+  writeSources(dir, name, sources);
   const flags = ['-O2', '-fprofile-generate', '-Wl,--build-id'];
   await run('clang-16', [...flags, '-fPIC', '-shared', join(dir, 'lib.c'), '-o', join(dir, `lib${name}.so`)]);
   await run('clang-16', [...flags, join(dir, 'prog.c'), `-L${dir}`, `-l${name}`, `-Wl,-rpath,${dir}`, '-o', join(dir, name)]);
