@@ -16,13 +16,14 @@ import {
   afterDataArrived,
   afterOptimizedBuilt,
   afterOptimizedFailed,
+  afterProfilingBuildBegun,
   afterProfilingBuilt,
   afterProfilingFailed,
   afterReadyNotified,
 } from '../lifecycle/next-record.js';
 import { getLifecycle, listLifecycles, newLifecycleRecord, saveLifecycle, type BuildRecord, type Variant } from '../state/lifecycle-records.js';
 import { lockProfile, storeProfile } from '../store/store-profile.js';
-import { planBuild } from '../variants/plan-build.js';
+import { buildLogFile, planBuild } from '../variants/plan-build.js';
 import { runBuild, type BuildOutcome } from '../variants/run-build.js';
 import type { ActionContext } from './action-context.js';
 
@@ -91,8 +92,11 @@ async function buildProfiling(ctx: ActionContext, name: string): Promise<void> {
   const pkg = findPackage(ctx.config, name);
   const record = recordOf(ctx, name);
   const started = ctx.now();
-  ctx.logger.log('info', 'build-started', { package: name, variant: 'profile' });
-  const outcome = await runBuild(planBuild(pkg, 'profile', { logDir: ctx.layout.logDir, timeoutMs: pkg.policy.buildTimeoutMinutes * 60_000, now: started }));
+  const plan = planBuild(pkg, 'profile', { logDir: ctx.layout.logDir, timeoutMs: pkg.policy.buildTimeoutMinutes * 60_000, now: started });
+  // Recorded before the slow part, so status shows the build while it runs.
+  saveLifecycle(ctx.db, afterProfilingBuildBegun(record, { variant: 'profile', startedAt: started.toISOString(), logFile: plan.logFile }, started), 'build-started', { variant: 'profile' });
+  ctx.logger.log('info', 'build-started', { package: name, variant: 'profile', log: plan.logFile });
+  const outcome = await runBuild(plan);
   const ended = ctx.now();
   const build = buildRecord('profile', started, ended, outcome);
   if (!outcome.ok) {
@@ -110,10 +114,11 @@ async function buildProfiling(ctx: ActionContext, name: string): Promise<void> {
 async function buildOptimized(ctx: ActionContext, action: Extract<TickAction, { type: 'build-optimized' }>): Promise<void> {
   const pkg = findPackage(ctx.config, action.name);
   const started = ctx.now();
+  const logFile = buildLogFile(ctx.layout.logDir, action.name, 'optimized', started);
   // Saved before the slow part: a restart finds `building` and recovers it.
-  const building = afterBuildStarted(recordOf(ctx, action.name), action.generation, started);
+  const building = afterBuildStarted(recordOf(ctx, action.name), action.generation, { variant: 'optimized', startedAt: started.toISOString(), logFile }, started);
   saveLifecycle(ctx.db, building, 'build-started', { generation: action.generation });
-  ctx.logger.log('info', 'build-started', { package: action.name, variant: 'optimized', generation: action.generation });
+  ctx.logger.log('info', 'build-started', { package: action.name, variant: 'optimized', generation: action.generation, log: logFile });
 
   const locked = await storeProfile({
     name: action.name,

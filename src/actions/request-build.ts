@@ -1,11 +1,12 @@
-// `nix-pgo build NAME` as a request in the lifecycle table: the next tick (of this process or of the running daemon) builds.
+// `nix-pgo build NAME` as a request in the lifecycle table: the next tick (of this process or of the running daemon) builds, whatever the backoff says.
+import { findPackage } from '../config/find-package.js';
 import { afterBuildRequested } from '../lifecycle/next-record.js';
-import { saveLifecycle, type LifecycleRecord } from '../state/lifecycle-records.js';
+import { getLifecycle, newLifecycleRecord, saveLifecycle, type LifecycleRecord } from '../state/lifecycle-records.js';
 import type { ActionContext } from './action-context.js';
-import { requireProfiled } from './require-profiled.js';
 
 export function requestBuild(ctx: Pick<ActionContext, 'config' | 'db' | 'now'>, name: string): LifecycleRecord {
-  const next = afterBuildRequested(requireProfiled(ctx, name), ctx.now());
+  findPackage(ctx.config, name);
+  const next = afterBuildRequested(getLifecycle(ctx.db, name) ?? newLifecycleRecord(name, ctx.now()), ctx.now());
   saveLifecycle(ctx.db, next, 'build-requested');
   return next;
 }

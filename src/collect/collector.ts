@@ -144,6 +144,13 @@ export class Collector {
     return new Collector(options.db, lockFd, layout, options);
   }
 
+  /** A package's trust and share settings changed (the config was reloaded); undefined: it is no longer managed. */
+  configure(name: string, settings: Pick<PackageSource, 'trust' | 'maxContributorShare'> | undefined): void {
+    const source = this.sources.get(name);
+    if (settings === undefined) this.sources.delete(name);
+    else if (source) this.sources.set(name, { ...source, ...settings });
+  }
+
   /** Attributes profiles of this profiling build to the package from the next pass on (keeping its trust settings). */
   register(name: string, manifestPath: string): void {
     this.sources.set(name, { ...this.options.settings?.(name), ...this.sources.get(name), name, manifestPath });

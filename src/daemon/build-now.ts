@@ -30,14 +30,15 @@ export async function buildNow(config: Config, name: string, options: { logger?:
   } catch (error) {
     if (!(error instanceof NixPgoError && error.code === 'COLLECTOR_BUSY')) throw error;
     return withDatabase(stateLayout(config.stateDir, config.spoolDir).database, (db): BuildNowResult => {
-      if (getLifecycle(db, name)?.profilingPath) requestBuild({ config, db, now: () => new Date() }, name);
-      return { name, by: 'daemon', record: getLifecycle(db, name), message: `the running daemon will build ${name} at its next tick; follow it with nix-pgo status ${name}` };
+      const record = requestBuild({ config, db, now: () => new Date() }, name);
+      const what = record.profilingPath ? 'the optimized variant' : 'the profiling variant';
+      return { name, by: 'daemon', record, message: `the running daemon builds ${what} of ${name} at its next tick, whatever the backoff; follow it with nix-pgo status ${name}` };
     });
   }
   try {
     const { ctx } = daemon;
     const before = getLifecycle(ctx.db, name);
-    if (before?.profilingPath) requestBuild(ctx, name);
+    requestBuild(ctx, name);
     const report = await runTick(ctx, { phase: 'start', collector: daemon.collector });
     const record = getLifecycle(ctx.db, name);
     const failed = report.errors.find((e) => e.action.name === name);

@@ -18,7 +18,20 @@ import { stateLayout } from '../state/state-layout.js';
 export interface OpenDaemon {
   ctx: ActionContext;
   collector: Collector;
+  /** Takes a reloaded config: packages added, removed or changed apply from the next tick and pass. */
+  reconfigure(next: Config): Promise<void>;
   close(): Promise<void>;
+}
+
+type PackageSettings = Pick<PackageSource, 'trust' | 'maxContributorShare'>;
+
+/** Every package's trusted users resolved (a name that does not exist is a config error), and its share. */
+async function resolveSettings(config: Config): Promise<Map<string, PackageSettings>> {
+  const settings = new Map<string, PackageSettings>();
+  for (const pkg of config.packages) {
+    settings.set(pkg.name, { trust: await resolveTrust(pkg.trustedUsers, `packages.${pkg.name}.trustedUsers`), maxContributorShare: pkg.policy.maxContributorShare });
+  }
+  return settings;
 }
 
 /** Turns a pass's quarantines and full disks into events the user hears about. */
@@ -43,10 +56,7 @@ function reportPasses(notifier: Notifier): (report: PassReport) => Promise<void>
 export async function openDaemon(config: Config, options: { logger?: Logger; now?: () => Date } = {}): Promise<OpenDaemon> {
   const logger = options.logger ?? createLogger();
   const layout = stateLayout(config.stateDir, config.spoolDir);
-  const settings = new Map<string, Pick<PackageSource, 'trust' | 'maxContributorShare'>>();
-  for (const pkg of config.packages) {
-    settings.set(pkg.name, { trust: await resolveTrust(pkg.trustedUsers, `packages.${pkg.name}.trustedUsers`), maxContributorShare: pkg.policy.maxContributorShare });
-  }
+  let settings = await resolveSettings(config);
   const db = openDatabase(layout.database);
   const notifier = createNotifier(config.notify.hook, logger);
   let collector: Collector;
@@ -69,6 +79,12 @@ export async function openDaemon(config: Config, options: { logger?: Logger; now
   return {
     ctx,
     collector,
+    async reconfigure(next) {
+      const nextSettings = await resolveSettings(next);
+      for (const name of new Set([...settings.keys(), ...nextSettings.keys()])) collector.configure(name, nextSettings.get(name));
+      settings = nextSettings;
+      ctx.config = next;
+    },
     async close() {
       await collector.stop();
       collector.close();

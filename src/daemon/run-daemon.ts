@@ -1,8 +1,11 @@
 /**
  * `nix-pgo daemon`: the collector harvests on file events, and every tick
  * plans and applies, until stopped (SIGTERM/SIGINT end it cleanly, after the
- * step in progress).
+ * step in progress). The config is read again when its file changes or on
+ * SIGHUP; a config with problems is reported and the running one kept.
  */
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Config } from '../config/config-types.js';
 import type { Logger } from '../log/logger.js';
 import { openDaemon } from './open-daemon.js';
@@ -13,13 +16,52 @@ export interface DaemonOptions {
   /** How often to plan (cheap: reads the state database). */
   tickMs?: number;
   signal?: AbortSignal;
+  /** Reads the config again (from the same file); without it, the config is never reloaded. */
+  readConfig?: () => Promise<Config>;
+  /** Receives the function that asks for a reload (the CLI wires it to SIGHUP). */
+  onReloadRequest?: (reload: () => void) => void;
 }
+
+/** Settings that only a restart can change: the daemon keeps the running ones and says so. */
+const FIXED = ['stateDir', 'spoolDir', 'nixProfile'] as const;
 
 export async function runDaemon(config: Config, options: DaemonOptions = {}): Promise<{ ticks: number }> {
   const daemon = await openDaemon(config, { logger: options.logger });
   const { ctx } = daemon;
   const tickMs = options.tickMs ?? 1000;
   let ticks = 0;
+  let reloaded: Config | null = null;
+  let watcher: FSWatcher | null = null;
+  let debounce: NodeJS.Timeout | null = null;
+
+  const reload = (why: string) => {
+    const read = options.readConfig;
+    if (!read) return;
+    read().then(
+      (next) => {
+        const fixed = FIXED.filter((key) => next[key] !== ctx.config[key]);
+        if (fixed.length > 0) ctx.logger.log('warn', 'config-needs-restart', { keys: fixed, hint: 'restart the daemon to use them; the running values stay' });
+        reloaded = { ...next, ...Object.fromEntries(FIXED.map((key) => [key, ctx.config[key]])) };
+        ctx.logger.log('info', 'config-reloaded', { why, packages: next.packages.map((p) => p.name) });
+      },
+      (error: unknown) => ctx.logger.log('error', 'config-invalid', { why, error: (error as Error).message, kept: ctx.config.packages.map((p) => p.name) }),
+    );
+  };
+  options.onReloadRequest?.(() => reload('SIGHUP'));
+  if (options.readConfig && config.file) {
+    const file = config.file;
+    try {
+      // The directory, not the file: editors replace a file by renaming a new one over it.
+      watcher = watch(dirname(file), (_event, name) => {
+        if (name !== basename(file)) return;
+        if (debounce) clearTimeout(debounce);
+        debounce = setTimeout(() => reload('the config file changed'), 200);
+      });
+    } catch (error) {
+      ctx.logger.log('warn', 'config-not-watched', { file, error: (error as Error).message });
+    }
+  }
+
   ctx.logger.log('info', 'daemon-started', { packages: config.packages.map((p) => p.name), stateDir: config.stateDir, spoolDir: config.spoolDir });
   try {
     // The first tick builds what is missing and recovers interrupted builds; then the collector follows the spool.
@@ -29,10 +71,17 @@ export async function runDaemon(config: Config, options: DaemonOptions = {}): Pr
     while (!options.signal?.aborted) {
       await sleep(tickMs, options.signal);
       if (options.signal?.aborted) break;
+      if (reloaded) {
+        const next: Config = reloaded;
+        reloaded = null;
+        await daemon.reconfigure(next).catch((error: unknown) => ctx.logger.log('error', 'config-invalid', { error: (error as Error).message }));
+      }
       await runTick(ctx, { phase: 'running' });
       ticks++;
     }
   } finally {
+    watcher?.close();
+    if (debounce) clearTimeout(debounce);
     await daemon.close();
     ctx.logger.log('info', 'daemon-stopped', { ticks });
   }

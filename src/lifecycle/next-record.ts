@@ -5,7 +5,7 @@
  * (transition.ts) says which moves are legal; these fill in the rest.
  */
 import type { RetryPolicy } from '../config/config-types.js';
-import type { BuildRecord, LifecycleRecord, Variant } from '../state/lifecycle-records.js';
+import type { ActiveBuild, BuildRecord, LifecycleRecord, Variant } from '../state/lifecycle-records.js';
 import type { Readiness } from './decide-readiness.js';
 import { recordFailure } from './retry-backoff.js';
 import { transition, type LifecycleEvent } from './transition.js';
@@ -13,6 +13,11 @@ import { transition, type LifecycleEvent } from './transition.js';
 function step(record: LifecycleRecord, event: LifecycleEvent, now: Date, fields: Partial<LifecycleRecord> = {}): LifecycleRecord {
   const next = transition({ state: record.state, beforeBuild: record.beforeBuild }, event);
   return { ...record, ...fields, state: next.state, beforeBuild: next.beforeBuild, updatedAt: now.toISOString() };
+}
+
+/** A profiling build starts: nothing changes but what status shows as building. */
+export function afterProfilingBuildBegun(record: LifecycleRecord, build: ActiveBuild, now: Date): LifecycleRecord {
+  return { ...record, activeBuild: build, updatedAt: now.toISOString() };
 }
 
 /** The profiling variant was built and switched in: profiling starts (or goes on, after a rebuild). */
@@ -25,6 +30,8 @@ export function afterProfilingBuilt(record: LifecycleRecord, built: { storePath:
     failures: 0,
     nextRetryAt: null,
     lastBuild: built.build,
+    activeBuild: null,
+    buildRequested: false,
     reason: 'profiling: waiting for the instrumented program to run',
   };
   return record.state === 'vanilla' ? step(record, { type: 'enable' }, now, fields) : { ...record, ...fields, updatedAt: now.toISOString() };
@@ -32,7 +39,16 @@ export function afterProfilingBuilt(record: LifecycleRecord, built: { storePath:
 
 /** The profiling build failed: nothing changes but the failure count and the next try. */
 export function afterProfilingFailed(record: LifecycleRecord, failed: { build: BuildRecord; error: string }, retry: RetryPolicy, now: Date): LifecycleRecord {
-  return { ...record, ...recordFailure(record.failures, retry, now), lastBuild: failed.build, reason: `the profiling build failed: ${failed.error}`, updatedAt: now.toISOString() };
+  const failure = recordFailure(record.failures, retry, now);
+  return {
+    ...record,
+    ...failure,
+    lastBuild: failed.build,
+    activeBuild: null,
+    buildRequested: false,
+    reason: `${failed.error} (${failure.failures}× in a row); next try ${failure.nextRetryAt}, or now with \`nix-pgo build ${record.name}\``,
+    updatedAt: now.toISOString(),
+  };
 }
 
 /** A new merge arrived; a collecting package whose policy is now met becomes ready. */
@@ -47,8 +63,8 @@ export function afterReadyNotified(record: LifecycleRecord, readiness: Readiness
 }
 
 /** The optimized build starts; saved before the slow part, so a restart finds `building`. */
-export function afterBuildStarted(record: LifecycleRecord, generation: number, now: Date): LifecycleRecord {
-  return step(record, { type: 'build-started' }, now, { buildRequested: false, held: false, reason: `building the optimized variant with merge ${generation}` });
+export function afterBuildStarted(record: LifecycleRecord, generation: number, build: ActiveBuild, now: Date): LifecycleRecord {
+  return step(record, { type: 'build-started' }, now, { buildRequested: false, held: false, activeBuild: build, reason: `building the optimized variant with merge ${generation}` });
 }
 
 /** The optimized variant was built and switched in. */
@@ -67,6 +83,7 @@ export function afterOptimizedBuilt(
     profileGeneration: built.mergeGeneration,
     profileStorePath: built.profileStorePath,
     lastBuild: built.build,
+    activeBuild: null,
     reason: `optimized with merge ${built.mergeGeneration} (${built.profileStorePath})`,
   });
 }
@@ -77,13 +94,15 @@ export function afterOptimizedFailed(record: LifecycleRecord, build: BuildRecord
   return step(record, { type: 'build-failed' }, now, {
     ...failure,
     lastBuild: build,
-    reason: `the optimized build failed (${failure.failures}×); the active variant stays; next try ${failure.nextRetryAt}`,
+    activeBuild: null,
+    reason: `${build.error ?? 'the optimized build failed'} (${failure.failures}× in a row); the active variant stays; next try ${failure.nextRetryAt}, or now with \`nix-pgo build ${record.name}\``,
   });
 }
 
 /** A build another process started never ended (that process is gone): back to what was active, building again. */
 export function afterBuildInterrupted(record: LifecycleRecord, now: Date): LifecycleRecord {
-  return step(record, { type: 'build-failed' }, now, { reason: 'the build was interrupted by a daemon restart; building again' });
+  const fields = { activeBuild: null, reason: 'the build was interrupted by a daemon restart; building again' };
+  return record.state === 'building' ? step(record, { type: 'build-failed' }, now, fields) : { ...record, ...fields, updatedAt: now.toISOString() };
 }
 
 /**
@@ -91,8 +110,8 @@ export function afterBuildInterrupted(record: LifecycleRecord, now: Date): Lifec
  * `building` counts as a failed build, so it does not stay there; any other record is unchanged (null).
  */
 export function afterActionFailed(record: LifecycleRecord, message: string, retry: RetryPolicy, now: Date): LifecycleRecord | null {
-  if (record.state !== 'building') return null;
-  return step(record, { type: 'build-failed' }, now, { ...recordFailure(record.failures, retry, now), reason: `the optimized build could not run: ${message}` });
+  if (record.state !== 'building') return record.activeBuild ? { ...record, activeBuild: null, updatedAt: now.toISOString() } : null;
+  return step(record, { type: 'build-failed' }, now, { ...recordFailure(record.failures, retry, now), activeBuild: null, reason: `the optimized build could not run: ${message}` });
 }
 
 /** `nix-pgo build`: build now, whatever the policy and the backoff say. */

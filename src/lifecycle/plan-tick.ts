@@ -37,14 +37,14 @@ export function planTick(input: TickInput): TickAction[] {
   const actions: TickAction[] = [];
   for (const pkg of input.packages) {
     const record = input.records.get(pkg.name) ?? null;
-    if (record?.state === 'building') {
-      // Only a previous process can have left a package in `building` at start: its build is gone.
+    if (record?.state === 'building' || record?.activeBuild) {
+      // Only a previous process can have left a build running at start: its build is gone.
       if (input.phase === 'start') actions.push({ type: 'recover-build', name: pkg.name });
       continue;
     }
     if (record === null || record.state === 'vanilla' || record.profilingPath === null) {
-      // A package rolled back to vanilla stays there until the user asks again.
-      if (!record?.held && !waitingForRetry(record, input.now)) actions.push({ type: 'build-profiling', name: pkg.name });
+      // A package rolled back to vanilla stays there until the user asks again; a user's request overrides the backoff.
+      if (record?.buildRequested || (!record?.held && !waitingForRetry(record, input.now))) actions.push({ type: 'build-profiling', name: pkg.name });
       continue;
     }
     const metrics = input.metrics.get(pkg.name);

@@ -46,6 +46,13 @@ function inheritedEnvironment(): NodeJS.ProcessEnv {
   return clean;
 }
 
+/** A command as a shell would need it, for messages: words that need it are quoted, an empty one shows as ''. */
+export function formatCommand(command: string, args: readonly string[], maxLength = 300): string {
+  const quote = (word: string) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+  const text = [command, ...args].map(quote).join(' ');
+  return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
+}
+
 export function tailLines(text: string, lines = STDERR_TAIL_LINES): string {
   const all = text.trimEnd().split('\n');
   return all.slice(-lines).join('\n');
@@ -104,7 +111,7 @@ export function run(command: string, args: readonly string[], options: RunOption
           ? `was killed by ${signal}`
           : `exited with status ${code}`;
       reject(
-        new ToolError('TOOL_FAILED', command, `${command} ${args.slice(0, 3).join(' ')} ${why}\n${tailLines(stderr)}`.trimEnd(), {
+        new ToolError('TOOL_FAILED', command, `${formatCommand(command, args)} ${why}\n${tailLines(stderr)}`.trimEnd(), {
           stderr,
         }),
       );

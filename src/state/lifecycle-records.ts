@@ -22,6 +22,13 @@ export interface BuildRecord {
   logTail: string | null;
 }
 
+/** A build that is running (or was, when its process died). */
+export interface ActiveBuild {
+  variant: Variant;
+  startedAt: string;
+  logFile: string;
+}
+
 export interface LifecycleRecord {
   name: string;
   state: LifecycleState;
@@ -49,6 +56,8 @@ export interface LifecycleRecord {
   /** Set by `nix-pgo build`: build now, whatever the policy says. */
   buildRequested: boolean;
   lastBuild: BuildRecord | null;
+  /** The build running now (absent in records written before it existed). */
+  activeBuild?: ActiveBuild | null;
   updatedAt: string;
 }
 
@@ -72,6 +81,7 @@ export function newLifecycleRecord(name: string, now: Date): LifecycleRecord {
     held: false,
     buildRequested: false,
     lastBuild: null,
+    activeBuild: null,
     updatedAt: now.toISOString(),
   };
 }

@@ -13,7 +13,10 @@ import type { QuarantineSummary } from '../state/quarantine-records.js';
 
 export interface PackageStatus {
   name: string;
+  /** The lifecycle state, except `building` while any build of the package runs. */
   state: LifecycleRecord['state'];
+  /** The build running now, how long it has run, and where its log grows. */
+  building: { variant: 'profile' | 'optimized'; startedAt: string; elapsedSeconds: number; logFile: string } | null;
   reason: string;
   /** 0..1 toward the data threshold. */
   progress: number;
@@ -65,7 +68,9 @@ export function collectStatus(input: {
   quarantine?: QuarantineSummary | null;
   contributions?: ReadonlyMap<string, readonly ContributionRecord[]>;
   userNames?: ReadonlyMap<number, string>;
+  now?: Date;
 }): Status {
+  const now = input.now ?? new Date();
   const records = new Map(input.records.map((r) => [r.name, r] as const));
   const packages = input.config.packages.map((pkg): PackageStatus => {
     const record = records.get(pkg.name) ?? null;
@@ -76,7 +81,10 @@ export function collectStatus(input: {
     const total = contributions.reduce((sum, c) => sum + c.mass * (weights.get(c.contributor) ?? 1), 0);
     return {
       name: pkg.name,
-      state: record?.state ?? 'vanilla',
+      state: record?.activeBuild ? 'building' : (record?.state ?? 'vanilla'),
+      building: record?.activeBuild
+        ? { ...record.activeBuild, elapsedSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(record.activeBuild.startedAt)) / 1000)) }
+        : null,
       reason: record?.reason ?? 'not built yet: the daemon builds the profiling variant first',
       progress: readiness?.progress ?? 0,
       thresholdMB: pkg.policy.thresholdMB,

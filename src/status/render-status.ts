@@ -13,6 +13,9 @@ export function renderProgressBar(progress: number, width = BAR_WIDTH): string {
 
 function renderPackage(p: PackageStatus): string[] {
   const lines = [`${p.name}: ${p.state}${p.held ? ' (held by a rollback)' : ''}`, `  why:      ${p.reason}`];
+  if (p.building) {
+    lines.push(`  building: the ${p.building.variant === 'profile' ? 'profiling' : 'optimized'} variant, for ${formatDuration(p.building.elapsedSeconds)}  log: ${p.building.logFile}`);
+  }
   const measures = p.measures.map((m) => (m.missing ? `${m.text} (${m.missing})` : m.text));
   const overlap = p.convergence !== null && !p.measures.some((m) => m.kind === 'convergence') ? [`overlap ${p.convergence.toFixed(3)}`] : [];
   lines.push(`  data:     ${renderProgressBar(p.progress)} ${[...measures, ...overlap, `merge ${p.mergeGeneration}`].join(', ')}`);
@@ -35,6 +38,12 @@ function renderPackage(p: PackageStatus): string[] {
 function renderContributor(c: ContributorStatus): string {
   const who = c.user === null ? `uid ${c.uid}` : `${c.user} (uid ${c.uid})`;
   return `${who} ${formatMB(c.bytesHarvested / BYTES_PER_MB)} MB, ${c.runs} run${c.runs === 1 ? '' : 's'}, ${Math.round(c.share * 100)}% of the profile`;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60 ? `${minutes} min ${seconds % 60} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 export function renderStatus(status: Status): string {

@@ -20,6 +20,8 @@ export interface BuildTarget {
 export interface BuildPlan {
   request: NixBuildRequest;
   logFile: string;
+  /** The build in words, for messages: which variant of which package, from which attribute of which file. */
+  what: string;
 }
 
 /** What identifies a profile in the store: the fields of a lock file entry. */
@@ -39,6 +41,11 @@ function profileSetExpression(name: string, profile: ProfileRef, nixDir: string)
   return `{ ${JSON.stringify(name)} = import ${JSON.stringify(`${nixDir}/locked-profile.nix`)} ${JSON.stringify(name)} ${entry}; }`;
 }
 
+/** Where a build's whole log goes: one file per build, named by its start, below the package's log directory. */
+export function buildLogFile(logDir: string, name: string, variant: Variant, startedAt: Date): string {
+  return join(logDir, name, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${variant}.log`);
+}
+
 export function planBuild(
   target: BuildTarget,
   variant: Variant,
@@ -49,14 +56,15 @@ export function planBuild(
     if (!options.profile) throw new Error(`planBuild: an optimized build of ${target.name} needs a profile`);
     args[target.profileArg] = profileSetExpression(target.name, options.profile, options.nixDir ?? NIX_DIR);
   }
-  const stamp = options.now.toISOString().replace(/[:.]/g, '-');
+  const attr = `${target.attr}.pgo.${variant === 'profile' ? 'profile' : 'optimized'}`;
   return {
     request: {
       file: target.nixFile,
-      attr: `${target.attr}.pgo.${variant === 'profile' ? 'profile' : 'optimized'}`,
+      attr,
       args,
       timeoutMs: options.timeoutMs,
     },
-    logFile: join(options.logDir, target.name, `${stamp}-${variant}.log`),
+    logFile: buildLogFile(options.logDir, target.name, variant, options.now),
+    what: `the ${variant === 'profile' ? 'profiling' : 'optimized'} variant of ${target.name} (${attr} in ${target.nixFile})`,
   };
 }

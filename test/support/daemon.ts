@@ -20,18 +20,24 @@ export interface TestSetup {
 }
 
 /** A config with its own state dir, managing `packages` from the daemon fixture. */
-export function writeConfig(dir: string, packages: string[], policy: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): TestSetup {
+export function writeConfig(
+  dir: string,
+  packages: string[] | Record<string, Record<string, unknown>>,
+  policy: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+  fixtureArgs = '',
+): TestSetup {
   const stateDir = join(dir, 'state');
   const configFile = join(dir, 'config.json');
   // A salted entry point: builds of `slow` are new in every test, so they take their time.
   const nixFile = join(dir, 'packages.nix');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(nixFile, `{ pgoProfiles ? { } }: import ${daemonPackages} { inherit pgoProfiles; salt = "${randomUUID()}"; }\n`);
+  writeFileSync(nixFile, `{ pgoProfiles ? { } }: import ${daemonPackages} { inherit pgoProfiles; salt = "${randomUUID()}"; ${fixtureArgs} }\n`);
   const config = {
     stateDir,
     nixFile,
     policy: { thresholdMB: 0.0005, retry: { initialDelaySeconds: 1, maxDelaySeconds: 2 }, ...policy },
-    packages: Object.fromEntries(packages.map((p) => [p, {}])),
+    packages: Array.isArray(packages) ? Object.fromEntries(packages.map((p) => [p, {}])) : packages,
     ...extra,
   };
   writeFileSync(configFile, JSON.stringify(config, null, 2));

@@ -11,7 +11,7 @@ const options = {
 
 export const daemonCommand: Command<{ ticks: number }, typeof options> = {
   name: 'daemon',
-  summary: 'harvest, merge, build and switch until stopped (logs are JSON lines on stderr)',
+  summary: 'harvest, merge, build and switch until stopped; reads the config again when it changes or on SIGHUP (logs are JSON lines on stderr)',
   usage: ['nix-pgo daemon [--config FILE] [--tick-ms N]', CONFIG_USAGE, '  --tick-ms N     how often to plan, in milliseconds, from 10 to 3600000 (default 1000)'].join('\n'),
   options,
   async run(args) {
@@ -20,7 +20,12 @@ export const daemonCommand: Command<{ ticks: number }, typeof options> = {
     const stop = () => controller.abort();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    return runDaemon(config, { signal: controller.signal, tickMs: args.options['tick-ms'] });
+    return runDaemon(config, {
+      signal: controller.signal,
+      tickMs: args.options['tick-ms'],
+      readConfig: () => loadConfig(args),
+      onReloadRequest: (reload) => process.on('SIGHUP', reload),
+    });
   },
   render: (result) => `nix-pgo daemon stopped after ${result.ticks} ticks`,
 };
