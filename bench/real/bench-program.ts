@@ -30,7 +30,7 @@ export async function prepareVariants(programSpec: ProgramSpec, options: BenchOp
   const vanilla = await buildNixAttr(spec, '', work);
   const instrumented = await buildNixAttr(spec, '.pgo.profile', work);
   log(`${spec.name}: training the instrumented variant (${spec.train.length} workloads)`);
-  await runTraining(join(instrumented, spec.binary), spec.train, options.nixPgo.trainingProfileFile(spec), work);
+  await runTraining(join(instrumented, spec.binary), spec.train, options.nixPgo.trainingProfileFile(spec), work, options.nixPgo.overlappingTraining);
   log(`${spec.name}: nix-pgo optimized variant: ${options.nixPgo.label}`);
   const nixPgo = await options.nixPgo.optimizedStorePath(spec, instrumented);
   log(`${spec.name}: expert by-hand pipeline (generate, train, merge, use)`);
@@ -44,7 +44,7 @@ export async function prepareVariants(programSpec: ProgramSpec, options: BenchOp
       name: 'instrumented',
       binary: join(instrumented, spec.binary),
       root: instrumented,
-      env: { ...env, LLVM_PROFILE_FILE: join(measureRaw, '%m.profraw') },
+      env: { ...env, LLVM_PROFILE_FILE: join(measureRaw, '%p-%m.profraw') },
     },
     { name: 'nix-pgo', binary: join(nixPgo, spec.binary), root: nixPgo, env },
     { name: 'by-hand', binary: byHand.optimized, root: byHand.optimizedRoot, env },

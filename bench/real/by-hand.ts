@@ -38,7 +38,8 @@ async function buildByHand(spec: ProgramSpec, work: string, cc: string): Promise
 export async function runByHandPipeline(spec: ProgramSpec, work: string): Promise<ByHandResult> {
   const instrumented = await buildByHand(spec, work, `${BY_HAND_COMPILER} -fprofile-generate`);
   const rawDir = makeRawProfileDir(join(work, `${spec.name}-by-hand-raw`));
-  await runTraining(instrumented.binary, spec.train, join(rawDir, '%m.profraw'), work);
+  // One raw profile per process, as an expert writes them: every run's indirect-call targets resolve.
+  await runTraining(instrumented.binary, spec.train, join(rawDir, '%p-%m.profraw'), work);
   const profile = await mergeRawProfiles(BY_HAND_MERGE_TOOL, rawDir, join(work, `${spec.name}-by-hand.profdata`));
   const optimized = await buildByHand(spec, work, `${BY_HAND_COMPILER} -fprofile-use=${profile}`);
   return { optimized: optimized.binary, optimizedRoot: optimized.root, profile };

@@ -17,6 +17,8 @@ export interface OptimizedVariantSource {
   readonly label: string;
   /** The LLVM_PROFILE_FILE pattern the instrumented variant's training runs write to. */
   trainingProfileFile(spec: ProgramSpec): string;
+  /** Whether the training runs overlap (all at once, harvested afterwards) rather than run one after another. */
+  readonly overlappingTraining: boolean;
   /** After training: the store path of the optimized package. */
   optimizedStorePath(spec: ProgramSpec, instrumented: string): Promise<string>;
 }
@@ -26,7 +28,8 @@ export function makeLocalMergeSource(work: string): OptimizedVariantSource {
   const rawDir = (spec: ProgramSpec) => join(work, `${spec.name}-nix-pgo-raw`);
   return {
     label: 'pgo.optimized with the merged training profile (manifest mergeTool)',
-    trainingProfileFile: (spec) => join(makeRawProfileDir(rawDir(spec)), '%m.profraw'),
+    trainingProfileFile: (spec) => join(makeRawProfileDir(rawDir(spec)), '%p-%m.profraw'),
+    overlappingTraining: false,
     async optimizedStorePath(spec, instrumented) {
       const manifestFile = join(instrumented, 'nix-support', 'pgo.json');
       const { mergeTool } = parseManifest(readFileSync(manifestFile, 'utf8'), manifestFile);
@@ -47,8 +50,10 @@ const cli = resolve(import.meta.dirname, '../../src/cli/main.js');
 export function makeDaemonSource(work: string): OptimizedVariantSource {
   const stateDir = (spec: ProgramSpec) => join(work, `${spec.name}-daemon`, 'state');
   return {
-    label: 'the nix-pgo daemon (spool, harvest, merge, store, build, switch)',
-    trainingProfileFile: (spec) => spoolEnvironment(join(stateDir(spec), 'spool'), process.getuid!()).LLVM_PROFILE_FILE!,
+    label: 'the nix-pgo daemon (spool, harvest, merge, store, build, switch); training runs overlap and pile up before the daemon starts',
+    trainingProfileFile: (spec) => spoolEnvironment(join(stateDir(spec), 'spool'), process.getuid!()).LLVM_PROFILE_FILE,
+    // The runs pile up in the spool, all at once, before the daemon harvests any: the case that lost value profiles with %m.
+    overlappingTraining: true,
     async optimizedStorePath(spec) {
       const dir = join(work, `${spec.name}-daemon`);
       mkdirSync(dir, { recursive: true });

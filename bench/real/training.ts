@@ -14,10 +14,14 @@ export async function runWorkload(binary: string, workload: Workload, env: NodeJ
   return stdout;
 }
 
-/** Runs every training workload with LLVM_PROFILE_FILE set to `profileFile`. */
-export async function runTraining(binary: string, workloads: readonly Workload[], profileFile: string, cwd: string): Promise<void> {
+/**
+ * Runs every training workload with LLVM_PROFILE_FILE set to `profileFile`: one after another, or
+ * all at once (`overlapping`), as runs pile up on a busy machine before anything harvests them.
+ */
+export async function runTraining(binary: string, workloads: readonly Workload[], profileFile: string, cwd: string, overlapping = false): Promise<void> {
   const env = { ...process.env, LLVM_PROFILE_FILE: profileFile };
-  for (const workload of workloads) await runWorkload(binary, workload, env, cwd);
+  if (overlapping) await Promise.all(workloads.map((workload) => runWorkload(binary, workload, env, cwd)));
+  else for (const workload of workloads) await runWorkload(binary, workload, env, cwd);
 }
 
 /** Merges every raw profile in `rawDir` into `output` with `mergeTool`. */

@@ -9,6 +9,7 @@ import { run } from '../process/run.js';
 import { evalJson } from '../tools/nix-instantiate.js';
 import { NIX_INSTALL_HINT } from '../tools/nix-common.js';
 import type { LifecycleRecord } from '../state/lifecycle-records.js';
+import { gcdaSpoolDir, llvmSpoolDir, spoolEnvironment } from '../spool/spool-environment.js';
 
 export interface Check {
   name: string;
@@ -56,27 +57,38 @@ function checkWritableDir(name: string, dir: string): Check {
   }
 }
 
-/** The user's own spool dir must be theirs and not a symlink, or the daemon will quarantine it. */
-function checkSpool(spoolDir: string, uid: number): Check {
-  const mine = join(spoolDir, String(uid));
-  if (!existsSync(mine)) {
-    return { name: 'spool', ok: true, detail: `${mine} does not exist yet; instrumented programs create it`, fix: '' };
+/** Instrumented programs must be able to create files in the spool's llvm/ and in the user's gcda/ directory; no symlinks. */
+function checkSpool(spoolDir: string, uid: number): Check[] {
+  const checks: Check[] = [];
+  for (const [name, dir] of [['spool llvm/', llvmSpoolDir(spoolDir)], ['spool gcda/', gcdaSpoolDir(spoolDir, uid)]] as const) {
+    if (!existsSync(dir)) {
+      checks.push({ name, ok: true, detail: `${dir} does not exist yet; instrumented programs create it`, fix: '' });
+      continue;
+    }
+    const stat = lstatSync(dir);
+    if (stat.isSymbolicLink()) checks.push({ name, ok: false, detail: `${dir} is a symlink`, fix: `remove ${dir}; nix-pgo never follows links in the spool` });
+    else {
+      try {
+        accessSync(dir, constants.W_OK | constants.X_OK);
+        checks.push({ name, ok: true, detail: `${dir} (mode ${(stat.mode & 0o7777).toString(8)})`, fix: '' });
+      } catch {
+        checks.push({ name, ok: false, detail: `${dir} is not writable for uid ${uid}: instrumented programs cannot write there`, fix: `make ${dir} writable for you (NixOS: the module creates it)` });
+      }
+    }
   }
-  const stat = lstatSync(mine);
-  if (stat.isSymbolicLink()) return { name: 'spool', ok: false, detail: `${mine} is a symlink`, fix: `remove ${mine}; nix-pgo never follows links in the spool` };
-  if (stat.uid !== uid) return { name: 'spool', ok: false, detail: `${mine} belongs to uid ${stat.uid}, not ${uid}`, fix: `chown ${uid} ${mine}` };
-  if ((stat.mode & 0o022) !== 0) return { name: 'spool', ok: false, detail: `${mine} is writable by others (mode ${(stat.mode & 0o777).toString(8)})`, fix: `chmod go-w ${mine}` };
-  return { name: 'spool', ok: true, detail: `${mine} (yours, mode ${(stat.mode & 0o777).toString(8)})`, fix: '' };
+  return checks;
 }
 
 function checkEnvironment(spoolDir: string, uid: number, env: NodeJS.ProcessEnv): Check {
-  const wanted = join(spoolDir, String(uid));
+  const wanted = spoolEnvironment(spoolDir, uid);
   const value = env['LLVM_PROFILE_FILE'];
-  if (value?.startsWith(`${wanted}/`)) return { name: 'environment', ok: true, detail: `LLVM_PROFILE_FILE=${value}`, fix: '' };
+  if (value === wanted.LLVM_PROFILE_FILE) return { name: 'environment', ok: true, detail: `LLVM_PROFILE_FILE=${value}`, fix: '' };
   return {
     name: 'environment',
     ok: false,
-    detail: value ? `LLVM_PROFILE_FILE=${value} is outside the spool` : 'LLVM_PROFILE_FILE is not set: instrumented programs write to their default directory, which is not harvested',
+    detail: value
+      ? `LLVM_PROFILE_FILE=${value}, not ${wanted.LLVM_PROFILE_FILE}`
+      : 'LLVM_PROFILE_FILE is not set: instrumented programs write to their default directory, which is not harvested',
     fix: 'add `eval "$(nix-pgo env)"` to your shell profile (NixOS: the module sets it)',
   };
 }
@@ -108,7 +120,7 @@ export async function runDoctor(input: { config: Config; records: readonly Lifec
     await checkEvaluation(),
     checkWritableDir('state directory', input.config.stateDir),
     checkWritableDir('Nix profile directory', dirname(input.config.nixProfile)),
-    checkSpool(input.config.spoolDir, input.uid),
+    ...checkSpool(input.config.spoolDir, input.uid),
     checkEnvironment(input.config.spoolDir, input.uid, input.env),
     ...checkMergeTools(input.records),
   ];
