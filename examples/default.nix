@@ -20,4 +20,6 @@ in
   # The same package on both compilers: its build runs programs it just built.
   crc = enable "crc" (import ./pkgs/crc { stdenv = stdenvs.clangStdenv; });
   crcGcc = enable "crcGcc" (import ./pkgs/crc { stdenv = stdenvs.gccStdenv; });
+  # An interpreter where PGO clearly pays: the demo measures it.
+  minivm = enable "minivm" (import ./pkgs/minivm { stdenv = stdenvs.clangStdenv; });
 }

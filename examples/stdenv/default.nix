@@ -1,7 +1,8 @@
 # A small stdenv built on the host's compilers, offering the part of the
 # nixpkgs stdenv interface that nix-pgo relies on: mkDerivation with
 # overrideAttrs (also `finalAttrs: prev:`), finalPackage, passthru, env,
-# phases and hooks, a cc wrapper honouring NIX_CFLAGS_COMPILE and NIX_LDFLAGS,
+# phases and hooks, buildCommand, the bin directories of nativeBuildInputs
+# on PATH, a cc wrapper honouring NIX_CFLAGS_COMPILE and NIX_LDFLAGS,
 # stdenv.cc.{isClang,isGNU,version,cc}, and stdenv.override with
 # mkDerivationFromStdenv for adapters.
 #
@@ -61,7 +62,7 @@ let
   toOverlay = f0: final: prev: let x = f0 prev; in if isFunction x then f0 final prev else x;
 
   # Attributes handled here that never reach the derivation itself.
-  localAttrs = [ "passthru" "env" "finalPackage" "overrideAttrs" ];
+  localAttrs = [ "passthru" "env" "finalPackage" "overrideAttrs" "meta" ];
 
   defaultMkDerivationFromStdenv =
     stdenv:

@@ -1,0 +1,140 @@
+// docs/getting-started.md, followed literally: every code block marked
+// `<!-- test: run -->` runs, in order, in one bash (so `export`, `eval` and
+// the daemon started with `&` carry on as in the reader's shell), and every
+// `<!-- test: file PATH -->` block is written to PATH where it stands.
+// A block without a marker fails the test, so no block goes untested silently.
+//
+// The reader's world is made here: a fresh HOME with ~/nix-pgo linked to this
+// checkout, the checkout's compiled CLI on PATH as `nix-pgo`, no variables of
+// nix-pgo's or XDG's, and the example package set as <nixpkgs> (it has
+// clangStdenv; this machine has no nixpkgs). The page never names the spool or
+// the variables `nix-pgo env` prints: it evaluates that command's output.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir, repoRoot } from '../support/nix.js';
+
+const page = join(repoRoot, 'docs/getting-started.md');
+
+interface PageBlock {
+  directive: 'run' | 'file' | 'skip';
+  /** The path of a `file` block, the reason of a `skip` block. */
+  argument: string;
+  language: string;
+  code: string;
+  line: number;
+}
+
+/** The fenced code blocks of a Markdown page with the `<!-- test: … -->` marker before each. */
+function pageBlocks(markdown: string): PageBlock[] {
+  const lines = markdown.split('\n');
+  const blocks: PageBlock[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const fence = /^```(\S*)\s*$/.exec(lines[i]!);
+    if (!fence) continue;
+    const end = lines.findIndex((l, j) => j > i && l === '```');
+    if (end < 0) throw new Error(`line ${i + 1}: unterminated code block`);
+    const marker = /^<!-- test: (run|file|skip)\s*(.*?)\s*-->$/.exec(lines[i - 1] ?? '');
+    if (!marker) throw new Error(`line ${i + 1}: a code block without a <!-- test: run | file PATH | skip REASON --> line before it`);
+    blocks.push({ directive: marker[1] as PageBlock['directive'], argument: marker[2]!, language: fence[1]!, code: lines.slice(i + 1, end).join('\n'), line: i + 1 });
+    i = end;
+  }
+  return blocks;
+}
+
+/** One bash script: the blocks in page order, each announced on stdout so the output can be split per block. */
+function pageScript(blocks: readonly PageBlock[]): string {
+  // -e: a command of the page that fails stops the test (a reader's shell would just go on).
+  const parts = ['set -e'];
+  blocks.forEach((block, index) => {
+    if (block.directive === 'skip') return;
+    parts.push(`echo '@@ block ${index} (line ${block.line})'`);
+    if (block.directive === 'run') {
+      parts.push(block.code);
+    } else {
+      const path = block.argument.replace(/^~\//, '$HOME/');
+      parts.push(`mkdir -p "$(dirname "${path}")"`, `cat > "${path}" <<'NIX_PGO_PAGE_EOF'`, block.code, 'NIX_PGO_PAGE_EOF');
+    }
+  });
+  parts.push(`echo '@@ end'`);
+  return `${parts.join('\n')}\n`;
+}
+
+/** The output of block `index`, between its announcement and the next one. */
+function outputOf(output: string, index: number): string {
+  const start = output.indexOf(`@@ block ${index} `);
+  if (start < 0) return '';
+  const from = output.indexOf('\n', start) + 1;
+  const next = output.indexOf('\n@@ ', from);
+  return output.slice(from, next < 0 ? undefined : next + 1);
+}
+
+describe('docs/getting-started.md', { timeout: 1_200_000 }, () => {
+  const blocks = pageBlocks(readFileSync(page, 'utf8'));
+  const home = makeTempDir('getting-started');
+  let output = '';
+  let exitCode: number | null = null;
+  let pgid = 0;
+
+  before(async () => {
+    symlinkSync(repoRoot, join(home, 'nix-pgo'));
+    const shims = join(home, '.test-bin');
+    mkdirSync(shims);
+    writeFileSync(join(shims, 'nix-pgo'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(repoRoot, 'dist/src/cli/main.js'))} "$@"\n`);
+    chmodSync(join(shims, 'nix-pgo'), 0o755);
+    const env: NodeJS.ProcessEnv = {};
+    for (const [name, value] of Object.entries(process.env)) {
+      if (!/^(XDG_|NIX_PGO|LLVM_PROFILE|GCOV_)/.test(name) && name !== 'NIX_PATH') env[name] = value;
+    }
+    Object.assign(env, {
+      HOME: home,
+      PATH: `${shims}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+      NIX_PATH: `nixpkgs=${join(repoRoot, 'examples')}`,
+      // The binary cache is unreachable here; the daemon passes the same to its own builds.
+      NIX_CONFIG: 'substituters =',
+    });
+    const script = join(home, '.test-page.sh');
+    writeFileSync(script, pageScript(blocks));
+    // Its own process group, so the daemon the page starts is stopped with the rest, even on failure.
+    const child = spawn('bash', [script], { cwd: home, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    pgid = child.pid!;
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const timer = setTimeout(() => process.kill(-pgid, 'SIGKILL'), 900_000);
+    exitCode = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    clearTimeout(timer);
+    writeFileSync(join(home, '.test-page.log'), output);
+  });
+
+  after(() => {
+    try {
+      process.kill(-pgid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  });
+
+  it('marks every code block, and runs or writes all but the example output', () => {
+    assert.ok(blocks.length >= 10);
+    const skipped = blocks.filter((b) => b.directive === 'skip');
+    assert.ok(skipped.every((b) => b.argument.length > 0), 'a skipped block says why');
+    assert.ok(skipped.length <= 2, `only the install line and the example output are skipped: ${skipped.map((b) => b.line).join(', ')}`);
+  });
+
+  it('runs from start to end', () => {
+    assert.equal(exitCode, 0, output);
+    assert.match(output, /^@@ end$/m, output);
+  });
+
+  it('ends with the package optimized, then rolled back to its profiling variant', () => {
+    const waitIndex = blocks.findIndex((b) => b.code.includes("grep -q '^minivm: optimized'"));
+    const optimized = outputOf(output, waitIndex);
+    assert.match(optimized, /^minivm: optimized$/m, output);
+    assert.match(optimized, /^ {2}active: {3}optimized/m, output);
+    const rolledBack = outputOf(output, blocks.length - blocks.slice().reverse().findIndex((b) => b.directive === 'run') - 1);
+    assert.match(rolledBack, /^minivm: \w+ \(held by a rollback\)$/m, output);
+    assert.match(rolledBack, /^ {2}active: {3}profile/m, output);
+  });
+});
