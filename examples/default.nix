@@ -22,4 +22,12 @@ in
   crcGcc = enable "crcGcc" (import ./pkgs/crc { stdenv = stdenvs.gccStdenv; });
   # An interpreter where PGO clearly pays: the demo measures it.
   minivm = enable "minivm" (import ./pkgs/minivm { stdenv = stdenvs.clangStdenv; });
+  # A long-running program (one unit of work per line or tick, optionally
+  # forking a worker): ticker collects at exit; tickerLive continuously, in a
+  # live file that is current while it runs (collection = "continuous").
+  ticker = enable "ticker" (import ./pkgs/ticker { stdenv = stdenvs.clangStdenv; });
+  tickerLive = nix-pgo.enableWith {
+    profile = pgoProfiles.tickerLive or null;
+    collection = "continuous";
+  } (import ./pkgs/ticker { stdenv = stdenvs.clangStdenv; });
 }

@@ -78,8 +78,9 @@ let
     The shell code of the phase that runs before all others. The instrumented
     variant first sends whatever the build's own programs write (profiles of
     configure tests, code generators, test suites) below the build directory,
-    then adds the GCC flags that need `$out`; the optimized variant checks its
-    profile.
+    then compiles the startup object of continuous collection and adds it to
+    every link, then adds the GCC flags that need `$out`; the optimized variant
+    checks its profile.
 
     # Example
 
@@ -89,10 +90,15 @@ let
     ```
   */
   prepareScript =
-    { kind, gccSetup }:
+    {
+      kind,
+      gccSetup,
+      continuous ? false,
+    }:
     concatStringsSep "\n" (
       [ "source ${./scripts/pgo.sh}" ]
       ++ (if kind == "profile" then [ "pgoIsolateBuildProfiles" ] else [ ])
+      ++ (if kind == "profile" && continuous then [ "pgoContinuousSetup ${./runtime/continuous.c}" ] else [ ])
       ++ (if kind == "optimized" then [ "pgoCheckProfile" ] else [ ])
       ++ (if gccSetup == "" then [ ] else [ "export NIX_CFLAGS_COMPILE=\"\${NIX_CFLAGS_COMPILE:-} ${gccSetup}\"" ])
     );
@@ -130,6 +136,8 @@ let
   /**
     What both variants set: their flags, the pgo* variables the phases read,
     and the phases themselves. `profile` is "" for the instrumented variant.
+    `collection` matters to the instrumented variant only: the optimized one
+    is the same whichever way its profile was collected.
   */
   variantAttrs =
     {
@@ -141,10 +149,12 @@ let
       compilerVersion,
       defaultProfileDir,
       profile,
+      collection ? "exit",
     }:
     attrs:
     let
       gccSetup = if toolchain == "gcc" then flagsLib.gccRuntimeFlags { mode = gccMode; inherit defaultProfileDir; } else "";
+      continuous = kind == "profile" && collection == "continuous";
     in
     withPhases attrs (
       applyFlags flags attrs
@@ -155,12 +165,15 @@ let
         pgoCompilerVersion = compilerVersion;
         pgoDefaultProfileDir = defaultProfileDir;
         pgoProfile = profile;
-        pgoPrepare = prepareScript { inherit kind gccSetup; };
+        pgoPrepare = prepareScript { inherit kind gccSetup continuous; };
       }
+      // (if kind == "profile" then { pgoCollection = collection; } else { })
     );
 
   /**
     Attributes that turn a derivation into its instrumented variant.
+    `collection` ("exit" unless given) is "continuous" for programs that run
+    for days (clang only, see flags.continuousFlags).
 
     # Example
 
@@ -178,12 +191,14 @@ let
       mergeTool,
       compilerVersion,
       defaultProfileDir,
+      collection ? "exit",
     }:
     variantAttrs (
       settings
       // {
         kind = "profile";
-        flags = flagsLib.profileFlags { inherit toolchain defaultProfileDir; };
+        inherit collection;
+        flags = flagsLib.profileFlags { inherit toolchain defaultProfileDir collection; };
         gccMode = "profile";
         profile = "";
       }
@@ -191,7 +206,8 @@ let
 
   /**
     Attributes that turn a derivation into its optimized variant, given the
-    profile as a store path string.
+    profile as a store path string. A `collection` setting is accepted and
+    changes nothing.
 
     # Example
 
@@ -210,6 +226,7 @@ let
       compilerVersion,
       defaultProfileDir,
       profile,
+      collection ? "exit",
     }:
     variantAttrs (
       settings

@@ -81,7 +81,20 @@ let
       mergeTool = get "mergeTool" (toolchainLib.mergeToolFor toolchain stdenv);
       compilerVersion = toString (get "compilerVersion" (toolchainLib.compilerVersionOf stdenv));
       defaultProfileDir = get "defaultProfileDir" libDefaultProfileDir;
+      collection = get "collection" "exit";
     };
+
+  /**
+    `settings` unchanged, or an error naming the package when they ask for
+    something its compiler cannot do: continuous collection needs the LLVM
+    profile runtime; libgcov writes only when a program exits.
+  */
+  checkCollection =
+    pkgName: settings:
+    if settings.collection == "continuous" && settings.toolchain != "clang" then
+      throw "nix-pgo: ${pkgName} is built with GCC, and collection = \"continuous\" needs clang (libgcov writes profiles only when a program exits); remove collection = \"continuous\" from the options of ${pkgName} (its programs then contribute when they exit), or build ${pkgName} with clang"
+    else
+      settings;
 
   /**
     A stdenv whose mkDerivation applies `f` to every derivation through
@@ -118,8 +131,11 @@ let
     Options (all optional; null is the same as not given): `profile` (the
     merged profile that `pgo.optimized` uses), `toolchain` ("clang" or "gcc",
     detected from stdenv.cc), `mergeTool`, `compilerVersion`,
-    `defaultProfileDir`. Any other name is an error that names it and suggests
-    the closest valid one; a value of the wrong type is an error when used.
+    `defaultProfileDir`, `collection` ("exit", the default, or "continuous":
+    clang only, for programs that run for days; the instrumented programs keep
+    their profile current in a memory-mapped file, at the cost of value
+    profiles). Any other name is an error that names it and suggests the
+    closest valid one; a value of the wrong type is an error when used.
 
     The result is the same derivation plus `pgo`:
     - `pgo.profile`: the instrumented build
@@ -148,17 +164,20 @@ let
           settings = settingsFor "enableWith" checked (finalAttrs.stdenv or old.stdenv or drv.stdenv);
           self = finalAttrs.finalPackage;
           pkgName = nameOf old;
+          # The variants fail on options the compiler cannot honour;
+          # pgo.toolchain and pgo.mergeTool stay readable.
+          variantSettings = checkCollection pkgName settings;
           optimize =
             profile:
             self.overrideAttrs (
-              attrsLib.optimizeAttrs (settings // { profile = profilePath pkgName profile; })
+              attrsLib.optimizeAttrs (variantSettings // { profile = profilePath pkgName profile; })
             );
         in
         {
           passthru = (old.passthru or { }) // {
             pgo = {
               inherit (settings) toolchain mergeTool;
-              profile = self.overrideAttrs (attrsLib.profileAttrs settings);
+              profile = self.overrideAttrs (attrsLib.profileAttrs variantSettings);
               inherit optimize;
               optimized =
                 if (checked.profile or null) == null then

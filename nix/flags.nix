@@ -3,9 +3,13 @@
   Pure data: everything here is a function of the toolchain and the options,
   so it is unit-tested in nix/tests without building anything.
 */
-{
+rec {
   /**
-    Flags for the instrumented ("profile") build.
+    Flags for the instrumented ("profile") build. `collection` is "exit"
+    (profiles written when a program exits, the default) or "continuous"
+    (clang only: the counters live in a memory-mapped file that is current
+    while the program runs; see runtime/continuous.c, which the prepare phase
+    links into every module).
 
     # Example
 
@@ -15,12 +19,20 @@
     ```
   */
   profileFlags =
-    { toolchain, defaultProfileDir }:
-    if toolchain == "clang" then
+    {
+      toolchain,
+      defaultProfileDir,
+      collection ? "exit",
+    }:
+    if collection != "exit" && collection != "continuous" then
+      throw "nix-pgo: unknown collection '${toString collection}' (expected exit or continuous)"
+    else if collection == "continuous" && toolchain != "clang" then
+      throw "nix-pgo: collection = \"continuous\" needs clang; libgcov (GCC) writes profiles only when a program exits"
+    else if toolchain == "clang" then
       {
         # The directory is only the default: LLVM_PROFILE_FILE overrides it at
         # run time (the build itself sets it, see pgoIsolateBuildProfiles).
-        compile = [ "-fprofile-generate=${defaultProfileDir}/llvm" ];
+        compile = [ "-fprofile-generate=${defaultProfileDir}/llvm" ] ++ (if collection == "continuous" then continuousFlags else [ ]);
         link = [ "--build-id" ];
       }
     else if toolchain == "gcc" then
@@ -32,6 +44,31 @@
       }
     else
       throw "nix-pgo: unknown toolchain '${toolchain}' (expected clang or gcc)";
+
+  /**
+    What continuous collection adds to the compile flags (clang 16). On ELF
+    the LLVM runtime can keep the counters in its file only through a bias
+    variable: without -runtime-counter-relocation it prints
+    "__llvm_profile_counter_bias is undefined" and writes nothing. It writes no
+    value profiles in continuous mode, so code with value sites gives a file
+    llvm-profdata rejects as truncated: -disable-vp=true (the cost: no
+    indirect-call promotion from such a profile). The flags reach link steps
+    too, where clang calls -mllvm unused; -Werror packages must still link.
+
+    # Example
+
+    ```nix
+    continuousFlags
+    => [ "-mllvm" "-runtime-counter-relocation" "-mllvm" "-disable-vp=true" "-Wno-unused-command-line-argument" ]
+    ```
+  */
+  continuousFlags = [
+    "-mllvm"
+    "-runtime-counter-relocation"
+    "-mllvm"
+    "-disable-vp=true"
+    "-Wno-unused-command-line-argument"
+  ];
 
   /**
     Flags for the optimized build, given the profile's store path as a string.

@@ -10,7 +10,7 @@
 
   ```nix
   (import ./options.nix).checkNames "enableWith" { profil = ./p.profdata; }
-  => error: nix-pgo: enableWith has no option 'profil' (did you mean 'profile'?); the options are compilerVersion, defaultProfileDir, mergeTool, profile, toolchain
+  => error: nix-pgo: enableWith has no option 'profil' (did you mean 'profile'?); the options are collection, compilerVersion, defaultProfileDir, mergeTool, profile, toolchain
   ```
 */
 let
@@ -58,6 +58,10 @@ let
     defaultProfileDir = {
       description = "an absolute path string (in quotes: a path would be copied into the store)";
       check = isAbsolute;
+    };
+    collection = {
+      description = ''"exit" or "continuous"'';
+      check = v: v == "exit" || v == "continuous";
     };
   };
 
@@ -170,7 +174,7 @@ let
 
     ```nix
     unknownMessage "enableWith" [ "toolchian" ]
-    => "nix-pgo: enableWith has no option 'toolchian' (did you mean 'toolchain'?); the options are compilerVersion, defaultProfileDir, mergeTool, profile, toolchain"
+    => "nix-pgo: enableWith has no option 'toolchian' (did you mean 'toolchain'?); the options are collection, compilerVersion, defaultProfileDir, mergeTool, profile, toolchain"
     ```
   */
   unknownMessage =

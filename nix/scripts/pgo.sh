@@ -24,11 +24,37 @@ pgoIsolateBuildProfiles() {
         dir=$(mktemp -d -t nix-pgo-build.XXXXXX)
     fi
     mkdir -p "$dir/llvm" "$dir/gcda"
+    pgoBuildDir=$dir
     # clang: %m merges the runs of one binary into one file (Emacs alone runs
     # about 1,500 instrumented processes while building).
     export LLVM_PROFILE_FILE="$dir/llvm/%m.profraw"
+    # Programs built for continuous collection would otherwise each keep a
+    # live file of their own (one per process and module, never merged): they
+    # write at exit into the %m files above like all others.
+    export NIX_PGO_COLLECTION=exit
     # GCC: the baked gcda path is kept whole below the prefix.
     export GCOV_PREFIX="$dir/gcda" GCOV_PREFIX_STRIP=0
+}
+
+# The name a continuous-mode module gives its live file (runtime/continuous.c);
+# the manifest phase looks for it in every instrumented ELF file.
+pgoLiveFileName='live-%p-%m%c.profraw'
+
+# Continuous collection (clang): compiles the startup object that switches
+# each module to a live, memory-mapped profile file, and adds it to every
+# link through NIX_LDFLAGS (a bare object file is an input to ld; nixpkgs'
+# wrappers pass the words of NIX_LDFLAGS to every ld they run, and its purity
+# check accepts paths below the build directory). It is compiled with the
+# package's own compiler but without the package's flags, so it is not
+# instrumented itself. Runs after pgoIsolateBuildProfiles.
+pgoContinuousSetup() {
+    local src=$1 obj
+    obj="${pgoBuildDir:?pgoIsolateBuildProfiles must run first}/continuous.o"
+    if ! NIX_CFLAGS_COMPILE="" NIX_LDFLAGS="" "${CC:-cc}" -O2 -fPIC -fno-asynchronous-unwind-tables \
+        -c "$src" -o "$obj"; then
+        pgoFail "$(pgoPackageName): cannot compile the startup object of continuous collection ($src) with ${CC:-cc}"
+    fi
+    export NIX_LDFLAGS="${NIX_LDFLAGS:-}${NIX_LDFLAGS:+ }$obj"
 }
 
 pgoPackageName() {
@@ -122,6 +148,9 @@ pgoWriteManifest() {
         while IFS= read -r -d '' f; do
             [[ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" == 7f454c46 ]] || continue
             if [[ "$pgoKind" == profile ]] && ! pgoIsInstrumented "$f"; then continue; fi
+            if [[ "$pgoKind" == profile && "${pgoCollection:-exit}" == continuous ]] && ! grep -q -a -F "$pgoLiveFileName" "$f"; then
+                pgoFail "$(pgoPackageName): $f was linked without the startup object of continuous collection, so it would write only at exit; did the package override NIX_LDFLAGS, or link without the compiler driver?"
+            fi
             id=$("$readelf" -n "$f" 2>/dev/null | sed -n 's/^ *Build ID: *\([0-9a-fA-F]*\).*/\1/p' | head -n 1)
             if [[ -z "$id" ]]; then
                 pgoFail "$(pgoPackageName): $f has no ELF build ID; it must be linked with --build-id (did the package override NIX_LDFLAGS?)"
@@ -159,6 +188,9 @@ pgoWriteManifest() {
         fi
         echo "  \"defaultProfileDir\": $(pgoJsonString "$pgoDefaultProfileDir"),"
         echo "  \"gcdaDir\": $gcdaDir,"
+        if [[ "$pgoKind" == profile ]]; then
+            echo "  \"collection\": $(pgoJsonString "${pgoCollection:-exit}"),"
+        fi
         if [[ "$pgoKind" == optimized ]]; then
             echo "  \"profile\": $(pgoJsonString "$pgoProfile"),"
             echo "  \"profileSha256\": $profileHash,"

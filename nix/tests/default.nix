@@ -22,6 +22,7 @@ let
   */
   stdenvs = import ../../examples/stdenv { };
   calc = import ../../examples/pkgs/calc { stdenv = stdenvs.clangStdenv; };
+  wordfreq = import ../../examples/pkgs/wordfreq { stdenv = stdenvs.gccStdenv; };
 
   /** A stdenv without `override`, whose derivations are their attributes. */
   fakeMkDerivation = attrs: { inherit attrs; overrideAttrs = f: fakeMkDerivation (attrs // f attrs); };
@@ -43,6 +44,11 @@ let
 
   /** Does the list of words in a flag string contain `flag`? */
   hasFlag = flag: str: builtins.elem flag (builtins.filter builtins.isString (builtins.split "[ \n]" str));
+
+  /** The words of a flag string. */
+  words = str: builtins.filter (w: builtins.isString w && w != "") (builtins.split "[ \n]" str);
+
+  continuousSettings = settings // { collection = "continuous"; };
 
   cases = [
     {
@@ -236,8 +242,8 @@ let
         (options.unknownMessage "enableWith" [ "jobs" "profil" ])
       ];
       expected = [
-        "nix-pgo: enableWith has no option 'toolchian' (did you mean 'toolchain'?); the options are compilerVersion, defaultProfileDir, mergeTool, profile, toolchain"
-        "nix-pgo: enableWith has no options 'jobs', 'profil' (did you mean 'profile'?); the options are compilerVersion, defaultProfileDir, mergeTool, profile, toolchain"
+        "nix-pgo: enableWith has no option 'toolchian' (did you mean 'toolchain'?); the options are collection, compilerVersion, defaultProfileDir, mergeTool, profile, toolchain"
+        "nix-pgo: enableWith has no options 'jobs', 'profil' (did you mean 'profile'?); the options are collection, compilerVersion, defaultProfileDir, mergeTool, profile, toolchain"
       ];
     }
     {
@@ -301,6 +307,103 @@ let
           (build (pgo.adapters.optimize ../flags.nix fakeStdenv) == build (pgo.adapters.withProfileUse ../flags.nix fakeStdenv))
         ];
       expected = [ true true ];
+    }
+    {
+      name = "continuous collection adds counter relocation and no value profiling to the clang flags";
+      expr = [
+        (flags.profileFlags { toolchain = "clang"; defaultProfileDir = "/d"; collection = "continuous"; })
+        (flags.profileFlags { toolchain = "clang"; defaultProfileDir = "/d"; collection = "exit"; })
+      ];
+      expected = [
+        {
+          compile = [
+            "-fprofile-generate=/d/llvm"
+            "-mllvm"
+            "-runtime-counter-relocation"
+            "-mllvm"
+            "-disable-vp=true"
+            "-Wno-unused-command-line-argument"
+          ];
+          link = [ "--build-id" ];
+        }
+        { compile = [ "-fprofile-generate=/d/llvm" ]; link = [ "--build-id" ]; }
+      ];
+    }
+    {
+      name = "continuous collection is clang only, and an unknown collection is refused by the flags";
+      expr = [
+        (fails (flags.profileFlags { toolchain = "gcc"; defaultProfileDir = "/d"; collection = "continuous"; }))
+        (fails (flags.profileFlags { toolchain = "clang"; defaultProfileDir = "/d"; collection = "sometimes"; }))
+        (fails (flags.profileFlags { toolchain = "gcc"; defaultProfileDir = "/d"; collection = "exit"; }))
+      ];
+      expected = [ true true false ];
+    }
+    {
+      name = "the continuous instrumented variant keeps the -fprofile-* flags out of NIX_LDFLAGS and the -mllvm pairs together";
+      expr =
+        let r = attrs.profileAttrs continuousSettings { pname = "p"; env.NIX_CFLAGS_COMPILE = "-DP"; };
+        in [ (words r.env.NIX_CFLAGS_COMPILE) r.env.NIX_LDFLAGS r.pgoCollection ];
+      expected = [
+        [ "-DP" "-fprofile-generate=/var/tmp/pgo-test/llvm" "-mllvm" "-runtime-counter-relocation" "-mllvm" "-disable-vp=true" "-Wno-unused-command-line-argument" ]
+        "--build-id"
+        "continuous"
+      ];
+    }
+    {
+      name = "the continuous prepare phase links the startup object after isolating the build's own profiles";
+      expr = [
+        (builtins.split "\n" (attrs.profileAttrs continuousSettings { }).pgoPrepare)
+        (hasFlag "pgoContinuousSetup" (attrs.profileAttrs settings { }).pgoPrepare)
+        (attrs.profileAttrs settings { }).pgoCollection
+      ];
+      expected = [
+        [ "source ${../scripts/pgo.sh}" [ ] "pgoIsolateBuildProfiles" [ ] "pgoContinuousSetup ${../runtime/continuous.c}" ]
+        false
+        "exit"
+      ];
+    }
+    {
+      name = "the optimized variant is the same whichever way its profile was collected";
+      expr = [
+        (attrs.optimizeAttrs (continuousSettings // { profile = "/p.profdata"; }) { pname = "p"; }
+          == attrs.optimizeAttrs (settings // { profile = "/p.profdata"; }) { pname = "p"; })
+        ((attrs.optimizeAttrs (continuousSettings // { profile = "/p.profdata"; }) { }) ? pgoCollection)
+        (((pgo.enableWith { collection = "continuous"; } calc).pgo.optimize ../flags.nix).drvPath
+          == ((pgo.enable calc).pgo.optimize ../flags.nix).drvPath)
+      ];
+      expected = [ true false true ];
+    }
+    {
+      name = "enableWith passes collection to the instrumented variant; exit is the default";
+      expr = [
+        (pgo.enableWith { collection = "continuous"; } calc).pgo.profile.pgoCollection
+        (hasFlag "-runtime-counter-relocation" (pgo.enableWith { collection = "continuous"; } calc).pgo.profile.NIX_CFLAGS_COMPILE)
+        (pgo.enableWith { collection = null; } calc).pgo.profile.pgoCollection
+        (pgo.enable calc).pgo.profile.pgoCollection
+        ((pgo.adapters.withProfileGenerate fakeStdenv).mkDerivation { pname = "p"; }).attrs.pgoCollection
+      ];
+      expected = [ "continuous" true "exit" "exit" "exit" ];
+    }
+    {
+      name = "continuous collection on a GCC package fails in both variants, not in pgo.toolchain";
+      expr =
+        let p = (pgo.enableWith { collection = "continuous"; } wordfreq).pgo;
+        in [ p.toolchain (fails p.profile.name) (fails (p.optimize ../flags.nix).name) (fails (pgo.enable wordfreq).pgo.profile.name) ];
+      expected = [ "gcc" true true false ];
+    }
+    {
+      name = "a collection other than exit or continuous fails when used";
+      expr = [
+        (fails (pgo.enableWith { collection = "sometimes"; } calc).pgo.profile.pgoCollection)
+        (fails (pgo.enableWith { collection = true; } calc).pgo.profile.pgoCollection)
+        (fails (pgo.enableWith { collection = "sometimes"; } calc).pgo.toolchain)
+      ];
+      expected = [ true true false ];
+    }
+    {
+      name = "a misspelt collection option gets a suggestion";
+      expr = map options.closest [ "colection" "Collection" "collect" ];
+      expected = [ "collection" "collection" "collection" ];
     }
     {
       name = "the library's default profile dir is configurable";

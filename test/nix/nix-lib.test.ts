@@ -32,13 +32,24 @@ it('enableWith: a misspelt option is an error naming it, the closest option and 
   const stderr = await evalFailure(`((${lib}).enableWith { defaultProfileDirr = "/x"; } ${calc}).pgo.toolchain`);
   assert.match(
     stderr,
-    /nix-pgo: enableWith has no option 'defaultProfileDirr' \(did you mean 'defaultProfileDir'\?\); the options are compilerVersion, defaultProfileDir, mergeTool, profile, toolchain/,
+    /nix-pgo: enableWith has no option 'defaultProfileDirr' \(did you mean 'defaultProfileDir'\?\); the options are collection, compilerVersion, defaultProfileDir, mergeTool, profile, toolchain/,
   );
 });
 
 it('enableWith: a value of the wrong type is an error naming the option', async () => {
   const stderr = await evalFailure(`((${lib}).enableWith { toolchain = "msvc"; } ${calc}).pgo.toolchain`);
   assert.match(stderr, /nix-pgo: enableWith: option toolchain must be "clang" or "gcc", not "msvc"/);
+});
+
+it('enableWith: continuous collection on a GCC package is an error naming the package and the fix', async () => {
+  const wordfreq = `(import ${JSON.stringify(join(repoRoot, 'examples/pkgs/wordfreq'))} { stdenv = (import ${JSON.stringify(join(repoRoot, 'examples/stdenv'))} { }).gccStdenv; })`;
+  const stderr = await evalFailure(`((${lib}).enableWith { collection = "continuous"; } ${wordfreq}).pgo.profile.drvPath`);
+  assert.match(
+    stderr,
+    /nix-pgo: wordfreq is built with GCC, and collection = "continuous" needs clang \(libgcov writes profiles only when a program exits\); remove collection = "continuous" from the options of wordfreq \(its programs then contribute when they exit\), or build wordfreq with clang/,
+  );
+  const typo = await evalFailure(`((${lib}).enableWith { collection = "live"; } ${calc}).pgo.profile.drvPath`);
+  assert.match(typo, /nix-pgo: enableWith: option collection must be "exit" or "continuous", not "live"/);
 });
 
 it('the old adapter names still work and warn with the new name', async () => {
