@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <node_api.h>
 
@@ -88,6 +89,25 @@ static napi_value sync_fs(napi_env env, napi_callback_info info) {
   return js_bool(env, 1);
 }
 
+/*
+ * flock(LOCK_EX|LOCK_NB), then released at once: true when no other open file description holds a flock on
+ * the file. A program in continuous collection holds a shared flock for its whole life (and so do its forked
+ * children), so this tells a live profile from one whose programs are gone (locks of this kind and fcntl's
+ * do not interact).
+ */
+static napi_value flock_free(napi_env env, napi_callback_info info) {
+  int fd = fd_arg(env, info);
+  if (fd < 0) return NULL;
+  int rc;
+  do {
+    rc = flock(fd, LOCK_EX | LOCK_NB);
+  } while (rc == -1 && errno == EINTR);
+  if (rc == -1 && errno == EWOULDBLOCK) return js_bool(env, 0);
+  if (rc == -1) return throw_errno(env, "flock", errno);
+  flock(fd, LOCK_UN);
+  return js_bool(env, 1);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"tryLockWrite", NULL, try_lock_write, NULL, NULL, NULL, napi_default, NULL},
@@ -95,6 +115,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"unlock", NULL, unlock, NULL, NULL, NULL, napi_default, NULL},
     {"lockHolder", NULL, lock_holder, NULL, NULL, NULL, napi_default, NULL},
     {"syncFs", NULL, sync_fs, NULL, NULL, NULL, napi_default, NULL},
+    {"flockFree", NULL, flock_free, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

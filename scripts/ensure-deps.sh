@@ -35,8 +35,8 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
   npm ci --no-audit --no-fund >&2
 fi
 
-# The record-lock addon (native/) is built by the package's install script; a tree installed before it existed lacks it.
-if [[ ! -f build/Release/record_lock.node ]]; then
+# The record-lock addon (native/) is built by the package's install script; rebuilt when its source is newer (a checkout that changed it).
+if [[ ! -f build/Release/record_lock.node || native/record_lock.c -nt build/Release/record_lock.node ]]; then
   echo "nix-pgo: building the record-lock addon (npm run install)" >&2
   npm run install >&2
 fi

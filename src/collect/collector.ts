@@ -13,6 +13,7 @@ import { buildAttribution, type Attribution, type ManagedPackage, type TrustRule
 import { DEFAULT_POLICY } from '../config/defaults.js';
 import { DrainList } from '../harvest/drain-list.js';
 import { drainUnlinked, harvestBatch, type BatchReport, type HarvestContext } from '../harvest/harvest-batch.js';
+import { snapshotLiveFiles } from '../harvest/live-files.js';
 import { recoverHarvests, removeOrphanStaging } from '../harvest/recover-harvests.js';
 import { mergePackage, type MergeResult } from '../merge/merge-package.js';
 import { MergeQueue } from '../merge/merge-queue.js';
@@ -280,8 +281,15 @@ export class Collector {
       harvested.taken += drained.taken;
       harvested.bytes += drained.bytes;
       harvested.quarantined += drained.quarantined;
-      for (let i = 0; i < scan.files.length; i += this.limits.batchSize) {
-        const batch: SpoolFile[] = scan.files.slice(i, i + this.limits.batchSize);
+      const live = await snapshotLiveFiles(ctx, scan.files.filter((f) => f.live));
+      harvested.taken += live.taken;
+      harvested.bytes += live.bytes;
+      harvested.busy += live.busy;
+      harvested.quarantined += live.quarantined;
+      for (const name of live.packages) queue.add(name);
+      const files = scan.files.filter((f) => !f.live);
+      for (let i = 0; i < files.length; i += this.limits.batchSize) {
+        const batch: SpoolFile[] = files.slice(i, i + this.limits.batchSize);
         const report = await harvestBatch(ctx, batch);
         harvested.taken += report.taken;
         harvested.bytes += report.bytes;

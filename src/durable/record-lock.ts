@@ -15,6 +15,7 @@ interface RecordLockAddon {
   unlock(fd: number): boolean;
   lockHolder(fd: number): number;
   syncFs(fd: number): boolean;
+  flockFree(fd: number): boolean;
 }
 
 const ADDON_RELATIVE = join('build', 'Release', 'record_lock.node');
@@ -70,4 +71,9 @@ export async function lockWrite(fd: number, timeoutMs: number): Promise<boolean>
     delay = Math.min(delay * 2, 50);
   }
   return true;
+}
+
+/** True when no process holds a flock on the file (a live profile's programs each hold a shared one). */
+export function flockFree(fd: number): boolean {
+  return load().flockFree(fd);
 }

@@ -24,6 +24,8 @@ export interface SpoolFile {
   mtimeMs: number;
   /** gcda only: the path below the user's directory, which mirrors the absolute path the build baked in. */
   gcdaPath?: string;
+  /** A live raw profile (continuous collection): its programs map it; it is read by snapshots, never emptied while mapped. */
+  live?: boolean;
 }
 
 export interface SpoolReject {
@@ -59,6 +61,8 @@ const PROFRAW_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}\.profraw$/;
 const GCDA_NAME = /^[A-Za-z0-9#_+-][A-Za-z0-9#._+-]{0,250}\.gcda$/;
 const GCDA_DIR = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,200}$/;
 const UID_NAME = /^(0|[1-9][0-9]{0,9})$/;
+/** The name a program in continuous collection gives its profile: `live-<pid>-<signature>_<n>.profraw`. */
+const LIVE_NAME = /^live-[0-9]+-[0-9]+_[0-9]+\.profraw$/;
 const MAX_GCDA_DEPTH = 32;
 
 export function isProfrawName(name: string): boolean {
@@ -189,7 +193,7 @@ class Scanner {
       const problem = fileProblem(st, null);
       if (problem) this.reject(entry, st.uid, problem, st, false);
       else if (entry.name === null || !isProfrawName(entry.name)) this.reject(entry, st.uid, { reason: 'odd-name', detail: 'not a .profraw name' }, st);
-      else this.scan.files.push({ path: entry.shown, uid: st.uid, format: 'llvm', size: st.size, mtimeMs: st.mtimeMs });
+      else this.scan.files.push({ path: entry.shown, uid: st.uid, format: 'llvm', size: st.size, mtimeMs: st.mtimeMs, ...(LIVE_NAME.test(entry.name) ? { live: true } : {}) });
     }
   }
 

@@ -131,6 +131,20 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (package, contributor, unit)
   ) WITHOUT ROWID;
   `,
+  `
+  -- The last snapshot of each live raw profile (continuous collection) that was merged: the next snapshot
+  -- minus this one is what its programs counted since. Replaced in the transaction that stages the difference.
+  CREATE TABLE live_snapshots (
+    path TEXT PRIMARY KEY,
+    dev TEXT NOT NULL,
+    ino TEXT NOT NULL,
+    uid INTEGER NOT NULL,
+    package TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    taken_at TEXT NOT NULL,
+    ended INTEGER NOT NULL DEFAULT 0
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
