@@ -26,9 +26,7 @@
 let
   inherit (lib)
     attrNames
-    concatStringsSep
     elem
-    filter
     literalExpression
     mapAttrsToList
     mkIf
@@ -75,16 +73,16 @@ let
   useHook = cfg.desktopNotifications || userHook != null;
 
   rendered = import ./nixos/config.nix {
-      names = cfg.packages;
-      nixFile = "${systemFile}";
-      inherit stateDir nixProfile;
-      spoolDir = "${stateDir}/spool";
-      inherit (cfg) thresholdMB onReady;
-      hook = if useHook then "${hook}" else null;
-      settings = removeAttrs cfg.settings [ "notify" ] // optionalAttrs (cfg.settings ? notify) {
-        notify = removeAttrs cfg.settings.notify [ "hook" ];
-      };
+    names = cfg.packages;
+    nixFile = "${systemFile}";
+    inherit stateDir nixProfile;
+    spoolDir = "${stateDir}/spool";
+    inherit (cfg) thresholdMB onReady;
+    hook = if useHook then "${hook}" else null;
+    settings = removeAttrs cfg.settings [ "notify" ] // optionalAttrs (cfg.settings ? notify) {
+      notify = removeAttrs cfg.settings.notify [ "hook" ];
     };
+  };
   spoolDir = rendered.spoolDir;
 
   configFile = pkgs.writeText "nix-pgo-config.json" (builtins.toJSON rendered);
@@ -107,17 +105,14 @@ let
     lockedProfile = import ./nixos/locked-profile.nix { system = pkgs.stdenv.buildPlatform.system; };
   };
 
-  problemMessage =
-    name: problem:
-    "services.nix-pgo.packages: "
-    + {
-      missing = ''pkgs has no package named "${name}"; correct the name or remove it from services.nix-pgo.packages'';
-      not-a-package = ''pkgs.${name} is not a package (it is a ${problem.type or "value"}); name a package such as "sqlite"'';
-      no-overrideAttrs = ''pkgs.${name} has no overrideAttrs, so nix-pgo cannot make its variants; name a package built with stdenv.mkDerivation'';
-      no-compiler = ''pkgs.${name} is not built with clang or GCC (its stdenv has no C compiler); remove "${name}" from services.nix-pgo.packages'';
-      unsupported-compiler = ''pkgs.${name} is built with ${problem.compiler or "a compiler"}, not clang or GCC; remove "${name}" from services.nix-pgo.packages'';
-      fails = ''evaluating pkgs.${name} fails (a removed or broken package); remove "${name}" from services.nix-pgo.packages'';
-    }.${problem.kind};
+  problemMessage = import ./nixos/problems.nix {
+    names = attrNames pkgs;
+    close = a: b: (lib.strings.levenshteinAtMost or (_: _: _: false)) 2 a b;
+  };
+
+  packageName = types.strMatching "[A-Za-z_][A-Za-z0-9_'-]*" // {
+    description = "name of a top-level package of pkgs (such as \"sqlite\"; not a path such as python3Packages.numpy)";
+  };
 
   json =
     types.nullOr (types.oneOf [ types.bool types.int types.float types.str types.path (types.attrsOf json) (types.listOf json) ]) // {
@@ -134,7 +129,7 @@ in
     };
 
     packages = mkOption {
-      type = types.listOf (types.strMatching "[A-Za-z_][A-Za-z0-9_'-]*");
+      type = types.listOf packageName;
       default = [ ];
       example = [ "sqlite" ];
       description = ''

@@ -143,23 +143,14 @@ let
     )
   );
 
-  problemMessage =
-    name: problem:
-    let
-      close = filter (n: lib.strings.levenshteinAtMost 2 (lib.toLower name) (lib.toLower n)) (
-        filter (n: builtins.substring 0 1 (lib.toLower n) == builtins.substring 0 1 (lib.toLower name)) (attrNames pkgs)
-      );
-      suggestion = if close == [ ] then "" else " (did you mean ${concatStringsSep ", " (map (n: ''"${n}"'') (lib.take 3 close))}?)";
-    in
-    "services.nix-pgo.packages: "
-    + {
-      missing = ''pkgs has no package named "${name}"${suggestion}; correct the name or remove it from services.nix-pgo.packages'';
-      not-a-package = ''pkgs.${name} is not a package (it is a ${problem.type or "value"}); name a package such as "sqlite" (a package inside a set, like python3Packages.numpy, cannot be managed)'';
-      no-overrideAttrs = ''pkgs.${name} has no overrideAttrs, so nix-pgo cannot make its variants; name a package built with stdenv.mkDerivation'';
-      no-compiler = ''pkgs.${name} is not built with clang or GCC (its stdenv has no C compiler); nix-pgo only optimizes compiled C/C++ code: remove "${name}" from services.nix-pgo.packages'';
-      unsupported-compiler = ''pkgs.${name} is built with ${problem.compiler or "a compiler"}, not clang or GCC; remove "${name}" from services.nix-pgo.packages'';
-      fails = ''evaluating pkgs.${name} fails (a removed or broken package); remove "${name}" from services.nix-pgo.packages'';
-    }.${problem.kind};
+  problemMessage = import ./nixos/problems.nix {
+    names = attrNames pkgs;
+    close = a: b: (lib.strings.levenshteinAtMost or (_: _: _: false)) 2 a b;
+  };
+
+  packageName = types.strMatching "[A-Za-z_][A-Za-z0-9_'-]*" // {
+    description = "name of a top-level package of pkgs (such as \"sqlite\"; not a path such as python3Packages.numpy)";
+  };
 
   hasNixosConfig = builtins.any (hasPrefix "nixos-config=") config.nix.nixPath;
 in
@@ -177,7 +168,7 @@ in
     };
 
     packages = mkOption {
-      type = types.listOf (types.strMatching "[A-Za-z_][A-Za-z0-9_'-]*");
+      type = types.listOf packageName;
       default = [ ];
       example = [ "emacs" "sqlite" ];
       description = ''
@@ -355,7 +346,7 @@ in
   config = mkIf cfg.enable (mkMerge [
     {
       assertions =
-        mapAttrsToList (name: problem: { assertion = false; message = problemMessage name problem; }) pkgs.nixPgo.problems
+        mapAttrsToList (name: problem: { assertion = false; message = problemMessage name problem; }) (pkgs.nixPgo.problems or { })
         ++ map (name: {
           assertion = elem name cfg.packages;
           message = ''services.nix-pgo.replaceDependencies: "${name}" is not in services.nix-pgo.packages; add it there too, or remove it here'';
@@ -369,6 +360,10 @@ in
               ''services.nix-pgo.enableWith.${name}: "${name}" is not in services.nix-pgo.packages; add it there too, or remove it here'';
         }) cfg.enableWith
         ++ [
+          {
+            assertion = pkgs ? nixPgo;
+            message = "services.nix-pgo: the module's overlay is not in pkgs (is nixpkgs.pkgs set? then add the overlays of nixpkgs.overlays to it)";
+          }
           {
             assertion = (rendered.stateDir or null) == stateDir && (rendered.nixProfile or null) == nixProfile;
             message = "services.nix-pgo.settings: stateDir must stay ${stateDir} and nixProfile ${nixProfile} (the service's StateDirectory and the profile on every user's PATH); remove them from settings";

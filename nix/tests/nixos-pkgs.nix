@@ -21,8 +21,9 @@ let
   stdenvs = import ../../examples/stdenv { inherit system; };
   hostPath = "/usr/local/bin:/usr/bin:/bin";
 
+  # Scripts run with errexit, as nixpkgs' stdenv runs them.
   sh = name: script: env:
-    derivation ({ inherit name system; builder = "/bin/sh"; args = [ "-c" script ]; PATH = hostPath; } // env);
+    derivation ({ inherit name system; builder = "/bin/sh"; args = [ "-ec" script ]; PATH = hostPath; } // env);
 
   /** Host programs linked into $out/bin. */
   hostTools =
@@ -74,7 +75,7 @@ in
     sh name ''{ echo '#!/bin/sh'; cat "$textPath"; } > "$out" && chmod +x "$out"'' { inherit text; passAsFile = [ "text" ]; };
   runCommand =
     name: env: script:
-    derivation ({ inherit name system; builder = "/bin/sh"; args = [ "-c" script ]; PATH = hostPath; } // env);
+    derivation ({ inherit name system; builder = "/bin/sh"; args = [ "-ec" script ]; PATH = hostPath; } // env);
   coreutils = hostTools "coreutils-host" [ "id" "stat" "mkdir" "chown" "rm" "kill" "tail" "cp" "cat" ];
   jq = hostTools "jq-host" [ "jq" ];
   git = hostTools "git-host" [ "git" ];

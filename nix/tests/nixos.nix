@@ -136,6 +136,18 @@ let
       ];
     }
     {
+      name = "each problem's message names the option and the fix, with the closest names for a typo";
+      expr =
+        let
+          message = import ../nixos/problems.nix { names = [ "emacs" "emacs-nox" "hello" ]; close = a: b: builtins.substring 0 2 a == builtins.substring 0 2 b; };
+        in
+        [ (message "Emcas" { kind = "missing"; }) (message "jdk" { kind = "unsupported-compiler"; compiler = "javac"; }) ];
+      expected = [
+        ''services.nix-pgo.packages: pkgs has no package named "Emcas" (did you mean "emacs", "emacs-nox"?); correct the name or remove it from services.nix-pgo.packages''
+        ''services.nix-pgo.packages: pkgs.jdk is built with javac, not clang or GCC; remove "jdk" from services.nix-pgo.packages''
+      ];
+    }
+    {
       name = "names given to system.replaceDependencies are not substituted, but have their variants";
       expr =
         let
@@ -157,6 +169,14 @@ let
       name = "lock entries of names not managed change nothing";
       expr = changed (systemWith { packages = [ "wordfreq" ]; lock.calc = entry; });
       expected = [ "wordfreq" ];
+    }
+    {
+      name = "a pure evaluation (flakes, no builtins.currentSystem) makes the same locked profile as the daemon";
+      expr = [
+        ((import ../nixos/locked-profile.nix { system = builtins.currentSystem; pure = true; }) "calc" entry).drvPath
+        (fails ((import ../nixos/locked-profile.nix { pure = true; }) "calc" entry).drvPath)
+      ];
+      expected = [ daemonProfile.drvPath true ];
     }
     {
       name = "the lock file: none, absent, a path, and the daemon's own in a pure evaluation";

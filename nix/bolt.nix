@@ -1,0 +1,392 @@
+/**
+  Post-link optimization with BOLT, after PGO. Two variants of a
+  PGO-optimized derivation, each a pure function of its inputs and keeping the
+  package's name, version and outputs:
+
+  - `instrument`: every ELF executable and shared library of the PGO-optimized
+    outputs rewritten by `llvm-bolt -instrument`. Each file writes its counts
+    to `BOLTDIR/<build ID of the PGO file>.<pid>.fdata` when a process exits
+    normally (BOLT's runtime reads no environment variable: the directory is
+    baked in here).
+  - `optimize`: every such file rewritten by `llvm-bolt` with its merged
+    profile (`merge-fdata` of those files).
+
+  Both copy the PGO-optimized outputs (rewriting the references to those
+  outputs to their own, as `replaceDependencies` does), so they depend on
+  that output and not on the sources: the BOLT profile describes exactly
+  those bytes. A file BOLT refuses, or that fails the smoke test, stays the
+  PGO-optimized file, and `nix-support/pgo.json` says why. The PGO-optimized
+  variant must be linked with `linkFlags` (`--emit-relocs`): without
+  relocations BOLT refuses every file.
+
+  # Example
+
+  ```nix
+  let
+    bolt = import ./nix-pgo/nix/bolt.nix;
+    tools = bolt.toolsFrom pkgs.llvmPackages_17.bolt;
+    optimized = hello.pgo.optimized;      # linked with --emit-relocs
+  in {
+    profiling = bolt.instrument { inherit optimized tools; boltDir = "/var/lib/nix-pgo/spool/bolt"; };
+    final = bolt.optimize { inherit optimized tools; profile = ./hello-bolt; };
+  }
+  ```
+*/
+let
+  inherit (builtins)
+    concatStringsSep
+    isAttrs
+    isInt
+    isPath
+    isString
+    match
+    pathExists
+    storeDir
+    stringLength
+    substring
+    typeOf
+    ;
+
+  hasPrefix = prefix: s: substring 0 (stringLength prefix) s == prefix;
+
+  /**
+    What the optimize step asks of BOLT 16, as BOLT's documentation
+    recommends: blocks laid out by ext-tsp, functions ordered by hfsort+
+    (LLVM 18 replaces it by cdsort; LLVM 16 knows no cdsort), hot and cold
+    parts split (also exception-handling code), identical functions folded.
+
+    # Example
+
+    ```nix
+    optimizeFlags
+    => [ "-reorder-blocks=ext-tsp" "-reorder-functions=hfsort+" "-split-functions" "-split-all-cold" "-split-eh" "-icf=1" ]
+    ```
+  */
+  optimizeFlags = [
+    "-reorder-blocks=ext-tsp"
+    "-reorder-functions=hfsort+"
+    "-split-functions"
+    "-split-all-cold"
+    "-split-eh"
+    "-icf=1"
+  ];
+
+  /**
+    Flags of every llvm-bolt run. `-bolt-info=0`: no `.note.bolt_info`, which
+    holds BOLT's whole command line (the output's name, and with store paths
+    in it references to BOLT and to the PGO-optimized output). `-no-huge-pages`:
+    the new code segment aligned to 4 KiB instead of 2 MiB, which otherwise
+    adds 4 to 6 MB to every file (only hugify-style huge text pages need it).
+  */
+  commonFlags = [
+    "-bolt-info=0"
+    "-no-huge-pages"
+  ];
+
+  /**
+    Flags of the instrument step, besides `-instrument` and the file name
+    (bolt.sh adds both per file). With `dumpInterval` (seconds), each
+    instrumented module forks a watcher process that rewrites its file every
+    `dumpInterval` seconds with the counts since the start and once more when
+    the program has exited (even when killed); the counters are never cleared,
+    so every file is cumulative. The watcher is a child of the program:
+    a program that waits for all its children (`wait` until ECHILD) then never
+    finishes, so this is for long-running services only.
+
+    # Example
+
+    ```nix
+    instrumentFlags { dumpInterval = 600; }
+    => [ "-instrumentation-file-append-pid" "-instrumentation-sleep-time=600" "-instrumentation-no-counters-clear" ]
+    ```
+  */
+  instrumentFlags =
+    {
+      dumpInterval ? null,
+    }:
+    [ "-instrumentation-file-append-pid" ]
+    ++ (
+      if dumpInterval == null then
+        [ ]
+      else if isInt dumpInterval && dumpInterval > 0 then
+        [
+          "-instrumentation-sleep-time=${toString dumpInterval}"
+          "-instrumentation-no-counters-clear"
+        ]
+      else
+        throw "nix-pgo: dumpInterval must be a positive number of seconds or null, not ${
+          if isInt dumpInterval then toString dumpInterval else "a ${typeOf dumpInterval}"
+        }"
+    );
+
+  /**
+    What the PGO-optimized variant adds to `NIX_LDFLAGS` when BOLT is enabled:
+    BOLT moves functions only in a file that keeps its relocations. It changes
+    no code (the same `.text`), only adds non-loaded `.rela.*` sections
+    (SQLite's speedtest1: 1.24 MB -> 1.74 MB); `strip --strip-debug` keeps them,
+    `strip --strip-all` does not.
+  */
+  linkFlags = [ "--emit-relocs" ];
+
+  /**
+    The directory baked into instrumented files: `bolt` below the library's
+    `defaultProfileDir` (the spool, where the daemon harvests).
+
+    # Example
+
+    ```nix
+    boltDirFor "/var/lib/nix-pgo/spool"
+    => "/var/lib/nix-pgo/spool/bolt"
+    ```
+  */
+  boltDirFor = defaultProfileDir: "${defaultProfileDir}/bolt";
+
+  /**
+    The tools of a BOLT package laid out as nixpkgs' `llvmPackages.bolt`:
+    bin/llvm-bolt and bin/merge-fdata, and the instrumentation runtime in
+    lib/libbolt_rt_instr.a, where llvm-bolt looks for it (`../lib` of the
+    name it was called by; LLVM 16 takes no other directory).
+
+    # Example
+
+    ```nix
+    toolsFrom pkgs.llvmPackages_17.bolt
+    => { llvmBolt = "/nix/store/…-bolt-17/bin/llvm-bolt"; mergeFdata = "/nix/store/…-bolt-17/bin/merge-fdata"; }
+    ```
+  */
+  toolsFrom = bolt: {
+    llvmBolt = "${bolt}/bin/llvm-bolt";
+    mergeFdata = "${bolt}/bin/merge-fdata";
+  };
+
+  nameOf = drv: drv.pname or drv.name or "package";
+
+  checkOptimized =
+    fn: optimized:
+    if isAttrs optimized && (optimized.type or null) == "derivation" then
+      optimized
+    else
+      throw "nix-pgo: bolt.${fn} needs the PGO-optimized derivation as `optimized`, not ${typeOf optimized}";
+
+  checkTools =
+    fn: pkgName: tools:
+    if isAttrs tools && tools ? llvmBolt && tools ? mergeFdata then
+      tools
+    else
+      throw "nix-pgo: bolt.${fn} for ${pkgName} needs `tools` = { llvmBolt; mergeFdata; } (e.g. bolt.toolsFrom llvmPackages.bolt)";
+
+  checkBoltDir =
+    pkgName: dir:
+    if isString dir && hasPrefix "/" dir && match ".*[[:space:]'\"\\\\].*" dir == null && stringLength dir < 900 then
+      dir
+    else
+      throw "nix-pgo: the BOLT directory for ${pkgName} must be an absolute path string without blanks or quotes (in quotes: a path would be copied into the store), not ${
+        if isString dir then ''"${dir}"'' else "a ${typeOf dir}"
+      }";
+
+  /**
+    The BOLT profile as a string with store context, or an error naming the
+    package: a directory of merged `.fdata` files, one per ELF file, named
+    `<build ID of the PGO-optimized file>.fdata` (or `OUTPUT/PATH.fdata`, so
+    a profile of an older build can still be used by path).
+  */
+  profilePath =
+    pkgName: profile:
+    if profile == null then
+      throw "nix-pgo: no BOLT profile was selected for ${pkgName}"
+    else if isAttrs profile then
+      "${profile}"
+    else if isPath profile then
+      if pathExists profile then "${profile}" else throw "nix-pgo: the BOLT profile for ${pkgName} does not exist: ${toString profile}"
+    else if isString profile && hasPrefix "${storeDir}/" profile then
+      if pathExists profile then "${builtins.storePath profile}" else throw "nix-pgo: the BOLT profile for ${pkgName} is not in the Nix store: ${profile}"
+    else if isString profile && hasPrefix "/" profile then
+      if pathExists profile then "${/. + profile}" else throw "nix-pgo: the BOLT profile for ${pkgName} does not exist: ${profile}"
+    else
+      throw "nix-pgo: the BOLT profile for ${pkgName} must be a path, an absolute path string or a derivation, not ${typeOf profile}";
+
+  /**
+    The derivation both variants share: the PGO-optimized outputs copied and
+    rewritten by bolt.sh, with the same name, version and outputs.
+  */
+  variant =
+    {
+      kind,
+      optimized,
+      tools,
+      stdenv,
+      smokeTest,
+      smokeTimeout,
+      flags,
+      extraEnv,
+    }:
+    let
+      outputs = optimized.outputs or [ "out" ];
+    in
+    stdenv.mkDerivation (
+      {
+        inherit (optimized) name;
+        inherit outputs;
+        boltKind = kind;
+        boltInputs = concatStringsSep " " (map (o: "${o}=${optimized.${o}.outPath}") outputs);
+        boltTool = tools.llvmBolt;
+        boltMergeTool = tools.mergeFdata;
+        boltFlags = concatStringsSep " " (commonFlags ++ flags);
+        boltSmokeTest = if smokeTest == null then "" else smokeTest;
+        boltSmokeTimeout = toString smokeTimeout;
+        buildCommand = ''
+          source ${./scripts/bolt.sh}
+          boltMain
+        '';
+      }
+      // (if optimized ? pname then { inherit (optimized) pname; } else { })
+      // (if optimized ? version then { inherit (optimized) version; } else { })
+      // (if optimized ? meta then { inherit (optimized) meta; } else { })
+      // extraEnv
+    );
+
+  checkSmokeTest =
+    pkgName: smokeTest:
+    if smokeTest == null || isString smokeTest then
+      smokeTest
+    else
+      throw "nix-pgo: the smoke test for ${pkgName} must be shell code (a string) or null, not a ${typeOf smokeTest}";
+
+  /**
+    The BOLT-instrumented variant of a PGO-optimized derivation.
+
+    - `optimized`: the PGO-optimized derivation (linked with `linkFlags`)
+    - `tools`: `{ llvmBolt; mergeFdata; }`, see `toolsFrom`;
+      the BOLT of the compiler's own LLVM
+    - `boltDir`: the directory baked into every file (see `boltDirFor`); it
+      must exist and be writable by everyone who runs the programs: BOLT's
+      runtime ends a program that cannot open its file with exit status 1,
+      before stdio buffers are flushed
+    - `dumpInterval` (seconds, or null: at exit only), see `instrumentFlags`
+    - `smokeTest`: shell code run in an empty directory with `$out` (and every
+      other output variable) pointing once at the PGO-optimized outputs and
+      once at these (instrumented copies that write below the build
+      directory); a file whose presence changes its exit status or standard
+      output stays uninstrumented
+    - `stdenv`: the stdenv to build with (the derivation's own by default)
+
+    # Example
+
+    ```nix
+    bolt.instrument {
+      optimized = calc.pgo.optimized; tools = bolt.toolsFrom llvmPackages.bolt;
+      boltDir = "/tmp/nix-pgo/bolt"; smokeTest = ''"$out/bin/calc" 1'';
+    }
+    ```
+  */
+  instrument =
+    {
+      optimized,
+      tools,
+      boltDir,
+      dumpInterval ? null,
+      smokeTest ? null,
+      smokeTimeout ? 120,
+      stdenv ? null,
+      extraFlags ? [ ],
+    }:
+    let
+      drv = checkOptimized "instrument" optimized;
+      pkgName = nameOf drv;
+    in
+    variant {
+      kind = "bolt-profile";
+      optimized = drv;
+      tools = checkTools "instrument" pkgName tools;
+      stdenv = if stdenv == null then drv.stdenv else stdenv;
+      smokeTest = checkSmokeTest pkgName smokeTest;
+      inherit smokeTimeout;
+      flags = instrumentFlags { inherit dumpInterval; } ++ extraFlags;
+      extraEnv = {
+        boltDir = checkBoltDir pkgName boltDir;
+        boltDumpInterval = if dumpInterval == null then "" else toString dumpInterval;
+      };
+    };
+
+  /**
+    The BOLT-optimized variant of a PGO-optimized derivation, given its BOLT
+    profile: a directory with one merged `.fdata` file per ELF file, named
+    `<build ID of the PGO-optimized file>.fdata` (what the instrumented files
+    write is `<that ID>.<pid>.fdata`; merge them with `tools.mergeFdata`),
+    or `OUTPUT/PATH.fdata` (e.g. `out/bin/calc.fdata`). A file without a
+    profile, one BOLT refuses and one that fails the smoke test stay the
+    PGO-optimized file, with the reason in the manifest. A profile file that is
+    not fdata fails the build.
+
+    `flags` replaces `optimizeFlags` (the BOLT of another LLVM release may
+    want others); `smokeTest` as for `instrument`.
+
+    # Example
+
+    ```nix
+    bolt.optimize { optimized = calc.pgo.optimized; tools = bolt.toolsFrom llvmPackages.bolt; profile = ./calc-bolt; }
+    ```
+  */
+  optimize =
+    {
+      optimized,
+      tools,
+      profile,
+      smokeTest ? null,
+      smokeTimeout ? 120,
+      stdenv ? null,
+      flags ? optimizeFlags,
+    }:
+    let
+      drv = checkOptimized "optimize" optimized;
+      pkgName = nameOf drv;
+    in
+    variant {
+      kind = "bolt-optimized";
+      optimized = drv;
+      tools = checkTools "optimize" pkgName tools;
+      stdenv = if stdenv == null then drv.stdenv else stdenv;
+      smokeTest = checkSmokeTest pkgName smokeTest;
+      inherit smokeTimeout flags;
+      extraEnv = {
+        boltProfile = profilePath pkgName profile;
+      };
+    };
+
+  /**
+    Stdenv adapters: given a stdenv whose derivations are PGO-optimized (e.g.
+    `adapters.withProfileUse PROFILE stdenv`, linking with `linkFlags`), one
+    whose every derivation is the BOLT-instrumented (`withBoltGenerate`) or
+    BOLT-optimized (`withBoltUse`) variant of it. `settings` are the
+    arguments of `instrument` / `optimize` without `optimized`. The BOLT
+    derivation is built by the given stdenv; `overrideAttrs` on a result
+    changes that derivation, not the package.
+
+    # Example
+
+    ```nix
+    stdenvBolt = bolt.adapters.withBoltUse { tools = …; profile = ./bolt-profile; } stdenvPgo;
+    ```
+  */
+  adapters = {
+    withBoltGenerate =
+      settings: stdenv:
+      stdenv // { mkDerivation = args: instrument (settings // { optimized = stdenv.mkDerivation args; inherit stdenv; }); };
+    withBoltUse =
+      settings: stdenv:
+      stdenv // { mkDerivation = args: optimize (settings // { optimized = stdenv.mkDerivation args; inherit stdenv; }); };
+  };
+in
+{
+  inherit
+    instrument
+    optimize
+    adapters
+    optimizeFlags
+    commonFlags
+    instrumentFlags
+    linkFlags
+    boltDirFor
+    toolsFrom
+    ;
+}
