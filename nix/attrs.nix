@@ -94,11 +94,13 @@ let
       kind,
       gccSetup,
       continuous ? false,
+      toolchain ? "clang",
     }:
     concatStringsSep "\n" (
       [ "source ${./scripts/pgo.sh}" ]
       ++ (if kind == "profile" then [ "pgoIsolateBuildProfiles" ] else [ ])
-      ++ (if kind == "profile" && continuous then [ "pgoContinuousSetup ${./runtime/continuous.c}" ] else [ ])
+      ++ (if kind == "profile" && continuous then [ "pgoAddStartupObject ${./runtime/continuous.c} continuous" ] else [ ])
+      ++ (if kind == "profile" && toolchain == "gcc" then [ "pgoAddStartupObject ${./runtime/gcov-prefix.c} gcov-prefix" ] else [ ])
       ++ (if kind == "optimized" then [ "pgoCheckProfile" ] else [ ])
       ++ (if gccSetup == "" then [ ] else [ "export NIX_CFLAGS_COMPILE=\"\${NIX_CFLAGS_COMPILE:-} ${gccSetup}\"" ])
     );
@@ -165,7 +167,7 @@ let
         pgoCompilerVersion = compilerVersion;
         pgoDefaultProfileDir = defaultProfileDir;
         pgoProfile = profile;
-        pgoPrepare = prepareScript { inherit kind gccSetup continuous; };
+        pgoPrepare = prepareScript { inherit kind gccSetup continuous toolchain; };
       }
       // (if kind == "profile" then { pgoCollection = collection; } else { })
     );

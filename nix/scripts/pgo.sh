@@ -32,27 +32,30 @@ pgoIsolateBuildProfiles() {
     # live file of their own (one per process and module, never merged): they
     # write at exit into the %m files above like all others.
     export NIX_PGO_COLLECTION=exit
-    # GCC: the baked gcda path is kept whole below the prefix.
+    # GCC: the baked gcda path is kept whole below the prefix. A spool root
+    # inherited from a nix-shell would make instrumented programs point
+    # GCOV_PREFIX back into the spool at startup.
     export GCOV_PREFIX="$dir/gcda" GCOV_PREFIX_STRIP=0
+    unset NIX_PGO_GCDA_ROOT
 }
 
 # The name a continuous-mode module gives its live file (runtime/continuous.c);
 # the manifest phase looks for it in every instrumented ELF file.
 pgoLiveFileName='live-%p-%m%c.profraw'
 
-# Continuous collection (clang): compiles the startup object that switches
-# each module to a live, memory-mapped profile file, and adds it to every
-# link through NIX_LDFLAGS (a bare object file is an input to ld; nixpkgs'
-# wrappers pass the words of NIX_LDFLAGS to every ld they run, and its purity
-# check accepts paths below the build directory). It is compiled with the
-# package's own compiler but without the package's flags, so it is not
-# instrumented itself. Runs after pgoIsolateBuildProfiles.
-pgoContinuousSetup() {
-    local src=$1 obj
-    obj="${pgoBuildDir:?pgoIsolateBuildProfiles must run first}/continuous.o"
+# Compiles a startup object of nix-pgo (runtime/*.c: continuous collection
+# for clang, the per-user GCOV_PREFIX for GCC) and adds it to every link
+# through NIX_LDFLAGS (a bare object file is an input to ld; nixpkgs' wrappers
+# pass the words of NIX_LDFLAGS to every ld they run, and its purity check
+# accepts paths below the build directory). It is compiled with the package's
+# own compiler but without the package's flags, so it is not instrumented
+# itself. Runs after pgoIsolateBuildProfiles.
+pgoAddStartupObject() {
+    local src=$1 name=$2 obj
+    obj="${pgoBuildDir:?pgoIsolateBuildProfiles must run first}/$name.o"
     if ! NIX_CFLAGS_COMPILE="" NIX_LDFLAGS="" "${CC:-cc}" -O2 -fPIC -fno-asynchronous-unwind-tables \
         -c "$src" -o "$obj"; then
-        pgoFail "$(pgoPackageName): cannot compile the startup object of continuous collection ($src) with ${CC:-cc}"
+        pgoFail "$(pgoPackageName): cannot compile nix-pgo's startup object $name ($src) with ${CC:-cc}"
     fi
     export NIX_LDFLAGS="${NIX_LDFLAGS:-}${NIX_LDFLAGS:+ }$obj"
 }

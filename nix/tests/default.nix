@@ -205,6 +205,11 @@ let
       ];
     }
     {
+      name = "a GCC profiling build links the startup object that puts GCOV_PREFIX below NIX_PGO_GCDA_ROOT per uid; clang's does not";
+      expr = map (s: hasFlag "gcov-prefix" (attrs.profileAttrs s { }).pgoPrepare) [ gccSettings settings ];
+      expected = [ true false ];
+    }
+    {
       name = "the public interface is the user API and the documented building blocks";
       expr = [ (builtins.attrNames pgo) (builtins.attrNames pgo.adapters) (builtins.attrNames pgo.overlays) ];
       expected = [
@@ -353,11 +358,11 @@ let
       name = "the continuous prepare phase links the startup object after isolating the build's own profiles";
       expr = [
         (builtins.split "\n" (attrs.profileAttrs continuousSettings { }).pgoPrepare)
-        (hasFlag "pgoContinuousSetup" (attrs.profileAttrs settings { }).pgoPrepare)
+        (hasFlag "pgoAddStartupObject" (attrs.profileAttrs settings { }).pgoPrepare)
         (attrs.profileAttrs settings { }).pgoCollection
       ];
       expected = [
-        [ "source ${../scripts/pgo.sh}" [ ] "pgoIsolateBuildProfiles" [ ] "pgoContinuousSetup ${../runtime/continuous.c}" ]
+        [ "source ${../scripts/pgo.sh}" [ ] "pgoIsolateBuildProfiles" [ ] "pgoAddStartupObject ${../runtime/continuous.c} continuous" ]
         false
         "exit"
       ];

@@ -29,6 +29,8 @@ export interface PackageStatus {
   measures: Measure[];
   /** Who the merged profile's data comes from, and each one's share of it after the cap. */
   contributors: ContributorStatus[];
+  /** Programs in continuous collection that run now, whose counts are merged while they run. */
+  live: { running: number; lastSnapshot: string | null } | null;
   activeVariant: LifecycleRecord['activeVariant'];
   activePath: string | null;
   generation: number | null;
@@ -68,6 +70,7 @@ export function collectStatus(input: {
   quarantine?: QuarantineSummary | null;
   contributions?: ReadonlyMap<string, readonly ContributionRecord[]>;
   userNames?: ReadonlyMap<number, string>;
+  live?: ReadonlyMap<string, { running: number; lastSnapshot: string | null }>;
   now?: Date;
 }): Status {
   const now = input.now ?? new Date();
@@ -93,6 +96,7 @@ export function collectStatus(input: {
       convergence: m?.convergence ?? null,
       mergeGeneration: m?.generation ?? 0,
       measures: describeMeasures(m ?? { mergedBytes: 0, bytesHarvested: 0, runs: 0, convergence: null }, pkg.policy),
+      live: input.live?.get(pkg.name) ?? null,
       contributors: contributions.map((c) => ({
         uid: c.contributor,
         user: input.userNames?.get(c.contributor) ?? null,

@@ -20,6 +20,10 @@ function renderPackage(p: PackageStatus): string[] {
   const overlap = p.convergence !== null && !p.measures.some((m) => m.kind === 'convergence') ? [`overlap ${p.convergence.toFixed(3)}`] : [];
   lines.push(`  data:     ${renderProgressBar(p.progress)} ${[...measures, ...overlap, `merge ${p.mergeGeneration}`].join(', ')}`);
   if (p.contributors.length > 0) lines.push(`  from:     ${p.contributors.map(renderContributor).join('; ')}`);
+  if (p.live) {
+    const files = `${p.live.running} live profile${p.live.running === 1 ? '' : 's'}`;
+    lines.push(`  running:  ${files} of running programs, merged while they run${p.live.lastSnapshot ? ` (last read ${p.live.lastSnapshot})` : ''}`);
+  }
   lines.push(
     `  active:   ${p.activeVariant ?? 'nothing yet'}${p.generation === null ? '' : ` (profile generation ${p.generation})`}${p.activePath ? `  ${p.activePath}` : ''}`,
   );

@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { run } from '../../src/process/run.js';
 import { join } from 'node:path';
 import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import { stateLayout } from '../../src/state/state-layout.js';
@@ -35,6 +36,29 @@ test('gcc: a defaultProfileDir five levels deep is harvested and merged', async 
     const pkg = report.status.packages.find((p) => p.name === 'wordfreq')!;
     assert.equal(pkg.generation, 1);
     assert.equal(pkg.runs, 3);
+  } finally {
+    collector.close();
+  }
+});
+
+test('gcc: with only NIX_PGO_GCDA_ROOT set (as for a service), each user\'s program writes below its own uid, and both are harvested', async () => {
+  const work = makeTempDir('gcda-root');
+  chmodSync(work, 0o755);
+  const out = await nixBuild(work, [examples, '-A', 'wordfreq.pgo.profile']);
+  const layout = stateLayout(join(work, 'state'));
+  const gcdaRoot = join(layout.spoolDir, 'gcda');
+  mkdirSync(gcdaRoot, { recursive: true, mode: 0o1777 });
+  chmodSync(gcdaRoot, 0o1777);
+  const input = readFileSync(join(examples, 'pkgs/calc/src/main.c'), 'utf8');
+  // A service's environment: the same for every user; no GCOV_PREFIX at all.
+  const env = { PATH: process.env['PATH'], NIX_PGO_GCDA_ROOT: gcdaRoot, GCOV_PREFIX_STRIP: '0' };
+  for (const uid of [process.getuid!(), 65534]) await run(join(out, 'bin/wordfreq'), [], { env, input, user: { uid, gid: uid } });
+  assert.deepEqual(readdirSync(gcdaRoot).sort(), [String(process.getuid!()), '65534'].sort());
+  const collector = openTestCollector({ layout, packages: [{ name: 'wordfreq', manifestPath: join(out, 'nix-support/pgo.json'), trust: { anyone: true } }] });
+  try {
+    const report = await collector.runOnce();
+    assert.equal(report.harvested.quarantined, 0);
+    assert.equal(report.status.packages.find((p) => p.name === 'wordfreq')!.runs, 2);
   } finally {
     collector.close();
   }

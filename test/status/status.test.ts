@@ -56,6 +56,12 @@ describe('status', () => {
     assert.match(renderStatus(status), /from: {5}alice \(uid 1000\) 2\.0 MB, 50 runs, 50% of the profile; uid 1001 0\.00098 MB, 1 run, 50% of the profile/);
   });
 
+  it('shows programs that run now in continuous collection', () => {
+    const status = collectStatus({ config, records: [], metrics: new Map(), profileGeneration: null, live: new Map([['calc', { running: 2, lastSnapshot: '2026-11-26T12:00:00Z' }]]) });
+    assert.deepEqual(status.packages[0]!.live, { running: 2, lastSnapshot: '2026-11-26T12:00:00Z' });
+    assert.match(renderStatus(status), /running: {2}2 live profiles of running programs, merged while they run \(last read 2026-11-26T12:00:00Z\)/);
+  });
+
   it('shows the tail of a failed build and when it is tried again', () => {
     const failed = {
       ...newLifecycleRecord('calc', now),

@@ -7,6 +7,7 @@ import { withDatabase } from '../../state/database.js';
 import { listLifecycles } from '../../state/lifecycle-records.js';
 import { listContributions, listPackages } from '../../state/package-records.js';
 import { lookupUserName } from '../../tools/getent.js';
+import { summarizeLive } from '../../state/live-snapshots.js';
 import { summarizeQuarantine } from '../../state/quarantine-records.js';
 import { stateLayout } from '../../state/state-layout.js';
 import { collectStatus, type Status } from '../../status/collect-status.js';
@@ -27,7 +28,16 @@ export const statusCommand: Command<Status, typeof CONFIG_OPTION> = {
     const status = await withDatabase(stateLayout(config.stateDir, config.spoolDir).database, async (db) => {
       const contributions = new Map(config.packages.map((p) => [p.name, listContributions(db, p.name)] as const));
       const userNames = await lookupNames([...contributions.values()].flat().map((c) => c.contributor));
-      return collectStatus({ config, records: listLifecycles(db), metrics: metricsFromRecords(listPackages(db)), profileGeneration, quarantine: summarizeQuarantine(db), contributions, userNames });
+      return collectStatus({
+        config,
+        records: listLifecycles(db),
+        metrics: metricsFromRecords(listPackages(db)),
+        profileGeneration,
+        quarantine: summarizeQuarantine(db),
+        contributions,
+        userNames,
+        live: summarizeLive(db),
+      });
     });
     return only === undefined ? status : { ...status, packages: status.packages.filter((p) => p.name === only) };
   },
