@@ -3,18 +3,33 @@
 #
 #   nix-build examples -A calc.pgo.profile
 #   nix-build examples -A calc.pgo.optimized --arg pgoProfiles '{ calc = ./calc.profdata; }'
+#   nix-build examples -A calcBolt.pgo.boltOptimized --arg pgoProfiles '{ calcBolt = …; }' --arg boltProfiles '{ calcBolt = ./calc-bolt; }'
 {
   # Selected profiles by attribute name (a path, or a store path string).
   pgoProfiles ? { },
+  # Selected BOLT profiles (directories of <build id>.fdata files) by attribute name.
+  boltProfiles ? { },
   nix-pgo ? import ../nix { },
 }:
 let
   stdenvs = import ./stdenv { };
   enable = name: drv: nix-pgo.enableWith { profile = pgoProfiles.${name} or null; } drv;
+  # PGO, then BOLT on the PGO-optimized output, with the host's BOLT 16.
+  enableBolt =
+    name: drv:
+    nix-pgo.enableWith {
+      profile = pgoProfiles.${name} or null;
+      bolt = true;
+      boltTools = import ./stdenv/bolt.nix { };
+      boltProfile = boltProfiles.${name} or null;
+      # The outputs must not change: BOLT puts a file back when this prints something else.
+      smokeTest = "$out/bin/calc 7";
+    } drv;
 in
 {
   inherit (stdenvs) clangStdenv gccStdenv;
   calc = enable "calc" (import ./pkgs/calc { stdenv = stdenvs.clangStdenv; });
+  calcBolt = enableBolt "calcBolt" (import ./pkgs/calc { stdenv = stdenvs.clangStdenv; });
   wordfreq = enable "wordfreq" (import ./pkgs/wordfreq { stdenv = stdenvs.gccStdenv; });
   strict = enable "strict" (import ./pkgs/strict { stdenv = stdenvs.clangStdenv; });
   # The same package on both compilers: its build runs programs it just built.

@@ -229,12 +229,13 @@ let
       defaultProfileDir,
       profile,
       collection ? "exit",
+      bolt ? false,
     }:
     variantAttrs (
-      settings
+      removeAttrs settings [ "bolt" ]
       // {
         kind = "optimized";
-        flags = flagsLib.optimizeFlags { inherit toolchain profile; };
+        flags = flagsLib.optimizeFlags { inherit toolchain profile bolt; };
         gccMode = "optimize";
       }
     );

@@ -30,6 +30,7 @@ let
   attrsLib = import ./attrs.nix;
   toolchainLib = import ./toolchain.nix;
   optionsLib = import ./options.nix;
+  boltLib = import ./bolt.nix;
   flags = import ./flags.nix;
 
   libDefaultProfileDir =
@@ -167,23 +168,55 @@ let
           # The variants fail on options the compiler cannot honour;
           # pgo.toolchain and pgo.mergeTool stay readable.
           variantSettings = checkCollection pkgName settings;
+          get = optionsLib.get "enableWith" checked;
+          # BOLT after PGO: the PGO-optimized variant keeps its relocations, so it is the input of both BOLT variants.
+          bolt = get "bolt" false;
           optimize =
             profile:
             self.overrideAttrs (
-              attrsLib.optimizeAttrs (variantSettings // { profile = profilePath pkgName profile; })
+              attrsLib.optimizeAttrs (variantSettings // { profile = profilePath pkgName profile; inherit bolt; })
             );
+          optimized =
+            if (checked.profile or null) == null then
+              throw "nix-pgo: no profile was selected for ${pkgName}; give one to pgo.optimize, or select one (e.g. --arg pgoProfiles '{ ${pkgName} = ./${pkgName}.profdata; }')"
+            else
+              optimize checked.profile;
+          boltArgs =
+            if !bolt then
+              throw "nix-pgo: BOLT is not enabled for ${pkgName}; enable it with enableWith { bolt = true; boltTools = llvmPackages.bolt; … }"
+            else
+              {
+                inherit optimized;
+                tools =
+                  let
+                    given = get "boltTools" (throw "nix-pgo: ${pkgName} has bolt = true but no boltTools: give the BOLT package of its compiler's LLVM (nixpkgs: llvmPackages.bolt)");
+                  in
+                  if given ? llvmBolt then given else boltLib.toolsFrom given;
+                smokeTest = get "smokeTest" null;
+              };
+          boltOptimize = profile: boltLib.optimize (boltArgs // { profile = profilePath pkgName profile; });
         in
         {
           passthru = (old.passthru or { }) // {
             pgo = {
               inherit (settings) toolchain mergeTool;
+              inherit bolt;
               profile = self.overrideAttrs (attrsLib.profileAttrs variantSettings);
-              inherit optimize;
-              optimized =
-                if (checked.profile or null) == null then
-                  throw "nix-pgo: no profile was selected for ${pkgName}; give one to pgo.optimize, or select one (e.g. --arg pgoProfiles '{ ${pkgName} = ./${pkgName}.profdata; }')"
+              inherit optimize optimized;
+              # BOLT variants of `optimized` (the PGO-optimized build with the selected profile).
+              boltProfile = boltLib.instrument (
+                boltArgs
+                // {
+                  boltDir = boltLib.boltDirFor settings.defaultProfileDir;
+                  dumpInterval = get "boltDumpInterval" null;
+                }
+              );
+              inherit boltOptimize;
+              boltOptimized =
+                if (checked.boltProfile or null) == null then
+                  throw "nix-pgo: no BOLT profile was selected for ${pkgName}; give one to pgo.boltOptimize, or select one (e.g. --arg boltProfiles '{ ${pkgName} = ./${pkgName}-bolt; }')"
                 else
-                  optimize checked.profile;
+                  boltOptimize checked.boltProfile;
             };
           };
         }

@@ -81,7 +81,15 @@ rec {
     ```
   */
   optimizeFlags =
-    { toolchain, profile }:
+    {
+      toolchain,
+      profile,
+      # With BOLT after PGO: relocations kept in the output, so BOLT can move functions.
+      bolt ? false,
+    }:
+    let
+      link = [ "--build-id" ] ++ (if bolt then [ "--emit-relocs" ] else [ ]);
+    in
     if toolchain == "clang" then
       {
         compile = [
@@ -93,7 +101,7 @@ rec {
           "-Wno-profile-instr-missing"
           "-Wno-backend-plugin"
         ];
-        link = [ "--build-id" ];
+        inherit link;
       }
     else if toolchain == "gcc" then
       {
@@ -105,7 +113,7 @@ rec {
           # GCC treats a stale profile as an error by default.
           "-Wno-error=coverage-mismatch"
         ];
-        link = [ "--build-id" ];
+        inherit link;
       }
     else
       throw "nix-pgo: unknown toolchain '${toolchain}' (expected clang or gcc)";

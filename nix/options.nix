@@ -10,7 +10,7 @@
 
   ```nix
   (import ./options.nix).checkNames "enableWith" { profil = ./p.profdata; }
-  => error: nix-pgo: enableWith has no option 'profil' (did you mean 'profile'?); the options are collection, compilerVersion, defaultProfileDir, mergeTool, profile, toolchain
+  => error: nix-pgo: enableWith has no option 'profil' (did you mean 'profile'?); the options are bolt, boltDumpInterval, boltProfile, boltTools, collection, compilerVersion, defaultProfileDir, mergeTool, profile, smokeTest, toolchain
   ```
 */
 let
@@ -62,6 +62,26 @@ let
     collection = {
       description = ''"exit" or "continuous"'';
       check = v: v == "exit" || v == "continuous";
+    };
+    bolt = {
+      description = "true or false";
+      check = v: v == true || v == false;
+    };
+    boltTools = {
+      description = "the BOLT package of the compiler's LLVM (with bin/llvm-bolt and bin/merge-fdata), or { llvmBolt; mergeFdata; }";
+      check = isAttrs;
+    };
+    boltProfile = {
+      description = "a path, an absolute path string or a derivation (a directory of <build id>.fdata files)";
+      check = _: true;
+    };
+    boltDumpInterval = {
+      description = "a positive number of seconds";
+      check = v: isInt v && v > 0;
+    };
+    smokeTest = {
+      description = "shell code (a string)";
+      check = isString;
     };
   };
 
@@ -174,7 +194,7 @@ let
 
     ```nix
     unknownMessage "enableWith" [ "toolchian" ]
-    => "nix-pgo: enableWith has no option 'toolchian' (did you mean 'toolchain'?); the options are collection, compilerVersion, defaultProfileDir, mergeTool, profile, toolchain"
+    => "nix-pgo: enableWith has no option 'toolchian' (did you mean 'toolchain'?); the options are bolt, boltDumpInterval, boltProfile, boltTools, collection, compilerVersion, defaultProfileDir, mergeTool, profile, smokeTest, toolchain"
     ```
   */
   unknownMessage =

@@ -205,6 +205,15 @@ let
       ];
     }
     {
+      name = "with BOLT the optimized variant keeps its relocations; without, nothing changes";
+      expr = [
+        (flags.optimizeFlags { toolchain = "clang"; profile = "/p"; bolt = true; }).link
+        (flags.optimizeFlags { toolchain = "clang"; profile = "/p"; }).link
+        (attrs.optimizeAttrs (settings // { profile = "/p"; bolt = true; }) { }).env.NIX_LDFLAGS
+      ];
+      expected = [ [ "--build-id" "--emit-relocs" ] [ "--build-id" ] "--build-id --emit-relocs" ];
+    }
+    {
       name = "a GCC profiling build links the startup object that puts GCOV_PREFIX below NIX_PGO_GCDA_ROOT per uid; clang's does not";
       expr = map (s: hasFlag "gcov-prefix" (attrs.profileAttrs s { }).pgoPrepare) [ gccSettings settings ];
       expected = [ true false ];
@@ -247,8 +256,8 @@ let
         (options.unknownMessage "enableWith" [ "jobs" "profil" ])
       ];
       expected = [
-        "nix-pgo: enableWith has no option 'toolchian' (did you mean 'toolchain'?); the options are collection, compilerVersion, defaultProfileDir, mergeTool, profile, toolchain"
-        "nix-pgo: enableWith has no options 'jobs', 'profil' (did you mean 'profile'?); the options are collection, compilerVersion, defaultProfileDir, mergeTool, profile, toolchain"
+        "nix-pgo: enableWith has no option 'toolchian' (did you mean 'toolchain'?); the options are bolt, boltDumpInterval, boltProfile, boltTools, collection, compilerVersion, defaultProfileDir, mergeTool, profile, smokeTest, toolchain"
+        "nix-pgo: enableWith has no options 'jobs', 'profil' (did you mean 'profile'?); the options are bolt, boltDumpInterval, boltProfile, boltTools, collection, compilerVersion, defaultProfileDir, mergeTool, profile, smokeTest, toolchain"
       ];
     }
     {

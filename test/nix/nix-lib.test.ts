@@ -32,7 +32,7 @@ it('enableWith: a misspelt option is an error naming it, the closest option and 
   const stderr = await evalFailure(`((${lib}).enableWith { defaultProfileDirr = "/x"; } ${calc}).pgo.toolchain`);
   assert.match(
     stderr,
-    /nix-pgo: enableWith has no option 'defaultProfileDirr' \(did you mean 'defaultProfileDir'\?\); the options are collection, compilerVersion, defaultProfileDir, mergeTool, profile, toolchain/,
+    /nix-pgo: enableWith has no option 'defaultProfileDirr' \(did you mean 'defaultProfileDir'\?\); the options are bolt, boltDumpInterval, boltProfile, boltTools, collection, compilerVersion, defaultProfileDir, mergeTool, profile, smokeTest, toolchain/,
   );
 });
 
