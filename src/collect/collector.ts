@@ -13,6 +13,7 @@ import { buildAttribution, type Attribution, type ManagedPackage, type TrustRule
 import { DEFAULT_POLICY } from '../config/defaults.js';
 import { DrainList } from '../harvest/drain-list.js';
 import { drainUnlinked, harvestBatch, type BatchReport, type HarvestContext } from '../harvest/harvest-batch.js';
+import { fdataWriterGone } from '../harvest/fdata-writers.js';
 import { snapshotLiveFiles } from '../harvest/live-files.js';
 import { recoverHarvests, removeOrphanStaging } from '../harvest/recover-harvests.js';
 import { mergePackage, type MergeResult } from '../merge/merge-package.js';
@@ -20,6 +21,7 @@ import { MergeQueue } from '../merge/merge-queue.js';
 import { packagesToMergeEarly } from '../merge/plan-merge.js';
 import { removeUncommittedOutputs } from '../merge/remove-uncommitted-outputs.js';
 import { Quarantine } from '../quarantine/quarantine.js';
+import { ensureBoltDir } from '../spool/bolt-dir.js';
 import { scanSpool, type SpoolFile } from '../spool/scan.js';
 import type { Db } from '../state/database.js';
 import { packagesWithReadyStaged } from '../state/harvest-journal.js';
@@ -110,6 +112,8 @@ export class Collector {
   private readonly watcher: SpoolWatcher;
   private spoolBytes = 0;
   private problems: string[] = [];
+  /** Problems already logged, so a pass logs only new ones. */
+  private reportedProblems = new Set<string>();
   private running: Promise<PassReport> | null = null;
   private queued: Promise<PassReport> | null = null;
   private closed = false;
@@ -216,15 +220,22 @@ export class Collector {
     return pass;
   }
 
-  private loadPackages(): Attribution {
+  private loadPackages(): Attribution & { boltDirs: string[] } {
     const managed: ManagedPackage[] = [];
     const problems: string[] = [];
+    const boltDirs = new Set<string>();
     for (const [name, source] of this.sources) {
       try {
         const manifest = parseManifest(readFileSync(source.manifestPath, 'utf8'), source.manifestPath);
         const trust: TrustRule = source.trust?.anyone ? source.trust : { anyone: false, uids: new Set([this.uid, ...(source.trust?.uids ?? [])]) };
         managed.push({ name, manifest, trust });
         ensurePackage(this.db, name, manifest.toolchain);
+        if (manifest.boltDir !== null) {
+          boltDirs.add(manifest.boltDir);
+          // Its programs fail without it, so it is put back whenever it went (tmpfiles ages /tmp).
+          const problem = ensureBoltDir(manifest.boltDir, this.uid);
+          if (problem) problems.push(`${name}: BOLT profiles cannot be written: ${problem}`);
+        }
       } catch (error) {
         const hints = error instanceof NixPgoError ? error.hints.map((h) => `; ${h}`).join('') : '';
         problems.push(`${name}: ${(error as Error).message}${hints}`);
@@ -232,7 +243,9 @@ export class Collector {
     }
     const attribution = buildAttribution(managed);
     this.problems = [...problems, ...attribution.conflicts];
-    return attribution;
+    for (const problem of problems) if (!this.reportedProblems.has(problem)) this.log(`nix-pgo: ${problem}`);
+    this.reportedProblems = new Set(problems);
+    return { ...attribution, boltDirs: [...boltDirs] };
   }
 
   private async pass(): Promise<PassReport & { directories: string[] }> {
@@ -241,7 +254,7 @@ export class Collector {
     const now = () => Date.now();
     const recovery = await recoverHarvests({ db: this.db, quarantine: this.quarantine, lockTimeoutMs: this.limits.lockTimeoutMs, drain: this.drain, now });
     const orphans = removeOrphanStaging(this.db, this.layout.stagingDir) + removeUncommittedOutputs(this.db, this.layout.profilesDir);
-    const scan = scanSpool(this.layout.spoolDir, { trustedOwners: new Set([this.uid, 0]) });
+    const scan = scanSpool(this.layout.spoolDir, { trustedOwners: new Set([this.uid, 0]), boltDirs: attribution.boltDirs });
     this.spoolBytes = scan.totalBytes;
     const harvested: Omit<BatchReport, 'packages'> = { taken: 0, bytes: 0, busy: 0, quarantined: 0 };
     for (const reject of scan.rejects) {
@@ -287,7 +300,10 @@ export class Collector {
       harvested.busy += live.busy;
       harvested.quarantined += live.quarantined;
       for (const name of live.packages) queue.add(name);
-      const files = scan.files.filter((f) => !f.live);
+      // A BOLT profile is whole only once its writer is gone; until then it is busy.
+      const writing = scan.files.filter((f) => f.format === 'fdata' && !fdataWriterGone(f));
+      harvested.busy += writing.length;
+      const files = scan.files.filter((f) => !f.live && !writing.includes(f));
       for (let i = 0; i < files.length; i += this.limits.batchSize) {
         const batch: SpoolFile[] = files.slice(i, i + this.limits.batchSize);
         const report = await harvestBatch(ctx, batch);

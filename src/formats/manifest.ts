@@ -1,16 +1,21 @@
 /**
- * Parses `$out/nix-support/pgo.json`, the manifest every profiling build writes,
- * into a normalized form. Pure: text in, value out; every problem of a file is
- * reported together in one InputError naming the file.
+ * Parses `$out/nix-support/pgo.json`, the manifest every profiling build writes
+ * (a PGO profiling build, `kind: "profile"`, or a BOLT-instrumented one,
+ * `kind: "bolt-profile"`), into a normalized form. Pure: text in, value out;
+ * every problem of a file is reported together in one InputError naming the file.
  */
 import { InputError } from '../errors/errors.js';
 
-export type Toolchain = 'clang' | 'gcc';
+/** The tool chain whose profile data the build's programs write: LLVM raw profiles, gcda files, or BOLT's fdata. */
+export type Toolchain = 'clang' | 'gcc' | 'bolt';
 
 export interface ManifestBinary {
   output: string;
   path: string;
-  /** Lower-case hex, as `readelf -n` and `llvm-profdata show --binary-ids` print it. */
+  /**
+   * Lower-case hex, as `readelf -n` and `llvm-profdata show --binary-ids` print it. For BOLT, the
+   * build id of the PGO-optimized input file, which names the files its instrumented copy writes.
+   */
   buildId: string;
 }
 
@@ -25,6 +30,9 @@ export interface ProfileManifest {
   defaultProfileDir: string;
   /** GCC only: the directory baked in with -fprofile-generate=DIR. */
   gcdaDir: string | null;
+  /** BOLT only: the directory the instrumented files write `<build id>.<pid>.fdata` to. */
+  boltDir: string | null;
+  /** The binaries that write profile data (for BOLT, those that were instrumented). */
   binaries: ManifestBinary[];
 }
 
@@ -50,10 +58,11 @@ export function parseManifest(text: string, file: string): ProfileManifest {
     return '';
   };
   if (raw['nixPgo'] !== 1) problems.push(`"nixPgo" must be 1 (got ${JSON.stringify(raw['nixPgo'])})`);
-  if (raw['kind'] !== 'profile') problems.push(`"kind" must be "profile" (got ${JSON.stringify(raw['kind'])})`);
+  if (raw['kind'] === 'bolt-profile') return parseBoltManifest(raw, file, text_, problems);
+  if (raw['kind'] !== 'profile') problems.push(`"kind" must be "profile" or "bolt-profile" (got ${JSON.stringify(raw['kind'])})`);
   const toolchain = raw['toolchain'];
   if (toolchain !== 'clang' && toolchain !== 'gcc') problems.push(`"toolchain" must be "clang" or "gcc"`);
-  const manifest = {
+  const manifest: ProfileManifest = {
     name: text_('name'),
     pname: text_('pname'),
     version: text_('version'),
@@ -62,8 +71,9 @@ export function parseManifest(text: string, file: string): ProfileManifest {
     compilerVersion: text_('compilerVersion'),
     mergeTool: text_('mergeTool'),
     defaultProfileDir: text_('defaultProfileDir'),
-    gcdaDir: null as string | null,
-    binaries: [] as ManifestBinary[],
+    gcdaDir: null,
+    boltDir: null,
+    binaries: [],
   };
   const gcdaDir = raw['gcdaDir'];
   if (toolchain === 'gcc') {
@@ -92,8 +102,56 @@ export function parseManifest(text: string, file: string): ProfileManifest {
     });
     if (toolchain === 'clang' && binaries.length === 0) problems.push('"binaries" must list at least one binary for a clang build');
   }
+  return finish(manifest, file, problems);
+}
+
+function finish(manifest: ProfileManifest, file: string, problems: readonly string[]): ProfileManifest {
   if (problems.length > 0) {
-    throw new InputError('CONFIG_INVALID', `${file}: invalid profiling manifest`, { hints: problems });
+    throw new InputError('CONFIG_INVALID', `${file}: invalid profiling manifest`, { hints: [...problems] });
   }
   return manifest;
+}
+
+const BUILD_ID = /^[0-9a-f]{16,128}$/;
+
+/** A BOLT-instrumented build: the files it instrumented, the directory they write to, the merge tool of its BOLT. */
+function parseBoltManifest(raw: Json, file: string, text_: (key: string) => string, problems: string[]): ProfileManifest {
+  const boltDir = raw['boltDir'];
+  const manifest: ProfileManifest = {
+    name: text_('name'),
+    pname: text_('pname'),
+    version: text_('version'),
+    outPath: text_('outPath'),
+    toolchain: 'bolt',
+    compilerVersion: text_('compilerVersion'),
+    mergeTool: text_('mergeTool'),
+    defaultProfileDir: '',
+    gcdaDir: null,
+    boltDir: null,
+    binaries: [],
+  };
+  if (typeof boltDir !== 'string' || !boltDir.startsWith('/') || boltDir.endsWith('/') || boltDir.includes('/../') || boltDir.includes('/./')) {
+    problems.push('"boltDir" must be an absolute directory path');
+  } else {
+    manifest.boltDir = boltDir;
+    manifest.defaultProfileDir = boltDir;
+  }
+  const binaries = raw['binaries'];
+  if (!Array.isArray(binaries)) problems.push('"binaries" must be a list');
+  else {
+    binaries.forEach((entry: unknown, i) => {
+      if (!isObject(entry)) {
+        problems.push(`binaries[${i}] must be an object`);
+        return;
+      }
+      const { output, path, inputBuildId, outcome } = entry;
+      if (outcome !== 'instrumented') return;
+      if (typeof output !== 'string' || output === '' || typeof path !== 'string' || path === '' || path.startsWith('/')) {
+        problems.push(`binaries[${i}] must have an output name and a relative path`);
+      } else if (typeof inputBuildId !== 'string' || !BUILD_ID.test(inputBuildId)) {
+        problems.push(`binaries[${i}].inputBuildId must be a lower-case hex build id`);
+      } else manifest.binaries.push({ output, path, buildId: inputBuildId });
+    });
+  }
+  return finish(manifest, file, problems);
 }

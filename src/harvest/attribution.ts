@@ -2,7 +2,8 @@
  * Which managed package a profile belongs to, and whether its contributor
  * counts: LLVM raw profiles go by the ELF build IDs in their header, gcda
  * files by the directory their build baked in (which the spool mirrors below a
- * user's directory). Built from the manifests once per pass.
+ * user's directory), BOLT profiles by the build id in their name. Built from
+ * the manifests once per pass.
  */
 import type { ProfileManifest } from '../formats/manifest.js';
 
@@ -17,6 +18,8 @@ export interface ManagedPackage {
 
 export interface Attribution {
   byBuildId: Map<string, string>;
+  /** The build id a BOLT-instrumented file names its profiles by → package. */
+  byBoltId: Map<string, string>;
   /** The baked gcdaDir without its leading `/` → package. */
   byGcdaDir: Map<string, string>;
   packages: Map<string, ManagedPackage>;
@@ -25,7 +28,7 @@ export interface Attribution {
 }
 
 export function buildAttribution(packages: readonly ManagedPackage[]): Attribution {
-  const attribution: Attribution = { byBuildId: new Map(), byGcdaDir: new Map(), packages: new Map(), conflicts: [] };
+  const attribution: Attribution = { byBuildId: new Map(), byBoltId: new Map(), byGcdaDir: new Map(), packages: new Map(), conflicts: [] };
   const claim = (map: Map<string, string>, key: string, name: string, what: string) => {
     const owner = map.get(key);
     if (owner !== undefined && owner !== name) attribution.conflicts.push(`${what} ${key} is claimed by ${owner} and ${name}`);
@@ -33,7 +36,8 @@ export function buildAttribution(packages: readonly ManagedPackage[]): Attributi
   };
   for (const pkg of packages) {
     attribution.packages.set(pkg.name, pkg);
-    for (const binary of pkg.manifest.binaries) claim(attribution.byBuildId, binary.buildId, pkg.name, 'build id');
+    const ids = pkg.manifest.toolchain === 'bolt' ? attribution.byBoltId : attribution.byBuildId;
+    for (const binary of pkg.manifest.binaries) claim(ids, binary.buildId, pkg.name, 'build id');
     if (pkg.manifest.gcdaDir) claim(attribution.byGcdaDir, pkg.manifest.gcdaDir.replace(/^\/+/, ''), pkg.name, 'gcda dir');
   }
   return attribution;

@@ -2,9 +2,11 @@
  * Takes a batch of spool files with the protocol that loses nothing (see
  * docs/harvest.md): lock → copy → (copies durable, journal committed) → settle
  * (truncate a gcda file; unlink a raw profile and keep its descriptor to
- * drain) → confirm → unlock. A program finishing meanwhile waits on the lock
- * and then writes into the empty or unlinked file, which a later pass takes.
- * A kill at any point is repaired by recoverHarvests().
+ * drain; unlink a BOLT profile) → confirm → unlock. A program finishing
+ * meanwhile waits on the lock and then writes into the empty or unlinked
+ * file, which a later pass takes. BOLT profiles have no lock: they come here
+ * only once their writer is gone (fdata-writers.ts). A kill at any point is
+ * repaired by recoverHarvests().
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, ftruncateSync, lstatSync, unlinkSync } from 'node:fs';
@@ -59,7 +61,9 @@ interface Held {
   ino: bigint;
   bytes: Buffer;
   plan: TakePlan;
-  settle: 'truncate' | 'unlink';
+  settle: TakeRecord['settle'];
+  /** Whether this process holds the file's write lock (a BOLT profile is read without one). */
+  locked: boolean;
   /** Unlinked and handed to the drain list, which keeps the descriptor open. */
   handedOff: boolean;
 }
@@ -75,7 +79,8 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
     for (const file of files) {
       // A young empty raw profile may be a run that has not written yet; an old one is swept below.
       if (file.size === 0 && file.format === 'llvm' && ctx.now() - file.mtimeMs < ctx.limits.emptyGraceMs) continue;
-      const opened = openSpoolFile(file.path, file.uid);
+      const unlocked = file.format === 'fdata';
+      const opened = openSpoolFile(file.path, file.uid, unlocked ? 'read' : 'read-write');
       if (!opened.ok) {
         if (opened.reason !== null) {
           // Only recorded: the scan's lstat saw a good file, so the tree changed under us, and moving by a path
@@ -85,7 +90,7 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
         }
         continue;
       }
-      if (!(await lockWrite(opened.fd, ctx.limits.lockTimeoutMs))) {
+      if (!unlocked && !(await lockWrite(opened.fd, ctx.limits.lockTimeoutMs))) {
         closeSync(opened.fd);
         report.busy++;
         continue;
@@ -98,7 +103,8 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
         ino: opened.stat.ino,
         bytes: Buffer.alloc(0),
         plan: { pieces: [], quarantine: [] },
-        settle: file.format === 'llvm' ? 'unlink' : 'truncate',
+        settle: file.format === 'llvm' ? 'unlink' : file.format === 'fdata' ? 'remove' : 'truncate',
+        locked: !unlocked,
         handedOff: false,
       };
       held.push(entry);
@@ -137,7 +143,7 @@ export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
         bytes.length === 0
           ? { pieces: [], quarantine: [{ reason: 'too-large', detail: `${size} bytes, cap ${ctx.limits.maxFileBytes}`, package: null, bytes }] }
           : planTake(entry.file, bytes, ctx.attribution);
-      held.push({ file: entry.file, sourcePath: `${entry.file.path} (unlinked)`, fd: entry.fd, dev: entry.dev, ino: entry.ino, bytes, plan, settle: 'truncate', handedOff: true });
+      held.push({ file: entry.file, sourcePath: `${entry.file.path} (unlinked)`, fd: entry.fd, dev: entry.dev, ino: entry.ino, bytes, plan, settle: 'truncate', locked: true, handedOff: true });
     }
     await takeHeld(ctx, held, report);
     return report;
@@ -170,6 +176,7 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
   faultPoint('harvest:journaled');
   for (const h of work) {
     if (h.settle === 'unlink' && !h.handedOff) unlinkHeld(ctx, h);
+    else if (h.settle === 'remove') unlinkSamePath(h.file.path, h.dev, h.ino);
     else ftruncateSync(h.fd, 0);
   }
   // One file-system flush makes every truncation and unlink durable before the journal says they happened.
@@ -190,25 +197,30 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
  */
 function unlinkHeld(ctx: HarvestContext, h: Held): void {
   ftruncateSync(h.fd, 0);
+  unlinkSamePath(h.file.path, h.dev, h.ino);
+  ctx.drain.add({ fd: h.fd, file: h.file, dev: h.dev, ino: h.ino, lastDataMs: ctx.now() });
+  h.handedOff = true;
+}
+
+/** Unlinks `path` if it still names the file we hold (a program may have created a new one there since). */
+export function unlinkSamePath(path: string, dev: bigint, ino: bigint): void {
   try {
-    const st = lstatSync(h.file.path, { bigint: true });
-    if (st.dev === h.dev && st.ino === h.ino) unlinkSync(h.file.path);
+    const st = lstatSync(path, { bigint: true });
+    if (st.dev === dev && st.ino === ino) unlinkSync(path);
   } catch {
     // Already gone: nothing to unlink.
   }
-  ctx.drain.add({ fd: h.fd, file: h.file, dev: h.dev, ino: h.ino, lastDataMs: ctx.now() });
-  h.handedOff = true;
 }
 
 /** Unlocks every held file; closes those the drain list did not take (closing any descriptor would drop its lock). */
 function release(held: readonly Held[]): void {
   for (const h of held) {
-    unlockFile(h.fd);
+    if (h.locked) unlockFile(h.fd);
     if (!h.handedOff) closeSync(h.fd);
   }
 }
 
-/** Writes the copies: one staging file per package and contributor for raw profiles (llvm-profdata reads concatenated ones), one per gcda file. */
+/** Writes the copies: one staging file per package and contributor for raw profiles (llvm-profdata reads concatenated ones), one per gcda or fdata file. */
 function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewStaged[]; takes: TakeRecord[] } {
   const staged: NewStaged[] = [];
   const takes: TakeRecord[] = [];
@@ -226,10 +238,10 @@ function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewS
     };
     takes.push(take);
     for (const piece of h.plan.pieces) {
-      if (h.file.format === 'gcda') {
-        const path = join(ctx.stagingDir, `${randomUUID()}.gcda`);
+      if (h.file.format === 'gcda' || h.file.format === 'fdata') {
+        const path = join(ctx.stagingDir, `${randomUUID()}.${h.file.format}`);
         writeDurable(path, piece.bytes);
-        staged.push({ package: piece.package, kind: 'gcda', path, relPath: piece.relPath ?? null, bytes: piece.bytes.length, files: 1, contributor: h.file.uid, runs: piece.runs, mass: piece.mass });
+        staged.push({ package: piece.package, kind: h.file.format, path, relPath: piece.relPath ?? null, bytes: piece.bytes.length, files: 1, contributor: h.file.uid, runs: piece.runs, mass: piece.mass });
         take.pieces.push({ path, offset: 0, length: piece.bytes.length });
         continue;
       }

@@ -13,10 +13,14 @@ export type OpenOutcome =
   | { ok: false; reason: QuarantineReason; detail: string }
   | { ok: false; reason: null; detail: string };
 
-export function openSpoolFile(path: string, uid: number): OpenOutcome {
+/**
+ * `read`: for files nobody writes any more (BOLT profiles of finished programs), which are only read and
+ * unlinked; the others are locked and truncated, which needs a descriptor open for writing.
+ */
+export function openSpoolFile(path: string, uid: number, access: 'read' | 'read-write' = 'read-write'): OpenOutcome {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    fd = openSync(path, (access === 'read' ? constants.O_RDONLY : constants.O_RDWR) | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') return { ok: false, reason: 'symlink', detail: 'symlink' };

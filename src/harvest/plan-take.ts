@@ -4,6 +4,7 @@
  * binary or object, and its mass: the sum of its counters). Pure: no file
  * system, no clock.
  */
+import { parseFdata } from '../formats/fdata.js';
 import { parseGcda } from '../formats/gcda-file.js';
 import type { QuarantineReason } from '../formats/quarantine-reason.js';
 import { parseRawProfile, type RawProfileSegment } from '../formats/raw-profile.js';
@@ -13,9 +14,9 @@ import { findGcdaOwner, trusts, type Attribution } from './attribution.js';
 export interface PlannedPiece {
   package: string;
   bytes: Buffer;
-  /** gcda only: the file's path inside its package's tree (what gcov-tool merges by). */
+  /** gcda and fdata: the file's path inside its package's tree (what gcov-tool merges by; `<build id>.fdata`). */
   relPath?: string;
-  /** Runs per unit: the build id of each binary (clang), or the gcda file's path (gcc). */
+  /** Runs per unit: the build id of each binary (clang, BOLT), or the gcda file's path (gcc). */
   runs: Record<string, number>;
   mass: number;
 }
@@ -33,6 +34,7 @@ export interface TakePlan {
 }
 
 export function planTake(file: SpoolFile, bytes: Buffer, attribution: Attribution): TakePlan {
+  if (file.format === 'fdata') return planFdata(file, bytes, attribution);
   return file.format === 'llvm' ? planLlvm(file, bytes, attribution) : planGcda(file, bytes, attribution);
 }
 
@@ -105,4 +107,17 @@ function planGcda(file: SpoolFile, bytes: Buffer, attribution: Attribution): Tak
   if (!trusts(attribution, owner, file.uid)) return { pieces: [], quarantine: [untrusted(owner, file.uid, bytes)] };
   const mass = parsed.file.functions.reduce((sum, fn) => sum + fn.arcs.reduce((s, c) => s + Number(c), 0), 0);
   return { pieces: [{ package: owner, bytes, relPath: found.relPath, runs: { [found.relPath]: parsed.file.runs }, mass }], quarantine: [] };
+}
+
+/** One process's BOLT profile of one file: the package is named by the build id in the file's name. */
+function planFdata(file: SpoolFile, bytes: Buffer, attribution: Attribution): TakePlan {
+  const buildId = file.fdata?.buildId ?? '';
+  const owner = attribution.byBoltId.get(buildId);
+  if (owner === undefined) {
+    return { pieces: [], quarantine: [{ reason: 'unknown-binary-id', detail: `build id ${buildId || '(none)'} is in no managed BOLT-instrumented build`, package: null, bytes }] };
+  }
+  const parsed = parseFdata(bytes);
+  if (!parsed.ok) return { pieces: [], quarantine: [{ reason: parsed.problem, detail: parsed.detail, package: owner, bytes }] };
+  if (!trusts(attribution, owner, file.uid)) return { pieces: [], quarantine: [untrusted(owner, file.uid, bytes)] };
+  return { pieces: [{ package: owner, bytes, relPath: `${buildId}.fdata`, runs: { [buildId]: 1 }, mass: parsed.mass }], quarantine: [] };
 }

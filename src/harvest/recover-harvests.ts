@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, ftruncateSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { unlinkSamePath } from './harvest-batch.js';
 import { join } from 'node:path';
 import type { Db } from '../state/database.js';
 import { confirmHarvest, shrinkStaged, stagedOfHarvest, unfinishedHarvests, type TakeRecord, allStagedPaths } from '../state/harvest-journal.js';
@@ -70,7 +71,7 @@ export async function recoverHarvests(ctx: RecoveryContext): Promise<{ settled: 
       settled++;
     } finally {
       for (const h of held) {
-        unlockFile(h.fd);
+        if (h.locked) unlockFile(h.fd);
         if (!h.handedOff) closeSync(h.fd);
       }
     }
@@ -84,13 +85,19 @@ interface HeldSource {
   take: TakeRecord;
   dev: bigint;
   ino: bigint;
+  /** Whether we hold its write lock (BOLT profiles have none). */
+  locked: boolean;
   handedOff: boolean;
 }
 
-/** Finishes what the killed harvest journaled: truncates a gcda file, or unlinks a raw profile and drains it. */
+/** Finishes what the killed harvest journaled: truncates a gcda file, unlinks a raw profile and drains it, or unlinks a BOLT profile. */
 function settle(ctx: RecoveryContext, h: HeldSource): void {
   if (h.take.settle === 'truncate') {
     ftruncateSync(h.fd, 0);
+    return;
+  }
+  if (h.take.settle === 'remove') {
+    unlinkSamePath(h.take.sourcePath, h.dev, h.ino);
     return;
   }
   ftruncateSync(h.fd, 0);
@@ -100,7 +107,9 @@ function settle(ctx: RecoveryContext, h: HeldSource): void {
 }
 
 async function inspectSource(take: TakeRecord, lockTimeoutMs: number, held: HeldSource[]): Promise<TakeVerdict> {
-  const opened = openSpoolFile(take.sourcePath, take.uid);
+  // A BOLT profile's writer was gone when it was taken: there is no lock to wait for, and it is only read.
+  const unlocked = take.settle === 'remove';
+  const opened = openSpoolFile(take.sourcePath, take.uid, unlocked ? 'read' : 'read-write');
   if (!opened.ok) return judgeTake(take, { sameFile: false, size: 0, sha256: null });
   const sameFile = String(opened.stat.dev) === take.dev && String(opened.stat.ino) === take.ino;
   if (!sameFile) {
@@ -108,13 +117,13 @@ async function inspectSource(take: TakeRecord, lockTimeoutMs: number, held: Held
     return 'keep';
   }
   // A source still locked by a program cannot be judged yet; the harvest is settled on a later pass.
-  if (!(await lockWrite(opened.fd, lockTimeoutMs))) {
+  if (!unlocked && !(await lockWrite(opened.fd, lockTimeoutMs))) {
     closeSync(opened.fd);
     return 'defer';
   }
   const bytes = readWhole(opened.fd);
   const verdict = judgeTake(take, { sameFile, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
-  held.push({ fd: opened.fd, verdict, take, dev: opened.stat.dev, ino: opened.stat.ino, handedOff: false });
+  held.push({ fd: opened.fd, verdict, take, dev: opened.stat.dev, ino: opened.stat.ino, locked: !unlocked, handedOff: false });
   return verdict;
 }
 

@@ -15,7 +15,8 @@ import { dirname, join } from 'node:path';
 import { fsyncPath } from '../durable/durable-file.js';
 import { faultPoint } from '../durable/fault-points.js';
 import { NixPgoError } from '../errors/errors.js';
-import type { ProfileManifest } from '../formats/manifest.js';
+import { parseFdata } from '../formats/fdata.js';
+import type { ProfileManifest, Toolchain } from '../formats/manifest.js';
 import { parseRawProfile } from '../formats/raw-profile.js';
 import type { Quarantine } from '../quarantine/quarantine.js';
 import type { Db } from '../state/database.js';
@@ -23,9 +24,11 @@ import { quarantineStaged, readyStaged, type StagedRecord } from '../state/harve
 import { commitMerge, getPackage, listContributions, type NewContribution } from '../state/package-records.js';
 import { mergeGcdaTrees, scaleGcdaTree } from '../tools/gcov-tool.js';
 import { mergeProfiles, profileIsReadable, profileOverlap, writeTextProfile } from '../tools/llvm-profdata.js';
+import { addFdataTrees, combineFdataTrees, fdataTreeCounters, fdataTreeMass, readFdataTree, writeFdataTree, type FdataTree } from './fdata-tree.js';
 import { listTreeFiles, summarizeGcdaTree } from './gcda-tree.js';
 import { countOverlap, generationName, packageDirName, planContributorWeights, planGcdaLayers } from './plan-merge.js';
 import { scaleTextProfile, sumTextProfileCounters } from './text-profile.js';
+import { publish, publishTree } from './publish-output.js';
 import { checkMergedProfile } from './verify-profile.js';
 
 export interface MergeContext {
@@ -45,7 +48,6 @@ export interface MergeResult {
   quarantined: number;
 }
 
-type Toolchain = 'clang' | 'gcc';
 
 interface Stored {
   path: string;
@@ -82,7 +84,11 @@ export async function mergePackage(ctx: MergeContext, name: string, manifest: Pr
     const target = join(dir, 'contributors', String(contributor), generationName(generation, toolchain));
     mkdirSync(dirname(target), { recursive: true });
     const merged =
-      toolchain === 'clang' ? await mergeClangInputs(ctx, tool, base?.path ?? null, list, target) : { ...(await mergeGccInputs(tool, base?.path ?? null, list, target)), quarantined: 0 };
+      toolchain === 'clang'
+        ? await mergeClangInputs(ctx, tool, base?.path ?? null, list, target)
+        : toolchain === 'gcc'
+          ? { ...(await mergeGccInputs(tool, base?.path ?? null, list, target)), quarantined: 0 }
+          : mergeBoltInputs(ctx, base?.path ?? null, list, target);
     quarantined += merged.quarantined;
     if (merged.used.length === 0) continue;
     requireWhole(toolchain, target, name);
@@ -108,7 +114,8 @@ export async function mergePackage(ctx: MergeContext, name: string, manifest: Pr
   const target = join(dir, generationName(generation, toolchain));
   const parts = [...stored].map(([c, s]) => ({ path: s.path, weight: weights.get(c) ?? 1 }));
   if (toolchain === 'clang') await combineClang(tool, parts, target);
-  else await combineGcc(tool, parts, target);
+  else if (toolchain === 'gcc') await combineGcc(tool, parts, target);
+  else writeFdataTree(combineFdataTrees(parts.map((p) => ({ tree: readFdataTree(p.path), weight: p.weight }))), target);
   requireWhole(toolchain, target, name);
   faultPoint('merge:renamed');
 
@@ -157,14 +164,6 @@ function requireWhole(toolchain: Toolchain, path: string, name: string): void {
   }
 }
 
-/** Writes `tmp`, fsyncs it and renames it to `target`. */
-function publish(tmp: string, target: string): void {
-  fsyncPath(tmp);
-  faultPoint('merge:output');
-  renameSync(tmp, target);
-  fsyncPath(dirname(target));
-}
-
 async function mergeClangInputs(
   ctx: MergeContext,
   tool: string,
@@ -195,6 +194,25 @@ async function mergeClangInputs(
   return { used: inputs, quarantined };
 }
 
+/** BOLT: each input is one instrumented file's profile of one run, summed into the file of its name. */
+function mergeBoltInputs(ctx: MergeContext, base: string | null, staged: StagedRecord[], target: string): { used: StagedRecord[]; quarantined: number } {
+  const tree: FdataTree = base ? readFdataTree(base) : new Map();
+  const used: StagedRecord[] = [];
+  let quarantined = 0;
+  for (const input of staged) {
+    const parsed = parseFdata(readFileSync(input.path));
+    if (!parsed.ok) {
+      quarantineInput(ctx, input, `not a whole BOLT profile: ${parsed.detail}`);
+      quarantined++;
+      continue;
+    }
+    addFdataTrees(tree, new Map([[input.relPath ?? 'unnamed.fdata', parsed.profile]]));
+    used.push(input);
+  }
+  if (used.length > 0) writeFdataTree(tree, target);
+  return { used, quarantined };
+}
+
 function quarantineInput(ctx: MergeContext, input: StagedRecord, detail: string): void {
   const bytes = readFileSync(input.path);
   const keptPath = ctx.quarantine.keepCopy(input.path, bytes);
@@ -223,19 +241,6 @@ async function mergeGccInputs(tool: string, base: string | null, inputs: StagedR
   publishTree(current!, target);
   rmSync(work, { recursive: true, force: true });
   return { used: inputs };
-}
-
-/** Copies (not links) a tree to `target` through a temporary name, so it shares no inode with its inputs. */
-function publishTree(source: string, target: string): void {
-  const tmp = `${target}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  for (const rel of listTreeFiles(source)) {
-    mkdirSync(dirname(join(tmp, rel)), { recursive: true });
-    copyFileSync(join(source, rel), join(tmp, rel));
-    fsyncPath(join(tmp, rel));
-  }
-  publish(tmp, target);
 }
 
 async function combineClang(tool: string, parts: readonly { path: string; weight: number }[], target: string): Promise<void> {
@@ -290,6 +295,7 @@ async function combineGcc(tool: string, parts: readonly { path: string; weight: 
 
 async function measureOverlap(toolchain: Toolchain, tool: string, previous: string, current: string): Promise<number | null> {
   if (toolchain === 'clang') return profileOverlap(tool, previous, current);
+  if (toolchain === 'bolt') return countOverlap(fdataTreeCounters(readFdataTree(previous)), fdataTreeCounters(readFdataTree(current)));
   return countOverlap(summarizeGcdaTree(previous).counters, summarizeGcdaTree(current).counters);
 }
 
@@ -297,6 +303,7 @@ async function measureOverlap(toolchain: Toolchain, tool: string, previous: stri
 async function profileMass(toolchain: Toolchain, tool: string, path: string): Promise<number> {
   if (checkMergedProfile(toolchain, path) !== null) return 0;
   if (toolchain === 'gcc') return [...summarizeGcdaTree(path).counters.values()].reduce((sum, c) => sum + Number(c), 0);
+  if (toolchain === 'bolt') return fdataTreeMass(readFdataTree(path));
   const text = `${path}.mass.txt`;
   try {
     await writeTextProfile(tool, path, text);

@@ -3,6 +3,7 @@
  * gcda trees, in which layers (gcov-tool merges two trees at a time, and one
  * tree can hold each relative path only once).
  */
+import type { Toolchain } from '../formats/manifest.js';
 import type { StagedRecord } from '../state/harvest-journal.js';
 
 /** Splits gcda inputs into trees with unique relative paths, oldest copies first. */
@@ -27,13 +28,14 @@ export function packagesToMergeEarly(previousBatch: ReadonlySet<string>, thisBat
 }
 
 /** Name of a generation's output, so a crash leaves outputs that recovery can match to the db. */
-export function generationName(generation: number, toolchain: 'clang' | 'gcc'): string {
-  return toolchain === 'clang' ? `gen-${generation}.profdata` : `gen-${generation}.gcda.d`;
+export function generationName(generation: number, toolchain: Toolchain): string {
+  return toolchain === 'clang' ? `gen-${generation}.profdata` : toolchain === 'gcc' ? `gen-${generation}.gcda.d` : `gen-${generation}.fdata.d`;
 }
 
 /** Directory name for a package's merged profiles: package names are free text, paths are not. */
 export function packageDirName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._+-]/g, '_').replace(/^\.+/, '_');
+  // `#` stays: it cannot be in a configured name, so `calc#bolt` (calc's BOLT data) is never another package's directory.
+  return name.replace(/[^A-Za-z0-9._+#-]/g, '_').replace(/^\.+/, '_');
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Db } from '../state/database.js';
 import { listContributions, listPackages } from '../state/package-records.js';
 import { packageDirName } from './plan-merge.js';
 
-const GENERATION = /^gen-(\d+)\.(profdata|gcda\.d)$/;
+const GENERATION = /^gen-(\d+)\.(profdata|gcda\.d|fdata\.d)$/;
 
 function list(dir: string): string[] {
   try {

@@ -6,14 +6,17 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGcda } from '../formats/gcda-file.js';
+import type { Toolchain } from '../formats/manifest.js';
+import { checkFdataTree } from './fdata-tree.js';
 import { listTreeFiles } from './gcda-tree.js';
 
 /** The first bytes of an indexed LLVM profile ("\xfflprofi\x81"), read as a little-endian u64. */
 const INDEXED_MAGIC = 0x8169666f72706cffn;
 
 /** A problem in words, or null when the profile is whole. */
-export function checkMergedProfile(toolchain: 'clang' | 'gcc', path: string): string | null {
+export function checkMergedProfile(toolchain: Toolchain, path: string): string | null {
   try {
+    if (toolchain === 'bolt') return statSync(path).isDirectory() ? checkFdataTree(path) : `${path} is not a directory`;
     if (toolchain === 'clang') {
       const bytes = readFileSync(path);
       if (bytes.length < 16) return `${path} has ${bytes.length} bytes, not an indexed profile`;

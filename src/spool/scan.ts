@@ -3,6 +3,8 @@
  *
  *   <spool>/llvm/*.profraw        raw profiles of every user; a file's owner is its contributor
  *   <spool>/gcda/<uid>/<path>     GCC count files of one user, below the directory their build baked in
+ *   <bolt dir>/<id>.<pid>.fdata   BOLT profiles of every user (the file's owner): <spool>/bolt, and the
+ *                                 directory each BOLT-instrumented build baked in
  *
  * Entries that break the layout come back as rejects with a quarantine reason.
  * Names are read as bytes: a name that is not UTF-8 is a reject too, never
@@ -11,9 +13,10 @@
  */
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { parseFdataName } from '../formats/fdata.js';
 import type { QuarantineReason } from '../formats/quarantine-reason.js';
 
-export type ProfileFormat = 'llvm' | 'gcda';
+export type ProfileFormat = 'llvm' | 'gcda' | 'fdata';
 
 export interface SpoolFile {
   path: string;
@@ -26,6 +29,8 @@ export interface SpoolFile {
   gcdaPath?: string;
   /** A live raw profile (continuous collection): its programs map it; it is read by snapshots, never emptied while mapped. */
   live?: boolean;
+  /** fdata only: the build id of the file that wrote it, and the pid in its name (the writer). */
+  fdata?: { buildId: string; pid: number };
 }
 
 export interface SpoolReject {
@@ -53,8 +58,10 @@ export interface SpoolScan {
 }
 
 export interface ScanOptions {
-  /** Owners the spool's own directories (the root, llvm/, gcda/) may have: the collector's user and root. */
+  /** Owners the spool's own directories (the root, llvm/, gcda/, bolt dirs) may have: the collector's user and root. */
   trustedOwners: ReadonlySet<number>;
+  /** Directories BOLT-instrumented builds write to, besides <spool>/bolt; one that does not exist is skipped. */
+  boltDirs?: readonly string[];
 }
 
 const PROFRAW_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}\.profraw$/;
@@ -173,14 +180,41 @@ class Scanner {
     for (const entry of listEntries(spoolDir)) {
       const st = tryLstat(entry.fsPath);
       if (!st) continue;
-      if (entry.name !== 'llvm' && entry.name !== 'gcda') {
-        this.reject(entry, null, { reason: 'odd-name', detail: 'only llvm/ and gcda/ belong in the spool' }, st);
+      if (entry.name !== 'llvm' && entry.name !== 'gcda' && entry.name !== 'bolt') {
+        this.reject(entry, null, { reason: 'odd-name', detail: 'only llvm/, gcda/ and bolt/ belong in the spool' }, st);
         continue;
       }
       const problem = directoryProblem(st, this.options.trustedOwners);
       if (problem) this.reject(entry, st.uid, problem, st, false);
       else if (entry.name === 'llvm') this.llvm(entry.shown);
-      else this.gcdaRoot(entry.shown);
+      else if (entry.name === 'gcda') this.gcdaRoot(entry.shown);
+      else this.bolt(entry.shown);
+    }
+  }
+
+  /** A BOLT directory outside the spool: scanned only when it is a directory the collector or root owns. */
+  boltDir(dir: string): void {
+    if (this.scan.directories.includes(dir)) return;
+    const st = tryLstat(dir);
+    if (!st) return;
+    const problem = directoryProblem(st, this.options.trustedOwners);
+    if (problem) {
+      const entry: Entry = { name: null, shown: dir, fsPath: dir };
+      this.reject(entry, st.uid, problem, st, false);
+    } else this.bolt(dir);
+  }
+
+  private bolt(dir: string): void {
+    this.scan.directories.push(dir);
+    for (const entry of listEntries(dir)) {
+      const st = tryLstat(entry.fsPath);
+      if (!st) continue;
+      if (st.isFile()) this.scan.totalBytes += st.size;
+      const problem = fileProblem(st, null);
+      const name = entry.name === null ? null : parseFdataName(entry.name);
+      if (problem) this.reject(entry, st.uid, problem, st, false);
+      else if (name === null) this.reject(entry, st.uid, { reason: 'odd-name', detail: 'not a <build id>.<pid>.fdata name' }, st);
+      else this.scan.files.push({ path: entry.shown, uid: st.uid, format: 'fdata', size: st.size, mtimeMs: st.mtimeMs, fdata: name });
     }
   }
 
@@ -238,5 +272,6 @@ class Scanner {
 export function scanSpool(spoolDir: string, options: ScanOptions): SpoolScan {
   const scanner = new Scanner(options);
   scanner.root(spoolDir);
+  for (const dir of options.boltDirs ?? []) scanner.boltDir(dir);
   return scanner.scan;
 }

@@ -145,6 +145,28 @@ const MIGRATIONS: readonly string[] = [
     ended INTEGER NOT NULL DEFAULT 0
   );
   `,
+  `
+  -- Staged copies may be BOLT profiles (kind fdata): the kind check is widened by rebuilding the table.
+  CREATE TABLE staged_new (
+    id INTEGER PRIMARY KEY,
+    harvest_id INTEGER,
+    package TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('llvm', 'gcda', 'fdata')),
+    path TEXT NOT NULL UNIQUE,
+    rel_path TEXT,
+    bytes INTEGER NOT NULL,
+    files INTEGER NOT NULL,
+    ready INTEGER NOT NULL DEFAULT 0,
+    contributor INTEGER NOT NULL DEFAULT -1,
+    runs TEXT NOT NULL DEFAULT '{}',
+    mass REAL NOT NULL DEFAULT 0
+  );
+  INSERT INTO staged_new (id, harvest_id, package, kind, path, rel_path, bytes, files, ready, contributor, runs, mass)
+    SELECT id, harvest_id, package, kind, path, rel_path, bytes, files, ready, contributor, runs, mass FROM staged;
+  DROP TABLE staged;
+  ALTER TABLE staged_new RENAME TO staged;
+  CREATE INDEX staged_ready ON staged (package, ready);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -22,13 +22,16 @@ export interface TakeRecord {
   size: number;
   sha256: string;
   pieces: TakePiece[];
-  /** What settles the take after the journal commit: truncate the file (gcda), or unlink it (raw profiles, one per process). */
-  settle: 'truncate' | 'unlink';
+  /**
+   * What settles the take after the journal commit: truncate the file (gcda); unlink it and drain what a late
+   * writer adds (raw profiles, one per process); or only unlink it (BOLT profiles, whose writer is gone).
+   */
+  settle: 'truncate' | 'unlink' | 'remove';
 }
 
 export interface NewStaged {
   package: string;
-  kind: 'llvm' | 'gcda';
+  kind: 'llvm' | 'gcda' | 'fdata';
   path: string;
   relPath: string | null;
   bytes: number;
@@ -147,7 +150,7 @@ export function shrinkStaged(db: Db, id: number, kept: { bytes: number; files: n
 interface StagedRow {
   id: number;
   package: string;
-  kind: 'llvm' | 'gcda';
+  kind: 'llvm' | 'gcda' | 'fdata';
   path: string;
   rel_path: string | null;
   bytes: number;

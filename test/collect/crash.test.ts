@@ -14,8 +14,8 @@ import { stateLayout } from '../../src/state/state-layout.js';
 import { openDatabase } from '../../src/state/database.js';
 import { getPackage } from '../../src/state/package-records.js';
 import { copyFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { LLVM_PROFDATA, buildClangExample, buildGccExample, clangCounts, gccCounts, runExample, scaled, tempDir, type Example } from '../support/spool-fixture.js';
+import { basename, dirname } from 'node:path';
+import { LLVM_PROFDATA, boltCounts, buildBoltExample, buildClangExample, buildGccExample, clangCounts, gccCounts, runExample, scaled, tempDir, type Example } from '../support/spool-fixture.js';
 
 const CHILD = fileURLToPath(new URL('../support/collector-child.js', import.meta.url));
 
@@ -58,11 +58,16 @@ async function finalCounts(example: Example, stateDir: string): Promise<{ merged
   const stagedLeft = (db.prepare('SELECT COUNT(*) AS n FROM staged').get() as { n: number }).n;
   db.close();
   assert.equal(stagedLeft, 0, 'every staged input was merged');
-  const merged = example.toolchain === 'clang' ? await clangCounts(pkg.mergedPath!) : gccCounts(pkg.mergedPath!);
+  const merged = example.toolchain === 'clang' ? await clangCounts(pkg.mergedPath!) : example.toolchain === 'gcc' ? gccCounts(pkg.mergedPath!) : boltCounts(pkg.mergedPath!);
   const setAside = new Map<string, bigint>();
   for (const row of setAsideRows) {
     assert.ok(row.kept_path, 'the set-aside copy is kept');
-    if (example.toolchain === 'clang') {
+    if (example.toolchain === 'bolt') {
+      // A BOLT profile's name says which file it is: <build id>.<pid>.fdata.
+      const dir = tempDir('aside');
+      copyFileSync(row.kept_path, join(dir, `${basename(row.source_path).split('.')[0]}.fdata`));
+      add(setAside, boltCounts(dir));
+    } else if (example.toolchain === 'clang') {
       const out = join(tempDir('aside'), 'a.profdata');
       await run(LLVM_PROFDATA, ['merge', '-o', out, row.kept_path]);
       add(setAside, await clangCounts(out));
@@ -77,10 +82,15 @@ async function finalCounts(example: Example, stateDir: string): Promise<{ merged
   return { merged, setAside, ambiguous: setAsideRows.length };
 }
 
-for (const toolchain of ['clang', 'gcc'] as const) {
+for (const toolchain of ['clang', 'gcc', 'bolt'] as const) {
   test(`${toolchain}: SIGKILL at every step and at random moments never loses or double-counts a run`, async () => {
     const root = tempDir(`crash-${toolchain}`);
-    const example = toolchain === 'clang' ? await buildClangExample(root, 'crashy') : await buildGccExample(root, 'crashy');
+    const example =
+      toolchain === 'clang'
+        ? await buildClangExample(root, 'crashy')
+        : toolchain === 'gcc'
+          ? await buildGccExample(root, 'crashy')
+          : await buildBoltExample(root, 'crashy', join(root, 'baked', 'bolt'));
     const oneState = join(root, 'one');
     await runExample(example, stateLayout(oneState).spoolDir);
     const single = (await finalCounts(example, oneState)).merged;

@@ -10,7 +10,7 @@ import { openTestCollector } from '../support/collector.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { getPackage } from '../../src/state/package-records.js';
 import { openDatabase } from '../../src/state/database.js';
-import { buildClangExample, buildGccExample, clangCounts, gccCounts, runExample, scaled, tempDir, type Example } from '../support/spool-fixture.js';
+import { boltCounts, buildBoltExample, buildClangExample, buildGccExample, clangCounts, gccCounts, runExample, scaled, tempDir, type Example } from '../support/spool-fixture.js';
 
 /** The counters of exactly one run, merged by the engine itself in a fresh state dir. */
 async function oneRun(example: Example, root: string): Promise<Map<string, bigint>> {
@@ -50,7 +50,7 @@ async function runAndMerge(
     assert.deepEqual(report.errors, []);
     const pkg = getPackage(openDatabase(locations.database), example.name)!;
     assert.ok(pkg.mergedPath, 'a merged profile exists');
-    const counts = example.toolchain === 'clang' ? await clangCounts(pkg.mergedPath) : gccCounts(pkg.mergedPath);
+    const counts = example.toolchain === 'clang' ? await clangCounts(pkg.mergedPath) : example.toolchain === 'gcc' ? gccCounts(pkg.mergedPath) : boltCounts(pkg.mergedPath);
     return { counts, runs: pkg.runs, filesHarvested: pkg.filesHarvested, functionsNonzero: pkg.functionsNonzero };
   } finally {
     await engine.stop();
@@ -77,3 +77,21 @@ for (const toolchain of ['clang', 'gcc'] as const) {
     assert.ok(concurrent.filesHarvested >= 1);
   });
 }
+
+test('BOLT: N runs, sequential and concurrent, give exactly N× one run\'s branch counts, per instrumented file', async () => {
+  const root = tempDir('exact-bolt');
+  // A directory outside the spool, as a build baked in.
+  const example = await buildBoltExample(root, 'exactb', join(root, 'baked', 'bolt'));
+  const single = await oneRun(example, root);
+  const files = new Set([...single.keys()].map((k) => k.slice(0, k.indexOf('\0'))));
+  assert.equal(files.size, 2, 'the program and its library each have a profile');
+  assert.ok([...single.values()].some((v) => v > 0n));
+
+  const sequential = await runAndMerge(example, join(root, 'seq'), 5, 'sequential');
+  assert.deepEqual(sequential.counts, scaled(single, 5));
+  assert.equal(sequential.runs, 5);
+
+  const concurrent = await runAndMerge(example, join(root, 'conc'), 10, 'concurrent');
+  assert.deepEqual(concurrent.counts, scaled(single, 10));
+  assert.equal(concurrent.runs, 10);
+});

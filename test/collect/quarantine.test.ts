@@ -18,7 +18,7 @@ import { openDatabase } from '../../src/state/database.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { openTestCollector } from '../support/collector.js';
 import { repoRoot } from '../support/nix.js';
-import { buildClangExample, buildGccExample, gcdaSpoolPathOf, scanTestSpool, tempDir } from '../support/spool-fixture.js';
+import { buildBoltExample, buildClangExample, buildGccExample, gcdaSpoolPathOf, scanTestSpool, tempDir } from '../support/spool-fixture.js';
 
 const SPOOL_UID = 65534; // nobody: the spool user is not the collector's user, as on NixOS
 const OTHER_UID = 1000; // a user the packages do not trust
@@ -44,7 +44,7 @@ interface Case {
   path: string | Buffer;
   shown: string;
   reason: string;
-  outcome: 'kept' | 'kept-emptied' | 'removed' | 'reported';
+  outcome: 'kept' | 'kept-emptied' | 'removed' | 'reported' | 'waiting';
 }
 
 function outcomeText(outcome: Case['outcome']): string {
@@ -57,6 +57,8 @@ function outcomeText(outcome: Case['outcome']): string {
       return 'name removed, nothing kept';
     case 'reported':
       return 'left in place, reported once';
+    case 'waiting':
+      return 'left in place, taken once its writer has exited';
   }
 }
 
@@ -67,6 +69,9 @@ test('hostile and broken spool input: each case recorded with its reason, only t
   const stranger = await buildClangExample(root, 'qstranger');
   const gcc = await buildGccExample(root, 'qgcc');
   const layout = stateLayout(join(root, 'state'));
+  // BOLT-instrumented, writing into the spool's own bolt/ (as on NixOS, where the library's defaultProfileDir is the spool).
+  const boltDir = join(layout.spoolDir, 'bolt');
+  const bolt = await buildBoltExample(root, 'qbolt', boltDir);
 
   // Real raw profiles, written by the collector's own user into a scratch spool, then placed as the spool user's.
   const scratch = join(root, 'scratch');
@@ -166,9 +171,34 @@ test('hostile and broken spool input: each case recorded with its reason, only t
   own(foreign, SPOOL_UID);
   add("a user's gcda directory owned by another user", foreign, 'wrong-owner', 'reported');
 
+  // BOLT: one good run of the spool user, then what others may leave in bolt/ (mode 1733: anyone can create a file by name).
+  await run(bolt.exe, [], { user: { uid: SPOOL_UID, gid: SPOOL_UID } });
+  const boltIds = (JSON.parse(readFileSync(bolt.manifestPath, 'utf8')) as { binaries: { inputBuildId: string }[] }).binaries.map((b) => b.inputBuildId);
+  const goodFdata = scanTestSpool(layout.spoolDir).files.find((f) => f.format === 'fdata')!;
+  const fdataText = readFileSync(goodFdata.path);
+  const placeBolt = (name: string, bytes: Buffer, uid = SPOOL_UID): string => {
+    const path = join(boltDir, name);
+    writeFileSync(path, bytes);
+    own(path, uid);
+    return path;
+  };
+  // A pid no process has (pid_max is at most 2^22), so the writer is known to be gone.
+  const gonePid = 999999999;
+  add('a BOLT profile cut inside a line', placeBolt(`${boltIds[0]}.${gonePid}.fdata`, fdataText.subarray(0, fdataText.length - 3)), 'truncated', 'kept');
+  add('a BOLT profile with a line that is not eight fields', placeBolt(`${boltIds[0]}.${gonePid - 1}.fdata`, Buffer.from('1 main 0 1 main 1a 0 5\n1 main x\n')), 'corrupt', 'kept');
+  add('a BOLT profile of a file no managed build instrumented', placeBolt(`${'ab'.repeat(20)}.${gonePid}.fdata`, fdataText), 'unknown-binary-id', 'kept');
+  add('a good BOLT profile of a user the package does not trust', placeBolt(`${boltIds[0]}.${gonePid - 2}.fdata`, fdataText, OTHER_UID), 'untrusted-contributor', 'kept');
+  add('a file in a BOLT directory with another name than `<build id>.<pid>.fdata`', placeBolt('core', Buffer.from('x')), 'odd-name', 'kept');
+  symlinkSync(secret, join(boltDir, `${boltIds[0]}.${gonePid - 3}.fdata`));
+  add('a symlink in a BOLT directory', join(boltDir, `${boltIds[0]}.${gonePid - 3}.fdata`), 'symlink', 'removed');
+  // Named by a running process (this test) that started before the file was written: BOLT has no lock, so this is how a file being written looks.
+  const writing = placeBolt(`${boltIds[0]}.${process.pid}.fdata`, fdataText.subarray(0, 10));
+  add('a BOLT profile whose program still runs (BOLT writes it at exit, line by line, without a lock)', writing, '', 'waiting');
+
   const collector = openTestCollector({
     layout,
     packages: [
+      { name: bolt.name, manifestPath: bolt.manifestPath, trust: { anyone: false, uids: new Set([SPOOL_UID]) } },
       { name: clang.name, manifestPath: clang.manifestPath, trust: { anyone: false, uids: new Set([SPOOL_UID]) } },
       { name: gcc.name, manifestPath: gcc.manifestPath, trust: { anyone: false, uids: new Set([SPOOL_UID]) } },
       // The stranger's build is managed by nobody: its profile is unknown.
@@ -182,6 +212,11 @@ test('hostile and broken spool input: each case recorded with its reason, only t
     const rows = db.prepare('SELECT reason, source_path, kept_path, bytes FROM quarantine ORDER BY id').all() as { reason: string; source_path: string; kept_path: string | null; bytes: number }[];
     for (const c of cases) {
       const mine = c.reason === 'merge-failed' ? rows.filter((r) => r.reason === 'merge-failed') : rows.filter((r) => r.source_path === c.shown);
+      if (c.outcome === 'waiting') {
+        assert.deepEqual(mine, [], `${c.input}: not taken`);
+        assert.equal(readFileSync(c.path).length, 10, `${c.input}: left as it is`);
+        continue;
+      }
       assert.deepEqual(mine.map((r) => r.reason), [c.reason], `${c.input}: reasons`);
       assert.equal(mine[0]!.kept_path !== null, c.outcome.startsWith('kept'), `${c.input}: kept`);
       if (c.reason === 'merge-failed') continue;
@@ -198,7 +233,7 @@ test('hostile and broken spool input: each case recorded with its reason, only t
 
     // The good profiles of both packages were merged, and a second pass adds no new rows.
     const merged = new Set(report.merged.map((m) => m.package));
-    assert.ok(merged.has(clang.name) && merged.has(gcc.name), `merged: ${[...merged].join(', ')}`);
+    assert.ok(merged.has(clang.name) && merged.has(gcc.name) && merged.has(bolt.name), `merged: ${[...merged].join(', ')}`);
     await collector.runOnce();
     const after = db.prepare("SELECT reason, source_path FROM quarantine ORDER BY id").all() as { reason: string; source_path: string }[];
     assert.deepEqual(after.slice(rows.length), [], "a second pass records nothing new");
@@ -207,7 +242,7 @@ test('hostile and broken spool input: each case recorded with its reason, only t
     collector.close();
   }
 
-  const hostile = ['| input | outcome | reason |', '|---|---|---|', ...cases.map((c) => `| ${c.input} | ${outcomeText(c.outcome)} | \`${c.reason}\` |`)];
+  const hostile = ['| input | outcome | reason |', '|---|---|---|', ...cases.map((c) => `| ${c.input} | ${outcomeText(c.outcome)} | ${c.reason ? `\`${c.reason}\`` : '(none)'} |`)];
   const reasons = ['| reason | what |', '|---|---|', ...Object.entries(QUARANTINE_REASONS).map(([reason, what]) => `| \`${reason}\` | ${what} |`)];
   const docs = readFileSync(DOCS, 'utf8');
   const updated = fillMarkers(fillMarkers(docs, 'quarantine-reasons', reasons.join('\n')), 'hostile-inputs', hostile.join('\n'));

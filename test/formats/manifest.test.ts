@@ -48,3 +48,35 @@ test('not JSON, or not an object, is an InputError', () => {
   assert.throws(() => parseManifest('{', 'a.json'), (e: unknown) => e instanceof InputError && /a\.json/.test(e.message));
   assert.throws(() => parseManifest('[]', 'a.json'), InputError);
 });
+
+const BOLT = {
+  nixPgo: 1,
+  kind: 'bolt-profile',
+  name: 'calc-1.0',
+  pname: 'calc',
+  version: '1.0',
+  outPath: '/nix/store/abc-calc-1.0',
+  toolchain: 'clang',
+  compilerVersion: '16',
+  mergeTool: '/nix/store/x-bolt/bin/merge-fdata',
+  boltDir: '/var/spool/nix-pgo/bolt',
+  binaries: [
+    { output: 'out', path: 'bin/calc', buildId: 'aa'.repeat(20), inputBuildId: 'ab'.repeat(20), outcome: 'instrumented', reason: null },
+    { output: 'out', path: 'lib/libcalc.so', buildId: 'cc'.repeat(20), inputBuildId: 'cd'.repeat(20), outcome: 'fallback', reason: 'llvm-bolt refused it' },
+  ],
+};
+
+test('a BOLT-instrumented manifest: its data is BOLT\'s, named by the input build ids of the files it instrumented', () => {
+  const m = parseManifest(JSON.stringify(BOLT), 'pgo.json');
+  assert.equal(m.toolchain, 'bolt');
+  assert.equal(m.boltDir, '/var/spool/nix-pgo/bolt');
+  assert.deepEqual(m.binaries, [{ output: 'out', path: 'bin/calc', buildId: 'ab'.repeat(20) }]);
+});
+
+test('a BOLT manifest with a relative directory and a bad build id lists both problems', () => {
+  const bad = { ...BOLT, boltDir: 'bolt', binaries: [{ ...BOLT.binaries[0], inputBuildId: 'XYZ' }] };
+  assert.throws(
+    () => parseManifest(JSON.stringify(bad), 'pgo.json'),
+    (error: InputError) => error.hints.includes('"boltDir" must be an absolute directory path') && error.hints.some((h) => /inputBuildId/.test(h)),
+  );
+});

@@ -10,12 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { run } from '../../src/process/run.js';
 import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import { scanSpool, type SpoolScan } from '../../src/spool/scan.js';
+import { ensureBoltDir } from '../../src/spool/bolt-dir.js';
 
 /** The directory the fixture's GCC programs bake in, as the Nix library's default `defaultProfileDir` does. */
 const GCC_BAKED_ROOT = '/tmp/nix-pgo/gcda';
 import { readFunctionCounts } from './profile-counts.js';
 import { parseGcda } from '../../src/formats/gcda-file.js';
 import { listTreeFiles } from '../../src/merge/gcda-tree.js';
+import { readFdataTree } from '../../src/merge/fdata-tree.js';
 import { readFileSync } from 'node:fs';
 
 export const LLVM_PROFDATA = '/usr/lib/llvm-16/bin/llvm-profdata';
@@ -60,7 +62,7 @@ export interface Example {
   name: string;
   manifestPath: string;
   exe: string;
-  toolchain: 'clang' | 'gcc';
+  toolchain: 'clang' | 'gcc' | 'bolt';
 }
 
 const created: string[] = [];
@@ -118,6 +120,51 @@ export async function buildGccExample(root: string, name: string, bakedRoot = GC
   await run('gcc', ['-O2', `-fprofile-generate=${gcdaDir}`, '-fprofile-update=prefer-atomic', join(dir, 'prog.c'), join(dir, 'lib.c'), '-o', join(dir, name)]);
   const binaries = [{ output: 'out', path: `bin/${name}`, buildId: await buildIdOf(join(dir, name)) }];
   return writeManifest(dir, name, { toolchain: 'gcc', compilerVersion: '12.2.0', mergeTool: GCOV_TOOL, gcdaDir, binaries });
+}
+
+export const LLVM_BOLT = '/usr/lib/llvm-16/bin/llvm-bolt';
+export const MERGE_FDATA = '/usr/lib/llvm-16/bin/merge-fdata';
+
+/**
+ * The example program and library linked with relocations and BOLT-instrumented the way nix/bolt.nix
+ * does it: each file writes `<boltDir>/<its input's build id>.<pid>.fdata` at exit.
+ */
+export async function buildBoltExample(root: string, name: string, boltDir: string): Promise<Example> {
+  const dir = join(root, name);
+  const input = join(dir, 'input');
+  mkdirSync(input, { recursive: true });
+  writeSources(dir, name);
+  const flags = ['-O2', '-Wl,--emit-relocs', '-Wl,--build-id'];
+  await run('clang-16', [...flags, '-fPIC', '-shared', join(dir, 'lib.c'), '-o', join(input, `lib${name}.so`)]);
+  await run('clang-16', [...flags, join(dir, 'prog.c'), `-L${input}`, `-l${name}`, `-Wl,-rpath,${dir}`, '-o', join(input, name)]);
+  const binaries = [];
+  for (const [file, path] of [[name, `bin/${name}`], [`lib${name}.so`, `lib/lib${name}.so`]] as const) {
+    const id = await buildIdOf(join(input, file));
+    await run(LLVM_BOLT, [join(input, file), '-o', join(dir, file), '-instrument', `-instrumentation-file=${boltDir}/${id}`, '-instrumentation-file-append-pid', '-bolt-info=0', '-no-huge-pages']);
+    binaries.push({ output: 'out', path, inputBuildId: id, outcome: 'instrumented', reason: null, fdataPrefix: `${boltDir}/${id}` });
+  }
+  const manifest = {
+    nixPgo: 1, kind: 'bolt-profile', name: `${name}-1.0`, pname: name, version: '1.0', outPath: dir, toolchain: 'clang', compilerVersion: '16',
+    mergeTool: MERGE_FDATA, boltDir, fdataName: '<inputBuildId>.<pid>.fdata', dumpInterval: null, binaries,
+  };
+  const manifestPath = join(dir, 'pgo.json');
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  // As the daemon does before it activates a BOLT-instrumented variant: its programs fail without the directory.
+  const problem = ensureBoltDir(boltDir, process.getuid!());
+  if (problem) throw new Error(problem);
+  return { name, manifestPath, exe: join(dir, name), toolchain: 'bolt' };
+}
+
+/** Every branch count of a BOLT profile tree, keyed by file and branch (mispredictions as their own key). */
+export function boltCounts(dir: string): Map<string, bigint> {
+  const counts = new Map<string, bigint>();
+  for (const [file, profile] of readFdataTree(dir)) {
+    for (const [key, c] of profile) {
+      counts.set(`${file}\0${key}`, c.count);
+      counts.set(`${file}\0${key}\0mispredicts`, c.mispredicts);
+    }
+  }
+  return counts;
 }
 
 /** Where a GCC example's files land below a user's `gcda/` spool directory: its baked gcdaDir, relative. */

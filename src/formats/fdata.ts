@@ -1,0 +1,110 @@
+/**
+ * BOLT's profile text (`.fdata`), as an instrumented binary writes it at exit:
+ * one branch per line, `FROM_KIND FROM_SYM FROM_OFF TO_KIND TO_SYM TO_OFF
+ * MISPREDICTS COUNT` (offsets in hex, kinds a digit, the last two decimal).
+ * Parsed into counts per branch, summed, scaled and written back in one
+ * canonical order (pure). The format is additive: the profile of N runs is
+ * the line-wise sum of their files, which is what `merge-fdata` computes too.
+ */
+
+export type FdataProblem = 'truncated' | 'corrupt';
+
+/** Counts of one branch: the key is the first six fields as written. */
+export interface FdataCounts {
+  mispredicts: bigint;
+  count: bigint;
+}
+
+export type FdataProfile = Map<string, FdataCounts>;
+
+export type FdataParse = { ok: true; profile: FdataProfile; mass: number } | { ok: false; problem: FdataProblem; detail: string };
+
+const KIND = /^[0-9]$/;
+const OFFSET = /^[0-9a-f]+$/;
+const DECIMAL = /^[0-9]{1,19}$/;
+/** Symbol names never contain blanks or control characters; anything else in them is a broken file. */
+const SYMBOL = /^[\x21-\x7e\x80-\xff]+$/;
+
+/**
+ * Parses and checks a whole file. A file a killed program left half written
+ * ends inside a line (no final newline) and is refused as truncated; a line
+ * that is not eight well-formed fields is refused as corrupt.
+ */
+export function parseFdata(bytes: Buffer): FdataParse {
+  if (bytes.length === 0) return { ok: false, problem: 'truncated', detail: 'empty: its program was stopped while writing it' };
+  if (bytes[bytes.length - 1] !== 0x0a) return { ok: false, problem: 'truncated', detail: 'ends inside a line: its program was stopped while writing it' };
+  const text = bytes.toString('latin1');
+  const profile: FdataProfile = new Map();
+  let mass = 0;
+  const lines = text.slice(0, -1).split('\n');
+  for (const [i, line] of lines.entries()) {
+    const fields = line.split(' ');
+    const problem = lineProblem(fields);
+    if (problem !== null) return { ok: false, problem: 'corrupt', detail: `line ${i + 1}: ${problem}` };
+    const key = fields.slice(0, 6).join(' ');
+    const mispredicts = BigInt(fields[6]!);
+    const count = BigInt(fields[7]!);
+    const seen = profile.get(key);
+    profile.set(key, seen ? { mispredicts: seen.mispredicts + mispredicts, count: seen.count + count } : { mispredicts, count });
+    mass += Number(count);
+  }
+  return { ok: true, profile, mass };
+}
+
+function lineProblem(fields: readonly string[]): string | null {
+  if (fields.length !== 8) return `${fields.length} fields, not 8`;
+  const [fromKind, fromSym, fromOff, toKind, toSym, toOff, mispredicts, count] = fields as [string, string, string, string, string, string, string, string];
+  if (!KIND.test(fromKind) || !KIND.test(toKind)) return 'a location kind is not a digit';
+  if (!SYMBOL.test(fromSym) || !SYMBOL.test(toSym)) return 'a symbol name is empty or holds control characters';
+  if (!OFFSET.test(fromOff) || !OFFSET.test(toOff)) return 'an offset is not hexadecimal';
+  if (!DECIMAL.test(mispredicts) || !DECIMAL.test(count)) return 'a count is not a decimal number';
+  return null;
+}
+
+/** Adds `more` into `into` (both keyed by branch). */
+export function addFdata(into: FdataProfile, more: FdataProfile): FdataProfile {
+  for (const [key, counts] of more) {
+    const seen = into.get(key);
+    into.set(key, seen ? { mispredicts: seen.mispredicts + counts.mispredicts, count: seen.count + counts.count } : { ...counts });
+  }
+  return into;
+}
+
+/** Every count times `factor` in (0, 1], rounded to the nearest whole number; branches that round to nothing go. */
+export function scaleFdata(profile: FdataProfile, factor: number): FdataProfile {
+  if (!(factor > 0 && factor <= 1)) throw new RangeError(`scale factor must be in (0, 1], not ${factor}`);
+  if (factor === 1) return new Map(profile);
+  const scale = (value: bigint) => BigInt(Math.round(Number(value) * factor));
+  const out: FdataProfile = new Map();
+  for (const [key, counts] of profile) {
+    const scaled = { mispredicts: scale(counts.mispredicts), count: scale(counts.count) };
+    if (scaled.count > 0n || scaled.mispredicts > 0n) out.set(key, scaled);
+  }
+  return out;
+}
+
+/** The sum of all branch counts. */
+export function fdataMass(profile: FdataProfile): number {
+  let mass = 0;
+  for (const counts of profile.values()) mass += Number(counts.count);
+  return mass;
+}
+
+/**
+ * The file text in one canonical order (lines sorted bytewise), so the same
+ * counts always give the same bytes and the same store path.
+ */
+export function renderFdata(profile: FdataProfile): Buffer {
+  const lines = [...profile].map(([key, counts]) => `${key} ${counts.mispredicts} ${counts.count}`);
+  // Latin-1 maps each byte to one UTF-16 unit, so comparing the strings compares the bytes.
+  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return Buffer.from(lines.length === 0 ? '' : `${lines.join('\n')}\n`, 'latin1');
+}
+
+/** `<build id>.<pid>.fdata`: what an instrumented file of a nix-pgo BOLT build writes. */
+const FDATA_NAME = /^([0-9a-f]{16,128})\.([1-9][0-9]{0,9})\.fdata$/;
+
+export function parseFdataName(name: string): { buildId: string; pid: number } | null {
+  const match = FDATA_NAME.exec(name);
+  return match ? { buildId: match[1]!, pid: Number(match[2]) } : null;
+}

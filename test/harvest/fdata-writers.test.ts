@@ -1,0 +1,25 @@
+/** A BOLT profile is taken only once the process named in it is gone (or its pid now names a younger process). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { isWriterGone, readProcessStart } from '../../src/harvest/fdata-writers.js';
+
+test('the pure rule: no process, a zombie, or a process started after the last write means the writer is gone', () => {
+  assert.equal(isWriterGone(1_000_000, null), true);
+  assert.equal(isWriterGone(1_000_000, { startMs: 900_000, zombie: true }), true);
+  assert.equal(isWriterGone(1_000_000, { startMs: 900_000, zombie: false }), false);
+  assert.equal(isWriterGone(1_000_000, { startMs: 1_001_000, zombie: false }), false, 'within the clock slack it may be the writer');
+  assert.equal(isWriterGone(1_000_000, { startMs: 1_010_000, zombie: false }), true, 'the pid was reused');
+});
+
+test('a real process: running it is the writer of a file written after it started; once it exited it is gone', async () => {
+  const child = spawn('sleep', ['30']);
+  await new Promise((r) => child.once('spawn', r));
+  const started = readProcessStart(child.pid!);
+  assert.ok(started, 'a running process has a start time');
+  assert.ok(Math.abs(started.startMs - Date.now()) < 5000, `start time ${new Date(started.startMs).toISOString()} is about now`);
+  assert.equal(isWriterGone(Date.now(), started), false);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  assert.equal(isWriterGone(Date.now(), readProcessStart(child.pid!)), true);
+});
