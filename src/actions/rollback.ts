@@ -8,7 +8,7 @@ import { InputError } from '../errors/errors.js';
 import { afterUserSwitch } from '../lifecycle/next-record.js';
 import { listLifecycles, saveLifecycle, type Variant } from '../state/lifecycle-records.js';
 import type { ActionContext } from './action-context.js';
-import { switchVariant } from './switch-variant.js';
+import { switchVariant, variantPaths } from './switch-variant.js';
 
 export interface RollbackResult {
   generation: number;
@@ -26,8 +26,9 @@ export async function rollback(ctx: ActionContext, name?: string): Promise<Rollb
   const packages: RollbackResult['packages'] = [];
   for (const record of listLifecycles(ctx.db)) {
     if (record.state === 'building') continue;
-    const variant = record.optimizedPath && contents.has(record.optimizedPath) ? 'optimized' : record.profilingPath && contents.has(record.profilingPath) ? 'profile' : null;
-    const storePath = variant === 'optimized' ? record.optimizedPath : variant === 'profile' ? record.profilingPath : null;
+    const paths = variantPaths(record);
+    const variant = (Object.keys(paths) as Variant[]).find((v) => paths[v] !== null && contents.has(paths[v]!)) ?? null;
+    const storePath = variant === null ? null : paths[variant];
     const next = afterUserSwitch(record, { variant, storePath, generation, held: true, reason: `rolled back to profile generation ${generation}; held until nix-pgo switch or build` }, ctx.now());
     saveLifecycle(ctx.db, next, 'rolled-back', { generation });
     packages.push({ name: record.name, variant, storePath });

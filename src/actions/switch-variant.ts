@@ -7,7 +7,8 @@ import { activeSetWith } from '../activate/active-set.js';
 import { switchProfile } from '../activate/switch-profile.js';
 import { InputError } from '../errors/errors.js';
 import { afterUserSwitch } from '../lifecycle/next-record.js';
-import { listLifecycles, saveLifecycle, type Variant } from '../state/lifecycle-records.js';
+import { findPackage } from '../config/find-package.js';
+import { listLifecycles, saveLifecycle, type LifecycleRecord, type Variant } from '../state/lifecycle-records.js';
 import type { ActionContext } from './action-context.js';
 import { requireProfiled } from './require-profiled.js';
 
@@ -18,25 +19,44 @@ export interface SwitchResult {
   generation: number;
 }
 
-export async function switchVariant(ctx: ActionContext, name: string, variant: Variant): Promise<SwitchResult> {
+/** The store path of each variant a package has had. */
+export function variantPaths(record: LifecycleRecord): Record<Variant, string | null> {
+  return {
+    profile: record.profilingPath,
+    optimized: record.optimizedPath,
+    'bolt-profile': record.boltProfilingPath ?? null,
+    'bolt-optimized': record.boltOptimizedPath ?? null,
+  };
+}
+
+/** The furthest variant a package has: BOLT-optimized, else optimized. */
+export function bestVariant(record: LifecycleRecord): Variant {
+  return record.boltOptimizedPath ? 'bolt-optimized' : 'optimized';
+}
+
+/** `variant` undefined: the package's best one. */
+export async function switchVariant(ctx: ActionContext, name: string, variant?: Variant): Promise<SwitchResult> {
   const record = requireProfiled(ctx, name);
   if (record.state === 'building') throw new InputError('STATE', `${name} is being built; switch when the build has ended`, { hints: [`follow it with: nix-pgo status ${name}`] });
-  const storePath = variant === 'profile' ? record.profilingPath! : record.optimizedPath;
-  if (!storePath) throw new InputError('STATE', `${name} has no optimized variant yet`, { hints: [`see why: nix-pgo status ${name}`] });
+  const chosen = variant ?? bestVariant(record);
+  const storePath = variantPaths(record)[chosen];
+  if (!storePath) throw new InputError('STATE', `${name} has no ${chosen} variant yet`, { hints: [`see why: nix-pgo status ${name}`] });
   const generation = await switchProfile(ctx.config.nixProfile, activeSetWith(listLifecycles(ctx.db), name, storePath));
+  // Any variant but the last step the config asks for means: stay there until asked (switch or build).
+  const bolt = findPackage(ctx.config, name).bolt !== null;
+  const last = chosen === 'bolt-optimized' || (chosen === 'optimized' && !bolt);
   const next = afterUserSwitch(
     record,
     {
-      variant,
+      variant: chosen,
       storePath,
       generation,
-      // Going back to profiling by hand means: stay there until asked.
-      held: variant === 'profile',
-      reason: variant === 'profile' ? 'switched back to the profiling variant by the user; held until nix-pgo switch or build' : 'switched to the optimized variant by the user',
+      held: !last,
+      reason: last ? `switched to the ${chosen} variant by the user` : `switched to the ${chosen} variant by the user; held there until nix-pgo switch or build`,
     },
     ctx.now(),
   );
-  saveLifecycle(ctx.db, next, 'switched', { variant, storePath, generation, byUser: true });
-  await ctx.notifier.notify({ type: 'switched', package: name, variant, storePath, generation });
-  return { name, variant, storePath, generation };
+  saveLifecycle(ctx.db, next, 'switched', { variant: chosen, storePath, generation, byUser: true });
+  await ctx.notifier.notify({ type: 'switched', package: name, variant: chosen, storePath, generation });
+  return { name, variant: chosen, storePath, generation };
 }

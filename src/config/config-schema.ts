@@ -10,7 +10,7 @@
  * how to write a valid one).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { DEFAULT_POLICY, DEFAULT_PROFILE_ARG } from './defaults.js';
+import { DEFAULT_BOLT_PROFILE_ARG, DEFAULT_POLICY, DEFAULT_PROFILE_ARG } from './defaults.js';
 
 export const CONFIG_VERSION = 1;
 
@@ -150,6 +150,33 @@ export const PackageSchema = Type.Object(
     ),
     policy: Type.Optional(policySchema('Overrides of single fields of the top-level policy for this package.')),
     trustedUsers: Type.Optional(trustedUsersSchema('Whose profile data counts for this package, replacing the top-level trustedUsers.')),
+    bolt: Type.Optional(
+      Type.Union(
+        [
+          Type.Boolean(),
+          Type.Object(
+            {
+              profileArg: Type.Optional(
+                Type.String({
+                  pattern: IDENTIFIER_PATTERN,
+                  default: DEFAULT_BOLT_PROFILE_ARG,
+                  description: 'Name of the argument through which nixFile takes the selected BOLT profiles.',
+                  fix: `give the name of the argument the Nix file takes BOLT profiles through, e.g. "${DEFAULT_BOLT_PROFILE_ARG}"`,
+                }),
+              ),
+              policy: Type.Optional(policySchema("Overrides of single fields of this package's policy for its BOLT data.")),
+            },
+            { additionalProperties: false },
+          ),
+        ],
+        {
+          default: false,
+          description:
+            'After the PGO-optimized variant: BOLT-instrument it (ATTR.pgo.boltProfile), collect BOLT profiles, then switch to ATTR.pgo.boltOptimized. true, or an object with the BOLT profile argument and policy overrides. The package must be built with enableWith { bolt = true; ... }.',
+          fix: 'write true, or { "policy": { "minRuns": 5 } }',
+        },
+      ),
+    ),
   },
   {
     additionalProperties: false,

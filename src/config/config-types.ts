@@ -48,6 +48,15 @@ export interface PackageConfig {
   policy: Policy;
   /** The top-level `trustedUsers`, or this package's own list. */
   trustedUsers: TrustedUsers;
+  /** BOLT after PGO (`ATTR.pgo.boltProfile`, then `ATTR.pgo.boltOptimized`); null: PGO only. */
+  bolt: BoltConfig | null;
+}
+
+export interface BoltConfig {
+  /** Name of the `--arg` through which the expression takes the selected BOLT profiles. */
+  profileArg: string;
+  /** The package's policy with the BOLT overrides applied: when BOLT data is enough. */
+  policy: Policy;
 }
 
 export interface NotifyConfig {

@@ -21,3 +21,5 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
 export const DEFAULT_TRUSTED_USERS = Object.freeze({ anyone: false as const, users: Object.freeze([]) as readonly (string | number)[] });
 
 export const DEFAULT_PROFILE_ARG = 'pgoProfiles';
+
+export const DEFAULT_BOLT_PROFILE_ARG = 'boltProfiles';

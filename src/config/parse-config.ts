@@ -11,7 +11,7 @@ import type { Config, ConfigProblem, NotifyConfig, PackageConfig, Policy, Truste
 import { ConfigInvalidError } from './config-invalid-error.js';
 import { ConfigFileSchema, type ConfigFile, type PackageFile, type PolicyFile } from './config-schema.js';
 import { resolveDefaultStateDir, type Env } from './default-paths.js';
-import { DEFAULT_POLICY, DEFAULT_PROFILE_ARG, DEFAULT_TRUSTED_USERS } from './defaults.js';
+import { DEFAULT_BOLT_PROFILE_ARG, DEFAULT_POLICY, DEFAULT_PROFILE_ARG, DEFAULT_TRUSTED_USERS } from './defaults.js';
 import { checkAgainstSchema, joinKeyPath } from './schema-problems.js';
 
 export { CONFIG_VERSION } from './config-schema.js';
@@ -157,8 +157,19 @@ function normalizePackage(normalizer: Normalizer, name: string, raw: PackageFile
   const attr = raw.attr ?? (has(written, 'attr') ? undefined : name);
   const profileArg = raw.profileArg ?? (has(written, 'profileArg') ? undefined : defaults.profileArg);
   const policy = normalizer.effectivePolicy([defaults.policy, raw.policy], raw.policy?.retry ? `${at('policy')}.retry` : undefined);
+  const boltFile = raw.bolt === true ? {} : raw.bolt === false || raw.bolt === undefined ? null : raw.bolt;
+  const bolt =
+    boltFile === null
+      ? null
+      : {
+          profileArg: boltFile.profileArg ?? DEFAULT_BOLT_PROFILE_ARG,
+          policy: normalizer.effectivePolicy([defaults.policy, raw.policy, boltFile.policy], boltFile.policy?.retry ? `${at('bolt')}.policy.retry` : undefined),
+        };
+  if (bolt !== null && bolt.profileArg === profileArg) {
+    normalizer.add(`${at('bolt')}.profileArg`, `is the same as the PGO profile argument "${profileArg}"`, 'give the BOLT profiles their own argument, e.g. "boltProfiles"');
+  }
   if (nixFile === undefined || attr === undefined || profileArg === undefined) return undefined;
-  return { name, nixFile, attr, profileArg, policy, trustedUsers: trustedUsersOf(raw.trustedUsers) ?? defaults.trustedUsers };
+  return { name, nixFile, attr, profileArg, policy, trustedUsers: trustedUsersOf(raw.trustedUsers) ?? defaults.trustedUsers, bolt };
 }
 
 function normalize(normalizer: Normalizer, raw: ConfigFile, written: Record<string, unknown>, source: ConfigSource): Config | undefined {

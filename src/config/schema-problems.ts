@@ -134,6 +134,11 @@ function badNameProblems(schema: Node, document: unknown, mapKeys: readonly stri
 function problemsOf(error: ValueError, document: unknown): ConfigProblem[] {
   const schema = error.schema as Node;
   const keys = pointerKeys(error.path);
+  // `true or { ... }` written as an object: what is wrong inside the object says more than "must be true or an object".
+  const objectVariant = Array.isArray(schema['anyOf']) ? (schema['anyOf'] as Node[]).find((variant) => variant['type'] === 'object') : undefined;
+  if (error.type === ValueErrorType.Union && objectVariant && isPlainObject(error.value)) {
+    return [...Value.Errors(objectVariant, error.value)].flatMap((inner) => problemsOf({ ...inner, path: `${error.path}${inner.path}` }, document));
+  }
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
     return schema['patternProperties'] ? badNameProblems(schema, document, keys.slice(0, -1)) : [unknownKeyProblem(schema, keys)];
   }

@@ -12,7 +12,7 @@ import type { Config } from '../config/config-types.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createNotifier, type Notifier } from '../notify/notify-hook.js';
 import { openDatabase } from '../state/database.js';
-import { listLifecycles } from '../state/lifecycle-records.js';
+import { boltDataName, listLifecycles, type LifecycleRecord } from '../state/lifecycle-records.js';
 import { stateLayout } from '../state/state-layout.js';
 
 export interface OpenDaemon {
@@ -25,13 +25,33 @@ export interface OpenDaemon {
 
 type PackageSettings = Pick<PackageSource, 'trust' | 'maxContributorShare'>;
 
-/** Every package's trusted users resolved (a name that does not exist is a config error), and its share. */
+/**
+ * Every package's trusted users resolved (a name that does not exist is a config error), and its share;
+ * its BOLT data (collected as `NAME#bolt`) has the same trust and the BOLT policy's share.
+ */
 async function resolveSettings(config: Config): Promise<Map<string, PackageSettings>> {
   const settings = new Map<string, PackageSettings>();
   for (const pkg of config.packages) {
-    settings.set(pkg.name, { trust: await resolveTrust(pkg.trustedUsers, `packages.${pkg.name}.trustedUsers`), maxContributorShare: pkg.policy.maxContributorShare });
+    const trust = await resolveTrust(pkg.trustedUsers, `packages.${pkg.name}.trustedUsers`);
+    settings.set(pkg.name, { trust, maxContributorShare: pkg.policy.maxContributorShare });
+    if (pkg.bolt) settings.set(boltDataName(pkg.name), { trust, maxContributorShare: pkg.bolt.policy.maxContributorShare });
   }
   return settings;
+}
+
+/** The profiling builds the lifecycle table knows, as the collector's sources: each PGO one, and each BOLT one. */
+function knownSources(records: readonly LifecycleRecord[], settings: ReadonlyMap<string, PackageSettings>): PackageSource[] {
+  const sources: PackageSource[] = [];
+  for (const r of records) {
+    const candidates: [string, string | null | undefined][] = [
+      [r.name, r.profilingPath],
+      [boltDataName(r.name), r.boltProfilingPath],
+    ];
+    for (const [name, path] of candidates) {
+      if (path && settings.has(name)) sources.push({ name, manifestPath: join(path, 'nix-support', 'pgo.json'), ...settings.get(name) });
+    }
+  }
+  return sources;
 }
 
 /** Turns a pass's quarantines and full disks into events the user hears about. */
@@ -64,9 +84,7 @@ export async function openDaemon(config: Config, options: { logger?: Logger; now
     collector = Collector.open({
       db,
       layout,
-      packages: listLifecycles(db)
-        .filter((r) => r.profilingPath !== null && settings.has(r.name))
-        .map((r) => ({ name: r.name, manifestPath: join(r.profilingPath!, 'nix-support', 'pgo.json'), ...settings.get(r.name) })),
+      packages: knownSources(listLifecycles(db), settings),
       settings: (name) => settings.get(name),
       log: (line) => logger.log('warn', 'collector', { message: line }),
       onPass: reportPasses(notifier),

@@ -155,3 +155,26 @@ function parseBoltManifest(raw: Json, file: string, text_: (key: string) => stri
   }
   return finish(manifest, file, problems);
 }
+
+/** What a BOLT build did with each ELF file: instrumented or optimized it, or kept the PGO-optimized file and why. */
+export interface BoltFileOutcome {
+  path: string;
+  outcome: 'instrumented' | 'optimized' | 'fallback';
+  reason: string | null;
+}
+
+/** The per-file outcomes of a BOLT build's manifest (lenient: for display; unknown entries are skipped). */
+export function parseBoltOutcomes(text: string): BoltFileOutcome[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const binaries = isObject(raw) && Array.isArray(raw['binaries']) ? (raw['binaries'] as unknown[]) : [];
+  return binaries.filter(isObject).flatMap((b) => {
+    const { path, outcome, reason } = b;
+    if (typeof path !== 'string' || (outcome !== 'instrumented' && outcome !== 'optimized' && outcome !== 'fallback')) return [];
+    return [{ path, outcome, reason: typeof reason === 'string' ? reason : null }];
+  });
+}

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config-types.js';
 import { deleteOldGenerations, listGenerations } from '../tools/nix-env.js';
 import { parseLockFile } from '../store/lock-file.js';
+import { parseGcRootName } from '../store/store-profile.js';
 import { stateLayout } from '../state/state-layout.js';
 
 export interface GcReport {
@@ -35,8 +36,8 @@ export async function runGc(config: Config, options: { keepGenerations: number; 
   const rootsRemoved: string[] = [];
   if (existsSync(paths.gcRootDir)) {
     for (const link of readdirSync(paths.gcRootDir)) {
-      const name = link.replace(/-profile$/, '');
-      if (!locked?.packages[name]) {
+      const root = parseGcRootName(link);
+      if (!root || !locked?.[root.section]?.[root.name]) {
         rmSync(join(paths.gcRootDir, link), { force: true });
         rootsRemoved.push(link);
       }

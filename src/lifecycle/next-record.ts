@@ -5,7 +5,7 @@
  * (transition.ts) says which moves are legal; these fill in the rest.
  */
 import type { RetryPolicy } from '../config/config-types.js';
-import type { ActiveBuild, BuildRecord, LifecycleRecord, Variant } from '../state/lifecycle-records.js';
+import type { ActiveBuild, BuildRecord, LifecycleRecord, Stage, Variant } from '../state/lifecycle-records.js';
 import type { Readiness } from './decide-readiness.js';
 import { recordFailure } from './retry-backoff.js';
 import { transition, type LifecycleEvent } from './transition.js';
@@ -37,7 +37,24 @@ export function afterProfilingBuilt(record: LifecycleRecord, built: { storePath:
   return record.state === 'vanilla' ? step(record, { type: 'enable' }, now, fields) : { ...record, ...fields, updatedAt: now.toISOString() };
 }
 
-/** The profiling build failed: nothing changes but the failure count and the next try. */
+/** The BOLT-instrumented variant (built on the PGO-optimized one) was built and switched in: BOLT profiling starts. */
+export function afterBoltProfilingBuilt(record: LifecycleRecord, built: { storePath: string; generation: number; build: BuildRecord }, now: Date): LifecycleRecord {
+  const fields: Partial<LifecycleRecord> = {
+    boltProfilingPath: built.storePath,
+    activeVariant: 'bolt-profile',
+    activePath: built.storePath,
+    generation: built.generation,
+    failures: 0,
+    nextRetryAt: null,
+    lastBuild: built.build,
+    activeBuild: null,
+    buildRequested: false,
+    reason: 'BOLT profiling: waiting for the BOLT-instrumented program to run and exit',
+  };
+  return record.state === 'optimized' ? step(record, { type: 'bolt-enable' }, now, fields) : { ...record, ...fields, updatedAt: now.toISOString() };
+}
+
+/** The profiling build (of either stage) failed: nothing changes but the failure count and the next try. */
 export function afterProfilingFailed(record: LifecycleRecord, failed: { build: BuildRecord; error: string }, retry: RetryPolicy, now: Date): LifecycleRecord {
   const failure = recordFailure(record.failures, retry, now);
   return {
@@ -51,39 +68,56 @@ export function afterProfilingFailed(record: LifecycleRecord, failed: { build: B
   };
 }
 
-/** A new merge arrived; a collecting package whose policy is now met becomes ready. */
-export function afterDataArrived(record: LifecycleRecord, generation: number, readiness: Readiness, now: Date): LifecycleRecord {
-  const next = step(record, { type: 'data-arrived' }, now, { seenGeneration: generation, reason: readiness.reason });
-  return readiness.ready && next.state === 'collecting' ? step(next, { type: 'policy-met' }, now) : next;
+/** A new merge of the stage's data arrived; a collecting package whose policy is now met becomes ready. */
+export function afterDataArrived(record: LifecycleRecord, stage: Stage, generation: number, readiness: Readiness, now: Date): LifecycleRecord {
+  const fields: Partial<LifecycleRecord> =
+    stage === 'pgo' ? { seenGeneration: generation, reason: readiness.reason } : { boltSeenGeneration: generation, reason: `BOLT data: ${readiness.reason}` };
+  const next = step(record, { type: 'data-arrived' }, now, fields);
+  return readiness.ready && (next.state === 'collecting' || next.state === 'bolt-profiling') ? step(next, { type: 'policy-met' }, now) : next;
 }
 
 /** Ready, but the policy says the user decides. */
-export function afterReadyNotified(record: LifecycleRecord, readiness: Readiness, now: Date): LifecycleRecord {
-  return { ...record, reason: `${readiness.reason}; run \`nix-pgo build ${record.name}\` to build and switch`, updatedAt: now.toISOString() };
+export function afterReadyNotified(record: LifecycleRecord, stage: Stage, readiness: Readiness, now: Date): LifecycleRecord {
+  const what = stage === 'pgo' ? readiness.reason : `BOLT data: ${readiness.reason}`;
+  return { ...record, reason: `${what}; run \`nix-pgo build ${record.name}\` to build and switch`, updatedAt: now.toISOString() };
 }
 
-/** The optimized build starts; saved before the slow part, so a restart finds `building`. */
+/** An optimized build (PGO or BOLT) starts; saved before the slow part, so a restart finds `building`. */
 export function afterBuildStarted(record: LifecycleRecord, generation: number, build: ActiveBuild, now: Date): LifecycleRecord {
-  return step(record, { type: 'build-started' }, now, { buildRequested: false, held: false, activeBuild: build, reason: `building the optimized variant with merge ${generation}` });
+  const reason = build.variant === 'bolt-optimized' ? `building the BOLT-optimized variant with BOLT merge ${generation}` : `building the optimized variant with merge ${generation}`;
+  return step(record, { type: 'build-started' }, now, { buildRequested: false, held: false, activeBuild: build, reason });
 }
 
-/** The optimized variant was built and switched in. */
+/** The optimized variant (PGO, or BOLT on top of it) was built and switched in. */
 export function afterOptimizedBuilt(
   record: LifecycleRecord,
   built: { storePath: string; generation: number; mergeGeneration: number; profileStorePath: string; build: BuildRecord },
   now: Date,
 ): LifecycleRecord {
-  return step(record, { type: 'build-succeeded' }, now, {
-    optimizedPath: built.storePath,
-    activeVariant: 'optimized',
+  const common: Partial<LifecycleRecord> = {
     activePath: built.storePath,
     generation: built.generation,
     failures: 0,
     nextRetryAt: null,
-    profileGeneration: built.mergeGeneration,
-    profileStorePath: built.profileStorePath,
     lastBuild: built.build,
     activeBuild: null,
+  };
+  if (built.build.variant === 'bolt-optimized') {
+    return step(record, { type: 'build-succeeded' }, now, {
+      ...common,
+      boltOptimizedPath: built.storePath,
+      activeVariant: 'bolt-optimized',
+      boltProfileGeneration: built.mergeGeneration,
+      boltProfileStorePath: built.profileStorePath,
+      reason: `optimized with BOLT merge ${built.mergeGeneration} (${built.profileStorePath}) on the PGO-optimized variant`,
+    });
+  }
+  return step(record, { type: 'build-succeeded' }, now, {
+    ...common,
+    optimizedPath: built.storePath,
+    activeVariant: 'optimized',
+    profileGeneration: built.mergeGeneration,
+    profileStorePath: built.profileStorePath,
     reason: `optimized with merge ${built.mergeGeneration} (${built.profileStorePath})`,
   });
 }
@@ -95,7 +129,7 @@ export function afterOptimizedFailed(record: LifecycleRecord, build: BuildRecord
     ...failure,
     lastBuild: build,
     activeBuild: null,
-    reason: `${build.error ?? 'the optimized build failed'} (${failure.failures}× in a row); the active variant stays; next try ${failure.nextRetryAt}, or now with \`nix-pgo build ${record.name}\``,
+    reason: `${build.error ?? `the ${build.variant} build failed`} (${failure.failures}× in a row); the active variant stays; next try ${failure.nextRetryAt}, or now with \`nix-pgo build ${record.name}\``,
   });
 }
 
@@ -107,11 +141,17 @@ export function afterBuildInterrupted(record: LifecycleRecord, now: Date): Lifec
 
 /**
  * An action threw (a store or switch step failed, not the build itself). A package it left in
- * `building` counts as a failed build, so it does not stay there; any other record is unchanged (null).
+ * `building` counts as a failed build, so it does not stay there; any other package that was
+ * building a profiling variant counts a failure too, so the next try waits for the backoff.
+ * Anything else is unchanged (null).
  */
 export function afterActionFailed(record: LifecycleRecord, message: string, retry: RetryPolicy, now: Date): LifecycleRecord | null {
-  if (record.state !== 'building') return record.activeBuild ? { ...record, activeBuild: null, updatedAt: now.toISOString() } : null;
-  return step(record, { type: 'build-failed' }, now, { ...recordFailure(record.failures, retry, now), activeBuild: null, reason: `the optimized build could not run: ${message}` });
+  const failure = recordFailure(record.failures, retry, now);
+  if (record.state !== 'building') {
+    if (!record.activeBuild) return null;
+    return { ...record, ...failure, activeBuild: null, buildRequested: false, reason: `the ${record.activeBuild.variant} build could not run: ${message}; next try ${failure.nextRetryAt}`, updatedAt: now.toISOString() };
+  }
+  return step(record, { type: 'build-failed' }, now, { ...failure, activeBuild: null, reason: `the optimized build could not run: ${message}` });
 }
 
 /** `nix-pgo build`: build now, whatever the policy and the backoff say. */
@@ -126,7 +166,15 @@ export function afterUserSwitch(
   now: Date,
 ): LifecycleRecord {
   const to =
-    switched.variant === 'optimized' ? 'optimized' : switched.variant === 'profile' ? (record.seenGeneration > 0 ? 'collecting' : 'profiling') : 'vanilla';
+    switched.variant === 'optimized' || switched.variant === 'bolt-optimized'
+      ? switched.variant
+      : switched.variant === 'bolt-profile'
+        ? 'bolt-profiling'
+        : switched.variant === 'profile'
+          ? record.seenGeneration > 0
+            ? 'collecting'
+            : 'profiling'
+          : 'vanilla';
   const next = transition({ state: record.state, beforeBuild: record.beforeBuild }, { type: 'rollback', to });
   return {
     ...record,

@@ -3,19 +3,21 @@
  * decision of one tick, so it can be tested without Nix and replayed after a
  * restart. src/actions carries the actions out.
  */
-import type { PackageConfig } from '../config/config-types.js';
-import type { LifecycleRecord } from '../state/lifecycle-records.js';
+import type { PackageConfig, Policy } from '../config/config-types.js';
+import { BOLT_STATES, boltDataName, type LifecycleRecord, type Stage } from '../state/lifecycle-records.js';
 import { decideReadiness, type CollectedMetrics, type Readiness } from './decide-readiness.js';
 
 export type TickAction =
-  /** Build the profiling variant and put it into the Nix profile. */
-  | { type: 'build-profiling'; name: string }
-  /** A new merge happened since the package last looked. */
-  | { type: 'data-arrived'; name: string; generation: number; readiness: Readiness }
-  /** Store the profile, build the optimized variant, switch to it. */
-  | { type: 'build-optimized'; name: string; generation: number; mergedPath: string; requested: boolean }
+  /** Build the stage's profiling variant (PGO-instrumented, or BOLT-instrumented on the PGO-optimized one) and put it into the Nix profile. */
+  | { type: 'build-profiling'; name: string; stage: Stage }
+  /** A new merge of the stage's data happened since the package last looked. */
+  | { type: 'data-arrived'; name: string; stage: Stage; generation: number; readiness: Readiness }
+  /** Store the stage's profile, build its optimized variant, switch to it. */
+  | { type: 'build-optimized'; name: string; stage: Stage; generation: number; mergedPath: string; requested: boolean }
   /** Policy met but the user wants to decide: tell them once. */
-  | { type: 'notify-ready'; name: string; readiness: Readiness }
+  | { type: 'notify-ready'; name: string; stage: Stage; readiness: Readiness }
+  /** BOLT was turned off in the config while a BOLT variant is active: back to the PGO-optimized variant. */
+  | { type: 'leave-bolt'; name: string }
   /** A build was interrupted (daemon restart): the package goes back to what was active. */
   | { type: 'recover-build'; name: string };
 
@@ -25,12 +27,13 @@ export type TickPhase = 'start' | 'running';
 export interface TickInput {
   packages: readonly PackageConfig[];
   records: ReadonlyMap<string, LifecycleRecord>;
+  /** By collector package: a package's name for its PGO data, boltDataName(name) for its BOLT data. */
   metrics: ReadonlyMap<string, CollectedMetrics>;
   now: Date;
   phase: TickPhase;
 }
 
-/** States in which a package waits for data and may become ready. */
+/** States in which a package waits for PGO data and may become ready. */
 const COLLECTING = new Set(['profiling', 'collecting', 'ready', 'optimized']);
 
 export function planTick(input: TickInput): TickAction[] {
@@ -44,28 +47,51 @@ export function planTick(input: TickInput): TickAction[] {
     }
     if (record === null || record.state === 'vanilla' || record.profilingPath === null) {
       // A package rolled back to vanilla stays there until the user asks again; a user's request overrides the backoff.
-      if (record?.buildRequested || (!record?.held && !waitingForRetry(record, input.now))) actions.push({ type: 'build-profiling', name: pkg.name });
+      if (record?.buildRequested || (!record?.held && !waitingForRetry(record, input.now))) actions.push({ type: 'build-profiling', name: pkg.name, stage: 'pgo' });
+      continue;
+    }
+    if (BOLT_STATES.has(record.state)) {
+      if (pkg.bolt === null) {
+        if (record.optimizedPath) actions.push({ type: 'leave-bolt', name: pkg.name });
+        continue;
+      }
+      const metrics = input.metrics.get(boltDataName(pkg.name));
+      if (metrics) actions.push(...planStage(pkg.name, 'bolt', record, metrics, pkg.bolt.policy, input.now));
+      continue;
+    }
+    if (pkg.bolt !== null && record.state === 'optimized' && (record.buildRequested || !record.held)) {
+      // BOLT is the step after PGO: it rewrites the PGO-optimized binaries with a profile of their own.
+      if (record.buildRequested || !waitingForRetry(record, input.now)) actions.push({ type: 'build-profiling', name: pkg.name, stage: 'bolt' });
       continue;
     }
     const metrics = input.metrics.get(pkg.name);
     if (!metrics || !COLLECTING.has(record.state)) continue;
+    actions.push(...planStage(pkg.name, 'pgo', record, metrics, pkg.policy, input.now));
+  }
+  return actions;
+}
 
-    const readiness = decideReadiness(metrics, pkg.policy);
-    // The merge the active optimized variant was built from (0: none yet).
-    const builtGeneration = record.profileGeneration ?? 0;
-    if (metrics.generation > record.seenGeneration) actions.push({ type: 'data-arrived', name: pkg.name, generation: metrics.generation, readiness });
+/** Data arriving, and the optimized build (or a note to the user) once the stage's policy is met. */
+function planStage(name: string, stage: Stage, record: LifecycleRecord, metrics: CollectedMetrics, policy: Policy, now: Date): TickAction[] {
+  const actions: TickAction[] = [];
+  const readiness = decideReadiness(metrics, policy);
+  const seen = stage === 'pgo' ? record.seenGeneration : (record.boltSeenGeneration ?? 0);
+  // The merge the stage's active optimized variant was built from (0: none yet).
+  const builtGeneration = (stage === 'pgo' ? record.profileGeneration : record.boltProfileGeneration) ?? 0;
+  const optimizedState = stage === 'pgo' ? 'optimized' : 'bolt-optimized';
+  const readyState = stage === 'pgo' ? 'ready' : 'bolt-ready';
+  if (metrics.generation > seen) actions.push({ type: 'data-arrived', name, stage, generation: metrics.generation, readiness });
 
-    const requested = record.buildRequested;
-    // An optimized package rebuilds only on request: new data alone does not replace a working binary.
-    const wantsBuild = requested || (!record.held && readiness.ready && record.state !== 'optimized' && metrics.generation > builtGeneration);
-    if (!wantsBuild || metrics.mergedPath === null) continue;
-    if (!requested && waitingForRetry(record, input.now)) continue;
+  const requested = record.buildRequested;
+  // An optimized package rebuilds only on request: new data alone does not replace a working binary.
+  const wantsBuild = requested || (!record.held && readiness.ready && record.state !== optimizedState && metrics.generation > builtGeneration);
+  if (!wantsBuild || metrics.mergedPath === null) return actions;
+  if (!requested && waitingForRetry(record, now)) return actions;
 
-    if (requested || pkg.policy.onReady === 'switch') {
-      actions.push({ type: 'build-optimized', name: pkg.name, generation: metrics.generation, mergedPath: metrics.mergedPath, requested });
-    } else if (record.state !== 'ready') {
-      actions.push({ type: 'notify-ready', name: pkg.name, readiness });
-    }
+  if (requested || policy.onReady === 'switch') {
+    actions.push({ type: 'build-optimized', name, stage, generation: metrics.generation, mergedPath: metrics.mergedPath, requested });
+  } else if (record.state !== readyState) {
+    actions.push({ type: 'notify-ready', name, stage, readiness });
   }
   return actions;
 }

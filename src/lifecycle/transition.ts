@@ -3,7 +3,7 @@
  * and what each means: docs/architecture.md): (state, event) → next state.
  */
 import { NixPgoError } from '../errors/errors.js';
-import { LIFECYCLE_STATES, type LifecycleState } from '../state/lifecycle-records.js';
+import { BOLT_STATES, LIFECYCLE_STATES, type LifecycleState } from '../state/lifecycle-records.js';
 
 export type LifecycleEvent =
   /** The package became managed: its profiling variant is built and active. */
@@ -16,6 +16,8 @@ export type LifecycleEvent =
   /** The optimized variant was built and switched in. */
   | { type: 'build-succeeded' }
   | { type: 'build-failed' }
+  /** The BOLT-instrumented variant was built and switched in: BOLT profiling starts. */
+  | { type: 'bolt-enable' }
   /** The Nix profile went back a generation; `to` is the state recorded with that generation. */
   | { type: 'rollback'; to: Exclude<LifecycleState, 'building'> };
 
@@ -39,10 +41,14 @@ const TRANSITIONS: Record<LifecycleState, Partial<Record<LifecycleEventType, Nex
     // The profiling variant stays active during a build, so data keeps coming.
     'data-arrived': 'building',
     'policy-met': 'building',
-    'build-succeeded': 'optimized',
+    // A build from a BOLT state is the BOLT-optimized variant.
+    'build-succeeded': (position) => ({ state: position.beforeBuild && BOLT_STATES.has(position.beforeBuild) ? 'bolt-optimized' : 'optimized', beforeBuild: null }),
     'build-failed': (position) => ({ state: position.beforeBuild ?? 'collecting', beforeBuild: null }),
   },
-  optimized: { 'data-arrived': 'optimized', 'build-started': 'building' },
+  optimized: { 'data-arrived': 'optimized', 'build-started': 'building', 'bolt-enable': 'bolt-profiling' },
+  'bolt-profiling': { 'data-arrived': 'bolt-profiling', 'policy-met': 'bolt-ready', 'build-started': 'building' },
+  'bolt-ready': { 'data-arrived': 'bolt-ready', 'policy-met': 'bolt-ready', 'build-started': 'building' },
+  'bolt-optimized': { 'data-arrived': 'bolt-optimized', 'build-started': 'building' },
 };
 
 /** Events that need no state of their own: allowed from every state but building. */

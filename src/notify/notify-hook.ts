@@ -7,7 +7,7 @@ import { run } from '../process/run.js';
 import type { Logger } from '../log/logger.js';
 
 export type PgoEvent =
-  | { type: 'switched'; package: string; variant: 'profile' | 'optimized'; storePath: string; generation: number }
+  | { type: 'switched'; package: string; variant: 'profile' | 'optimized' | 'bolt-profile' | 'bolt-optimized'; storePath: string; generation: number }
   | { type: 'build-failed'; package: string; error: string; logTail: string; logFile: string; retryAt: string }
   | { type: 'quarantined'; package: string | null; file: string; reason: string }
   | { type: 'disk-cap'; area: string; usedBytes: number; capBytes: number }

@@ -6,10 +6,26 @@
  */
 import type { Db } from './database.js';
 
-export const LIFECYCLE_STATES = ['vanilla', 'profiling', 'collecting', 'ready', 'building', 'optimized'] as const;
+export const LIFECYCLE_STATES = ['vanilla', 'profiling', 'collecting', 'ready', 'building', 'optimized', 'bolt-profiling', 'bolt-ready', 'bolt-optimized'] as const;
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 
-export type Variant = 'profile' | 'optimized';
+/** The PGO stage's two variants, then BOLT's (both built on the PGO-optimized one). */
+export type Variant = 'profile' | 'optimized' | 'bolt-profile' | 'bolt-optimized';
+
+/** The stage a variant, an action or a build belongs to. */
+export type Stage = 'pgo' | 'bolt';
+
+export function stageOf(variant: Variant): Stage {
+  return variant === 'bolt-profile' || variant === 'bolt-optimized' ? 'bolt' : 'pgo';
+}
+
+/** States in which a BOLT variant is active (or, while building, was). */
+export const BOLT_STATES: ReadonlySet<LifecycleState> = new Set(['bolt-profiling', 'bolt-ready', 'bolt-optimized']);
+
+/** The collector's name for a package's BOLT data: `#` cannot be in a configured name, so it never names a package. */
+export function boltDataName(name: string): string {
+  return `${name}#bolt`;
+}
 
 export interface BuildRecord {
   variant: Variant;
@@ -58,6 +74,14 @@ export interface LifecycleRecord {
   lastBuild: BuildRecord | null;
   /** The build running now (absent in records written before it existed). */
   activeBuild?: ActiveBuild | null;
+  /** BOLT (absent in records written before BOLT): the BOLT-instrumented and BOLT-optimized variants. */
+  boltProfilingPath?: string | null;
+  boltOptimizedPath?: string | null;
+  /** The merge generation of the BOLT data the BOLT-optimized variant was built with, and its store path. */
+  boltProfileGeneration?: number | null;
+  boltProfileStorePath?: string | null;
+  /** The latest merge generation of BOLT data this package has seen. */
+  boltSeenGeneration?: number;
   updatedAt: string;
 }
 

@@ -8,7 +8,8 @@ import type { Config } from '../config/config-types.js';
 import { decideReadiness, describeMeasures, type CollectedMetrics, type Measure } from '../lifecycle/decide-readiness.js';
 import { planContributorWeights } from '../merge/plan-merge.js';
 import type { ContributionRecord } from '../state/package-records.js';
-import type { BuildRecord, LifecycleRecord } from '../state/lifecycle-records.js';
+import type { BoltFileOutcome } from '../formats/manifest.js';
+import { boltDataName, type ActiveBuild, type BuildRecord, type LifecycleRecord } from '../state/lifecycle-records.js';
 import type { QuarantineSummary } from '../state/quarantine-records.js';
 
 export interface PackageStatus {
@@ -16,7 +17,7 @@ export interface PackageStatus {
   /** The lifecycle state, except `building` while any build of the package runs. */
   state: LifecycleRecord['state'];
   /** The build running now, how long it has run, and where its log grows. */
-  building: { variant: 'profile' | 'optimized'; startedAt: string; elapsedSeconds: number; logFile: string } | null;
+  building: (ActiveBuild & { elapsedSeconds: number }) | null;
   reason: string;
   /** 0..1 toward the data threshold. */
   progress: number;
@@ -39,6 +40,21 @@ export interface PackageStatus {
   nextRetryAt: string | null;
   held: boolean;
   lastBuild: BuildRecord | null;
+  /** BOLT after PGO: null when the config does not ask for it and no BOLT variant was ever built. */
+  bolt: BoltStatus | null;
+}
+
+export interface BoltStatus {
+  /** 0..1 toward the BOLT data threshold. */
+  progress: number;
+  /** The BOLT policy's measures of the BOLT data. */
+  measures: Measure[];
+  mergeGeneration: number;
+  runs: number;
+  /** The BOLT profile the BOLT-optimized variant was built with. */
+  profileStorePath: string | null;
+  /** What the active BOLT variant's build did with each ELF file (instrumented, optimized, or kept as PGO built it, and why). */
+  files: BoltFileOutcome[];
 }
 
 export interface ContributorStatus {
@@ -71,6 +87,8 @@ export function collectStatus(input: {
   contributions?: ReadonlyMap<string, readonly ContributionRecord[]>;
   userNames?: ReadonlyMap<number, string>;
   live?: ReadonlyMap<string, { running: number; lastSnapshot: string | null }>;
+  /** Per package: the file outcomes from the manifest of its active BOLT variant. */
+  boltFiles?: ReadonlyMap<string, BoltFileOutcome[]>;
   now?: Date;
 }): Status {
   const now = input.now ?? new Date();
@@ -112,6 +130,7 @@ export function collectStatus(input: {
       nextRetryAt: record?.nextRetryAt ?? null,
       held: record?.held ?? false,
       lastBuild: record?.lastBuild ?? null,
+      bolt: pkg.bolt !== null || record?.boltProfilingPath ? boltStatus(pkg.bolt?.policy ?? pkg.policy, input.metrics.get(boltDataName(pkg.name)), record, input.boltFiles?.get(pkg.name) ?? []) : null,
     };
   });
   return {
@@ -121,6 +140,18 @@ export function collectStatus(input: {
     packages,
     quarantine: input.quarantine ?? null,
     warnings: describeQuarantine(input.quarantine ?? null, input.config.stateDir),
+  };
+}
+
+function boltStatus(policy: Config['policy'], m: CollectedMetrics | undefined, record: LifecycleRecord | null, files: BoltFileOutcome[]): BoltStatus {
+  const metrics = m ?? { mergedBytes: 0, bytesHarvested: 0, runs: 0, convergence: null, generation: 0, mergedPath: null };
+  return {
+    progress: decideReadiness(metrics, policy).progress,
+    measures: describeMeasures(metrics, policy),
+    mergeGeneration: metrics.generation,
+    runs: metrics.runs,
+    profileStorePath: record?.boltProfileStorePath ?? null,
+    files,
   };
 }
 

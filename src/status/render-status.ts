@@ -1,7 +1,8 @@
 /** Human text for `nix-pgo status` (pure); `--json` prints the Status itself. */
 import { formatMB } from '../lifecycle/decide-readiness.js';
 import { BYTES_PER_MB } from '../config/defaults.js';
-import type { ContributorStatus, PackageStatus, Status } from './collect-status.js';
+import type { Variant } from '../state/lifecycle-records.js';
+import type { BoltStatus, ContributorStatus, PackageStatus, Status } from './collect-status.js';
 
 const BAR_WIDTH = 20;
 
@@ -14,7 +15,7 @@ export function renderProgressBar(progress: number, width = BAR_WIDTH): string {
 function renderPackage(p: PackageStatus): string[] {
   const lines = [`${p.name}: ${p.state}${p.held ? ' (held by a rollback)' : ''}`, `  why:      ${p.reason}`];
   if (p.building) {
-    lines.push(`  building: the ${p.building.variant === 'profile' ? 'profiling' : 'optimized'} variant, for ${formatDuration(p.building.elapsedSeconds)}  log: ${p.building.logFile}`);
+    lines.push(`  building: the ${VARIANT_WORDS[p.building.variant]}, for ${formatDuration(p.building.elapsedSeconds)}  log: ${p.building.logFile}`);
   }
   const measures = p.measures.map((m) => (m.missing ? `${m.text} (${m.missing})` : m.text));
   const overlap = p.convergence !== null && !p.measures.some((m) => m.kind === 'convergence') ? [`overlap ${p.convergence.toFixed(3)}`] : [];
@@ -28,6 +29,7 @@ function renderPackage(p: PackageStatus): string[] {
     `  active:   ${p.activeVariant ?? 'nothing yet'}${p.generation === null ? '' : ` (profile generation ${p.generation})`}${p.activePath ? `  ${p.activePath}` : ''}`,
   );
   if (p.profileStorePath) lines.push(`  profile:  ${p.profileStorePath}`);
+  if (p.bolt) lines.push(...renderBolt(p.bolt));
   if (p.lastBuild) {
     const b = p.lastBuild;
     lines.push(`  build:    ${b.variant} ${b.ok ? 'succeeded' : 'FAILED'} at ${b.endedAt}  log: ${b.logFile}`);
@@ -36,6 +38,21 @@ function renderPackage(p: PackageStatus): string[] {
       for (const line of (b.logTail ?? '').split('\n').slice(-8)) lines.push(`    | ${line}`);
     }
   }
+  return lines;
+}
+
+const VARIANT_WORDS: Record<Variant, string> = {
+  profile: 'profiling variant',
+  optimized: 'optimized variant',
+  'bolt-profile': 'BOLT-instrumented variant',
+  'bolt-optimized': 'BOLT-optimized variant',
+};
+
+function renderBolt(b: BoltStatus): string[] {
+  const measures = b.measures.map((m) => (m.missing ? `${m.text} (${m.missing})` : m.text));
+  const lines = [`  bolt:     ${renderProgressBar(b.progress)} ${[...measures, `BOLT merge ${b.mergeGeneration}`].join(', ')}`];
+  if (b.profileStorePath) lines.push(`  bolt profile: ${b.profileStorePath}`);
+  for (const f of b.files) lines.push(`    ${f.path}: ${f.outcome === 'fallback' ? `kept as PGO built it: ${f.reason ?? 'no reason given'}` : f.outcome}`);
   return lines;
 }
 

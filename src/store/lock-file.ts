@@ -1,14 +1,15 @@
 /**
  * The lock file records, per package, the merged profile in the Nix store and
  * its hash, so a pure evaluation can name the same profile again
- * (nix/lock.nix turns each entry into a fixed-output derivation).
+ * (nix/lock.nix turns each entry into a fixed-output derivation): PGO profiles
+ * under `packages`, BOLT profiles under `boltProfiles`.
  */
 import { InputError } from '../errors/errors.js';
 
 export interface LockedProfile {
   /** Content-addressed store path of the profile. */
   storePath: string;
-  /** `flat` for a .profdata file, `recursive` for a gcda directory. */
+  /** `flat` for a .profdata file, `recursive` for a gcda or BOLT directory. */
   hashMode: 'flat' | 'recursive';
   /** `sha256:<hex>` for flat files, `sha256:<base32>` (NAR hash) for directories. */
   hash: string;
@@ -20,7 +21,12 @@ export interface LockedProfile {
 export interface LockFile {
   version: 1;
   packages: Record<string, LockedProfile>;
+  /** Absent when no package has a BOLT profile (lock files from before BOLT). */
+  boltProfiles?: Record<string, LockedProfile>;
 }
+
+/** Which profile of a package: the PGO one, or the BOLT one for the BOLT-optimized variant. */
+export type LockSection = 'packages' | 'boltProfiles';
 
 export function emptyLockFile(): LockFile {
   return { version: 1, packages: {} };
@@ -41,12 +47,17 @@ export function parseLockFile(text: string, file: string): LockFile {
   if (typeof lock !== 'object' || lock === null) problems.push('the top level must be an object');
   else {
     if (lock.version !== 1) problems.push(`version must be 1, found ${JSON.stringify(lock.version)}`);
-    if (typeof lock.packages !== 'object' || lock.packages === null) problems.push('packages must be an object');
-    else {
-      for (const [name, entry] of Object.entries(lock.packages)) {
-        if (typeof entry?.storePath !== 'string' || !entry.storePath.startsWith('/')) problems.push(`packages.${name}.storePath must be a store path`);
-        if (entry?.hashMode !== 'flat' && entry?.hashMode !== 'recursive') problems.push(`packages.${name}.hashMode must be flat or recursive`);
-        if (typeof entry?.hash !== 'string' || !entry.hash.startsWith('sha256:')) problems.push(`packages.${name}.hash must start with sha256:`);
+    for (const section of ['packages', 'boltProfiles'] as const) {
+      const entries = lock[section];
+      if (entries === undefined && section === 'boltProfiles') continue;
+      if (typeof entries !== 'object' || entries === null) {
+        problems.push(`${section} must be an object`);
+        continue;
+      }
+      for (const [name, entry] of Object.entries(entries)) {
+        if (typeof entry?.storePath !== 'string' || !entry.storePath.startsWith('/')) problems.push(`${section}.${name}.storePath must be a store path`);
+        if (entry?.hashMode !== 'flat' && entry?.hashMode !== 'recursive') problems.push(`${section}.${name}.hashMode must be flat or recursive`);
+        if (typeof entry?.hash !== 'string' || !entry.hash.startsWith('sha256:')) problems.push(`${section}.${name}.hash must start with sha256:`);
       }
     }
   }
@@ -56,12 +67,13 @@ export function parseLockFile(text: string, file: string): LockFile {
   return data as LockFile;
 }
 
-/** The lock file with one package's entry replaced (pure). */
-export function withLockedProfile(lock: LockFile, name: string, entry: LockedProfile): LockFile {
-  return { ...lock, packages: { ...lock.packages, [name]: entry } };
+/** The lock file with one package's entry of `section` replaced (pure). */
+export function withLockedProfile(lock: LockFile, name: string, entry: LockedProfile, section: LockSection = 'packages'): LockFile {
+  return { ...lock, [section]: { ...lock[section], [name]: entry } };
 }
 
 export function renderLockFile(lock: LockFile): string {
-  const sorted = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => a.localeCompare(b)));
-  return `${JSON.stringify({ version: lock.version, packages: sorted }, null, 2)}\n`;
+  const sorted = (entries: Record<string, LockedProfile>) => Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)));
+  const bolt = lock.boltProfiles && Object.keys(lock.boltProfiles).length > 0 ? { boltProfiles: sorted(lock.boltProfiles) } : {};
+  return `${JSON.stringify({ version: lock.version, packages: sorted(lock.packages), ...bolt }, null, 2)}\n`;
 }

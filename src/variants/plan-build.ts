@@ -3,10 +3,9 @@
  * attribute, which profile argument, where the log and the out-link go.
  */
 import { join } from 'node:path';
+import type { Variant } from '../state/lifecycle-records.js';
 import type { NixBuildRequest } from '../tools/nix-build.js';
 import { NIX_DIR } from './nix-dir.js';
-
-export type Variant = 'profile' | 'optimized';
 
 export interface BuildTarget {
   /** The package's name in the config; also its key in the profile argument. */
@@ -15,7 +14,17 @@ export interface BuildTarget {
   attr: string;
   /** Name of the function argument of `nixFile` that takes `{ NAME = PROFILE; }`. */
   profileArg: string;
+  /** With BOLT: the argument that takes `{ NAME = BOLT_PROFILE; }`. */
+  bolt: { profileArg: string } | null;
 }
+
+/** Each variant's attribute below `ATTR.pgo`, and its name in messages. */
+const VARIANTS: Record<Variant, { attr: string; words: string }> = {
+  profile: { attr: 'profile', words: 'profiling variant' },
+  optimized: { attr: 'optimized', words: 'optimized variant' },
+  'bolt-profile': { attr: 'boltProfile', words: 'BOLT-instrumented variant' },
+  'bolt-optimized': { attr: 'boltOptimized', words: 'BOLT-optimized variant' },
+};
 
 export interface BuildPlan {
   request: NixBuildRequest;
@@ -46,17 +55,26 @@ export function buildLogFile(logDir: string, name: string, variant: Variant, sta
   return join(logDir, name, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${variant}.log`);
 }
 
+/**
+ * Every variant but the profiling one takes the PGO profile (BOLT rewrites the PGO-optimized build);
+ * the BOLT-optimized one also takes the BOLT profile.
+ */
 export function planBuild(
   target: BuildTarget,
   variant: Variant,
-  options: { profile?: ProfileRef; nixDir?: string; logDir: string; timeoutMs: number; now: Date },
+  options: { profile?: ProfileRef; boltProfile?: ProfileRef; nixDir?: string; logDir: string; timeoutMs: number; now: Date },
 ): BuildPlan {
   const args: Record<string, string> = {};
-  if (variant === 'optimized') {
-    if (!options.profile) throw new Error(`planBuild: an optimized build of ${target.name} needs a profile`);
-    args[target.profileArg] = profileSetExpression(target.name, options.profile, options.nixDir ?? NIX_DIR);
+  const nixDir = options.nixDir ?? NIX_DIR;
+  if (variant !== 'profile') {
+    if (!options.profile) throw new Error(`planBuild: the ${VARIANTS[variant].words} of ${target.name} needs a profile`);
+    args[target.profileArg] = profileSetExpression(target.name, options.profile, nixDir);
   }
-  const attr = `${target.attr}.pgo.${variant === 'profile' ? 'profile' : 'optimized'}`;
+  if (variant === 'bolt-optimized') {
+    if (!options.boltProfile || !target.bolt) throw new Error(`planBuild: the BOLT-optimized variant of ${target.name} needs a BOLT profile`);
+    args[target.bolt.profileArg] = profileSetExpression(target.name, options.boltProfile, nixDir);
+  }
+  const attr = `${target.attr}.pgo.${VARIANTS[variant].attr}`;
   return {
     request: {
       file: target.nixFile,
@@ -65,6 +83,6 @@ export function planBuild(
       timeoutMs: options.timeoutMs,
     },
     logFile: buildLogFile(options.logDir, target.name, variant, options.now),
-    what: `the ${variant === 'profile' ? 'profiling' : 'optimized'} variant of ${target.name} (${attr} in ${target.nixFile})`,
+    what: `the ${VARIANTS[variant].words} of ${target.name} (${attr} in ${target.nixFile})`,
   };
 }

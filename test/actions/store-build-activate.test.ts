@@ -15,7 +15,7 @@ import { rollbackProfile, switchProfile, profileContents } from '../../src/activ
 import { examples, makeTempDir, readManifest, repoRoot, runProgram } from '../support/nix.js';
 
 const work = makeTempDir('sba');
-const target: BuildTarget = { name: 'calc', nixFile: examples, attr: 'calc', profileArg: 'pgoProfiles' };
+const target: BuildTarget = { name: 'calc', nixFile: examples, attr: 'calc', profileArg: 'pgoProfiles', bolt: null };
 const logDir = join(work, 'logs');
 const lockFile = join(work, 'pgo-lock.json');
 const timeoutMs = 600_000;

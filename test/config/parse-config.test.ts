@@ -41,8 +41,22 @@ describe('parseConfig defaults', () => {
     assert.deepEqual(config.notify, { hook: null });
     assert.deepEqual(config.policy, DEFAULT_POLICY);
     assert.deepEqual(config.packages, [
-      { name: 'hello', nixFile: '/etc/nix-pgo/pkgs.nix', attr: 'hello', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY, trustedUsers: DEFAULT_TRUSTED_USERS },
+      { name: 'hello', nixFile: '/etc/nix-pgo/pkgs.nix', attr: 'hello', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY, trustedUsers: DEFAULT_TRUSTED_USERS, bolt: null },
     ]);
+  });
+
+  it('BOLT: true takes the package policy and the boltProfiles argument; an object overrides fields of them', () => {
+    const config = parseConfig(
+      source({ nixFile: './pkgs.nix', policy: { minRuns: 2 }, packages: { a: { bolt: true }, b: { policy: { thresholdMB: 4 }, bolt: { profileArg: 'bp', policy: { minRuns: 9 } } }, c: { bolt: false } } }),
+    );
+    const [a, b, c] = config.packages;
+    assert.deepEqual(a!.bolt, { profileArg: 'boltProfiles', policy: { ...DEFAULT_POLICY, minRuns: 2 } });
+    assert.deepEqual(b!.bolt, { profileArg: 'bp', policy: { ...DEFAULT_POLICY, thresholdMB: 4, minRuns: 9 } });
+    assert.equal(c!.bolt, null);
+    const bad = checkConfigText(source({ nixFile: './pkgs.nix', packages: { a: { bolt: { profileArg: 'pgoProfiles', policy: { minRuns: -1 } } }, b: { bolt: 'yes' } } }));
+    assert.deepEqual(bad.problems.map((p) => p.path).sort(), ['packages.a.bolt.policy.minRuns', 'packages.b.bolt']);
+    const same = checkConfigText(source({ nixFile: './pkgs.nix', packages: { a: { bolt: { profileArg: 'pgoProfiles' } } } }));
+    assert.deepEqual(same.problems.map((p) => [p.path, p.fix]), [['packages.a.bolt.profileArg', 'give the BOLT profiles their own argument, e.g. "boltProfiles"']]);
   });
 
   it('accepts an empty file as zero packages', () => {

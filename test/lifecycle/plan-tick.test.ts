@@ -15,6 +15,7 @@ const pkg = (name: string, overrides: Partial<Policy> = {}): PackageConfig => ({
   profileArg: 'pgoProfiles',
   policy: { ...policy, ...overrides },
   trustedUsers: DEFAULT_TRUSTED_USERS,
+  bolt: null,
 });
 const slot = (name: string, fields: Partial<LifecycleRecord>): LifecycleRecord => ({ ...newLifecycleRecord(name, now), profilingPath: '/nix/store/p', ...fields });
 const MB = 1024 * 1024;
@@ -34,14 +35,14 @@ function plan(partial: Partial<TickInput> & Pick<TickInput, 'packages'>) {
 
 describe('planTick', () => {
   it('builds the profiling variant of a new package first', () => {
-    assert.deepEqual(plan({ packages: [pkg('a')] }), [{ type: 'build-profiling', name: 'a' }]);
+    assert.deepEqual(plan({ packages: [pkg('a')] }), [{ type: 'build-profiling', name: 'a', stage: 'pgo' }]);
   });
 
   it('waits for the backoff after a failed profiling build', () => {
     const s = slot('a', { state: 'vanilla', profilingPath: null, nextRetryAt: '2026-11-26T12:05:00Z' });
     assert.deepEqual(plan({ packages: [pkg('a')], records: new Map([['a', s]]) }), []);
     const later = planTick({ packages: [pkg('a')], records: new Map([['a', s]]), metrics: new Map(), now: new Date('2026-11-26T12:06:00Z'), phase: 'running' });
-    assert.deepEqual(later, [{ type: 'build-profiling', name: 'a' }]);
+    assert.deepEqual(later, [{ type: 'build-profiling', name: 'a', stage: 'pgo' }]);
   });
 
   it('reports new data, then builds once the policy is met', () => {
@@ -81,7 +82,7 @@ describe('planTick', () => {
   it('builds on request whatever the policy says', () => {
     const s = slot('a', { state: 'collecting', seenGeneration: 1, buildRequested: true });
     const actions = plan({ packages: [pkg('a', { thresholdMB: 100 })], records: new Map([['a', s]]), metrics: new Map([['a', metrics({})]]) });
-    assert.deepEqual(actions, [{ type: 'build-optimized', name: 'a', generation: 1, mergedPath: '/state/profiles/a.profdata', requested: true }]);
+    assert.deepEqual(actions, [{ type: 'build-optimized', name: 'a', stage: 'pgo', generation: 1, mergedPath: '/state/profiles/a.profdata', requested: true }]);
   });
 
   it('keeps an optimized package until asked, and a held one after a rollback', () => {
@@ -108,5 +109,44 @@ describe('planTick', () => {
     const building = slot('a', { state: 'building', beforeBuild: 'ready' });
     assert.deepEqual(plan({ packages: [pkg('a')], records: new Map([['a', building]]), phase: 'start' }), [{ type: 'recover-build', name: 'a' }]);
     assert.deepEqual(plan({ packages: [pkg('a')], records: new Map([['a', building]]) }), []);
+  });
+
+  describe('BOLT after PGO', () => {
+    const boltPkg = (overrides: Partial<Policy> = {}): PackageConfig => ({ ...pkg('a'), bolt: { profileArg: 'boltProfiles', policy: { ...policy, thresholdMB: 0.001, ...overrides } } });
+    const boltMetrics = (fields: Partial<CollectedMetrics>) => new Map([['a#bolt', metrics({ mergedPath: '/state/profiles/a#bolt/gen-1.fdata.d', ...fields })]]);
+
+    it('once PGO-optimized, builds the BOLT-instrumented variant (after any backoff); without BOLT in the config it stays', () => {
+      const optimized = slot('a', { state: 'optimized', seenGeneration: 1, profileGeneration: 1, optimizedPath: '/nix/store/o' });
+      assert.deepEqual(plan({ packages: [boltPkg()], records: new Map([['a', optimized]]) }), [{ type: 'build-profiling', name: 'a', stage: 'bolt' }]);
+      assert.deepEqual(plan({ packages: [pkg('a')], records: new Map([['a', optimized]]) }), []);
+      const failed = { ...optimized, failures: 1, nextRetryAt: '2026-11-26T12:05:00Z' };
+      assert.deepEqual(plan({ packages: [boltPkg()], records: new Map([['a', failed]]) }), []);
+      assert.deepEqual(plan({ packages: [boltPkg()], records: new Map([['a', { ...failed, buildRequested: true }]]) }), [{ type: 'build-profiling', name: 'a', stage: 'bolt' }]);
+      assert.deepEqual(plan({ packages: [boltPkg()], records: new Map([['a', { ...optimized, held: true }]]) }), [], 'a user who switched to the PGO variant stays there');
+    });
+
+    it('BOLT data is judged by the BOLT policy, then the BOLT-optimized variant is built', () => {
+      const profiling = slot('a', { state: 'bolt-profiling', optimizedPath: '/nix/store/o', boltProfilingPath: '/nix/store/b' });
+      const records = new Map([['a', profiling]]);
+      assert.deepEqual(plan({ packages: [boltPkg()], records }), [], 'no BOLT data yet');
+      const actions = plan({ packages: [boltPkg()], records, metrics: boltMetrics({ bytesHarvested: 2048 }) });
+      assert.deepEqual(
+        actions.map((a) => [a.type, 'stage' in a ? a.stage : null]),
+        [
+          ['data-arrived', 'bolt'],
+          ['build-optimized', 'bolt'],
+        ],
+      );
+      const short = plan({ packages: [boltPkg({ minRuns: 10 })], records, metrics: boltMetrics({ bytesHarvested: 2048 }) });
+      assert.deepEqual(short.map((a) => a.type), ['data-arrived']);
+      const notify = plan({ packages: [boltPkg({ onReady: 'notify' })], records, metrics: boltMetrics({ bytesHarvested: 2048 }) });
+      assert.deepEqual(notify.map((a) => a.type), ['data-arrived', 'notify-ready']);
+    });
+
+    it('a BOLT-optimized package stays; with BOLT turned off, a BOLT variant gives way to the PGO-optimized one', () => {
+      const done = slot('a', { state: 'bolt-optimized', optimizedPath: '/nix/store/o', boltSeenGeneration: 1, boltProfileGeneration: 1 });
+      assert.deepEqual(plan({ packages: [boltPkg()], records: new Map([['a', done]]), metrics: boltMetrics({ generation: 1 }) }), []);
+      assert.deepEqual(plan({ packages: [pkg('a')], records: new Map([['a', done]]) }), [{ type: 'leave-bolt', name: 'a' }]);
+    });
   });
 });

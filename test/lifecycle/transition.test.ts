@@ -22,6 +22,19 @@ describe('transition', () => {
     assert.equal(position.beforeBuild, null);
   });
 
+  it('continues with BOLT after PGO: instrumented, ready, building, BOLT-optimized; a failed BOLT build keeps the BOLT-instrumented variant', () => {
+    const seen: LifecycleState[] = [];
+    let position = at('optimized');
+    for (const type of ['bolt-enable', 'data-arrived', 'policy-met', 'build-started', 'data-arrived', 'build-succeeded'] as const) {
+      position = transition(position, { type });
+      seen.push(position.state);
+    }
+    assert.deepEqual(seen, ['bolt-profiling', 'bolt-profiling', 'bolt-ready', 'building', 'building', 'bolt-optimized']);
+    assert.deepEqual(run(at('bolt-ready'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('bolt-ready'));
+    assert.deepEqual(run(at('bolt-optimized'), [{ type: 'build-started' }, { type: 'build-succeeded' }]), at('bolt-optimized'));
+    assert.throws(() => transition(at('collecting'), { type: 'bolt-enable' }), NixPgoError);
+  });
+
   it('returns a failed build to the state it started from', () => {
     assert.deepEqual(run(at('ready'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('ready'));
     assert.deepEqual(run(at('collecting'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('collecting'));

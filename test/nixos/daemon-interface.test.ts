@@ -51,7 +51,7 @@ describe('what the daemon builds is what the next rebuild uses', { skip }, () =>
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('profiling variant, profile, optimized variant, lock: the rebuild finds the daemon\'s build', async () => {
-    const target: BuildTarget = { name: 'calc', nixFile: systemNix, attr: 'calc', profileArg: 'pgoProfiles' };
+    const target: BuildTarget = { name: 'calc', nixFile: systemNix, attr: 'calc', profileArg: 'pgoProfiles', bolt: null };
     const plan = (variant: 'profile' | 'optimized', profile?: Parameters<typeof planBuild>[2]['profile']) =>
       planBuild(target, variant, { profile, logDir: join(dir, 'logs'), timeoutMs: 600_000, now: new Date() }).request;
     const offline = { useSubstitutes: false };

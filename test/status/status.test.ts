@@ -15,8 +15,8 @@ const config: Config = {
   policy: DEFAULT_POLICY,
   notify: { hook: null },
   packages: [
-    { name: 'calc', nixFile: '/p/default.nix', attr: 'calc', profileArg: 'pgoProfiles', policy: { ...DEFAULT_POLICY, thresholdMB: 2 }, trustedUsers: DEFAULT_TRUSTED_USERS },
-    { name: 'lua', nixFile: '/p/default.nix', attr: 'lua', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY, trustedUsers: DEFAULT_TRUSTED_USERS },
+    { name: 'calc', nixFile: '/p/default.nix', attr: 'calc', profileArg: 'pgoProfiles', policy: { ...DEFAULT_POLICY, thresholdMB: 2 }, trustedUsers: DEFAULT_TRUSTED_USERS, bolt: null },
+    { name: 'lua', nixFile: '/p/default.nix', attr: 'lua', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY, trustedUsers: DEFAULT_TRUSTED_USERS, bolt: null },
   ],
 };
 
@@ -60,6 +60,31 @@ describe('status', () => {
     const status = collectStatus({ config, records: [], metrics: new Map(), profileGeneration: null, live: new Map([['calc', { running: 2, lastSnapshot: '2026-11-26T12:00:00Z' }]]) });
     assert.deepEqual(status.packages[0]!.live, { running: 2, lastSnapshot: '2026-11-26T12:00:00Z' });
     assert.match(renderStatus(status), /running: {2}2 live profiles of running programs, merged while they run \(last read 2026-11-26T12:00:00Z\)/);
+  });
+
+  it('shows the BOLT stage: its data against the BOLT policy, its profile, and what BOLT did to each file', () => {
+    const boltConfig: Config = { ...config, packages: [{ ...config.packages[0]!, bolt: { profileArg: 'boltProfiles', policy: { ...DEFAULT_POLICY, thresholdMB: 1, minRuns: 4 } } }] };
+    const record = {
+      ...newLifecycleRecord('calc', now),
+      state: 'bolt-optimized' as const,
+      activeVariant: 'bolt-optimized' as const,
+      activePath: '/nix/store/b-calc',
+      boltProfileStorePath: '/nix/store/f-bolt-calc-fdata',
+    };
+    const status = collectStatus({
+      config: boltConfig,
+      records: [record],
+      metrics: new Map([['calc#bolt', { mergedBytes: 10, bytesHarvested: 1024 * 1024, runs: 3, convergence: null, generation: 2, mergedPath: '/m' }]]),
+      profileGeneration: 5,
+      boltFiles: new Map([['calc', [{ path: 'bin/calc', outcome: 'optimized' as const, reason: null }, { path: 'lib/libcalc.so', outcome: 'fallback' as const, reason: 'llvm-bolt refused it' }]]]),
+    });
+    assert.equal(status.packages[0]!.bolt!.runs, 3);
+    const text = renderStatus(status);
+    assert.match(text, /calc: bolt-optimized/);
+    assert.match(text, /bolt: {5}\[#{20}\] 100% 1\.0 of 1\.0 MB, 3 of 4 runs \(1 more run\), BOLT merge 2/);
+    assert.match(text, /bolt profile: \/nix\/store\/f-bolt-calc-fdata/);
+    assert.match(text, /bin\/calc: optimized\n {4}lib\/libcalc\.so: kept as PGO built it: llvm-bolt refused it/);
+    assert.equal(collectStatus({ config, records: [], metrics: new Map(), profileGeneration: null }).packages[0]!.bolt, null, 'no BOLT section without BOLT');
   });
 
   it('shows the tail of a failed build and when it is tried again', () => {

@@ -32,7 +32,7 @@ export function writeConfig(
   // A salted entry point: builds of `slow` are new in every test, so they take their time.
   const nixFile = join(dir, 'packages.nix');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(nixFile, `{ pgoProfiles ? { } }: import ${daemonPackages} { inherit pgoProfiles; salt = "${randomUUID()}"; ${fixtureArgs} }\n`);
+  writeFileSync(nixFile, `{ pgoProfiles ? { }, boltProfiles ? { } }: import ${daemonPackages} { inherit pgoProfiles boltProfiles; salt = "${randomUUID()}"; ${fixtureArgs} }\n`);
   const config = {
     stateDir,
     nixFile,

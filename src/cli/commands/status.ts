@@ -1,10 +1,12 @@
 // `nix-pgo status [PACKAGE]`: where each package is and why.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseBoltOutcomes, type BoltFileOutcome } from '../../formats/manifest.js';
 import { currentGeneration } from '../../activate/switch-profile.js';
 import { findPackage } from '../../config/find-package.js';
 import { metricsFromRecords } from '../../lifecycle/decide-readiness.js';
 import { withDatabase } from '../../state/database.js';
-import { listLifecycles } from '../../state/lifecycle-records.js';
+import { listLifecycles, type LifecycleRecord } from '../../state/lifecycle-records.js';
 import { listContributions, listPackages } from '../../state/package-records.js';
 import { lookupUserName } from '../../tools/getent.js';
 import { summarizeLive } from '../../state/live-snapshots.js';
@@ -37,12 +39,27 @@ export const statusCommand: Command<Status, typeof CONFIG_OPTION> = {
         contributions,
         userNames,
         live: summarizeLive(db),
+        boltFiles: readBoltFiles(listLifecycles(db)),
       });
     });
     return only === undefined ? status : { ...status, packages: status.packages.filter((p) => p.name === only) };
   },
   render: renderStatus,
 };
+
+/** The per-file outcomes of each package's active BOLT variant, from its manifest. */
+function readBoltFiles(records: readonly LifecycleRecord[]): Map<string, BoltFileOutcome[]> {
+  const files = new Map<string, BoltFileOutcome[]>();
+  for (const r of records) {
+    if (r.activePath === null || (r.activeVariant !== 'bolt-profile' && r.activeVariant !== 'bolt-optimized')) continue;
+    try {
+      files.set(r.name, parseBoltOutcomes(readFileSync(join(r.activePath, 'nix-support', 'pgo.json'), 'utf8')));
+    } catch {
+      // Collected away or unreadable: status shows no file list rather than failing.
+    }
+  }
+  return files;
+}
 
 async function lookupNames(uids: readonly number[]): Promise<Map<number, string>> {
   const names = new Map<number, string>();

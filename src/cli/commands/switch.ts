@@ -8,6 +8,9 @@ import { createNotifier } from '../../notify/notify-hook.js';
 import { withDatabase } from '../../state/database.js';
 import { stateLayout } from '../../state/state-layout.js';
 import { InputError } from '../../errors/errors.js';
+import type { Variant } from '../../state/lifecycle-records.js';
+
+const VARIANTS: readonly Variant[] = ['bolt-optimized', 'optimized', 'bolt-profile', 'profile'];
 import type { Command } from '../command.js';
 import { CONFIG_OPTION, CONFIG_USAGE, loadConfig } from './config-option.js';
 
@@ -22,15 +25,19 @@ function withSwitchContext<T>(config: Config, act: (ctx: ActionContext) => Promi
 
 export const switchCommand: Command<SwitchResult, typeof CONFIG_OPTION> = {
   name: 'switch',
-  summary: 'put a package\'s optimized (default) or profiling variant into the Nix profile',
-  usage: ['nix-pgo switch PACKAGE [optimized|profile] [--config FILE] [--json]', CONFIG_USAGE].join('\n'),
+  summary: 'put one variant of a package into the Nix profile (default: its best one)',
+  usage: [
+    'nix-pgo switch PACKAGE [bolt-optimized|optimized|bolt-profile|profile] [--config FILE] [--json]',
+    '  without a variant: bolt-optimized when it has one, else optimized',
+    CONFIG_USAGE,
+  ].join('\n'),
   options: CONFIG_OPTION,
   async run(args) {
-    const [name, variant = 'optimized', ...rest] = args.positionals;
-    if (name === undefined || rest.length > 0 || (variant !== 'optimized' && variant !== 'profile')) {
-      throw new InputError('USAGE', 'usage: nix-pgo switch PACKAGE [optimized|profile]');
+    const [name, variant, ...rest] = args.positionals;
+    if (name === undefined || rest.length > 0 || (variant !== undefined && !VARIANTS.includes(variant as Variant))) {
+      throw new InputError('USAGE', `usage: nix-pgo switch PACKAGE [${VARIANTS.join('|')}]`);
     }
-    return withSwitchContext(await loadConfig(args), (ctx) => switchVariant(ctx, name, variant));
+    return withSwitchContext(await loadConfig(args), (ctx) => switchVariant(ctx, name, variant as Variant | undefined));
   },
   render: (r) => `${r.name}: the ${r.variant} variant is active (generation ${r.generation}): ${r.storePath}`,
 };
