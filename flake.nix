@@ -21,5 +21,27 @@
         nix-pgo = pkgs.callPackage ./package.nix { };
         default = nix-pgo;
       });
+
+      # services.nix-pgo (docs/nixos.md), with this flake's package as the daemon's.
+      nixosModules.default =
+        { pkgs, lib, ... }:
+        {
+          imports = [ ./nix/nixos-module.nix ];
+          services.nix-pgo.package = lib.mkDefault self.packages.${pkgs.stdenv.hostPlatform.system}.default;
+        };
+      homeManagerModules.default =
+        { pkgs, lib, ... }:
+        {
+          imports = [ ./nix/home-manager-module.nix ];
+          services.nix-pgo.package = lib.mkDefault self.packages.${pkgs.stdenv.hostPlatform.system}.default;
+        };
+
+      # The NixOS VM test (needs KVM): `nix build .#checks.x86_64-linux.nixos`.
+      checks = forAllSystems (pkgs: {
+        nixos = import ./nix/tests/nixos-vm.nix {
+          inherit pkgs;
+          nix-pgo = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
+        };
+      });
     };
 }

@@ -424,6 +424,26 @@ let
       expr = (pgo.flags.profileFlags { toolchain = "clang"; defaultProfileDir = "/x"; }).compile;
       expected = [ "-fprofile-generate=/x/llvm" ];
     }
+    {
+      name = "the flake's NixOS and home-manager modules import the modules and default to the flake's package";
+      expr =
+        let
+          # Only what the outputs use of nixpkgs: genAttrs, and callPackage for the package.
+          nixpkgs = {
+            lib.genAttrs = names: f: builtins.listToAttrs (map (name: { inherit name; value = f name; }) names);
+            legacyPackages = builtins.listToAttrs (map (name: { inherit name; value = { callPackage = file: args: "nix-pgo built from ${baseNameOf file}"; }; }) [ "x86_64-linux" "aarch64-linux" ]);
+          };
+          outputs = (import ../../flake.nix).outputs { self = outputs; inherit nixpkgs; };
+          moduleArgs = { pkgs.stdenv.hostPlatform.system = "aarch64-linux"; lib.mkDefault = value: { default = value; }; };
+          describe = module: { imports = map baseNameOf module.imports; inherit (module.services.nix-pgo) package; };
+        in
+        [ (describe (outputs.nixosModules.default moduleArgs)) (describe (outputs.homeManagerModules.default moduleArgs)) ];
+      expected =
+        let
+          package.default = "nix-pgo built from package.nix";
+        in
+        [ { imports = [ "nixos-module.nix" ]; inherit package; } { imports = [ "home-manager-module.nix" ]; inherit package; } ];
+    }
   ];
 
   failures = builtins.filter (c: c.expr != c.expected) cases;
