@@ -83,26 +83,32 @@ export function parseManifest(text: string, file: string): ProfileManifest {
   } else if (gcdaDir !== null && gcdaDir !== undefined) {
     problems.push('"gcdaDir" must be null for a clang build');
   }
-  const binaries = raw['binaries'];
-  if (!Array.isArray(binaries)) problems.push('"binaries" must be a list');
-  else {
-    binaries.forEach((entry: unknown, i) => {
-      if (!isObject(entry)) {
-        problems.push(`binaries[${i}] must be an object`);
-        return;
-      }
-      const { output, path, buildId } = entry;
-      if (typeof output !== 'string' || output === '') problems.push(`binaries[${i}].output must be a non-empty string`);
-      if (typeof path !== 'string' || path === '' || path.startsWith('/')) problems.push(`binaries[${i}].path must be a relative path`);
-      if (typeof buildId !== 'string' || !/^[0-9a-fA-F]{2,128}$/.test(buildId) || buildId.length % 2 !== 0) {
-        problems.push(`binaries[${i}].buildId must be a hex string`);
-      } else if (typeof output === 'string' && typeof path === 'string') {
-        manifest.binaries.push({ output, path, buildId: buildId.toLowerCase() });
-      }
-    });
-    if (toolchain === 'clang' && binaries.length === 0) problems.push('"binaries" must list at least one binary for a clang build');
-  }
+  const count = eachBinary(raw, problems, (entry, i) => {
+    const { output, path, buildId } = entry;
+    if (typeof output !== 'string' || output === '') problems.push(`binaries[${i}].output must be a non-empty string`);
+    if (typeof path !== 'string' || path === '' || path.startsWith('/')) problems.push(`binaries[${i}].path must be a relative path`);
+    if (typeof buildId !== 'string' || !/^[0-9a-fA-F]{2,128}$/.test(buildId) || buildId.length % 2 !== 0) {
+      problems.push(`binaries[${i}].buildId must be a hex string`);
+    } else if (typeof output === 'string' && typeof path === 'string') {
+      manifest.binaries.push({ output, path, buildId: buildId.toLowerCase() });
+    }
+  });
+  if (toolchain === 'clang' && count === 0) problems.push('"binaries" must list at least one binary for a clang build');
   return finish(manifest, file, problems);
+}
+
+/** Calls `check` on each entry of `binaries` that is an object, reporting what is not; returns how many entries there are. */
+function eachBinary(raw: Json, problems: string[], check: (entry: Json, index: number) => void): number {
+  const binaries = raw['binaries'];
+  if (!Array.isArray(binaries)) {
+    problems.push('"binaries" must be a list');
+    return 0;
+  }
+  binaries.forEach((entry: unknown, i) => {
+    if (isObject(entry)) check(entry, i);
+    else problems.push(`binaries[${i}] must be an object`);
+  });
+  return binaries.length;
 }
 
 function finish(manifest: ProfileManifest, file: string, problems: readonly string[]): ProfileManifest {
@@ -136,23 +142,15 @@ function parseBoltManifest(raw: Json, file: string, text_: (key: string) => stri
     manifest.boltDir = boltDir;
     manifest.defaultProfileDir = boltDir;
   }
-  const binaries = raw['binaries'];
-  if (!Array.isArray(binaries)) problems.push('"binaries" must be a list');
-  else {
-    binaries.forEach((entry: unknown, i) => {
-      if (!isObject(entry)) {
-        problems.push(`binaries[${i}] must be an object`);
-        return;
-      }
-      const { output, path, inputBuildId, outcome } = entry;
-      if (outcome !== 'instrumented') return;
-      if (typeof output !== 'string' || output === '' || typeof path !== 'string' || path === '' || path.startsWith('/')) {
-        problems.push(`binaries[${i}] must have an output name and a relative path`);
-      } else if (typeof inputBuildId !== 'string' || !BUILD_ID.test(inputBuildId)) {
-        problems.push(`binaries[${i}].inputBuildId must be a lower-case hex build id`);
-      } else manifest.binaries.push({ output, path, buildId: inputBuildId });
-    });
-  }
+  eachBinary(raw, problems, (entry, i) => {
+    const { output, path, inputBuildId, outcome } = entry;
+    if (outcome !== 'instrumented') return;
+    if (typeof output !== 'string' || output === '' || typeof path !== 'string' || path === '' || path.startsWith('/')) {
+      problems.push(`binaries[${i}] must have an output name and a relative path`);
+    } else if (typeof inputBuildId !== 'string' || !BUILD_ID.test(inputBuildId)) {
+      problems.push(`binaries[${i}].inputBuildId must be a lower-case hex build id`);
+    } else manifest.binaries.push({ output, path, buildId: inputBuildId });
+  });
   return finish(manifest, file, problems);
 }
 

@@ -20,11 +20,9 @@ export function afterProfilingBuildBegun(record: LifecycleRecord, build: ActiveB
   return { ...record, activeBuild: build, updatedAt: now.toISOString() };
 }
 
-/** The profiling variant was built and switched in: profiling starts (or goes on, after a rebuild). */
-export function afterProfilingBuilt(record: LifecycleRecord, built: { storePath: string; generation: number; build: BuildRecord }, now: Date): LifecycleRecord {
-  const fields: Partial<LifecycleRecord> = {
-    profilingPath: built.storePath,
-    activeVariant: 'profile',
+/** What every switch to a freshly built profiling variant (of either stage) sets. */
+function switchedToProfiling(built: { storePath: string; generation: number; build: BuildRecord }, reason: string): Partial<LifecycleRecord> {
+  return {
     activePath: built.storePath,
     generation: built.generation,
     failures: 0,
@@ -32,7 +30,16 @@ export function afterProfilingBuilt(record: LifecycleRecord, built: { storePath:
     lastBuild: built.build,
     activeBuild: null,
     buildRequested: false,
-    reason: 'profiling: waiting for the instrumented program to run',
+    reason,
+  };
+}
+
+/** The profiling variant was built and switched in: profiling starts (or goes on, after a rebuild). */
+export function afterProfilingBuilt(record: LifecycleRecord, built: { storePath: string; generation: number; build: BuildRecord }, now: Date): LifecycleRecord {
+  const fields: Partial<LifecycleRecord> = {
+    ...switchedToProfiling(built, 'profiling: waiting for the instrumented program to run'),
+    profilingPath: built.storePath,
+    activeVariant: 'profile',
   };
   return record.state === 'vanilla' ? step(record, { type: 'enable' }, now, fields) : { ...record, ...fields, updatedAt: now.toISOString() };
 }
@@ -40,16 +47,9 @@ export function afterProfilingBuilt(record: LifecycleRecord, built: { storePath:
 /** The BOLT-instrumented variant (built on the PGO-optimized one) was built and switched in: BOLT profiling starts. */
 export function afterBoltProfilingBuilt(record: LifecycleRecord, built: { storePath: string; generation: number; build: BuildRecord }, now: Date): LifecycleRecord {
   const fields: Partial<LifecycleRecord> = {
+    ...switchedToProfiling(built, 'BOLT profiling: waiting for the BOLT-instrumented program to run and exit'),
     boltProfilingPath: built.storePath,
     activeVariant: 'bolt-profile',
-    activePath: built.storePath,
-    generation: built.generation,
-    failures: 0,
-    nextRetryAt: null,
-    lastBuild: built.build,
-    activeBuild: null,
-    buildRequested: false,
-    reason: 'BOLT profiling: waiting for the BOLT-instrumented program to run and exit',
   };
   return record.state === 'optimized' ? step(record, { type: 'bolt-enable' }, now, fields) : { ...record, ...fields, updatedAt: now.toISOString() };
 }

@@ -205,29 +205,28 @@ class Scanner {
   }
 
   private bolt(dir: string): void {
-    this.scan.directories.push(dir);
-    for (const entry of listEntries(dir)) {
-      const st = tryLstat(entry.fsPath);
-      if (!st) continue;
-      if (st.isFile()) this.scan.totalBytes += st.size;
-      const problem = fileProblem(st, null);
-      const name = entry.name === null ? null : parseFdataName(entry.name);
-      if (problem) this.reject(entry, st.uid, problem, st, false);
-      else if (name === null) this.reject(entry, st.uid, { reason: 'odd-name', detail: 'not a <build id>.<pid>.fdata name' }, st);
-      else this.scan.files.push({ path: entry.shown, uid: st.uid, format: 'fdata', size: st.size, mtimeMs: st.mtimeMs, fdata: name });
-    }
+    this.flat(dir, 'not a <build id>.<pid>.fdata name', (name) => {
+      const fdata = parseFdataName(name);
+      return fdata && { format: 'fdata', fdata };
+    });
   }
 
   private llvm(dir: string): void {
+    this.flat(dir, 'not a .profraw name', (name) => (isProfrawName(name) ? { format: 'llvm', ...(LIVE_NAME.test(name) ? { live: true } : {}) } : null));
+  }
+
+  /** A directory every user writes files into by name (llvm/, bolt/): each file's owner is its contributor. */
+  private flat(dir: string, oddName: string, accept: (name: string) => Pick<SpoolFile, 'format' | 'live' | 'fdata'> | null): void {
     this.scan.directories.push(dir);
     for (const entry of listEntries(dir)) {
       const st = tryLstat(entry.fsPath);
       if (!st) continue;
       if (st.isFile()) this.scan.totalBytes += st.size;
       const problem = fileProblem(st, null);
+      const accepted = entry.name === null ? null : accept(entry.name);
       if (problem) this.reject(entry, st.uid, problem, st, false);
-      else if (entry.name === null || !isProfrawName(entry.name)) this.reject(entry, st.uid, { reason: 'odd-name', detail: 'not a .profraw name' }, st);
-      else this.scan.files.push({ path: entry.shown, uid: st.uid, format: 'llvm', size: st.size, mtimeMs: st.mtimeMs, ...(LIVE_NAME.test(entry.name) ? { live: true } : {}) });
+      else if (accepted === null) this.reject(entry, st.uid, { reason: 'odd-name', detail: oddName }, st);
+      else this.scan.files.push({ path: entry.shown, uid: st.uid, size: st.size, mtimeMs: st.mtimeMs, ...accepted });
     }
   }
 
