@@ -144,6 +144,10 @@ let
       .profdata file for clang, a gcda directory for GCC)
     - `pgo.optimized`: `pgo.optimize` of the `profile` option
     - `pgo.toolchain`, `pgo.mergeTool`
+    - with `bolt = true`: `pgo.boltProfile`, `pgo.boltOptimize BOLT_PROFILE`,
+      `pgo.boltOptimized` (of the `boltProfile` option): BOLT on `pgo.optimized`
+    - `pgo.select { profile = …; boltProfile = …; }`: the same `pgo` with
+      other profiles selected
 
     # Example
 
@@ -217,6 +221,12 @@ let
                   throw "nix-pgo: no BOLT profile was selected for ${pkgName}; give one to pgo.boltOptimize, or select one (e.g. --arg boltProfiles '{ ${pkgName} = ./${pkgName}-bolt; }')"
                 else
                   boltOptimize checked.boltProfile;
+              /*
+                The same `pgo` with other profiles selected: the variants are the same
+                derivations `optimize` and `boltOptimize` give, so one evaluation can
+                name the BOLT variants of a PGO profile it got later (the NixOS module).
+              */
+              select = selection: (enableWith (checked // selection) drv).pgo;
             };
           };
         }

@@ -96,6 +96,28 @@ describe('nix/tests/bolt.nix', () => {
   });
 });
 
+describe('pgo.select', () => {
+  it('names the same derivations as optimize and boltOptimize, with profiles selected later', async () => {
+    const dir = makeTempDir('bolt-select');
+    writeFileSync(join(dir, 'calc.profdata'), 'not read: only the derivations are compared');
+    mkdirSync(join(dir, 'calc-bolt'));
+    writeFileSync(join(dir, 'calc-bolt', 'x.fdata'), '1 main 0 1 main 1 0 1\n');
+    const expr = `let
+      pgo = import ${repoRoot}/nix { };
+      stdenvs = import ${repoRoot}/examples/stdenv { };
+      calc = import ${repoRoot}/examples/pkgs/calc { stdenv = stdenvs.clangStdenv; };
+      withBolt = pgo.enableWith { bolt = true; boltTools = { llvmBolt = "/x/llvm-bolt"; mergeFdata = "/x/merge-fdata"; }; } calc;
+      selected = withBolt.pgo.select { profile = ${dir}/calc.profdata; boltProfile = ${dir}/calc-bolt; };
+    in [
+      (selected.optimized.drvPath == (withBolt.pgo.optimize ${dir}/calc.profdata).drvPath)
+      (selected.boltOptimized.drvPath == (selected.boltOptimize ${dir}/calc-bolt).drvPath)
+      (selected.boltProfile.drvPath != withBolt.pgo.profile.drvPath)
+    ]`;
+    const { stdout } = await run('nix-instantiate', ['--eval', '--read-write-mode', '--strict', '--json', '-E', expr]);
+    assert.deepEqual(JSON.parse(stdout), [true, true, true]);
+  });
+});
+
 describe('BOLT variants of calc', () => {
   let pgoProfile: string;
   let vanilla: string;
