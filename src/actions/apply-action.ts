@@ -63,7 +63,8 @@ export async function applyAction(ctx: ActionContext, action: TickAction): Promi
       return buildOptimized(ctx, action);
     case 'notify-ready':
       saveLifecycle(ctx.db, afterReadyNotified(recordOf(ctx, action.name), action.readiness, now), 'notify-ready');
-      ctx.logger.log('info', 'ready', { package: action.name, reason: action.readiness.reason });
+      // Saved first: the record in `ready` is what keeps the planner from telling twice.
+      await ctx.notifier.notify({ type: 'ready', package: action.name, reason: action.readiness.reason });
       return;
     case 'recover-build':
       saveLifecycle(ctx.db, afterBuildInterrupted(recordOf(ctx, action.name), now), 'build-interrupted');

@@ -35,9 +35,10 @@ async function resolveSettings(config: Config): Promise<Map<string, PackageSetti
 }
 
 /** Turns a pass's quarantines and full disks into events the user hears about. */
-function reportPasses(notifier: Notifier): (report: PassReport) => Promise<void> {
+function reportPasses(notifierNow: () => Notifier): (report: PassReport) => Promise<void> {
   const full = new Set<string>();
   return async (report) => {
+    const notifier = notifierNow();
     if (report.harvested.quarantined > 0) {
       await notifier.notify({ type: 'quarantined', package: null, file: `${report.harvested.quarantined} file(s)`, reason: 'see nix-pgo status' });
     }
@@ -58,7 +59,8 @@ export async function openDaemon(config: Config, options: { logger?: Logger; now
   const layout = stateLayout(config.stateDir, config.spoolDir);
   let settings = await resolveSettings(config);
   const db = openDatabase(layout.database);
-  const notifier = createNotifier(config.notify.hook, logger);
+  const notifierFor = (c: Config) => createNotifier({ hook: c.notify.hook, desktop: c.notify.desktop, logger });
+  let notifier = notifierFor(config);
   let collector: Collector;
   try {
     collector = Collector.open({
@@ -69,7 +71,7 @@ export async function openDaemon(config: Config, options: { logger?: Logger; now
         .map((r) => ({ name: r.name, manifestPath: join(r.profilingPath!, 'nix-support', 'pgo.json'), ...settings.get(r.name) })),
       settings: (name) => settings.get(name),
       log: (line) => logger.log('warn', 'collector', { message: line }),
-      onPass: reportPasses(notifier),
+      onPass: reportPasses(() => notifier),
     });
   } catch (error) {
     db.close();
@@ -84,6 +86,9 @@ export async function openDaemon(config: Config, options: { logger?: Logger; now
       for (const name of new Set([...settings.keys(), ...nextSettings.keys()])) collector.configure(name, nextSettings.get(name));
       settings = nextSettings;
       ctx.config = next;
+      // A changed hook or notify.desktop applies from the next event on.
+      notifier = notifierFor(next);
+      ctx.notifier = notifier;
     },
     async close() {
       await collector.stop();

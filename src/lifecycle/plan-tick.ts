@@ -59,7 +59,8 @@ export function planTick(input: TickInput): TickAction[] {
     // An optimized package rebuilds only on request: new data alone does not replace a working binary.
     const wantsBuild = requested || (!record.held && readiness.ready && record.state !== 'optimized' && metrics.generation > builtGeneration);
     if (!wantsBuild || metrics.mergedPath === null) continue;
-    if (!requested && waitingForRetry(record, input.now)) continue;
+    // The backoff holds back builds; telling the user (onReady: notify) does not wait for it.
+    if (!requested && pkg.policy.onReady === 'switch' && waitingForRetry(record, input.now)) continue;
 
     if (requested || pkg.policy.onReady === 'switch') {
       actions.push({ type: 'build-optimized', name: pkg.name, generation: metrics.generation, mergedPath: metrics.mergedPath, requested });

@@ -138,6 +138,40 @@ describe('daemon end to end', () => {
     }
   });
 
+  it('under onReady "notify" it tells the hook once that a package is ready, and builds nothing until asked', async () => {
+    const dir = makeTempDir('e2e-notify');
+    const hook = join(dir, 'hook.sh');
+    const events = join(dir, 'events.jsonl');
+    writeFileSync(hook, `#!/bin/sh\ncat >> ${events}\n`, { mode: 0o755 });
+    const setup = writeConfig(dir, ['calc'], { thresholdMB: 0.001, minRuns: 0, onReady: 'notify' }, { notify: { hook } });
+    const daemon = startDaemon(setup);
+    try {
+      await waitFor('the profiling variant', async () => ((await packageStatus(setup, 'calc')).activeVariant === 'profile' ? true : undefined));
+      const profileBin = join(setup.stateDir, 'profile', 'bin', 'calc');
+      // One run writes less than the threshold.
+      for (let i = 0; i < 2; i++) await runInstrumented(setup, profileBin, ['1']);
+      const ready = await waitForState(setup, 'calc', 'ready');
+      // More data and more ticks while ready: still one event, still no build.
+      await new Promise((r) => setTimeout(r, 1000));
+      await runInstrumented(setup, profileBin, ['1']);
+      await waitFor('the second merge', async () => ((await packageStatus(setup, 'calc')).mergeGeneration > ready.mergeGeneration ? true : undefined));
+      await new Promise((r) => setTimeout(r, 1000));
+      const told = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; package?: string; reason?: string; variant?: string });
+      const readyEvents = told.filter((e) => e.type === 'ready');
+      assert.equal(readyEvents.length, 1, JSON.stringify(told));
+      assert.equal(readyEvents[0]!.package, 'calc');
+      assert.match(readyEvents[0]!.reason!, /MB/);
+      assert.deepEqual(told.filter((e) => e.type === 'switched').map((e) => e.variant), ['profile']);
+      const now = await packageStatus(setup, 'calc');
+      assert.equal(now.state, 'ready');
+      assert.equal(now.activeVariant, 'profile');
+      assert.equal(now.lastBuild!.variant, 'profile');
+      assert.match(daemon.output(), /"event":"ready".*"package":"calc"/);
+    } finally {
+      assert.equal(await stopDaemon(daemon), 0, daemon.output());
+    }
+  });
+
   it('a daemon killed in the middle of a build restarts without a double switch or lost state', async () => {
     const setup = writeConfig(makeTempDir('e2e-restart'), ['slow']);
     let daemon = startDaemon(setup);

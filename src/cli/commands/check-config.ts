@@ -28,6 +28,7 @@ function renderConfig(file: string, exists: boolean, config: Config): string {
     `  spool dir    ${config.spoolDir}`,
     `  Nix profile  ${config.nixProfile}`,
     `  notify hook  ${config.notify.hook ?? '(none)'}`,
+    `  desktop      ${config.notify.desktop ? 'notifications where a session bus and notify-send exist' : 'no notifications'}`,
     `  ${count}${config.packages.length > 0 ? ':' : ''}`,
     ...config.packages.flatMap((p) => [
       `    ${p.name.padEnd(width)}  ${p.attr} from ${p.nixFile} (profiles through --arg ${p.profileArg})`,

@@ -16,7 +16,8 @@ function withSwitchContext<T>(config: Config, act: (ctx: ActionContext) => Promi
   const layout = stateLayout(config.stateDir, config.spoolDir);
   return withDatabase(layout.database, (db) => {
     const logger = createLogger();
-    return act({ config, db, layout, collector: null, notifier: createNotifier(config.notify.hook, logger), logger, now: () => new Date() });
+    // No desktop notification: the user who switched sees the result here; the hook still hears it.
+    return act({ config, db, layout, collector: null, notifier: createNotifier({ hook: config.notify.hook, desktop: false, logger }), logger, now: () => new Date() });
   });
 }
 
