@@ -172,6 +172,29 @@ describe('daemon end to end', () => {
     }
   });
 
+  it('two managed packages that ship the same program share the profile: the one whose name sorts first provides it', async () => {
+    // calcTwin is another build of calc: both ship bin/calc.
+    const setup = writeConfig(makeTempDir('e2e-collision'), ['calcTwin', 'calc'], { thresholdMB: 1000 });
+    const daemon = startDaemon(setup);
+    try {
+      const [calc, twin] = await waitFor('both profiling variants in the profile', async () => {
+        const s = await status(setup);
+        const both = ['calc', 'calcTwin'].map((name) => s.packages.find((p) => p.name === name)!);
+        return both.every((p) => p.activeVariant === 'profile') ? both : undefined;
+      }, 180_000);
+      assert.notEqual(calc!.activePath, twin!.activePath);
+      assert.equal(twin!.failures, 0);
+      const profile = join(setup.stateDir, 'profile');
+      assert.deepEqual((await run('nix-env', ['-p', profile, '--query', '--out-path'])).stdout.trim().split('\n').map((l) => l.split(/\s+/)), [
+        ['calc', calc!.activePath],
+        ['calcTwin', twin!.activePath],
+      ]);
+      assert.equal(realpathSync(join(profile, 'bin', 'calc')), join(calc!.activePath!, 'bin/calc'));
+    } finally {
+      assert.equal(await stopDaemon(daemon), 0, daemon.output());
+    }
+  });
+
   it('a daemon killed in the middle of a build restarts without a double switch or lost state', async () => {
     const setup = writeConfig(makeTempDir('e2e-restart'), ['slow']);
     let daemon = startDaemon(setup);
