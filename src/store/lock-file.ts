@@ -15,6 +15,12 @@ export interface LockedProfile {
   /** The merge generation this profile came from. */
   generation: number;
   lockedAt: string;
+  /**
+   * The Nix system of the profile's fixed-output derivation (`x86_64-linux`),
+   * so a pure evaluation makes the same derivation as the daemon. Lock files
+   * written before it existed lack it: evaluations then use their own system.
+   */
+  system?: string;
 }
 
 export interface LockFile {
@@ -47,6 +53,9 @@ export function parseLockFile(text: string, file: string): LockFile {
         if (typeof entry?.storePath !== 'string' || !entry.storePath.startsWith('/')) problems.push(`packages.${name}.storePath must be a store path`);
         if (entry?.hashMode !== 'flat' && entry?.hashMode !== 'recursive') problems.push(`packages.${name}.hashMode must be flat or recursive`);
         if (typeof entry?.hash !== 'string' || !entry.hash.startsWith('sha256:')) problems.push(`packages.${name}.hash must start with sha256:`);
+        if (entry?.system !== undefined && (typeof entry.system !== 'string' || !/^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/.test(entry.system))) {
+          problems.push(`packages.${name}.system must be a Nix system such as x86_64-linux`);
+        }
       }
     }
   }

@@ -7,6 +7,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, stat
 import { join } from 'node:path';
 import { addFixed, addRoot, queryNarHash } from '../tools/nix-store.js';
 import { emptyLockFile, parseLockFile, renderLockFile, withLockedProfile, type LockedProfile } from './lock-file.js';
+import { currentNixSystem } from './nix-system.js';
 import { writeFileAtomic } from '../durable/durable-file.js';
 
 export interface StoreProfileRequest {
@@ -44,12 +45,14 @@ export async function storeProfile(request: StoreProfileRequest): Promise<Locked
   const hash = isDirectory
     ? await queryNarHash(storePath)
     : `sha256:${createHash('sha256').update(readFileSync(storePath)).digest('hex')}`;
+  const system = currentNixSystem();
   const entry: LockedProfile = {
     storePath,
     hashMode: isDirectory ? 'recursive' : 'flat',
     hash,
     generation: request.generation,
     lockedAt: (request.now ?? new Date()).toISOString(),
+    ...(system === null ? {} : { system }),
   };
   return entry;
 }
