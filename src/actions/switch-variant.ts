@@ -1,7 +1,8 @@
 /**
  * `nix-pgo switch`: one package's profiling or latest optimized variant into
  * the Nix profile, recorded in the lifecycle table so a running daemon and
- * `status` see it. Works beside a running daemon (no collector needed).
+ * `status` see it, and the lock file made to follow (follow-lock.ts). Works
+ * beside a running daemon (no collector needed).
  */
 import { activeSetWith } from '../activate/active-set.js';
 import { switchProfile } from '../activate/switch-profile.js';
@@ -9,6 +10,7 @@ import { InputError } from '../errors/errors.js';
 import { afterUserSwitch } from '../lifecycle/next-record.js';
 import { listLifecycles, saveLifecycle, type Variant } from '../state/lifecycle-records.js';
 import type { ActionContext } from './action-context.js';
+import { applyLock, prepareLock, type LockChange } from './follow-lock.js';
 import { requireProfiled } from './require-profiled.js';
 
 export interface SwitchResult {
@@ -16,6 +18,8 @@ export interface SwitchResult {
   variant: Variant;
   storePath: string;
   generation: number;
+  /** The package's entry in the lock file: dropped for the profiling variant, written again for the optimized one. */
+  lock: LockChange;
 }
 
 export async function switchVariant(ctx: ActionContext, name: string, variant: Variant): Promise<SwitchResult> {
@@ -23,6 +27,8 @@ export async function switchVariant(ctx: ActionContext, name: string, variant: V
   if (record.state === 'building') throw new InputError('STATE', `${name} is being built; switch when the build has ended`, { hints: [`follow it with: nix-pgo status ${name}`] });
   const storePath = variant === 'profile' ? record.profilingPath! : record.optimizedPath;
   if (!storePath) throw new InputError('STATE', `${name} has no optimized variant yet`, { hints: [`see why: nix-pgo status ${name}`] });
+  // Before the switch: a profile that is no longer in the store stops it here.
+  const lockStep = await prepareLock(ctx, record, variant);
   const generation = await switchProfile(ctx.config.nixProfile, activeSetWith(listLifecycles(ctx.db), name, storePath));
   const next = afterUserSwitch(
     record,
@@ -37,6 +43,7 @@ export async function switchVariant(ctx: ActionContext, name: string, variant: V
     ctx.now(),
   );
   saveLifecycle(ctx.db, next, 'switched', { variant, storePath, generation, byUser: true });
+  const lock = applyLock(ctx, name, lockStep);
   await ctx.notifier.notify({ type: 'switched', package: name, variant, storePath, generation });
-  return { name, variant, storePath, generation };
+  return { name, variant, storePath, generation, lock };
 }

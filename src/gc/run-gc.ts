@@ -1,8 +1,10 @@
 /**
  * `nix-pgo gc`: forgets what nothing needs any more, so the store can reclaim
- * it: old Nix profile generations beyond `keep`, GC roots of profiles no longer
- * in the lock file, and build logs beyond the newest few per package. The Nix
- * store itself is collected by `nix-collect-garbage`, as always.
+ * it: old Nix profile generations beyond `keep`, GC roots of profiles that are
+ * neither in the lock file nor the profile of a package's optimized variant
+ * (which `nix-pgo switch NAME optimized` locks again after a rollback), and
+ * build logs beyond the newest few per package. The Nix store itself is
+ * collected by `nix-collect-garbage`, as always.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import type { Config } from '../config/config-types.js';
 import { deleteOldGenerations, listGenerations } from '../tools/nix-env.js';
 import { parseLockFile } from '../store/lock-file.js';
 import { stateLayout } from '../state/state-layout.js';
+import type { LifecycleRecord } from '../state/lifecycle-records.js';
 
 export interface GcReport {
   generationsDeleted: number;
@@ -22,7 +25,7 @@ function planLogCleanup(logsByPackage: Record<string, string[]>, keep: number): 
   return Object.values(logsByPackage).flatMap((files) => [...files].sort().slice(0, Math.max(0, files.length - keep)));
 }
 
-export async function runGc(config: Config, options: { keepGenerations: number; keepLogs: number }): Promise<GcReport> {
+export async function runGc(config: Config, options: { keepGenerations: number; keepLogs: number; records?: readonly LifecycleRecord[] }): Promise<GcReport> {
   const paths = stateLayout(config.stateDir, config.spoolDir);
   let generationsDeleted = 0;
   if (existsSync(config.nixProfile)) {
@@ -33,10 +36,12 @@ export async function runGc(config: Config, options: { keepGenerations: number; 
 
   const locked = existsSync(paths.lockFile) ? parseLockFile(readFileSync(paths.lockFile, 'utf8'), paths.lockFile) : null;
   const rootsRemoved: string[] = [];
+  // A package rolled back to profiling is out of the lock, but its optimized variant can come back.
+  const switchable = new Set((options.records ?? []).filter((r) => r.optimizedPath !== null && r.profileStorePath !== null).map((r) => r.name));
   if (existsSync(paths.gcRootDir)) {
     for (const link of readdirSync(paths.gcRootDir)) {
       const name = link.replace(/-profile$/, '');
-      if (!locked?.packages[name]) {
+      if (!locked?.packages[name] && !switchable.has(name)) {
         rmSync(join(paths.gcRootDir, link), { force: true });
         rootsRemoved.push(link);
       }

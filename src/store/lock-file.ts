@@ -70,6 +70,13 @@ export function withLockedProfile(lock: LockFile, name: string, entry: LockedPro
   return { ...lock, packages: { ...lock.packages, [name]: entry } };
 }
 
+/** The lock file without one package's entry (pure); the same object when it has none. */
+export function withoutLockedProfile(lock: LockFile, name: string): LockFile {
+  if (!Object.hasOwn(lock.packages, name)) return lock;
+  const { [name]: _dropped, ...packages } = lock.packages;
+  return { ...lock, packages };
+}
+
 export function renderLockFile(lock: LockFile): string {
   const sorted = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => a.localeCompare(b)));
   return `${JSON.stringify({ version: lock.version, packages: sorted }, null, 2)}\n`;

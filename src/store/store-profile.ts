@@ -6,9 +6,10 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { addFixed, addRoot, queryNarHash } from '../tools/nix-store.js';
-import { emptyLockFile, parseLockFile, renderLockFile, withLockedProfile, type LockedProfile } from './lock-file.js';
+import { emptyLockFile, parseLockFile, renderLockFile, withLockedProfile, withoutLockedProfile, type LockFile, type LockedProfile } from './lock-file.js';
 import { currentNixSystem } from './nix-system.js';
 import { writeFileAtomic } from '../durable/durable-file.js';
+import { InputError } from '../errors/errors.js';
 
 export interface StoreProfileRequest {
   /** Package name (the config's key), used for the store name and the root. */
@@ -39,14 +40,29 @@ export async function storeProfile(request: StoreProfileRequest): Promise<Locked
 
   const storePath = await addFixed(staged, { recursive: isDirectory });
   rmSync(staged, { recursive: true, force: true });
+  return describeStoredProfile({ name: request.name, storePath, generation: request.generation, gcRootDir: request.gcRootDir, now: request.now });
+}
+
+/**
+ * The lock entry of a profile already in the store (roots it again under the
+ * package's name): what storeProfile returns, and what `nix-pgo switch NAME
+ * optimized` locks again after a switch back to profiling unlocked it.
+ */
+export async function describeStoredProfile(request: { name: string; storePath: string; generation: number; gcRootDir: string; now?: Date }): Promise<LockedProfile> {
+  const { storePath } = request;
+  if (!existsSync(storePath)) {
+    throw new InputError('STATE', `the profile ${storePath} of ${request.name} is no longer in the Nix store`, {
+      hints: [`build the optimized variant again from the newest merge: nix-pgo build ${request.name}`],
+    });
+  }
   mkdirSync(request.gcRootDir, { recursive: true });
   await addRoot(storePath, join(request.gcRootDir, `${request.name}-profile`));
-
+  const isDirectory = statSync(storePath).isDirectory();
   const hash = isDirectory
     ? await queryNarHash(storePath)
     : `sha256:${createHash('sha256').update(readFileSync(storePath)).digest('hex')}`;
   const system = currentNixSystem();
-  const entry: LockedProfile = {
+  return {
     storePath,
     hashMode: isDirectory ? 'recursive' : 'flat',
     hash,
@@ -54,11 +70,27 @@ export async function storeProfile(request: StoreProfileRequest): Promise<Locked
     lockedAt: (request.now ?? new Date()).toISOString(),
     ...(system === null ? {} : { system }),
   };
-  return entry;
+}
+
+/** The lock file as it is on disk; empty when there is none yet. */
+export function readLockFile(lockFile: string): LockFile {
+  return existsSync(lockFile) ? parseLockFile(readFileSync(lockFile, 'utf8'), lockFile) : emptyLockFile();
 }
 
 /** Records `entry` as the package's profile in the lock file, keeping the other packages. */
 export function lockProfile(lockFile: string, name: string, entry: LockedProfile): void {
-  const lock = existsSync(lockFile) ? parseLockFile(readFileSync(lockFile, 'utf8'), lockFile) : emptyLockFile();
-  writeFileAtomic(lockFile, renderLockFile(withLockedProfile(lock, name, entry)));
+  writeFileAtomic(lockFile, renderLockFile(withLockedProfile(readLockFile(lockFile), name, entry)));
+}
+
+/**
+ * Removes the package's entry from the lock file, so the next evaluation from
+ * it (nixos-rebuild) uses the profiling variant; the profile stays in the
+ * store. Returns whether there was an entry.
+ */
+export function unlockProfile(lockFile: string, name: string): boolean {
+  const lock = readLockFile(lockFile);
+  const next = withoutLockedProfile(lock, name);
+  if (next === lock) return false;
+  writeFileAtomic(lockFile, renderLockFile(next));
+  return true;
 }

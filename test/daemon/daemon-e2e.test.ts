@@ -82,19 +82,37 @@ describe('daemon end to end', () => {
       assert.equal(await stopDaemon(daemon), 0, daemon.output());
     }
 
-    // Rollback of the package: back to the profiling variant, held there.
+    // Rollback of the package: back to the profiling variant, held there, and out of the lock file,
+    // so the next rebuild from the lock (nixos-rebuild) does not bring the optimized variant back.
+    const lockFile = join(setup.stateDir, 'pgo-lock.json');
+    const locked = () => parseLockFile(readFileSync(lockFile, 'utf8'), lockFile).packages;
+    const systemOfNix = JSON.parse((await run('nix-instantiate', ['--eval', '--json', '-E', 'builtins.currentSystem'])).stdout) as string;
+    assert.equal(locked().calc!.system, systemOfNix, 'the lock entry names the system the daemon evaluated for');
     const before = await packageStatus(setup, 'calc');
-    const rolled = await cliJson<{ generation: number; packages: { name: string; variant: string; storePath: string }[] }>(['rollback', 'calc', '--config', setup.configFile]);
-    assert.deepEqual(rolled.packages.map((p) => [p.name, p.variant]), [['calc', 'profile']]);
+    const rolled = await cliJson<{ generation: number; packages: { name: string; variant: string; storePath: string; lock: string }[] }>(['rollback', 'calc', '--config', setup.configFile]);
+    assert.deepEqual(rolled.packages.map((p) => [p.name, p.variant, p.lock]), [['calc', 'profile', 'unlocked']]);
+    assert.equal(locked().calc, undefined);
+    assert.ok(existsSync(before.profileStorePath!), 'the profile stays in the store');
     const after = await packageStatus(setup, 'calc');
     assert.equal(after.activeVariant, 'profile');
     assert.equal(after.held, true);
     assert.equal(realpathSync(join(setup.stateDir, 'profile', 'bin', 'calc')).includes(before.activePath!), false);
     assert.equal(readManifest(after.activePath!).kind, 'profile');
 
-    // And forward again by hand.
-    const switched = await cliJson<{ variant: string; storePath: string }>(['switch', 'calc', '--config', setup.configFile]);
+    // And forward again by hand: locked again with the profile it was built with.
+    const switched = await cliJson<{ variant: string; storePath: string; lock: string }>(['switch', 'calc', '--config', setup.configFile]);
     assert.equal(switched.storePath, before.activePath);
+    assert.equal(switched.lock, 'locked');
+    assert.equal(locked().calc!.storePath, before.profileStorePath);
+    assert.equal(locked().calc!.system, systemOfNix);
+
+    // The whole profile back one generation (to the profiling variant): out of the lock; once more (to the optimized one): in again.
+    const wholeBack = await cliJson<{ packages: { name: string; variant: string; lock: string }[] }>(['rollback', '--config', setup.configFile]);
+    assert.deepEqual(wholeBack.packages.map((p) => [p.name, p.variant, p.lock]), [['calc', 'profile', 'unlocked']]);
+    assert.equal(locked().calc, undefined);
+    const wholeBackAgain = await cliJson<{ packages: { name: string; variant: string; lock: string }[] }>(['rollback', '--config', setup.configFile]);
+    assert.deepEqual(wholeBackAgain.packages.map((p) => [p.name, p.variant, p.lock]), [['calc', 'optimized', 'locked']]);
+    assert.equal(locked().calc!.storePath, before.profileStorePath);
 
     // Bit for bit: delete the optimized output and build it again from the lock file alone.
     // (`nix-build --check` cannot tell: without a sandbox it builds into another path, which changes the build ID.)
@@ -102,7 +120,6 @@ describe('daemon end to end', () => {
     const saved = join(setup.dir, 'saved-output');
     cpSync(optimized.activePath!, saved, { recursive: true });
     await rebuildFromScratch(setup, optimized.activePath!);
-    const lockFile = join(setup.stateDir, 'pgo-lock.json');
     const again = await run('nix-build', [...offline, '--no-out-link', setup.nixFile, '-A', 'calc.pgo.optimized', '--arg', 'pgoProfiles', `import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }`]);
     assert.equal(again.stdout.trim(), optimized.activePath);
     for (const file of ['bin/calc', 'lib/libcalc.so', 'nix-support/pgo.json']) {
