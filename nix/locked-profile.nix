@@ -5,14 +5,19 @@
   function, so a later evaluation from the lock file gives the same
   derivation.
 
+  The derivation's `system` is the entry's `system` (the daemon writes it,
+  e.g. "x86_64-linux"), so a pure evaluation (flakes), which has no
+  `builtins.currentSystem`, gives the same derivation too. Entries of older
+  lock files have none: then `builtins.currentSystem`, as before.
+
   # Example
 
   ```nix
-  import ./locked-profile.nix "hello" { storePath = "/nix/store/…-pgo-hello.profdata"; hashMode = "flat"; hash = "sha256:…"; }
+  import ./locked-profile.nix "hello" { storePath = "/nix/store/…-pgo-hello.profdata"; hashMode = "flat"; hash = "sha256:…"; system = "x86_64-linux"; }
   ```
 */
 name:
-{ storePath, hashMode, hash, ... }:
+{ storePath, hashMode, hash, ... }@entry:
 let
   prefixLength = builtins.stringLength builtins.storeDir + 34;
   parts = builtins.match "([a-z0-9]+):(.*)" hash;
@@ -22,7 +27,7 @@ if parts == null then
 else
   derivation {
     name = builtins.substring prefixLength (builtins.stringLength storePath) storePath;
-    system = builtins.currentSystem;
+    system = entry.system or builtins.currentSystem;
     builder = "/bin/sh";
     args = [
       "-c"

@@ -2,11 +2,12 @@
   `../locked-profile.nix` (one lock entry as the fixed-output derivation of
   its profile), usable in pure evaluation too.
 
-  That file takes the derivation's `system` from `builtins.currentSystem`,
-  which pure evaluation (flakes) does not have. There it is evaluated with
-  `currentSystem` set to `system` (the build platform of the package set);
-  otherwise it is imported as it is, exactly as the daemon imports it, so both
-  give the same derivation.
+  That file takes the derivation's `system` from the entry, which the daemon
+  writes into every lock entry, else from `builtins.currentSystem`, which pure
+  evaluation (flakes) does not have. So only an entry of an older lock file
+  (without `system`) needs one here: in pure evaluation it gets `system` (the
+  build platform of the package set); otherwise the entry is used as it is,
+  exactly as the daemon uses it, so both give the same derivation.
 
   # Example
 
@@ -15,16 +16,17 @@
   ```
 */
 {
-  # The system of the derivation when builtins.currentSystem is missing.
+  # The system of the derivation for an entry without one, in pure evaluation.
   system ? null,
   # Whether this evaluation is pure (tests say so to take that branch).
   pure ? !(builtins ? currentSystem),
 }:
 name: entry:
-if !pure then
-  import ../locked-profile.nix name entry
-else if system == null then
-  throw "nix-pgo: the locked profile of ${name} needs a system in pure evaluation; pass one to nix/nixos/locked-profile.nix"
-else
-  # scopedImport is the only way to give one file a different `builtins`.
-  builtins.scopedImport { builtins = builtins // { currentSystem = system; }; } ../locked-profile.nix name entry
+import ../locked-profile.nix name (
+  if !pure || entry ? system then
+    entry
+  else if system == null then
+    throw "nix-pgo: the locked profile of ${name} has no system and a pure evaluation has no builtins.currentSystem; pass one to nix/nixos/locked-profile.nix, or let the daemon lock it again (its entries name their system)"
+  else
+    entry // { inherit system; }
+)

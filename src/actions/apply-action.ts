@@ -33,6 +33,7 @@ import { lockProfile, readLockedProfile, storeProfile } from '../store/store-pro
 import { buildLogFile, planBuild } from '../variants/plan-build.js';
 import { runBuild, type BuildOutcome } from '../variants/run-build.js';
 import type { ActionContext } from './action-context.js';
+import { applyLock, prepareLock } from './follow-lock.js';
 
 export interface ApplyReport {
   actions: TickAction[];
@@ -73,7 +74,12 @@ export async function applyAction(ctx: ActionContext, action: TickAction): Promi
       return buildOptimized(ctx, action);
     case 'notify-ready':
       saveLifecycle(ctx.db, afterReadyNotified(recordOf(ctx, action.name), action.stage, action.readiness, now), 'notify-ready', { stage: action.stage });
-      ctx.logger.log('info', 'ready', { package: action.name, stage: action.stage, reason: action.readiness.reason });
+      // Saved first: the record in `ready` (or `bolt-ready`) is what keeps the planner from telling twice.
+      await ctx.notifier.notify({
+        type: 'ready',
+        package: action.name,
+        reason: action.stage === 'bolt' ? `BOLT data: ${action.readiness.reason}` : action.readiness.reason,
+      });
       return;
     case 'leave-bolt':
       return leaveBolt(ctx, action.name);
@@ -215,8 +221,11 @@ async function buildOptimized(ctx: ActionContext, action: Extract<TickAction, { 
 async function leaveBolt(ctx: ActionContext, name: string): Promise<void> {
   const record = recordOf(ctx, name);
   const storePath = record.optimizedPath!;
+  // Its BOLT profile leaves the lock, so the next evaluation from it builds the PGO-optimized variant too.
+  const lockStep = await prepareLock(ctx, record, 'optimized');
   const generation = await switchProfile(ctx.config.nixProfile, activeSetWith(listLifecycles(ctx.db), name, storePath));
   const reason = 'BOLT is off for this package in the config: back to the PGO-optimized variant';
   saveLifecycle(ctx.db, afterUserSwitch(record, { variant: 'optimized', storePath, generation, held: false, reason }, ctx.now()), 'switched', { variant: 'optimized', storePath, generation });
+  applyLock(ctx, name, lockStep);
   await ctx.notifier.notify({ type: 'switched', package: name, variant: 'optimized', storePath, generation });
 }

@@ -1,24 +1,27 @@
 /**
  * `nix-pgo rollback`: without a package, the whole Nix profile goes back one
  * generation and each package follows what that generation holds; with one,
- * that package goes back to its profiling variant in a new generation.
+ * that package goes back to its profiling variant in a new generation. Either
+ * way the lock file follows (follow-lock.ts): a package no longer on its
+ * optimized variant leaves it.
  */
 import { profileContents, rollbackProfile } from '../activate/switch-profile.js';
 import { InputError } from '../errors/errors.js';
 import { afterUserSwitch } from '../lifecycle/next-record.js';
-import { listLifecycles, saveLifecycle, type Variant } from '../state/lifecycle-records.js';
+import { listLifecycles, saveLifecycle, type LifecycleRecord, type Variant } from '../state/lifecycle-records.js';
 import type { ActionContext } from './action-context.js';
+import { applyLock, prepareLock, type LockChange, type LockStep } from './follow-lock.js';
 import { switchVariant, variantPaths } from './switch-variant.js';
 
 export interface RollbackResult {
   generation: number;
-  packages: { name: string; variant: Variant | null; storePath: string | null }[];
+  packages: { name: string; variant: Variant | null; storePath: string | null; lock: LockChange }[];
 }
 
 export async function rollback(ctx: ActionContext, name?: string): Promise<RollbackResult> {
   if (name !== undefined) {
     const result = await switchVariant(ctx, name, 'profile');
-    return { generation: result.generation, packages: [{ name, variant: 'profile', storePath: result.storePath }] };
+    return { generation: result.generation, packages: [{ name, variant: 'profile', storePath: result.storePath, lock: result.lock }] };
   }
   const generation = await rollbackProfile(ctx.config.nixProfile);
   if (generation === null) throw new InputError('STATE', `${ctx.config.nixProfile} has no earlier generation to roll back to`);
@@ -31,8 +34,18 @@ export async function rollback(ctx: ActionContext, name?: string): Promise<Rollb
     const storePath = variant === null ? null : paths[variant];
     const next = afterUserSwitch(record, { variant, storePath, generation, held: true, reason: `rolled back to profile generation ${generation}; held until nix-pgo switch or build` }, ctx.now());
     saveLifecycle(ctx.db, next, 'rolled-back', { generation });
-    packages.push({ name: record.name, variant, storePath });
+    packages.push({ name: record.name, variant, storePath, lock: applyLock(ctx, record.name, await lockStepAfterRollback(ctx, record, variant)) });
   }
   await ctx.notifier.notify({ type: 'rolled-back', package: null, generation });
   return { generation, packages };
+}
+
+/** The profile has already gone back: a profile no longer in the store cannot be locked again, so the package leaves the lock. */
+async function lockStepAfterRollback(ctx: ActionContext, record: LifecycleRecord, variant: Variant | null): Promise<LockStep> {
+  try {
+    return await prepareLock(ctx, record, variant);
+  } catch (error) {
+    ctx.logger.log('warn', 'lock-not-restored', { package: record.name, error: (error as Error).message });
+    return prepareLock(ctx, record, null);
+  }
 }

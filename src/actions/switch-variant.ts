@@ -1,7 +1,8 @@
 /**
  * `nix-pgo switch`: one package's profiling or latest optimized variant into
  * the Nix profile, recorded in the lifecycle table so a running daemon and
- * `status` see it. Works beside a running daemon (no collector needed).
+ * `status` see it, and the lock file made to follow (follow-lock.ts). Works
+ * beside a running daemon (no collector needed).
  */
 import { activeSetWith } from '../activate/active-set.js';
 import { switchProfile } from '../activate/switch-profile.js';
@@ -10,6 +11,7 @@ import { afterUserSwitch } from '../lifecycle/next-record.js';
 import { findPackage } from '../config/find-package.js';
 import { listLifecycles, saveLifecycle, type LifecycleRecord, type Variant } from '../state/lifecycle-records.js';
 import type { ActionContext } from './action-context.js';
+import { applyLock, prepareLock, type LockChange } from './follow-lock.js';
 import { requireProfiled } from './require-profiled.js';
 
 export interface SwitchResult {
@@ -17,6 +19,8 @@ export interface SwitchResult {
   variant: Variant;
   storePath: string;
   generation: number;
+  /** The package's entry in the lock file: dropped for the profiling variant, written again for the optimized one. */
+  lock: LockChange;
 }
 
 /** The store path of each variant a package has had. */
@@ -41,6 +45,8 @@ export async function switchVariant(ctx: ActionContext, name: string, variant?: 
   const chosen = variant ?? bestVariant(record);
   const storePath = variantPaths(record)[chosen];
   if (!storePath) throw new InputError('STATE', `${name} has no ${chosen} variant yet`, { hints: [`see why: nix-pgo status ${name}`] });
+  // Before the switch: a profile that is no longer in the store stops it here.
+  const lockStep = await prepareLock(ctx, record, chosen);
   const generation = await switchProfile(ctx.config.nixProfile, activeSetWith(listLifecycles(ctx.db), name, storePath));
   // Any variant but the last step the config asks for means: stay there until asked (switch or build).
   const bolt = findPackage(ctx.config, name).bolt !== null;
@@ -57,6 +63,7 @@ export async function switchVariant(ctx: ActionContext, name: string, variant?: 
     ctx.now(),
   );
   saveLifecycle(ctx.db, next, 'switched', { variant: chosen, storePath, generation, byUser: true });
+  const lock = applyLock(ctx, name, lockStep);
   await ctx.notifier.notify({ type: 'switched', package: name, variant: chosen, storePath, generation });
-  return { name, variant: chosen, storePath, generation };
+  return { name, variant: chosen, storePath, generation, lock };
 }

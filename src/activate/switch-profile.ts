@@ -2,26 +2,35 @@
  * One Nix profile holds the active variant of every managed package. A switch
  * writes a whole new generation (atomic symlink flip, old ones kept), so a
  * rollback is a generation switch.
+ *
+ * Two packages may ship a file of the same name (bin/hello). The profile then
+ * links the one of the package whose name sorts first (JavaScript's default
+ * order: by UTF-16 code unit, so "Hello" before "calc" before "hello"), the
+ * rule the NixOS and home-manager modules' sorted config keeps too; the other
+ * package's file stays in its store path.
  */
 import { existsSync } from 'node:fs';
-import { listGenerations, queryOutPaths, setProfilePaths, switchGeneration, type Generation } from '../tools/nix-env.js';
+import { listGenerations, queryElements, queryOutPaths, setProfileElements, switchGeneration, type Generation, type ProfileElement } from '../tools/nix-env.js';
 
-/** The store paths a generation should hold, in a stable order (pure). */
-function planProfileContents(active: Record<string, string>): string[] {
+/** The elements a generation should hold: sorted by package name, whose place is its priority (pure). */
+export function planProfileContents(active: Record<string, string>): ProfileElement[] {
+  // nix-env: a lower number is a higher priority; 0 is the highest.
   return Object.keys(active)
     .sort()
-    .map((name) => active[name]!);
+    .map((name, index) => ({ name, storePath: active[name]!, priority: index }));
 }
 
 /**
  * Makes `active` the profile's current generation and returns its number. A
- * profile that already holds exactly these paths is left alone, so repeating a
- * switch (after a restart) never adds a generation.
+ * profile that already holds exactly these packages and paths is left alone,
+ * so repeating a switch (after a restart) never adds a generation.
  */
 export async function switchProfile(profile: string, active: Record<string, string>): Promise<number> {
   const wanted = planProfileContents(active);
-  if (existsSync(profile) && sameSet(await queryOutPaths(profile), wanted)) return currentGeneration(profile);
-  await setProfilePaths(profile, wanted);
+  // Names and paths: the same names in the same order give the same priorities.
+  const key = (e: { name: string; storePath: string }) => `${e.name} ${e.storePath}`;
+  if (existsSync(profile) && sameSet((await queryElements(profile)).map(key), wanted.map(key))) return currentGeneration(profile);
+  await setProfileElements(profile, wanted);
   return currentGeneration(profile);
 }
 

@@ -229,8 +229,16 @@ export const ConfigFileSchema = Type.Object(
               fix: 'give the path of an executable that reads each event as JSON on stdin, or null',
             }),
           ),
+          desktop: Type.Optional(
+            Type.Boolean({
+              default: true,
+              description:
+                'Show a package ready to build, a switch to an optimized variant and a failed build as desktop notifications (notify-send), where the daemon has a desktop session bus (DBUS_SESSION_BUS_ADDRESS) and notify-send is on PATH.',
+              fix: 'write true (desktop notifications where a session bus exists) or false',
+            }),
+          ),
         },
-        { additionalProperties: false, description: 'How nix-pgo tells about events.', fix: 'write it as { "hook": "/path/to/hook" }' },
+        { additionalProperties: false, description: 'How nix-pgo tells about events.', fix: 'write it as { "hook": "/path/to/hook", "desktop": true }' },
       ),
     ),
     packages: Type.Optional(

@@ -62,6 +62,8 @@ export interface BoltConfig {
 export interface NotifyConfig {
   /** Absolute path of an executable that gets each event as JSON on stdin; null: none. */
   hook: string | null;
+  /** Desktop notifications (notify-send) where the daemon has a session bus. */
+  desktop: boolean;
 }
 
 export interface Config {

@@ -188,13 +188,13 @@ function normalize(normalizer: Normalizer, raw: ConfigFile, written: Record<stri
   const defaultProfileArg = raw.profileArg ?? (has(written, 'profileArg') ? undefined : DEFAULT_PROFILE_ARG);
   const policy = normalizer.effectivePolicy([raw.policy], 'policy.retry');
 
-  let notify: NotifyConfig = { hook: null };
+  const notify: NotifyConfig = { hook: null, desktop: raw.notify?.desktop ?? true };
   const hookText = raw.notify?.hook;
   if (typeof hookText === 'string') {
     const hook = normalizer.path(hookText, 'notify.hook');
     if (hook !== undefined) {
       normalizer.fileReferences.push({ path: 'notify.hook', file: hook, kind: 'executable' });
-      notify = { hook };
+      notify.hook = hook;
     }
   }
 

@@ -22,6 +22,8 @@ export interface ConfigReport {
   exists: boolean;
   config: Config | null;
   problems: ConfigProblem[];
+  /** Files the config names that were not checked (outside the Nix store, with `storeFilesOnly`). */
+  unchecked: FileReference[];
 }
 
 export interface ReadConfigOptions {
@@ -33,6 +35,23 @@ export interface ReadConfigOptions {
   env?: Env;
   /** For a relative `file`. */
   cwd?: string;
+  /**
+   * Check the existence of files the config names only inside the Nix store, as
+   * a Nix build sandbox sees them; files elsewhere may not exist yet. Everything
+   * else is checked as always.
+   */
+  storeFilesOnly?: boolean;
+}
+
+/** The Nix store directory: `$NIX_STORE_DIR` (Nix's setting), `$NIX_STORE` (set in builds), else /nix/store. */
+export function nixStoreDir(env: Env): string {
+  const dir = env['NIX_STORE_DIR'] || env['NIX_STORE'] || '/nix/store';
+  return dir.replace(/\/+$/, '') || '/';
+}
+
+/** Whether `file` (absolute) is the store directory or below it (pure). */
+export function isInStore(file: string, storeDir: string): boolean {
+  return file === storeDir || file.startsWith(`${storeDir}/`);
 }
 
 async function checkFileReference(reference: FileReference): Promise<ConfigProblem | undefined> {
@@ -76,7 +95,7 @@ export async function inspectConfig(options: ReadConfigOptions = {}): Promise<Co
   if (location === undefined) {
     // Neither a file nor HOME: there is nowhere to look, so only the defaults apply.
     const check = checkConfigText({ text: '', file: null, env });
-    return { file: '(none)', source: 'default', exists: false, config: check.config, problems: check.problems };
+    return { file: '(none)', source: 'default', exists: false, config: check.config, problems: check.problems, unchecked: [] };
   }
   const { source } = location;
   const file = path.resolve(cwd, location.file);
@@ -87,7 +106,7 @@ export async function inspectConfig(options: ReadConfigOptions = {}): Promise<Co
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && source === 'default') {
       const check = checkConfigText({ text: '', file: null, env });
-      return { file, source, exists: false, config: check.config, problems: check.problems };
+      return { file, source, exists: false, config: check.config, problems: check.problems, unchecked: [] };
     }
     const problem: ConfigProblem =
       code === 'ENOENT'
@@ -95,12 +114,15 @@ export async function inspectConfig(options: ReadConfigOptions = {}): Promise<Co
         : code === 'EISDIR'
           ? { path: '', message: 'is a directory', fix: 'give the path of the config file itself' }
           : { path: '', message: `cannot be read (${code ?? String(error)})`, fix: 'check the permissions of the file' };
-    return { file, source, exists: false, config: null, problems: [problem] };
+    return { file, source, exists: false, config: null, problems: [problem], unchecked: [] };
   }
   const check = checkConfigText({ text, file, env });
-  const fileProblems = (await Promise.all(check.fileReferences.map(checkFileReference))).filter((p): p is ConfigProblem => p !== undefined);
+  const storeDir = nixStoreDir(env);
+  const checked = options.storeFilesOnly ? check.fileReferences.filter((r) => isInStore(r.file, storeDir)) : check.fileReferences;
+  const unchecked = check.fileReferences.filter((r) => !checked.includes(r));
+  const fileProblems = (await Promise.all(checked.map(checkFileReference))).filter((p): p is ConfigProblem => p !== undefined);
   const problems = [...check.problems, ...fileProblems];
-  return { file, source, exists: true, config: problems.length === 0 ? check.config : null, problems };
+  return { file, source, exists: true, config: problems.length === 0 ? check.config : null, problems, unchecked };
 }
 
 /** The normalized config, or a ConfigInvalidError that lists every problem. */

@@ -55,9 +55,10 @@ function knownSources(records: readonly LifecycleRecord[], settings: ReadonlyMap
 }
 
 /** Turns a pass's quarantines and full disks into events the user hears about. */
-function reportPasses(notifier: Notifier): (report: PassReport) => Promise<void> {
+function reportPasses(notifierNow: () => Notifier): (report: PassReport) => Promise<void> {
   const full = new Set<string>();
   return async (report) => {
+    const notifier = notifierNow();
     if (report.harvested.quarantined > 0) {
       await notifier.notify({ type: 'quarantined', package: null, file: `${report.harvested.quarantined} file(s)`, reason: 'see nix-pgo status' });
     }
@@ -78,7 +79,8 @@ export async function openDaemon(config: Config, options: { logger?: Logger; now
   const layout = stateLayout(config.stateDir, config.spoolDir);
   let settings = await resolveSettings(config);
   const db = openDatabase(layout.database);
-  const notifier = createNotifier(config.notify.hook, logger);
+  const notifierFor = (c: Config) => createNotifier({ hook: c.notify.hook, desktop: c.notify.desktop, logger });
+  let notifier = notifierFor(config);
   let collector: Collector;
   try {
     collector = Collector.open({
@@ -87,7 +89,7 @@ export async function openDaemon(config: Config, options: { logger?: Logger; now
       packages: knownSources(listLifecycles(db), settings),
       settings: (name) => settings.get(name),
       log: (line) => logger.log('warn', 'collector', { message: line }),
-      onPass: reportPasses(notifier),
+      onPass: reportPasses(() => notifier),
     });
   } catch (error) {
     db.close();
@@ -102,6 +104,9 @@ export async function openDaemon(config: Config, options: { logger?: Logger; now
       for (const name of new Set([...settings.keys(), ...nextSettings.keys()])) collector.configure(name, nextSettings.get(name));
       settings = nextSettings;
       ctx.config = next;
+      // A changed hook or notify.desktop applies from the next event on.
+      notifier = notifierFor(next);
+      ctx.notifier = notifier;
     },
     async close() {
       await collector.stop();

@@ -2,7 +2,7 @@
  * `nix-pgo doctor`: checks what nix-pgo needs and says how to fix each problem.
  * Every check runs, so one report lists everything.
  */
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/config-types.js';
 import { run } from '../process/run.js';
@@ -47,13 +47,21 @@ async function checkEvaluation(): Promise<Check> {
   }
 }
 
+/** The directory, or the nearest of its parents that exists (the one a first run creates it in). */
+function nearestExisting(dir: string): string {
+  let current = dir;
+  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
+  return current;
+}
+
+/** Checks without creating anything: a directory made here by root would belong to root, not to the daemon's user. */
 function checkWritableDir(name: string, dir: string): Check {
+  const existing = nearestExisting(dir);
   try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-    return { name, ok: true, detail: dir, fix: '' };
+    accessSync(existing, constants.W_OK);
+    return { name, ok: true, detail: existing === dir ? dir : `${dir} does not exist yet; the first run creates it in ${existing}`, fix: '' };
   } catch (error) {
-    return { name, ok: false, detail: `${dir}: ${(error as Error).message}`, fix: `make ${dir} writable for ${process.env['USER'] ?? 'this user'}, or set another directory in the config` };
+    return { name, ok: false, detail: `${existing}: ${(error as Error).message}`, fix: `make ${existing} writable for ${process.env['USER'] ?? 'this user'}, or set another directory in the config` };
   }
 }
 

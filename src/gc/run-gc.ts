@@ -1,8 +1,10 @@
 /**
  * `nix-pgo gc`: forgets what nothing needs any more, so the store can reclaim
- * it: old Nix profile generations beyond `keep`, GC roots of profiles no longer
- * in the lock file, and build logs beyond the newest few per package. The Nix
- * store itself is collected by `nix-collect-garbage`, as always.
+ * it: old Nix profile generations beyond `keep`, GC roots of profiles that are
+ * neither in the lock file nor the profile of a package's optimized variant
+ * (which `nix-pgo switch NAME optimized` locks again after a rollback), and
+ * build logs beyond the newest few per package. The Nix store itself is
+ * collected by `nix-collect-garbage`, as always.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { deleteOldGenerations, listGenerations } from '../tools/nix-env.js';
 import { parseLockFile } from '../store/lock-file.js';
 import { parseGcRootName } from '../store/store-profile.js';
 import { stateLayout } from '../state/state-layout.js';
+import type { LifecycleRecord } from '../state/lifecycle-records.js';
 
 export interface GcReport {
   generationsDeleted: number;
@@ -23,7 +26,7 @@ function planLogCleanup(logsByPackage: Record<string, string[]>, keep: number): 
   return Object.values(logsByPackage).flatMap((files) => [...files].sort().slice(0, Math.max(0, files.length - keep)));
 }
 
-export async function runGc(config: Config, options: { keepGenerations: number; keepLogs: number }): Promise<GcReport> {
+export async function runGc(config: Config, options: { keepGenerations: number; keepLogs: number; records?: readonly LifecycleRecord[] }): Promise<GcReport> {
   const paths = stateLayout(config.stateDir, config.spoolDir);
   let generationsDeleted = 0;
   if (existsSync(config.nixProfile)) {
@@ -34,10 +37,17 @@ export async function runGc(config: Config, options: { keepGenerations: number; 
 
   const locked = existsSync(paths.lockFile) ? parseLockFile(readFileSync(paths.lockFile, 'utf8'), paths.lockFile) : null;
   const rootsRemoved: string[] = [];
+  // A package rolled back to profiling is out of the lock, but its optimized (and BOLT-optimized) variants can come back.
+  const switchable = new Set(
+    (options.records ?? []).flatMap((r) => [
+      ...(r.optimizedPath !== null && r.profileStorePath !== null ? [`packages\0${r.name}`] : []),
+      ...(r.boltOptimizedPath && r.boltProfileStorePath ? [`boltProfiles\0${r.name}`] : []),
+    ]),
+  );
   if (existsSync(paths.gcRootDir)) {
     for (const link of readdirSync(paths.gcRootDir)) {
       const root = parseGcRootName(link);
-      if (!root || !locked?.[root.section]?.[root.name]) {
+      if (!root || (!locked?.[root.section]?.[root.name] && !switchable.has(`${root.section}\0${root.name}`))) {
         rmSync(join(paths.gcRootDir, link), { force: true });
         rootsRemoved.push(link);
       }

@@ -86,7 +86,8 @@ function planStage(name: string, stage: Stage, record: LifecycleRecord, metrics:
   // An optimized package rebuilds only on request: new data alone does not replace a working binary.
   const wantsBuild = requested || (!record.held && readiness.ready && record.state !== optimizedState && metrics.generation > builtGeneration);
   if (!wantsBuild || metrics.mergedPath === null) return actions;
-  if (!requested && waitingForRetry(record, now)) return actions;
+  // The backoff holds back builds; telling the user (onReady: notify) does not wait for it.
+  if (!requested && policy.onReady === 'switch' && waitingForRetry(record, now)) return actions;
 
   if (requested || policy.onReady === 'switch') {
     actions.push({ type: 'build-optimized', name, stage, generation: metrics.generation, mergedPath: metrics.mergedPath, requested });

@@ -39,11 +39,16 @@ const STDERR_TAIL_LINES = 30;
  */
 export const PROFILE_VARIABLES: readonly string[] = ['LLVM_PROFILE_FILE', 'GCOV_PREFIX', 'GCOV_PREFIX_STRIP'];
 
-/** The inherited environment without the profile variables. */
-function inheritedEnvironment(): NodeJS.ProcessEnv {
-  const clean = { ...process.env };
+/** `env` without the profile variables (a copy). */
+export function withoutProfileVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const clean = { ...env };
   for (const name of PROFILE_VARIABLES) delete clean[name];
   return clean;
+}
+
+/** The inherited environment without the profile variables. */
+function inheritedEnvironment(): NodeJS.ProcessEnv {
+  return withoutProfileVariables(process.env);
 }
 
 /** A command as a shell would need it, for messages: words that need it are quoted, an empty one shows as ''. */

@@ -4,7 +4,7 @@
  * transaction. Only modules in src/state/ run SQL.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { NixPgoError } from '../errors/errors.js';
 
@@ -188,16 +188,81 @@ function migrate(db: Db): void {
   // opening a new state dir at once (daemon and status) cannot both migrate.
   db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > SCHEMA_VERSION) {
-      throw new NixPgoError('STATE', `state database schema ${current} is newer than this nix-pgo understands (${SCHEMA_VERSION})`, {
-        hints: ['use the nix-pgo version that wrote it, or move the state directory away'],
-      });
-    }
+    if (current > SCHEMA_VERSION) throw newerSchemaError(current);
     for (let version = current; version < SCHEMA_VERSION; version++) {
       db.exec(MIGRATIONS[version]!);
       db.pragma(`user_version = ${version + 1}`);
     }
   }).immediate();
+}
+
+function newerSchemaError(version: number): NixPgoError {
+  return new NixPgoError('STATE', `state database schema ${version} is newer than this nix-pgo understands (${SCHEMA_VERSION})`, {
+    hints: ['use the nix-pgo version that wrote it, or move the state directory away'],
+  });
+}
+
+/**
+ * Opens the database for reading only (`status`, `doctor`, `gc`), or returns
+ * null when there is none yet (a fresh install: nothing collected). It creates
+ * nothing: no directory, no database and no migration, so a command run as
+ * root (`sudo nix-pgo status`) leaves no file the daemon's user cannot open.
+ *
+ * A WAL database is read through its `-shm` file. While the daemon has the
+ * database open, both exist and this connection reads what the daemon
+ * committed, WAL included. When no process has it open, SQLite creates `-wal`
+ * and `-shm` for this connection and keeps them afterwards (a read-only
+ * connection does not remove them); as root it gives them to the database's
+ * owner, as it does for every file it creates beside a database.
+ */
+export function openDatabaseReadOnly(file: string): Db | null {
+  if (!existsSync(file)) return null;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const version = readVersion(db, file);
+    if (version > SCHEMA_VERSION) throw newerSchemaError(version);
+    // A database created by a process that died before migrating holds nothing yet.
+    if (version === 0) {
+      db.close();
+      return null;
+    }
+    if (version < SCHEMA_VERSION) {
+      throw new NixPgoError('STATE', `state database schema ${version} is older than this nix-pgo's (${SCHEMA_VERSION}), and reading does not migrate it`, {
+        hints: ['restart the daemon, which migrates it when it starts (NixOS: systemctl restart nix-pgo)', 'or run a command that writes (nix-pgo harvest) as the user the daemon runs as'],
+      });
+    }
+    return db;
+  } catch (error) {
+    if (db.open) db.close();
+    throw error;
+  }
+}
+
+/**
+ * The schema version: the first read. A user who may not write the state
+ * directory can read a WAL database only while a process has it open (its
+ * `-shm` file exists); otherwise SQLite cannot make the files it reads through.
+ */
+function readVersion(db: Db, file: string): number {
+  try {
+    return db.pragma('user_version', { simple: true }) as number;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'SQLITE_READONLY_DIRECTORY') throw error;
+    throw new NixPgoError('STATE', `cannot read ${file}: no process has it open, and ${dirname(file)} is not writable for this user`, {
+      hints: ['run this as the user the daemon runs as (NixOS: sudo -u nix-pgo …) or as root, or while the daemon runs'],
+    });
+  }
+}
+
+/** Opens the database read-only (null: none yet), runs `act`, and closes it whatever happens. */
+export async function withDatabaseReadOnly<T>(file: string, act: (db: Db | null) => T | Promise<T>): Promise<T> {
+  const db = openDatabaseReadOnly(file);
+  try {
+    return await act(db);
+  } finally {
+    db?.close();
+  }
 }
 
 /** Opens the database, runs `act`, and closes it whatever happens. */

@@ -16,6 +16,12 @@ export interface LockedProfile {
   /** The merge generation this profile came from. */
   generation: number;
   lockedAt: string;
+  /**
+   * The Nix system of the profile's fixed-output derivation (`x86_64-linux`),
+   * so a pure evaluation makes the same derivation as the daemon. Lock files
+   * written before it existed lack it: evaluations then use their own system.
+   */
+  system?: string;
 }
 
 export interface LockFile {
@@ -58,6 +64,9 @@ export function parseLockFile(text: string, file: string): LockFile {
         if (typeof entry?.storePath !== 'string' || !entry.storePath.startsWith('/')) problems.push(`${section}.${name}.storePath must be a store path`);
         if (entry?.hashMode !== 'flat' && entry?.hashMode !== 'recursive') problems.push(`${section}.${name}.hashMode must be flat or recursive`);
         if (typeof entry?.hash !== 'string' || !entry.hash.startsWith('sha256:')) problems.push(`${section}.${name}.hash must start with sha256:`);
+        if (entry?.system !== undefined && (typeof entry.system !== 'string' || !/^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/.test(entry.system))) {
+          problems.push(`${section}.${name}.system must be a Nix system such as x86_64-linux`);
+        }
       }
     }
   }
@@ -70,6 +79,14 @@ export function parseLockFile(text: string, file: string): LockFile {
 /** The lock file with one package's entry of `section` replaced (pure). */
 export function withLockedProfile(lock: LockFile, name: string, entry: LockedProfile, section: LockSection = 'packages'): LockFile {
   return { ...lock, [section]: { ...lock[section], [name]: entry } };
+}
+
+/** The lock file without one package's entry of `section` (pure); the same object when it has none. */
+export function withoutLockedProfile(lock: LockFile, name: string, section: LockSection = 'packages'): LockFile {
+  const entries = lock[section];
+  if (!entries || !Object.hasOwn(entries, name)) return lock;
+  const { [name]: _dropped, ...rest } = entries;
+  return { ...lock, [section]: rest };
 }
 
 export function renderLockFile(lock: LockFile): string {

@@ -6,8 +6,10 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { addFixed, addRoot, queryNarHash } from '../tools/nix-store.js';
-import { emptyLockFile, parseLockFile, renderLockFile, withLockedProfile, type LockedProfile, type LockSection } from './lock-file.js';
+import { emptyLockFile, parseLockFile, renderLockFile, withLockedProfile, withoutLockedProfile, type LockFile, type LockedProfile, type LockSection } from './lock-file.js';
+import { currentNixSystem } from './nix-system.js';
 import { writeFileAtomic } from '../durable/durable-file.js';
+import { InputError } from '../errors/errors.js';
 
 export interface StoreProfileRequest {
   /** Package name (the config's key), used for the store name and the root. */
@@ -41,20 +43,36 @@ export async function storeProfile(request: StoreProfileRequest): Promise<Locked
 
   const storePath = await addFixed(staged, { recursive: isDirectory });
   rmSync(staged, { recursive: true, force: true });
+  return describeStoredProfile({ name: request.name, storePath, generation: request.generation, gcRootDir: request.gcRootDir, now: request.now, bolt: request.bolt });
+}
+
+/**
+ * The lock entry of a profile already in the store (roots it again under the
+ * package's name): what storeProfile returns, and what `nix-pgo switch NAME
+ * optimized` locks again after a switch back to profiling unlocked it.
+ */
+export async function describeStoredProfile(request: { name: string; storePath: string; generation: number; gcRootDir: string; now?: Date; bolt?: boolean }): Promise<LockedProfile> {
+  const { storePath } = request;
+  if (!existsSync(storePath)) {
+    throw new InputError('STATE', `the profile ${storePath} of ${request.name} is no longer in the Nix store`, {
+      hints: [`build the optimized variant again from the newest merge: nix-pgo build ${request.name}`],
+    });
+  }
   mkdirSync(request.gcRootDir, { recursive: true });
   await addRoot(storePath, join(request.gcRootDir, gcRootName(request.name, request.bolt ?? false)));
-
+  const isDirectory = statSync(storePath).isDirectory();
   const hash = isDirectory
     ? await queryNarHash(storePath)
     : `sha256:${createHash('sha256').update(readFileSync(storePath)).digest('hex')}`;
-  const entry: LockedProfile = {
+  const system = currentNixSystem();
+  return {
     storePath,
     hashMode: isDirectory ? 'recursive' : 'flat',
     hash,
     generation: request.generation,
     lockedAt: (request.now ?? new Date()).toISOString(),
+    ...(system === null ? {} : { system }),
   };
-  return entry;
 }
 
 /** The GC root of a package's stored profile: `NAME-profile`, or `NAME#bolt-profile` (`#` is in no package name). */
@@ -68,16 +86,30 @@ export function parseGcRootName(link: string): { name: string; section: LockSect
   return match ? { name: match[1]!, section: match[2] ? 'boltProfiles' : 'packages' } : null;
 }
 
-/** Records `entry` as the package's profile (of `section`) in the lock file, keeping the rest. */
-export function lockProfile(lockFile: string, name: string, entry: LockedProfile, section: LockSection = 'packages'): void {
-  writeFileAtomic(lockFile, renderLockFile(withLockedProfile(readLock(lockFile), name, entry, section)));
+/** The lock file as it is on disk; empty when there is none yet. */
+export function readLockFile(lockFile: string): LockFile {
+  return existsSync(lockFile) ? parseLockFile(readFileSync(lockFile, 'utf8'), lockFile) : emptyLockFile();
 }
 
 /** The package's locked profile of `section`, or null. */
 export function readLockedProfile(lockFile: string, name: string, section: LockSection = 'packages'): LockedProfile | null {
-  return readLock(lockFile)[section]?.[name] ?? null;
+  return readLockFile(lockFile)[section]?.[name] ?? null;
 }
 
-function readLock(lockFile: string) {
-  return existsSync(lockFile) ? parseLockFile(readFileSync(lockFile, 'utf8'), lockFile) : emptyLockFile();
+/** Records `entry` as the package's profile (of `section`) in the lock file, keeping the rest. */
+export function lockProfile(lockFile: string, name: string, entry: LockedProfile, section: LockSection = 'packages'): void {
+  writeFileAtomic(lockFile, renderLockFile(withLockedProfile(readLockFile(lockFile), name, entry, section)));
+}
+
+/**
+ * Removes the package's entry of `section` from the lock file, so the next
+ * evaluation from it (nixos-rebuild) uses the variant before it; the profile
+ * stays in the store. Returns whether there was an entry.
+ */
+export function unlockProfile(lockFile: string, name: string, section: LockSection = 'packages'): boolean {
+  const lock = readLockFile(lockFile);
+  const next = withoutLockedProfile(lock, name, section);
+  if (next === lock) return false;
+  writeFileAtomic(lockFile, renderLockFile(next));
+  return true;
 }

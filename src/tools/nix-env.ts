@@ -7,12 +7,42 @@ async function nixEnv(profile: string, args: string[]): Promise<string> {
   return stdout;
 }
 
+/** One element of a profile: a store path under a name, with its `meta.priority` (lower wins a file both ship). */
+export interface ProfileElement {
+  name: string;
+  storePath: string;
+  priority: number;
+}
+
+/** `text` as a Nix string literal (pure). */
+function nixString(text: string): string {
+  return `"${text.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+}
+
 /**
- * Makes a new generation holding exactly `storePaths` (`-i -r`: install these,
- * remove the rest), one atomic symlink switch.
+ * The expression `nix-env -E` installs (pure): one element per store path,
+ * named and with its priority, as `nix-env -i STOREPATH` would make it
+ * otherwise. `builtins.storePath` gives each path its context, so the user
+ * environment refers to it and keeps it alive.
  */
-export async function setProfilePaths(profile: string, storePaths: readonly string[]): Promise<void> {
-  await nixEnv(profile, ['--install', '--remove-all', ...storePaths]);
+export function profileExpression(elements: readonly ProfileElement[]): string {
+  const data = nixString(JSON.stringify(elements));
+  return [
+    '_: map (e: let path = builtins.storePath e.storePath; in {',
+    '  type = "derivation"; name = e.name; outPath = path; out = { outPath = path; }; outputs = [ "out" ];',
+    '  meta.priority = e.priority;',
+    `}) (builtins.fromJSON ${data})`,
+  ].join('\n');
+}
+
+/**
+ * Makes a new generation holding exactly `elements` (`-i -r`: install these,
+ * remove the rest), one atomic symlink switch. Where two ship the same file
+ * (bin/hello), the one with the lower priority number is linked; equal
+ * priorities would make the switch fail.
+ */
+export async function setProfileElements(profile: string, elements: readonly ProfileElement[]): Promise<void> {
+  await nixEnv(profile, ['--install', '--remove-all', '--from-expression', profileExpression(elements)]);
 }
 
 export interface Generation {
@@ -38,13 +68,23 @@ export async function switchGeneration(profile: string, generation: number): Pro
   await nixEnv(profile, ['--switch-generation', String(generation)]);
 }
 
-/** The store paths of the current generation. */
-export async function queryOutPaths(profile: string): Promise<string[]> {
-  const text = await nixEnv(profile, ['--query', '--out-path']);
+/** Parses `nix-env --query --out-path` output: one `NAME  STOREPATH` per element (pure). */
+function parseElements(text: string): { name: string; storePath: string }[] {
   return text
     .split('\n')
-    .map((line) => line.trim().split(/\s+/).at(-1) ?? '')
-    .filter((p) => p.startsWith('/'));
+    .map((line) => line.trim().split(/\s+/))
+    .filter((words) => words.length >= 2 && words.at(-1)!.startsWith('/'))
+    .map((words) => ({ name: words[0]!, storePath: words.at(-1)! }));
+}
+
+/** The elements of the current generation: each one's name and store path. */
+export async function queryElements(profile: string): Promise<{ name: string; storePath: string }[]> {
+  return parseElements(await nixEnv(profile, ['--query', '--out-path']));
+}
+
+/** The store paths of the current generation. */
+export async function queryOutPaths(profile: string): Promise<string[]> {
+  return (await queryElements(profile)).map((e) => e.storePath);
 }
 
 /** Deletes all but the newest `keep` generations (the current one is always kept). */

@@ -38,6 +38,8 @@ export interface ProfileRef {
   storePath: string;
   hashMode: 'flat' | 'recursive';
   hash: string;
+  /** The Nix system of the profile's derivation; absent in entries of older lock files. */
+  system?: string;
 }
 
 /**
@@ -46,7 +48,8 @@ export interface ProfileRef {
  * produce the same derivation.
  */
 function profileSetExpression(name: string, profile: ProfileRef, nixDir: string): string {
-  const entry = `{ storePath = ${JSON.stringify(profile.storePath)}; hashMode = ${JSON.stringify(profile.hashMode)}; hash = ${JSON.stringify(profile.hash)}; }`;
+  const system = profile.system === undefined ? '' : ` system = ${JSON.stringify(profile.system)};`;
+  const entry = `{ storePath = ${JSON.stringify(profile.storePath)}; hashMode = ${JSON.stringify(profile.hashMode)}; hash = ${JSON.stringify(profile.hash)};${system} }`;
   return `{ ${JSON.stringify(name)} = import ${JSON.stringify(`${nixDir}/locked-profile.nix`)} ${JSON.stringify(name)} ${entry}; }`;
 }
 

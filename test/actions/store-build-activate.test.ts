@@ -48,6 +48,8 @@ describe('store, build, switch, rollback', () => {
     assert.equal(realpathSync(join(work, 'gcroots', 'calc-profile')), entry.storePath);
     const lock = parseLockFile(readFileSync(lockFile, 'utf8'), lockFile);
     assert.deepEqual(lock.packages.calc, entry);
+    // The system the daemon's evaluation uses, so a pure one can make the same derivation.
+    assert.equal(entry.system, JSON.parse((await run('nix-instantiate', ['--eval', '--json', '--expr', 'builtins.currentSystem'])).stdout));
     const { stdout } = await run('nix-instantiate', [
       '--eval',
       '--expr',

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -146,6 +146,35 @@ describe('nix-pgo check-config', () => {
     assert.equal(status, 0);
     assert.match(stdout, /^OK: no config file at .*\.config\/nix-pgo\/config\.json; the defaults apply\n/);
     assert.match(stdout, /0 packages/);
+  });
+
+  it('with --sandbox checks files in the Nix store only, and lists the others as not checked', () => {
+    // What a NixOS system build sees: the config and its Nix file in the store, a hook and a file elsewhere not there (yet).
+    const storeNix = spawnSync('nix-store', ['--add', path.join(dir, 'packages.nix')], { encoding: 'utf8' }).stdout.trim();
+    assert.match(storeNix, /^\/nix\/store\/[a-z0-9]{32}-packages\.nix$/);
+    const config = { nixFile: storeNix, notify: { hook: '/nonexistent/hook.sh' }, packages: { a: {}, b: { nixFile: '/nonexistent/b.nix' } } };
+    const file = path.join(dir, 'sandbox.json');
+    writeFileSync(file, JSON.stringify(config));
+
+    const strict = nixPgo('check-config', 'sandbox.json');
+    assert.equal(strict.status, 65, 'the default stays strict');
+    assert.match(strict.stdout, /notify\.hook: \/nonexistent\/hook\.sh does not exist/);
+    assert.match(strict.stdout, /packages\.b\.nixFile: \/nonexistent\/b\.nix does not exist/);
+
+    const sandbox = nixPgo('check-config', 'sandbox.json', '--sandbox');
+    assert.equal(sandbox.status, 0, sandbox.stdout);
+    assert.match(sandbox.stdout, /^OK: /);
+    assert.match(sandbox.stdout, /\n {2}not checked \(outside the Nix store, --sandbox\):\n {4}notify\.hook {2}\/nonexistent\/hook\.sh\n {4}packages\.b\.nixFile {2}\/nonexistent\/b\.nix\n$/);
+    const json = JSON.parse(nixPgo('check-config', 'sandbox.json', '--sandbox', '--json').stdout);
+    assert.deepEqual(json.unchecked.map((r: { path: string }) => r.path).sort(), ['notify.hook', 'packages.b.nixFile']);
+
+    // Everything else is checked as always: values, and files in the store.
+    writeFileSync(file, JSON.stringify({ ...config, nixFile: '/nix/store/00000000000000000000000000000000-missing.nix', policy: { thresholdMB: 0 } }));
+    const bad = nixPgo('check-config', 'sandbox.json', '--sandbox');
+    assert.equal(bad.status, 65);
+    assert.match(bad.stdout, /: 2 problems\n/);
+    assert.match(bad.stdout, /policy\.thresholdMB: must be a number > 0/);
+    assert.match(bad.stdout, /- nixFile: \/nix\/store\/0{32}-missing\.nix does not exist/);
   });
 
   it('refuses two files as a usage error', () => {

@@ -38,7 +38,7 @@ describe('parseConfig defaults', () => {
     assert.equal(config.stateDir, '/home/ada/.state/nix-pgo');
     assert.equal(config.spoolDir, '/home/ada/.state/nix-pgo/spool');
     assert.equal(config.nixProfile, '/home/ada/.state/nix-pgo/profile');
-    assert.deepEqual(config.notify, { hook: null });
+    assert.deepEqual(config.notify, { hook: null, desktop: true });
     assert.deepEqual(config.policy, DEFAULT_POLICY);
     assert.deepEqual(config.packages, [
       { name: 'hello', nixFile: '/etc/nix-pgo/pkgs.nix', attr: 'hello', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY, trustedUsers: DEFAULT_TRUSTED_USERS, bolt: null },
@@ -169,6 +169,14 @@ describe('parseConfig packages and policy', () => {
   it('reports an inconsistent retry range where it is written', () => {
     assert.deepEqual(problemPaths({ nixFile: '/p.nix', policy: { retry: { initialDelaySeconds: 7200 } } }), ['policy.retry']);
     assert.deepEqual(problemPaths({ nixFile: '/p.nix', packages: { a: { policy: { retry: { maxDelaySeconds: 30 } } } } }), ['packages.a.policy.retry']);
+  });
+});
+
+describe('notify', () => {
+  it('shows desktop notifications unless notify.desktop is false, which must be a boolean', () => {
+    assert.equal(parseConfig(source({ nixFile: '/p.nix', notify: { hook: '/bin/hook' } })).notify.desktop, true);
+    assert.deepEqual(parseConfig(source({ nixFile: '/p.nix', notify: { desktop: false } })).notify, { hook: null, desktop: false });
+    assert.deepEqual(problemPaths({ nixFile: '/p.nix', notify: { desktop: 'yes' } }), ['notify.desktop']);
   });
 });
 

@@ -82,19 +82,37 @@ describe('daemon end to end', () => {
       assert.equal(await stopDaemon(daemon), 0, daemon.output());
     }
 
-    // Rollback of the package: back to the profiling variant, held there.
+    // Rollback of the package: back to the profiling variant, held there, and out of the lock file,
+    // so the next rebuild from the lock (nixos-rebuild) does not bring the optimized variant back.
+    const lockFile = join(setup.stateDir, 'pgo-lock.json');
+    const locked = () => parseLockFile(readFileSync(lockFile, 'utf8'), lockFile).packages;
+    const systemOfNix = JSON.parse((await run('nix-instantiate', ['--eval', '--json', '-E', 'builtins.currentSystem'])).stdout) as string;
+    assert.equal(locked().calc!.system, systemOfNix, 'the lock entry names the system the daemon evaluated for');
     const before = await packageStatus(setup, 'calc');
-    const rolled = await cliJson<{ generation: number; packages: { name: string; variant: string; storePath: string }[] }>(['rollback', 'calc', '--config', setup.configFile]);
-    assert.deepEqual(rolled.packages.map((p) => [p.name, p.variant]), [['calc', 'profile']]);
+    const rolled = await cliJson<{ generation: number; packages: { name: string; variant: string; storePath: string; lock: string }[] }>(['rollback', 'calc', '--config', setup.configFile]);
+    assert.deepEqual(rolled.packages.map((p) => [p.name, p.variant, p.lock]), [['calc', 'profile', 'unlocked']]);
+    assert.equal(locked().calc, undefined);
+    assert.ok(existsSync(before.profileStorePath!), 'the profile stays in the store');
     const after = await packageStatus(setup, 'calc');
     assert.equal(after.activeVariant, 'profile');
     assert.equal(after.held, true);
     assert.equal(realpathSync(join(setup.stateDir, 'profile', 'bin', 'calc')).includes(before.activePath!), false);
     assert.equal(readManifest(after.activePath!).kind, 'profile');
 
-    // And forward again by hand.
-    const switched = await cliJson<{ variant: string; storePath: string }>(['switch', 'calc', '--config', setup.configFile]);
+    // And forward again by hand: locked again with the profile it was built with.
+    const switched = await cliJson<{ variant: string; storePath: string; lock: string }>(['switch', 'calc', '--config', setup.configFile]);
     assert.equal(switched.storePath, before.activePath);
+    assert.equal(switched.lock, 'locked');
+    assert.equal(locked().calc!.storePath, before.profileStorePath);
+    assert.equal(locked().calc!.system, systemOfNix);
+
+    // The whole profile back one generation (to the profiling variant): out of the lock; once more (to the optimized one): in again.
+    const wholeBack = await cliJson<{ packages: { name: string; variant: string; lock: string }[] }>(['rollback', '--config', setup.configFile]);
+    assert.deepEqual(wholeBack.packages.map((p) => [p.name, p.variant, p.lock]), [['calc', 'profile', 'unlocked']]);
+    assert.equal(locked().calc, undefined);
+    const wholeBackAgain = await cliJson<{ packages: { name: string; variant: string; lock: string }[] }>(['rollback', '--config', setup.configFile]);
+    assert.deepEqual(wholeBackAgain.packages.map((p) => [p.name, p.variant, p.lock]), [['calc', 'optimized', 'locked']]);
+    assert.equal(locked().calc!.storePath, before.profileStorePath);
 
     // Bit for bit: delete the optimized output and build it again from the lock file alone.
     // (`nix-build --check` cannot tell: without a sandbox it builds into another path, which changes the build ID.)
@@ -102,7 +120,6 @@ describe('daemon end to end', () => {
     const saved = join(setup.dir, 'saved-output');
     cpSync(optimized.activePath!, saved, { recursive: true });
     await rebuildFromScratch(setup, optimized.activePath!);
-    const lockFile = join(setup.stateDir, 'pgo-lock.json');
     const again = await run('nix-build', [...offline, '--no-out-link', setup.nixFile, '-A', 'calc.pgo.optimized', '--arg', 'pgoProfiles', `import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }`]);
     assert.equal(again.stdout.trim(), optimized.activePath);
     for (const file of ['bin/calc', 'lib/libcalc.so', 'nix-support/pgo.json']) {
@@ -133,6 +150,63 @@ describe('daemon end to end', () => {
       const text = (await run(process.execPath, [cli, 'status', 'failing', '--config', setup.configFile])).stdout;
       assert.match(text, /optimized FAILED/);
       assert.match(text, /this optimized build fails on purpose/);
+    } finally {
+      assert.equal(await stopDaemon(daemon), 0, daemon.output());
+    }
+  });
+
+  it('under onReady "notify" it tells the hook once that a package is ready, and builds nothing until asked', async () => {
+    const dir = makeTempDir('e2e-notify');
+    const hook = join(dir, 'hook.sh');
+    const events = join(dir, 'events.jsonl');
+    writeFileSync(hook, `#!/bin/sh\ncat >> ${events}\n`, { mode: 0o755 });
+    const setup = writeConfig(dir, ['calc'], { thresholdMB: 0.001, minRuns: 0, onReady: 'notify' }, { notify: { hook } });
+    const daemon = startDaemon(setup);
+    try {
+      await waitFor('the profiling variant', async () => ((await packageStatus(setup, 'calc')).activeVariant === 'profile' ? true : undefined));
+      const profileBin = join(setup.stateDir, 'profile', 'bin', 'calc');
+      // One run writes less than the threshold.
+      for (let i = 0; i < 2; i++) await runInstrumented(setup, profileBin, ['1']);
+      const ready = await waitForState(setup, 'calc', 'ready');
+      // More data and more ticks while ready: still one event, still no build.
+      await new Promise((r) => setTimeout(r, 1000));
+      await runInstrumented(setup, profileBin, ['1']);
+      await waitFor('the second merge', async () => ((await packageStatus(setup, 'calc')).mergeGeneration > ready.mergeGeneration ? true : undefined));
+      await new Promise((r) => setTimeout(r, 1000));
+      const told = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; package?: string; reason?: string; variant?: string });
+      const readyEvents = told.filter((e) => e.type === 'ready');
+      assert.equal(readyEvents.length, 1, JSON.stringify(told));
+      assert.equal(readyEvents[0]!.package, 'calc');
+      assert.match(readyEvents[0]!.reason!, /MB/);
+      assert.deepEqual(told.filter((e) => e.type === 'switched').map((e) => e.variant), ['profile']);
+      const now = await packageStatus(setup, 'calc');
+      assert.equal(now.state, 'ready');
+      assert.equal(now.activeVariant, 'profile');
+      assert.equal(now.lastBuild!.variant, 'profile');
+      assert.match(daemon.output(), /"event":"ready".*"package":"calc"/);
+    } finally {
+      assert.equal(await stopDaemon(daemon), 0, daemon.output());
+    }
+  });
+
+  it('two managed packages that ship the same program share the profile: the one whose name sorts first provides it', async () => {
+    // calcTwin is another build of calc: both ship bin/calc.
+    const setup = writeConfig(makeTempDir('e2e-collision'), ['calcTwin', 'calc'], { thresholdMB: 1000 });
+    const daemon = startDaemon(setup);
+    try {
+      const [calc, twin] = await waitFor('both profiling variants in the profile', async () => {
+        const s = await status(setup);
+        const both = ['calc', 'calcTwin'].map((name) => s.packages.find((p) => p.name === name)!);
+        return both.every((p) => p.activeVariant === 'profile') ? both : undefined;
+      }, 180_000);
+      assert.notEqual(calc!.activePath, twin!.activePath);
+      assert.equal(twin!.failures, 0);
+      const profile = join(setup.stateDir, 'profile');
+      assert.deepEqual((await run('nix-env', ['-p', profile, '--query', '--out-path'])).stdout.trim().split('\n').map((l) => l.split(/\s+/)), [
+        ['calc', calc!.activePath],
+        ['calcTwin', twin!.activePath],
+      ]);
+      assert.equal(realpathSync(join(profile, 'bin', 'calc')), join(calc!.activePath!, 'bin/calc'));
     } finally {
       assert.equal(await stopDaemon(daemon), 0, daemon.output());
     }

@@ -79,6 +79,18 @@ describe('planTick', () => {
     assert.deepEqual(plan({ packages: [p], records: new Map([['a', ready]]), metrics: new Map([['a', metrics({})]]) }), []);
   });
 
+  it('tells under notify when the policy is met during the backoff of a failed build, and only once', () => {
+    // A requested build failed before the policy was met; the data that meets it arrives during the backoff.
+    const p = pkg('a', { onReady: 'notify' });
+    const waiting = slot('a', { state: 'collecting', seenGeneration: 1, failures: 1, nextRetryAt: '2026-11-26T12:30:00Z' });
+    assert.deepEqual(
+      plan({ packages: [p], records: new Map([['a', waiting]]), metrics: new Map([['a', metrics({ generation: 2 })]]) }).map((a) => a.type),
+      ['data-arrived', 'notify-ready'],
+    );
+    const told = { ...waiting, state: 'ready' as const, seenGeneration: 2 };
+    assert.deepEqual(plan({ packages: [p], records: new Map([['a', told]]), metrics: new Map([['a', metrics({ generation: 2 })]]) }), []);
+  });
+
   it('builds on request whatever the policy says', () => {
     const s = slot('a', { state: 'collecting', seenGeneration: 1, buildRequested: true });
     const actions = plan({ packages: [pkg('a', { thresholdMB: 100 })], records: new Map([['a', s]]), metrics: new Map([['a', metrics({})]]) });

@@ -13,7 +13,7 @@ const config: Config = {
   spoolDir: '/state/spool',
   nixProfile: '/state/profile',
   policy: DEFAULT_POLICY,
-  notify: { hook: null },
+  notify: { hook: null, desktop: false },
   packages: [
     { name: 'calc', nixFile: '/p/default.nix', attr: 'calc', profileArg: 'pgoProfiles', policy: { ...DEFAULT_POLICY, thresholdMB: 2 }, trustedUsers: DEFAULT_TRUSTED_USERS, bolt: null },
     { name: 'lua', nixFile: '/p/default.nix', attr: 'lua', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY, trustedUsers: DEFAULT_TRUSTED_USERS, bolt: null },

@@ -7,7 +7,8 @@ import { formatProblems } from '../../config/config-invalid-error.js';
 import { describePolicy } from '../../config/describe-policy.js';
 import { inspectConfig } from '../../config/read-config.js';
 import { InputError } from '../../errors/errors.js';
-import type { Command, ParsedArgs } from '../command.js';
+import type { FileReference } from '../../config/parse-config.js';
+import type { Command, OptionSpecs } from '../command.js';
 
 export interface CheckConfigResult {
   ok: boolean;
@@ -16,9 +17,19 @@ export interface CheckConfigResult {
   exists: boolean;
   problems: ConfigProblem[];
   config: Config | null;
+  /** Files the config names that were not checked: outside the Nix store, with --sandbox. */
+  unchecked: FileReference[];
 }
 
-function renderConfig(file: string, exists: boolean, config: Config): string {
+const options = { sandbox: { type: 'flag' } } as const satisfies OptionSpecs;
+
+function renderUnchecked(unchecked: readonly FileReference[]): string[] {
+  return unchecked.length === 0
+    ? []
+    : ['  not checked (outside the Nix store, --sandbox):', ...unchecked.map((r) => `    ${r.path}  ${r.file}`)];
+}
+
+function renderConfig(file: string, exists: boolean, config: Config, unchecked: readonly FileReference[]): string {
   const header = exists ? `OK: ${file}` : `OK: no config file at ${file}; the defaults apply`;
   const count = config.packages.length === 1 ? '1 package' : `${config.packages.length} packages`;
   const width = Math.max(0, ...config.packages.map((p) => p.name.length));
@@ -28,36 +39,40 @@ function renderConfig(file: string, exists: boolean, config: Config): string {
     `  spool dir    ${config.spoolDir}`,
     `  Nix profile  ${config.nixProfile}`,
     `  notify hook  ${config.notify.hook ?? '(none)'}`,
+    `  desktop      ${config.notify.desktop ? 'notifications where a session bus and notify-send exist' : 'no notifications'}`,
     `  ${count}${config.packages.length > 0 ? ':' : ''}`,
     ...config.packages.flatMap((p) => [
       `    ${p.name.padEnd(width)}  ${p.attr} from ${p.nixFile} (profiles through --arg ${p.profileArg})`,
       `    ${''.padEnd(width)}  ${describePolicy(p.policy)}`,
     ]),
+    ...renderUnchecked(unchecked),
   ].join('\n');
 }
 
-export const checkConfigCommand: Command<CheckConfigResult> = {
+export const checkConfigCommand: Command<CheckConfigResult, typeof options> = {
   name: 'check-config',
   summary: 'check a config file and list every problem in it',
   usage: [
-    'nix-pgo check-config [FILE] [--json]',
-    '  FILE    the config file, which must exist; default: $NIX_PGO_CONFIG (which must exist too),',
-    '          else $XDG_CONFIG_HOME/nix-pgo/config.json, else ~/.config/nix-pgo/config.json',
-    '          (absent there: the defaults, no packages)',
-    '  --json  print the result (problems or the normalized config) as JSON',
+    'nix-pgo check-config [FILE] [--sandbox] [--json]',
+    '  FILE       the config file, which must exist; default: $NIX_PGO_CONFIG (which must exist too),',
+    '             else $XDG_CONFIG_HOME/nix-pgo/config.json, else ~/.config/nix-pgo/config.json',
+    '             (absent there: the defaults, no packages)',
+    '  --sandbox  check as a Nix build sandbox can: files the config names outside the Nix store',
+    '             (which may not exist yet) are listed, not checked; everything else is',
+    '  --json     print the result (problems or the normalized config) as JSON',
     'Exits 0 when the config is valid, 65 when it has problems.',
   ].join('\n'),
-  options: {},
-  async run(args: ParsedArgs): Promise<CheckConfigResult> {
+  options,
+  async run(args): Promise<CheckConfigResult> {
     if (args.positionals.length > 1) {
       throw new InputError('USAGE', `check-config takes one file, not ${args.positionals.length}`, { hints: ['usage: nix-pgo check-config [FILE]'] });
     }
-    const report = await inspectConfig({ file: args.positionals[0] });
-    return { ok: report.config !== null, file: report.file, exists: report.exists, problems: report.problems, config: report.config };
+    const report = await inspectConfig({ file: args.positionals[0], storeFilesOnly: args.options.sandbox === true });
+    return { ok: report.config !== null, file: report.file, exists: report.exists, problems: report.problems, config: report.config, unchecked: report.unchecked };
   },
   render(result: CheckConfigResult): string {
     if (result.config === null) return formatProblems(result.file, result.problems);
-    return renderConfig(result.file, result.exists, result.config);
+    return renderConfig(result.file, result.exists, result.config, result.unchecked);
   },
   exitCode(result: CheckConfigResult): number {
     return result.ok ? 0 : 65;

@@ -1,5 +1,5 @@
 // `nix-pgo doctor`: what is missing or wrong, and the fix for each.
-import { withDatabase } from '../../state/database.js';
+import { withDatabaseReadOnly } from '../../state/database.js';
 import { listLifecycles } from '../../state/lifecycle-records.js';
 import { stateLayout } from '../../state/state-layout.js';
 import { renderDoctor, runDoctor, type DoctorReport } from '../../doctor/run-doctor.js';
@@ -13,7 +13,10 @@ export const doctorCommand: Command<DoctorReport, typeof CONFIG_OPTION> = {
   options: CONFIG_OPTION,
   async run(args) {
     const config = await loadConfig(args);
-    return withDatabase(stateLayout(config.stateDir, config.spoolDir).database, (db) => runDoctor({ config, records: listLifecycles(db), env: process.env, uid: process.getuid?.() ?? 0 }));
+    // Read-only and creating nothing, so `sudo nix-pgo doctor` leaves no file the daemon's user cannot open.
+    return withDatabaseReadOnly(stateLayout(config.stateDir, config.spoolDir).database, (db) =>
+      runDoctor({ config, records: db === null ? [] : listLifecycles(db), env: process.env, uid: process.getuid?.() ?? 0 }),
+    );
   },
   render: renderDoctor,
   exitCode: (r) => (r.ok ? 0 : 1),

@@ -5,7 +5,7 @@ import { parseBoltOutcomes, type BoltFileOutcome } from '../../formats/manifest.
 import { currentGeneration } from '../../activate/switch-profile.js';
 import { findPackage } from '../../config/find-package.js';
 import { metricsFromRecords } from '../../lifecycle/decide-readiness.js';
-import { withDatabase } from '../../state/database.js';
+import { withDatabaseReadOnly } from '../../state/database.js';
 import { listLifecycles, type LifecycleRecord } from '../../state/lifecycle-records.js';
 import { listContributions, listPackages } from '../../state/package-records.js';
 import { lookupUserName } from '../../tools/getent.js';
@@ -27,7 +27,10 @@ export const statusCommand: Command<Status, typeof CONFIG_OPTION> = {
     const only = args.positionals[0];
     if (only !== undefined) findPackage(config, only);
     const profileGeneration = existsSync(config.nixProfile) ? await currentGeneration(config.nixProfile) : null;
-    const status = await withDatabase(stateLayout(config.stateDir, config.spoolDir).database, async (db) => {
+    // Read-only: status (also as root, `sudo nix-pgo status`) never creates or migrates the daemon's database.
+    const status = await withDatabaseReadOnly(stateLayout(config.stateDir, config.spoolDir).database, async (db) => {
+      // No database yet: nothing collected or built (a fresh install).
+      if (db === null) return collectStatus({ config, records: [], metrics: new Map(), profileGeneration });
       const contributions = new Map(config.packages.map((p) => [p.name, listContributions(db, p.name)] as const));
       const userNames = await lookupNames([...contributions.values()].flat().map((c) => c.contributor));
       return collectStatus({

@@ -1,5 +1,6 @@
 // `nix-pgo switch PACKAGE [optimized|profile]` and `nix-pgo rollback [PACKAGE]`.
 import type { ActionContext } from '../../actions/action-context.js';
+import type { LockChange } from '../../actions/follow-lock.js';
 import { rollback, type RollbackResult } from '../../actions/rollback.js';
 import { switchVariant, type SwitchResult } from '../../actions/switch-variant.js';
 import type { Config } from '../../config/config-types.js';
@@ -19,7 +20,8 @@ function withSwitchContext<T>(config: Config, act: (ctx: ActionContext) => Promi
   const layout = stateLayout(config.stateDir, config.spoolDir);
   return withDatabase(layout.database, (db) => {
     const logger = createLogger();
-    return act({ config, db, layout, collector: null, notifier: createNotifier(config.notify.hook, logger), logger, now: () => new Date() });
+    // No desktop notification: the user who switched sees the result here; the hook still hears it.
+    return act({ config, db, layout, collector: null, notifier: createNotifier({ hook: config.notify.hook, desktop: false, logger }), logger, now: () => new Date() });
   });
 }
 
@@ -39,8 +41,15 @@ export const switchCommand: Command<SwitchResult, typeof CONFIG_OPTION> = {
     }
     return withSwitchContext(await loadConfig(args), (ctx) => switchVariant(ctx, name, variant as Variant | undefined));
   },
-  render: (r) => `${r.name}: the ${r.variant} variant is active (generation ${r.generation}): ${r.storePath}`,
+  render: (r) => [`${r.name}: the ${r.variant} variant is active (generation ${r.generation}): ${r.storePath}`, ...describeLockChange(r.name, r.lock)].join('\n'),
 };
+
+/** What a switch did to the lock file, for the user who rebuilds from it (pure). */
+function describeLockChange(name: string, change: LockChange): string[] {
+  if (change === 'unlocked') return [`  ${name} left the lock file: the next rebuild from it (nixos-rebuild) uses the profiling variant`];
+  if (change === 'locked') return [`  ${name} is locked again: the next rebuild from the lock file uses the optimized variant`];
+  return [];
+}
 
 export const rollbackCommand: Command<RollbackResult, typeof CONFIG_OPTION> = {
   name: 'rollback',
@@ -52,5 +61,8 @@ export const rollbackCommand: Command<RollbackResult, typeof CONFIG_OPTION> = {
     return withSwitchContext(await loadConfig(args), (ctx) => rollback(ctx, args.positionals[0]));
   },
   render: (r) =>
-    [`now at profile generation ${r.generation}`, ...r.packages.map((p) => `  ${p.name}: ${p.variant ?? 'not in this generation'}${p.storePath ? `  ${p.storePath}` : ''}`)].join('\n'),
+    [
+      `now at profile generation ${r.generation}`,
+      ...r.packages.flatMap((p) => [`  ${p.name}: ${p.variant ?? 'not in this generation'}${p.storePath ? `  ${p.storePath}` : ''}`, ...describeLockChange(p.name, p.lock).map((l) => `  ${l}`)]),
+    ].join('\n'),
 };
