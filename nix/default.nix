@@ -198,7 +198,8 @@ let
                   if given ? llvmBolt then given else boltLib.toolsFrom given;
                 smokeTest = get "smokeTest" null;
               };
-          boltOptimize = profile: boltLib.optimize (boltArgs // { profile = profilePath pkgName profile; });
+          # bolt.nix checks the BOLT profile itself (a directory, not a .profdata file).
+          boltOptimize = profile: boltLib.optimize (boltArgs // { inherit profile; });
         in
         {
           passthru = (old.passthru or { }) // {

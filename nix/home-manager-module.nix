@@ -38,7 +38,9 @@ let
 
   cfg = config.services.nix-pgo;
 
-  nix-pgo = import ./. { };
+  # The spool is the library's defaultProfileDir: BOLT-instrumented programs, which read no
+  # variable, write into its bolt/ (baked in); GCC's baked directories name it too.
+  nix-pgo = import ./. { defaultProfileDir = cfg.settings.spoolDir or "${stateDir}/spool"; };
 
   stateDir = "${config.xdg.stateHome}/nix-pgo";
   nixProfile = "${stateDir}/profile";
@@ -74,13 +76,15 @@ let
 
   rendered = import ./nixos/config.nix {
     names = cfg.packages;
+    boltNames = builtins.filter (name: cfg.enableWith.${name}.bolt or false) cfg.packages;
     nixFile = "${systemFile}";
     inherit stateDir nixProfile;
     spoolDir = "${stateDir}/spool";
     inherit (cfg) thresholdMB onReady;
     hook = if useHook then "${hook}" else null;
-    settings = removeAttrs cfg.settings [ "notify" ] // optionalAttrs (cfg.settings ? notify) {
-      notify = removeAttrs cfg.settings.notify [ "hook" ];
+    # The hook shows the desktop notifications (desktopNotifications), so the daemon's own stay off.
+    settings = removeAttrs cfg.settings [ "notify" ] // {
+      notify = { desktop = false; } // removeAttrs (cfg.settings.notify or { }) [ "hook" ];
     };
   };
   spoolDir = rendered.spoolDir;
@@ -89,7 +93,7 @@ let
   checkedConfig =
     if cfg.checkConfig then
       pkgs.runCommand "nix-pgo-config.json" { } ''
-        ${cfg.package}/bin/nix-pgo check-config ${configFile}
+        ${cfg.package}/bin/nix-pgo check-config --sandbox ${configFile}
         cp ${configFile} $out
       ''
     else
@@ -101,6 +105,7 @@ let
     inherit nix-pgo;
     inherit (cfg) packages;
     lock = lock.entries;
+    boltLock = lock.boltEntries;
     options = cfg.enableWith;
     lockedProfile = import ./nixos/locked-profile.nix { system = pkgs.stdenv.buildPlatform.system; };
   };

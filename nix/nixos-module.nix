@@ -42,7 +42,9 @@ let
 
   cfg = config.services.nix-pgo;
 
-  nix-pgo = import ./. { };
+  # The spool is the library's defaultProfileDir: BOLT-instrumented programs, which read no
+  # variable, write into its bolt/ (baked in); GCC's baked directories name it too.
+  nix-pgo = import ./. { defaultProfileDir = cfg.settings.spoolDir or defaultSpoolDir; };
 
   user = "nix-pgo";
   group = "nix-pgo";
@@ -76,6 +78,7 @@ let
 
   rendered = import ./nixos/config.nix {
     names = cfg.packages;
+    boltNames = builtins.filter (name: cfg.enableWith.${name}.bolt or false) cfg.packages;
     nixFile = "${systemFile}";
     inherit stateDir nixProfile;
     spoolDir = defaultSpoolDir;
@@ -93,7 +96,7 @@ let
   checkedConfig =
     if cfg.checkConfig then
       pkgs.runCommand "nix-pgo-config.json" { } ''
-        ${cfg.package}/bin/nix-pgo check-config ${configFile}
+        ${cfg.package}/bin/nix-pgo check-config --sandbox ${configFile}
         cp ${configFile} $out
       ''
     else
@@ -117,6 +120,7 @@ let
     inherit nix-pgo;
     inherit (cfg) packages;
     lock = lock.entries;
+    boltLock = lock.boltEntries;
     options = cfg.enableWith;
     replace = cfg.replaceDependencies;
     lockedProfile = import ./nixos/locked-profile.nix { system = pkgs.stdenv.buildPlatform.system; };
@@ -352,10 +356,10 @@ in
           message = ''services.nix-pgo.replaceDependencies: "${name}" is not in services.nix-pgo.packages; add it there too, or remove it here'';
         }) cfg.replaceDependencies
         ++ mapAttrsToList (name: options: {
-          assertion = elem name cfg.packages && !(options ? profile);
+          assertion = elem name cfg.packages && !(options ? profile) && !(options ? boltProfile);
           message =
-            if options ? profile then
-              ''services.nix-pgo.enableWith.${name}.profile: the module selects the profile (from the lock file); remove it''
+            if options ? profile || options ? boltProfile then
+              ''services.nix-pgo.enableWith.${name}.${if options ? profile then "profile" else "boltProfile"}: the module selects the profile (from the lock file); remove it''
             else
               ''services.nix-pgo.enableWith.${name}: "${name}" is not in services.nix-pgo.packages; add it there too, or remove it here'';
         }) cfg.enableWith

@@ -5,7 +5,8 @@
   attribute set is merged the same way one level down).
 
   Every managed name becomes `packages.NAME = { nixFile; attr = NAME; }`, the
-  file being the one that evaluates the system (see system.nix).
+  file being the one that evaluates the system (see system.nix), plus
+  `bolt = true` for the names in `boltNames`.
 
   # Example
 
@@ -26,6 +27,8 @@
 */
 {
   names,
+  # The names whose enableWith options turn BOLT on: their config entry asks for the BOLT stage.
+  boltNames ? [ ],
   nixFile,
   stateDir,
   spoolDir,
@@ -69,7 +72,12 @@ let
     version = 1;
     inherit stateDir spoolDir nixProfile;
     policy = { inherit thresholdMB onReady; };
-    packages = listToAttrs (map (name: { inherit name; value = { inherit nixFile; attr = name; }; }) names);
+    packages = listToAttrs (
+      map (name: {
+        inherit name;
+        value = { inherit nixFile; attr = name; } // (if builtins.elem name boltNames then { bolt = true; } else { });
+      }) names
+    );
   }
   // (if trustedUsers == null then { } else { inherit trustedUsers; })
   // (if hook == null then { } else { notify.hook = hook; });

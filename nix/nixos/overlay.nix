@@ -17,7 +17,9 @@
     exactly the derivations substituted here (same `.drv`), so the next
     rebuild finds them built.
   - `nixPgo.variants.NAME`: what NAME resolves to under the lock.
-  - `nixPgo.variantKinds.NAME`: `"profile"` or `"optimized"`.
+  - `nixPgo.variantKinds.NAME`: `"profile"`, `"optimized"`, or
+    `"bolt-optimized"` (its options have `bolt = true` and the lock also has
+    its BOLT profile: BOLT on the optimized variant, see docs/bolt.md).
   - `nixPgo.problems.NAME`: why a requested name is not managed (see
     `problemOf`), for the module's assertions.
 
@@ -48,6 +50,8 @@
   packages,
   # NAME -> lock entry ({ storePath, hashMode, hash, ... }), from the lock file.
   lock ? { },
+  # NAME -> lock entry of its BOLT profile (the lock file's boltProfiles).
+  boltLock ? { },
   # NAME -> options for `enableWith` (e.g. { collection = "continuous"; }).
   options ? { },
   # Names the module substitutes through system.replaceDependencies instead.
@@ -100,11 +104,26 @@ let
 
   enabled = genAttrs present (name: nix-pgo.enableWith (options.${name} or { }) prev.${name});
 
-  kindOf = name: if lock ? ${name} then "optimized" else "profile";
+  kindOf =
+    name:
+    if !(lock ? ${name}) then
+      "profile"
+    else if boltLock ? ${name} && (options.${name}.bolt or false) then
+      "bolt-optimized"
+    else
+      "optimized";
 
   variantOf =
     name:
-    if kindOf name == "optimized" then
+    let
+      kind = kindOf name;
+    in
+    if kind == "bolt-optimized" then
+      (enabled.${name}.pgo.select {
+        profile = lockedProfile name lock.${name};
+        boltProfile = lockedProfile name boltLock.${name};
+      }).boltOptimized
+    else if kind == "optimized" then
       enabled.${name}.pgo.optimize (lockedProfile name lock.${name})
     else
       enabled.${name}.pgo.profile;

@@ -13,7 +13,7 @@
 
   ```nix
   import ./read-lock.nix { lockFile = ./pgo-lock.json; }
-  => { entries = { sqlite = { storePath = "/nix/store/…-pgo-sqlite.profdata"; hashMode = "flat"; hash = "sha256:…"; … }; }; warning = null; }
+  => { entries = { sqlite = { storePath = "/nix/store/…-pgo-sqlite.profdata"; hashMode = "flat"; hash = "sha256:…"; … }; }; boltEntries = { }; warning = null; }
   ```
 */
 {
@@ -30,7 +30,7 @@ let
   inStore = substring 0 (stringLength storeDir + 1) text == "${storeDir}/";
   readable = isPath lockFile || inStore || !pure;
 
-  none = warning: { entries = { }; inherit warning; };
+  none = warning: { entries = { }; boltEntries = { }; inherit warning; };
 in
 if lockFile == null then
   none null
@@ -45,4 +45,4 @@ else
   if !(builtins.isAttrs lock) || (lock.version or null) != 1 || !(builtins.isAttrs (lock.packages or null)) then
     throw "nix-pgo: ${option}: ${text} is not a version 1 nix-pgo lock file; point ${option} at the pgo-lock.json the daemon writes (or a copy of it), or set it to null"
   else
-    { entries = lock.packages; warning = null; }
+    { entries = lock.packages; boltEntries = lock.boltProfiles or { }; warning = null; }

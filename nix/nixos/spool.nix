@@ -8,6 +8,7 @@
   SPOOL/llvm/      1733 daemon user, default ACL: owner rw, daemon user rw, nobody else
   SPOOL/gcda/      1733 daemon user, default ACL: owner rwx, daemon user rwx, nobody else
   SPOOL/gcda/UID/  the user UID (created by `prepareScript`, or by the program)
+  SPOOL/bolt/      1733 daemon user, default ACL: owner rw, daemon user rw, nobody else
   ```
 
   1733 (sticky, write and search for all, no listing): every user and service
@@ -52,6 +53,8 @@ let
     "${spoolDir}/llvm" = directory "1733" // { "a+".argument = aclFor "rw-"; };
     # gcda trees have directories below, which need x.
     "${spoolDir}/gcda" = directory "1733" // { "a+".argument = aclFor "rwx"; };
+    # BOLT-instrumented programs write <build id>.<pid>.fdata here (baked in: the library's defaultProfileDir is the spool).
+    "${spoolDir}/bolt" = directory "1733" // { "a+".argument = aclFor "rw-"; };
   };
 
   /**

@@ -17,7 +17,7 @@
   ```nix
   let f = import ./system-file.nix; in
   f.text { evaluated = f.nixos { flake = null; }; how = "this NixOS system"; }
-  => "# Written by the nix-pgo module …\n{ pgoProfiles ? { } }:\nimport /nix/store/…-system.nix { … }\n"
+  => "# Written by the nix-pgo module …\n{ pgoProfiles ? { }, boltProfiles ? { } }:\nimport /nix/store/…-system.nix { … }\n"
   ```
 */
 let
@@ -60,10 +60,11 @@ in
     ''
       # Written by the nix-pgo module: the packages it manages, from ${how}'s own
       # pkgs, for the daemon (nix-build THIS -A NAME.pgo.profile, and
-      # -A NAME.pgo.optimized --arg pgoProfiles '{ NAME = …; }').
-      { pgoProfiles ? { } }:
+      # -A NAME.pgo.optimized --arg pgoProfiles '{ NAME = …; }', and with BOLT
+      # NAME.pgo.boltProfile and NAME.pgo.boltOptimized --arg boltProfiles '{ … }').
+      { pgoProfiles ? { }, boltProfiles ? { } }:
       import ${./system.nix} {
-        inherit pgoProfiles;
+        inherit pgoProfiles boltProfiles;
         how = ${quote how};
         evaluated = ${evaluated};
       }

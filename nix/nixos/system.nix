@@ -10,7 +10,10 @@
   - `NAME.pgo.profile` is the derivation the overlay substitutes while no
     profile for NAME is locked, and
   - `NAME.pgo.optimized` with `pgoProfiles.NAME = import nix/locked-profile.nix
-    NAME ENTRY` is the derivation it substitutes once ENTRY is locked:
+    NAME ENTRY` is the derivation it substitutes once ENTRY is locked, and
+  - with BOLT, `NAME.pgo.boltOptimized` with both profiles is the one it
+    substitutes once the BOLT profile is locked too (`NAME.pgo.boltProfile`,
+    the BOLT-instrumented variant, is only ever in the daemon's profile):
 
   the same `.drv` files, so the next `nixos-rebuild` (or `home-manager
   switch`) finds them built.
@@ -31,6 +34,8 @@
 {
   # NAME -> profile, as the daemon passes it (--arg pgoProfiles '{ … }').
   pgoProfiles ? { },
+  # NAME -> BOLT profile (--arg boltProfiles '{ … }'), for the BOLT-optimized variant.
+  boltProfiles ? { },
   # The evaluated configuration: `import <nixpkgs/nixos> { }`, a flake's
   # nixosConfigurations.HOST or homeConfigurations.USER: anything with `pkgs`
   # (or an evalModules result, with `_module.args.pkgs`).
@@ -48,14 +53,17 @@ let
 in
 builtins.mapAttrs (
   name: pkg:
+  let
+    noProfile = throw "nix-pgo: no profile was selected for ${name}; pass one (--arg pgoProfiles '{ ${name} = …; }')";
+    # BOLT works on the PGO-optimized variant of the selected profile: the same derivation as `optimized`.
+    selected = if pgoProfiles ? ${name} then pkg.pgo.select { profile = pgoProfiles.${name}; boltProfile = boltProfiles.${name} or null; } else noProfile;
+  in
   pkg
   // {
     pgo = pkg.pgo // {
-      optimized =
-        if pgoProfiles ? ${name} then
-          pkg.pgo.optimize pgoProfiles.${name}
-        else
-          throw "nix-pgo: no profile was selected for ${name}; pass one (--arg pgoProfiles '{ ${name} = …; }')";
+      optimized = if pgoProfiles ? ${name} then pkg.pgo.optimize pgoProfiles.${name} else noProfile;
+      boltProfile = selected.boltProfile;
+      boltOptimized = selected.boltOptimized;
     };
   }
 ) nixPgo.packages

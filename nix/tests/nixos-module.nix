@@ -21,7 +21,8 @@ let
   lib = import <nixpkgs/lib>;
 
   t = import ./nixos-eval.nix { inherit lib; };
-  nix-pgo = import ../. { };
+  # As the module imports it: the spool is its defaultProfileDir.
+  nix-pgo = import ../. { defaultProfileDir = "/var/spool/nix-pgo"; };
   plain = t.plainPkgs;
 
   nixos = modules: t.nixos modules;
@@ -231,7 +232,7 @@ let
           (c.users.groups ? nix-pgo)
         ];
       expected = [
-        [ "/var/spool/nix-pgo" "/var/spool/nix-pgo/gcda" "/var/spool/nix-pgo/llvm" ]
+        [ "/var/spool/nix-pgo" "/var/spool/nix-pgo/bolt" "/var/spool/nix-pgo/gcda" "/var/spool/nix-pgo/llvm" ]
         "1733"
         "default:user::rw-,default:group::---,default:other::---,default:user:nix-pgo:rw-,default:mask::rw-"
         { device = "tmpfs"; fsType = "tmpfs"; options = [ "size=25%" "mode=0755" "nosuid" "nodev" "noexec" ]; }
@@ -295,6 +296,18 @@ let
           ((builtins.head r).newDependency.drvPath == (nix-pgo.enable plain.calc).pgo.profile.drvPath)
         ];
       expected = [ [ ] 1 true true ];
+    }
+    {
+      name = "BOLT in enableWith: the daemon's config asks for the BOLT stage; the module, not the user, selects the BOLT profile";
+      expr =
+        let
+          tools = { llvmBolt = "/x/llvm-bolt"; mergeFdata = "/x/merge-fdata"; };
+          on = (managed [ { services.nix-pgo.enableWith.calc = { bolt = true; boltTools = tools; }; } ]).config.services.nix-pgo.finalSettings;
+          off = (managed [ ]).config.services.nix-pgo.finalSettings;
+          selected = t.failedAssertions (managed [ { services.nix-pgo.enableWith.calc = { bolt = true; boltTools = tools; boltProfile = ./nixos-lock.json; }; } ]);
+        in
+        [ (on.packages.calc.bolt or null) (off.packages.calc ? bolt) (anyInfix "services.nix-pgo.enableWith.calc.boltProfile: the module selects the profile" selected) ];
+      expected = [ true false true ];
     }
     {
       name = "assertions name the option and the fix";

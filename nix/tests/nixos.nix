@@ -44,10 +44,17 @@ let
   daemonProfile = import ../locked-profile.nix "calc" entry;
 
   locked = systemWith { packages = [ "calc" ]; lock.calc = entry; };
+
+  # BOLT: the options that turn it on, and a BOLT lock entry as the daemon writes one.
+  boltOptions.calc = { bolt = true; boltTools = { llvmBolt = "/x/llvm-bolt"; mergeFdata = "/x/merge-fdata"; }; };
+  boltEntry = { storePath = "/nix/store/00000000000000000000000000000000-bolt-calc-fdata"; hashMode = "recursive"; hash = "sha256:0000000000000000000000000000000000000000000000000000"; };
+  daemonBoltProfile = import ../locked-profile.nix "calc" boltEntry;
+  bolted = systemWith { packages = [ "calc" ]; lock.calc = entry; boltLock.calc = boltEntry; options = boltOptions; };
   unlocked = systemWith { packages = [ "calc" ]; };
 
   /** The daemon's Nix file (system.nix) for a system, with the profiles it passes. */
   daemonFile = system: pgoProfiles: import ../nixos/system.nix { evaluated = { pkgs = system; }; inherit pgoProfiles; };
+  daemonBoltFile = system: pgoProfiles: boltProfiles: import ../nixos/system.nix { evaluated = { pkgs = system; }; inherit pgoProfiles boltProfiles; };
 
   derivationNames = pkgs: filter (n: (tryEval (pkgs.${n}.type or null == "derivation")).value or false) (attrNames pkgs);
   changed = pkgs: sort builtins.lessThan (filter (n: pkgs.${n}.drvPath != plain.${n}.drvPath) (derivationNames plain));
@@ -113,6 +120,20 @@ let
         (fails (daemonFile plain { }).calc)
       ];
       expected = [ true true true true true ];
+    }
+    {
+      name = "with BOLT on and both profiles locked, a name resolves to the BOLT-optimized variant the daemon builds";
+      expr = [
+        bolted.nixPgo.variantKinds.calc
+        # BOLT's profile in the lock without BOLT in the options (turned off since): the optimized variant.
+        (systemWith { packages = [ "calc" ]; lock.calc = entry; boltLock.calc = boltEntry; }).nixPgo.variantKinds.calc
+        ((daemonBoltFile bolted { calc = daemonProfile; } { calc = daemonBoltProfile; }).calc.pgo.boltOptimized.drvPath == bolted.calc.drvPath)
+        # The BOLT-instrumented variant is built on exactly the optimized variant the system had before.
+        ((daemonBoltFile bolted { calc = daemonProfile; } { }).calc.pgo.optimized.drvPath
+          == (systemWith { packages = [ "calc" ]; lock.calc = entry; options = boltOptions; }).calc.drvPath)
+        (fails (daemonBoltFile bolted { calc = daemonProfile; } { }).calc.pgo.boltOptimized.drvPath)
+      ];
+      expected = [ "bolt-optimized" "optimized" true true true ];
     }
     {
       name = "a name the package set does not have, or that is no C/C++ package, is a problem, not an evaluation error";
@@ -189,8 +210,8 @@ let
         (fails (readLock { lockFile = ./nixos-lock-v2.json; }).entries)
       ];
       expected = [
-        { entries = { }; warning = null; }
-        { entries = { }; warning = null; }
+        { entries = { }; boltEntries = { }; warning = null; }
+        { entries = { }; boltEntries = { }; warning = null; }
         entry
         { }
         true
@@ -209,6 +230,7 @@ let
         onReady = "notify";
         trustedUsers = [ "root" "alice" ];
         hook = "/nix/store/h-hook";
+        boltNames = [ "calc" ];
         settings = { policy.minRuns = 3; trustedUsers = "*"; packages.calc.policy.thresholdMB = 5; };
       };
       expected = {
@@ -219,7 +241,7 @@ let
         trustedUsers = "*";
         policy = { thresholdMB = 2; onReady = "notify"; minRuns = 3; };
         notify.hook = "/nix/store/h-hook";
-        packages.calc = { nixFile = "/nix/store/s-system.nix"; attr = "calc"; policy.thresholdMB = 5; };
+        packages.calc = { nixFile = "/nix/store/s-system.nix"; attr = "calc"; bolt = true; policy.thresholdMB = 5; };
       };
     }
     {
@@ -244,6 +266,8 @@ let
       expr = spool.rules;
       expected = [
         "'d' '/var/spool/nix-pgo' '0755' 'nix-pgo' 'nix-pgo' '-' "
+        "'a+' '/var/spool/nix-pgo/bolt' '-' '-' '-' '-' default:user::rw-,default:group::---,default:other::---,default:user:nix-pgo:rw-,default:mask::rw-"
+        "'d' '/var/spool/nix-pgo/bolt' '1733' 'nix-pgo' 'nix-pgo' '-' "
         "'a+' '/var/spool/nix-pgo/gcda' '-' '-' '-' '-' default:user::rwx,default:group::---,default:other::---,default:user:nix-pgo:rwx,default:mask::rwx"
         "'d' '/var/spool/nix-pgo/gcda' '1733' 'nix-pgo' 'nix-pgo' '-' "
         "'a+' '/var/spool/nix-pgo/llvm' '-' '-' '-' '-' default:user::rw-,default:group::---,default:other::---,default:user:nix-pgo:rw-,default:mask::rw-"
@@ -300,7 +324,7 @@ let
         (systemFiles.homeManager { flake = "git+file:///home/a/c"; user = "a"; })
         (systemFiles.quote "a\"\${b}")
         (hasInfix "evaluated = import <nixpkgs/nixos> \\{ };" (systemFiles.text { evaluated = systemFiles.nixos { }; how = "x"; }))
-        (hasInfix "\\{ pgoProfiles \\? \\{ } }:" (systemFiles.text { evaluated = "x"; how = "x"; }))
+        (hasInfix "\\{ pgoProfiles \\? \\{ }, boltProfiles \\? \\{ } }:" (systemFiles.text { evaluated = "x"; how = "x"; }))
       ];
       expected = [
         "import <nixpkgs/nixos> { }"

@@ -14,6 +14,7 @@ import { DEFAULT_POLICY } from '../config/defaults.js';
 import { DrainList } from '../harvest/drain-list.js';
 import { drainUnlinked, harvestBatch, type BatchReport, type HarvestContext } from '../harvest/harvest-batch.js';
 import { fdataWriterGone } from '../harvest/fdata-writers.js';
+import { snapshotLiveFdata } from '../harvest/live-fdata.js';
 import { snapshotLiveFiles } from '../harvest/live-files.js';
 import { recoverHarvests, removeOrphanStaging } from '../harvest/recover-harvests.js';
 import { mergePackage, type MergeResult } from '../merge/merge-package.js';
@@ -25,6 +26,7 @@ import { ensureBoltDir } from '../spool/bolt-dir.js';
 import { scanSpool, type SpoolFile } from '../spool/scan.js';
 import type { Db } from '../state/database.js';
 import { packagesWithReadyStaged } from '../state/harvest-journal.js';
+import { getLiveSnapshot } from '../state/live-snapshots.js';
 import { ensurePackage, listPackages, type PackageRecord } from '../state/package-records.js';
 import type { StateLayout } from '../state/state-layout.js';
 import { SpoolWatcher } from './watch-spool.js';
@@ -300,10 +302,22 @@ export class Collector {
       harvested.busy += live.busy;
       harvested.quarantined += live.quarantined;
       for (const name of live.packages) queue.add(name);
-      // A BOLT profile is whole only once its writer is gone; until then it is busy.
-      const writing = scan.files.filter((f) => f.format === 'fdata' && !fdataWriterGone(f));
-      harvested.busy += writing.length;
-      const files = scan.files.filter((f) => !f.live && !writing.includes(f));
+      // A BOLT profile is whole only once its writer is gone; until then it is busy, unless its build
+      // dumps periodically: then each pass merges what grew, and the copy after the watcher is gone is the last.
+      const fdata = scan.files.filter((f) => f.format === 'fdata');
+      const writing = new Set(fdata.filter((f) => !fdataWriterGone(f)));
+      const periodic = (f: SpoolFile) => (attribution.packages.get(attribution.byBoltId.get(f.fdata!.buildId) ?? '')?.manifest.dumpInterval ?? null) !== null;
+      const liveFdata = fdata
+        .filter((f) => (writing.has(f) ? periodic(f) : getLiveSnapshot(this.db, f.path) !== null))
+        .map((file) => ({ file, ended: !writing.has(file) }));
+      harvested.busy += [...writing].filter((f) => !periodic(f)).length;
+      const grown = await snapshotLiveFdata(ctx, liveFdata);
+      harvested.taken += grown.taken;
+      harvested.bytes += grown.bytes;
+      harvested.quarantined += grown.quarantined;
+      for (const name of grown.packages) queue.add(name);
+      const taken = new Set([...writing, ...liveFdata.map((l) => l.file)]);
+      const files = scan.files.filter((f) => !f.live && !taken.has(f));
       for (let i = 0; i < files.length; i += this.limits.batchSize) {
         const batch: SpoolFile[] = files.slice(i, i + this.limits.batchSize);
         const report = await harvestBatch(ctx, batch);

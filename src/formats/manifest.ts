@@ -32,6 +32,11 @@ export interface ProfileManifest {
   gcdaDir: string | null;
   /** BOLT only: the directory the instrumented files write `<build id>.<pid>.fdata` to. */
   boltDir: string | null;
+  /**
+   * BOLT only: seconds between the periodic dumps of a watcher process (each dump holds every count
+   * since the start), or null when files are written only at exit.
+   */
+  dumpInterval: number | null;
   /** The binaries that write profile data (for BOLT, those that were instrumented). */
   binaries: ManifestBinary[];
 }
@@ -73,6 +78,7 @@ export function parseManifest(text: string, file: string): ProfileManifest {
     defaultProfileDir: text_('defaultProfileDir'),
     gcdaDir: null,
     boltDir: null,
+    dumpInterval: null,
     binaries: [],
   };
   const gcdaDir = raw['gcdaDir'];
@@ -134,8 +140,12 @@ function parseBoltManifest(raw: Json, file: string, text_: (key: string) => stri
     defaultProfileDir: '',
     gcdaDir: null,
     boltDir: null,
+    dumpInterval: null,
     binaries: [],
   };
+  const dumpInterval = raw['dumpInterval'];
+  if (typeof dumpInterval === 'number' && Number.isInteger(dumpInterval) && dumpInterval > 0) manifest.dumpInterval = dumpInterval;
+  else if (dumpInterval !== null && dumpInterval !== undefined) problems.push('"dumpInterval" must be a positive whole number of seconds, or null');
   if (typeof boltDir !== 'string' || !boltDir.startsWith('/') || boltDir.endsWith('/') || boltDir.includes('/../') || boltDir.includes('/./')) {
     problems.push('"boltDir" must be an absolute directory path');
   } else {

@@ -6,12 +6,11 @@
  * build logs beyond the newest few per package. The Nix store itself is
  * collected by `nix-collect-garbage`, as always.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config-types.js';
 import { deleteOldGenerations, listGenerations } from '../tools/nix-env.js';
-import { parseLockFile } from '../store/lock-file.js';
-import { parseGcRootName } from '../store/store-profile.js';
+import { parseLockFile, type LockFile } from '../store/lock-file.js';
 import { stateLayout } from '../state/state-layout.js';
 import type { LifecycleRecord } from '../state/lifecycle-records.js';
 
@@ -26,6 +25,30 @@ function planLogCleanup(logsByPackage: Record<string, string[]>, keep: number): 
   return Object.values(logsByPackage).flatMap((files) => [...files].sort().slice(0, Math.max(0, files.length - keep)));
 }
 
+/**
+ * The profiles whose roots stay (pure): every profile the lock names, and every profile a package's
+ * optimized or BOLT-optimized variant was built with (a package rolled back to profiling is out of
+ * the lock, but `nix-pgo switch` can bring that variant back). A profile stored for a build that
+ * failed is in neither, so its root goes.
+ */
+export function rootsToKeep(lock: LockFile | null, records: readonly LifecycleRecord[]): Set<string> {
+  const keep = new Set<string>();
+  for (const section of [lock?.packages, lock?.boltProfiles]) for (const entry of Object.values(section ?? {})) keep.add(entry.storePath);
+  for (const r of records) {
+    if (r.optimizedPath !== null && r.profileStorePath !== null) keep.add(r.profileStorePath);
+    if (r.boltOptimizedPath && r.boltProfileStorePath) keep.add(r.boltProfileStorePath);
+  }
+  return keep;
+}
+
+function readRoot(link: string): string {
+  try {
+    return readlinkSync(link);
+  } catch {
+    return '';
+  }
+}
+
 export async function runGc(config: Config, options: { keepGenerations: number; keepLogs: number; records?: readonly LifecycleRecord[] }): Promise<GcReport> {
   const paths = stateLayout(config.stateDir, config.spoolDir);
   let generationsDeleted = 0;
@@ -36,21 +59,13 @@ export async function runGc(config: Config, options: { keepGenerations: number; 
   }
 
   const locked = existsSync(paths.lockFile) ? parseLockFile(readFileSync(paths.lockFile, 'utf8'), paths.lockFile) : null;
+  const keep = rootsToKeep(locked, options.records ?? []);
   const rootsRemoved: string[] = [];
-  // A package rolled back to profiling is out of the lock, but its optimized (and BOLT-optimized) variants can come back.
-  const switchable = new Set(
-    (options.records ?? []).flatMap((r) => [
-      ...(r.optimizedPath !== null && r.profileStorePath !== null ? [`packages\0${r.name}`] : []),
-      ...(r.boltOptimizedPath && r.boltProfileStorePath ? [`boltProfiles\0${r.name}`] : []),
-    ]),
-  );
   if (existsSync(paths.gcRootDir)) {
     for (const link of readdirSync(paths.gcRootDir)) {
-      const root = parseGcRootName(link);
-      if (!root || (!locked?.[root.section]?.[root.name] && !switchable.has(`${root.section}\0${root.name}`))) {
-        rmSync(join(paths.gcRootDir, link), { force: true });
-        rootsRemoved.push(link);
-      }
+      if (keep.has(readRoot(join(paths.gcRootDir, link)))) continue;
+      rmSync(join(paths.gcRootDir, link), { force: true });
+      rootsRemoved.push(link);
     }
   }
 

@@ -5,6 +5,7 @@
  * its growth: a valid raw profile, and merging the first snapshot and every
  * later difference gives exactly the last snapshot.
  */
+import { parseFdata, renderFdata, type FdataProfile } from '../formats/fdata.js';
 import { parseRawProfile } from '../formats/raw-profile.js';
 
 export interface LiveCopy {
@@ -46,4 +47,34 @@ export function diffLiveSnapshot(previous: LiveCopy | null, current: LiveCopy): 
     if (now !== before) changed = true;
   }
   return { kind: 'growth', bytes: growth, changed };
+}
+
+/**
+ * What a new copy of a BOLT profile that a watcher process rewrites every few
+ * seconds adds to the copy already merged (pure). Each dump holds every count
+ * since the program started, so the growth is the line-wise difference. The
+ * watcher rewrites the file in place, so a copy can be half written: one that
+ * ends inside a line, or lacks a branch the last copy counted, or counts less
+ * somewhere, is not right now and is read again next pass.
+ */
+export function diffFdataSnapshot(previous: LiveCopy | null, current: LiveCopy): LiveDiff {
+  const now = parseFdata(current.bytes);
+  if (!now.ok) return { kind: 'unreadable', detail: now.detail };
+  const before = previous !== null && previous.dev === current.dev && previous.ino === current.ino ? parseFdata(previous.bytes) : null;
+  if (before === null || !before.ok) return { kind: 'first', bytes: current.bytes };
+  const growth: FdataProfile = new Map();
+  for (const [key, was] of before.profile) {
+    const is = now.profile.get(key);
+    if (is === undefined) {
+      if (was.count > 0n || was.mispredicts > 0n) return { kind: 'unreadable', detail: `the branch "${key}" is missing: the file is being rewritten` };
+      continue;
+    }
+    if (is.count < was.count || is.mispredicts < was.mispredicts) return { kind: 'unreadable', detail: `the branch "${key}" counts less than before` };
+  }
+  for (const [key, is] of now.profile) {
+    const was = before.profile.get(key) ?? { mispredicts: 0n, count: 0n };
+    const grown = { mispredicts: is.mispredicts - was.mispredicts, count: is.count - was.count };
+    if (grown.count > 0n || grown.mispredicts > 0n) growth.set(key, grown);
+  }
+  return growth.size === 0 ? { kind: 'growth', bytes: Buffer.alloc(0), changed: false } : { kind: 'growth', bytes: renderFdata(growth), changed: true };
 }

@@ -59,7 +59,7 @@ export async function describeStoredProfile(request: { name: string; storePath: 
     });
   }
   mkdirSync(request.gcRootDir, { recursive: true });
-  await addRoot(storePath, join(request.gcRootDir, gcRootName(request.name, request.bolt ?? false)));
+  await addRoot(storePath, join(request.gcRootDir, gcRootName(request.name, request.bolt ?? false, request.generation)));
   const isDirectory = statSync(storePath).isDirectory();
   const hash = isDirectory
     ? await queryNarHash(storePath)
@@ -75,15 +75,13 @@ export async function describeStoredProfile(request: { name: string; storePath: 
   };
 }
 
-/** The GC root of a package's stored profile: `NAME-profile`, or `NAME#bolt-profile` (`#` is in no package name). */
-export function gcRootName(name: string, bolt: boolean): string {
-  return `${name}${bolt ? '#bolt' : ''}-profile`;
-}
-
-/** Which package and which of its profiles a GC root link is for, or null for a name nix-pgo does not give. */
-export function parseGcRootName(link: string): { name: string; section: LockSection } | null {
-  const match = /^(.+?)(#bolt)?-profile$/.exec(link);
-  return match ? { name: match[1]!, section: match[2] ? 'boltProfiles' : 'packages' } : null;
+/**
+ * The GC root of one stored profile: `NAME-profile-GEN`, or `NAME#bolt-profile-GEN` (`#` is in no
+ * package name). One per merge generation, so storing a new profile never unroots the locked one
+ * while its build runs (or after it failed); `nix-pgo gc` removes the roots nothing needs.
+ */
+export function gcRootName(name: string, bolt: boolean, generation: number): string {
+  return `${name}${bolt ? '#bolt' : ''}-profile-${generation}`;
 }
 
 /** The lock file as it is on disk; empty when there is none yet. */

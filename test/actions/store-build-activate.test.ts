@@ -45,7 +45,7 @@ describe('store, build, switch, rollback', () => {
     lockProfile(lockFile, 'calc', entry);
     assert.match(entry.storePath, /^\/nix\/store\/[a-z0-9]{32}-pgo-calc\.profdata$/);
     assert.deepEqual(readFileSync(entry.storePath), readFileSync(merged));
-    assert.equal(realpathSync(join(work, 'gcroots', 'calc-profile')), entry.storePath);
+    assert.equal(realpathSync(join(work, 'gcroots', 'calc-profile-3')), entry.storePath);
     const lock = parseLockFile(readFileSync(lockFile, 'utf8'), lockFile);
     assert.deepEqual(lock.packages.calc, entry);
     // The system the daemon's evaluation uses, so a pure one can make the same derivation.

@@ -9,7 +9,7 @@ import { makeRawProfile } from '../support/raw-profile-builder.js';
 function pkg(name: string, ids: string[], gcdaDir: string | null = null): ManagedPackage {
   const manifest: ProfileManifest = {
     name: `${name}-1`, pname: name, version: '1', outPath: `/nix/store/x-${name}`, toolchain: gcdaDir ? 'gcc' : 'clang', compilerVersion: gcdaDir ? '12.2.0' : '16.0.6',
-    mergeTool: '/bin/true', defaultProfileDir: '/tmp/nix-pgo', gcdaDir, boltDir: null, binaries: ids.map((buildId) => ({ output: 'out', path: 'bin/x', buildId })),
+    mergeTool: '/bin/true', defaultProfileDir: '/tmp/nix-pgo', gcdaDir, boltDir: null, dumpInterval: null, binaries: ids.map((buildId) => ({ output: 'out', path: 'bin/x', buildId })),
   };
   return { name, manifest, trust: { anyone: false, uids: new Set([0]) } };
 }

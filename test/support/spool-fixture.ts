@@ -129,23 +129,25 @@ export const MERGE_FDATA = '/usr/lib/llvm-16/bin/merge-fdata';
  * The example program and library linked with relocations and BOLT-instrumented the way nix/bolt.nix
  * does it: each file writes `<boltDir>/<its input's build id>.<pid>.fdata` at exit.
  */
-export async function buildBoltExample(root: string, name: string, boltDir: string): Promise<Example> {
+export async function buildBoltExample(root: string, name: string, boltDir: string, options: { dumpInterval?: number; prog?: string } = {}): Promise<Example> {
   const dir = join(root, name);
   const input = join(dir, 'input');
   mkdirSync(input, { recursive: true });
-  writeSources(dir, name);
+  writeSources(dir, name, options.prog === undefined ? undefined : { prog: options.prog, lib: LIB_C });
+  // With a dump interval a watcher process rewrites the profile every N seconds with every count so far, and once after the program ends.
+  const periodic = options.dumpInterval === undefined ? [] : [`-instrumentation-sleep-time=${options.dumpInterval}`, '-instrumentation-no-counters-clear'];
   const flags = ['-O2', '-Wl,--emit-relocs', '-Wl,--build-id'];
   await run('clang-16', [...flags, '-fPIC', '-shared', join(dir, 'lib.c'), '-o', join(input, `lib${name}.so`)]);
   await run('clang-16', [...flags, join(dir, 'prog.c'), `-L${input}`, `-l${name}`, `-Wl,-rpath,${dir}`, '-o', join(input, name)]);
   const binaries = [];
   for (const [file, path] of [[name, `bin/${name}`], [`lib${name}.so`, `lib/lib${name}.so`]] as const) {
     const id = await buildIdOf(join(input, file));
-    await run(LLVM_BOLT, [join(input, file), '-o', join(dir, file), '-instrument', `-instrumentation-file=${boltDir}/${id}`, '-instrumentation-file-append-pid', '-bolt-info=0', '-no-huge-pages']);
+    await run(LLVM_BOLT, [join(input, file), '-o', join(dir, file), '-instrument', `-instrumentation-file=${boltDir}/${id}`, '-instrumentation-file-append-pid', ...periodic, '-bolt-info=0', '-no-huge-pages']);
     binaries.push({ output: 'out', path, inputBuildId: id, outcome: 'instrumented', reason: null, fdataPrefix: `${boltDir}/${id}` });
   }
   const manifest = {
     nixPgo: 1, kind: 'bolt-profile', name: `${name}-1.0`, pname: name, version: '1.0', outPath: dir, toolchain: 'clang', compilerVersion: '16',
-    mergeTool: MERGE_FDATA, boltDir, fdataName: '<inputBuildId>.<pid>.fdata', dumpInterval: null, binaries,
+    mergeTool: MERGE_FDATA, boltDir, fdataName: '<inputBuildId>.<pid>.fdata', dumpInterval: options.dumpInterval ?? null, binaries,
   };
   const manifestPath = join(dir, 'pgo.json');
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));

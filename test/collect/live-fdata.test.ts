@@ -1,0 +1,122 @@
+/**
+ * BOLT profiles of programs that run for a long time (a build with a dump
+ * interval): the watcher rewrites the profile every second with every count
+ * so far; the collector merges what grew at each pass while the program runs,
+ * and the last copy once the watcher is gone. The result is exactly one run's
+ * counts, whether the program ended normally or was killed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/state/database.js';
+import { getPackage } from '../../src/state/package-records.js';
+import { stateLayout } from '../../src/state/state-layout.js';
+import { openTestCollector, type TestCollector } from '../support/collector.js';
+import { boltCounts, buildBoltExample, tempDir, type Example } from '../support/spool-fixture.js';
+
+// Fixed work, then it waits for its input to end: its counts do not depend on how long it waits.
+const WAITING_PROG = `
+#include <stdio.h>
+#include <unistd.h>
+int lib_work(int n);
+static int square(int x) { return x * x; }
+int main(void) {
+  int s = 0;
+  for (int i = 0; i < 1000; i++) { if (i & 1) s += square(i); else s ^= lib_work(i % 50); }
+  char buf[64];
+  while (read(0, buf, sizeof buf) > 0) {}
+  printf("%d\\n", s);
+  return 0;
+}
+`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function start(example: Example): ChildProcess {
+  return spawn(example.exe, [], { stdio: ['pipe', 'ignore', 'inherit'] });
+}
+
+/**
+ * Passes until the watchers wrote their last copies and the collector took them: no file left in the
+ * directory and a merged profile of both files (the watchers write a second or so after the program ends).
+ */
+async function drain(collector: TestCollector, boltDir: string, stateDir: string, name: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const report = await collector.runOnce();
+    assert.deepEqual(report.errors, []);
+    const files = new Set([...(merged(stateDir, name)?.keys() ?? [])].map((k) => k.slice(0, k.indexOf('\0'))));
+    if (readdirSync(boltDir).length === 0 && report.harvested.busy === 0 && files.size === 2) return;
+    await sleep(200);
+  }
+  assert.fail(`files still in ${boltDir}: ${readdirSync(boltDir).join(' ')}`);
+}
+
+function merged(stateDir: string, name: string): Map<string, bigint> | null {
+  const db = openDatabase(stateLayout(stateDir).database);
+  try {
+    const pkg = getPackage(db, name);
+    return pkg?.mergedPath ? boltCounts(pkg.mergedPath) : null;
+  } finally {
+    db.close();
+  }
+}
+
+test('a BOLT profile dumped every second: merged while the program runs, exactly one run in the end, also after SIGKILL', async () => {
+  const root = tempDir('live-fdata');
+  const boltDir = join(root, 'baked', 'bolt');
+  const example = await buildBoltExample(root, 'livebolt', boltDir, { dumpInterval: 1, prog: WAITING_PROG });
+  const open = (state: string) => openTestCollector({ layout: stateLayout(join(root, state)), packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+
+  // One run that ends at once, taken only after its watcher is gone.
+  const reference = open('reference');
+  try {
+    const child = start(example);
+    child.stdin!.end();
+    await new Promise((r) => child.once('exit', r));
+    await drain(reference, boltDir, join(root, 'reference'), example.name);
+  } finally {
+    reference.close();
+  }
+  const one = merged(join(root, 'reference'), example.name)!;
+  assert.ok([...one.values()].some((v) => v > 0n));
+
+  // The same run, kept waiting: passes merge its growing copies while it runs, then its last one.
+  const live = open('live');
+  let whileRunning: Map<string, bigint> | null = null;
+  try {
+    const child = start(example);
+    for (let i = 0; i < 12; i++) {
+      await live.runOnce();
+      await sleep(250);
+    }
+    whileRunning = merged(join(root, 'live'), example.name);
+    child.stdin!.end();
+    await new Promise((r) => child.once('exit', r));
+    await drain(live, boltDir, join(root, 'live'), example.name);
+  } finally {
+    live.close();
+  }
+  assert.ok(whileRunning, 'data was merged while the program ran');
+  assert.deepEqual(merged(join(root, 'live'), example.name), one);
+
+  // Killed while it waits: the watcher writes the counts so far; merged, they are what the program counted.
+  const killed = open('killed');
+  let blocked: Map<string, bigint> | null = null;
+  try {
+    const child = start(example);
+    for (let i = 0; i < 12; i++) {
+      await killed.runOnce();
+      await sleep(250);
+    }
+    blocked = merged(join(root, 'killed'), example.name);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    await drain(killed, boltDir, join(root, 'killed'), example.name);
+  } finally {
+    killed.close();
+  }
+  assert.ok(blocked);
+  assert.deepEqual(merged(join(root, 'killed'), example.name), blocked, 'nothing lost or counted twice after SIGKILL');
+});
