@@ -8,7 +8,7 @@
  * is emptied under the runtime's own lock.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, ftruncateSync, lstatSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncPath, writeDurable } from '../durable/durable-file.js';
 import { flockFree, lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
@@ -16,10 +16,10 @@ import type { SpoolFile } from '../spool/scan.js';
 import type { NewStaged } from '../state/harvest-journal.js';
 import { commitLiveSnapshot, forgetLiveSnapshot, getLiveSnapshot } from '../state/live-snapshots.js';
 import type { QuarantineRecord } from '../state/quarantine-records.js';
-import { emptyReport, type BatchReport, type HarvestContext } from './harvest-batch.js';
+import { emptyReport, unlinkSamePath, type BatchReport, type HarvestContext } from './harvest-batch.js';
 import { openSpoolFile, readWhole } from './open-spool-file.js';
 import { diffLiveSnapshot } from './plan-live.js';
-import { planTake } from './plan-take.js';
+import { planTake, type TakePlan } from './plan-take.js';
 import { findMapping } from './process-maps.js';
 
 /** An empty live file this old whose programs are gone is removed (a program that starts under its name recreates it). */
@@ -61,19 +61,40 @@ function takeSnapshot(ctx: HarvestContext, file: SpoolFile, fd: number, dev: big
   const ended = flockFree(fd);
   const dead = ended && findMapping(dev, ino) === 'unmapped';
   const plan = diff.kind === 'first' || diff.changed ? planTake(file, diff.bytes, ctx.attribution) : { pieces: [], quarantine: [] };
-  const [piece] = plan.pieces;
-  const owner = piece?.package ?? previous?.package ?? plan.quarantine[0]?.package ?? null;
+  commitLiveCopy(ctx, file, { bytes, dev: String(dev), ino: String(ino) }, previous?.package ?? null, diff.kind === 'first', plan, ended, report);
+  if (!dead) return;
+  // Every count is merged and no program can write any more: empty it, still under the runtime's lock.
+  ftruncateSync(fd, 0);
+  syncFileSystem(fd);
+  forgetLiveSnapshot(ctx.db, file.path);
+}
+
+/**
+ * Stages what a copy of a live file adds (the whole copy when `first`, else its growth: `plan`), records its
+ * quarantined parts, and records the copy as the file's snapshot, in one transaction (shared by live raw
+ * profiles and periodically dumped BOLT profiles).
+ */
+export function commitLiveCopy(
+  ctx: HarvestContext,
+  file: SpoolFile,
+  current: { bytes: Buffer; dev: string; ino: string },
+  previousPackage: string | null,
+  first: boolean,
+  plan: TakePlan,
+  ended: boolean,
+  report: BatchReport,
+): void {
   const staged: NewStaged[] = [];
-  if (piece) {
-    const path = join(ctx.stagingDir, `${randomUUID()}.profraw`);
+  const kind = file.format === 'fdata' ? 'fdata' : 'llvm';
+  for (const piece of plan.pieces) {
+    const path = join(ctx.stagingDir, `${randomUUID()}.${kind === 'fdata' ? 'fdata' : 'profraw'}`);
     writeDurable(path, piece.bytes);
     fsyncPath(ctx.stagingDir);
-    // The first snapshot of a file is one run of its binary; growth after it is the same run going on.
-    const runs = diff.kind === 'first' ? piece.runs : {};
-    staged.push({ package: piece.package, kind: 'llvm', path, relPath: null, bytes: piece.bytes.length, files: diff.kind === 'first' ? 1 : 0, contributor: file.uid, runs, mass: piece.mass });
+    // The first copy of a file is one run of its binary; growth after it is the same run going on.
+    staged.push({ package: piece.package, kind, path, relPath: piece.relPath ?? null, bytes: piece.bytes.length, files: first ? 1 : 0, contributor: file.uid, runs: first ? piece.runs : {}, mass: piece.mass });
     report.packages.add(piece.package);
     report.taken++;
-    report.bytes += diff.kind === 'first' ? bytes.length : 0;
+    report.bytes += first ? current.bytes.length : 0;
   }
   const quarantine: QuarantineRecord[] = plan.quarantine.map((q) => ({
     reason: q.reason,
@@ -85,29 +106,20 @@ function takeSnapshot(ctx: HarvestContext, file: SpoolFile, fd: number, dev: big
     bytes: q.bytes.length,
   }));
   report.quarantined += quarantine.length;
+  const owner = plan.pieces[0]?.package ?? previousPackage ?? plan.quarantine[0]?.package ?? '';
   commitLiveSnapshot(ctx.db, {
     staged,
     quarantine,
     // A file no managed build owns is recorded too (under no package), so it is not quarantined again at every pass.
-    snapshot: { path: file.path, dev: String(dev), ino: String(ino), uid: file.uid, package: owner ?? '', bytes, takenAt: new Date(ctx.now()).toISOString(), ended },
-    // "The MB programs wrote": a live file counts once, at its first snapshot.
-    counted: { bytes: diff.kind === 'first' && piece ? bytes.length : 0, files: diff.kind === 'first' && piece ? 1 : 0 },
+    snapshot: { path: file.path, ...current, uid: file.uid, package: owner, takenAt: new Date(ctx.now()).toISOString(), ended },
+    // "The MB programs wrote": a live file counts once, at its first copy.
+    counted: { bytes: first && plan.pieces.length > 0 ? current.bytes.length : 0, files: first && plan.pieces.length > 0 ? 1 : 0 },
   });
-  if (!dead) return;
-  // Every count is merged and no program can write any more: empty it, still under the runtime's lock.
-  ftruncateSync(fd, 0);
-  syncFileSystem(fd);
-  forgetLiveSnapshot(ctx.db, file.path);
 }
 
 /** An old empty live file, nobody mapping it: remove it, by its path if the path still names it. */
 function removeIfOld(ctx: HarvestContext, file: SpoolFile, fd: number, dev: bigint, ino: bigint): void {
   if (ctx.now() - file.mtimeMs < EMPTY_LIVE_GRACE_MS || fstatSync(fd).size !== 0) return;
   if (!flockFree(fd) || findMapping(dev, ino) !== 'unmapped') return;
-  try {
-    const st = lstatSync(file.path, { bigint: true });
-    if (st.dev === dev && st.ino === ino) unlinkSync(file.path);
-  } catch {
-    // Gone already.
-  }
+  unlinkSamePath(file.path, dev, ino);
 }

@@ -67,56 +67,42 @@ test('a BOLT profile dumped every second: merged while the program runs, exactly
   const root = tempDir('live-fdata');
   const boltDir = join(root, 'baked', 'bolt');
   const example = await buildBoltExample(root, 'livebolt', boltDir, { dumpInterval: 1, prog: WAITING_PROG });
-  const open = (state: string) => openTestCollector({ layout: stateLayout(join(root, state)), packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+  /**
+   * One run in its own state directory: `passesWhileRunning` collector passes 250 ms apart while it
+   * waits, then it ends (`eof`: its input closes; `kill`: SIGKILL); returns what was merged while it
+   * ran and what was merged once its watchers were done.
+   */
+  const runOnce = async (state: string, passesWhileRunning: number, end: 'eof' | 'kill') => {
+    const stateDir = join(root, state);
+    const collector = openTestCollector({ layout: stateLayout(stateDir), packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+    try {
+      const child = start(example);
+      for (let i = 0; i < passesWhileRunning; i++) {
+        await collector.runOnce();
+        await sleep(250);
+      }
+      const whileRunning = merged(stateDir, example.name);
+      if (end === 'eof') child.stdin!.end();
+      else child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      await drain(collector, boltDir, stateDir, example.name);
+      return { whileRunning, final: merged(stateDir, example.name)! };
+    } finally {
+      collector.close();
+    }
+  };
 
-  // One run that ends at once, taken only after its watcher is gone.
-  const reference = open('reference');
-  try {
-    const child = start(example);
-    child.stdin!.end();
-    await new Promise((r) => child.once('exit', r));
-    await drain(reference, boltDir, join(root, 'reference'), example.name);
-  } finally {
-    reference.close();
-  }
-  const one = merged(join(root, 'reference'), example.name)!;
+  // One run that ends at once, taken only after its watchers are gone.
+  const one = (await runOnce('reference', 0, 'eof')).final;
   assert.ok([...one.values()].some((v) => v > 0n));
 
   // The same run, kept waiting: passes merge its growing copies while it runs, then its last one.
-  const live = open('live');
-  let whileRunning: Map<string, bigint> | null = null;
-  try {
-    const child = start(example);
-    for (let i = 0; i < 12; i++) {
-      await live.runOnce();
-      await sleep(250);
-    }
-    whileRunning = merged(join(root, 'live'), example.name);
-    child.stdin!.end();
-    await new Promise((r) => child.once('exit', r));
-    await drain(live, boltDir, join(root, 'live'), example.name);
-  } finally {
-    live.close();
-  }
-  assert.ok(whileRunning, 'data was merged while the program ran');
-  assert.deepEqual(merged(join(root, 'live'), example.name), one);
+  const live = await runOnce('live', 12, 'eof');
+  assert.ok(live.whileRunning, 'data was merged while the program ran');
+  assert.deepEqual(live.final, one);
 
   // Killed while it waits: the watcher writes the counts so far; merged, they are what the program counted.
-  const killed = open('killed');
-  let blocked: Map<string, bigint> | null = null;
-  try {
-    const child = start(example);
-    for (let i = 0; i < 12; i++) {
-      await killed.runOnce();
-      await sleep(250);
-    }
-    blocked = merged(join(root, 'killed'), example.name);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    await drain(killed, boltDir, join(root, 'killed'), example.name);
-  } finally {
-    killed.close();
-  }
-  assert.ok(blocked);
-  assert.deepEqual(merged(join(root, 'killed'), example.name), blocked, 'nothing lost or counted twice after SIGKILL');
+  const killed = await runOnce('killed', 12, 'kill');
+  assert.ok(killed.whileRunning);
+  assert.deepEqual(killed.final, killed.whileRunning, 'nothing lost or counted twice after SIGKILL');
 });
