@@ -9,6 +9,7 @@ import { run } from '../process/run.js';
 import { evalJson } from '../tools/nix-instantiate.js';
 import { NIX_INSTALL_HINT } from '../tools/nix-common.js';
 import type { LifecycleRecord } from '../state/lifecycle-records.js';
+import { BOLT_DIR_MODE, boltDirProblem } from '../spool/bolt-dir.js';
 import { gcdaSpoolDir, llvmSpoolDir, spoolEnvironment } from '../spool/spool-environment.js';
 
 export interface Check {
@@ -122,6 +123,42 @@ function checkMergeTools(records: readonly LifecycleRecord[]): Check[] {
     });
 }
 
+/**
+ * A BOLT-instrumented variant that is active fails (exit status 1) where its baked directory is missing:
+ * the directory each such variant writes to must be there, 1733, and the daemon's or root's.
+ */
+function checkBoltDirs(records: readonly LifecycleRecord[], uid: number): Check[] {
+  return records
+    .filter((r) => r.activeVariant === 'bolt-profile' && r.activePath)
+    .map((r) => {
+      const name = `BOLT directory of ${r.name}`;
+      const manifest = join(r.activePath!, 'nix-support', 'pgo.json');
+      let dir: string;
+      try {
+        dir = (JSON.parse(readFileSync(manifest, 'utf8')) as { boltDir?: string }).boltDir ?? '';
+      } catch (error) {
+        return { name, ok: false, detail: `${manifest}: ${(error as Error).message}`, fix: `rebuild it: nix-pgo build ${r.name}` };
+      }
+      const stat = (path: string) => {
+        try {
+          return lstatSync(path);
+        } catch {
+          return null;
+        }
+      };
+      const owners = new Set([uid, 0]);
+      const problem = boltDirProblem(dirname(dir), stat(dirname(dir)), owners, 'parent') ?? boltDirProblem(dir, stat(dir), owners, 'directory');
+      const mode = stat(dir) && (stat(dir)!.mode & 0o7777) !== BOLT_DIR_MODE ? `${dir} has mode ${(stat(dir)!.mode & 0o7777).toString(8)}, not ${BOLT_DIR_MODE.toString(8)}` : null;
+      if (problem === null && mode === null) return { name, ok: true, detail: `${dir} (mode ${BOLT_DIR_MODE.toString(8)})`, fix: '' };
+      return {
+        name,
+        ok: false,
+        detail: `${problem ?? mode}: the BOLT-instrumented ${r.name} exits with status 1 when it cannot write its profile`,
+        fix: `start the daemon (it creates the directory), or switch back: nix-pgo switch ${r.name} optimized`,
+      };
+    });
+}
+
 export async function runDoctor(input: { config: Config; records: readonly LifecycleRecord[]; env: NodeJS.ProcessEnv; uid: number }): Promise<DoctorReport> {
   const checks: Check[] = [
     ...(await Promise.all(['nix-build', 'nix-store', 'nix-env', 'nix-instantiate'].map(probeVersion))),
@@ -131,6 +168,7 @@ export async function runDoctor(input: { config: Config; records: readonly Lifec
     ...checkSpool(input.config.spoolDir, input.uid),
     checkEnvironment(input.config.spoolDir, input.uid, input.env),
     ...checkMergeTools(input.records),
+    ...checkBoltDirs(input.records, input.uid),
   ];
   return { ok: checks.every((c) => c.ok), checks };
 }
