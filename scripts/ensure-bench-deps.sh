@@ -2,15 +2,30 @@
 # Installs what the real-program benchmark (bench/real) needs beyond
 # scripts/ensure-deps.sh: valgrind (instruction counts), tcl (SQLite generates
 # its amalgamation with tclsh), dpkg-dev (apt-get source unpacks with
-# dpkg-source), and a deb-src entry for the Debian mirror apt already uses.
+# dpkg-source), for Emacs autoconf and automake (Debian's tree has no
+# configure script), texinfo (its manuals) and libncurses-dev (a terminal
+# build links a terminal library), and a deb-src entry for the Debian mirror
+# apt already uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(valgrind tcl dpkg-dev)
-declare -A probe=([valgrind]=valgrind [tcl]=tclsh [dpkg-dev]=dpkg-source)
+debian_packages=(valgrind tcl dpkg-dev autoconf automake texinfo libncurses-dev)
+# A command each package provides, or (dev:) a package that provides none.
+declare -A probe=(
+  [valgrind]=valgrind [tcl]=tclsh [dpkg-dev]=dpkg-source [autoconf]=autoconf [automake]=aclocal
+  [texinfo]=makeinfo [libncurses-dev]=dev:libncurses-dev
+)
+installed() {
+  local p=$1
+  if [[ $p == dev:* ]]; then
+    dpkg-query -W -f='${Status}' "${p#dev:}" 2>/dev/null | grep -q ' installed$'
+  else
+    command -v "$p" >/dev/null 2>&1
+  fi
+}
 missing=()
 for pkg in "${debian_packages[@]}"; do
-  if ! command -v "${probe[$pkg]}" >/dev/null 2>&1; then missing+=("$pkg"); fi
+  if ! installed "${probe[$pkg]}"; then missing+=("$pkg"); fi
 done
 
 sources_dir=/etc/apt/sources.list.d

@@ -1,6 +1,7 @@
 // The result of benchmarking one program, as printed and as `--json`, and the
 // ratios it is summarized by (computed per repetition, then summarized).
 import type { OutputCheck, Timings } from './measure.js';
+import type { Check, LiveTrainingResult } from './program-spec.js';
 import { pairRatios, summarize, type Summary } from './statistics.js';
 import type { VariantName } from './variants.js';
 
@@ -15,6 +16,15 @@ export interface Ratios {
   instrumentedSlowdown: Summary;
 }
 
+/** One build of a variant: its wall time, and whether it was built now or came from the Nix store. */
+export interface BuildTime {
+  /** `vanilla`, `instrumented`, `nix-pgo`, `by-hand instrumented`, `by-hand optimized`. */
+  variant: string;
+  seconds: number;
+  /** False when the Nix store already had it (the seconds are then evaluation only). */
+  built: boolean;
+}
+
 export interface ProgramResult {
   program: string;
   /** How the nix-pgo variant was produced. */
@@ -26,6 +36,13 @@ export interface ProgramResult {
   repetitions: number;
   outputs: OutputCheck[];
   outputsIdentical: boolean;
+  /** Build time of each variant (by-hand: both of its builds). */
+  builds: BuildTime[];
+  /** The long-running part of the nix-pgo variant's training, with the status read while it ran. */
+  live: LiveTrainingResult | null;
+  /** Properties of the variants and of the way they were made (a well-formed output is one). */
+  checks: Check[];
+  checksPassed: boolean;
   seconds: Record<VariantName, Summary>;
   ratios: Ratios;
   perWorkload: Record<string, Ratios>;

@@ -10,6 +10,8 @@
   luaVersion ? "5.4",
   sqliteSrc ? null,
   sqliteVersion ? "3",
+  emacsSrc ? null,
+  emacsVersion ? "28",
   # Selected profiles by attribute name (a path, or a store path string).
   pgoProfiles ? { },
   nix-pgo ? import ../../nix { },
@@ -18,6 +20,7 @@ let
   stdenvs = import ../../examples/stdenv { };
   inherit (stdenvs) clangStdenv;
   enable = name: drv: nix-pgo.enableWith { profile = pgoProfiles.${name} or null; } drv;
+  enableLive = name: drv: nix-pgo.enableWith { profile = pgoProfiles.${name} or null; collection = "continuous"; } drv;
 
   # A string from --argstr becomes a path; a missing source fails naming the argument.
   sourcePath =
@@ -35,6 +38,14 @@ let
     in
     !(builtins.elem top [ "www" "doc" "art" "debian" ".pc" ])
     && (top != "test" || rel == "test" || rel == "test/speedtest1.c");
+
+  # Debian's packaging and quilt's state are not part of the build.
+  emacsFilter =
+    root: path: type:
+    let
+      rel = builtins.substring (builtins.stringLength (toString root) + 1) (-1) (toString path);
+    in
+    !(builtins.elem rel [ "debian" ".pc" ]);
 in
 {
   inherit clangStdenv;
@@ -59,5 +70,19 @@ in
     configurePhase = ":";
     buildPhase = "bash ${./programs/sqlite/build.sh} . build";
     installPhase = "mkdir -p $out/bin && cp build/speedtest1 $out/bin/speedtest1";
+  });
+
+  # Emacs for the terminal, built by programs/emacs/build.sh (autogen,
+  # configure, make, make install into $out). Collected continuously: a
+  # long-running `emacs --daemon` shows its counts while it runs.
+  emacs = enableLive "emacs" (clangStdenv.mkDerivation {
+    pname = "emacs";
+    version = emacsVersion;
+    src =
+      let root = sourcePath "emacsSrc" emacsSrc;
+      in builtins.path { path = root; name = "emacs-source"; filter = emacsFilter root; };
+    configurePhase = ":";
+    buildPhase = "bash ${./programs/emacs/build.sh} . $out";
+    installPhase = ":";
   });
 }

@@ -1,6 +1,7 @@
 // The human-readable report: per program, the medians and spreads of the
 // per-repetition ratios, then seconds and callgrind instruction counts.
 import type { ProgramResult, Ratios } from './bench-result.js';
+import type { LiveTrainingResult } from './program-spec.js';
 import type { Summary } from './statistics.js';
 import { VARIANT_NAMES } from './variants.js';
 
@@ -26,6 +27,13 @@ export function formatProgram(result: ProgramResult): string {
     `  outputs identical to vanilla: ${result.outputsIdentical ? 'yes' : 'NO'}`,
   ];
   for (const check of result.outputs.filter((c) => !c.identical)) lines.push(`    differs: ${check.variant} on ${check.workload}`);
+  lines.push(`  checks: ${result.checksPassed ? 'all passed' : 'FAILED'}`);
+  for (const check of result.checks) lines.push(`    ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
+  lines.push('  build time per variant:');
+  for (const build of result.builds) {
+    lines.push(`    ${build.variant.padEnd(21)} ${build.built ? `${(build.seconds / 60).toFixed(1)} min` : `from the store (${build.seconds.toFixed(0)} s to evaluate)`}`);
+  }
+  if (result.live) lines.push(...formatLive(result.live));
   lines.push('  ratios per repetition (median, IQR, min/max):');
   for (const row of RATIO_ROWS) lines.push(formatRatioLine(row.label, result.ratios[row.key]));
   lines.push('  seconds per repetition (median, min/max):');
@@ -47,6 +55,21 @@ export function formatProgram(result: ProgramResult): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The long-running part of the training, and what the daemon's status showed while it ran. */
+export function formatLive(live: LiveTrainingResult): string[] {
+  const lines = [`  long-running training: ${live.program}, ${live.steps.length} requests`];
+  const o = live.observation;
+  if (!o) return lines;
+  const p = o.package as { live?: { running: number; lastSnapshot: string | null } | null; mergeGeneration?: number; bytesHarvested?: number; runs?: number };
+  const b = o.before as { mergeGeneration?: number };
+  lines.push(
+    `    status while it ran (${o.at}): ${p.live ? `${p.live.running} live profile(s) of running programs, last read ${p.live.lastSnapshot}` : 'no live profile'}; ` +
+      `merge generation ${b.mergeGeneration ?? '?'} before it started, ${p.mergeGeneration ?? '?'} then; ` +
+      `${live.runningWhenObserved ? 'it still ran after the status was read' : 'it had stopped by then'}`,
+  );
+  return lines;
 }
 
 export function formatReport(results: readonly ProgramResult[]): string {

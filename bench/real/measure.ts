@@ -29,19 +29,34 @@ export function rotate<T>(items: readonly T[], rep: number): T[] {
   return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
-/** Runs each workload once per variant and compares its (normalized) output with the first variant's. */
-export async function checkOutputs(spec: ProgramSpec, variants: readonly Variant[], cwd: string): Promise<OutputCheck[]> {
+/** A measuring workload whose reference output (the first variant's) is not what it should be. */
+export interface MalformedOutput {
+  workload: string;
+  problems: string[];
+}
+
+/**
+ * Runs each workload once per variant and compares its (normalized) output with the first variant's;
+ * the first variant's output is also checked with the spec's `validateOutput`.
+ */
+export async function checkOutputs(spec: ProgramSpec, variants: readonly Variant[], cwd: string): Promise<{ outputs: OutputCheck[]; malformed: MalformedOutput[] }> {
   const normalize = spec.normalizeOutput ?? ((s: string) => s);
   const checks: OutputCheck[] = [];
+  const malformed: MalformedOutput[] = [];
   for (const workload of spec.measure) {
     let reference: string | undefined;
     for (const variant of variants) {
-      const output = normalize(await runWorkload(variant.binary, workload, variant.env, cwd));
+      const raw = await runWorkload(variant.binary, workload, variant.env, cwd);
+      const output = normalize(raw);
+      if (reference === undefined) {
+        const problems = spec.validateOutput?.(workload, raw) ?? [];
+        if (problems.length > 0) malformed.push({ workload: workload.name, problems });
+      }
       reference ??= output;
       checks.push({ workload: workload.name, variant: variant.name, identical: output === reference });
     }
   }
-  return checks;
+  return { outputs: checks, malformed };
 }
 
 export async function measureInterleaved(

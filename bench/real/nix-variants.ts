@@ -2,32 +2,45 @@
 // build (`pgo.profile`), each with an out-link in the work directory as GC root.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { nixBuild } from '../../src/tools/nix-build.js';
-import type { ProgramSpec } from './program-spec.js';
+import { DEFAULT_BUILD_TIMEOUT_MINUTES, type ProgramSpec } from './program-spec.js';
 
-const BUILD_TIMEOUT_MS = 30 * 60_000;
+export interface NixBuildOutcome {
+  storePath: string;
+  /** Wall time of `nix-build`, evaluation included. */
+  seconds: number;
+  /** False when the store had the output already (nothing was built). */
+  built: boolean;
+}
 
-/** Builds `spec.name` + `attrSuffix`, optionally with selected profiles; returns the store path. */
+/** Whether a `nix-build` log says it built a derivation (Nix 2.8: "building '/nix/store/…drv'..."). */
+export function logShowsBuild(log: string): boolean {
+  return /^(these \d+ derivations will be built|this derivation will be built|building '\/nix\/store\/)/m.test(log);
+}
+
+/** Builds `spec.name` + `attrSuffix`, optionally with selected profiles. */
 export async function buildNixAttr(
   spec: ProgramSpec,
   attrSuffix: string,
   work: string,
   profiles: Record<string, string> = {},
-): Promise<string> {
+): Promise<NixBuildOutcome> {
   const attr = `${spec.name}${attrSuffix}`;
   const args = { ...spec.nixArgs };
   const selected = Object.entries(profiles);
   if (selected.length > 0) {
     args.pgoProfiles = `{ ${selected.map(([name, path]) => `${name} = ${JSON.stringify(path)};`).join(' ')} }`;
   }
-  const { storePath } = await nixBuild({
+  const start = performance.now();
+  const { storePath, log } = await nixBuild({
     file: spec.nixFile,
     attr,
     args,
     outLink: join(work, `nix-${attr.replace(/\./g, '-')}`),
-    timeoutMs: BUILD_TIMEOUT_MS,
+    timeoutMs: (spec.buildTimeoutMinutes ?? DEFAULT_BUILD_TIMEOUT_MINUTES) * 60_000,
   });
-  return storePath;
+  return { storePath, seconds: (performance.now() - start) / 1000, built: logShowsBuild(log) };
 }
 
 /**

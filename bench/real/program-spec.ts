@@ -24,6 +24,55 @@ export interface ByHandRecipe {
   binary: string;
 }
 
+/**
+ * A long-running instrumented program, trained while it runs: the part of the
+ * training a daemon of the program does (e.g. `emacs --daemon` driven by
+ * `emacsclient`). The spec starts it, drives it, calls `whileRunning` while it
+ * still runs, then stops it and waits until it is gone.
+ */
+export interface LiveSession {
+  /** The instrumented package: a store path or the by-hand output directory. */
+  root: string;
+  /** The environment of the program and its clients (where they write their profiles). */
+  env: NodeJS.ProcessEnv;
+  /** A scratch directory. */
+  cwd: string;
+  /**
+   * Called once the program has worked and still runs; `pid` is the process
+   * the counts come from. Through the daemon it resolves with the status in
+   * which that program's data is visible; elsewhere with null at once.
+   */
+  whileRunning: (pid: number) => Promise<LiveObservation | null>;
+  log: (line: string) => void;
+}
+
+/** What `nix-pgo status --json` said about the package while the long-running program ran. */
+export interface LiveObservation {
+  /** When the status was read (ISO 8601). */
+  at: string;
+  /** The package's entry of the status JSON (`packages[]`), with its `live` field. */
+  package: Record<string, unknown>;
+  /** The package's entry just before the long-running program started, to compare with. */
+  before: Record<string, unknown>;
+}
+
+export interface LiveTrainingResult {
+  /** What ran, e.g. `emacs --daemon, driven by emacsclient`. */
+  program: string;
+  /** The requests sent to it, and what each answered. */
+  steps: { request: string; answer: string }[];
+  observation: LiveObservation | null;
+  /** Whether the program still ran after the status was read: its data was visible before it stopped. */
+  runningWhenObserved: boolean;
+}
+
+/** A property of the built variants that must hold, checked after they are built. */
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
 export interface ProgramSpec {
   /** Attribute in the Nix file and key in its `pgoProfiles` argument. */
   name: string;
@@ -39,4 +88,17 @@ export interface ProgramSpec {
   callgrindWorkload: string;
   /** Removes what legitimately differs between runs (timings) before outputs are compared. */
   normalizeOutput?: (stdout: string) => string;
+  /** Problems with a workload's (vanilla) output: identical but broken outputs must not pass. */
+  validateOutput?: (workload: Workload, stdout: string) => string[];
+  /** Training that runs in a long-running process, after the batch workloads (through the daemon: while it runs). */
+  trainLive?: (session: LiveSession) => Promise<LiveTrainingResult>;
+  /** Checks of the built variants beyond their outputs. */
+  checks?: (variants: readonly { name: string; root: string; binary: string }[], work: string) => Promise<Check[]>;
+  /** Repetitions when `--reps` is not given (20 unless said). */
+  defaultRepetitions?: number;
+  /** The longest one build of a variant may take (30 unless said). */
+  buildTimeoutMinutes?: number;
 }
+
+export const DEFAULT_REPETITIONS = 20;
+export const DEFAULT_BUILD_TIMEOUT_MINUTES = 30;

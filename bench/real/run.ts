@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The benchmark's entry point: fetches the Debian sources, benchmarks each
-// program and prints the report (or JSON). Exits 1 if an output differed,
-// 2 if a program could not be benchmarked.
+// program and prints the report (or JSON). Exits 1 if an output differed or a
+// check failed, 2 if a program could not be benchmarked.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { makeDaemonSource, makeLocalMergeSource } from './optimized-source.js';
 import { parseBenchArgs, USAGE, type ProgramName } from './parse-bench-args.js';
 import type { ProgramSpec } from './program-spec.js';
 import { makeLuaSpec, makeSqliteSpec } from './real-programs.js';
+import { makeEmacsSpec } from './programs/emacs/spec.js';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -23,6 +24,8 @@ async function makeSpec(name: ProgramName, sourceCache: string): Promise<Program
       return makeLuaSpec(await ensureSourceTree(sourceCache, 'lua5.4', log));
     case 'sqlite':
       return makeSqliteSpec(await ensureSourceTree(sourceCache, 'sqlite3', log));
+    case 'emacs':
+      return makeEmacsSpec(await ensureSourceTree(sourceCache, 'emacs', log));
     case 'calc':
       return makeCalcSpec();
   }
@@ -62,7 +65,7 @@ async function main(): Promise<number> {
   if (args.json) process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), results, failures }, null, 2)}\n`);
   else process.stdout.write(formatReport(results));
   if (failures.length > 0) return 2;
-  return results.every((r) => r.outputsIdentical) ? 0 : 1;
+  return results.every((r) => r.outputsIdentical && r.checksPassed) ? 0 : 1;
 }
 
 main().then(

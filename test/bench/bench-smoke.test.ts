@@ -56,6 +56,13 @@ describe('bench smoke (calc)', () => {
     assert.deepEqual(result.outputs.filter((c) => !c.identical), []);
     assert.equal(result.outputsIdentical, true);
 
+    // No raw profile in any output or in the default directory, nothing left in the daemon's spool.
+    assert.deepEqual(result.checks.filter((c) => !c.ok), []);
+    assert.equal(result.checksPassed, true);
+    assert.deepEqual(result.builds.map((b) => b.variant), ['vanilla', 'instrumented', 'nix-pgo', 'by-hand instrumented', 'by-hand optimized']);
+    for (const build of result.builds) assert.ok(Number.isFinite(build.seconds) && build.seconds >= 0, `${build.variant} build time`);
+    assert.equal(result.live, null);
+
     assertRatios(result.ratios, 'total');
     assert.deepEqual(Object.keys(result.perWorkload), spec.measure.map((w) => w.name));
     for (const [workload, ratios] of Object.entries(result.perWorkload)) assertRatios(ratios, workload);
@@ -70,6 +77,8 @@ describe('bench smoke (calc)', () => {
     const report = formatReport([result]);
     assert.match(report, /speedup nix-pgo over vanilla/);
     assert.match(report, /outputs identical to vanilla: yes/);
+    assert.match(report, /checks: all passed/);
+    assert.match(report, /build time per variant/);
     const json = JSON.parse(JSON.stringify(result)) as typeof result;
     assert.deepEqual(json.ratios, result.ratios);
   });

@@ -10,6 +10,7 @@ import { rotate } from '../../bench/real/measure.js';
 import { parseCollected } from '../../bench/real/callgrind.js';
 import { findSourceTree } from '../../bench/real/fetch-sources.js';
 import { makeLuaSpec, makeSqliteSpec } from '../../bench/real/real-programs.js';
+import { makeEmacsSpec } from '../../bench/real/programs/emacs/spec.js';
 import { writePackageEntry } from '../../bench/real/nix-variants.js';
 import { makeCalcSpec } from '../../bench/real/example-programs.js';
 
@@ -17,7 +18,7 @@ describe('parseBenchArgs', () => {
   it('has defaults for every option', () => {
     assert.deepEqual(parseBenchArgs([]), {
       programs: ['lua', 'sqlite'],
-      repetitions: 20,
+      repetitions: null,
       work: null,
       sources: null,
       callgrind: true,
@@ -26,6 +27,11 @@ describe('parseBenchArgs', () => {
       help: false,
     });
     assert.equal(parseBenchArgs(['--local-merge']).nixPgoSource, 'local');
+  });
+
+  it('leaves the repetitions to each program unless --reps says', () => {
+    assert.equal(parseBenchArgs(['--programs', 'emacs']).repetitions, null);
+    assert.deepEqual(parseBenchArgs(['--programs', 'emacs,lua']).programs, ['emacs', 'lua']);
   });
 
   it('reads programs, repetitions and switches', () => {
@@ -75,7 +81,7 @@ describe('real program specs', () => {
   const src = { dir: '/src', version: '1.2.3' };
 
   it('train and measure on different inputs', () => {
-    for (const spec of [makeLuaSpec(src), makeSqliteSpec(src)]) {
+    for (const spec of [makeLuaSpec(src), makeSqliteSpec(src), makeEmacsSpec(src)]) {
       const trained = new Set(spec.train.map((w) => w.args.join(' ')));
       for (const w of spec.measure) assert.ok(!trained.has(w.args.join(' ')), `${spec.name}: ${w.name} is also a training input`);
       assert.ok(spec.measure.some((w) => w.name === spec.callgrindWorkload));
