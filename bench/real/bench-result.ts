@@ -1,9 +1,10 @@
 // The result of benchmarking one program, as printed and as `--json`, and the
 // ratios it is summarized by (computed per repetition, then summarized).
+import type { BoltFileOutcome } from '../../src/formats/manifest.js';
 import type { OutputCheck, Timings } from './measure.js';
 import type { Check, LiveTrainingResult } from './program-spec.js';
 import { pairRatios, summarize, type Summary } from './statistics.js';
-import type { VariantName } from './variants.js';
+import type { PerVariant, VariantName } from './variants.js';
 
 export interface Ratios {
   /** vanilla time / nix-pgo time: > 1 means nix-pgo is faster. */
@@ -14,6 +15,27 @@ export interface Ratios {
   byHandOverVanilla: Summary;
   /** instrumented time / vanilla time: what users live with while profiling. */
   instrumentedSlowdown: Summary;
+  /** BOLT: nix-pgo time / nix-pgo+bolt time, what BOLT adds to PGO (absent without BOLT variants). */
+  boltOverNixPgo?: Summary;
+  /** BOLT: vanilla time / nix-pgo+bolt time. */
+  boltOverVanilla?: Summary;
+  /** BOLT: bolt-instrumented time / nix-pgo time, what users live with while BOLT profiles. */
+  boltInstrumentedSlowdown?: Summary;
+}
+
+/** The same ratios of one deterministic count per variant (instructions, cache misses). */
+export type CountRatios = { [K in keyof Ratios]: Ratios[K] extends Summary ? number : number | undefined };
+
+/** Cachegrind's simulated instruction cache and branch predictor, per variant: what layout changes. */
+export interface CacheCounts {
+  /** Instructions executed (`I refs`). */
+  instructions: number;
+  /** First-level instruction cache misses (`I1 misses`). */
+  i1Misses: number;
+  /** Conditional and indirect branches executed. */
+  branches: number;
+  /** Mispredicted conditional and indirect branches. */
+  mispredicts: number;
 }
 
 /** One build of a variant: its wall time, and whether it was built now or came from the Nix store. */
@@ -30,7 +52,7 @@ export interface ProgramResult {
   /** How the nix-pgo variant was produced. */
   nixPgoSource: string;
   /** The binary measured for each variant (in the Nix store, or in the work directory for by-hand). */
-  variants: Record<VariantName, string>;
+  variants: PerVariant<string>;
   trainingWorkloads: string[];
   measuringWorkloads: string[];
   repetitions: number;
@@ -43,37 +65,55 @@ export interface ProgramResult {
   /** Properties of the variants and of the way they were made (a well-formed output is one). */
   checks: Check[];
   checksPassed: boolean;
-  seconds: Record<VariantName, Summary>;
+  /** What the BOLT-optimized build did with each ELF file (optimized, or kept as PGO built it and why); null without BOLT. */
+  boltFiles: BoltFileOutcome[] | null;
+  seconds: PerVariant<Summary>;
   ratios: Ratios;
   perWorkload: Record<string, Ratios>;
   /** Instructions of one run of `callgrindWorkload` per variant, or null when skipped. */
-  instructions: { workload: string; counts: Record<VariantName, number>; nixPgoOverVanilla: number; nixPgoOverByHand: number; byHandOverVanilla: number; instrumentedSlowdown: number } | null;
+  instructions: ({ workload: string; counts: PerVariant<number> } & CountRatios) | null;
+  /** Cachegrind's I1 misses and mispredicted branches of one run of `callgrindWorkload` per variant, or null when skipped. */
+  cache: { workload: string; counts: PerVariant<CacheCounts> } | null;
   /** Every repetition's total seconds, for other statistics. */
-  rawSeconds: Record<VariantName, number[]>;
+  rawSeconds: PerVariant<number[]>;
 }
 
-export function computeRatios(series: Record<VariantName, number[]>): Ratios {
-  return {
-    nixPgoOverVanilla: summarize(pairRatios(series.vanilla, series['nix-pgo'])),
-    nixPgoOverByHand: summarize(pairRatios(series['by-hand'], series['nix-pgo'])),
-    byHandOverVanilla: summarize(pairRatios(series.vanilla, series['by-hand'])),
-    instrumentedSlowdown: summarize(pairRatios(series.instrumented, series.vanilla)),
-  };
+/** Each ratio as numerator / denominator variant: > 1 means the denominator is faster (or smaller). */
+export const RATIO_DEFINITIONS: readonly { key: keyof Ratios; numerator: VariantName; denominator: VariantName }[] = [
+  { key: 'nixPgoOverVanilla', numerator: 'vanilla', denominator: 'nix-pgo' },
+  { key: 'nixPgoOverByHand', numerator: 'by-hand', denominator: 'nix-pgo' },
+  { key: 'byHandOverVanilla', numerator: 'vanilla', denominator: 'by-hand' },
+  { key: 'instrumentedSlowdown', numerator: 'instrumented', denominator: 'vanilla' },
+  { key: 'boltOverNixPgo', numerator: 'nix-pgo', denominator: 'nix-pgo+bolt' },
+  { key: 'boltOverVanilla', numerator: 'vanilla', denominator: 'nix-pgo+bolt' },
+  { key: 'boltInstrumentedSlowdown', numerator: 'bolt-instrumented', denominator: 'nix-pgo' },
+];
+
+/** Applies `ratio` to every defined ratio whose two variants are present. */
+function mapRatios<T, R>(values: PerVariant<T>, ratio: (numerator: T, denominator: T) => R): Record<string, R> {
+  const out: Record<string, R> = {};
+  for (const { key, numerator, denominator } of RATIO_DEFINITIONS) {
+    const n = values[numerator];
+    const d = values[denominator];
+    if (n !== undefined && d !== undefined) out[key] = ratio(n, d);
+  }
+  return out;
 }
 
-export function computeInstructionRatios(counts: Record<VariantName, number>) {
-  return {
-    nixPgoOverVanilla: counts.vanilla / counts['nix-pgo'],
-    nixPgoOverByHand: counts['by-hand'] / counts['nix-pgo'],
-    byHandOverVanilla: counts.vanilla / counts['by-hand'],
-    instrumentedSlowdown: counts.instrumented / counts.vanilla,
-  };
+/** The ratios of paired timings (repetition by repetition), summarized. */
+export function computeRatios(series: PerVariant<number[]>): Ratios {
+  return mapRatios(series, (n, d) => summarize(pairRatios(n, d))) as unknown as Ratios;
+}
+
+/** The ratios of one deterministic count per variant. */
+export function computeInstructionRatios(counts: PerVariant<number>): CountRatios {
+  return mapRatios(counts, (n, d) => n / d) as unknown as CountRatios;
 }
 
 export function summarizeTimings(timings: Timings): Pick<ProgramResult, 'seconds' | 'ratios' | 'perWorkload' | 'rawSeconds'> {
   const seconds = Object.fromEntries(
     Object.entries(timings.totals).map(([name, values]) => [name, summarize(values)]),
-  ) as Record<VariantName, Summary>;
+  ) as PerVariant<Summary>;
   const perWorkload = Object.fromEntries(Object.entries(timings.perWorkload).map(([name, series]) => [name, computeRatios(series)]));
   return { seconds, ratios: computeRatios(timings.totals), perWorkload, rawSeconds: timings.totals };
 }

@@ -3,7 +3,7 @@
 import { run } from '../../src/process/run.js';
 import type { Workload } from './program-spec.js';
 
-const INSTALL_HINT = 'install valgrind: scripts/ensure-bench-deps.sh (Debian: apt-get install valgrind)';
+export const VALGRIND_INSTALL_HINT = 'install valgrind: scripts/ensure-bench-deps.sh (Debian: apt-get install valgrind)';
 
 /** Parses the `Collected : N` line callgrind prints at exit. */
 export function parseCollected(stderr: string): number {
@@ -17,7 +17,7 @@ export async function countInstructions(binary: string, workload: Workload, env:
   const { stderr } = await run(
     'valgrind',
     ['--tool=callgrind', '--callgrind-out-file=/dev/null', binary, ...workload.args],
-    { env, cwd, input: workload.stdin, installHint: INSTALL_HINT, timeoutMs: 30 * 60_000 },
+    { env, cwd, input: workload.stdin, installHint: VALGRIND_INSTALL_HINT, timeoutMs: 30 * 60_000 },
   );
   return parseCollected(stderr);
 }

@@ -14,12 +14,23 @@
   emacsVersion ? "28",
   # Selected profiles by attribute name (a path, or a store path string).
   pgoProfiles ? { },
+  boltProfiles ? { },
   nix-pgo ? import ../../nix { },
 }:
 let
   stdenvs = import ../../examples/stdenv { };
   inherit (stdenvs) clangStdenv;
-  enable = name: drv: nix-pgo.enableWith { profile = pgoProfiles.${name} or null; } drv;
+  # PGO, then BOLT on the PGO-optimized build (host BOLT 16); the smoke test
+  # must print the same before and after BOLT, or a rewritten file goes back.
+  enableBolt =
+    name: smokeTest: drv:
+    nix-pgo.enableWith {
+      profile = pgoProfiles.${name} or null;
+      bolt = true;
+      boltTools = import ../../examples/stdenv/bolt.nix { };
+      boltProfile = boltProfiles.${name} or null;
+      inherit smokeTest;
+    } drv;
   enableLive = name: drv: nix-pgo.enableWith { profile = pgoProfiles.${name} or null; collection = "continuous"; } drv;
 
   # A string from --argstr becomes a path; a missing source fails naming the argument.
@@ -51,7 +62,11 @@ in
   inherit clangStdenv;
 
   # The Lua 5.4 interpreter, compiled file by file with upstream's `make linux` flags.
-  lua = enable "lua" (clangStdenv.mkDerivation {
+  # The smoke test runs the interpreter's loop, closures, strings and tables.
+  lua = enableBolt "lua" ''
+    "$out/bin/lua" -e 'local t = {} for i = 1, 2000 do t[#t + 1] = string.format("%d:%x", i, i * i) end
+      local f = function(a, b) return a .. "," .. b end print(#t, t[7], t[1999], f(t[2], t[3]), table.concat(t, ";", 1, 5))'
+  '' (clangStdenv.mkDerivation {
     pname = "lua";
     version = luaVersion;
     src = builtins.path { path = sourcePath "luaSrc" luaSrc; name = "lua-source"; };
@@ -60,7 +75,10 @@ in
   });
 
   # SQLite's speedtest1 on the amalgamation generated from the canonical sources.
-  sqlite = enable "sqlite" (clangStdenv.mkDerivation {
+  # The smoke test runs one small test set; the times it prints are cut off.
+  sqlite = enableBolt "sqlite" ''
+    "$out/bin/speedtest1" --memdb --testset main --size 1 | sed 's/[0-9.]*s$//'
+  '' (clangStdenv.mkDerivation {
     pname = "sqlite";
     version = sqliteVersion;
     src =

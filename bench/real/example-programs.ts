@@ -1,12 +1,13 @@
 // The repository's own example `calc` as a benchmark program: fast and
-// offline, for the smoke test and for trying the runner.
+// offline, for the smoke test and for trying the runner (BOLT included).
 import { join } from 'node:path';
 import type { ProgramSpec } from './program-spec.js';
 import { repoRoot } from './paths.js';
 
 export function makeCalcSpec(): ProgramSpec {
   return {
-    name: 'calc',
+    // calcBolt: calc with BOLT after PGO, so the smoke test runs every variant.
+    name: 'calcBolt',
     nixFile: join(repoRoot, 'examples'),
     nixArgs: {},
     binary: 'bin/calc',
@@ -28,5 +29,6 @@ export function makeCalcSpec(): ProgramSpec {
       { name: 'calc 3 sort', args: ['3', 'sort'] },
     ],
     callgrindWorkload: 'calc 3',
+    bolt: true,
   };
 }

@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ProgramSpec } from './program-spec.js';
 import { runWorkload } from './training.js';
-import type { Variant, VariantName } from './variants.js';
+import type { PerVariant, Variant, VariantName } from './variants.js';
 
 export interface OutputCheck {
   workload: string;
@@ -14,13 +14,13 @@ export interface OutputCheck {
 
 export interface Timings {
   /** Seconds per repetition, summed over the measuring workloads. */
-  totals: Record<VariantName, number[]>;
+  totals: PerVariant<number[]>;
   /** Seconds per repetition of each workload. */
-  perWorkload: Record<string, Record<VariantName, number[]>>;
+  perWorkload: Record<string, PerVariant<number[]>>;
 }
 
 function makeEmptySeries(variants: readonly Variant[]): Record<VariantName, number[]> {
-  return Object.fromEntries(variants.map((v) => [v.name, [] as number[]])) as unknown as Record<VariantName, number[]>;
+  return Object.fromEntries(variants.map((v) => [v.name, [] as number[]])) as Record<VariantName, number[]>;
 }
 
 /** Variants in the order of repetition `rep`: a rotate, so each variant goes first equally often. */

@@ -44,7 +44,7 @@ export async function buildNixAttr(
 }
 
 /**
- * Writes a Nix file that takes only `pgoProfiles`, with the spec's other
+ * Writes a Nix file that takes only `pgoProfiles` and `boltProfiles`, with the spec's other
  * arguments (the source trees) baked in, and returns the spec building from it:
  * a package entry the nix-pgo daemon's config can name as it is.
  */
@@ -56,7 +56,7 @@ export function writePackageEntry(spec: ProgramSpec, work: string): ProgramSpec 
   writeFileSync(
     file,
     `# Written by the nix-pgo benchmark: ${spec.nixFile} with this run's source trees.\n` +
-      `{ pgoProfiles ? { } }:\nimport ${JSON.stringify(spec.nixFile)} { ${bound} inherit pgoProfiles; }\n`,
+      `{ pgoProfiles ? { }, boltProfiles ? { } }:\nimport ${JSON.stringify(spec.nixFile)} { ${bound} inherit pgoProfiles boltProfiles; }\n`,
   );
   return { ...spec, nixFile: file, nixArgs: {} };
 }

@@ -11,6 +11,7 @@ import { parseManifest } from '../../src/formats/manifest.js';
 import { DEFAULT_BUILD_TIMEOUT_MINUTES, type Check, type LiveObservation, type LiveSession, type LiveTrainingResult, type ProgramSpec } from './program-spec.js';
 import { buildNixAttr, logShowsBuild } from './nix-variants.js';
 import { makeRawProfileDir, mergeRawProfiles } from './training.js';
+import { runBoltStage, type BoltVariants, type DaemonBuild, type DaemonControl } from './bolt-stage.js';
 
 export interface OptimizedVariant {
   storePath: string;
@@ -20,6 +21,17 @@ export interface OptimizedVariant {
   live: LiveTrainingResult | null;
   /** What must hold of the way it was made (e.g. the spool left with no data). */
   checks: Check[];
+  /** The BOLT variants built on it, for programs with `bolt` (through the daemon only). */
+  bolt: BoltVariants | null;
+}
+
+/** The build a status reports last: store path, wall seconds, and whether its log shows a build (not a store hit). */
+function describeLastBuild(p: PackageStatus): DaemonBuild {
+  const lastBuild = p.lastBuild;
+  if (!lastBuild || !p.activePath) throw new Error(`${p.name}: the status shows no build and no active variant`);
+  const seconds = (Date.parse(lastBuild.endedAt) - Date.parse(lastBuild.startedAt)) / 1000;
+  const built = existsSync(lastBuild.logFile) ? logShowsBuild(readFileSync(lastBuild.logFile, 'utf8')) : true;
+  return { storePath: p.activePath, seconds, built };
 }
 
 export interface OptimizedVariantSource {
@@ -52,7 +64,8 @@ export function makeLocalMergeSource(work: string): OptimizedVariantSource {
       const { mergeTool } = parseManifest(readFileSync(manifestFile, 'utf8'), manifestFile);
       const profile = await mergeRawProfiles(mergeTool, rawDir(spec), join(work, `${spec.name}-nix-pgo.profdata`));
       const outcome = await buildNixAttr(spec, '.pgo.optimized', work, { [spec.name]: profile });
-      return { storePath: outcome.storePath, build: { seconds: outcome.seconds, built: outcome.built }, live, checks: [] };
+      if (spec.bolt) log(`${spec.name}: no BOLT variants with --local-merge (they come through the daemon)`);
+      return { storePath: outcome.storePath, build: { seconds: outcome.seconds, built: outcome.built }, live, checks: [], bolt: null };
     },
   };
 }
@@ -133,21 +146,25 @@ export function makeDaemonSource(work: string): OptimizedVariantSource {
       const layout = stateLayout(stateDir(spec));
       const spoolLlvm = llvmSpoolDir(layout.spoolDir);
       const buildTimeoutMinutes = 2 * (spec.buildTimeoutMinutes ?? DEFAULT_BUILD_TIMEOUT_MINUTES);
-      writeFileSync(
-        configFile,
-        JSON.stringify({
-          stateDir: stateDir(spec),
-          nixFile: spec.nixFile,
-          // A tiny threshold: the benchmark decides how much training there is, not the policy.
-          policy: { thresholdMB: 0.0001, buildTimeoutMinutes, onReady: spec.trainLive ? 'notify' : 'switch' },
-          packages: { [spec.name]: {} },
-        }),
-      );
+      // BOLT's own policy waits for `nix-pgo build`: the daemon would otherwise optimize after the first run it harvests.
+      const writeConfig = (bolt: boolean) =>
+        writeFileSync(
+          configFile,
+          JSON.stringify({
+            stateDir: stateDir(spec),
+            nixFile: spec.nixFile,
+            // A tiny threshold: the benchmark decides how much training there is, not the policy.
+            policy: { thresholdMB: 0.0001, buildTimeoutMinutes, onReady: spec.trainLive ? 'notify' : 'switch' },
+            packages: { [spec.name]: bolt ? { bolt: { policy: { onReady: 'notify' } } } : {} },
+          }),
+        );
+      writeConfig(false);
       const status = async (): Promise<PackageStatus> =>
         (JSON.parse((await run(process.execPath, [cli, 'status', '--config', configFile, '--json'])).stdout) as Status).packages[0]!;
       const deadline = Date.now() + (buildTimeoutMinutes + 60) * 60_000;
-      const waitFor = async (what: string, done: (p: PackageStatus) => boolean): Promise<PackageStatus> => {
+      const waitFor = async (what: string, done: (p: PackageStatus) => boolean, poke?: () => void): Promise<PackageStatus> => {
         for (;;) {
+          poke?.();
           const p = await status();
           if (done(p)) return p;
           if (p.lastBuild && !p.lastBuild.ok) throw new Error(`the daemon's ${p.lastBuild.variant} build failed: ${p.lastBuild.error}\n${p.lastBuild.logTail}`);
@@ -195,11 +212,21 @@ export function makeDaemonSource(work: string): OptimizedVariantSource {
           await run(process.execPath, [cli, 'build', spec.name, '--config', configFile]);
         }
         const p = await waitFor('optimized', (s) => s.state === 'optimized' && s.activePath !== null && s.lastBuild?.variant === 'optimized');
-        const lastBuild = p.lastBuild!;
-        const seconds = (Date.parse(lastBuild.endedAt) - Date.parse(lastBuild.startedAt)) / 1000;
+        const optimized = describeLastBuild(p);
         const checks: Check[] = [checkSpool(listSpool(layout.spoolDir), trainingFiles, p.live === null && merged())];
-        const built = existsSync(lastBuild.logFile) ? logShowsBuild(readFileSync(lastBuild.logFile, 'utf8')) : true;
-        return { storePath: p.activePath!, build: { seconds, built }, live, checks };
+        const control: DaemonControl = {
+          enableBolt: () => {
+            writeConfig(true);
+            daemon.kill('SIGHUP');
+          },
+          waitFor,
+          build: async () => void (await run(process.execPath, [cli, 'build', spec.name, '--config', configFile])),
+          lastBuild: describeLastBuild,
+          nudge,
+          merged,
+        };
+        const bolt = spec.bolt ? await runBoltStage(spec, control, work, log) : null;
+        return { storePath: optimized.storePath, build: { seconds: optimized.seconds, built: optimized.built }, live, checks, bolt };
       } finally {
         daemon.kill('SIGTERM');
         await daemon.exited;

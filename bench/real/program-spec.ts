@@ -86,6 +86,8 @@ export interface ProgramSpec {
   measure: Workload[];
   /** The measuring workload that callgrind counts instructions of. */
   callgrindWorkload: string;
+  /** The measuring workload cachegrind simulates (instruction cache, branch predictor); `callgrindWorkload` unless said. */
+  cachegrindWorkload?: string;
   /** Removes what legitimately differs between runs (timings) before outputs are compared. */
   normalizeOutput?: (stdout: string) => string;
   /** Problems with a workload's (vanilla) output: identical but broken outputs must not pass. */
@@ -94,6 +96,11 @@ export interface ProgramSpec {
   trainLive?: (session: LiveSession) => Promise<LiveTrainingResult>;
   /** Checks of the built variants beyond their outputs. */
   checks?: (variants: readonly { name: string; root: string; binary: string }[], work: string) => Promise<Check[]>;
+  /**
+   * BOLT after PGO as well (the Nix file builds the package with `enableWith { bolt = true; ... }`):
+   * the bolt-instrumented and nix-pgo+bolt variants, through the daemon.
+   */
+  bolt?: boolean;
   /** Repetitions when `--reps` is not given (20 unless said). */
   defaultRepetitions?: number;
   /** The longest one build of a variant may take (30 unless said). */

@@ -54,6 +54,7 @@ export function makeLuaSpec(src: SourceTree): ProgramSpec {
       luaScript('measure', 'word-freq.lua', '80000'),
     ],
     callgrindWorkload: 'fannkuch 9',
+    bolt: true,
   };
 }
 
@@ -69,6 +70,9 @@ export function makeSqliteSpec(src: SourceTree): ProgramSpec {
     train: [speedtest('main', '8'), speedtest('main', '8', '--without-rowid'), speedtest('fp', '5')],
     measure: [speedtest('main', '25'), speedtest('orm', '30'), speedtest('cte', '30')],
     callgrindWorkload: 'main --size 25',
+    // Where BOLT's layout matters most here: the ORM-like queries spread over much of the library.
+    cachegrindWorkload: 'orm --size 30',
+    bolt: true,
     // speedtest1 prints the time of each step.
     normalizeOutput: (stdout) => stdout.replace(/\d+\.\d+s$/gm, 's'),
   };

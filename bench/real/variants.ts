@@ -1,15 +1,22 @@
-// The four variants the benchmark compares, in report order.
-//
-// PGO+BOLT goes here, after 'nix-pgo', as 'nix-pgo+bolt', for every program
-// alike (lua, sqlite, emacs), once the library and the daemon build it (the
-// library's enableWith { bolt = true; ... } variants, the daemon's BOLT
-// training and switch): not yet. It will need its own ratio rows in
-// bench-result.ts (speedup over nix-pgo), a build entry in bench-program.ts
-// (marked there) and its training runs (BOLT's fdata files, not raw profiles).
+// The variants the benchmark compares, in report order: four for every
+// program, and the two BOLT variants for programs built with BOLT.
 
-export const VARIANT_NAMES = ['vanilla', 'instrumented', 'nix-pgo', 'by-hand'] as const;
+export const CORE_VARIANT_NAMES = ['vanilla', 'instrumented', 'nix-pgo', 'by-hand'] as const;
+/** BOLT after PGO, through the daemon: the BOLT-instrumented build (what users run while it profiles) and the BOLT-optimized one. */
+export const BOLT_VARIANT_NAMES = ['bolt-instrumented', 'nix-pgo+bolt'] as const;
+export const VARIANT_NAMES = [...CORE_VARIANT_NAMES, ...BOLT_VARIANT_NAMES] as const;
 
+export type CoreVariantName = (typeof CORE_VARIANT_NAMES)[number];
+export type BoltVariantName = (typeof BOLT_VARIANT_NAMES)[number];
 export type VariantName = (typeof VARIANT_NAMES)[number];
+
+/** One value per variant: always the four core ones, the BOLT ones when the program has them. */
+export type PerVariant<T> = Record<CoreVariantName, T> & Partial<Record<BoltVariantName, T>>;
+
+/** The variants a result has, in report order. */
+export function presentVariants(values: Partial<Record<VariantName, unknown>>): VariantName[] {
+  return VARIANT_NAMES.filter((name) => values[name] !== undefined);
+}
 
 /** A program ready to run: its binary and the environment it runs in. */
 export interface Variant {

@@ -41,12 +41,12 @@ describe('bench smoke (calc)', () => {
       log: () => {},
     });
 
-    assert.equal(result.program, 'calc');
+    assert.equal(result.program, 'calcBolt');
     assert.deepEqual(Object.keys(result.variants).sort(), [...VARIANT_NAMES].sort());
     for (const name of VARIANT_NAMES) {
-      assert.ok(existsSync(result.variants[name]), `${name}: ${result.variants[name]} exists`);
-      assertSummary(result.seconds[name], `seconds of ${name}`);
-      assert.equal(result.rawSeconds[name].length, REPETITIONS);
+      assert.ok(existsSync(result.variants[name] ?? ''), `${name}: ${result.variants[name]} exists`);
+      assertSummary(result.seconds[name]!, `seconds of ${name}`);
+      assert.equal(result.rawSeconds[name]!.length, REPETITIONS);
     }
     assert.match(result.variants['nix-pgo'], /^\/nix\/store\/[a-z0-9]{32}-calc-1\.0\/bin\/calc$/);
     assert.notEqual(result.variants['nix-pgo'], result.variants.vanilla);
@@ -59,7 +59,11 @@ describe('bench smoke (calc)', () => {
     // No raw profile in any output or in the default directory, nothing left in the daemon's spool.
     assert.deepEqual(result.checks.filter((c) => !c.ok), []);
     assert.equal(result.checksPassed, true);
-    assert.deepEqual(result.builds.map((b) => b.variant), ['vanilla', 'instrumented', 'nix-pgo', 'by-hand instrumented', 'by-hand optimized']);
+    assert.deepEqual(result.builds.map((b) => b.variant), ['vanilla', 'instrumented', 'nix-pgo', 'by-hand instrumented', 'by-hand optimized', 'bolt-instrumented', 'nix-pgo+bolt']);
+    // BOLT through the daemon: its own store paths, every file of the package optimized, none left in BOLT's directory.
+    assert.notEqual(result.variants['nix-pgo+bolt'], result.variants['nix-pgo']);
+    assert.notEqual(result.variants['bolt-instrumented'], result.variants['nix-pgo']);
+    assert.ok(result.checks.some((c) => c.name.startsWith('the daemon took every BOLT profile') && c.ok));
     for (const build of result.builds) assert.ok(Number.isFinite(build.seconds) && build.seconds >= 0, `${build.variant} build time`);
     assert.equal(result.live, null);
 
@@ -69,7 +73,14 @@ describe('bench smoke (calc)', () => {
 
     if (callgrind) {
       assert.ok(result.instructions, 'instruction counts');
-      for (const name of VARIANT_NAMES) assert.ok(result.instructions.counts[name] > 0, `${name} executed instructions`);
+      for (const name of VARIANT_NAMES) assert.ok(result.instructions.counts[name]! > 0, `${name} executed instructions`);
+      // The BOLT-instrumented build counts its branches on top of the same work.
+      assert.ok(result.instructions.counts['bolt-instrumented']! > result.instructions.counts['nix-pgo']);
+      assert.ok(result.cache, 'cachegrind counts');
+      for (const name of VARIANT_NAMES) {
+        const c = result.cache.counts[name]!;
+        assert.ok(c.instructions > 0 && c.branches > 0 && c.i1Misses >= 0 && c.mispredicts >= 0, `${name}: ${JSON.stringify(c)}`);
+      }
       // The instrumented build executes its counter updates on top of the same work.
       assert.ok(result.instructions.counts.instrumented > result.instructions.counts.vanilla);
     }
@@ -79,6 +90,8 @@ describe('bench smoke (calc)', () => {
     assert.match(report, /outputs identical to vanilla: yes/);
     assert.match(report, /checks: all passed/);
     assert.match(report, /build time per variant/);
+    assert.match(report, /speedup nix-pgo\+bolt over nix-pgo/);
+    assert.match(report, /I1 misses/);
     const json = JSON.parse(JSON.stringify(result)) as typeof result;
     assert.deepEqual(json.ratios, result.ratios);
   });

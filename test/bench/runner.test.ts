@@ -2,12 +2,15 @@
 // output, source-tree lookup and output normalization.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs } from '../../bench/real/parse-bench-args.js';
 import { rotate } from '../../bench/real/measure.js';
 import { parseCollected } from '../../bench/real/callgrind.js';
+import { parseCachegrindSummary } from '../../bench/real/cachegrind.js';
+import { computeInstructionRatios, computeRatios } from '../../bench/real/bench-result.js';
+import { countProcesses, listBoltProfiles, removeBoltProfiles } from '../../bench/real/bolt-stage.js';
 import { findSourceTree } from '../../bench/real/fetch-sources.js';
 import { makeLuaSpec, makeSqliteSpec } from '../../bench/real/real-programs.js';
 import { makeEmacsSpec } from '../../bench/real/programs/emacs/spec.js';
@@ -65,6 +68,62 @@ describe('parseCollected', () => {
   });
 });
 
+describe('parseCachegrindSummary', () => {
+  it('reads instructions, I1 misses, branches and mispredictions', () => {
+    const stderr = [
+      '==5127== I   refs:      127,851',
+      '==5127== I1  misses:      1,091',
+      '==5127== LLi misses:      1,072',
+      '==5127== I1  miss rate:    0.85%',
+      '==5127== Branches:       25,645  (25,366 cond +    279 ind)',
+      '==5127== Mispredicts:     3,317  ( 3,167 cond +    150 ind)',
+    ].join('\n');
+    assert.deepEqual(parseCachegrindSummary(stderr), { instructions: 127851, i1Misses: 1091, branches: 25645, mispredicts: 3317 });
+  });
+
+  it('fails naming the line that is missing (no --branch-sim)', () => {
+    assert.throws(() => parseCachegrindSummary('==1== I   refs:      10\n==1== I1  misses:      1\n'), /no "Branches" line/);
+  });
+});
+
+describe('ratios', () => {
+  it('pairs repetitions, and has the BOLT ratios only when both BOLT variants ran', () => {
+    const core = { vanilla: [2, 4], instrumented: [4, 8], 'nix-pgo': [1, 2], 'by-hand': [1, 4] };
+    const withoutBolt = computeRatios(core);
+    assert.equal(withoutBolt.nixPgoOverVanilla.median, 2);
+    assert.equal(withoutBolt.instrumentedSlowdown.median, 2);
+    assert.equal(withoutBolt.boltOverNixPgo, undefined);
+    const withBolt = computeRatios({ ...core, 'bolt-instrumented': [3, 6], 'nix-pgo+bolt': [0.5, 1] });
+    assert.equal(withBolt.boltOverNixPgo?.median, 2);
+    assert.equal(withBolt.boltOverVanilla?.median, 4);
+    assert.equal(withBolt.boltInstrumentedSlowdown?.median, 3);
+    assert.deepEqual(computeInstructionRatios({ vanilla: 10, instrumented: 30, 'nix-pgo': 5, 'by-hand': 5, 'nix-pgo+bolt': 4, 'bolt-instrumented': 20 }), {
+      nixPgoOverVanilla: 2,
+      nixPgoOverByHand: 1,
+      byHandOverVanilla: 2,
+      instrumentedSlowdown: 3,
+      boltOverNixPgo: 1.25,
+      boltOverVanilla: 2.5,
+      boltInstrumentedSlowdown: 4,
+    });
+  });
+});
+
+describe('BOLT profiles of the benchmark', () => {
+  it('lists only the files named by the given build ids, and removes only those written since a time', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nix-pgo-bench-bolt-'));
+    for (const name of ['ab12.100.fdata', 'ab12.101.fdata', 'cd34.102.fdata', 'ab12.notes']) writeFileSync(join(dir, name), '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, 'ab12.100.fdata'), old, old);
+    assert.deepEqual(listBoltProfiles(dir, ['ab12']).sort(), [join(dir, 'ab12.100.fdata'), join(dir, 'ab12.101.fdata')]);
+    assert.equal(removeBoltProfiles(dir, ['ab12'], Date.now() - 30_000), 1);
+    assert.deepEqual(readdirSync(dir).sort(), ['ab12.100.fdata', 'ab12.notes', 'cd34.102.fdata']);
+    assert.deepEqual(listBoltProfiles(join(dir, 'missing'), ['ab12']), []);
+    // A program and its library write one file each per process.
+    assert.equal(countProcesses(['/d/ab12.100.fdata', '/d/cd34.100.fdata', '/d/ab12.101.fdata']), 2);
+  });
+});
+
 describe('findSourceTree', () => {
   it('finds the unpacked tree of a source package and its version, ignoring tarballs and other packages', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nix-pgo-bench-src-'));
@@ -99,14 +158,14 @@ describe('real program specs', () => {
 });
 
 describe('writePackageEntry', () => {
-  it('binds the source arguments into a file that takes only pgoProfiles, as a daemon config can name it', () => {
+  it('binds the source arguments into a file that takes only the profiles, as a daemon config can name it', () => {
     const work = mkdtempSync(join(tmpdir(), 'nix-pgo-bench-entry-'));
     const spec = writePackageEntry(makeLuaSpec({ dir: '/src/lua5.4-5.4.4', version: '5.4.4' }), work);
     assert.equal(spec.nixFile, join(work, 'packages.nix'));
     assert.deepEqual(spec.nixArgs, {});
     const text = readFileSync(spec.nixFile, 'utf8');
-    assert.match(text, /^\{ pgoProfiles \? \{ \} \}:$/m);
-    assert.match(text, /luaSrc = "\/src\/lua5\.4-5\.4\.4"; luaVersion = "5\.4\.4"; inherit pgoProfiles;/);
+    assert.match(text, /^\{ pgoProfiles \? \{ \}, boltProfiles \? \{ \} \}:$/m);
+    assert.match(text, /luaSrc = "\/src\/lua5\.4-5\.4\.4"; luaVersion = "5\.4\.4"; inherit pgoProfiles boltProfiles;/);
   });
 
   it('leaves a spec without arguments as it is', () => {
