@@ -10,12 +10,8 @@
 
 (require 'json)
 
-(defvar bench-seed 424242)
-(defun bench-random-15 ()
-  (setq bench-seed (% (+ (* bench-seed 1103515245) 12345) 2147483648))
-  (/ bench-seed 65536))
-(defun bench-random (n) (% (+ (* (bench-random-15) 32768) (bench-random-15)) n))
-(defun bench-pick (list) (nth (bench-random (length list)) list))
+(load (expand-file-name "../bench-lib.el" (file-name-directory load-file-name)) nil t)
+(setq bench-seed 424242)
 
 (defconst bench-names '("Zoë" "Jürgen" "Ångström AB" "O'Brien \"Bob\"" "Back\\slash Ltd" "Tab\tSeparated"
                         "新しい店" "Crème brûlée" "line\nbreak" "plain"))

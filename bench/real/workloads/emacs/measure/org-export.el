@@ -11,14 +11,10 @@
 (require 'ox-html)
 
 ;; Org names anchors with `random'; a fixed seed makes them the same in every run.
+(load (expand-file-name "../bench-lib.el" (file-name-directory load-file-name)) nil t)
+;; Org's export names its references with `random': seeded here, after every load, they are the same in every run.
 (random "nix-pgo-bench")
-
-(defvar bench-seed 99991)
-(defun bench-random-15 ()
-  (setq bench-seed (% (+ (* bench-seed 1103515245) 12345) 2147483648))
-  (/ bench-seed 65536))
-(defun bench-random (n) (% (+ (* (bench-random-15) 32768) (bench-random-15)) n))
-(defun bench-pick (list) (nth (bench-random (length list)) list))
+(setq bench-seed 99991)
 
 (defconst bench-words '("build" "profile" "merge" "store" "daemon" "switch" "counter" "branch" "layout"
                         "cache" "spool" "harvest" "variant" "closure" "derivation" "optimize" "measure"))

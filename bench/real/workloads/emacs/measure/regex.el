@@ -7,16 +7,8 @@
 ;; the rewritten text.  The training runs other expressions over Lisp
 ;; sources and prose.
 
-(defvar bench-seed 20261126)
-(defun bench-random-15 ()
-  "The next 15 bits of a linear congruential generator."
-  (setq bench-seed (% (+ (* bench-seed 1103515245) 12345) 2147483648))
-  (/ bench-seed 65536))
-(defun bench-random (n)
-  "A deterministic number in [0, N), N below 2^30."
-  (% (+ (* (bench-random-15) 32768) (bench-random-15)) n))
-
-(defun bench-pick (list) (nth (bench-random (length list)) list))
+(load (expand-file-name "../bench-lib.el" (file-name-directory load-file-name)) nil t)
+(setq bench-seed 20261126)
 
 (defconst bench-lines 18000)
 (defconst bench-users '("alice" "bob" "carol" "dave" "erin" "frank" "grace" "heidi" "ivan" "judy"))

@@ -7,11 +7,8 @@
 
 (require 'json)
 
-(defvar bench-seed 777)
-(defun bench-random-15 ()
-  (setq bench-seed (% (+ (* bench-seed 1103515245) 12345) 2147483648))
-  (/ bench-seed 65536))
-(defun bench-random (n) (% (+ (* (bench-random-15) 32768) (bench-random-15)) n))
+(load (expand-file-name "../bench-lib.el" (file-name-directory load-file-name)) nil t)
+(setq bench-seed 777)
 
 (defun bench-tree (depth)
   (if (= depth 0)

@@ -10,14 +10,10 @@
 (require 'ox-ascii)
 (require 'ox-md)
 
+(load (expand-file-name "../bench-lib.el" (file-name-directory load-file-name)) nil t)
+;; Org's export names its references with `random': seeded here, after every load, they are the same in every run.
 (random "nix-pgo-bench-training")
-
-(defvar bench-seed 31337)
-(defun bench-random-15 ()
-  (setq bench-seed (% (+ (* bench-seed 1103515245) 12345) 2147483648))
-  (/ bench-seed 65536))
-(defun bench-random (n) (% (+ (* (bench-random-15) 32768) (bench-random-15)) n))
-(defun bench-pick (list) (nth (bench-random (length list)) list))
+(setq bench-seed 31337)
 
 (defconst bench-words '("agenda" "minutes" "decision" "owner" "deadline" "review" "release" "budget"
                         "risk" "follow-up" "customer" "roadmap" "metric" "incident"))
