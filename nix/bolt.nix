@@ -207,10 +207,13 @@ let
 
   /**
     The derivation both variants share: the PGO-optimized outputs copied and
-    rewritten by bolt.sh, with the same name, version and outputs.
+    rewritten by bolt.sh, with the same name, version and outputs. Checks the
+    arguments both take, naming `caller` in errors; `extraEnv` gets the
+    package's name, for its own errors.
   */
   variant =
     {
+      caller,
       kind,
       optimized,
       tools,
@@ -221,28 +224,32 @@ let
       extraEnv,
     }:
     let
-      outputs = optimized.outputs or [ "out" ];
+      drv = checkOptimized caller optimized;
+      pkgName = nameOf drv;
+      checkedTools = checkTools caller pkgName tools;
+      checkedSmokeTest = checkSmokeTest pkgName smokeTest;
+      outputs = drv.outputs or [ "out" ];
     in
-    stdenv.mkDerivation (
+    (if stdenv == null then drv.stdenv else stdenv).mkDerivation (
       {
-        inherit (optimized) name;
+        inherit (drv) name;
         inherit outputs;
         boltKind = kind;
-        boltInputs = concatStringsSep " " (map (o: "${o}=${optimized.${o}.outPath}") outputs);
-        boltTool = tools.llvmBolt;
-        boltMergeTool = tools.mergeFdata;
+        boltInputs = concatStringsSep " " (map (o: "${o}=${drv.${o}.outPath}") outputs);
+        boltTool = checkedTools.llvmBolt;
+        boltMergeTool = checkedTools.mergeFdata;
         boltFlags = concatStringsSep " " (commonFlags ++ flags);
-        boltSmokeTest = if smokeTest == null then "" else smokeTest;
+        boltSmokeTest = if checkedSmokeTest == null then "" else checkedSmokeTest;
         boltSmokeTimeout = toString smokeTimeout;
         buildCommand = ''
           source ${./scripts/bolt.sh}
           boltMain
         '';
       }
-      // (if optimized ? pname then { inherit (optimized) pname; } else { })
-      // (if optimized ? version then { inherit (optimized) version; } else { })
-      // (if optimized ? meta then { inherit (optimized) meta; } else { })
-      // extraEnv
+      // (if drv ? pname then { inherit (drv) pname; } else { })
+      // (if drv ? version then { inherit (drv) version; } else { })
+      // (if drv ? meta then { inherit (drv) meta; } else { })
+      // extraEnv pkgName
     );
 
   checkSmokeTest =
@@ -290,19 +297,12 @@ let
       stdenv ? null,
       extraFlags ? [ ],
     }:
-    let
-      drv = checkOptimized "instrument" optimized;
-      pkgName = nameOf drv;
-    in
     variant {
+      caller = "instrument";
       kind = "bolt-profile";
-      optimized = drv;
-      tools = checkTools "instrument" pkgName tools;
-      stdenv = if stdenv == null then drv.stdenv else stdenv;
-      smokeTest = checkSmokeTest pkgName smokeTest;
-      inherit smokeTimeout;
+      inherit optimized tools stdenv smokeTest smokeTimeout;
       flags = instrumentFlags { inherit dumpInterval; } ++ extraFlags;
-      extraEnv = {
+      extraEnv = pkgName: {
         boltDir = checkBoltDir pkgName boltDir;
         boltDumpInterval = if dumpInterval == null then "" else toString dumpInterval;
       };
@@ -337,20 +337,11 @@ let
       stdenv ? null,
       flags ? optimizeFlags,
     }:
-    let
-      drv = checkOptimized "optimize" optimized;
-      pkgName = nameOf drv;
-    in
     variant {
+      caller = "optimize";
       kind = "bolt-optimized";
-      optimized = drv;
-      tools = checkTools "optimize" pkgName tools;
-      stdenv = if stdenv == null then drv.stdenv else stdenv;
-      smokeTest = checkSmokeTest pkgName smokeTest;
-      inherit smokeTimeout flags;
-      extraEnv = {
-        boltProfile = profilePath pkgName profile;
-      };
+      inherit optimized tools stdenv smokeTest smokeTimeout flags;
+      extraEnv = pkgName: { boltProfile = profilePath pkgName profile; };
     };
 
   /**
