@@ -242,6 +242,7 @@ let
         boltSmokeTest = if checkedSmokeTest == null then "" else checkedSmokeTest;
         boltSmokeTimeout = toString smokeTimeout;
         buildCommand = ''
+          source ${./scripts/pgo.sh}
           source ${./scripts/bolt.sh}
           boltMain
         '';

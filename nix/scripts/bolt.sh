@@ -12,6 +12,8 @@
 #   boltDumpInterval  (instrumented) seconds between dumps, or ""
 #   boltProfile       (optimized) a directory of .fdata files
 #   boltSmokeTest     shell code run against the PGO tree and this tree, or ""
+#
+# nix/bolt.nix sources pgo.sh first: pgoJsonString and pgoOutputs come from there.
 
 boltFail() {
     echo "nix-pgo: $*" >&2
@@ -22,33 +24,20 @@ boltPackageName() {
     echo "${pname:-${name:-unknown}}${version:+ ${version}}"
 }
 
+# A JSON string on one line: BOLT's messages (fallback reasons) span lines.
 boltJsonString() {
     local s=$1
-    s=${s//\\/\\\\}
-    s=${s//\"/\\\"}
     s=${s//$'\t'/ }
     s=${s//$'\n'/ }
     s=${s//$'\r'/ }
-    printf '"%s"' "$s"
-}
-
-# Prints "name path" for every output of this derivation, in plain and in
-# structured-attrs builds.
-boltOutputs() {
-    if [[ "$(declare -p outputs 2>/dev/null)" == "declare -A"* ]]; then
-        local o
-        for o in "${!outputs[@]}"; do echo "$o ${outputs[$o]}"; done
-    else
-        local o
-        for o in ${outputs:-out}; do echo "$o ${!o}"; done
-    fi
+    pgoJsonString "$s"
 }
 
 boltOutputPath() {
     local want=$1 o p
     while read -r o p; do
         if [[ "$o" == "$want" ]]; then echo "$p"; return 0; fi
-    done < <(boltOutputs)
+    done < <(pgoOutputs)
     return 1
 }
 
@@ -130,7 +119,7 @@ boltCandidates() {
         while IFS= read -r -d '' f; do
             if boltIsCandidate "$f"; then printf '%s\t%s\n' "$o" "${f#"$p"/}"; fi
         done < <(find "$p" -type f -print0 | sort -z)
-    done < <(boltOutputs | sort)
+    done < <(pgoOutputs | sort)
 }
 
 # Runs llvm-bolt in its own directory on relative names, so that nothing of
@@ -178,7 +167,7 @@ boltSmokeRun() {
     if [[ "$which" == pgo ]]; then
         for pair in $boltInputs; do assigns+=("${pair%%=*}=${pair#*=}"); done
     else
-        while read -r o p; do assigns+=("$o=$p"); done < <(boltOutputs)
+        while read -r o p; do assigns+=("$o=$p"); done < <(pgoOutputs)
     fi
     status=0
     (cd "$dir" && env "${assigns[@]}" timeout "${boltSmokeTimeout:-120}" bash -e -c "$boltSmokeTest") \
