@@ -22,8 +22,9 @@ export const USAGE = `usage: node dist/bench/real/run.js [options]
   --reps N          interleaved repetitions (default: 20; emacs 12, its runs are long)
   --work DIR        scratch directory: out-links, profiles, by-hand builds (default: a new temporary one)
   --sources DIR     cache of Debian source trees (default $XDG_CACHE_HOME/nix-pgo/bench-src)
-  --no-callgrind    skip the instruction counts
+  --no-callgrind    skip the instruction counts and cachegrind's cache and branch simulation
   --local-merge     make the nix-pgo variant by merging and building pgo.optimized directly, not through the daemon
+                    (no BOLT variants then: they come through the daemon)
   --json            print the results as JSON on stdout (progress stays on stderr)
 `;
 
