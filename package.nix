@@ -21,7 +21,7 @@
   cacert,
   nodejs_20,
   nix,
-  npmDepsHash ? "sha256-zGn1TezEqQwaX0C227AGVAOt6aSQ1XXDQoDtjpITLxE=",
+  npmDepsHash ? "sha256-3zQ1uKhS0GPqMyN+Br5tvHLLqnsPSt/LbuoZ8ih5050=",
 }:
 let
   nodejs = nodejs_20;

@@ -19,9 +19,13 @@ const example = await buildClangExample(root, 'idle');
 const locations = stateLayout(join(root, 'state'));
 // One real profile first, so the watchers, the db and the merge path have all been used once.
 await runExample(example, locations.spoolDir);
-const engine = openTestCollector({ layout: locations, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+const engine = openTestCollector({
+  layout: locations,
+  packages: [{ name: example.name, manifestPath: example.manifestPath }],
+});
 engine.start();
-for (let i = 0; i < 500 && (engine.status().packages[0]?.generation ?? 0) < 1; i++) await new Promise((r) => setTimeout(r, 10));
+for (let i = 0; i < 500 && (engine.status().packages[0]?.generation ?? 0) < 1; i++)
+  await new Promise((r) => setTimeout(r, 10));
 await new Promise((r) => setTimeout(r, 500));
 
 const cpuBefore = process.cpuUsage();
@@ -34,9 +38,9 @@ rmSync(root, { recursive: true, force: true });
 
 const cpuMs = (cpu.user + cpu.system) / 1000;
 process.stdout.write(
-  [
+  `${[
     `idle window: ${(windowMs / 1000).toFixed(0)} s`,
     `CPU time: ${cpuMs.toFixed(1)} ms (${((cpuMs / windowMs) * 100).toFixed(4)} % of one core; target ~0)`,
     `peak RSS: ${(maxRssKiB / 1024).toFixed(1)} MiB (target <= 80)`,
-  ].join('\n') + '\n',
+  ].join('\n')}\n`,
 );

@@ -13,10 +13,21 @@ import { parseManifest } from '../src/formats/manifest.js';
 import { parseRawProfile } from '../src/formats/raw-profile.js';
 import { run } from '../src/process/run.js';
 import { stateLayout } from '../src/state/state-layout.js';
-import { buildClangExample, LLVM_PROFDATA, runExample, scanTestSpool, tempDir, type Example } from '../test/support/spool-fixture.js';
+import {
+  buildClangExample,
+  LLVM_PROFDATA,
+  runExample,
+  scanTestSpool,
+  tempDir,
+  type Example,
+} from '../test/support/spool-fixture.js';
 
 const { values } = parseArgs({
-  options: { packages: { type: 'string', default: '50' }, profiles: { type: 'string', default: '10000' }, repeat: { type: 'string', default: '3' } },
+  options: {
+    packages: { type: 'string', default: '50' },
+    profiles: { type: 'string', default: '10000' },
+    repeat: { type: 'string', default: '3' },
+  },
 });
 const packageCount = Number(values.packages);
 const perPackage = Math.max(1, Math.round(Number(values.profiles) / packageCount));
@@ -32,7 +43,9 @@ async function sampleProfiles(root: string, examples: readonly Example[]): Promi
   for (const example of examples) await runExample(example, samples);
   const files = scanTestSpool(samples).files.map((f) => f.path);
   return examples.map((example) => {
-    const ids = new Set(parseManifest(readFileSync(example.manifestPath, 'utf8'), example.manifestPath).binaries.map((b) => b.buildId));
+    const ids = new Set(
+      parseManifest(readFileSync(example.manifestPath, 'utf8'), example.manifestPath).binaries.map((b) => b.buildId),
+    );
     const mine = files.filter((f) => {
       const parsed = parseRawProfile(readFileSync(f));
       return parsed.ok && parsed.segments.some((s) => s.binaryIds.some((id) => ids.has(id)));
@@ -42,7 +55,11 @@ async function sampleProfiles(root: string, examples: readonly Example[]): Promi
 }
 
 /** One repetition on fresh copies: returns [direct seconds, engine seconds]. */
-async function measure(root: string, examples: readonly Example[], samples: readonly string[]): Promise<[number, number]> {
+async function measure(
+  root: string,
+  examples: readonly Example[],
+  samples: readonly string[],
+): Promise<[number, number]> {
   const locations = stateLayout(join(root, 'state'));
   const spoolLlvm = join(locations.spoolDir, 'llvm');
   mkdirSync(spoolLlvm, { recursive: true });
@@ -62,16 +79,22 @@ async function measure(root: string, examples: readonly Example[], samples: read
   await run('sync', []);
 
   const directStart = process.hrtime.bigint();
-  for (const [i, inputs] of directInputs.entries()) await run(LLVM_PROFDATA, ['merge', '-o', join(root, 'direct', `${i}.profdata`), ...inputs]);
+  for (const [i, inputs] of directInputs.entries())
+    await run(LLVM_PROFDATA, ['merge', '-o', join(root, 'direct', `${i}.profdata`), ...inputs]);
   const directSeconds = seconds(directStart);
 
-  const engine = openTestCollector({ layout: locations, packages: examples.map((e) => ({ name: e.name, manifestPath: e.manifestPath })) });
+  const engine = openTestCollector({
+    layout: locations,
+    packages: examples.map((e) => ({ name: e.name, manifestPath: e.manifestPath })),
+  });
   const engineStart = process.hrtime.bigint();
   const report = await engine.runOnce();
   const engineSeconds = seconds(engineStart);
   engine.close();
   if (report.harvested.taken !== packageCount * perPackage || report.errors.length > 0) {
-    throw new Error(`engine took ${report.harvested.taken} of ${packageCount * perPackage} files; errors: ${JSON.stringify(report.errors)}`);
+    throw new Error(
+      `engine took ${report.harvested.taken} of ${packageCount * perPackage} files; errors: ${JSON.stringify(report.errors)}`,
+    );
   }
   return [directSeconds, engineSeconds];
 }
@@ -87,10 +110,14 @@ const ratios: number[] = [];
 for (let r = 0; r < repeat; r++) {
   const [directSeconds, engineSeconds] = await measure(join(root, `rep${r}`), examples, samples);
   ratios.push(engineSeconds / directSeconds);
-  lines.push(`run ${r + 1}: llvm-profdata merge directly ${directSeconds.toFixed(3)} s, engine pass (harvest + merge + metrics) ${engineSeconds.toFixed(3)} s`);
+  lines.push(
+    `run ${r + 1}: llvm-profdata merge directly ${directSeconds.toFixed(3)} s, engine pass (harvest + merge + metrics) ${engineSeconds.toFixed(3)} s`,
+  );
   rmSync(join(root, `rep${r}`), { recursive: true, force: true });
 }
 ratios.sort((a, b) => a - b);
-lines.push(`ratio engine/direct: ${ratios[Math.floor(ratios.length / 2)]!.toFixed(3)} median of ${repeat} (target <= 1.10)`);
+lines.push(
+  `ratio engine/direct: ${ratios[Math.floor(ratios.length / 2)]!.toFixed(3)} median of ${repeat} (target <= 1.10)`,
+);
 process.stdout.write(`${lines.join('\n')}\n`);
 rmSync(root, { recursive: true, force: true });

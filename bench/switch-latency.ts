@@ -19,19 +19,33 @@ async function measureOnce(): Promise<{ shareMs: number; buildMs: number; totalM
   // The daemon's default tick, as users run it.
   const daemon = startDaemon(setup, 1000);
   try {
-    await waitFor('profiling', async () => ((await status(setup)).packages[0]?.activeVariant === 'profile' ? true : undefined), 300_000);
+    await waitFor(
+      'profiling',
+      async () => ((await status(setup)).packages[0]?.activeVariant === 'profile' ? true : undefined),
+      300_000,
+    );
     await runInstrumented(setup, join(setup.stateDir, 'profile', 'bin', 'calc'), ['1']);
-    await waitFor('optimized', async () => ((await status(setup)).packages[0]?.state === 'optimized' ? true : undefined), 300_000);
+    await waitFor(
+      'optimized',
+      async () => ((await status(setup)).packages[0]?.state === 'optimized' ? true : undefined),
+      300_000,
+    );
   } finally {
     await stopDaemon(daemon);
   }
   const db = new Database(join(setup.stateDir, 'state.sqlite'), { readonly: true });
   try {
-    const merged = db.prepare("SELECT created_at FROM generations WHERE package = 'slow' ORDER BY generation LIMIT 1").get() as { created_at: string };
+    const merged = db
+      .prepare("SELECT created_at FROM generations WHERE package = 'slow' ORDER BY generation LIMIT 1")
+      .get() as { created_at: string };
     const switched = db
-      .prepare("SELECT time FROM lifecycle_events WHERE name = 'slow' AND event = 'switched' AND detail LIKE '%\"optimized\"%' ORDER BY id LIMIT 1")
+      .prepare(
+        "SELECT time FROM lifecycle_events WHERE name = 'slow' AND event = 'switched' AND detail LIKE '%\"optimized\"%' ORDER BY id LIMIT 1",
+      )
       .get() as { time: string };
-    const slot = JSON.parse((db.prepare("SELECT data FROM lifecycle WHERE name = 'slow'").get() as { data: string }).data) as LifecycleRecord;
+    const slot = JSON.parse(
+      (db.prepare("SELECT data FROM lifecycle WHERE name = 'slow'").get() as { data: string }).data,
+    ) as LifecycleRecord;
     const buildMs = Date.parse(slot.lastBuild!.endedAt) - Date.parse(slot.lastBuild!.startedAt);
     const totalMs = Date.parse(switched.time) - Date.parse(merged.created_at);
     return { shareMs: totalMs - buildMs, buildMs, totalMs };
@@ -46,8 +60,12 @@ const results = [];
 for (let i = 0; i < runs; i++) {
   const r = await measureOnce();
   results.push(r);
-  console.log(`run ${i + 1}: threshold→switched ${r.totalMs} ms, nix-build ${r.buildMs} ms, daemon's share ${r.shareMs} ms`);
+  console.log(
+    `run ${i + 1}: threshold→switched ${r.totalMs} ms, nix-build ${r.buildMs} ms, daemon's share ${r.shareMs} ms`,
+  );
 }
 const shares = results.map((r) => r.shareMs).sort((a, b) => a - b);
 const median = shares[Math.floor(shares.length / 2)]!;
-console.log(`median daemon share ${median} ms; ratio to the ${TARGET_MS} ms target: ${(median / TARGET_MS).toFixed(3)} (≤ 1.000 meets it)`);
+console.log(
+  `median daemon share ${median} ms; ratio to the ${TARGET_MS} ms target: ${(median / TARGET_MS).toFixed(3)} (≤ 1.000 meets it)`,
+);

@@ -25,12 +25,20 @@ const programs = join(root, 'examples/pkgs/minivm/src/programs');
 
 /** What each example is trained on, and the different input it is measured on. */
 const workloads: Record<string, { about: string; train: string[][]; measure: string[]; input?: boolean }> = {
-  calc: { about: 'a small C program and its shared library', train: [['3'], ['2', 'sort'], ['4', 'hash'], ['2', 'primes']], measure: ['40'] },
+  calc: {
+    about: 'a small C program and its shared library',
+    train: [['3'], ['2', 'sort'], ['4', 'hash'], ['2', 'primes']],
+    measure: ['40'],
+  },
   strict: { about: 'a tiny stack machine built with -Werror', train: [['300000'], ['200000']], measure: ['3000000'] },
   wordfreq: { about: 'word counting, built with GCC', train: [[], []], measure: [], input: true },
   minivm: {
     about: 'an interpreter: trained on three programs, measured on a fourth',
-    train: [[join(programs, 'collatz.vm'), '30000'], [join(programs, 'fib.vm'), '20000'], [join(programs, 'sort.vm'), '800']],
+    train: [
+      [join(programs, 'collatz.vm'), '30000'],
+      [join(programs, 'fib.vm'), '20000'],
+      [join(programs, 'sort.vm'), '800'],
+    ],
     measure: [join(programs, 'sieve.vm'), '3000000'],
   },
 };
@@ -43,9 +51,11 @@ const { values: options } = parseArgs({
 });
 const names = options.packages.split(',').filter(Boolean);
 const unknown = names.filter((n) => !(n in workloads));
-if (unknown.length > 0 || names.length === 0) throw new Error(`--packages: choose from ${Object.keys(workloads).join(', ')} (not ${unknown.join(', ')})`);
+if (unknown.length > 0 || names.length === 0)
+  throw new Error(`--packages: choose from ${Object.keys(workloads).join(', ')} (not ${unknown.join(', ')})`);
 const runs = Number(options.runs);
-if (!Number.isInteger(runs) || runs < 3) throw new Error(`--runs must be a whole number of at least 3, not ${options.runs}`);
+if (!Number.isInteger(runs) || runs < 3)
+  throw new Error(`--runs must be a whole number of at least 3, not ${options.runs}`);
 
 const work = mkdtempSync(join(tmpdir(), 'nix-pgo-demo-'));
 const configFile = join(work, 'config.json');
@@ -79,7 +89,13 @@ async function waitUntil(what: string, done: (s: Status) => boolean, timeoutMs =
 
 /** The environment a user's shell has after `eval "$(nix-pgo env)"`: whatever that command prints. */
 async function trainingEnvironment(): Promise<NodeJS.ProcessEnv> {
-  const { stdout } = await run('/bin/sh', ['-c', 'eval "$("$0" "$1" env --config "$2")" && env -0', process.execPath, cli, configFile]);
+  const { stdout } = await run('/bin/sh', [
+    '-c',
+    'eval "$("$0" "$1" env --config "$2")" && env -0',
+    process.execPath,
+    cli,
+    configFile,
+  ]);
   return Object.fromEntries(
     stdout
       .split('\0')
@@ -90,7 +106,12 @@ async function trainingEnvironment(): Promise<NodeJS.ProcessEnv> {
 
 /** A large text for wordfreq: the repo's own sources, many times over. */
 async function corpus(): Promise<string> {
-  const files = ['examples/pkgs/calc/src/main.c', 'examples/pkgs/wordfreq/src/wordfreq.c', 'README.md', 'docs/nix-library.md'];
+  const files = [
+    'examples/pkgs/calc/src/main.c',
+    'examples/pkgs/wordfreq/src/wordfreq.c',
+    'README.md',
+    'docs/nix-library.md',
+  ];
   const texts = await Promise.all(files.map(async (f) => (await run('cat', [join(root, f)])).stdout));
   return texts.join('\n').repeat(40);
 }
@@ -129,11 +150,15 @@ for (const n of names) say(`  ${n.padEnd(9)} ${workloads[n]!.about}`);
 say('\n==> starting the daemon: it builds the profiling variants and puts them into the Nix profile');
 const daemon = startBackground(process.execPath, [cli, 'daemon', '--config', configFile]);
 try {
-  const started = await waitUntil('the profiling variants', (s) => s.packages.every((p) => p.activeVariant === 'profile'));
+  const started = await waitUntil('the profiling variants', (s) =>
+    s.packages.every((p) => p.activeVariant === 'profile'),
+  );
   const bin = join(started.nixProfile, 'bin');
   say(`profile: ${started.nixProfile} → ${realpathSync(started.nixProfile)}`);
 
-  say('\n==> training: running the instrumented programs with the variables of `nix-pgo env` (the daemon harvests what they write)');
+  say(
+    '\n==> training: running the instrumented programs with the variables of `nix-pgo env` (the daemon harvests what they write)',
+  );
   const trainingEnv = await trainingEnvironment();
   const text = await corpus();
   // Train in rounds until every package has collected its threshold of data.
@@ -143,17 +168,22 @@ try {
     if (pending.length === 0) break;
     for (const p of pending) {
       const w = workloads[p.name]!;
-      for (const args of w.train) await run(join(bin, p.name), args, { env: trainingEnv, input: w.input ? text : undefined });
+      for (const args of w.train)
+        await run(join(bin, p.name), args, { env: trainingEnv, input: w.input ? text : undefined });
     }
     say(`  round ${round}: ran ${pending.map((p) => p.name).join(', ')}`);
     await new Promise((r) => setTimeout(r, 800));
   }
   say('\n==> waiting for the daemon to reach the threshold, build and switch');
-  await waitUntil('the optimized variants', (s) => s.packages.every((p) => p.state === 'optimized' || (p.lastBuild !== null && !p.lastBuild.ok)));
+  await waitUntil('the optimized variants', (s) =>
+    s.packages.every((p) => p.state === 'optimized' || (p.lastBuild !== null && !p.lastBuild.ok)),
+  );
   say(`\n${await nixPgo(['status', '--config', configFile])}`);
 
   say(`==> speed on inputs the training did not use: ${runs} interleaved runs of each variant`);
-  say('    speedup = plain build ÷ optimized build, per run; the median, and the middle half of the runs (IQR) to show the noise');
+  say(
+    '    speedup = plain build ÷ optimized build, per run; the median, and the middle half of the runs (IQR) to show the noise',
+  );
   const active = await status();
   const quiet = { ...process.env, LLVM_PROFILE_FILE: '/dev/null', GCOV_PREFIX: join(work, 'discard') };
   for (const p of active.packages) {
@@ -187,5 +217,6 @@ try {
   writeFileSync(join(work, 'daemon.log'), daemon.output());
   say(`daemon log: ${join(work, 'daemon.log')}`);
 }
-say('\nThe daemon has stopped. To look further (these act on the demo\'s state, not yours):');
-for (const command of ['status', 'rollback']) say(`  ${['node', cli, command, '--config', configFile].map(shellWord).join(' ')}`);
+say("\nThe daemon has stopped. To look further (these act on the demo's state, not yours):");
+for (const command of ['status', 'rollback'])
+  say(`  ${['node', cli, command, '--config', configFile].map(shellWord).join(' ')}`);

@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
+# Formatting and lint first: a second, and it fails before ten minutes of tests do.
+npx biome check .
 rm -rf dist
 npx tsc -p .
 if (($# == 0)); then

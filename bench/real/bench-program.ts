@@ -4,14 +4,26 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseManifest } from '../../src/formats/manifest.js';
 import { runByHandPipeline } from './by-hand.js';
-import { computeInstructionRatios, summarizeTimings, type BuildTime, type CacheCounts, type ProgramResult } from './bench-result.js';
+import {
+  computeInstructionRatios,
+  summarizeTimings,
+  type BuildTime,
+  type CacheCounts,
+  type ProgramResult,
+} from './bench-result.js';
 import { countInstructions } from './callgrind.js';
 import { evictFromPageCache, listFiles } from './evict-page-cache.js';
 import { checkOutputs, measureInterleaved } from './measure.js';
 import { buildNixAttr, writePackageEntry } from './nix-variants.js';
 import type { OptimizedVariantSource } from './optimized-source.js';
 import { checkDefaultDirUntouched, checkNoRawProfilesInOutputs } from './profile-checks.js';
-import { DEFAULT_REPETITIONS, type Check, type LiveTrainingResult, type ProgramSpec, type Workload } from './program-spec.js';
+import {
+  DEFAULT_REPETITIONS,
+  type Check,
+  type LiveTrainingResult,
+  type ProgramSpec,
+  type Workload,
+} from './program-spec.js';
 import { makeRawProfileDir, runTraining } from './training.js';
 import type { PerVariant, Variant, VariantName } from './variants.js';
 import { removeBoltProfiles, type BoltVariants } from './bolt-stage.js';
@@ -45,21 +57,36 @@ export async function prepareVariants(programSpec: ProgramSpec, options: BenchOp
   const vanilla = await buildNixAttr(spec, '', work);
   log(`${spec.name}: vanilla ${vanilla.built ? `built in ${minutes(vanilla.seconds)}` : 'from the store'}`);
   const instrumented = await buildNixAttr(spec, '.pgo.profile', work);
-  log(`${spec.name}: instrumented ${instrumented.built ? `built in ${minutes(instrumented.seconds)}` : 'from the store'}`);
-  log(`${spec.name}: training the instrumented variant (${spec.train.length} workloads${spec.trainLive ? ', then a long-running part' : ''})`);
-  await runTraining(join(instrumented.storePath, spec.binary), spec.train, options.nixPgo.trainingProfileFile(spec), work, options.nixPgo.overlappingTraining);
+  log(
+    `${spec.name}: instrumented ${instrumented.built ? `built in ${minutes(instrumented.seconds)}` : 'from the store'}`,
+  );
+  log(
+    `${spec.name}: training the instrumented variant (${spec.train.length} workloads${spec.trainLive ? ', then a long-running part' : ''})`,
+  );
+  await runTraining(
+    join(instrumented.storePath, spec.binary),
+    spec.train,
+    options.nixPgo.trainingProfileFile(spec),
+    work,
+    options.nixPgo.overlappingTraining,
+  );
   log(`${spec.name}: nix-pgo optimized variant: ${options.nixPgo.label}`);
   const nixPgo = await options.nixPgo.optimizedVariant(spec, instrumented.storePath, log);
-  log(`${spec.name}: nix-pgo optimized ${nixPgo.build.built ? `built in ${minutes(nixPgo.build.seconds)}` : 'from the store'}`);
+  log(
+    `${spec.name}: nix-pgo optimized ${nixPgo.build.built ? `built in ${minutes(nixPgo.build.seconds)}` : 'from the store'}`,
+  );
   const bolt = nixPgo.bolt;
   if (bolt) {
-    const timing = (b: { built: boolean; seconds: number }) => (b.built ? `built in ${minutes(b.seconds)}` : 'from the store');
+    const timing = (b: { built: boolean; seconds: number }) =>
+      b.built ? `built in ${minutes(b.seconds)}` : 'from the store';
     log(`${spec.name}: BOLT-instrumented ${timing(bolt.instrumented)}, BOLT-optimized ${timing(bolt.optimized)}`);
     for (const f of bolt.files) log(`${spec.name}: BOLT ${f.path}: ${f.outcome}${f.reason ? ` (${f.reason})` : ''}`);
   }
   log(`${spec.name}: expert by-hand pipeline (generate, train, merge, use)`);
   const byHand = await runByHandPipeline(spec, work, log);
-  log(`${spec.name}: by-hand built in ${minutes(byHand.buildSeconds.instrumented)} (instrumented) and ${minutes(byHand.buildSeconds.optimized)} (optimized)`);
+  log(
+    `${spec.name}: by-hand built in ${minutes(byHand.buildSeconds.instrumented)} (instrumented) and ${minutes(byHand.buildSeconds.optimized)} (optimized)`,
+  );
   // Measuring runs of the instrumented variant write profiles too, as they would for a user.
   const measureRaw = makeRawProfileDir(join(work, `${spec.name}-measure-raw`));
   const env = process.env;
@@ -75,8 +102,18 @@ export async function prepareVariants(programSpec: ProgramSpec, options: BenchOp
     { name: 'by-hand', binary: byHand.optimized, root: byHand.optimizedRoot, env },
     ...(bolt
       ? [
-          { name: 'bolt-instrumented' as const, binary: join(bolt.instrumented.storePath, spec.binary), root: bolt.instrumented.storePath, env },
-          { name: 'nix-pgo+bolt' as const, binary: join(bolt.optimized.storePath, spec.binary), root: bolt.optimized.storePath, env },
+          {
+            name: 'bolt-instrumented' as const,
+            binary: join(bolt.instrumented.storePath, spec.binary),
+            root: bolt.instrumented.storePath,
+            env,
+          },
+          {
+            name: 'nix-pgo+bolt' as const,
+            binary: join(bolt.optimized.storePath, spec.binary),
+            root: bolt.optimized.storePath,
+            env,
+          },
         ]
       : []),
   ];
@@ -84,7 +121,11 @@ export async function prepareVariants(programSpec: ProgramSpec, options: BenchOp
   const manifest = parseManifest(readFileSync(manifestFile, 'utf8'), manifestFile);
   const checks: Check[] = [
     checkNoRawProfilesInOutputs(variants),
-    checkDefaultDirUntouched(manifest.defaultProfileDir, manifest.binaries.map((b) => b.buildId), startedMs),
+    checkDefaultDirUntouched(
+      manifest.defaultProfileDir,
+      manifest.binaries.map((b) => b.buildId),
+      startedMs,
+    ),
     ...nixPgo.checks,
     ...(bolt?.checks ?? []),
     ...(spec.checks ? await spec.checks(variants, work) : []),
@@ -122,14 +163,20 @@ export async function benchProgram(spec: ProgramSpec, options: BenchOptions): Pr
   }
 }
 
-async function measureProgram(spec: ProgramSpec, options: BenchOptions, prepared: PreparedVariants, repetitions: number): Promise<ProgramResult> {
+async function measureProgram(
+  spec: ProgramSpec,
+  options: BenchOptions,
+  prepared: PreparedVariants,
+  repetitions: number,
+): Promise<ProgramResult> {
   const { log } = options;
   const { variants, builds, live, checks, bolt } = prepared;
   log(`${spec.name}: dropping every variant's files from the page cache, so none runs from freshly written pages`);
   for (const variant of variants) await evictFromPageCache(listFiles(variant.root));
   log(`${spec.name}: checking that every variant prints what vanilla prints`);
   const { outputs, malformed } = await checkOutputs(spec, variants, options.work);
-  for (const m of malformed) checks.push({ name: `vanilla's output of ${m.workload} is well-formed`, ok: false, detail: m.problems.join('; ') });
+  for (const m of malformed)
+    checks.push({ name: `vanilla's output of ${m.workload} is well-formed`, ok: false, detail: m.problems.join('; ') });
   for (const check of checks.filter((c) => !c.ok)) log(`${spec.name}: CHECK FAILED: ${check.name}: ${check.detail}`);
   log(`${spec.name}: ${repetitions} interleaved repetitions of ${spec.measure.length} measuring workloads`);
   const timings = await measureInterleaved(spec, variants, repetitions, options.work, (rep) => {
@@ -140,7 +187,8 @@ async function measureProgram(spec: ProgramSpec, options: BenchOptions, prepared
     const workload = findWorkload(spec, spec.callgrindWorkload);
     log(`${spec.name}: counting instructions with callgrind on "${workload.name}"`);
     const counts = {} as Record<VariantName, number>;
-    for (const variant of variants) counts[variant.name] = await countInstructions(variant.binary, workload, variant.env, options.work);
+    for (const variant of variants)
+      counts[variant.name] = await countInstructions(variant.binary, workload, variant.env, options.work);
     instructions = { workload: workload.name, counts, ...computeInstructionRatios(counts) };
   }
   let cache: ProgramResult['cache'] = null;
@@ -148,7 +196,8 @@ async function measureProgram(spec: ProgramSpec, options: BenchOptions, prepared
     const workload = findWorkload(spec, spec.cachegrindWorkload ?? spec.callgrindWorkload);
     log(`${spec.name}: simulating the instruction cache and branch predictor with cachegrind on "${workload.name}"`);
     const counts = {} as Record<VariantName, CacheCounts>;
-    for (const variant of variants) counts[variant.name] = await countCacheEvents(variant.binary, workload, variant.env, options.work);
+    for (const variant of variants)
+      counts[variant.name] = await countCacheEvents(variant.binary, workload, variant.env, options.work);
     cache = { workload: workload.name, counts };
   }
   return {

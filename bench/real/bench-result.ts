@@ -110,10 +110,14 @@ export function computeInstructionRatios(counts: PerVariant<number>): CountRatio
   return mapRatios(counts, (n, d) => n / d) as unknown as CountRatios;
 }
 
-export function summarizeTimings(timings: Timings): Pick<ProgramResult, 'seconds' | 'ratios' | 'perWorkload' | 'rawSeconds'> {
+export function summarizeTimings(
+  timings: Timings,
+): Pick<ProgramResult, 'seconds' | 'ratios' | 'perWorkload' | 'rawSeconds'> {
   const seconds = Object.fromEntries(
     Object.entries(timings.totals).map(([name, values]) => [name, summarize(values)]),
   ) as PerVariant<Summary>;
-  const perWorkload = Object.fromEntries(Object.entries(timings.perWorkload).map(([name, series]) => [name, computeRatios(series)]));
+  const perWorkload = Object.fromEntries(
+    Object.entries(timings.perWorkload).map(([name, series]) => [name, computeRatios(series)]),
+  );
   return { seconds, ratios: computeRatios(timings.totals), perWorkload, rawSeconds: timings.totals };
 }

@@ -70,14 +70,23 @@ export function removeBoltProfiles(dir: string, buildIds: readonly string[], sin
   return removed;
 }
 
-export async function runBoltStage(spec: ProgramSpec, daemon: DaemonControl, work: string, log: (line: string) => void): Promise<BoltVariants> {
+export async function runBoltStage(
+  spec: ProgramSpec,
+  daemon: DaemonControl,
+  work: string,
+  log: (line: string) => void,
+): Promise<BoltVariants> {
   log(`${spec.name}: turning on the BOLT stage in the daemon's config`);
   daemon.enableBolt();
-  const profiling = await daemon.waitFor('switch to the BOLT-instrumented variant', (p) => p.activeVariant === 'bolt-profile' && p.lastBuild?.variant === 'bolt-profile');
+  const profiling = await daemon.waitFor(
+    'switch to the BOLT-instrumented variant',
+    (p) => p.activeVariant === 'bolt-profile' && p.lastBuild?.variant === 'bolt-profile',
+  );
   const instrumented = daemon.lastBuild(profiling);
   const manifestFile = join(instrumented.storePath, 'nix-support', 'pgo.json');
   const manifest = parseManifest(readFileSync(manifestFile, 'utf8'), manifestFile);
-  if (manifest.boltDir === null) throw new Error(`${manifestFile}: a BOLT-instrumented variant's manifest names no boltDir`);
+  if (manifest.boltDir === null)
+    throw new Error(`${manifestFile}: a BOLT-instrumented variant's manifest names no boltDir`);
   const boltDir = manifest.boltDir;
   const buildIds = manifest.binaries.map((b) => b.buildId.toLowerCase());
   const before = new Set(listBoltProfiles(boltDir, buildIds));
@@ -95,7 +104,10 @@ export async function runBoltStage(spec: ProgramSpec, daemon: DaemonControl, wor
   const left = listBoltProfiles(boltDir, buildIds).filter((path) => !before.has(path));
   log(`${spec.name}: ${ready.bolt?.runs} BOLT runs merged; asking the daemon to build the BOLT-optimized variant`);
   await daemon.build();
-  const done = await daemon.waitFor('switch to the BOLT-optimized variant', (p) => p.activeVariant === 'bolt-optimized' && p.lastBuild?.variant === 'bolt-optimized');
+  const done = await daemon.waitFor(
+    'switch to the BOLT-optimized variant',
+    (p) => p.activeVariant === 'bolt-optimized' && p.lastBuild?.variant === 'bolt-optimized',
+  );
   const files = done.bolt?.files ?? [];
   return {
     instrumented,

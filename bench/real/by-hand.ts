@@ -37,7 +37,11 @@ export interface ByHandResult {
  * library's builds do, not into the source tree (plain -fprofile-generate
  * writes default_*.profraw into each process's working directory).
  */
-async function buildByHand(spec: ProgramSpec, work: string, cc: string): Promise<{ binary: string; root: string; seconds: number }> {
+async function buildByHand(
+  spec: ProgramSpec,
+  work: string,
+  cc: string,
+): Promise<{ binary: string; root: string; seconds: number }> {
   const dir = join(work, `${spec.name}-by-hand`);
   rmSync(dir, { recursive: true, force: true });
   const srcCopy = join(dir, 'src');
@@ -55,17 +59,31 @@ async function buildByHand(spec: ProgramSpec, work: string, cc: string): Promise
   return { binary: join(outDir, spec.byHand.binary), root: outDir, seconds: (performance.now() - start) / 1000 };
 }
 
-export async function runByHandPipeline(spec: ProgramSpec, work: string, log: (line: string) => void = () => {}): Promise<ByHandResult> {
+export async function runByHandPipeline(
+  spec: ProgramSpec,
+  work: string,
+  log: (line: string) => void = () => {},
+): Promise<ByHandResult> {
   const instrumented = await buildByHand(spec, work, `${BY_HAND_COMPILER} -fprofile-generate`);
   const rawDir = makeRawProfileDir(join(work, `${spec.name}-by-hand-raw`));
   // One raw profile per process, as an expert writes them: every run's indirect-call targets resolve.
   const profileFile = join(rawDir, '%p-%m.profraw');
   await runTraining(instrumented.binary, spec.train, profileFile, work);
   const live = spec.trainLive
-    ? await spec.trainLive({ root: instrumented.root, env: { ...process.env, LLVM_PROFILE_FILE: profileFile }, cwd: work, whileRunning: async () => null, log })
+    ? await spec.trainLive({
+        root: instrumented.root,
+        env: { ...process.env, LLVM_PROFILE_FILE: profileFile },
+        cwd: work,
+        whileRunning: async () => null,
+        log,
+      })
     : null;
   const profile = await mergeRawProfiles(BY_HAND_MERGE_TOOL, rawDir, join(work, `${spec.name}-by-hand.profdata`));
-  const optimized = await buildByHand(spec, work, [BY_HAND_COMPILER, `-fprofile-use=${profile}`, ...BY_HAND_USE_FLAGS].join(' '));
+  const optimized = await buildByHand(
+    spec,
+    work,
+    [BY_HAND_COMPILER, `-fprofile-use=${profile}`, ...BY_HAND_USE_FLAGS].join(' '),
+  );
   return {
     optimized: optimized.binary,
     optimizedRoot: optimized.root,

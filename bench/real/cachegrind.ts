@@ -29,10 +29,23 @@ export function parseCachegrindSummary(stderr: string): CacheCounts {
 }
 
 /** I1 misses and mispredicted branches of one run of the workload (the program's own process only). */
-export async function countCacheEvents(binary: string, workload: Workload, env: NodeJS.ProcessEnv, cwd: string): Promise<CacheCounts> {
+export async function countCacheEvents(
+  binary: string,
+  workload: Workload,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<CacheCounts> {
   const { stderr } = await run(
     'valgrind',
-    ['--tool=cachegrind', '--cache-sim=yes', '--branch-sim=yes', ...CACHE_GEOMETRY, '--cachegrind-out-file=/dev/null', binary, ...workload.args],
+    [
+      '--tool=cachegrind',
+      '--cache-sim=yes',
+      '--branch-sim=yes',
+      ...CACHE_GEOMETRY,
+      '--cachegrind-out-file=/dev/null',
+      binary,
+      ...workload.args,
+    ],
     { env, cwd, input: workload.stdin, installHint: VALGRIND_INSTALL_HINT, timeoutMs: 30 * 60_000 },
   );
   return parseCachegrindSummary(stderr);

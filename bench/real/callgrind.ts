@@ -3,7 +3,8 @@
 import { run } from '../../src/process/run.js';
 import type { Workload } from './program-spec.js';
 
-export const VALGRIND_INSTALL_HINT = 'install valgrind: scripts/ensure-bench-deps.sh (Debian: apt-get install valgrind)';
+export const VALGRIND_INSTALL_HINT =
+  'install valgrind: scripts/ensure-bench-deps.sh (Debian: apt-get install valgrind)';
 
 /** Parses the `Collected : N` line callgrind prints at exit. */
 export function parseCollected(stderr: string): number {
@@ -13,7 +14,12 @@ export function parseCollected(stderr: string): number {
 }
 
 /** Instructions executed by one run of the workload (the program's own process only). */
-export async function countInstructions(binary: string, workload: Workload, env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+export async function countInstructions(
+  binary: string,
+  workload: Workload,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<number> {
   const { stderr } = await run(
     'valgrind',
     ['--tool=callgrind', '--callgrind-out-file=/dev/null', binary, ...workload.args],

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { run } from '../../src/process/run.js';
 import type { SourceTree } from './real-programs.js';
 
-const INSTALL_HINT = 'run scripts/ensure-bench-deps.sh (as root) first: it adds a deb-src entry for the configured Debian mirror';
+const INSTALL_HINT =
+  'run scripts/ensure-bench-deps.sh (as root) first: it adds a deb-src entry for the configured Debian mirror';
 
 export function chooseSourceCache(): string {
   const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
@@ -31,13 +32,18 @@ export function findSourceTree(dir: string, sourcePackage: string): SourceTree |
 }
 
 /** The source tree of a Debian source package, fetched unless the cache has it. */
-export async function ensureSourceTree(cacheDir: string, sourcePackage: string, log: (line: string) => void): Promise<SourceTree> {
+export async function ensureSourceTree(
+  cacheDir: string,
+  sourcePackage: string,
+  log: (line: string) => void,
+): Promise<SourceTree> {
   const cached = findSourceTree(cacheDir, sourcePackage);
   if (cached) return cached;
   mkdirSync(cacheDir, { recursive: true });
   log(`fetching the Debian source package ${sourcePackage} into ${cacheDir}`);
   await run('apt-get', ['source', sourcePackage], { cwd: cacheDir, installHint: INSTALL_HINT, timeoutMs: 600_000 });
   const fetched = findSourceTree(cacheDir, sourcePackage);
-  if (!fetched) throw new Error(`apt-get source ${sourcePackage} left no ${sourcePackage}-VERSION directory in ${cacheDir}`);
+  if (!fetched)
+    throw new Error(`apt-get source ${sourcePackage} left no ${sourcePackage}-VERSION directory in ${cacheDir}`);
   return fetched;
 }

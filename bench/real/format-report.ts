@@ -30,12 +30,15 @@ export function formatProgram(result: ProgramResult): string {
     `  nix-pgo variant: ${result.nixPgoSource}`,
     `  outputs identical to vanilla: ${result.outputsIdentical ? 'yes' : 'NO'}`,
   ];
-  for (const check of result.outputs.filter((c) => !c.identical)) lines.push(`    differs: ${check.variant} on ${check.workload}`);
+  for (const check of result.outputs.filter((c) => !c.identical))
+    lines.push(`    differs: ${check.variant} on ${check.workload}`);
   lines.push(`  checks: ${result.checksPassed ? 'all passed' : 'FAILED'}`);
   for (const check of result.checks) lines.push(`    ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
   lines.push('  build time per variant:');
   for (const build of result.builds) {
-    lines.push(`    ${build.variant.padEnd(21)} ${build.built ? `${(build.seconds / 60).toFixed(1)} min` : `from the store (${build.seconds.toFixed(0)} s to evaluate)`}`);
+    lines.push(
+      `    ${build.variant.padEnd(21)} ${build.built ? `${(build.seconds / 60).toFixed(1)} min` : `from the store (${build.seconds.toFixed(0)} s to evaluate)`}`,
+    );
   }
   if (result.live) lines.push(...formatLive(result.live));
   if (result.boltFiles) {
@@ -64,7 +67,8 @@ export function formatProgram(result: ProgramResult): string {
   const ins = result.instructions;
   if (ins) {
     lines.push(`  instructions (callgrind, "${ins.workload}"):`);
-    for (const name of presentVariants(ins.counts)) lines.push(`    ${name.padEnd(17)} ${ins.counts[name]!.toLocaleString('en-US')}`);
+    for (const name of presentVariants(ins.counts))
+      lines.push(`    ${name.padEnd(17)} ${ins.counts[name]!.toLocaleString('en-US')}`);
     lines.push(
       `    vanilla/nix-pgo ${f3(ins.nixPgoOverVanilla)}   by-hand/nix-pgo ${f3(ins.nixPgoOverByHand)}   ` +
         `vanilla/by-hand ${f3(ins.byHandOverVanilla)}   instrumented/vanilla ${f3(ins.instrumentedSlowdown)}` +
@@ -80,7 +84,9 @@ export function formatCache(cache: NonNullable<ProgramResult['cache']>): string[
   const n = (x: number) => x.toLocaleString('en-US');
   const perKilo = (x: number, of: number) => ((1000 * x) / of).toFixed(2);
   const lines = [`  instruction cache and branch predictor (cachegrind, 32 KiB 8-way I1, "${cache.workload}"):`];
-  lines.push(`    ${'variant'.padEnd(17)} ${'instructions'.padStart(16)} ${'I1 misses'.padStart(13)} ${'per 1k'.padStart(7)} ${'mispredicts'.padStart(13)} ${'per 1k'.padStart(7)}`);
+  lines.push(
+    `    ${'variant'.padEnd(17)} ${'instructions'.padStart(16)} ${'I1 misses'.padStart(13)} ${'per 1k'.padStart(7)} ${'mispredicts'.padStart(13)} ${'per 1k'.padStart(7)}`,
+  );
   for (const name of presentVariants(cache.counts)) {
     const c = cache.counts[name]!;
     lines.push(
@@ -96,7 +102,12 @@ export function formatLive(live: LiveTrainingResult): string[] {
   const lines = [`  long-running training: ${live.program}, ${live.steps.length} requests`];
   const o = live.observation;
   if (!o) return lines;
-  const p = o.package as { live?: { running: number; lastSnapshot: string | null } | null; mergeGeneration?: number; bytesHarvested?: number; runs?: number };
+  const p = o.package as {
+    live?: { running: number; lastSnapshot: string | null } | null;
+    mergeGeneration?: number;
+    bytesHarvested?: number;
+    runs?: number;
+  };
   const b = o.before as { mergeGeneration?: number };
   lines.push(
     `    status while it ran (${o.at}): ${p.live ? `${p.live.running} live profile(s) of running programs, last read ${p.live.lastSnapshot}` : 'no live profile'}; ` +
@@ -107,5 +118,5 @@ export function formatLive(live: LiveTrainingResult): string[] {
 }
 
 export function formatReport(results: readonly ProgramResult[]): string {
-  return results.map(formatProgram).join('\n\n') + '\n';
+  return `${results.map(formatProgram).join('\n\n')}\n`;
 }

@@ -39,7 +39,11 @@ export interface MalformedOutput {
  * Runs each workload once per variant and compares its (normalized) output with the first variant's;
  * the first variant's output is also checked with the spec's `validateOutput`.
  */
-export async function checkOutputs(spec: ProgramSpec, variants: readonly Variant[], cwd: string): Promise<{ outputs: OutputCheck[]; malformed: MalformedOutput[] }> {
+export async function checkOutputs(
+  spec: ProgramSpec,
+  variants: readonly Variant[],
+  cwd: string,
+): Promise<{ outputs: OutputCheck[]; malformed: MalformedOutput[] }> {
   const normalize = spec.normalizeOutput ?? ((s: string) => s);
   const checks: OutputCheck[] = [];
   const malformed: MalformedOutput[] = [];

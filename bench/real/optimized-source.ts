@@ -8,7 +8,14 @@ import { llvmSpoolDir, spoolEnvironment } from '../../src/spool/spool-environmen
 import { stateLayout } from '../../src/state/state-layout.js';
 import type { PackageStatus, Status } from '../../src/status/collect-status.js';
 import { parseManifest } from '../../src/formats/manifest.js';
-import { DEFAULT_BUILD_TIMEOUT_MINUTES, type Check, type LiveObservation, type LiveSession, type LiveTrainingResult, type ProgramSpec } from './program-spec.js';
+import {
+  DEFAULT_BUILD_TIMEOUT_MINUTES,
+  type Check,
+  type LiveObservation,
+  type LiveSession,
+  type LiveTrainingResult,
+  type ProgramSpec,
+} from './program-spec.js';
 import { buildNixAttr, logShowsBuild } from './nix-variants.js';
 import { makeRawProfileDir, mergeRawProfiles } from './training.js';
 import { runBoltStage, type BoltVariants, type DaemonBuild, type DaemonControl } from './bolt-stage.js';
@@ -58,14 +65,26 @@ export function makeLocalMergeSource(work: string): OptimizedVariantSource {
     overlappingTraining: false,
     async optimizedVariant(spec, instrumented, log) {
       const live = spec.trainLive
-        ? await spec.trainLive({ root: instrumented, env: { ...process.env, LLVM_PROFILE_FILE: profileFile(spec) }, cwd: work, whileRunning: async () => null, log })
+        ? await spec.trainLive({
+            root: instrumented,
+            env: { ...process.env, LLVM_PROFILE_FILE: profileFile(spec) },
+            cwd: work,
+            whileRunning: async () => null,
+            log,
+          })
         : null;
       const manifestFile = join(instrumented, 'nix-support', 'pgo.json');
       const { mergeTool } = parseManifest(readFileSync(manifestFile, 'utf8'), manifestFile);
       const profile = await mergeRawProfiles(mergeTool, rawDir(spec), join(work, `${spec.name}-nix-pgo.profdata`));
       const outcome = await buildNixAttr(spec, '.pgo.optimized', work, { [spec.name]: profile });
       if (spec.bolt) log(`${spec.name}: no BOLT variants with --local-merge (they come through the daemon)`);
-      return { storePath: outcome.storePath, build: { seconds: outcome.seconds, built: outcome.built }, live, checks: [], bolt: null };
+      return {
+        storePath: outcome.storePath,
+        build: { seconds: outcome.seconds, built: outcome.built },
+        live,
+        checks: [],
+        bolt: null,
+      };
     },
   };
 }
@@ -97,7 +116,11 @@ export function listSpool(dir: string): { path: string; bytes: number }[] {
  * tell that no process maps it; one it cannot tell about keeps its bytes,
  * although its counts are merged (`merged`: nothing staged, no live profile running).
  */
-export function checkSpool(after: readonly { path: string; bytes: number }[], trainingFiles: ReadonlySet<string>, merged: boolean): Check {
+export function checkSpool(
+  after: readonly { path: string; bytes: number }[],
+  trainingFiles: ReadonlySet<string>,
+  merged: boolean,
+): Check {
   const appeared = after.filter((f) => !trainingFiles.has(f.path));
   const isLive = (path: string) => basename(path).startsWith('live-');
   const exitData = after.filter((f) => f.bytes > 0 && !isLive(f.path));
@@ -133,9 +156,11 @@ export function checkSpool(after: readonly { path: string; bytes: number }[], tr
  */
 export function makeDaemonSource(work: string): OptimizedVariantSource {
   const stateDir = (spec: ProgramSpec) => join(work, `${spec.name}-daemon`, 'state');
-  const profileFile = (spec: ProgramSpec) => spoolEnvironment(join(stateDir(spec), 'spool'), process.getuid!()).LLVM_PROFILE_FILE;
+  const profileFile = (spec: ProgramSpec) =>
+    spoolEnvironment(join(stateDir(spec), 'spool'), process.getuid!()).LLVM_PROFILE_FILE;
   return {
-    label: 'the nix-pgo daemon (spool, harvest, merge, store, build, switch); training runs overlap and pile up before the daemon starts',
+    label:
+      'the nix-pgo daemon (spool, harvest, merge, store, build, switch); training runs overlap and pile up before the daemon starts',
     trainingProfileFile: profileFile,
     // The runs pile up in the spool, all at once, before the daemon harvests any: the case that lost value profiles with %m.
     overlappingTraining: true,
@@ -160,15 +185,24 @@ export function makeDaemonSource(work: string): OptimizedVariantSource {
         );
       writeConfig(false);
       const status = async (): Promise<PackageStatus> =>
-        (JSON.parse((await run(process.execPath, [cli, 'status', '--config', configFile, '--json'])).stdout) as Status).packages[0]!;
+        (JSON.parse((await run(process.execPath, [cli, 'status', '--config', configFile, '--json'])).stdout) as Status)
+          .packages[0]!;
       const deadline = Date.now() + (buildTimeoutMinutes + 60) * 60_000;
-      const waitFor = async (what: string, done: (p: PackageStatus) => boolean, poke?: () => void): Promise<PackageStatus> => {
+      const waitFor = async (
+        what: string,
+        done: (p: PackageStatus) => boolean,
+        poke?: () => void,
+      ): Promise<PackageStatus> => {
         for (;;) {
           poke?.();
           const p = await status();
           if (done(p)) return p;
-          if (p.lastBuild && !p.lastBuild.ok) throw new Error(`the daemon's ${p.lastBuild.variant} build failed: ${p.lastBuild.error}\n${p.lastBuild.logTail}`);
-          if (Date.now() > deadline) throw new Error(`the daemon did not get ${spec.name} to ${what} in time: ${p.state}: ${p.reason}`);
+          if (p.lastBuild && !p.lastBuild.ok)
+            throw new Error(
+              `the daemon's ${p.lastBuild.variant} build failed: ${p.lastBuild.error}\n${p.lastBuild.logTail}`,
+            );
+          if (Date.now() > deadline)
+            throw new Error(`the daemon did not get ${spec.name} to ${what} in time: ${p.state}: ${p.reason}`);
           await sleep(POLL_MS);
         }
       };
@@ -189,7 +223,10 @@ export function makeDaemonSource(work: string): OptimizedVariantSource {
       try {
         if (spec.trainLive) {
           log(`${spec.name}: waiting for the daemon to harvest and merge the batch training runs`);
-          const before = await waitFor('merge the batch training runs', (p) => p.mergeGeneration > 0 && p.live === null && merged());
+          const before = await waitFor(
+            'merge the batch training runs',
+            (p) => p.mergeGeneration > 0 && p.live === null && merged(),
+          );
           const session: LiveSession = {
             root: instrumented,
             env: { ...process.env, LLVM_PROFILE_FILE: profileFile(spec) },
@@ -199,8 +236,15 @@ export function makeDaemonSource(work: string): OptimizedVariantSource {
               const since = new Date().toISOString();
               nudge();
               // Read after the program's clients are gone: the live profiles left running are the long-running program's.
-              const p = await waitFor(`show the live data of process ${pid}`, (s) => s.live !== null && s.live.running > 0 && (s.live.lastSnapshot ?? '') >= since && merged());
-              return { at: new Date().toISOString(), package: p as unknown as Record<string, unknown>, before: before as unknown as Record<string, unknown> };
+              const p = await waitFor(
+                `show the live data of process ${pid}`,
+                (s) => s.live !== null && s.live.running > 0 && (s.live.lastSnapshot ?? '') >= since && merged(),
+              );
+              return {
+                at: new Date().toISOString(),
+                package: p as unknown as Record<string, unknown>,
+                before: before as unknown as Record<string, unknown>,
+              };
             },
           };
           live = await spec.trainLive(session);
@@ -211,7 +255,10 @@ export function makeDaemonSource(work: string): OptimizedVariantSource {
           log(`${spec.name}: asking the daemon to build the optimized variant (nix-pgo build ${spec.name})`);
           await run(process.execPath, [cli, 'build', spec.name, '--config', configFile]);
         }
-        const p = await waitFor('optimized', (s) => s.state === 'optimized' && s.activePath !== null && s.lastBuild?.variant === 'optimized');
+        const p = await waitFor(
+          'optimized',
+          (s) => s.state === 'optimized' && s.activePath !== null && s.lastBuild?.variant === 'optimized',
+        );
         const optimized = describeLastBuild(p);
         const checks: Check[] = [checkSpool(listSpool(layout.spoolDir), trainingFiles, p.live === null && merged())];
         const control: DaemonControl = {
@@ -226,7 +273,13 @@ export function makeDaemonSource(work: string): OptimizedVariantSource {
           merged,
         };
         const bolt = spec.bolt ? await runBoltStage(spec, control, work, log) : null;
-        return { storePath: optimized.storePath, build: { seconds: optimized.seconds, built: optimized.built }, live, checks, bolt };
+        return {
+          storePath: optimized.storePath,
+          build: { seconds: optimized.seconds, built: optimized.built },
+          live,
+          checks,
+          bolt,
+        };
       } finally {
         daemon.kill('SIGTERM');
         await daemon.exited;

@@ -46,11 +46,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const problems: string[] = [];
   const programs = values.programs.split(',').filter(Boolean);
   for (const name of programs) {
-    if (!(PROGRAMS as readonly string[]).includes(name)) problems.push(`unknown program "${name}" (known: ${PROGRAMS.join(', ')})`);
+    if (!(PROGRAMS as readonly string[]).includes(name))
+      problems.push(`unknown program "${name}" (known: ${PROGRAMS.join(', ')})`);
   }
   if (programs.length === 0) problems.push('--programs names no program');
   const repetitions = values.reps === undefined ? null : Number(values.reps);
-  if (repetitions !== null && (!Number.isInteger(repetitions) || repetitions < 1)) problems.push(`--reps must be a positive integer, not "${values.reps}"`);
+  if (repetitions !== null && (!Number.isInteger(repetitions) || repetitions < 1))
+    problems.push(`--reps must be a positive integer, not "${values.reps}"`);
   if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\n${USAGE}`);
   return {
     programs: programs as ProgramName[],

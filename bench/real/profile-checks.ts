@@ -3,7 +3,7 @@
 // profile directory (builds run instrumented programs: Emacs dumps itself and
 // byte-compiles with what it just built; the library keeps what they write
 // inside the build).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRawProfile } from '../../src/formats/raw-profile.js';
 import type { Check } from './program-spec.js';
@@ -41,7 +41,7 @@ export function rawProfileBuildIds(bytes: Buffer): string[] | null {
  */
 export function findProfilesOf(dir: string, buildIds: ReadonlySet<string>, sinceMs: number): string[] {
   return walk(dir).filter((path) => {
-    let st;
+    let st: Stats;
     try {
       st = statSync(path);
     } catch {
@@ -58,11 +58,18 @@ export function findProfilesOf(dir: string, buildIds: ReadonlySet<string>, since
   });
 }
 
-export function checkDefaultDirUntouched(defaultProfileDir: string, buildIds: readonly string[], sinceMs: number): Check {
+export function checkDefaultDirUntouched(
+  defaultProfileDir: string,
+  buildIds: readonly string[],
+  sinceMs: number,
+): Check {
   const found = findProfilesOf(defaultProfileDir, new Set(buildIds.map((id) => id.toLowerCase())), sinceMs);
   return {
-    name: "nothing of the instrumented variant reached the default profile directory",
+    name: 'nothing of the instrumented variant reached the default profile directory',
     ok: found.length === 0,
-    detail: found.length === 0 ? `no raw profile with its build IDs in ${defaultProfileDir} since the benchmark started` : `found: ${found.join(', ')}`,
+    detail:
+      found.length === 0
+        ? `no raw profile with its build IDs in ${defaultProfileDir} since the benchmark started`
+        : `found: ${found.join(', ')}`,
   };
 }

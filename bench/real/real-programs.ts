@@ -14,7 +14,11 @@ export interface SourceTree {
  * NAMESrc and NAMEVersion, and programs/NAME/build.sh builds it, for Nix and
  * by hand alike (with $CC set to the variant's compiler command).
  */
-export function describeDebianProgram(name: string, src: SourceTree, binary: string): Pick<ProgramSpec, 'name' | 'nixFile' | 'nixArgs' | 'binary' | 'byHand'> {
+export function describeDebianProgram(
+  name: string,
+  src: SourceTree,
+  binary: string,
+): Pick<ProgramSpec, 'name' | 'nixFile' | 'nixArgs' | 'binary' | 'byHand'> {
   return {
     name,
     nixFile: benchRoot,

@@ -62,7 +62,8 @@ async function main(): Promise<number> {
       failures.push({ program: name, error: message });
     }
   }
-  if (args.json) process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), results, failures }, null, 2)}\n`);
+  if (args.json)
+    process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), results, failures }, null, 2)}\n`);
   else process.stdout.write(formatReport(results));
   if (failures.length > 0) return 2;
   return results.every((r) => r.outputsIdentical && r.checksPassed) ? 0 : 1;

@@ -9,7 +9,12 @@ import type { Workload } from './program-spec.js';
 const RUN_TIMEOUT_MS = 10 * 60_000;
 
 /** Runs one workload of a program with the given environment; returns stdout. */
-export async function runWorkload(binary: string, workload: Workload, env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
+export async function runWorkload(
+  binary: string,
+  workload: Workload,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<string> {
   const { stdout } = await run(binary, workload.args, { env, cwd, input: workload.stdin, timeoutMs: RUN_TIMEOUT_MS });
   return stdout;
 }
@@ -18,7 +23,13 @@ export async function runWorkload(binary: string, workload: Workload, env: NodeJ
  * Runs every training workload with LLVM_PROFILE_FILE set to `profileFile`: one after another, or
  * all at once (`overlapping`), as runs pile up on a busy machine before anything harvests them.
  */
-export async function runTraining(binary: string, workloads: readonly Workload[], profileFile: string, cwd: string, overlapping = false): Promise<void> {
+export async function runTraining(
+  binary: string,
+  workloads: readonly Workload[],
+  profileFile: string,
+  cwd: string,
+  overlapping = false,
+): Promise<void> {
   const env = { ...process.env, LLVM_PROFILE_FILE: profileFile };
   if (overlapping) await Promise.all(workloads.map((workload) => runWorkload(binary, workload, env, cwd)));
   else for (const workload of workloads) await runWorkload(binary, workload, env, cwd);

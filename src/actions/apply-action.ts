@@ -27,7 +27,16 @@ import {
 import { NixPgoError } from '../errors/errors.js';
 import { parseBoltOutcomes, parseManifest } from '../formats/manifest.js';
 import { ensureBoltDir } from '../spool/bolt-dir.js';
-import { boltDataName, getLifecycle, listLifecycles, newLifecycleRecord, saveLifecycle, type BuildRecord, type Stage, type Variant } from '../state/lifecycle-records.js';
+import {
+  boltDataName,
+  getLifecycle,
+  listLifecycles,
+  newLifecycleRecord,
+  saveLifecycle,
+  type BuildRecord,
+  type Stage,
+  type Variant,
+} from '../state/lifecycle-records.js';
 import type { LockedProfile } from '../store/lock-file.js';
 import { lockProfile, readLockedProfile, storeProfile } from '../store/store-profile.js';
 import { buildLogFile, planBuild } from '../variants/plan-build.js';
@@ -52,7 +61,8 @@ export async function applyActions(ctx: ActionContext, actions: readonly TickAct
       report.errors.push({ action, error: message });
       ctx.logger.log('error', 'action-failed', { package: action.name, action: action.type, error: message });
       const record = getLifecycle(ctx.db, action.name);
-      const next = record && afterActionFailed(record, message, findPackage(ctx.config, action.name).policy.retry, ctx.now());
+      const next =
+        record && afterActionFailed(record, message, findPackage(ctx.config, action.name).policy.retry, ctx.now());
       if (next) saveLifecycle(ctx.db, next, 'build-failed', { error: message });
     }
   }
@@ -65,15 +75,25 @@ export async function applyAction(ctx: ActionContext, action: TickAction): Promi
     case 'build-profiling':
       return buildProfiling(ctx, action.name, action.stage);
     case 'data-arrived':
-      saveLifecycle(ctx.db, afterDataArrived(recordOf(ctx, action.name), action.stage, action.generation, action.readiness, now), 'data-arrived', {
-        stage: action.stage,
-        generation: action.generation,
-      });
+      saveLifecycle(
+        ctx.db,
+        afterDataArrived(recordOf(ctx, action.name), action.stage, action.generation, action.readiness, now),
+        'data-arrived',
+        {
+          stage: action.stage,
+          generation: action.generation,
+        },
+      );
       return;
     case 'build-optimized':
       return buildOptimized(ctx, action);
     case 'notify-ready':
-      saveLifecycle(ctx.db, afterReadyNotified(recordOf(ctx, action.name), action.stage, action.readiness, now), 'notify-ready', { stage: action.stage });
+      saveLifecycle(
+        ctx.db,
+        afterReadyNotified(recordOf(ctx, action.name), action.stage, action.readiness, now),
+        'notify-ready',
+        { stage: action.stage },
+      );
       // Saved first: the record in `ready` (or `bolt-ready`) is what keeps the planner from telling twice.
       await ctx.notifier.notify({
         type: 'ready',
@@ -110,9 +130,13 @@ function buildRecord(variant: Variant, startedAt: Date, endedAt: Date, outcome: 
 function lockedPgoProfile(ctx: ActionContext, name: string): LockedProfile {
   const locked = readLockedProfile(ctx.layout.lockFile, name);
   if (!locked) {
-    throw new NixPgoError('STATE', `${name} has no PGO profile in ${ctx.layout.lockFile}, and BOLT works on the PGO-optimized variant`, {
-      hints: [`build the optimized variant again: nix-pgo switch ${name} profile, then nix-pgo build ${name}`],
-    });
+    throw new NixPgoError(
+      'STATE',
+      `${name} has no PGO profile in ${ctx.layout.lockFile}, and BOLT works on the PGO-optimized variant`,
+      {
+        hints: [`build the optimized variant again: nix-pgo switch ${name} profile, then nix-pgo build ${name}`],
+      },
+    );
   }
   return locked;
 }
@@ -128,7 +152,12 @@ async function buildProfiling(ctx: ActionContext, name: string, stage: Stage): P
   const started = ctx.now();
   const logFile = buildLogFile(ctx.layout.logDir, name, variant, started);
   // Recorded before anything can fail, so status shows the build while it runs and a failure counts.
-  saveLifecycle(ctx.db, afterProfilingBuildBegun(record, { variant, startedAt: started.toISOString(), logFile }, started), 'build-started', { variant });
+  saveLifecycle(
+    ctx.db,
+    afterProfilingBuildBegun(record, { variant, startedAt: started.toISOString(), logFile }, started),
+    'build-started',
+    { variant },
+  );
   ctx.logger.log('info', 'build-started', { package: name, variant, log: logFile });
   const plan = planBuild(pkg, variant, {
     profile: stage === 'bolt' ? lockedPgoProfile(ctx, name) : undefined,
@@ -140,24 +169,40 @@ async function buildProfiling(ctx: ActionContext, name: string, stage: Stage): P
   const manifestPath = outcome.ok ? join(outcome.storePath, 'nix-support', 'pgo.json') : null;
   if (outcome.ok && stage === 'bolt') {
     const problem = checkBoltVariant(manifestPath!);
-    if (problem) outcome = { ok: false, error: `${plan.what} cannot be used: ${problem}`, logTail: '', logFile: outcome.logFile };
+    if (problem)
+      outcome = { ok: false, error: `${plan.what} cannot be used: ${problem}`, logTail: '', logFile: outcome.logFile };
   }
   const ended = ctx.now();
   const build = buildRecord(variant, started, ended, outcome);
   if (!outcome.ok) {
     const next = afterProfilingFailed(record, { build, error: outcome.error }, pkg.policy.retry, ended);
     saveLifecycle(ctx.db, next, 'build-failed', { variant });
-    await ctx.notifier.notify({ type: 'build-failed', package: name, error: outcome.error, logTail: outcome.logTail, logFile: outcome.logFile, retryAt: next.nextRetryAt! });
+    await ctx.notifier.notify({
+      type: 'build-failed',
+      package: name,
+      error: outcome.error,
+      logTail: outcome.logTail,
+      logFile: outcome.logFile,
+      retryAt: next.nextRetryAt!,
+    });
     return;
   }
   ctx.collector?.register(stage === 'pgo' ? name : boltDataName(name), manifestPath!);
-  const generation = await switchProfile(ctx.config.nixProfile, activeSetWith(listLifecycles(ctx.db), name, outcome.storePath));
+  const generation = await switchProfile(
+    ctx.config.nixProfile,
+    activeSetWith(listLifecycles(ctx.db), name, outcome.storePath),
+  );
   const built = { storePath: outcome.storePath, generation, build };
-  saveLifecycle(ctx.db, stage === 'pgo' ? afterProfilingBuilt(record, built, ended) : afterBoltProfilingBuilt(record, built, ended), 'switched', {
-    variant,
-    storePath: outcome.storePath,
-    generation,
-  });
+  saveLifecycle(
+    ctx.db,
+    stage === 'pgo' ? afterProfilingBuilt(record, built, ended) : afterBoltProfilingBuilt(record, built, ended),
+    'switched',
+    {
+      variant,
+      storePath: outcome.storePath,
+      generation,
+    },
+  );
   await ctx.notifier.notify({ type: 'switched', package: name, variant, storePath: outcome.storePath, generation });
 }
 
@@ -165,23 +210,38 @@ async function buildProfiling(ctx: ActionContext, name: string, stage: Stage): P
 function checkBoltVariant(manifestPath: string): string | null {
   const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
   if (manifest.binaries.length === 0) {
-    const reasons = parseBoltOutcomes(readFileSync(manifestPath, 'utf8')).map((b) => `${b.path}: ${b.reason ?? 'no reason given'}`);
+    const reasons = parseBoltOutcomes(readFileSync(manifestPath, 'utf8')).map(
+      (b) => `${b.path}: ${b.reason ?? 'no reason given'}`,
+    );
     return `BOLT instrumented none of its files${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`;
   }
   return ensureBoltDir(manifest.boltDir!, process.getuid?.() ?? 0);
 }
 
 /** Stores the stage's merged profile, builds the stage's optimized variant with it, switches, and locks the profile. */
-async function buildOptimized(ctx: ActionContext, action: Extract<TickAction, { type: 'build-optimized' }>): Promise<void> {
+async function buildOptimized(
+  ctx: ActionContext,
+  action: Extract<TickAction, { type: 'build-optimized' }>,
+): Promise<void> {
   const pkg = findPackage(ctx.config, action.name);
   const bolt = action.stage === 'bolt';
   const variant: Variant = bolt ? 'bolt-optimized' : 'optimized';
   const started = ctx.now();
   const logFile = buildLogFile(ctx.layout.logDir, action.name, variant, started);
   // Saved before the slow part: a restart finds `building` and recovers it.
-  const building = afterBuildStarted(recordOf(ctx, action.name), action.generation, { variant, startedAt: started.toISOString(), logFile }, started);
+  const building = afterBuildStarted(
+    recordOf(ctx, action.name),
+    action.generation,
+    { variant, startedAt: started.toISOString(), logFile },
+    started,
+  );
   saveLifecycle(ctx.db, building, 'build-started', { variant, generation: action.generation });
-  ctx.logger.log('info', 'build-started', { package: action.name, variant, generation: action.generation, log: logFile });
+  ctx.logger.log('info', 'build-started', {
+    package: action.name,
+    variant,
+    generation: action.generation,
+    log: logFile,
+  });
   const pgoProfile = bolt ? lockedPgoProfile(ctx, action.name) : null;
 
   const locked = await storeProfile({
@@ -196,25 +256,57 @@ async function buildOptimized(ctx: ActionContext, action: Extract<TickAction, { 
   // The build record times nix-build alone; storing the profile is the daemon's own work.
   const buildStarted = ctx.now();
   const options = { logDir: ctx.layout.logDir, timeoutMs: pkg.policy.buildTimeoutMinutes * 60_000, now: started };
-  const outcome = await runBuild(planBuild(pkg, variant, bolt ? { ...options, profile: pgoProfile!, boltProfile: locked } : { ...options, profile: locked }));
+  const outcome = await runBuild(
+    planBuild(
+      pkg,
+      variant,
+      bolt ? { ...options, profile: pgoProfile!, boltProfile: locked } : { ...options, profile: locked },
+    ),
+  );
   const ended = ctx.now();
   const build = buildRecord(variant, buildStarted, ended, outcome);
   if (!outcome.ok) {
     const next = afterOptimizedFailed(building, build, pkg.policy.retry, ended);
     saveLifecycle(ctx.db, next, 'build-failed', { variant, error: outcome.error });
-    await ctx.notifier.notify({ type: 'build-failed', package: action.name, error: outcome.error, logTail: outcome.logTail, logFile: outcome.logFile, retryAt: next.nextRetryAt! });
+    await ctx.notifier.notify({
+      type: 'build-failed',
+      package: action.name,
+      error: outcome.error,
+      logTail: outcome.logTail,
+      logFile: outcome.logFile,
+      retryAt: next.nextRetryAt!,
+    });
     return;
   }
-  const generation = await switchProfile(ctx.config.nixProfile, activeSetWith(listLifecycles(ctx.db), action.name, outcome.storePath));
+  const generation = await switchProfile(
+    ctx.config.nixProfile,
+    activeSetWith(listLifecycles(ctx.db), action.name, outcome.storePath),
+  );
   // The lock names the profile of what is active, so it changes only after the switch.
   lockProfile(ctx.layout.lockFile, action.name, locked, bolt ? 'boltProfiles' : 'packages');
   saveLifecycle(
     ctx.db,
-    afterOptimizedBuilt(building, { storePath: outcome.storePath, generation, mergeGeneration: action.generation, profileStorePath: locked.storePath, build }, ended),
+    afterOptimizedBuilt(
+      building,
+      {
+        storePath: outcome.storePath,
+        generation,
+        mergeGeneration: action.generation,
+        profileStorePath: locked.storePath,
+        build,
+      },
+      ended,
+    ),
     'switched',
     { variant, storePath: outcome.storePath, generation },
   );
-  await ctx.notifier.notify({ type: 'switched', package: action.name, variant, storePath: outcome.storePath, generation });
+  await ctx.notifier.notify({
+    type: 'switched',
+    package: action.name,
+    variant,
+    storePath: outcome.storePath,
+    generation,
+  });
 }
 
 /** BOLT was turned off: the PGO-optimized variant goes back in, and the package stays there. */
@@ -225,7 +317,12 @@ async function leaveBolt(ctx: ActionContext, name: string): Promise<void> {
   const lockStep = await prepareLock(ctx, record, 'optimized');
   const generation = await switchProfile(ctx.config.nixProfile, activeSetWith(listLifecycles(ctx.db), name, storePath));
   const reason = 'BOLT is off for this package in the config: back to the PGO-optimized variant';
-  saveLifecycle(ctx.db, afterUserSwitch(record, { variant: 'optimized', storePath, generation, held: false, reason }, ctx.now()), 'switched', { variant: 'optimized', storePath, generation });
+  saveLifecycle(
+    ctx.db,
+    afterUserSwitch(record, { variant: 'optimized', storePath, generation, held: false, reason }, ctx.now()),
+    'switched',
+    { variant: 'optimized', storePath, generation },
+  );
   applyLock(ctx, name, lockStep);
   await ctx.notifier.notify({ type: 'switched', package: name, variant: 'optimized', storePath, generation });
 }

@@ -22,12 +22,20 @@ type SectionStep = { type: 'lock'; entry: LockedProfile } | { type: 'unlock' } |
 export type LockStep = Record<LockSection, SectionStep>;
 
 /** The profile each section must name for `variant` to be what an evaluation from the lock builds (pure). */
-export function wantedLock(record: LifecycleRecord, variant: Variant | null): Record<LockSection, { storePath: string; generation: number } | null> {
+export function wantedLock(
+  record: LifecycleRecord,
+  variant: Variant | null,
+): Record<LockSection, { storePath: string; generation: number } | null> {
   const pgo = variant === 'optimized' || variant === 'bolt-profile' || variant === 'bolt-optimized';
   return {
-    packages: pgo && record.profileStorePath !== null ? { storePath: record.profileStorePath, generation: record.profileGeneration ?? 0 } : null,
+    packages:
+      pgo && record.profileStorePath !== null
+        ? { storePath: record.profileStorePath, generation: record.profileGeneration ?? 0 }
+        : null,
     boltProfiles:
-      variant === 'bolt-optimized' && record.boltProfileStorePath ? { storePath: record.boltProfileStorePath, generation: record.boltProfileGeneration ?? 0 } : null,
+      variant === 'bolt-optimized' && record.boltProfileStorePath
+        ? { storePath: record.boltProfileStorePath, generation: record.boltProfileGeneration ?? 0 }
+        : null,
   };
 }
 
@@ -35,7 +43,11 @@ export function wantedLock(record: LifecycleRecord, variant: Variant | null): Re
  * What the lock needs for `variant` of `record` to be active: prepared before
  * the switch, so a profile that is gone fails before anything changes.
  */
-export async function prepareLock(ctx: Pick<ActionContext, 'layout' | 'now'>, record: LifecycleRecord, variant: Variant | null): Promise<LockStep> {
+export async function prepareLock(
+  ctx: Pick<ActionContext, 'layout' | 'now'>,
+  record: LifecycleRecord,
+  variant: Variant | null,
+): Promise<LockStep> {
   const lock = readLockFile(ctx.layout.lockFile);
   const wanted = wantedLock(record, variant);
   const step = async (section: LockSection): Promise<SectionStep> => {
@@ -43,7 +55,13 @@ export async function prepareLock(ctx: Pick<ActionContext, 'layout' | 'now'>, re
     const want = wanted[section];
     if (want === null) return current ? { type: 'unlock' } : { type: 'none' };
     if (current?.storePath === want.storePath) return { type: 'none' };
-    const entry = await describeStoredProfile({ name: record.name, ...want, gcRootDir: ctx.layout.gcRootDir, now: ctx.now(), bolt: section === 'boltProfiles' });
+    const entry = await describeStoredProfile({
+      name: record.name,
+      ...want,
+      gcRootDir: ctx.layout.gcRootDir,
+      now: ctx.now(),
+      bolt: section === 'boltProfiles',
+    });
     return { type: 'lock', entry };
   };
   return { packages: await step('packages'), boltProfiles: await step('boltProfiles') };
@@ -53,15 +71,12 @@ export async function prepareLock(ctx: Pick<ActionContext, 'layout' | 'now'>, re
 export function applyLock(ctx: Pick<ActionContext, 'layout'>, name: string, step: LockStep): LockChange {
   const changes = (['packages', 'boltProfiles'] as const).map((section): LockChange => {
     const s = step[section];
-    switch (s.type) {
-      case 'lock':
-        lockProfile(ctx.layout.lockFile, name, s.entry, section);
-        return 'locked';
-      case 'unlock':
-        return unlockProfile(ctx.layout.lockFile, name, section) ? 'unlocked' : 'unchanged';
-      case 'none':
-        return 'unchanged';
+    if (s.type === 'lock') {
+      lockProfile(ctx.layout.lockFile, name, s.entry, section);
+      return 'locked';
     }
+    if (s.type === 'unlock') return unlockProfile(ctx.layout.lockFile, name, section) ? 'unlocked' : 'unchanged';
+    return 'unchanged';
   });
   return changes.includes('locked') ? 'locked' : changes.includes('unlocked') ? 'unlocked' : 'unchanged';
 }

@@ -9,7 +9,9 @@ export function requireProfiled(ctx: { config: Config; db: Db }, name: string): 
   findPackage(ctx.config, name);
   const record = getLifecycle(ctx.db, name);
   if (!record || record.profilingPath === null) {
-    throw new InputError('STATE', `${name} has no profiling variant yet`, { hints: [`start the daemon (nix-pgo daemon) or run: nix-pgo build ${name}`] });
+    throw new InputError('STATE', `${name} has no profiling variant yet`, {
+      hints: [`start the daemon (nix-pgo daemon) or run: nix-pgo build ${name}`],
+    });
   }
   return record;
 }

@@ -21,10 +21,14 @@ export interface RollbackResult {
 export async function rollback(ctx: ActionContext, name?: string): Promise<RollbackResult> {
   if (name !== undefined) {
     const result = await switchVariant(ctx, name, 'profile');
-    return { generation: result.generation, packages: [{ name, variant: 'profile', storePath: result.storePath, lock: result.lock }] };
+    return {
+      generation: result.generation,
+      packages: [{ name, variant: 'profile', storePath: result.storePath, lock: result.lock }],
+    };
   }
   const generation = await rollbackProfile(ctx.config.nixProfile);
-  if (generation === null) throw new InputError('STATE', `${ctx.config.nixProfile} has no earlier generation to roll back to`);
+  if (generation === null)
+    throw new InputError('STATE', `${ctx.config.nixProfile} has no earlier generation to roll back to`);
   const contents = new Set(await profileContents(ctx.config.nixProfile));
   const packages: RollbackResult['packages'] = [];
   for (const record of listLifecycles(ctx.db)) {
@@ -32,16 +36,35 @@ export async function rollback(ctx: ActionContext, name?: string): Promise<Rollb
     const paths = variantPaths(record);
     const variant = (Object.keys(paths) as Variant[]).find((v) => paths[v] !== null && contents.has(paths[v]!)) ?? null;
     const storePath = variant === null ? null : paths[variant];
-    const next = afterUserSwitch(record, { variant, storePath, generation, held: true, reason: `rolled back to profile generation ${generation}; held until nix-pgo switch or build` }, ctx.now());
+    const next = afterUserSwitch(
+      record,
+      {
+        variant,
+        storePath,
+        generation,
+        held: true,
+        reason: `rolled back to profile generation ${generation}; held until nix-pgo switch or build`,
+      },
+      ctx.now(),
+    );
     saveLifecycle(ctx.db, next, 'rolled-back', { generation });
-    packages.push({ name: record.name, variant, storePath, lock: applyLock(ctx, record.name, await lockStepAfterRollback(ctx, record, variant)) });
+    packages.push({
+      name: record.name,
+      variant,
+      storePath,
+      lock: applyLock(ctx, record.name, await lockStepAfterRollback(ctx, record, variant)),
+    });
   }
   await ctx.notifier.notify({ type: 'rolled-back', package: null, generation });
   return { generation, packages };
 }
 
 /** The profile has already gone back: a profile no longer in the store cannot be locked again, so the package leaves the lock. */
-async function lockStepAfterRollback(ctx: ActionContext, record: LifecycleRecord, variant: Variant | null): Promise<LockStep> {
+async function lockStepAfterRollback(
+  ctx: ActionContext,
+  record: LifecycleRecord,
+  variant: Variant | null,
+): Promise<LockStep> {
   try {
     return await prepareLock(ctx, record, variant);
   } catch (error) {

@@ -41,10 +41,16 @@ export function bestVariant(record: LifecycleRecord): Variant {
 /** `variant` undefined: the package's best one. */
 export async function switchVariant(ctx: ActionContext, name: string, variant?: Variant): Promise<SwitchResult> {
   const record = requireProfiled(ctx, name);
-  if (record.state === 'building') throw new InputError('STATE', `${name} is being built; switch when the build has ended`, { hints: [`follow it with: nix-pgo status ${name}`] });
+  if (record.state === 'building')
+    throw new InputError('STATE', `${name} is being built; switch when the build has ended`, {
+      hints: [`follow it with: nix-pgo status ${name}`],
+    });
   const chosen = variant ?? bestVariant(record);
   const storePath = variantPaths(record)[chosen];
-  if (!storePath) throw new InputError('STATE', `${name} has no ${chosen} variant yet`, { hints: [`see why: nix-pgo status ${name}`] });
+  if (!storePath)
+    throw new InputError('STATE', `${name} has no ${chosen} variant yet`, {
+      hints: [`see why: nix-pgo status ${name}`],
+    });
   // Before the switch: a profile that is no longer in the store stops it here.
   const lockStep = await prepareLock(ctx, record, chosen);
   const generation = await switchProfile(ctx.config.nixProfile, activeSetWith(listLifecycles(ctx.db), name, storePath));
@@ -58,7 +64,9 @@ export async function switchVariant(ctx: ActionContext, name: string, variant?: 
       storePath,
       generation,
       held: !last,
-      reason: last ? `switched to the ${chosen} variant by the user` : `switched to the ${chosen} variant by the user; held there until nix-pgo switch or build`,
+      reason: last
+        ? `switched to the ${chosen} variant by the user`
+        : `switched to the ${chosen} variant by the user; held there until nix-pgo switch or build`,
     },
     ctx.now(),
   );

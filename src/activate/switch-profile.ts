@@ -10,7 +10,15 @@
  * package's file stays in its store path.
  */
 import { existsSync } from 'node:fs';
-import { listGenerations, queryElements, queryOutPaths, setProfileElements, switchGeneration, type Generation, type ProfileElement } from '../tools/nix-env.js';
+import {
+  listGenerations,
+  queryElements,
+  queryOutPaths,
+  setProfileElements,
+  switchGeneration,
+  type Generation,
+  type ProfileElement,
+} from '../tools/nix-env.js';
 
 /** The elements a generation should hold: sorted by package name, whose place is its priority (pure). */
 export function planProfileContents(active: Record<string, string>): ProfileElement[] {
@@ -29,7 +37,8 @@ export async function switchProfile(profile: string, active: Record<string, stri
   const wanted = planProfileContents(active);
   // Names and paths: the same names in the same order give the same priorities.
   const key = (e: { name: string; storePath: string }) => `${e.name} ${e.storePath}`;
-  if (existsSync(profile) && sameSet((await queryElements(profile)).map(key), wanted.map(key))) return currentGeneration(profile);
+  if (existsSync(profile) && sameSet((await queryElements(profile)).map(key), wanted.map(key)))
+    return currentGeneration(profile);
   await setProfileElements(profile, wanted);
   return currentGeneration(profile);
 }

@@ -49,7 +49,13 @@ function parseInteger(option: string, raw: string, spec: IntegerOption, commandN
 
 function toNodeOptions(specs: OptionSpecs): NonNullable<ParseArgsConfig['options']> {
   return Object.fromEntries(
-    Object.entries(specs).map(([name, spec]) => [name, { type: spec.type === 'flag' ? ('boolean' as const) : ('string' as const), ...(spec.short ? { short: spec.short } : {}) }]),
+    Object.entries(specs).map(([name, spec]) => [
+      name,
+      {
+        type: spec.type === 'flag' ? ('boolean' as const) : ('string' as const),
+        ...(spec.short ? { short: spec.short } : {}),
+      },
+    ]),
   );
 }
 
@@ -60,10 +66,20 @@ function toNodeOptions(specs: OptionSpecs): NonNullable<ParseArgsConfig['options
  * positional; after `--` everything is. An option outside the specs, a flag with
  * a value, a missing value and a bad number are usage errors (exit 64).
  */
-export function parseArgs<Specs extends OptionSpecs>(argv: readonly string[], spec: Specs, commandName = 'this command'): ParsedArgs<Specs> {
+export function parseArgs<Specs extends OptionSpecs>(
+  argv: readonly string[],
+  spec: Specs,
+  commandName = 'this command',
+): ParsedArgs<Specs> {
   const known: OptionSpecs = { ...GLOBAL_OPTIONS, ...spec };
   // Not strict: the checks below give our own messages and suggestions instead of Node's.
-  const { tokens } = parseWords({ args: [...argv], options: toNodeOptions(known), strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseWords({
+    args: [...argv],
+    options: toNodeOptions(known),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const positionals: string[] = [];
   const options: Record<string, string | number | true> = {};
   for (const token of tokens) {
@@ -75,12 +91,18 @@ export function parseArgs<Specs extends OptionSpecs>(argv: readonly string[], sp
     const { name, rawName } = token;
     const kind: OptionSpec | undefined = Object.hasOwn(known, name) ? known[name] : undefined;
     if (kind === undefined) {
-      if (rawName.startsWith('--=')) throw usageError(`${rawName}${token.value === undefined ? '' : `=${token.value}`} is not an option name`);
+      if (rawName.startsWith('--='))
+        throw usageError(`${rawName}${token.value === undefined ? '' : `=${token.value}`} is not an option name`);
       if (!rawName.startsWith('--')) {
-        throw usageError(`unknown option ${rawName} for ${commandName}`, [`options start with --; see: nix-pgo help ${commandName}`]);
+        throw usageError(`unknown option ${rawName} for ${commandName}`, [
+          `options start with --; see: nix-pgo help ${commandName}`,
+        ]);
       }
       const guess = suggestName(name, Object.keys(known));
-      throw usageError(`unknown option ${rawName} for ${commandName}`, [...(guess ? [`did you mean --${guess}?`] : []), `see: nix-pgo help ${commandName}`]);
+      throw usageError(`unknown option ${rawName} for ${commandName}`, [
+        ...(guess ? [`did you mean --${guess}?`] : []),
+        `see: nix-pgo help ${commandName}`,
+      ]);
     }
     const option = `--${name}`;
     if (kind.type === 'flag') {
@@ -88,7 +110,8 @@ export function parseArgs<Specs extends OptionSpecs>(argv: readonly string[], sp
       options[name] = true;
       continue;
     }
-    if (token.value === undefined) throw usageError(`${option} needs a value`, [`write ${option} VALUE or ${option}=VALUE`]);
+    if (token.value === undefined)
+      throw usageError(`${option} needs a value`, [`write ${option} VALUE or ${option}=VALUE`]);
     options[name] = kind.type === 'integer' ? parseInteger(option, token.value, kind, commandName) : token.value;
   }
   return { positionals, options: options as OptionValues<Specs> & ParsedArgs['options'] };

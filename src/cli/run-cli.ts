@@ -50,11 +50,11 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   try {
     if (name === undefined) {
       const top = parseArgs(rest, { ...GLOBAL_OPTIONS, version: { type: 'flag' } }, 'nix-pgo');
-      if (top.options['version'] === true) {
+      if (top.options.version === true) {
         io.stdout(endLine(json ? JSON.stringify({ version: context.version }) : `nix-pgo ${context.version}`));
         return 0;
       }
-      if (top.options['help'] === true) {
+      if (top.options.help === true) {
         io.stdout(endLine(formatCommandList(commands)));
         return 0;
       }
@@ -64,8 +64,8 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     const command = commands.find((c) => c.name === name);
     if (!command) throw createUnknownCommandError(name, commands);
     const args = parseArgs(rest, command.options, command.name);
-    json = args.options['json'] === true;
-    if (args.options['help'] === true) {
+    json = args.options.json === true;
+    if (args.options.help === true) {
       io.stdout(endLine(formatCommandHelp(command)));
       return 0;
     }

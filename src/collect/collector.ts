@@ -139,7 +139,8 @@ export class Collector {
   /** Takes the collector lock: two collectors on one state directory would harvest twice. */
   static open(options: CollectorOptions): Collector {
     const { layout } = options;
-    for (const dir of [layout.stateDir, layout.stagingDir, layout.quarantineDir, layout.profilesDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const dir of [layout.stateDir, layout.stagingDir, layout.quarantineDir, layout.profilesDir])
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
     mkdirSync(layout.spoolDir, { recursive: true, mode: 0o755 });
     const lockFd = openSync(layout.collectorLock, 'a+', 0o600);
     if (!tryLockWrite(lockFd)) {
@@ -178,7 +179,11 @@ export class Collector {
   status(): CollectorStatus {
     return {
       packages: listPackages(this.db),
-      spool: { bytes: this.spoolBytes, capBytes: this.limits.spoolCapBytes, full: this.spoolBytes >= this.limits.spoolCapBytes },
+      spool: {
+        bytes: this.spoolBytes,
+        capBytes: this.limits.spoolCapBytes,
+        full: this.spoolBytes >= this.limits.spoolCapBytes,
+      },
       quarantine: {
         bytes: this.quarantine.usedBytes,
         capBytes: this.limits.quarantineCapBytes,
@@ -229,7 +234,9 @@ export class Collector {
     for (const [name, source] of this.sources) {
       try {
         const manifest = parseManifest(readFileSync(source.manifestPath, 'utf8'), source.manifestPath);
-        const trust: TrustRule = source.trust?.anyone ? source.trust : { anyone: false, uids: new Set([this.uid, ...(source.trust?.uids ?? [])]) };
+        const trust: TrustRule = source.trust?.anyone
+          ? source.trust
+          : { anyone: false, uids: new Set([this.uid, ...(source.trust?.uids ?? [])]) };
         managed.push({ name, manifest, trust });
         ensurePackage(this.db, name, manifest.toolchain);
         if (manifest.boltDir !== null) {
@@ -254,9 +261,19 @@ export class Collector {
     const attribution = this.loadPackages();
     this.quarantine.refresh();
     const now = () => Date.now();
-    const recovery = await recoverHarvests({ db: this.db, quarantine: this.quarantine, lockTimeoutMs: this.limits.lockTimeoutMs, drain: this.drain, now });
-    const orphans = removeOrphanStaging(this.db, this.layout.stagingDir) + removeUncommittedOutputs(this.db, this.layout.profilesDir);
-    const scan = scanSpool(this.layout.spoolDir, { trustedOwners: new Set([this.uid, 0]), boltDirs: attribution.boltDirs });
+    const recovery = await recoverHarvests({
+      db: this.db,
+      quarantine: this.quarantine,
+      lockTimeoutMs: this.limits.lockTimeoutMs,
+      drain: this.drain,
+      now,
+    });
+    const orphans =
+      removeOrphanStaging(this.db, this.layout.stagingDir) + removeUncommittedOutputs(this.db, this.layout.profilesDir);
+    const scan = scanSpool(this.layout.spoolDir, {
+      trustedOwners: new Set([this.uid, 0]),
+      boltDirs: attribution.boltDirs,
+    });
     this.spoolBytes = scan.totalBytes;
     const harvested: Omit<BatchReport, 'packages'> = { taken: 0, bytes: 0, busy: 0, quarantined: 0 };
     for (const reject of scan.rejects) {
@@ -264,9 +281,21 @@ export class Collector {
       if (this.reported.has(key)) continue;
       // A file that may be trusted is moved away unread; anything else loses its name (a hard link to someone's
       // secret must not gain a second name in our state). Directories stay (they may hold a user's data), reported once.
-      const keptPath = reject.isDirectory ? null : reject.keepable ? this.quarantine.moveAway(reject.fsPath, reject.size) : this.quarantine.remove(reject.fsPath);
+      const keptPath = reject.isDirectory
+        ? null
+        : reject.keepable
+          ? this.quarantine.moveAway(reject.fsPath, reject.size)
+          : this.quarantine.remove(reject.fsPath);
       if (reject.isDirectory || entryExists(reject.fsPath)) this.reported.add(key);
-      this.quarantine.record({ reason: reject.reason, sourcePath: reject.path, uid: reject.uid, package: null, detail: reject.detail, keptPath, bytes: reject.size });
+      this.quarantine.record({
+        reason: reject.reason,
+        sourcePath: reject.path,
+        uid: reject.uid,
+        package: null,
+        detail: reject.detail,
+        keptPath,
+        bytes: reject.size,
+      });
       harvested.quarantined++;
     }
     const merged: MergeResult[] = [];
@@ -289,14 +318,25 @@ export class Collector {
         this.log(`nix-pgo: merging ${name} failed: ${(error as Error).message}`);
       }
     }, this.limits.mergeConcurrency);
-    const ctx: HarvestContext = { db: this.db, stagingDir: this.layout.stagingDir, attribution, quarantine: this.quarantine, limits: this.limits, drain: this.drain, now };
+    const ctx: HarvestContext = {
+      db: this.db,
+      stagingDir: this.layout.stagingDir,
+      attribution,
+      quarantine: this.quarantine,
+      limits: this.limits,
+      drain: this.drain,
+      now,
+    };
     let previous = new Set<string>();
     try {
       const drained = await drainUnlinked(ctx);
       harvested.taken += drained.taken;
       harvested.bytes += drained.bytes;
       harvested.quarantined += drained.quarantined;
-      const live = await snapshotLiveFiles(ctx, scan.files.filter((f) => f.live));
+      const live = await snapshotLiveFiles(
+        ctx,
+        scan.files.filter((f) => f.live),
+      );
       harvested.taken += live.taken;
       harvested.bytes += live.bytes;
       harvested.busy += live.busy;
@@ -306,7 +346,9 @@ export class Collector {
       // dumps periodically: then each pass merges what grew, and the copy after the watcher is gone is the last.
       const fdata = scan.files.filter((f) => f.format === 'fdata');
       const writing = new Set(fdata.filter((f) => !fdataWriterGone(f)));
-      const periodic = (f: SpoolFile) => (attribution.packages.get(attribution.byBoltId.get(f.fdata!.buildId) ?? '')?.manifest.dumpInterval ?? null) !== null;
+      const periodic = (f: SpoolFile) =>
+        (attribution.packages.get(attribution.byBoltId.get(f.fdata!.buildId) ?? '')?.manifest.dumpInterval ?? null) !==
+        null;
       const liveFdata = fdata
         .filter((f) => (writing.has(f) ? periodic(f) : getLiveSnapshot(this.db, f.path) !== null))
         .map((file) => ({ file, ended: !writing.has(file) }));
@@ -334,7 +376,14 @@ export class Collector {
       await queue.done;
     }
     merged.sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
-    return { harvested, merged, errors, recovered: { ...recovery, orphans }, status: this.status(), directories: scan.directories };
+    return {
+      harvested,
+      merged,
+      errors,
+      recovered: { ...recovery, orphans },
+      status: this.status(),
+      directories: scan.directories,
+    };
   }
 }
 

@@ -23,7 +23,12 @@ function toPlainSchema(node: unknown): unknown {
     return index === -1 ? LEADING_KEYWORDS.length : index;
   };
   entries.sort(([a], [b]) => rank(a) - rank(b));
-  return Object.fromEntries(entries.map(([key, value]) => [key, key === 'properties' || key === 'patternProperties' ? mapValues(value) : toPlainSchema(value)]));
+  return Object.fromEntries(
+    entries.map(([key, value]) => [
+      key,
+      key === 'properties' || key === 'patternProperties' ? mapValues(value) : toPlainSchema(value),
+    ]),
+  );
 }
 
 /** `properties` holds schemas by key name: keep the keys as written, convert the schemas. */

@@ -57,7 +57,8 @@ function policySchema(description: string) {
       onReady: Type.Optional(
         Type.Union([Type.Literal('switch'), Type.Literal('notify')], {
           default: DEFAULT_POLICY.onReady,
-          description: 'switch: build the optimized variant and switch to it by itself; notify: only tell the user, who runs nix-pgo build.',
+          description:
+            'switch: build the optimized variant and switch to it by itself; notify: only tell the user, who runs nix-pgo build.',
           fix: '"switch" builds and switches by itself; "notify" only tells you',
         }),
       ),
@@ -101,7 +102,8 @@ function policySchema(description: string) {
           },
           {
             additionalProperties: false,
-            description: 'Backoff after failed builds: the wait doubles per failure from initialDelaySeconds up to maxDelaySeconds.',
+            description:
+              'Backoff after failed builds: the wait doubles per failure from initialDelaySeconds up to maxDelaySeconds.',
             fix: 'write it as { "initialDelaySeconds": 60, "maxDelaySeconds": 3600 }',
           },
         ),
@@ -120,7 +122,13 @@ function trustedUsersSchema(description: string) {
   return Type.Union(
     [
       Type.Literal('*'),
-      Type.Array(Type.Union([Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*[$]?$' }), Type.Integer({ minimum: 0, maximum: 4294967294 })]), { uniqueItems: true }),
+      Type.Array(
+        Type.Union([
+          Type.String({ minLength: 1, pattern: '^[a-z_][a-z0-9_.-]*[$]?$' }),
+          Type.Integer({ minimum: 0, maximum: 4294967294 }),
+        ]),
+        { uniqueItems: true },
+      ),
     ],
     {
       description: `${description} The user the daemon runs as always counts. Data from others is quarantined (untrusted-contributor).`,
@@ -132,24 +140,31 @@ function trustedUsersSchema(description: string) {
 export const PackageSchema = Type.Object(
   {
     nixFile: Type.Optional(
-      pathField(`The .nix file (or directory with a default.nix) that defines the package (${PATH_NOTE}, or a <lookup> path). Default: the top-level nixFile.`, NIX_FILE_FIX),
+      pathField(
+        `The .nix file (or directory with a default.nix) that defines the package (${PATH_NOTE}, or a <lookup> path). Default: the top-level nixFile.`,
+        NIX_FILE_FIX,
+      ),
     ),
     attr: Type.Optional(
       Type.String({
         pattern: ATTR_PATH_PATTERN,
-        description: "Attribute path of the package in nixFile; its variants are ATTR.pgo.profile and ATTR.pgo.optimized. Default: the package's name.",
+        description:
+          "Attribute path of the package in nixFile; its variants are ATTR.pgo.profile and ATTR.pgo.optimized. Default: the package's name.",
         fix: 'give an attribute path such as "hello" or "python3Packages.numpy"',
       }),
     ),
     profileArg: Type.Optional(
       Type.String({
         pattern: IDENTIFIER_PATTERN,
-        description: 'Name of the argument through which nixFile takes the selected profiles. Default: the top-level profileArg.',
+        description:
+          'Name of the argument through which nixFile takes the selected profiles. Default: the top-level profileArg.',
         fix: PROFILE_ARG_FIX,
       }),
     ),
     policy: Type.Optional(policySchema('Overrides of single fields of the top-level policy for this package.')),
-    trustedUsers: Type.Optional(trustedUsersSchema('Whose profile data counts for this package, replacing the top-level trustedUsers.')),
+    trustedUsers: Type.Optional(
+      trustedUsersSchema('Whose profile data counts for this package, replacing the top-level trustedUsers.'),
+    ),
     bolt: Type.Optional(
       Type.Union(
         [
@@ -164,7 +179,9 @@ export const PackageSchema = Type.Object(
                   fix: `give the name of the argument the Nix file takes BOLT profiles through, e.g. "${DEFAULT_BOLT_PROFILE_ARG}"`,
                 }),
               ),
-              policy: Type.Optional(policySchema("Overrides of single fields of this package's policy for its BOLT data.")),
+              policy: Type.Optional(
+                policySchema("Overrides of single fields of this package's policy for its BOLT data."),
+              ),
             },
             { additionalProperties: false },
           ),
@@ -188,10 +205,16 @@ export const PackageSchema = Type.Object(
 export const ConfigFileSchema = Type.Object(
   {
     $schema: Type.Optional(
-      Type.String({ description: 'Path or URL of this schema, for editors; ignored.', fix: 'give the path or URL of config.schema.json, or remove it' }),
+      Type.String({
+        description: 'Path or URL of this schema, for editors; ignored.',
+        fix: 'give the path or URL of config.schema.json, or remove it',
+      }),
     ),
     version: Type.Optional(
-      Type.Literal(CONFIG_VERSION, { description: 'Format version of this file; only 1 exists.', fix: `write "version": ${CONFIG_VERSION} or leave it out` }),
+      Type.Literal(CONFIG_VERSION, {
+        description: 'Format version of this file; only 1 exists.',
+        fix: `write "version": ${CONFIG_VERSION} or leave it out`,
+      }),
     ),
     stateDir: Type.Optional(
       pathField(
@@ -200,7 +223,10 @@ export const ConfigFileSchema = Type.Object(
       ),
     ),
     spoolDir: Type.Optional(
-      pathField(`Directory instrumented programs write raw profiles to; ${PATH_NOTE}. Default: <stateDir>/spool.`, 'give the directory instrumented programs write profiles to'),
+      pathField(
+        `Directory instrumented programs write raw profiles to; ${PATH_NOTE}. Default: <stateDir>/spool.`,
+        'give the directory instrumented programs write profiles to',
+      ),
     ),
     nixProfile: Type.Optional(
       pathField(
@@ -208,7 +234,9 @@ export const ConfigFileSchema = Type.Object(
         'give the path of the Nix profile that holds the active variants, e.g. "/nix/var/nix/profiles/nix-pgo"',
       ),
     ),
-    nixFile: Type.Optional(pathField(`Default .nix file for packages that name none (${PATH_NOTE}, or a <lookup> path).`, NIX_FILE_FIX)),
+    nixFile: Type.Optional(
+      pathField(`Default .nix file for packages that name none (${PATH_NOTE}, or a <lookup> path).`, NIX_FILE_FIX),
+    ),
     profileArg: Type.Optional(
       Type.String({
         pattern: IDENTIFIER_PATTERN,
@@ -218,7 +246,9 @@ export const ConfigFileSchema = Type.Object(
       }),
     ),
     policy: Type.Optional(policySchema('Readiness and build policy for every package; every field has a default.')),
-    trustedUsers: Type.Optional(trustedUsersSchema('Whose profile data counts (default: only the user the daemon runs as).')),
+    trustedUsers: Type.Optional(
+      trustedUsersSchema('Whose profile data counts (default: only the user the daemon runs as).'),
+    ),
     notify: Type.Optional(
       Type.Object(
         {
@@ -238,7 +268,11 @@ export const ConfigFileSchema = Type.Object(
             }),
           ),
         },
-        { additionalProperties: false, description: 'How nix-pgo tells about events.', fix: 'write it as { "hook": "/path/to/hook", "desktop": true }' },
+        {
+          additionalProperties: false,
+          description: 'How nix-pgo tells about events.',
+          fix: 'write it as { "hook": "/path/to/hook", "desktop": true }',
+        },
       ),
     ),
     packages: Type.Optional(
@@ -255,7 +289,8 @@ export const ConfigFileSchema = Type.Object(
   {
     additionalProperties: false,
     title: 'nix-pgo configuration',
-    description: 'The packages nix-pgo manages and the policy that decides when each is rebuilt with its profile. See docs/config.md.',
+    description:
+      'The packages nix-pgo manages and the policy that decides when each is rebuilt with its profile. See docs/config.md.',
     fix: 'write it as { "packages": { "hello": { "nixFile": "./packages.nix" } } }',
   },
 );

@@ -31,7 +31,7 @@ export interface ConfigLocation {
  * else `~/.config/nix-pgo/config.json`; undefined when none of them can be formed.
  */
 export function resolveConfigLocation(env: Env): ConfigLocation | undefined {
-  const named = env['NIX_PGO_CONFIG'];
+  const named = env.NIX_PGO_CONFIG;
   if (named) return { file: named, source: 'NIX_PGO_CONFIG' };
   const xdg = readAbsoluteVar(env, 'XDG_CONFIG_HOME');
   if (xdg) return { file: path.join(xdg, 'nix-pgo', 'config.json'), source: 'default' };

@@ -18,7 +18,10 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
 });
 
 /** Without `trustedUsers`, only the user the daemon runs as contributes. */
-export const DEFAULT_TRUSTED_USERS = Object.freeze({ anyone: false as const, users: Object.freeze([]) as readonly (string | number)[] });
+export const DEFAULT_TRUSTED_USERS = Object.freeze({
+  anyone: false as const,
+  users: Object.freeze([]) as readonly (string | number)[],
+});
 
 export const DEFAULT_PROFILE_ARG = 'pgoProfiles';
 

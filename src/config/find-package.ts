@@ -14,7 +14,9 @@ export function findPackage(config: Config, name: string): PackageConfig {
   throw new InputError('USAGE', `${name} is not a managed package in ${where}`, {
     hints: [
       ...(guess ? [`did you mean ${guess}?`] : []),
-      names.length > 0 ? `managed packages: ${names.join(', ')}` : `no packages are managed yet; add one under "packages" in ${where}`,
+      names.length > 0
+        ? `managed packages: ${names.join(', ')}`
+        : `no packages are managed yet; add one under "packages" in ${where}`,
     ],
   });
 }

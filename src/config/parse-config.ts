@@ -90,7 +90,7 @@ class Normalizer {
   /** A path made absolute: `~/` is the home directory, relative is relative to the config file. */
   path(text: string, where: string): string | undefined {
     if (text === '~' || text.startsWith('~/')) {
-      const home = this.env['HOME'];
+      const home = this.env.HOME;
       if (!home || !path.isAbsolute(home)) {
         this.add(where, `${JSON.stringify(text)} starts with ~ but HOME is not set`, 'write the path in full');
         return undefined;
@@ -99,7 +99,11 @@ class Normalizer {
     }
     if (path.isAbsolute(text)) return path.normalize(text);
     if (this.baseDir === null) {
-      this.add(where, `${JSON.stringify(text)} is relative and there is no config file to be relative to`, 'write the path in full');
+      this.add(
+        where,
+        `${JSON.stringify(text)} is relative and there is no config file to be relative to`,
+        'write the path in full',
+      );
       return undefined;
     }
     return path.resolve(this.baseDir, text);
@@ -147,39 +151,81 @@ function trustedUsersOf(written: ConfigFile['trustedUsers']): TrustedUsers | und
   return written === '*' ? { anyone: true } : { anyone: false, users: written };
 }
 
-function normalizePackage(normalizer: Normalizer, name: string, raw: PackageFile, written: unknown, defaults: PackageDefaults): PackageConfig | undefined {
+function normalizePackage(
+  normalizer: Normalizer,
+  name: string,
+  raw: PackageFile,
+  written: unknown,
+  defaults: PackageDefaults,
+): PackageConfig | undefined {
   const where = joinKeyPath('packages', name);
   const at = (key: string) => joinKeyPath(where, key);
-  const nixFile = raw.nixFile !== undefined ? normalizer.nixFile(raw.nixFile, at('nixFile')) : has(written, 'nixFile') ? undefined : defaults.nixFile;
+  const nixFile =
+    raw.nixFile !== undefined
+      ? normalizer.nixFile(raw.nixFile, at('nixFile'))
+      : has(written, 'nixFile')
+        ? undefined
+        : defaults.nixFile;
   if (!has(written, 'nixFile') && !defaults.hasNixFile) {
-    normalizer.add(at('nixFile'), 'no Nix file is given for this package', `set "nixFile" here or at the top level to the .nix file that defines ${name}`);
+    normalizer.add(
+      at('nixFile'),
+      'no Nix file is given for this package',
+      `set "nixFile" here or at the top level to the .nix file that defines ${name}`,
+    );
   }
   const attr = raw.attr ?? (has(written, 'attr') ? undefined : name);
   const profileArg = raw.profileArg ?? (has(written, 'profileArg') ? undefined : defaults.profileArg);
-  const policy = normalizer.effectivePolicy([defaults.policy, raw.policy], raw.policy?.retry ? `${at('policy')}.retry` : undefined);
+  const policy = normalizer.effectivePolicy(
+    [defaults.policy, raw.policy],
+    raw.policy?.retry ? `${at('policy')}.retry` : undefined,
+  );
   const boltFile = raw.bolt === true ? {} : raw.bolt === false || raw.bolt === undefined ? null : raw.bolt;
   const bolt =
     boltFile === null
       ? null
       : {
           profileArg: boltFile.profileArg ?? DEFAULT_BOLT_PROFILE_ARG,
-          policy: normalizer.effectivePolicy([defaults.policy, raw.policy, boltFile.policy], boltFile.policy?.retry ? `${at('bolt')}.policy.retry` : undefined),
+          policy: normalizer.effectivePolicy(
+            [defaults.policy, raw.policy, boltFile.policy],
+            boltFile.policy?.retry ? `${at('bolt')}.policy.retry` : undefined,
+          ),
         };
   if (bolt !== null && bolt.profileArg === profileArg) {
-    normalizer.add(`${at('bolt')}.profileArg`, `is the same as the PGO profile argument "${profileArg}"`, 'give the BOLT profiles their own argument, e.g. "boltProfiles"');
+    normalizer.add(
+      `${at('bolt')}.profileArg`,
+      `is the same as the PGO profile argument "${profileArg}"`,
+      'give the BOLT profiles their own argument, e.g. "boltProfiles"',
+    );
   }
   if (nixFile === undefined || attr === undefined || profileArg === undefined) return undefined;
-  return { name, nixFile, attr, profileArg, policy, trustedUsers: trustedUsersOf(raw.trustedUsers) ?? defaults.trustedUsers, bolt };
+  return {
+    name,
+    nixFile,
+    attr,
+    profileArg,
+    policy,
+    trustedUsers: trustedUsersOf(raw.trustedUsers) ?? defaults.trustedUsers,
+    bolt,
+  };
 }
 
-function normalize(normalizer: Normalizer, raw: ConfigFile, written: Record<string, unknown>, source: ConfigSource): Config | undefined {
+function normalize(
+  normalizer: Normalizer,
+  raw: ConfigFile,
+  written: Record<string, unknown>,
+  source: ConfigSource,
+): Config | undefined {
   const resolve = (key: 'stateDir' | 'spoolDir' | 'nixProfile') => {
     const text = raw[key];
     return text === undefined ? undefined : normalizer.path(text, key);
   };
   const stateDir = has(written, 'stateDir') ? resolve('stateDir') : resolveDefaultStateDir(source.env);
   if (!has(written, 'stateDir') && stateDir === undefined) {
-    normalizer.add('stateDir', 'has no default: neither XDG_STATE_HOME nor HOME is set to an absolute path', 'set "stateDir", or run with HOME set');
+    normalizer.add(
+      'stateDir',
+      'has no default: neither XDG_STATE_HOME nor HOME is set to an absolute path',
+      'set "stateDir", or run with HOME set',
+    );
   }
   const spoolDir = has(written, 'spoolDir') ? resolve('spoolDir') : stateDir && path.join(stateDir, 'spool');
   const nixProfile = has(written, 'nixProfile') ? resolve('nixProfile') : stateDir && path.join(stateDir, 'profile');
@@ -198,7 +244,7 @@ function normalize(normalizer: Normalizer, raw: ConfigFile, written: Record<stri
     }
   }
 
-  const writtenPackages = has(written, 'packages') ? (written['packages'] as Record<string, unknown>) : {};
+  const writtenPackages = has(written, 'packages') ? (written.packages as Record<string, unknown>) : {};
   const packageDefaults: PackageDefaults = {
     nixFile: defaultNixFile,
     hasNixFile: has(written, 'nixFile'),
@@ -224,7 +270,11 @@ export function checkConfigText(source: ConfigSource): ConfigCheck {
   const normalizer = new Normalizer(source.file === null ? null : path.dirname(source.file), source.env);
   const config = normalize(normalizer, schemaCheck.valid, parsed.document as Record<string, unknown>, source);
   const problems = [...schemaCheck.problems, ...normalizer.problems];
-  return { config: problems.length === 0 && config !== undefined ? config : null, problems, fileReferences: normalizer.fileReferences };
+  return {
+    config: problems.length === 0 && config !== undefined ? config : null,
+    problems,
+    fileReferences: normalizer.fileReferences,
+  };
 }
 
 /** The normalized config, or a ConfigInvalidError listing every problem. */

@@ -45,7 +45,7 @@ export interface ReadConfigOptions {
 
 /** The Nix store directory: `$NIX_STORE_DIR` (Nix's setting), `$NIX_STORE` (set in builds), else /nix/store. */
 export function nixStoreDir(env: Env): string {
-  const dir = env['NIX_STORE_DIR'] || env['NIX_STORE'] || '/nix/store';
+  const dir = env.NIX_STORE_DIR || env.NIX_STORE || '/nix/store';
   return dir.replace(/\/+$/, '') || '/';
 }
 
@@ -58,17 +58,41 @@ async function checkFileReference(reference: FileReference): Promise<ConfigProbl
   try {
     const info = await stat(reference.file);
     if (reference.kind === 'nix') {
-      if (info.isFile() || (info.isDirectory() && (await exists(path.join(reference.file, 'default.nix'))))) return undefined;
-      return { path: reference.path, message: `${reference.file} is neither a file nor a directory with a default.nix`, fix: 'point it at the .nix file that defines the package' };
+      if (info.isFile() || (info.isDirectory() && (await exists(path.join(reference.file, 'default.nix')))))
+        return undefined;
+      return {
+        path: reference.path,
+        message: `${reference.file} is neither a file nor a directory with a default.nix`,
+        fix: 'point it at the .nix file that defines the package',
+      };
     }
-    if (!info.isFile()) return { path: reference.path, message: `${reference.file} is not a file`, fix: 'point it at an executable file' };
+    if (!info.isFile())
+      return {
+        path: reference.path,
+        message: `${reference.file} is not a file`,
+        fix: 'point it at an executable file',
+      };
     await access(reference.file, constants.X_OK);
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { path: reference.path, message: `${reference.file} does not exist`, fix: 'correct the path (relative paths are relative to the config file)' };
-    if (code === 'EACCES' && reference.kind === 'executable') return { path: reference.path, message: `${reference.file} is not executable`, fix: `make it executable: chmod +x ${reference.file}` };
-    return { path: reference.path, message: `${reference.file} cannot be read (${code ?? String(error)})`, fix: 'check the permissions of the path' };
+    if (code === 'ENOENT')
+      return {
+        path: reference.path,
+        message: `${reference.file} does not exist`,
+        fix: 'correct the path (relative paths are relative to the config file)',
+      };
+    if (code === 'EACCES' && reference.kind === 'executable')
+      return {
+        path: reference.path,
+        message: `${reference.file} is not executable`,
+        fix: `make it executable: chmod +x ${reference.file}`,
+      };
+    return {
+      path: reference.path,
+      message: `${reference.file} cannot be read (${code ?? String(error)})`,
+      fix: 'check the permissions of the path',
+    };
   }
 }
 
@@ -83,7 +107,11 @@ async function exists(file: string): Promise<boolean> {
 
 function missingFileProblem(source: ConfigSourceKind): ConfigProblem {
   return source === 'NIX_PGO_CONFIG'
-    ? { path: '', message: 'does not exist (named by $NIX_PGO_CONFIG)', fix: 'set NIX_PGO_CONFIG to an existing config file, or unset it to use the default location' }
+    ? {
+        path: '',
+        message: 'does not exist (named by $NIX_PGO_CONFIG)',
+        fix: 'set NIX_PGO_CONFIG to an existing config file, or unset it to use the default location',
+      }
     : { path: '', message: 'does not exist', fix: 'give the path of an existing config file' };
 }
 
@@ -91,11 +119,19 @@ function missingFileProblem(source: ConfigSourceKind): ConfigProblem {
 export async function inspectConfig(options: ReadConfigOptions = {}): Promise<ConfigReport> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const location = options.file !== undefined ? { file: options.file, source: 'argument' as const } : resolveConfigLocation(env);
+  const location =
+    options.file !== undefined ? { file: options.file, source: 'argument' as const } : resolveConfigLocation(env);
   if (location === undefined) {
     // Neither a file nor HOME: there is nowhere to look, so only the defaults apply.
     const check = checkConfigText({ text: '', file: null, env });
-    return { file: '(none)', source: 'default', exists: false, config: check.config, problems: check.problems, unchecked: [] };
+    return {
+      file: '(none)',
+      source: 'default',
+      exists: false,
+      config: check.config,
+      problems: check.problems,
+      unchecked: [],
+    };
   }
   const { source } = location;
   const file = path.resolve(cwd, location.file);
@@ -113,14 +149,22 @@ export async function inspectConfig(options: ReadConfigOptions = {}): Promise<Co
         ? missingFileProblem(source)
         : code === 'EISDIR'
           ? { path: '', message: 'is a directory', fix: 'give the path of the config file itself' }
-          : { path: '', message: `cannot be read (${code ?? String(error)})`, fix: 'check the permissions of the file' };
+          : {
+              path: '',
+              message: `cannot be read (${code ?? String(error)})`,
+              fix: 'check the permissions of the file',
+            };
     return { file, source, exists: false, config: null, problems: [problem], unchecked: [] };
   }
   const check = checkConfigText({ text, file, env });
   const storeDir = nixStoreDir(env);
-  const checked = options.storeFilesOnly ? check.fileReferences.filter((r) => isInStore(r.file, storeDir)) : check.fileReferences;
+  const checked = options.storeFilesOnly
+    ? check.fileReferences.filter((r) => isInStore(r.file, storeDir))
+    : check.fileReferences;
   const unchecked = check.fileReferences.filter((r) => !checked.includes(r));
-  const fileProblems = (await Promise.all(checked.map(checkFileReference))).filter((p): p is ConfigProblem => p !== undefined);
+  const fileProblems = (await Promise.all(checked.map(checkFileReference))).filter(
+    (p): p is ConfigProblem => p !== undefined,
+  );
   const problems = [...check.problems, ...fileProblems];
   return { file, source, exists: true, config: problems.length === 0 ? check.config : null, problems, unchecked };
 }

@@ -75,24 +75,24 @@ function listWords(words: readonly string[]): string {
  * A `null` alternative is left out: the fix says when null is allowed.
  */
 export function describeSchema(schema: TSchema): string {
-  if (Array.isArray(schema['anyOf'])) {
-    const variants = (schema['anyOf'] as TSchema[]).filter((variant) => variant['type'] !== 'null');
-    return listWords((variants.length > 0 ? variants : (schema['anyOf'] as TSchema[])).map(describeSchema));
+  if (Array.isArray(schema.anyOf)) {
+    const variants = (schema.anyOf as TSchema[]).filter((variant) => variant.type !== 'null');
+    return listWords((variants.length > 0 ? variants : (schema.anyOf as TSchema[])).map(describeSchema));
   }
-  if ('const' in schema) return JSON.stringify(schema['const']);
-  switch (schema['type']) {
+  if ('const' in schema) return JSON.stringify(schema.const);
+  switch (schema.type) {
     case 'number':
     case 'integer': {
       const bounds = [
-        typeof schema['minimum'] === 'number' ? `≥ ${schema['minimum']}` : undefined,
-        typeof schema['exclusiveMinimum'] === 'number' ? `> ${schema['exclusiveMinimum']}` : undefined,
-        typeof schema['maximum'] === 'number' ? `≤ ${schema['maximum']}` : undefined,
-        typeof schema['exclusiveMaximum'] === 'number' ? `< ${schema['exclusiveMaximum']}` : undefined,
+        typeof schema.minimum === 'number' ? `≥ ${schema.minimum}` : undefined,
+        typeof schema.exclusiveMinimum === 'number' ? `> ${schema.exclusiveMinimum}` : undefined,
+        typeof schema.maximum === 'number' ? `≤ ${schema.maximum}` : undefined,
+        typeof schema.exclusiveMaximum === 'number' ? `< ${schema.exclusiveMaximum}` : undefined,
       ].filter((bound): bound is string => bound !== undefined);
-      return `${schema['type'] === 'integer' ? 'a whole number' : 'a number'} ${bounds.join(' and ')}`.trimEnd();
+      return `${schema.type === 'integer' ? 'a whole number' : 'a number'} ${bounds.join(' and ')}`.trimEnd();
     }
     case 'string':
-      return typeof schema['minLength'] === 'number' && schema['minLength'] > 0 ? 'a non-empty string' : 'a string';
+      return typeof schema.minLength === 'number' && schema.minLength > 0 ? 'a non-empty string' : 'a string';
     case 'object':
       return 'an object';
     case 'array':
@@ -107,19 +107,23 @@ export function describeSchema(schema: TSchema): string {
 }
 
 function unknownKeyProblem(schema: Node, keys: readonly string[]): ConfigProblem {
-  const known = Object.keys((schema['properties'] as Record<string, unknown> | undefined) ?? {});
+  const known = Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {});
   const key = keys.at(-1) ?? '';
   const guess = suggestName(key, known);
   return {
     path: keyPath(keys),
     message: 'unknown key',
-    fix: guess ? `did you mean "${guess}"? (keys here: ${known.join(', ')})` : `remove it; the keys here are: ${known.join(', ')}`,
+    fix: guess
+      ? `did you mean "${guess}"? (keys here: ${known.join(', ')})`
+      : `remove it; the keys here are: ${known.join(', ')}`,
   };
 }
 
 /** Every key of a name-keyed map that its pattern rejects (the validator stops at the first). */
 function badNameProblems(schema: Node, document: unknown, mapKeys: readonly string[]): ConfigProblem[] {
-  const patterns = Object.keys((schema['patternProperties'] as Record<string, unknown> | undefined) ?? {}).map((p) => new RegExp(p));
+  const patterns = Object.keys((schema.patternProperties as Record<string, unknown> | undefined) ?? {}).map(
+    (p) => new RegExp(p),
+  );
   const map = valueAt(document, mapKeys);
   if (!isPlainObject(map)) return [];
   return Object.keys(map)
@@ -135,12 +139,18 @@ function problemsOf(error: ValueError, document: unknown): ConfigProblem[] {
   const schema = error.schema as Node;
   const keys = pointerKeys(error.path);
   // `true or { ... }` written as an object: what is wrong inside the object says more than "must be true or an object".
-  const objectVariant = Array.isArray(schema['anyOf']) ? (schema['anyOf'] as Node[]).find((variant) => variant['type'] === 'object') : undefined;
+  const objectVariant = Array.isArray(schema.anyOf)
+    ? (schema.anyOf as Node[]).find((variant) => variant.type === 'object')
+    : undefined;
   if (error.type === ValueErrorType.Union && objectVariant && isPlainObject(error.value)) {
-    return [...Value.Errors(objectVariant, error.value)].flatMap((inner) => problemsOf({ ...inner, path: `${error.path}${inner.path}` }, document));
+    return [...Value.Errors(objectVariant, error.value)].flatMap((inner) =>
+      problemsOf({ ...inner, path: `${error.path}${inner.path}` }, document),
+    );
   }
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
-    return schema['patternProperties'] ? badNameProblems(schema, document, keys.slice(0, -1)) : [unknownKeyProblem(schema, keys)];
+    return schema.patternProperties
+      ? badNameProblems(schema, document, keys.slice(0, -1))
+      : [unknownKeyProblem(schema, keys)];
   }
   const message =
     error.type === ValueErrorType.StringPattern

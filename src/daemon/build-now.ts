@@ -22,9 +22,13 @@ export interface BuildNowResult {
   message: string;
 }
 
-export async function buildNow(config: Config, name: string, options: { logger?: Logger } = {}): Promise<BuildNowResult> {
+export async function buildNow(
+  config: Config,
+  name: string,
+  options: { logger?: Logger } = {},
+): Promise<BuildNowResult> {
   findPackage(config, name);
-  let daemon;
+  let daemon: Awaited<ReturnType<typeof openDaemon>>;
   try {
     daemon = await openDaemon(config, { logger: options.logger });
   } catch (error) {
@@ -32,7 +36,12 @@ export async function buildNow(config: Config, name: string, options: { logger?:
     return withDatabase(stateLayout(config.stateDir, config.spoolDir).database, (db): BuildNowResult => {
       const record = requestBuild({ config, db, now: () => new Date() }, name);
       const what = record.profilingPath ? 'the optimized variant' : 'the profiling variant';
-      return { name, by: 'daemon', record, message: `the running daemon builds ${what} of ${name} at its next tick, whatever the backoff; follow it with nix-pgo status ${name}` };
+      return {
+        name,
+        by: 'daemon',
+        record,
+        message: `the running daemon builds ${what} of ${name} at its next tick, whatever the backoff; follow it with nix-pgo status ${name}`,
+      };
     });
   }
   try {
@@ -44,8 +53,12 @@ export async function buildNow(config: Config, name: string, options: { logger?:
     const failed = report.errors.find((e) => e.action.name === name);
     let message: string;
     if (failed) message = `${name}: ${failed.error}`;
-    else if (!before?.profilingPath) message = record?.profilingPath ? `${name}: the profiling variant is built and active; run it to collect profile data, then build again` : `${name}: ${record?.reason ?? 'nothing happened'}`;
-    else if (record?.buildRequested) message = `${name}: no merged profile yet; run the profiling variant first (${record.reason})`;
+    else if (!before?.profilingPath)
+      message = record?.profilingPath
+        ? `${name}: the profiling variant is built and active; run it to collect profile data, then build again`
+        : `${name}: ${record?.reason ?? 'nothing happened'}`;
+    else if (record?.buildRequested)
+      message = `${name}: no merged profile yet; run the profiling variant first (${record.reason})`;
     else message = `${name}: ${record?.state ?? 'unknown'}: ${record?.reason ?? ''}`;
     return { name, by: 'here', record, message };
   } finally {

@@ -34,13 +34,17 @@ async function resolveSettings(config: Config): Promise<Map<string, PackageSetti
   for (const pkg of config.packages) {
     const trust = await resolveTrust(pkg.trustedUsers, `packages.${pkg.name}.trustedUsers`);
     settings.set(pkg.name, { trust, maxContributorShare: pkg.policy.maxContributorShare });
-    if (pkg.bolt) settings.set(boltDataName(pkg.name), { trust, maxContributorShare: pkg.bolt.policy.maxContributorShare });
+    if (pkg.bolt)
+      settings.set(boltDataName(pkg.name), { trust, maxContributorShare: pkg.bolt.policy.maxContributorShare });
   }
   return settings;
 }
 
 /** The profiling builds the lifecycle table knows, as the collector's sources: each PGO one, and each BOLT one. */
-function knownSources(records: readonly LifecycleRecord[], settings: ReadonlyMap<string, PackageSettings>): PackageSource[] {
+function knownSources(
+  records: readonly LifecycleRecord[],
+  settings: ReadonlyMap<string, PackageSettings>,
+): PackageSource[] {
   const sources: PackageSource[] = [];
   for (const r of records) {
     const candidates: [string, string | null | undefined][] = [
@@ -48,7 +52,8 @@ function knownSources(records: readonly LifecycleRecord[], settings: ReadonlyMap
       [boltDataName(r.name), r.boltProfilingPath],
     ];
     for (const [name, path] of candidates) {
-      if (path && settings.has(name)) sources.push({ name, manifestPath: join(path, 'nix-support', 'pgo.json'), ...settings.get(name) });
+      if (path && settings.has(name))
+        sources.push({ name, manifestPath: join(path, 'nix-support', 'pgo.json'), ...settings.get(name) });
     }
   }
   return sources;
@@ -60,10 +65,19 @@ function reportPasses(notifierNow: () => Notifier): (report: PassReport) => Prom
   return async (report) => {
     const notifier = notifierNow();
     if (report.harvested.quarantined > 0) {
-      await notifier.notify({ type: 'quarantined', package: null, file: `${report.harvested.quarantined} file(s)`, reason: 'see nix-pgo status' });
+      await notifier.notify({
+        type: 'quarantined',
+        package: null,
+        file: `${report.harvested.quarantined} file(s)`,
+        reason: 'see nix-pgo status',
+      });
     }
-    for (const [area, usage] of [['spool', report.status.spool], ['quarantine', report.status.quarantine]] as const) {
-      if (usage.full && !full.has(area)) await notifier.notify({ type: 'disk-cap', area, usedBytes: usage.bytes, capBytes: usage.capBytes });
+    for (const [area, usage] of [
+      ['spool', report.status.spool],
+      ['quarantine', report.status.quarantine],
+    ] as const) {
+      if (usage.full && !full.has(area))
+        await notifier.notify({ type: 'disk-cap', area, usedBytes: usage.bytes, capBytes: usage.capBytes });
       if (usage.full) full.add(area);
       else full.delete(area);
     }
@@ -74,7 +88,10 @@ function reportPasses(notifierNow: () => Notifier): (report: PassReport) => Prom
  * Resolves every package's trusted users (a name that does not exist is a config error) and takes the
  * collector lock: throws a COLLECTOR_BUSY error when another process (a running daemon) collects here.
  */
-export async function openDaemon(config: Config, options: { logger?: Logger; now?: () => Date } = {}): Promise<OpenDaemon> {
+export async function openDaemon(
+  config: Config,
+  options: { logger?: Logger; now?: () => Date } = {},
+): Promise<OpenDaemon> {
   const logger = options.logger ?? createLogger();
   const layout = stateLayout(config.stateDir, config.spoolDir);
   let settings = await resolveSettings(config);
@@ -95,13 +112,22 @@ export async function openDaemon(config: Config, options: { logger?: Logger; now
     db.close();
     throw error;
   }
-  const ctx: ActionContext = { config, db, layout, collector, notifier, logger, now: options.now ?? (() => new Date()) };
+  const ctx: ActionContext = {
+    config,
+    db,
+    layout,
+    collector,
+    notifier,
+    logger,
+    now: options.now ?? (() => new Date()),
+  };
   return {
     ctx,
     collector,
     async reconfigure(next) {
       const nextSettings = await resolveSettings(next);
-      for (const name of new Set([...settings.keys(), ...nextSettings.keys()])) collector.configure(name, nextSettings.get(name));
+      for (const name of new Set([...settings.keys(), ...nextSettings.keys()]))
+        collector.configure(name, nextSettings.get(name));
       settings = nextSettings;
       ctx.config = next;
       // A changed hook or notify.desktop applies from the next event on.

@@ -40,11 +40,20 @@ export async function runDaemon(config: Config, options: DaemonOptions = {}): Pr
     read().then(
       (next) => {
         const fixed = FIXED.filter((key) => next[key] !== ctx.config[key]);
-        if (fixed.length > 0) ctx.logger.log('warn', 'config-needs-restart', { keys: fixed, hint: 'restart the daemon to use them; the running values stay' });
+        if (fixed.length > 0)
+          ctx.logger.log('warn', 'config-needs-restart', {
+            keys: fixed,
+            hint: 'restart the daemon to use them; the running values stay',
+          });
         reloaded = { ...next, ...Object.fromEntries(FIXED.map((key) => [key, ctx.config[key]])) };
         ctx.logger.log('info', 'config-reloaded', { why, packages: next.packages.map((p) => p.name) });
       },
-      (error: unknown) => ctx.logger.log('error', 'config-invalid', { why, error: (error as Error).message, kept: ctx.config.packages.map((p) => p.name) }),
+      (error: unknown) =>
+        ctx.logger.log('error', 'config-invalid', {
+          why,
+          error: (error as Error).message,
+          kept: ctx.config.packages.map((p) => p.name),
+        }),
     );
   };
   options.onReloadRequest?.(() => reload('SIGHUP'));
@@ -62,7 +71,11 @@ export async function runDaemon(config: Config, options: DaemonOptions = {}): Pr
     }
   }
 
-  ctx.logger.log('info', 'daemon-started', { packages: config.packages.map((p) => p.name), stateDir: config.stateDir, spoolDir: config.spoolDir });
+  ctx.logger.log('info', 'daemon-started', {
+    packages: config.packages.map((p) => p.name),
+    stateDir: config.stateDir,
+    spoolDir: config.spoolDir,
+  });
   try {
     // The first tick builds what is missing and recovers interrupted builds; then the collector follows the spool.
     await runTick(ctx, { phase: 'start' });
@@ -74,7 +87,9 @@ export async function runDaemon(config: Config, options: DaemonOptions = {}): Pr
       if (reloaded) {
         const next: Config = reloaded;
         reloaded = null;
-        await daemon.reconfigure(next).catch((error: unknown) => ctx.logger.log('error', 'config-invalid', { error: (error as Error).message }));
+        await daemon
+          .reconfigure(next)
+          .catch((error: unknown) => ctx.logger.log('error', 'config-invalid', { error: (error as Error).message }));
       }
       await runTick(ctx, { phase: 'running' });
       ticks++;

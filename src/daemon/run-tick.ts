@@ -11,7 +11,10 @@ import { planTick, type TickPhase } from '../lifecycle/plan-tick.js';
 import { listLifecycles } from '../state/lifecycle-records.js';
 import { listPackages } from '../state/package-records.js';
 
-export async function runTick(ctx: ActionContext, options: { phase: TickPhase; collector?: Collector }): Promise<ApplyReport> {
+export async function runTick(
+  ctx: ActionContext,
+  options: { phase: TickPhase; collector?: Collector },
+): Promise<ApplyReport> {
   if (options.collector) await options.collector.runOnce();
   const actions = planTick({
     packages: ctx.config.packages,

@@ -60,28 +60,52 @@ function checkWritableDir(name: string, dir: string): Check {
   const existing = nearestExisting(dir);
   try {
     accessSync(existing, constants.W_OK);
-    return { name, ok: true, detail: existing === dir ? dir : `${dir} does not exist yet; the first run creates it in ${existing}`, fix: '' };
+    return {
+      name,
+      ok: true,
+      detail: existing === dir ? dir : `${dir} does not exist yet; the first run creates it in ${existing}`,
+      fix: '',
+    };
   } catch (error) {
-    return { name, ok: false, detail: `${existing}: ${(error as Error).message}`, fix: `make ${existing} writable for ${process.env['USER'] ?? 'this user'}, or set another directory in the config` };
+    return {
+      name,
+      ok: false,
+      detail: `${existing}: ${(error as Error).message}`,
+      fix: `make ${existing} writable for ${process.env.USER ?? 'this user'}, or set another directory in the config`,
+    };
   }
 }
 
 /** Instrumented programs must be able to create files in the spool's llvm/ and in the user's gcda/ directory; no symlinks. */
 function checkSpool(spoolDir: string, uid: number): Check[] {
   const checks: Check[] = [];
-  for (const [name, dir] of [['spool llvm/', llvmSpoolDir(spoolDir)], ['spool gcda/', gcdaSpoolDir(spoolDir, uid)]] as const) {
+  for (const [name, dir] of [
+    ['spool llvm/', llvmSpoolDir(spoolDir)],
+    ['spool gcda/', gcdaSpoolDir(spoolDir, uid)],
+  ] as const) {
     if (!existsSync(dir)) {
       checks.push({ name, ok: true, detail: `${dir} does not exist yet; instrumented programs create it`, fix: '' });
       continue;
     }
     const stat = lstatSync(dir);
-    if (stat.isSymbolicLink()) checks.push({ name, ok: false, detail: `${dir} is a symlink`, fix: `remove ${dir}; nix-pgo never follows links in the spool` });
+    if (stat.isSymbolicLink())
+      checks.push({
+        name,
+        ok: false,
+        detail: `${dir} is a symlink`,
+        fix: `remove ${dir}; nix-pgo never follows links in the spool`,
+      });
     else {
       try {
         accessSync(dir, constants.W_OK | constants.X_OK);
         checks.push({ name, ok: true, detail: `${dir} (mode ${(stat.mode & 0o7777).toString(8)})`, fix: '' });
       } catch {
-        checks.push({ name, ok: false, detail: `${dir} is not writable for uid ${uid}: instrumented programs cannot write there`, fix: `make ${dir} writable for you (NixOS: the module creates it)` });
+        checks.push({
+          name,
+          ok: false,
+          detail: `${dir} is not writable for uid ${uid}: instrumented programs cannot write there`,
+          fix: `make ${dir} writable for you (NixOS: the module creates it)`,
+        });
       }
     }
   }
@@ -90,8 +114,9 @@ function checkSpool(spoolDir: string, uid: number): Check[] {
 
 function checkEnvironment(spoolDir: string, uid: number, env: NodeJS.ProcessEnv): Check {
   const wanted = spoolEnvironment(spoolDir, uid);
-  const value = env['LLVM_PROFILE_FILE'];
-  if (value === wanted.LLVM_PROFILE_FILE) return { name: 'environment', ok: true, detail: `LLVM_PROFILE_FILE=${value}`, fix: '' };
+  const value = env.LLVM_PROFILE_FILE;
+  if (value === wanted.LLVM_PROFILE_FILE)
+    return { name: 'environment', ok: true, detail: `LLVM_PROFILE_FILE=${value}`, fix: '' };
   return {
     name: 'environment',
     ok: false,
@@ -137,7 +162,12 @@ function checkBoltDirs(records: readonly LifecycleRecord[], uid: number): Check[
       try {
         dir = (JSON.parse(readFileSync(manifest, 'utf8')) as { boltDir?: string }).boltDir ?? '';
       } catch (error) {
-        return { name, ok: false, detail: `${manifest}: ${(error as Error).message}`, fix: `rebuild it: nix-pgo build ${r.name}` };
+        return {
+          name,
+          ok: false,
+          detail: `${manifest}: ${(error as Error).message}`,
+          fix: `rebuild it: nix-pgo build ${r.name}`,
+        };
       }
       const stat = (path: string) => {
         try {
@@ -147,9 +177,15 @@ function checkBoltDirs(records: readonly LifecycleRecord[], uid: number): Check[
         }
       };
       const owners = new Set([uid, 0]);
-      const problem = boltDirProblem(dirname(dir), stat(dirname(dir)), owners, 'parent') ?? boltDirProblem(dir, stat(dir), owners, 'directory');
-      const mode = stat(dir) && (stat(dir)!.mode & 0o7777) !== BOLT_DIR_MODE ? `${dir} has mode ${(stat(dir)!.mode & 0o7777).toString(8)}, not ${BOLT_DIR_MODE.toString(8)}` : null;
-      if (problem === null && mode === null) return { name, ok: true, detail: `${dir} (mode ${BOLT_DIR_MODE.toString(8)})`, fix: '' };
+      const problem =
+        boltDirProblem(dirname(dir), stat(dirname(dir)), owners, 'parent') ??
+        boltDirProblem(dir, stat(dir), owners, 'directory');
+      const mode =
+        stat(dir) && (stat(dir)!.mode & 0o7777) !== BOLT_DIR_MODE
+          ? `${dir} has mode ${(stat(dir)!.mode & 0o7777).toString(8)}, not ${BOLT_DIR_MODE.toString(8)}`
+          : null;
+      if (problem === null && mode === null)
+        return { name, ok: true, detail: `${dir} (mode ${BOLT_DIR_MODE.toString(8)})`, fix: '' };
       return {
         name,
         ok: false,
@@ -159,7 +195,12 @@ function checkBoltDirs(records: readonly LifecycleRecord[], uid: number): Check[
     });
 }
 
-export async function runDoctor(input: { config: Config; records: readonly LifecycleRecord[]; env: NodeJS.ProcessEnv; uid: number }): Promise<DoctorReport> {
+export async function runDoctor(input: {
+  config: Config;
+  records: readonly LifecycleRecord[];
+  env: NodeJS.ProcessEnv;
+  uid: number;
+}): Promise<DoctorReport> {
   const checks: Check[] = [
     ...(await Promise.all(['nix-build', 'nix-store', 'nix-env', 'nix-instantiate'].map(probeVersion))),
     await checkEvaluation(),
@@ -174,7 +215,13 @@ export async function runDoctor(input: { config: Config; records: readonly Lifec
 }
 
 export function renderDoctor(report: DoctorReport): string {
-  const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}${c.ok ? '' : `\n     fix: ${c.fix}`}`);
-  lines.push(report.ok ? 'everything nix-pgo needs is in place' : `${report.checks.filter((c) => !c.ok).length} problem(s) found`);
+  const lines = report.checks.map(
+    (c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}${c.ok ? '' : `\n     fix: ${c.fix}`}`,
+  );
+  lines.push(
+    report.ok
+      ? 'everything nix-pgo needs is in place'
+      : `${report.checks.filter((c) => !c.ok).length} problem(s) found`,
+  );
   return lines.join('\n');
 }

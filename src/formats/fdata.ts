@@ -17,7 +17,9 @@ export interface FdataCounts {
 
 export type FdataProfile = Map<string, FdataCounts>;
 
-export type FdataParse = { ok: true; profile: FdataProfile; mass: number } | { ok: false; problem: FdataProblem; detail: string };
+export type FdataParse =
+  | { ok: true; profile: FdataProfile; mass: number }
+  | { ok: false; problem: FdataProblem; detail: string };
 
 const KIND = /^[0-9]$/;
 const OFFSET = /^[0-9a-f]+$/;
@@ -31,8 +33,10 @@ const SYMBOL = /^[\x21-\x7e\x80-\xff]+$/;
  * that is not eight well-formed fields is refused as corrupt.
  */
 export function parseFdata(bytes: Buffer): FdataParse {
-  if (bytes.length === 0) return { ok: false, problem: 'truncated', detail: 'empty: its program was stopped while writing it' };
-  if (bytes[bytes.length - 1] !== 0x0a) return { ok: false, problem: 'truncated', detail: 'ends inside a line: its program was stopped while writing it' };
+  if (bytes.length === 0)
+    return { ok: false, problem: 'truncated', detail: 'empty: its program was stopped while writing it' };
+  if (bytes[bytes.length - 1] !== 0x0a)
+    return { ok: false, problem: 'truncated', detail: 'ends inside a line: its program was stopped while writing it' };
   const text = bytes.toString('latin1');
   const profile: FdataProfile = new Map();
   let mass = 0;
@@ -45,7 +49,10 @@ export function parseFdata(bytes: Buffer): FdataParse {
     const mispredicts = BigInt(fields[6]!);
     const count = BigInt(fields[7]!);
     const seen = profile.get(key);
-    profile.set(key, seen ? { mispredicts: seen.mispredicts + mispredicts, count: seen.count + count } : { mispredicts, count });
+    profile.set(
+      key,
+      seen ? { mispredicts: seen.mispredicts + mispredicts, count: seen.count + count } : { mispredicts, count },
+    );
     mass += Number(count);
   }
   return { ok: true, profile, mass };
@@ -53,7 +60,16 @@ export function parseFdata(bytes: Buffer): FdataParse {
 
 function lineProblem(fields: readonly string[]): string | null {
   if (fields.length !== 8) return `${fields.length} fields, not 8`;
-  const [fromKind, fromSym, fromOff, toKind, toSym, toOff, mispredicts, count] = fields as [string, string, string, string, string, string, string, string];
+  const [fromKind, fromSym, fromOff, toKind, toSym, toOff, mispredicts, count] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   if (!KIND.test(fromKind) || !KIND.test(toKind)) return 'a location kind is not a digit';
   if (!SYMBOL.test(fromSym) || !SYMBOL.test(toSym)) return 'a symbol name is empty or holds control characters';
   if (!OFFSET.test(fromOff) || !OFFSET.test(toOff)) return 'an offset is not hexadecimal';
@@ -65,7 +81,10 @@ function lineProblem(fields: readonly string[]): string | null {
 export function addFdata(into: FdataProfile, more: FdataProfile): FdataProfile {
   for (const [key, counts] of more) {
     const seen = into.get(key);
-    into.set(key, seen ? { mispredicts: seen.mispredicts + counts.mispredicts, count: seen.count + counts.count } : { ...counts });
+    into.set(
+      key,
+      seen ? { mispredicts: seen.mispredicts + counts.mispredicts, count: seen.count + counts.count } : { ...counts },
+    );
   }
   return into;
 }

@@ -35,10 +35,13 @@ export function gcdaCompilerMajor(version: number): number {
 }
 
 export function parseGcda(buf: Buffer): GcdaParse {
-  if (buf.length < HEADER_BYTES) return { ok: false, problem: 'truncated', detail: `${buf.length} bytes is shorter than a gcda header` };
-  if (buf.readUInt32LE(0) !== GCDA_MAGIC) return { ok: false, problem: 'corrupt', detail: `bad magic 0x${buf.readUInt32LE(0).toString(16)}` };
+  if (buf.length < HEADER_BYTES)
+    return { ok: false, problem: 'truncated', detail: `${buf.length} bytes is shorter than a gcda header` };
+  if (buf.readUInt32LE(0) !== GCDA_MAGIC)
+    return { ok: false, problem: 'corrupt', detail: `bad magic 0x${buf.readUInt32LE(0).toString(16)}` };
   const compilerMajor = gcdaCompilerMajor(buf.readUInt32LE(4));
-  if (!(compilerMajor >= 1 && compilerMajor < 100)) return { ok: false, problem: 'corrupt', detail: 'unreadable version word' };
+  if (!(compilerMajor >= 1 && compilerMajor < 100))
+    return { ok: false, problem: 'corrupt', detail: 'unreadable version word' };
   let runs = 0;
   const functions: GcdaFunction[] = [];
   let at = HEADER_BYTES;
@@ -50,9 +53,11 @@ export function parseGcda(buf: Buffer): GcdaParse {
     const length = buf.readInt32LE(at + 4);
     at += 8;
     // A negative length marks a counter record whose counters are all zero and are not stored.
-    const stored = length < 0 ? 0 : length;
-    if (stored % 4 !== 0) return { ok: false, problem: 'corrupt', detail: `record 0x${tag.toString(16)} has length ${length}` };
-    if (at + stored > buf.length) return { ok: false, problem: 'truncated', detail: `record 0x${tag.toString(16)} at ${at - 8} is cut off` };
+    const stored = Math.max(length, 0);
+    if (stored % 4 !== 0)
+      return { ok: false, problem: 'corrupt', detail: `record 0x${tag.toString(16)} has length ${length}` };
+    if (at + stored > buf.length)
+      return { ok: false, problem: 'truncated', detail: `record 0x${tag.toString(16)} at ${at - 8} is cut off` };
     if (tag === TAG_OBJECT_SUMMARY && stored >= 4) runs = buf.readUInt32LE(at);
     else if (tag === TAG_FUNCTION && stored >= 4) functions.push({ ident: buf.readUInt32LE(at), arcs: [] });
     else if (tag === TAG_ARCS) {

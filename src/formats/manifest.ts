@@ -62,10 +62,11 @@ export function parseManifest(text: string, file: string): ProfileManifest {
     problems.push(`"${key}" must be a non-empty string`);
     return '';
   };
-  if (raw['nixPgo'] !== 1) problems.push(`"nixPgo" must be 1 (got ${JSON.stringify(raw['nixPgo'])})`);
-  if (raw['kind'] === 'bolt-profile') return parseBoltManifest(raw, file, text_, problems);
-  if (raw['kind'] !== 'profile') problems.push(`"kind" must be "profile" or "bolt-profile" (got ${JSON.stringify(raw['kind'])})`);
-  const toolchain = raw['toolchain'];
+  if (raw.nixPgo !== 1) problems.push(`"nixPgo" must be 1 (got ${JSON.stringify(raw.nixPgo)})`);
+  if (raw.kind === 'bolt-profile') return parseBoltManifest(raw, file, text_, problems);
+  if (raw.kind !== 'profile')
+    problems.push(`"kind" must be "profile" or "bolt-profile" (got ${JSON.stringify(raw.kind)})`);
+  const toolchain = raw.toolchain;
   if (toolchain !== 'clang' && toolchain !== 'gcc') problems.push(`"toolchain" must be "clang" or "gcc"`);
   const manifest: ProfileManifest = {
     name: text_('name'),
@@ -81,7 +82,7 @@ export function parseManifest(text: string, file: string): ProfileManifest {
     dumpInterval: null,
     binaries: [],
   };
-  const gcdaDir = raw['gcdaDir'];
+  const gcdaDir = raw.gcdaDir;
   if (toolchain === 'gcc') {
     if (typeof gcdaDir !== 'string' || !gcdaDir.startsWith('/') || gcdaDir.endsWith('/')) {
       problems.push('"gcdaDir" must be an absolute directory path for a gcc build');
@@ -92,7 +93,8 @@ export function parseManifest(text: string, file: string): ProfileManifest {
   const count = eachBinary(raw, problems, (entry, i) => {
     const { output, path, buildId } = entry;
     if (typeof output !== 'string' || output === '') problems.push(`binaries[${i}].output must be a non-empty string`);
-    if (typeof path !== 'string' || path === '' || path.startsWith('/')) problems.push(`binaries[${i}].path must be a relative path`);
+    if (typeof path !== 'string' || path === '' || path.startsWith('/'))
+      problems.push(`binaries[${i}].path must be a relative path`);
     if (typeof buildId !== 'string' || !/^[0-9a-fA-F]{2,128}$/.test(buildId) || buildId.length % 2 !== 0) {
       problems.push(`binaries[${i}].buildId must be a hex string`);
     } else if (typeof output === 'string' && typeof path === 'string') {
@@ -105,7 +107,7 @@ export function parseManifest(text: string, file: string): ProfileManifest {
 
 /** Calls `check` on each entry of `binaries` that is an object, reporting what is not; returns how many entries there are. */
 function eachBinary(raw: Json, problems: string[], check: (entry: Json, index: number) => void): number {
-  const binaries = raw['binaries'];
+  const binaries = raw.binaries;
   if (!Array.isArray(binaries)) {
     problems.push('"binaries" must be a list');
     return 0;
@@ -127,8 +129,13 @@ function finish(manifest: ProfileManifest, file: string, problems: readonly stri
 const BUILD_ID = /^[0-9a-f]{16,128}$/;
 
 /** A BOLT-instrumented build: the files it instrumented, the directory they write to, the merge tool of its BOLT. */
-function parseBoltManifest(raw: Json, file: string, text_: (key: string) => string, problems: string[]): ProfileManifest {
-  const boltDir = raw['boltDir'];
+function parseBoltManifest(
+  raw: Json,
+  file: string,
+  text_: (key: string) => string,
+  problems: string[],
+): ProfileManifest {
+  const boltDir = raw.boltDir;
   const manifest: ProfileManifest = {
     name: text_('name'),
     pname: text_('pname'),
@@ -143,10 +150,18 @@ function parseBoltManifest(raw: Json, file: string, text_: (key: string) => stri
     dumpInterval: null,
     binaries: [],
   };
-  const dumpInterval = raw['dumpInterval'];
-  if (typeof dumpInterval === 'number' && Number.isInteger(dumpInterval) && dumpInterval > 0) manifest.dumpInterval = dumpInterval;
-  else if (dumpInterval !== null && dumpInterval !== undefined) problems.push('"dumpInterval" must be a positive whole number of seconds, or null');
-  if (typeof boltDir !== 'string' || !boltDir.startsWith('/') || boltDir.endsWith('/') || boltDir.includes('/../') || boltDir.includes('/./')) {
+  const dumpInterval = raw.dumpInterval;
+  if (typeof dumpInterval === 'number' && Number.isInteger(dumpInterval) && dumpInterval > 0)
+    manifest.dumpInterval = dumpInterval;
+  else if (dumpInterval !== null && dumpInterval !== undefined)
+    problems.push('"dumpInterval" must be a positive whole number of seconds, or null');
+  if (
+    typeof boltDir !== 'string' ||
+    !boltDir.startsWith('/') ||
+    boltDir.endsWith('/') ||
+    boltDir.includes('/../') ||
+    boltDir.includes('/./')
+  ) {
     problems.push('"boltDir" must be an absolute directory path');
   } else {
     manifest.boltDir = boltDir;
@@ -155,7 +170,13 @@ function parseBoltManifest(raw: Json, file: string, text_: (key: string) => stri
   eachBinary(raw, problems, (entry, i) => {
     const { output, path, inputBuildId, outcome } = entry;
     if (outcome !== 'instrumented') return;
-    if (typeof output !== 'string' || output === '' || typeof path !== 'string' || path === '' || path.startsWith('/')) {
+    if (
+      typeof output !== 'string' ||
+      output === '' ||
+      typeof path !== 'string' ||
+      path === '' ||
+      path.startsWith('/')
+    ) {
       problems.push(`binaries[${i}] must have an output name and a relative path`);
     } else if (typeof inputBuildId !== 'string' || !BUILD_ID.test(inputBuildId)) {
       problems.push(`binaries[${i}].inputBuildId must be a lower-case hex build id`);
@@ -179,10 +200,11 @@ export function parseBoltOutcomes(text: string): BoltFileOutcome[] {
   } catch {
     return [];
   }
-  const binaries = isObject(raw) && Array.isArray(raw['binaries']) ? (raw['binaries'] as unknown[]) : [];
+  const binaries = isObject(raw) && Array.isArray(raw.binaries) ? (raw.binaries as unknown[]) : [];
   return binaries.filter(isObject).flatMap((b) => {
     const { path, outcome, reason } = b;
-    if (typeof path !== 'string' || (outcome !== 'instrumented' && outcome !== 'optimized' && outcome !== 'fallback')) return [];
+    if (typeof path !== 'string' || (outcome !== 'instrumented' && outcome !== 'optimized' && outcome !== 'fallback'))
+      return [];
     return [{ path, outcome, reason: typeof reason === 'string' ? reason : null }];
   });
 }

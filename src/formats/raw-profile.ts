@@ -115,10 +115,19 @@ function readSegment(buf: Buffer, offset: number): RawProfileSegment {
   const binaryIds = readBinaryIds(buf, at, binaryIdsSize);
   at += binaryIdsSize;
   const dataStart = at;
-  const fixedBytes = dataCount * dataRecordBytes + padBefore + counterCount * counterBytes + padAfter + namesSize + pad8(namesSize);
+  const fixedBytes =
+    dataCount * dataRecordBytes + padBefore + counterCount * counterBytes + padAfter + namesSize + pad8(namesSize);
   need(buf, at, fixedBytes, 'the data, counters and names');
   const countersStart = dataStart + dataCount * dataRecordBytes + padBefore;
-  const functionsRun = readFunctionsRun(buf, { dataStart, dataCount, dataRecordBytes, countersStart, counterCount, counterBytes, countersDelta: h(8) });
+  const functionsRun = readFunctionsRun(buf, {
+    dataStart,
+    dataCount,
+    dataRecordBytes,
+    countersStart,
+    counterCount,
+    counterBytes,
+    countersDelta: h(8),
+  });
   const mass = sumCounters(buf, countersStart, counterCount, counterBytes);
   at += fixedBytes;
   // Value profile records follow the names: one per function that has value sites, each starting with its byte size.
@@ -153,7 +162,8 @@ function readSegment(buf: Buffer, offset: number): RawProfileSegment {
 
 function sumCounters(buf: Buffer, start: number, count: number, width: number): number {
   let total = 0;
-  for (let i = 0; i < count; i++) total += width === 8 ? Number(buf.readBigUInt64LE(start + i * 8)) : buf.readUInt8(start + i) === 0 ? 1 : 0;
+  for (let i = 0; i < count; i++)
+    total += width === 8 ? Number(buf.readBigUInt64LE(start + i * 8)) : buf.readUInt8(start + i) === 0 ? 1 : 0;
   return total;
 }
 
@@ -175,7 +185,8 @@ function readFunctionsRun(buf: Buffer, l: CounterLayout): string[] {
   const run: string[] = [];
   for (let i = 0; i < l.dataCount; i++) {
     const record = l.dataStart + i * l.dataRecordBytes;
-    const relative = buf.readBigInt64LE(record + 16) - (BigInt.asIntN(64, l.countersDelta) - BigInt(i * l.dataRecordBytes));
+    const relative =
+      buf.readBigInt64LE(record + 16) - (BigInt.asIntN(64, l.countersDelta) - BigInt(i * l.dataRecordBytes));
     const first = Number(relative) / l.counterBytes;
     const count = buf.readUInt32LE(record + 40);
     if (!Number.isInteger(first) || first < 0 || first + count > l.counterCount) {

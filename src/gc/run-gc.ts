@@ -33,7 +33,8 @@ function planLogCleanup(logsByPackage: Record<string, string[]>, keep: number): 
  */
 export function rootsToKeep(lock: LockFile | null, records: readonly LifecycleRecord[]): Set<string> {
   const keep = new Set<string>();
-  for (const section of [lock?.packages, lock?.boltProfiles]) for (const entry of Object.values(section ?? {})) keep.add(entry.storePath);
+  for (const section of [lock?.packages, lock?.boltProfiles])
+    for (const entry of Object.values(section ?? {})) keep.add(entry.storePath);
   for (const r of records) {
     if (r.optimizedPath !== null && r.profileStorePath !== null) keep.add(r.profileStorePath);
     if (r.boltOptimizedPath && r.boltProfileStorePath) keep.add(r.boltProfileStorePath);
@@ -49,7 +50,10 @@ function readRoot(link: string): string {
   }
 }
 
-export async function runGc(config: Config, options: { keepGenerations: number; keepLogs: number; records?: readonly LifecycleRecord[] }): Promise<GcReport> {
+export async function runGc(
+  config: Config,
+  options: { keepGenerations: number; keepLogs: number; records?: readonly LifecycleRecord[] },
+): Promise<GcReport> {
   const paths = stateLayout(config.stateDir, config.spoolDir);
   let generationsDeleted = 0;
   if (existsSync(config.nixProfile)) {
@@ -58,7 +62,9 @@ export async function runGc(config: Config, options: { keepGenerations: number; 
     generationsDeleted = before - (await listGenerations(config.nixProfile)).length;
   }
 
-  const locked = existsSync(paths.lockFile) ? parseLockFile(readFileSync(paths.lockFile, 'utf8'), paths.lockFile) : null;
+  const locked = existsSync(paths.lockFile)
+    ? parseLockFile(readFileSync(paths.lockFile, 'utf8'), paths.lockFile)
+    : null;
   const keep = rootsToKeep(locked, options.records ?? []);
   const rootsRemoved: string[] = [];
   if (existsSync(paths.gcRootDir)) {
@@ -71,7 +77,8 @@ export async function runGc(config: Config, options: { keepGenerations: number; 
 
   const logsByPackage: Record<string, string[]> = {};
   if (existsSync(paths.logDir)) {
-    for (const pkg of readdirSync(paths.logDir)) logsByPackage[pkg] = readdirSync(join(paths.logDir, pkg)).map((f) => join(paths.logDir, pkg, f));
+    for (const pkg of readdirSync(paths.logDir))
+      logsByPackage[pkg] = readdirSync(join(paths.logDir, pkg)).map((f) => join(paths.logDir, pkg, f));
   }
   const logs = planLogCleanup(logsByPackage, options.keepLogs);
   for (const file of logs) rmSync(file, { force: true });

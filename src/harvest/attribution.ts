@@ -28,17 +28,25 @@ export interface Attribution {
 }
 
 export function buildAttribution(packages: readonly ManagedPackage[]): Attribution {
-  const attribution: Attribution = { byBuildId: new Map(), byBoltId: new Map(), byGcdaDir: new Map(), packages: new Map(), conflicts: [] };
+  const attribution: Attribution = {
+    byBuildId: new Map(),
+    byBoltId: new Map(),
+    byGcdaDir: new Map(),
+    packages: new Map(),
+    conflicts: [],
+  };
   const claim = (map: Map<string, string>, key: string, name: string, what: string) => {
     const owner = map.get(key);
-    if (owner !== undefined && owner !== name) attribution.conflicts.push(`${what} ${key} is claimed by ${owner} and ${name}`);
+    if (owner !== undefined && owner !== name)
+      attribution.conflicts.push(`${what} ${key} is claimed by ${owner} and ${name}`);
     else map.set(key, name);
   };
   for (const pkg of packages) {
     attribution.packages.set(pkg.name, pkg);
     const ids = pkg.manifest.toolchain === 'bolt' ? attribution.byBoltId : attribution.byBuildId;
     for (const binary of pkg.manifest.binaries) claim(ids, binary.buildId, pkg.name, 'build id');
-    if (pkg.manifest.gcdaDir) claim(attribution.byGcdaDir, pkg.manifest.gcdaDir.replace(/^\/+/, ''), pkg.name, 'gcda dir');
+    if (pkg.manifest.gcdaDir)
+      claim(attribution.byGcdaDir, pkg.manifest.gcdaDir.replace(/^\/+/, ''), pkg.name, 'gcda dir');
   }
   return attribution;
 }

@@ -85,7 +85,15 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
         if (opened.reason !== null) {
           // Only recorded: the scan's lstat saw a good file, so the tree changed under us, and moving by a path
           // whose directories may have been swapped could move another user's file. The next scan deals with it.
-          ctx.quarantine.record({ reason: opened.reason, sourcePath: file.path, uid: file.uid, package: null, detail: opened.detail, keptPath: null, bytes: file.size });
+          ctx.quarantine.record({
+            reason: opened.reason,
+            sourcePath: file.path,
+            uid: file.uid,
+            package: null,
+            detail: opened.detail,
+            keptPath: null,
+            bytes: file.size,
+          });
           report.quarantined++;
         }
         continue;
@@ -111,7 +119,17 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
       const size = Number(opened.stat.size);
       if (size > ctx.limits.maxFileBytes) {
         // Over the cap the bytes are dropped rather than copied: keeping them would defeat the cap.
-        entry.plan = { pieces: [], quarantine: [{ reason: 'too-large', detail: `${size} bytes, cap ${ctx.limits.maxFileBytes}`, package: null, bytes: Buffer.alloc(0) }] };
+        entry.plan = {
+          pieces: [],
+          quarantine: [
+            {
+              reason: 'too-large',
+              detail: `${size} bytes, cap ${ctx.limits.maxFileBytes}`,
+              package: null,
+              bytes: Buffer.alloc(0),
+            },
+          ],
+        };
         continue;
       }
       entry.bytes = readWhole(opened.fd);
@@ -141,9 +159,25 @@ export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
       const bytes = size > ctx.limits.maxFileBytes ? Buffer.alloc(0) : readWhole(entry.fd);
       const plan: TakePlan =
         bytes.length === 0
-          ? { pieces: [], quarantine: [{ reason: 'too-large', detail: `${size} bytes, cap ${ctx.limits.maxFileBytes}`, package: null, bytes }] }
+          ? {
+              pieces: [],
+              quarantine: [
+                { reason: 'too-large', detail: `${size} bytes, cap ${ctx.limits.maxFileBytes}`, package: null, bytes },
+              ],
+            }
           : planTake(entry.file, bytes, ctx.attribution);
-      held.push({ file: entry.file, sourcePath: `${entry.file.path} (unlinked)`, fd: entry.fd, dev: entry.dev, ino: entry.ino, bytes, plan, settle: 'truncate', locked: true, handedOff: true });
+      held.push({
+        file: entry.file,
+        sourcePath: `${entry.file.path} (unlinked)`,
+        fd: entry.fd,
+        dev: entry.dev,
+        ino: entry.ino,
+        bytes,
+        plan,
+        settle: 'truncate',
+        locked: true,
+        handedOff: true,
+      });
     }
     await takeHeld(ctx, held, report);
     return report;
@@ -156,7 +190,8 @@ export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
 async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport): Promise<void> {
   // Unlinking an empty old raw profile needs no journal: nothing is copied.
   for (const h of held) {
-    if (h.settle === 'unlink' && !h.handedOff && fstatSync(h.fd).size === 0 && h.plan.quarantine.length === 0) unlinkHeld(ctx, h);
+    if (h.settle === 'unlink' && !h.handedOff && fstatSync(h.fd).size === 0 && h.plan.quarantine.length === 0)
+      unlinkHeld(ctx, h);
   }
   const work = held.filter((h) => h.bytes.length > 0 || h.plan.quarantine.length > 0);
   if (work.length === 0) return;
@@ -166,7 +201,15 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
   for (const h of work) {
     for (const q of h.plan.quarantine) {
       const keptPath = q.bytes.length > 0 ? ctx.quarantine.keepCopy(h.file.path, q.bytes) : null;
-      quarantineRows.push({ reason: q.reason, sourcePath: h.sourcePath, uid: h.file.uid, package: q.package, detail: q.detail, keptPath, bytes: q.bytes.length });
+      quarantineRows.push({
+        reason: q.reason,
+        sourcePath: h.sourcePath,
+        uid: h.file.uid,
+        package: q.package,
+        detail: q.detail,
+        keptPath,
+        bytes: q.bytes.length,
+      });
       report.quarantined++;
     }
   }
@@ -224,7 +267,19 @@ function release(held: readonly Held[]): void {
 function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewStaged[]; takes: TakeRecord[] } {
   const staged: NewStaged[] = [];
   const takes: TakeRecord[] = [];
-  const llvmGroups = new Map<string, { pkg: string; contributor: number; path: string; chunks: Buffer[]; offset: number; files: number; runs: Record<string, number>; mass: number }>();
+  const llvmGroups = new Map<
+    string,
+    {
+      pkg: string;
+      contributor: number;
+      path: string;
+      chunks: Buffer[];
+      offset: number;
+      files: number;
+      runs: Record<string, number>;
+      mass: number;
+    }
+  >();
   for (const h of work) {
     const take: TakeRecord = {
       sourcePath: h.sourcePath,
@@ -241,14 +296,33 @@ function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewS
       if (h.file.format === 'gcda' || h.file.format === 'fdata') {
         const path = join(ctx.stagingDir, `${randomUUID()}.${h.file.format}`);
         writeDurable(path, piece.bytes);
-        staged.push({ package: piece.package, kind: h.file.format, path, relPath: piece.relPath ?? null, bytes: piece.bytes.length, files: 1, contributor: h.file.uid, runs: piece.runs, mass: piece.mass });
+        staged.push({
+          package: piece.package,
+          kind: h.file.format,
+          path,
+          relPath: piece.relPath ?? null,
+          bytes: piece.bytes.length,
+          files: 1,
+          contributor: h.file.uid,
+          runs: piece.runs,
+          mass: piece.mass,
+        });
         take.pieces.push({ path, offset: 0, length: piece.bytes.length });
         continue;
       }
       const key = `${piece.package}\0${h.file.uid}`;
       let group = llvmGroups.get(key);
       if (!group) {
-        group = { pkg: piece.package, contributor: h.file.uid, path: join(ctx.stagingDir, `${randomUUID()}.profraw`), chunks: [], offset: 0, files: 0, runs: {}, mass: 0 };
+        group = {
+          pkg: piece.package,
+          contributor: h.file.uid,
+          path: join(ctx.stagingDir, `${randomUUID()}.profraw`),
+          chunks: [],
+          offset: 0,
+          files: 0,
+          runs: {},
+          mass: 0,
+        };
         llvmGroups.set(key, group);
       }
       take.pieces.push({ path: group.path, offset: group.offset, length: piece.bytes.length });
@@ -261,7 +335,17 @@ function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewS
   }
   for (const group of llvmGroups.values()) {
     writeDurable(group.path, Buffer.concat(group.chunks));
-    staged.push({ package: group.pkg, kind: 'llvm', path: group.path, relPath: null, bytes: group.offset, files: group.files, contributor: group.contributor, runs: group.runs, mass: group.mass });
+    staged.push({
+      package: group.pkg,
+      kind: 'llvm',
+      path: group.path,
+      relPath: null,
+      bytes: group.offset,
+      files: group.files,
+      contributor: group.contributor,
+      runs: group.runs,
+      mass: group.mass,
+    });
   }
   return { staged, takes };
 }

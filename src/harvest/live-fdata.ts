@@ -35,11 +35,15 @@ export async function snapshotLiveFdata(ctx: HarvestContext, entries: readonly L
       let diff: LiveDiff = diffFdataSnapshot(previous, current);
       // The last copy of a file that counts less than the merged one: another program took over its
       // name (a reused pid) and rewrote it; what it holds is that program's.
-      if (diff.kind === 'unreadable' && ended && /counts less|is missing/.test(diff.detail)) diff = { kind: 'first', bytes };
+      if (diff.kind === 'unreadable' && ended && /counts less|is missing/.test(diff.detail))
+        diff = { kind: 'first', bytes };
       if (diff.kind === 'unreadable' && !ended) continue;
       const plan: TakePlan =
         diff.kind === 'unreadable'
-          ? { pieces: [], quarantine: [{ reason: 'truncated', detail: diff.detail, package: previous?.package ?? null, bytes }] }
+          ? {
+              pieces: [],
+              quarantine: [{ reason: 'truncated', detail: diff.detail, package: previous?.package ?? null, bytes }],
+            }
           : diff.kind === 'first' || diff.changed
             ? planTake(file, diff.bytes, ctx.attribution)
             : { pieces: [], quarantine: [] };

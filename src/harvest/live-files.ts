@@ -48,7 +48,14 @@ export async function snapshotLiveFiles(ctx: HarvestContext, files: readonly Spo
   return report;
 }
 
-function takeSnapshot(ctx: HarvestContext, file: SpoolFile, fd: number, dev: bigint, ino: bigint, report: BatchReport): void {
+function takeSnapshot(
+  ctx: HarvestContext,
+  file: SpoolFile,
+  fd: number,
+  dev: bigint,
+  ino: bigint,
+  report: BatchReport,
+): void {
   const bytes = readWhole(fd);
   if (bytes.length === 0) {
     removeIfOld(ctx, file, fd, dev, ino);
@@ -60,8 +67,20 @@ function takeSnapshot(ctx: HarvestContext, file: SpoolFile, fd: number, dev: big
   if (diff.kind === 'unreadable') return;
   const ended = flockFree(fd);
   const dead = ended && findMapping(dev, ino) === 'unmapped';
-  const plan = diff.kind === 'first' || diff.changed ? planTake(file, diff.bytes, ctx.attribution) : { pieces: [], quarantine: [] };
-  commitLiveCopy(ctx, file, { bytes, dev: String(dev), ino: String(ino) }, previous?.package ?? null, diff.kind === 'first', plan, ended, report);
+  const plan =
+    diff.kind === 'first' || diff.changed
+      ? planTake(file, diff.bytes, ctx.attribution)
+      : { pieces: [], quarantine: [] };
+  commitLiveCopy(
+    ctx,
+    file,
+    { bytes, dev: String(dev), ino: String(ino) },
+    previous?.package ?? null,
+    diff.kind === 'first',
+    plan,
+    ended,
+    report,
+  );
   if (!dead) return;
   // Every count is merged and no program can write any more: empty it, still under the runtime's lock.
   ftruncateSync(fd, 0);
@@ -91,7 +110,17 @@ export function commitLiveCopy(
     writeDurable(path, piece.bytes);
     fsyncPath(ctx.stagingDir);
     // The first copy of a file is one run of its binary; growth after it is the same run going on.
-    staged.push({ package: piece.package, kind, path, relPath: piece.relPath ?? null, bytes: piece.bytes.length, files: first ? 1 : 0, contributor: file.uid, runs: first ? piece.runs : {}, mass: piece.mass });
+    staged.push({
+      package: piece.package,
+      kind,
+      path,
+      relPath: piece.relPath ?? null,
+      bytes: piece.bytes.length,
+      files: first ? 1 : 0,
+      contributor: file.uid,
+      runs: first ? piece.runs : {},
+      mass: piece.mass,
+    });
     report.packages.add(piece.package);
     report.taken++;
     report.bytes += first ? current.bytes.length : 0;
@@ -111,9 +140,19 @@ export function commitLiveCopy(
     staged,
     quarantine,
     // A file no managed build owns is recorded too (under no package), so it is not quarantined again at every pass.
-    snapshot: { path: file.path, ...current, uid: file.uid, package: owner, takenAt: new Date(ctx.now()).toISOString(), ended },
+    snapshot: {
+      path: file.path,
+      ...current,
+      uid: file.uid,
+      package: owner,
+      takenAt: new Date(ctx.now()).toISOString(),
+      ended,
+    },
     // "The MB programs wrote": a live file counts once, at its first copy.
-    counted: { bytes: first && plan.pieces.length > 0 ? current.bytes.length : 0, files: first && plan.pieces.length > 0 ? 1 : 0 },
+    counted: {
+      bytes: first && plan.pieces.length > 0 ? current.bytes.length : 0,
+      files: first && plan.pieces.length > 0 ? 1 : 0,
+    },
   });
 }
 

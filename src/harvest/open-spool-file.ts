@@ -20,7 +20,13 @@ export type OpenOutcome =
 export function openSpoolFile(path: string, uid: number, access: 'read' | 'read-write' = 'read-write'): OpenOutcome {
   let fd: number;
   try {
-    fd = openSync(path, (access === 'read' ? constants.O_RDONLY : constants.O_RDWR) | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    fd = openSync(
+      path,
+      (access === 'read' ? constants.O_RDONLY : constants.O_RDWR) |
+        constants.O_NOFOLLOW |
+        constants.O_NONBLOCK |
+        constants.O_NOCTTY,
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') return { ok: false, reason: 'symlink', detail: 'symlink' };

@@ -24,7 +24,11 @@ export type LiveDiff =
 
 export function diffLiveSnapshot(previous: LiveCopy | null, current: LiveCopy): LiveDiff {
   const parsed = parseRawProfile(current.bytes);
-  if (!parsed.ok || parsed.segments.length !== 1) return { kind: 'unreadable', detail: parsed.ok ? `${parsed.segments.length} profiles in one live file` : parsed.detail };
+  if (!parsed.ok || parsed.segments.length !== 1)
+    return {
+      kind: 'unreadable',
+      detail: parsed.ok ? `${parsed.segments.length} profiles in one live file` : parsed.detail,
+    };
   const segment = parsed.segments[0]!;
   if (segment.counterWidth !== 8) return { kind: 'unreadable', detail: 'byte-coverage counters cannot be subtracted' };
   const start = segment.countersOffset;
@@ -42,7 +46,8 @@ export function diffLiveSnapshot(previous: LiveCopy | null, current: LiveCopy): 
   for (let at = start; at < end; at += 8) {
     const before = previous.bytes.readBigUInt64LE(at);
     const now = current.bytes.readBigUInt64LE(at);
-    if (now < before) return { kind: 'unreadable', detail: `a counter at byte ${at} went down from ${before} to ${now}` };
+    if (now < before)
+      return { kind: 'unreadable', detail: `a counter at byte ${at} went down from ${before} to ${now}` };
     growth.writeBigUInt64LE(now - before, at);
     if (now !== before) changed = true;
   }
@@ -60,21 +65,28 @@ export function diffLiveSnapshot(previous: LiveCopy | null, current: LiveCopy): 
 export function diffFdataSnapshot(previous: LiveCopy | null, current: LiveCopy): LiveDiff {
   const now = parseFdata(current.bytes);
   if (!now.ok) return { kind: 'unreadable', detail: now.detail };
-  const before = previous !== null && previous.dev === current.dev && previous.ino === current.ino ? parseFdata(previous.bytes) : null;
+  const before =
+    previous !== null && previous.dev === current.dev && previous.ino === current.ino
+      ? parseFdata(previous.bytes)
+      : null;
   if (before === null || !before.ok) return { kind: 'first', bytes: current.bytes };
   const growth: FdataProfile = new Map();
   for (const [key, was] of before.profile) {
     const is = now.profile.get(key);
     if (is === undefined) {
-      if (was.count > 0n || was.mispredicts > 0n) return { kind: 'unreadable', detail: `the branch "${key}" is missing: the file is being rewritten` };
+      if (was.count > 0n || was.mispredicts > 0n)
+        return { kind: 'unreadable', detail: `the branch "${key}" is missing: the file is being rewritten` };
       continue;
     }
-    if (is.count < was.count || is.mispredicts < was.mispredicts) return { kind: 'unreadable', detail: `the branch "${key}" counts less than before` };
+    if (is.count < was.count || is.mispredicts < was.mispredicts)
+      return { kind: 'unreadable', detail: `the branch "${key}" counts less than before` };
   }
   for (const [key, is] of now.profile) {
     const was = before.profile.get(key) ?? { mispredicts: 0n, count: 0n };
     const grown = { mispredicts: is.mispredicts - was.mispredicts, count: is.count - was.count };
     if (grown.count > 0n || grown.mispredicts > 0n) growth.set(key, grown);
   }
-  return growth.size === 0 ? { kind: 'growth', bytes: Buffer.alloc(0), changed: false } : { kind: 'growth', bytes: renderFdata(growth), changed: true };
+  return growth.size === 0
+    ? { kind: 'growth', bytes: Buffer.alloc(0), changed: false }
+    : { kind: 'growth', bytes: renderFdata(growth), changed: true };
 }

@@ -51,7 +51,12 @@ export function measureRaw(segments: readonly RawProfileSegment[]): { runs: Reco
 }
 
 function untrusted(pkg: string, uid: number, bytes: Buffer): PlannedQuarantine {
-  return { reason: 'untrusted-contributor', detail: `uid ${uid} is not among the trusted users of ${pkg}`, package: pkg, bytes };
+  return {
+    reason: 'untrusted-contributor',
+    detail: `uid ${uid} is not among the trusted users of ${pkg}`,
+    package: pkg,
+    bytes,
+  };
 }
 
 function planLlvm(file: SpoolFile, bytes: Buffer, attribution: Attribution): TakePlan {
@@ -64,7 +69,9 @@ function planLlvm(file: SpoolFile, bytes: Buffer, attribution: Attribution): Tak
   const quarantine: PlannedQuarantine[] = [];
   for (const segment of parsed.segments) {
     const slice = bytes.subarray(segment.offset, segment.offset + segment.length);
-    const owners = new Set(segment.binaryIds.map((id) => attribution.byBuildId.get(id)).filter((p): p is string => p !== undefined));
+    const owners = new Set(
+      segment.binaryIds.map((id) => attribution.byBuildId.get(id)).filter((p): p is string => p !== undefined),
+    );
     const [owner] = owners;
     if (owner === undefined || owners.size > 1) {
       const detail =
@@ -91,22 +98,43 @@ function planLlvm(file: SpoolFile, bytes: Buffer, attribution: Attribution): Tak
 function planGcda(file: SpoolFile, bytes: Buffer, attribution: Attribution): TakePlan {
   const found = file.gcdaPath === undefined ? null : findGcdaOwner(attribution, file.gcdaPath);
   if (found === null) {
-    return { pieces: [], quarantine: [{ reason: 'unknown-package', detail: `${file.gcdaPath ?? file.path} is below no gcdaDir of a managed profiling build`, package: null, bytes }] };
+    return {
+      pieces: [],
+      quarantine: [
+        {
+          reason: 'unknown-package',
+          detail: `${file.gcdaPath ?? file.path} is below no gcdaDir of a managed profiling build`,
+          package: null,
+          bytes,
+        },
+      ],
+    };
   }
   const owner = found.package;
   const parsed = parseGcda(bytes);
-  if (!parsed.ok) return { pieces: [], quarantine: [{ reason: parsed.problem, detail: parsed.detail, package: owner, bytes }] };
+  if (!parsed.ok)
+    return { pieces: [], quarantine: [{ reason: parsed.problem, detail: parsed.detail, package: owner, bytes }] };
   const manifest = attribution.packages.get(owner)?.manifest;
   const expected = Number(manifest?.compilerVersion.split('.')[0]);
   if (Number.isInteger(expected) && parsed.file.compilerMajor !== expected) {
     return {
       pieces: [],
-      quarantine: [{ reason: 'format-version', detail: `written by GCC ${parsed.file.compilerMajor}, the build used GCC ${expected}`, package: owner, bytes }],
+      quarantine: [
+        {
+          reason: 'format-version',
+          detail: `written by GCC ${parsed.file.compilerMajor}, the build used GCC ${expected}`,
+          package: owner,
+          bytes,
+        },
+      ],
     };
   }
   if (!trusts(attribution, owner, file.uid)) return { pieces: [], quarantine: [untrusted(owner, file.uid, bytes)] };
   const mass = parsed.file.functions.reduce((sum, fn) => sum + fn.arcs.reduce((s, c) => s + Number(c), 0), 0);
-  return { pieces: [{ package: owner, bytes, relPath: found.relPath, runs: { [found.relPath]: parsed.file.runs }, mass }], quarantine: [] };
+  return {
+    pieces: [{ package: owner, bytes, relPath: found.relPath, runs: { [found.relPath]: parsed.file.runs }, mass }],
+    quarantine: [],
+  };
 }
 
 /** One process's BOLT profile of one file: the package is named by the build id in the file's name. */
@@ -114,10 +142,24 @@ function planFdata(file: SpoolFile, bytes: Buffer, attribution: Attribution): Ta
   const buildId = file.fdata?.buildId ?? '';
   const owner = attribution.byBoltId.get(buildId);
   if (owner === undefined) {
-    return { pieces: [], quarantine: [{ reason: 'unknown-binary-id', detail: `build id ${buildId || '(none)'} is in no managed BOLT-instrumented build`, package: null, bytes }] };
+    return {
+      pieces: [],
+      quarantine: [
+        {
+          reason: 'unknown-binary-id',
+          detail: `build id ${buildId || '(none)'} is in no managed BOLT-instrumented build`,
+          package: null,
+          bytes,
+        },
+      ],
+    };
   }
   const parsed = parseFdata(bytes);
-  if (!parsed.ok) return { pieces: [], quarantine: [{ reason: parsed.problem, detail: parsed.detail, package: owner, bytes }] };
+  if (!parsed.ok)
+    return { pieces: [], quarantine: [{ reason: parsed.problem, detail: parsed.detail, package: owner, bytes }] };
   if (!trusts(attribution, owner, file.uid)) return { pieces: [], quarantine: [untrusted(owner, file.uid, bytes)] };
-  return { pieces: [{ package: owner, bytes, relPath: `${buildId}.fdata`, runs: { [buildId]: 1 }, mass: parsed.mass }], quarantine: [] };
+  return {
+    pieces: [{ package: owner, bytes, relPath: `${buildId}.fdata`, runs: { [buildId]: 1 }, mass: parsed.mass }],
+    quarantine: [],
+  };
 }

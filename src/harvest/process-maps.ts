@@ -30,7 +30,8 @@ export function findMapping(dev: bigint, ino: bigint, procDir = '/proc'): 'mappe
       maps = readFileSync(`${procDir}/${pid}/maps`, 'utf8');
     } catch (error) {
       // Gone since the listing: it maps nothing. Not ours to read: we cannot tell.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ESRCH') unknown = true;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ESRCH')
+        unknown = true;
       continue;
     }
     if (mapsMention(maps, device, ino)) return 'mapped';

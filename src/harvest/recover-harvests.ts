@@ -4,11 +4,27 @@
  * no row points to (half-written copies, merge outputs never committed) go.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, ftruncateSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+} from 'node:fs';
 import { unlinkSamePath } from './harvest-batch.js';
 import { join } from 'node:path';
 import type { Db } from '../state/database.js';
-import { confirmHarvest, shrinkStaged, stagedOfHarvest, unfinishedHarvests, type TakeRecord, allStagedPaths } from '../state/harvest-journal.js';
+import {
+  confirmHarvest,
+  shrinkStaged,
+  stagedOfHarvest,
+  unfinishedHarvests,
+  type TakeRecord,
+  allStagedPaths,
+} from '../state/harvest-journal.js';
 import { writeDurable } from '../durable/durable-file.js';
 import { parseRawProfile } from '../formats/raw-profile.js';
 import type { DrainList } from './drain-list.js';
@@ -26,7 +42,10 @@ export type TakeVerdict = 'keep' | 'settle-now' | 'exclude' | 'defer';
  * Anything else is ambiguous (a program wrote after the crash): the copy is excluded, so a
  * run is never counted twice; it is kept in quarantine for inspection.
  */
-export function judgeTake(take: TakeRecord, now: { sameFile: boolean; size: number; sha256: string | null }): TakeVerdict {
+export function judgeTake(
+  take: TakeRecord,
+  now: { sameFile: boolean; size: number; sha256: string | null },
+): TakeVerdict {
   if (!now.sameFile) return 'keep';
   if (now.size === 0) return 'keep';
   if (now.sha256 === take.sha256 && now.size === take.size) return 'settle-now';
@@ -42,7 +61,9 @@ export interface RecoveryContext {
   now: () => number;
 }
 
-export async function recoverHarvests(ctx: RecoveryContext): Promise<{ settled: number; excluded: number; deferred: number }> {
+export async function recoverHarvests(
+  ctx: RecoveryContext,
+): Promise<{ settled: number; excluded: number; deferred: number }> {
   const { db, quarantine, lockTimeoutMs } = ctx;
   let settled = 0;
   let excluded = 0;
@@ -102,7 +123,13 @@ function settle(ctx: RecoveryContext, h: HeldSource): void {
   }
   ftruncateSync(h.fd, 0);
   unlinkSync(h.take.sourcePath);
-  ctx.drain.add({ fd: h.fd, file: { path: h.take.sourcePath, uid: h.take.uid, format: 'llvm', size: 0, mtimeMs: 0 }, dev: h.dev, ino: h.ino, lastDataMs: ctx.now() });
+  ctx.drain.add({
+    fd: h.fd,
+    file: { path: h.take.sourcePath, uid: h.take.uid, format: 'llvm', size: 0, mtimeMs: 0 },
+    dev: h.dev,
+    ino: h.ino,
+    lastDataMs: ctx.now(),
+  });
   h.handedOff = true;
 }
 
@@ -122,13 +149,31 @@ async function inspectSource(take: TakeRecord, lockTimeoutMs: number, held: Held
     return 'defer';
   }
   const bytes = readWhole(opened.fd);
-  const verdict = judgeTake(take, { sameFile, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
-  held.push({ fd: opened.fd, verdict, take, dev: opened.stat.dev, ino: opened.stat.ino, locked: !unlocked, handedOff: false });
+  const verdict = judgeTake(take, {
+    sameFile,
+    size: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  });
+  held.push({
+    fd: opened.fd,
+    verdict,
+    take,
+    dev: opened.stat.dev,
+    ino: opened.stat.ino,
+    locked: !unlocked,
+    handedOff: false,
+  });
   return verdict;
 }
 
 /** Rewrites the staging files of a harvest without the bytes of excluded takes; those bytes go to quarantine. */
-function excludeTakes(db: Db, quarantine: Quarantine, harvestId: number, all: readonly TakeRecord[], excludedTakes: readonly TakeRecord[]): number {
+function excludeTakes(
+  db: Db,
+  quarantine: Quarantine,
+  harvestId: number,
+  all: readonly TakeRecord[],
+  excludedTakes: readonly TakeRecord[],
+): number {
   const excludedSet = new Set(excludedTakes);
   let count = 0;
   for (const staged of stagedOfHarvest(db, harvestId)) {
@@ -162,7 +207,8 @@ function excludeTakes(db: Db, quarantine: Quarantine, harvestId: number, all: re
         writeDurable(`${staged.path}.new`, kept);
         renameSync(`${staged.path}.new`, staged.path);
       } else rmSync(staged.path, { force: true });
-      const measured = staged.kind === 'llvm' ? measureRaw(parseRawProfile(kept).segments) : { runs: staged.runs, mass: staged.mass };
+      const measured =
+        staged.kind === 'llvm' ? measureRaw(parseRawProfile(kept).segments) : { runs: staged.runs, mass: staged.mass };
       shrinkStaged(db, staged.id, { bytes: kept.length, files, ...measured });
     }
   }

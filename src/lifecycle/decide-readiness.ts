@@ -83,7 +83,8 @@ export function formatMB(megabytes: number, rounding: 'nearest' | 'down' | 'up' 
   const decimals = megabytes >= 0.1 ? 1 : 1 - Math.floor(Math.log10(megabytes));
   const scaled = megabytes * 10 ** decimals;
   // The small epsilons keep 0.3 * 10 = 2.9999... from rounding down to 2 (or 3.0000...1 up to 4).
-  const rounded = rounding === 'down' ? Math.floor(scaled + 1e-9) : rounding === 'up' ? Math.ceil(scaled - 1e-9) : Math.round(scaled);
+  const rounded =
+    rounding === 'down' ? Math.floor(scaled + 1e-9) : rounding === 'up' ? Math.ceil(scaled - 1e-9) : Math.round(scaled);
   return (rounded / 10 ** decimals).toFixed(decimals);
 }
 
@@ -105,8 +106,12 @@ export function describeMeasures(metrics: PackageMetrics, policy: ReadinessPolic
     },
     {
       kind: 'runs',
-      text: policy.minRuns > 0 ? `${metrics.runs} of ${pluralize(policy.minRuns, 'run')}` : pluralize(metrics.runs, 'run'),
-      missing: metrics.runs < policy.minRuns ? `${policy.minRuns - metrics.runs} more run${policy.minRuns - metrics.runs === 1 ? '' : 's'}` : null,
+      text:
+        policy.minRuns > 0 ? `${metrics.runs} of ${pluralize(policy.minRuns, 'run')}` : pluralize(metrics.runs, 'run'),
+      missing:
+        metrics.runs < policy.minRuns
+          ? `${policy.minRuns - metrics.runs} more run${policy.minRuns - metrics.runs === 1 ? '' : 's'}`
+          : null,
       met: metrics.runs >= policy.minRuns,
     },
   ];
@@ -114,7 +119,12 @@ export function describeMeasures(metrics: PackageMetrics, policy: ReadinessPolic
     const target = policy.convergence.toFixed(3);
     measures.push(
       metrics.convergence === null
-        ? { kind: 'convergence', text: `overlap not measured yet (target ${target})`, missing: 'a second merge', met: false }
+        ? {
+            kind: 'convergence',
+            text: `overlap not measured yet (target ${target})`,
+            missing: 'a second merge',
+            met: false,
+          }
         : {
             kind: 'convergence',
             text: `overlap ${formatOverlap(metrics.convergence, metrics.convergence < policy.convergence)} of ${target}`,
@@ -150,7 +160,8 @@ export function decideReadiness(metrics: PackageMetrics, policy: ReadinessPolicy
     );
   }
 
-  if (blockers.length > 0) return { ready: false, reason: blockers.map((b) => b.message).join('; '), progress, blockers, measures };
+  if (blockers.length > 0)
+    return { ready: false, reason: blockers.map((b) => b.message).join('; '), progress, blockers, measures };
   const parts = [collected, runs!.text, ...(convergence ? [convergence.text] : [])];
   return { ready: true, reason: `ready: ${parts.join(', ')}`, progress, blockers, measures };
 }

@@ -10,7 +10,12 @@ import type { Readiness } from './decide-readiness.js';
 import { recordFailure } from './retry-backoff.js';
 import { transition, type LifecycleEvent } from './transition.js';
 
-function step(record: LifecycleRecord, event: LifecycleEvent, now: Date, fields: Partial<LifecycleRecord> = {}): LifecycleRecord {
+function step(
+  record: LifecycleRecord,
+  event: LifecycleEvent,
+  now: Date,
+  fields: Partial<LifecycleRecord> = {},
+): LifecycleRecord {
   const next = transition({ state: record.state, beforeBuild: record.beforeBuild }, event);
   return { ...record, ...fields, state: next.state, beforeBuild: next.beforeBuild, updatedAt: now.toISOString() };
 }
@@ -21,7 +26,10 @@ export function afterProfilingBuildBegun(record: LifecycleRecord, build: ActiveB
 }
 
 /** What every switch to a freshly built profiling variant (of either stage) sets. */
-function switchedToProfiling(built: { storePath: string; generation: number; build: BuildRecord }, reason: string): Partial<LifecycleRecord> {
+function switchedToProfiling(
+  built: { storePath: string; generation: number; build: BuildRecord },
+  reason: string,
+): Partial<LifecycleRecord> {
   return {
     activePath: built.storePath,
     generation: built.generation,
@@ -35,27 +43,44 @@ function switchedToProfiling(built: { storePath: string; generation: number; bui
 }
 
 /** The profiling variant was built and switched in: profiling starts (or goes on, after a rebuild). */
-export function afterProfilingBuilt(record: LifecycleRecord, built: { storePath: string; generation: number; build: BuildRecord }, now: Date): LifecycleRecord {
+export function afterProfilingBuilt(
+  record: LifecycleRecord,
+  built: { storePath: string; generation: number; build: BuildRecord },
+  now: Date,
+): LifecycleRecord {
   const fields: Partial<LifecycleRecord> = {
     ...switchedToProfiling(built, 'profiling: waiting for the instrumented program to run'),
     profilingPath: built.storePath,
     activeVariant: 'profile',
   };
-  return record.state === 'vanilla' ? step(record, { type: 'enable' }, now, fields) : { ...record, ...fields, updatedAt: now.toISOString() };
+  return record.state === 'vanilla'
+    ? step(record, { type: 'enable' }, now, fields)
+    : { ...record, ...fields, updatedAt: now.toISOString() };
 }
 
 /** The BOLT-instrumented variant (built on the PGO-optimized one) was built and switched in: BOLT profiling starts. */
-export function afterBoltProfilingBuilt(record: LifecycleRecord, built: { storePath: string; generation: number; build: BuildRecord }, now: Date): LifecycleRecord {
+export function afterBoltProfilingBuilt(
+  record: LifecycleRecord,
+  built: { storePath: string; generation: number; build: BuildRecord },
+  now: Date,
+): LifecycleRecord {
   const fields: Partial<LifecycleRecord> = {
     ...switchedToProfiling(built, 'BOLT profiling: waiting for the BOLT-instrumented program to run and exit'),
     boltProfilingPath: built.storePath,
     activeVariant: 'bolt-profile',
   };
-  return record.state === 'optimized' ? step(record, { type: 'bolt-enable' }, now, fields) : { ...record, ...fields, updatedAt: now.toISOString() };
+  return record.state === 'optimized'
+    ? step(record, { type: 'bolt-enable' }, now, fields)
+    : { ...record, ...fields, updatedAt: now.toISOString() };
 }
 
 /** The profiling build (of either stage) failed: nothing changes but the failure count and the next try. */
-export function afterProfilingFailed(record: LifecycleRecord, failed: { build: BuildRecord; error: string }, retry: RetryPolicy, now: Date): LifecycleRecord {
+export function afterProfilingFailed(
+  record: LifecycleRecord,
+  failed: { build: BuildRecord; error: string },
+  retry: RetryPolicy,
+  now: Date,
+): LifecycleRecord {
   const failure = recordFailure(record.failures, retry, now);
   return {
     ...record,
@@ -69,29 +94,67 @@ export function afterProfilingFailed(record: LifecycleRecord, failed: { build: B
 }
 
 /** A new merge of the stage's data arrived; a collecting package whose policy is now met becomes ready. */
-export function afterDataArrived(record: LifecycleRecord, stage: Stage, generation: number, readiness: Readiness, now: Date): LifecycleRecord {
+export function afterDataArrived(
+  record: LifecycleRecord,
+  stage: Stage,
+  generation: number,
+  readiness: Readiness,
+  now: Date,
+): LifecycleRecord {
   const fields: Partial<LifecycleRecord> =
-    stage === 'pgo' ? { seenGeneration: generation, reason: readiness.reason } : { boltSeenGeneration: generation, reason: `BOLT data: ${readiness.reason}` };
+    stage === 'pgo'
+      ? { seenGeneration: generation, reason: readiness.reason }
+      : { boltSeenGeneration: generation, reason: `BOLT data: ${readiness.reason}` };
   const next = step(record, { type: 'data-arrived' }, now, fields);
-  return readiness.ready && (next.state === 'collecting' || next.state === 'bolt-profiling') ? step(next, { type: 'policy-met' }, now) : next;
+  return readiness.ready && (next.state === 'collecting' || next.state === 'bolt-profiling')
+    ? step(next, { type: 'policy-met' }, now)
+    : next;
 }
 
 /** Ready, but the policy says the user decides. */
-export function afterReadyNotified(record: LifecycleRecord, stage: Stage, readiness: Readiness, now: Date): LifecycleRecord {
+export function afterReadyNotified(
+  record: LifecycleRecord,
+  stage: Stage,
+  readiness: Readiness,
+  now: Date,
+): LifecycleRecord {
   const what = stage === 'pgo' ? readiness.reason : `BOLT data: ${readiness.reason}`;
-  return { ...record, reason: `${what}; run \`nix-pgo build ${record.name}\` to build and switch`, updatedAt: now.toISOString() };
+  return {
+    ...record,
+    reason: `${what}; run \`nix-pgo build ${record.name}\` to build and switch`,
+    updatedAt: now.toISOString(),
+  };
 }
 
 /** An optimized build (PGO or BOLT) starts; saved before the slow part, so a restart finds `building`. */
-export function afterBuildStarted(record: LifecycleRecord, generation: number, build: ActiveBuild, now: Date): LifecycleRecord {
-  const reason = build.variant === 'bolt-optimized' ? `building the BOLT-optimized variant with BOLT merge ${generation}` : `building the optimized variant with merge ${generation}`;
-  return step(record, { type: 'build-started' }, now, { buildRequested: false, held: false, activeBuild: build, reason });
+export function afterBuildStarted(
+  record: LifecycleRecord,
+  generation: number,
+  build: ActiveBuild,
+  now: Date,
+): LifecycleRecord {
+  const reason =
+    build.variant === 'bolt-optimized'
+      ? `building the BOLT-optimized variant with BOLT merge ${generation}`
+      : `building the optimized variant with merge ${generation}`;
+  return step(record, { type: 'build-started' }, now, {
+    buildRequested: false,
+    held: false,
+    activeBuild: build,
+    reason,
+  });
 }
 
 /** The optimized variant (PGO, or BOLT on top of it) was built and switched in. */
 export function afterOptimizedBuilt(
   record: LifecycleRecord,
-  built: { storePath: string; generation: number; mergeGeneration: number; profileStorePath: string; build: BuildRecord },
+  built: {
+    storePath: string;
+    generation: number;
+    mergeGeneration: number;
+    profileStorePath: string;
+    build: BuildRecord;
+  },
   now: Date,
 ): LifecycleRecord {
   const common: Partial<LifecycleRecord> = {
@@ -123,7 +186,12 @@ export function afterOptimizedBuilt(
 }
 
 /** The optimized build failed: the active variant stays, and the next try waits for the backoff. */
-export function afterOptimizedFailed(record: LifecycleRecord, build: BuildRecord, retry: RetryPolicy, now: Date): LifecycleRecord {
+export function afterOptimizedFailed(
+  record: LifecycleRecord,
+  build: BuildRecord,
+  retry: RetryPolicy,
+  now: Date,
+): LifecycleRecord {
   const failure = recordFailure(record.failures, retry, now);
   return step(record, { type: 'build-failed' }, now, {
     ...failure,
@@ -136,7 +204,9 @@ export function afterOptimizedFailed(record: LifecycleRecord, build: BuildRecord
 /** A build another process started never ended (that process is gone): back to what was active, building again. */
 export function afterBuildInterrupted(record: LifecycleRecord, now: Date): LifecycleRecord {
   const fields = { activeBuild: null, reason: 'the build was interrupted by a daemon restart; building again' };
-  return record.state === 'building' ? step(record, { type: 'build-failed' }, now, fields) : { ...record, ...fields, updatedAt: now.toISOString() };
+  return record.state === 'building'
+    ? step(record, { type: 'build-failed' }, now, fields)
+    : { ...record, ...fields, updatedAt: now.toISOString() };
 }
 
 /**
@@ -145,13 +215,29 @@ export function afterBuildInterrupted(record: LifecycleRecord, now: Date): Lifec
  * building a profiling variant counts a failure too, so the next try waits for the backoff.
  * Anything else is unchanged (null).
  */
-export function afterActionFailed(record: LifecycleRecord, message: string, retry: RetryPolicy, now: Date): LifecycleRecord | null {
+export function afterActionFailed(
+  record: LifecycleRecord,
+  message: string,
+  retry: RetryPolicy,
+  now: Date,
+): LifecycleRecord | null {
   const failure = recordFailure(record.failures, retry, now);
   if (record.state !== 'building') {
     if (!record.activeBuild) return null;
-    return { ...record, ...failure, activeBuild: null, buildRequested: false, reason: `the ${record.activeBuild.variant} build could not run: ${message}; next try ${failure.nextRetryAt}`, updatedAt: now.toISOString() };
+    return {
+      ...record,
+      ...failure,
+      activeBuild: null,
+      buildRequested: false,
+      reason: `the ${record.activeBuild.variant} build could not run: ${message}; next try ${failure.nextRetryAt}`,
+      updatedAt: now.toISOString(),
+    };
   }
-  return step(record, { type: 'build-failed' }, now, { ...failure, activeBuild: null, reason: `the optimized build could not run: ${message}` });
+  return step(record, { type: 'build-failed' }, now, {
+    ...failure,
+    activeBuild: null,
+    reason: `the optimized build could not run: ${message}`,
+  });
 }
 
 /** `nix-pgo build`: build now, whatever the policy and the backoff say. */

@@ -47,7 +47,8 @@ export function planTick(input: TickInput): TickAction[] {
     }
     if (record === null || record.state === 'vanilla' || record.profilingPath === null) {
       // A package rolled back to vanilla stays there until the user asks again; a user's request overrides the backoff.
-      if (record?.buildRequested || (!record?.held && !waitingForRetry(record, input.now))) actions.push({ type: 'build-profiling', name: pkg.name, stage: 'pgo' });
+      if (record?.buildRequested || (!record?.held && !waitingForRetry(record, input.now)))
+        actions.push({ type: 'build-profiling', name: pkg.name, stage: 'pgo' });
       continue;
     }
     if (BOLT_STATES.has(record.state)) {
@@ -61,7 +62,8 @@ export function planTick(input: TickInput): TickAction[] {
     }
     if (pkg.bolt !== null && record.state === 'optimized' && (record.buildRequested || !record.held)) {
       // BOLT is the step after PGO: it rewrites the PGO-optimized binaries with a profile of their own.
-      if (record.buildRequested || !waitingForRetry(record, input.now)) actions.push({ type: 'build-profiling', name: pkg.name, stage: 'bolt' });
+      if (record.buildRequested || !waitingForRetry(record, input.now))
+        actions.push({ type: 'build-profiling', name: pkg.name, stage: 'bolt' });
       continue;
     }
     const metrics = input.metrics.get(pkg.name);
@@ -72,7 +74,14 @@ export function planTick(input: TickInput): TickAction[] {
 }
 
 /** Data arriving, and the optimized build (or a note to the user) once the stage's policy is met. */
-function planStage(name: string, stage: Stage, record: LifecycleRecord, metrics: CollectedMetrics, policy: Policy, now: Date): TickAction[] {
+function planStage(
+  name: string,
+  stage: Stage,
+  record: LifecycleRecord,
+  metrics: CollectedMetrics,
+  policy: Policy,
+  now: Date,
+): TickAction[] {
   const actions: TickAction[] = [];
   const readiness = decideReadiness(metrics, policy);
   const seen = stage === 'pgo' ? record.seenGeneration : (record.boltSeenGeneration ?? 0);
@@ -80,17 +89,27 @@ function planStage(name: string, stage: Stage, record: LifecycleRecord, metrics:
   const builtGeneration = (stage === 'pgo' ? record.profileGeneration : record.boltProfileGeneration) ?? 0;
   const optimizedState = stage === 'pgo' ? 'optimized' : 'bolt-optimized';
   const readyState = stage === 'pgo' ? 'ready' : 'bolt-ready';
-  if (metrics.generation > seen) actions.push({ type: 'data-arrived', name, stage, generation: metrics.generation, readiness });
+  if (metrics.generation > seen)
+    actions.push({ type: 'data-arrived', name, stage, generation: metrics.generation, readiness });
 
   const requested = record.buildRequested;
   // An optimized package rebuilds only on request: new data alone does not replace a working binary.
-  const wantsBuild = requested || (!record.held && readiness.ready && record.state !== optimizedState && metrics.generation > builtGeneration);
+  const wantsBuild =
+    requested ||
+    (!record.held && readiness.ready && record.state !== optimizedState && metrics.generation > builtGeneration);
   if (!wantsBuild || metrics.mergedPath === null) return actions;
   // The backoff holds back builds; telling the user (onReady: notify) does not wait for it.
   if (!requested && policy.onReady === 'switch' && waitingForRetry(record, now)) return actions;
 
   if (requested || policy.onReady === 'switch') {
-    actions.push({ type: 'build-optimized', name, stage, generation: metrics.generation, mergedPath: metrics.mergedPath, requested });
+    actions.push({
+      type: 'build-optimized',
+      name,
+      stage,
+      generation: metrics.generation,
+      mergedPath: metrics.mergedPath,
+      requested,
+    });
   } else if (record.state !== readyState) {
     actions.push({ type: 'notify-ready', name, stage, readiness });
   }

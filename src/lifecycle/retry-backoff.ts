@@ -6,7 +6,8 @@ import type { RetryPolicy } from '../config/config-types.js';
 
 /** The delay before the next attempt after `failures` consecutive failures (0 → no wait). */
 export function computeRetryDelaySeconds(failures: number, retry: RetryPolicy): number {
-  if (!Number.isInteger(failures) || failures < 0) throw new RangeError(`failures must be a whole number ≥ 0, not ${failures}`);
+  if (!Number.isInteger(failures) || failures < 0)
+    throw new RangeError(`failures must be a whole number ≥ 0, not ${failures}`);
   if (failures === 0) return 0;
   // 2 ** n overflows to Infinity for huge n, which Math.min caps correctly.
   return Math.min(retry.maxDelaySeconds, retry.initialDelaySeconds * 2 ** (failures - 1));
@@ -17,7 +18,11 @@ export function nextRetryAt(failures: number, retry: RetryPolicy, now: Date): Da
 }
 
 /** A package's failure count and next try after one more failed build. */
-export function recordFailure(failures: number, retry: RetryPolicy, now: Date): { failures: number; nextRetryAt: string } {
+export function recordFailure(
+  failures: number,
+  retry: RetryPolicy,
+  now: Date,
+): { failures: number; nextRetryAt: string } {
   const next = failures + 1;
   return { failures: next, nextRetryAt: nextRetryAt(next, retry, now).toISOString() };
 }

@@ -42,7 +42,10 @@ const TRANSITIONS: Record<LifecycleState, Partial<Record<LifecycleEventType, Nex
     'data-arrived': 'building',
     'policy-met': 'building',
     // A build from a BOLT state is the BOLT-optimized variant.
-    'build-succeeded': (position) => ({ state: position.beforeBuild && BOLT_STATES.has(position.beforeBuild) ? 'bolt-optimized' : 'optimized', beforeBuild: null }),
+    'build-succeeded': (position) => ({
+      state: position.beforeBuild && BOLT_STATES.has(position.beforeBuild) ? 'bolt-optimized' : 'optimized',
+      beforeBuild: null,
+    }),
     'build-failed': (position) => ({ state: position.beforeBuild ?? 'collecting', beforeBuild: null }),
   },
   optimized: { 'data-arrived': 'optimized', 'build-started': 'building', 'bolt-enable': 'bolt-profiling' },
@@ -53,7 +56,10 @@ const TRANSITIONS: Record<LifecycleState, Partial<Record<LifecycleEventType, Nex
 
 /** Events that need no state of their own: allowed from every state but building. */
 const FROM_ANY_BUT_BUILDING: Partial<Record<LifecycleEventType, Next>> = {
-  rollback: (_position, event) => ({ state: (event as Extract<LifecycleEvent, { type: 'rollback' }>).to, beforeBuild: null }),
+  rollback: (_position, event) => ({
+    state: (event as Extract<LifecycleEvent, { type: 'rollback' }>).to,
+    beforeBuild: null,
+  }),
 };
 
 export function listAllowedEvents(state: LifecycleState): LifecycleEventType[] {
@@ -63,18 +69,25 @@ export function listAllowedEvents(state: LifecycleState): LifecycleEventType[] {
 }
 
 export function transition(position: LifecyclePosition, event: LifecycleEvent): LifecyclePosition {
-  if (event.type === 'rollback' && (event.to === ('building' as LifecycleState) || !LIFECYCLE_STATES.includes(event.to))) {
+  if (
+    event.type === 'rollback' &&
+    (event.to === ('building' as LifecycleState) || !LIFECYCLE_STATES.includes(event.to))
+  ) {
     throw new NixPgoError('STATE', `a rollback cannot lead to state ${String(event.to)}`);
   }
-  const next = TRANSITIONS[position.state][event.type] ?? (position.state === 'building' ? undefined : FROM_ANY_BUT_BUILDING[event.type]);
+  const next =
+    TRANSITIONS[position.state][event.type] ??
+    (position.state === 'building' ? undefined : FROM_ANY_BUT_BUILDING[event.type]);
   if (next === undefined) {
-    const why = position.state === 'building' && event.type in FROM_ANY_BUT_BUILDING ? ' (wait until the build ends)' : '';
+    const why =
+      position.state === 'building' && event.type in FROM_ANY_BUT_BUILDING ? ' (wait until the build ends)' : '';
     throw new NixPgoError(
       'STATE',
       `a package in state ${position.state} cannot take the event ${event.type}${why}; allowed: ${listAllowedEvents(position.state).join(', ')}`,
     );
   }
   if (typeof next === 'function') return next(position, event);
-  if (next === 'building') return { state: 'building', beforeBuild: position.state === 'building' ? position.beforeBuild : position.state };
+  if (next === 'building')
+    return { state: 'building', beforeBuild: position.state === 'building' ? position.beforeBuild : position.state };
   return { state: next, beforeBuild: next === position.state ? position.beforeBuild : null };
 }

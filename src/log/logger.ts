@@ -8,7 +8,10 @@ export interface Logger {
   log(level: LogLevel, event: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(write: (line: string) => void = (line) => process.stderr.write(line), minLevel: LogLevel = 'info'): Logger {
+export function createLogger(
+  write: (line: string) => void = (line) => process.stderr.write(line),
+  minLevel: LogLevel = 'info',
+): Logger {
   const order: LogLevel[] = ['debug', 'info', 'warn', 'error'];
   return {
     log(level, event, fields = {}) {

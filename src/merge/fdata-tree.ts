@@ -47,7 +47,9 @@ export function addFdataTrees(base: FdataTree, more: FdataTree): FdataTree {
 export function combineFdataTrees(parts: readonly { tree: FdataTree; weight: number }[]): FdataTree {
   const out: FdataTree = new Map();
   for (const part of parts) {
-    const scaled: FdataTree = new Map([...part.tree].map(([name, profile]) => [name, scaleFdata(profile, part.weight)]));
+    const scaled: FdataTree = new Map(
+      [...part.tree].map(([name, profile]) => [name, scaleFdata(profile, part.weight)]),
+    );
     addFdataTrees(out, scaled);
   }
   return out;
@@ -62,7 +64,8 @@ export function fdataTreeMass(tree: FdataTree): number {
 /** Branch counts keyed by file and branch, for the overlap of two merges. */
 export function fdataTreeCounters(tree: FdataTree): Map<string, bigint> {
   const counters = new Map<string, bigint>();
-  for (const [name, profile] of tree) for (const [key, counts] of profile) counters.set(`${name}\0${key}`, counts.count);
+  for (const [name, profile] of tree)
+    for (const [key, counts] of profile) counters.set(`${name}\0${key}`, counts.count);
   return counters;
 }
 

@@ -28,7 +28,9 @@ export function summarizeGcdaTree(dir: string): GcdaTreeSummary {
     summary.runs = Math.max(summary.runs, parsed.file.runs);
     for (const fn of parsed.file.functions) {
       if (fn.arcs.some((c) => c > 0n)) summary.functionsNonzero++;
-      fn.arcs.forEach((c, i) => summary.counters.set(`${rel}:${fn.ident}:${i}`, c));
+      fn.arcs.forEach((c, i) => {
+        summary.counters.set(`${rel}:${fn.ident}:${i}`, c);
+      });
     }
   }
   return summary;

@@ -10,9 +10,8 @@
  * deletes.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fsyncPath } from '../durable/durable-file.js';
 import { faultPoint } from '../durable/fault-points.js';
 import { NixPgoError } from '../errors/errors.js';
 import { parseFdata } from '../formats/fdata.js';
@@ -24,7 +23,15 @@ import { quarantineStaged, readyStaged, type StagedRecord } from '../state/harve
 import { commitMerge, getPackage, listContributions, type NewContribution } from '../state/package-records.js';
 import { mergeGcdaTrees, scaleGcdaTree } from '../tools/gcov-tool.js';
 import { mergeProfiles, profileIsReadable, profileOverlap, writeTextProfile } from '../tools/llvm-profdata.js';
-import { addFdataTrees, combineFdataTrees, fdataTreeCounters, fdataTreeMass, readFdataTree, writeFdataTree, type FdataTree } from './fdata-tree.js';
+import {
+  addFdataTrees,
+  combineFdataTrees,
+  fdataTreeCounters,
+  fdataTreeMass,
+  readFdataTree,
+  writeFdataTree,
+  type FdataTree,
+} from './fdata-tree.js';
 import { listTreeFiles, summarizeGcdaTree } from './gcda-tree.js';
 import { countOverlap, generationName, packageDirName, planContributorWeights, planGcdaLayers } from './plan-merge.js';
 import { scaleTextProfile, sumTextProfileCounters } from './text-profile.js';
@@ -48,14 +55,17 @@ export interface MergeResult {
   quarantined: number;
 }
 
-
 interface Stored {
   path: string;
   generation: number;
   mass: number;
 }
 
-export async function mergePackage(ctx: MergeContext, name: string, manifest: ProfileManifest): Promise<MergeResult | null> {
+export async function mergePackage(
+  ctx: MergeContext,
+  name: string,
+  manifest: ProfileManifest,
+): Promise<MergeResult | null> {
   const record = getPackage(ctx.db, name);
   const inputs = readyStaged(ctx.db, name);
   if (!record || inputs.length === 0) return null;
@@ -64,9 +74,19 @@ export async function mergePackage(ctx: MergeContext, name: string, manifest: Pr
   const dir = join(ctx.profilesDir, packageDirName(name));
   mkdirSync(dir, { recursive: true });
 
-  const stored = new Map<number, Stored>(listContributions(ctx.db, name).map((c) => [c.contributor, { path: c.path, generation: c.generation, mass: c.mass }]));
+  const stored = new Map<number, Stored>(
+    listContributions(ctx.db, name).map((c) => [
+      c.contributor,
+      { path: c.path, generation: c.generation, mass: c.mass },
+    ]),
+  );
   // A package merged before contributors were recorded has one profile and no contributions: it becomes the legacy contributor's.
-  if (stored.size === 0 && record.mergedPath) stored.set(ctx.legacyContributor, { path: record.mergedPath, generation: 0, mass: await profileMass(toolchain, tool, record.mergedPath) });
+  if (stored.size === 0 && record.mergedPath)
+    stored.set(ctx.legacyContributor, {
+      path: record.mergedPath,
+      generation: 0,
+      mass: await profileMass(toolchain, tool, record.mergedPath),
+    });
 
   const byContributor = new Map<number, StagedRecord[]>();
   for (const input of inputs) {
@@ -119,7 +139,8 @@ export async function mergePackage(ctx: MergeContext, name: string, manifest: Pr
   requireWhole(toolchain, target, name);
   faultPoint('merge:renamed');
 
-  const previousCombined = record.mergedPath && checkMergedProfile(toolchain, record.mergedPath) === null ? record.mergedPath : null;
+  const previousCombined =
+    record.mergedPath && checkMergedProfile(toolchain, record.mergedPath) === null ? record.mergedPath : null;
   const overlap = previousCombined === null ? null : await measureOverlap(toolchain, tool, previousCombined, target);
   const content = hashOutput(toolchain, target);
   commitMerge(
@@ -140,7 +161,9 @@ export async function mergePackage(ctx: MergeContext, name: string, manifest: Pr
   );
   faultPoint('merge:committed');
   for (const input of consumed) rmSync(input.path, { force: true });
-  for (const c of changed) if (c.generation > 1) rmSync(join(dirname(c.path), generationName(c.generation - 1, toolchain)), { force: true, recursive: true });
+  for (const c of changed)
+    if (c.generation > 1)
+      rmSync(join(dirname(c.path), generationName(c.generation - 1, toolchain)), { force: true, recursive: true });
   // The previous generation stays for the next overlap; older ones have no use.
   if (generation >= 3) rmSync(join(dir, generationName(generation - 2, toolchain)), { force: true, recursive: true });
   return { package: name, generation, inputs: consumed.length, quarantined };
@@ -150,7 +173,15 @@ export async function mergePackage(ctx: MergeContext, name: string, manifest: Pr
 function usable(ctx: MergeContext, name: string, toolchain: Toolchain, path: string): boolean {
   const problem = checkMergedProfile(toolchain, path);
   if (problem === null) return true;
-  ctx.quarantine.record({ reason: 'broken-merge', sourcePath: path, uid: null, package: name, detail: `${problem}; merging goes on from the new data`, keptPath: null, bytes: 0 });
+  ctx.quarantine.record({
+    reason: 'broken-merge',
+    sourcePath: path,
+    uid: null,
+    package: name,
+    detail: `${problem}; merging goes on from the new data`,
+    keptPath: null,
+    bytes: 0,
+  });
   return false;
 }
 
@@ -159,7 +190,9 @@ function requireWhole(toolchain: Toolchain, path: string, name: string): void {
   if (problem !== null) {
     rmSync(path, { recursive: true, force: true });
     throw new NixPgoError('TOOL_FAILED', `merging ${name} produced no usable profile: ${problem}`, {
-      hints: ['the inputs stay staged and are merged again at the next pass; see the daemon log for the merge tool\'s output'],
+      hints: [
+        "the inputs stay staged and are merged again at the next pass; see the daemon log for the merge tool's output",
+      ],
     });
   }
 }
@@ -195,7 +228,12 @@ async function mergeClangInputs(
 }
 
 /** BOLT: each input is one instrumented file's profile of one run, summed into the file of its name. */
-function mergeBoltInputs(ctx: MergeContext, base: string | null, staged: StagedRecord[], target: string): { used: StagedRecord[]; quarantined: number } {
+function mergeBoltInputs(
+  ctx: MergeContext,
+  base: string | null,
+  staged: StagedRecord[],
+  target: string,
+): { used: StagedRecord[]; quarantined: number } {
   const tree: FdataTree = base ? readFdataTree(base) : new Map();
   const used: StagedRecord[] = [];
   let quarantined = 0;
@@ -216,11 +254,24 @@ function mergeBoltInputs(ctx: MergeContext, base: string | null, staged: StagedR
 function quarantineInput(ctx: MergeContext, input: StagedRecord, detail: string): void {
   const bytes = readFileSync(input.path);
   const keptPath = ctx.quarantine.keepCopy(input.path, bytes);
-  quarantineStaged(ctx.db, input.id, { reason: 'merge-failed', sourcePath: input.path, uid: input.contributor < 0 ? null : input.contributor, package: input.package, detail, keptPath, bytes: bytes.length });
+  quarantineStaged(ctx.db, input.id, {
+    reason: 'merge-failed',
+    sourcePath: input.path,
+    uid: input.contributor < 0 ? null : input.contributor,
+    package: input.package,
+    detail,
+    keptPath,
+    bytes: bytes.length,
+  });
   rmSync(input.path, { force: true });
 }
 
-async function mergeGccInputs(tool: string, base: string | null, inputs: StagedRecord[], target: string): Promise<{ used: StagedRecord[] }> {
+async function mergeGccInputs(
+  tool: string,
+  base: string | null,
+  inputs: StagedRecord[],
+  target: string,
+): Promise<{ used: StagedRecord[] }> {
   const work = `${target}.work`;
   rmSync(work, { recursive: true, force: true });
   let current = base;
@@ -243,7 +294,11 @@ async function mergeGccInputs(tool: string, base: string | null, inputs: StagedR
   return { used: inputs };
 }
 
-async function combineClang(tool: string, parts: readonly { path: string; weight: number }[], target: string): Promise<void> {
+async function combineClang(
+  tool: string,
+  parts: readonly { path: string; weight: number }[],
+  target: string,
+): Promise<void> {
   const tmp = `${target}.tmp`;
   const scaled: string[] = [];
   try {
@@ -267,7 +322,11 @@ async function combineClang(tool: string, parts: readonly { path: string; weight
   publish(tmp, target);
 }
 
-async function combineGcc(tool: string, parts: readonly { path: string; weight: number }[], target: string): Promise<void> {
+async function combineGcc(
+  tool: string,
+  parts: readonly { path: string; weight: number }[],
+  target: string,
+): Promise<void> {
   const work = `${target}.work`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
@@ -293,9 +352,15 @@ async function combineGcc(tool: string, parts: readonly { path: string; weight: 
   rmSync(work, { recursive: true, force: true });
 }
 
-async function measureOverlap(toolchain: Toolchain, tool: string, previous: string, current: string): Promise<number | null> {
+async function measureOverlap(
+  toolchain: Toolchain,
+  tool: string,
+  previous: string,
+  current: string,
+): Promise<number | null> {
   if (toolchain === 'clang') return profileOverlap(tool, previous, current);
-  if (toolchain === 'bolt') return countOverlap(fdataTreeCounters(readFdataTree(previous)), fdataTreeCounters(readFdataTree(current)));
+  if (toolchain === 'bolt')
+    return countOverlap(fdataTreeCounters(readFdataTree(previous)), fdataTreeCounters(readFdataTree(current)));
   return countOverlap(summarizeGcdaTree(previous).counters, summarizeGcdaTree(current).counters);
 }
 

@@ -14,7 +14,8 @@ export function planGcdaLayers(inputs: readonly StagedRecord[]): StagedRecord[][
     const rel = input.relPath ?? '';
     const layer = seen.get(rel) ?? 0;
     seen.set(rel, layer + 1);
-    (layers[layer] ??= []).push(input);
+    layers[layer] ??= [];
+    layers[layer].push(input);
   }
   return layers;
 }
@@ -29,7 +30,11 @@ export function packagesToMergeEarly(previousBatch: ReadonlySet<string>, thisBat
 
 /** Name of a generation's output, so a crash leaves outputs that recovery can match to the db. */
 export function generationName(generation: number, toolchain: Toolchain): string {
-  return toolchain === 'clang' ? `gen-${generation}.profdata` : toolchain === 'gcc' ? `gen-${generation}.gcda.d` : `gen-${generation}.fdata.d`;
+  return toolchain === 'clang'
+    ? `gen-${generation}.profdata`
+    : toolchain === 'gcc'
+      ? `gen-${generation}.gcda.d`
+      : `gen-${generation}.fdata.d`;
 }
 
 /** Directory name for a package's merged profiles: package names are free text, paths are not. */

@@ -40,7 +40,8 @@ export function removeUncommittedOutputs(db: Db, profilesDir: string): number {
         remove(join(contributorsDir, contributor));
         continue;
       }
-      for (const name of list(join(contributorsDir, contributor))) if (join(contributorsDir, contributor, name) !== keep) remove(join(contributorsDir, contributor, name));
+      for (const name of list(join(contributorsDir, contributor)))
+        if (join(contributorsDir, contributor, name) !== keep) remove(join(contributorsDir, contributor, name));
     }
   }
   return removed;

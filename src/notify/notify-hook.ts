@@ -10,7 +10,13 @@ import { run, withoutProfileVariables } from '../process/run.js';
 import type { Logger } from '../log/logger.js';
 
 export type PgoEvent =
-  | { type: 'switched'; package: string; variant: 'profile' | 'optimized' | 'bolt-profile' | 'bolt-optimized'; storePath: string; generation: number }
+  | {
+      type: 'switched';
+      package: string;
+      variant: 'profile' | 'optimized' | 'bolt-profile' | 'bolt-optimized';
+      storePath: string;
+      generation: number;
+    }
   | { type: 'build-failed'; package: string; error: string; logTail: string; logFile: string; retryAt: string }
   /** The policy is met and `onReady` is `notify`: the user decides when to build (`nix-pgo build NAME`). */
   | { type: 'ready'; package: string; reason: string }
@@ -40,7 +46,11 @@ export interface DesktopMessage {
 
 /** The first line of a text, shortened for a notification. */
 function firstLine(text: string, max = 200): string {
-  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  const line =
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
@@ -52,13 +62,22 @@ function firstLine(text: string, max = 200): string {
 export function desktopMessage(event: PgoEvent): DesktopMessage | null {
   switch (event.type) {
     case 'ready':
-      return { title: `nix-pgo: ${event.package} has enough profile data`, body: `Run nix-pgo build ${event.package} to build and switch to its optimized variant.` };
+      return {
+        title: `nix-pgo: ${event.package} has enough profile data`,
+        body: `Run nix-pgo build ${event.package} to build and switch to its optimized variant.`,
+      };
     case 'switched':
       return event.variant === 'optimized'
-        ? { title: `nix-pgo: ${event.package} now runs its optimized build`, body: `Programs started from now on use it (profile generation ${event.generation}).` }
+        ? {
+            title: `nix-pgo: ${event.package} now runs its optimized build`,
+            body: `Programs started from now on use it (profile generation ${event.generation}).`,
+          }
         : null;
     case 'build-failed':
-      return { title: `nix-pgo: building ${event.package} failed`, body: `${firstLine(event.error)} (tried again at ${event.retryAt}; log: ${event.logFile})` };
+      return {
+        title: `nix-pgo: building ${event.package} failed`,
+        body: `${firstLine(event.error)} (tried again at ${event.retryAt}; log: ${event.logFile})`,
+      };
     default:
       return null;
   }
@@ -68,14 +87,17 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const { hook, logger, timeoutMs = 30_000 } = options;
   const env = options.env ?? process.env;
   // No session bus (a system service, a shell over ssh): no desktop to show anything on.
-  const bus = options.desktop && (env['DBUS_SESSION_BUS_ADDRESS'] ?? '') !== '';
+  const bus = options.desktop && (env.DBUS_SESSION_BUS_ADDRESS ?? '') !== '';
   let notifySendMissing = false;
 
   async function showOnDesktop(event: PgoEvent): Promise<void> {
     const message = bus && !notifySendMissing ? desktopMessage(event) : null;
     if (message === null) return;
     try {
-      await run('notify-send', ['--app-name=nix-pgo', message.title, message.body], { env: withoutProfileVariables(env), timeoutMs });
+      await run('notify-send', ['--app-name=nix-pgo', message.title, message.body], {
+        env: withoutProfileVariables(env),
+        timeoutMs,
+      });
     } catch (error) {
       if (error instanceof ToolError && error.code === 'TOOL_MISSING') {
         // Not installed: nothing to show notifications with, which is no failure.

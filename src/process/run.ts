@@ -116,9 +116,14 @@ export function run(command: string, args: readonly string[], options: RunOption
           ? `was killed by ${signal}`
           : `exited with status ${code}`;
       reject(
-        new ToolError('TOOL_FAILED', command, `${formatCommand(command, args)} ${why}\n${tailLines(stderr)}`.trimEnd(), {
-          stderr,
-        }),
+        new ToolError(
+          'TOOL_FAILED',
+          command,
+          `${formatCommand(command, args)} ${why}\n${tailLines(stderr)}`.trimEnd(),
+          {
+            stderr,
+          },
+        ),
       );
     });
     if (options.input !== undefined) child.stdin.end(options.input);
@@ -136,8 +141,16 @@ export interface Background {
 }
 
 /** Starts a long-running process (a daemon) whose output is collected as it runs. */
-export function startBackground(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Background {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startBackground(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Background {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -26,12 +26,18 @@ function tryLstat(path: string): Stats | null {
 }
 
 /** Why `st` (of `path`) cannot hold BOLT profiles safely, or null. Pure. */
-export function boltDirProblem(path: string, st: Stats | null, owners: ReadonlySet<number>, role: 'directory' | 'parent'): string | null {
+export function boltDirProblem(
+  path: string,
+  st: Stats | null,
+  owners: ReadonlySet<number>,
+  role: 'directory' | 'parent',
+): string | null {
   if (st === null) return `${path} does not exist`;
   if (st.isSymbolicLink()) return `${path} is a symlink`;
   if (!st.isDirectory()) return `${path} is not a directory`;
   if (!owners.has(st.uid)) return `${path} is owned by uid ${st.uid}, not by ${[...owners].join(' or ')}`;
-  if (role === 'parent' && (st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `${path} can be written by other users`;
+  if (role === 'parent' && (st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)
+    return `${path} can be written by other users`;
   return null;
 }
 
@@ -45,13 +51,15 @@ export function ensureBoltDir(dir: string, uid: number): string | null {
   try {
     if (!tryLstat(parent)) mkdirSync(parent, { recursive: true, mode: 0o755 });
     const parentProblem = boltDirProblem(parent, tryLstat(parent), owners, 'parent');
-    if (parentProblem) return `${parentProblem}; remove it, or import the nix-pgo library with a defaultProfileDir only you control`;
+    if (parentProblem)
+      return `${parentProblem}; remove it, or import the nix-pgo library with a defaultProfileDir only you control`;
     if (!tryLstat(dir)) mkdirSync(dir, { mode: 0o700 });
     const st = tryLstat(dir);
     const problem = boltDirProblem(dir, st, owners, 'directory');
     if (problem) return `${problem}; remove it so nix-pgo can create it`;
     if ((st!.mode & 0o7777) !== BOLT_DIR_MODE) {
-      if (st!.uid !== uid) return `${dir} has mode ${(st!.mode & 0o7777).toString(8)}, not ${BOLT_DIR_MODE.toString(8)}; run: chmod ${BOLT_DIR_MODE.toString(8)} ${dir}`;
+      if (st!.uid !== uid)
+        return `${dir} has mode ${(st!.mode & 0o7777).toString(8)}, not ${BOLT_DIR_MODE.toString(8)}; run: chmod ${BOLT_DIR_MODE.toString(8)} ${dir}`;
       // Set after creating: the umask would have taken bits away from mkdir's mode.
       chmodSync(dir, BOLT_DIR_MODE);
     }

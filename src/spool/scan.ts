@@ -106,7 +106,16 @@ function showName(raw: Buffer): string {
 
 function utf8SequenceLength(bytes: Buffer): number {
   const first = bytes[0]!;
-  const length = first < 0x80 ? 1 : first >= 0xc2 && first < 0xe0 ? 2 : first >= 0xe0 && first < 0xf0 ? 3 : first >= 0xf0 && first < 0xf5 ? 4 : 0;
+  const length =
+    first < 0x80
+      ? 1
+      : first >= 0xc2 && first < 0xe0
+        ? 2
+        : first >= 0xe0 && first < 0xf0
+          ? 3
+          : first >= 0xf0 && first < 0xf5
+            ? 4
+            : 0;
   if (length === 0 || bytes.length < length) return 0;
   const candidate = bytes.subarray(0, length);
   return Buffer.from(candidate.toString('utf8'), 'utf8').equals(candidate) ? length : 0;
@@ -144,7 +153,8 @@ type Problem = { reason: QuarantineReason; detail: string };
 function directoryProblem(st: Stats, owners: ReadonlySet<number>): Problem | null {
   if (st.isSymbolicLink()) return { reason: 'symlink', detail: 'a symlink where a directory belongs' };
   if (!st.isDirectory()) return { reason: 'not-regular', detail: 'not a directory' };
-  if (!owners.has(st.uid)) return { reason: 'wrong-owner', detail: `owned by uid ${st.uid}, not ${[...owners].join(' or ')}` };
+  if (!owners.has(st.uid))
+    return { reason: 'wrong-owner', detail: `owned by uid ${st.uid}, not ${[...owners].join(' or ')}` };
   return null;
 }
 
@@ -152,7 +162,8 @@ function directoryProblem(st: Stats, owners: ReadonlySet<number>): Problem | nul
 function fileProblem(st: Stats, owner: number | null): Problem | null {
   if (st.isSymbolicLink()) return { reason: 'symlink', detail: 'symlink' };
   if (!st.isFile()) return { reason: 'not-regular', detail: 'not a regular file' };
-  if (owner !== null && st.uid !== owner) return { reason: 'wrong-owner', detail: `owned by uid ${st.uid}, not ${owner}` };
+  if (owner !== null && st.uid !== owner)
+    return { reason: 'wrong-owner', detail: `owned by uid ${st.uid}, not ${owner}` };
   if (st.nlink !== 1) return { reason: 'hard-link', detail: `${st.nlink} links` };
   return null;
 }
@@ -212,11 +223,17 @@ class Scanner {
   }
 
   private llvm(dir: string): void {
-    this.flat(dir, 'not a .profraw name', (name) => (isProfrawName(name) ? { format: 'llvm', ...(LIVE_NAME.test(name) ? { live: true } : {}) } : null));
+    this.flat(dir, 'not a .profraw name', (name) =>
+      isProfrawName(name) ? { format: 'llvm', ...(LIVE_NAME.test(name) ? { live: true } : {}) } : null,
+    );
   }
 
   /** A directory every user writes files into by name (llvm/, bolt/): each file's owner is its contributor. */
-  private flat(dir: string, oddName: string, accept: (name: string) => Pick<SpoolFile, 'format' | 'live' | 'fdata'> | null): void {
+  private flat(
+    dir: string,
+    oddName: string,
+    accept: (name: string) => Pick<SpoolFile, 'format' | 'live' | 'fdata'> | null,
+  ): void {
     this.scan.directories.push(dir);
     for (const entry of listEntries(dir)) {
       const st = tryLstat(entry.fsPath);
@@ -236,7 +253,12 @@ class Scanner {
       const st = tryLstat(entry.fsPath);
       if (!st) continue;
       if (entry.name === null || !UID_NAME.test(entry.name)) {
-        this.reject(entry, null, { reason: 'odd-name', detail: 'gcda/ holds one directory per user, named by uid' }, st);
+        this.reject(
+          entry,
+          null,
+          { reason: 'odd-name', detail: 'gcda/ holds one directory per user, named by uid' },
+          st,
+        );
         continue;
       }
       const uid = Number(entry.name);
@@ -255,15 +277,25 @@ class Scanner {
       if (st.isDirectory() && !st.isSymbolicLink()) {
         const problem = directoryProblem(st, new Set([uid]));
         if (problem) this.reject(entry, uid, problem, st, false);
-        else if (depth >= MAX_GCDA_DEPTH || entry.name === null || !GCDA_DIR.test(entry.name)) this.reject(entry, uid, { reason: 'odd-name', detail: 'unexpected directory' }, st);
+        else if (depth >= MAX_GCDA_DEPTH || entry.name === null || !GCDA_DIR.test(entry.name))
+          this.reject(entry, uid, { reason: 'odd-name', detail: 'unexpected directory' }, st);
         else this.gcdaTree(entry.shown, gcdaPath!, uid, depth + 1);
         continue;
       }
       if (st.isFile()) this.scan.totalBytes += st.size;
       const problem = fileProblem(st, uid);
       if (problem) this.reject(entry, uid, problem, st, false);
-      else if (entry.name === null || !isGcdaName(entry.name)) this.reject(entry, uid, { reason: 'odd-name', detail: 'not a .gcda name' }, st);
-      else if (st.size > 0) this.scan.files.push({ path: entry.shown, uid, format: 'gcda', size: st.size, mtimeMs: st.mtimeMs, gcdaPath: gcdaPath! });
+      else if (entry.name === null || !isGcdaName(entry.name))
+        this.reject(entry, uid, { reason: 'odd-name', detail: 'not a .gcda name' }, st);
+      else if (st.size > 0)
+        this.scan.files.push({
+          path: entry.shown,
+          uid,
+          format: 'gcda',
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+          gcdaPath: gcdaPath!,
+        });
     }
   }
 }

@@ -21,7 +21,10 @@ export function gcdaSpoolDir(spoolDir: string, uid: number): string {
  * recorded as addresses) are read against that run's own addresses; `%m` keeps an executable
  * and its shared libraries in separate files, and merges rather than overwrites when a pid is reused.
  */
-export function spoolEnvironment(spoolDir: string, uid: number): { LLVM_PROFILE_FILE: string; GCOV_PREFIX: string; GCOV_PREFIX_STRIP: string } {
+export function spoolEnvironment(
+  spoolDir: string,
+  uid: number,
+): { LLVM_PROFILE_FILE: string; GCOV_PREFIX: string; GCOV_PREFIX_STRIP: string } {
   return {
     LLVM_PROFILE_FILE: join(llvmSpoolDir(spoolDir), '%p-%m.profraw'),
     GCOV_PREFIX: gcdaSpoolDir(spoolDir, uid),

@@ -197,9 +197,13 @@ function migrate(db: Db): void {
 }
 
 function newerSchemaError(version: number): NixPgoError {
-  return new NixPgoError('STATE', `state database schema ${version} is newer than this nix-pgo understands (${SCHEMA_VERSION})`, {
-    hints: ['use the nix-pgo version that wrote it, or move the state directory away'],
-  });
+  return new NixPgoError(
+    'STATE',
+    `state database schema ${version} is newer than this nix-pgo understands (${SCHEMA_VERSION})`,
+    {
+      hints: ['use the nix-pgo version that wrote it, or move the state directory away'],
+    },
+  );
 }
 
 /**
@@ -228,9 +232,16 @@ export function openDatabaseReadOnly(file: string): Db | null {
       return null;
     }
     if (version < SCHEMA_VERSION) {
-      throw new NixPgoError('STATE', `state database schema ${version} is older than this nix-pgo's (${SCHEMA_VERSION}), and reading does not migrate it`, {
-        hints: ['restart the daemon, which migrates it when it starts (NixOS: systemctl restart nix-pgo)', 'or run a command that writes (nix-pgo harvest) as the user the daemon runs as'],
-      });
+      throw new NixPgoError(
+        'STATE',
+        `state database schema ${version} is older than this nix-pgo's (${SCHEMA_VERSION}), and reading does not migrate it`,
+        {
+          hints: [
+            'restart the daemon, which migrates it when it starts (NixOS: systemctl restart nix-pgo)',
+            'or run a command that writes (nix-pgo harvest) as the user the daemon runs as',
+          ],
+        },
+      );
     }
     return db;
   } catch (error) {
@@ -249,9 +260,15 @@ function readVersion(db: Db, file: string): number {
     return db.pragma('user_version', { simple: true }) as number;
   } catch (error) {
     if ((error as { code?: string }).code !== 'SQLITE_READONLY_DIRECTORY') throw error;
-    throw new NixPgoError('STATE', `cannot read ${file}: no process has it open, and ${dirname(file)} is not writable for this user`, {
-      hints: ['run this as the user the daemon runs as (NixOS: sudo -u nix-pgo …) or as root, or while the daemon runs'],
-    });
+    throw new NixPgoError(
+      'STATE',
+      `cannot read ${file}: no process has it open, and ${dirname(file)} is not writable for this user`,
+      {
+        hints: [
+          'run this as the user the daemon runs as (NixOS: sudo -u nix-pgo …) or as root, or while the daemon runs',
+        ],
+      },
+    );
   }
 }
 

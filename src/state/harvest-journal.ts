@@ -51,15 +51,35 @@ export interface StagedRecord extends NewStaged {
 const now = () => new Date().toISOString();
 
 /** Records copies that are on disk but whose sources are not yet truncated. Returns the harvest id. */
-export function beginHarvest(db: Db, takes: readonly TakeRecord[], staged: readonly NewStaged[], quarantine: readonly QuarantineRecord[]): number {
+export function beginHarvest(
+  db: Db,
+  takes: readonly TakeRecord[],
+  staged: readonly NewStaged[],
+  quarantine: readonly QuarantineRecord[],
+): number {
   return db.transaction(() => {
     const harvestId = Number(db.prepare('INSERT INTO harvests (started_at) VALUES (?)').run(now()).lastInsertRowid);
-    const takeStmt = db.prepare('INSERT INTO takes (harvest_id, source_path, uid, dev, ino, size, sha256, pieces, settle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    for (const t of takes) takeStmt.run(harvestId, t.sourcePath, t.uid, t.dev, t.ino, t.size, t.sha256, JSON.stringify(t.pieces), t.settle);
+    const takeStmt = db.prepare(
+      'INSERT INTO takes (harvest_id, source_path, uid, dev, ino, size, sha256, pieces, settle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const t of takes)
+      takeStmt.run(harvestId, t.sourcePath, t.uid, t.dev, t.ino, t.size, t.sha256, JSON.stringify(t.pieces), t.settle);
     const stagedStmt = db.prepare(
       'INSERT INTO staged (harvest_id, package, kind, path, rel_path, bytes, files, ready, contributor, runs, mass) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)',
     );
-    for (const s of staged) stagedStmt.run(harvestId, s.package, s.kind, s.path, s.relPath, s.bytes, s.files, s.contributor, JSON.stringify(s.runs), s.mass);
+    for (const s of staged)
+      stagedStmt.run(
+        harvestId,
+        s.package,
+        s.kind,
+        s.path,
+        s.relPath,
+        s.bytes,
+        s.files,
+        s.contributor,
+        JSON.stringify(s.runs),
+        s.mass,
+      );
     for (const q of quarantine) insertQuarantine(db, q);
     return harvestId;
   })();
@@ -68,20 +88,25 @@ export function beginHarvest(db: Db, takes: readonly TakeRecord[], staged: reado
 /** The sources are settled: the staged copies now count (bytes, files and runs), and the harvest bookkeeping goes. */
 export function confirmHarvest(db: Db, harvestId: number): void {
   db.transaction(() => {
-    const rows = db.prepare('SELECT package, contributor, bytes, files, runs FROM staged WHERE harvest_id = ?').all(harvestId) as {
+    const rows = db
+      .prepare('SELECT package, contributor, bytes, files, runs FROM staged WHERE harvest_id = ?')
+      .all(harvestId) as {
       package: string;
       contributor: number;
       bytes: number;
       files: number;
       runs: string;
     }[];
-    const bump = db.prepare('UPDATE packages SET bytes_harvested = bytes_harvested + ?, files_harvested = files_harvested + ? WHERE name = ?');
+    const bump = db.prepare(
+      'UPDATE packages SET bytes_harvested = bytes_harvested + ?, files_harvested = files_harvested + ? WHERE name = ?',
+    );
     const addRuns = db.prepare(
       'INSERT INTO run_units (package, contributor, unit, runs) VALUES (?, ?, ?, ?) ON CONFLICT (package, contributor, unit) DO UPDATE SET runs = runs + excluded.runs',
     );
     for (const r of rows) {
       bump.run(r.bytes, r.files, r.package);
-      for (const [unit, runs] of Object.entries(JSON.parse(r.runs) as Record<string, number>)) addRuns.run(r.package, r.contributor, unit, runs);
+      for (const [unit, runs] of Object.entries(JSON.parse(r.runs) as Record<string, number>))
+        addRuns.run(r.package, r.contributor, unit, runs);
     }
     db.prepare('UPDATE staged SET ready = 1, harvest_id = NULL WHERE harvest_id = ?').run(harvestId);
     db.prepare('DELETE FROM takes WHERE harvest_id = ?').run(harvestId);
@@ -94,7 +119,11 @@ export function unfinishedHarvests(db: Db): { id: number; takes: TakeRecord[] }[
   return harvests.map(({ id }) => ({
     id,
     takes: (
-      db.prepare('SELECT source_path, uid, dev, ino, size, sha256, pieces, settle FROM takes WHERE harvest_id = ? ORDER BY id').all(id) as {
+      db
+        .prepare(
+          'SELECT source_path, uid, dev, ino, size, sha256, pieces, settle FROM takes WHERE harvest_id = ? ORDER BY id',
+        )
+        .all(id) as {
         source_path: string;
         uid: number;
         dev: string;
@@ -126,7 +155,9 @@ export function readyStaged(db: Db, pkg: string): StagedRecord[] {
 }
 
 export function packagesWithReadyStaged(db: Db): string[] {
-  return (db.prepare('SELECT DISTINCT package FROM staged WHERE ready = 1 ORDER BY package').all() as { package: string }[]).map((r) => r.package);
+  return (
+    db.prepare('SELECT DISTINCT package FROM staged WHERE ready = 1 ORDER BY package').all() as { package: string }[]
+  ).map((r) => r.package);
 }
 
 export function allStagedPaths(db: Db): Set<string> {
@@ -142,9 +173,20 @@ export function quarantineStaged(db: Db, stagedId: number, entry: QuarantineReco
 }
 
 /** Replaces a staged file's size after recovery removed pieces from it; deletes the row when nothing is left. */
-export function shrinkStaged(db: Db, id: number, kept: { bytes: number; files: number; runs: Record<string, number>; mass: number }): void {
+export function shrinkStaged(
+  db: Db,
+  id: number,
+  kept: { bytes: number; files: number; runs: Record<string, number>; mass: number },
+): void {
   if (kept.bytes === 0) db.prepare('DELETE FROM staged WHERE id = ?').run(id);
-  else db.prepare('UPDATE staged SET bytes = ?, files = ?, runs = ?, mass = ? WHERE id = ?').run(kept.bytes, kept.files, JSON.stringify(kept.runs), kept.mass, id);
+  else
+    db.prepare('UPDATE staged SET bytes = ?, files = ?, runs = ?, mass = ? WHERE id = ?').run(
+      kept.bytes,
+      kept.files,
+      JSON.stringify(kept.runs),
+      kept.mass,
+      id,
+    );
 }
 
 interface StagedRow {

@@ -6,7 +6,17 @@
  */
 import type { Db } from './database.js';
 
-export const LIFECYCLE_STATES = ['vanilla', 'profiling', 'collecting', 'ready', 'building', 'optimized', 'bolt-profiling', 'bolt-ready', 'bolt-optimized'] as const;
+export const LIFECYCLE_STATES = [
+  'vanilla',
+  'profiling',
+  'collecting',
+  'ready',
+  'building',
+  'optimized',
+  'bolt-profiling',
+  'bolt-ready',
+  'bolt-optimized',
+] as const;
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 
 /** The PGO stage's two variants, then BOLT's (both built on the PGO-optimized one). */
@@ -121,18 +131,20 @@ export function listLifecycles(db: Db): LifecycleRecord[] {
 }
 
 /** Writes the new record and the step that led to it in one transaction. */
-export function saveLifecycle(db: Db, next: LifecycleRecord, event: string, detail: Record<string, unknown> = {}): void {
+export function saveLifecycle(
+  db: Db,
+  next: LifecycleRecord,
+  event: string,
+  detail: Record<string, unknown> = {},
+): void {
   db.transaction(() => {
     // Read inside the transaction, so the event's from_state is the record it replaces.
     const previous = getLifecycle(db, next.name);
-    db.prepare('INSERT INTO lifecycle (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data').run(next.name, JSON.stringify(next));
-    db.prepare('INSERT INTO lifecycle_events (name, time, event, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
-      next.name,
-      next.updatedAt,
-      event,
-      previous?.state ?? null,
-      next.state,
-      JSON.stringify(detail),
-    );
+    db.prepare(
+      'INSERT INTO lifecycle (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data',
+    ).run(next.name, JSON.stringify(next));
+    db.prepare(
+      'INSERT INTO lifecycle_events (name, time, event, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(next.name, next.updatedAt, event, previous?.state ?? null, next.state, JSON.stringify(detail));
   })();
 }

@@ -23,14 +23,38 @@ export interface LiveSnapshot {
 
 export function getLiveSnapshot(db: Db, path: string): LiveSnapshot | null {
   const r = db.prepare('SELECT * FROM live_snapshots WHERE path = ?').get(path) as
-    | { path: string; dev: string; ino: string; uid: number; package: string; bytes: Buffer; taken_at: string; ended: number }
+    | {
+        path: string;
+        dev: string;
+        ino: string;
+        uid: number;
+        package: string;
+        bytes: Buffer;
+        taken_at: string;
+        ended: number;
+      }
     | undefined;
-  return r ? { path: r.path, dev: r.dev, ino: r.ino, uid: r.uid, package: r.package, bytes: r.bytes, takenAt: r.taken_at, ended: r.ended === 1 } : null;
+  return r
+    ? {
+        path: r.path,
+        dev: r.dev,
+        ino: r.ino,
+        uid: r.uid,
+        package: r.package,
+        bytes: r.bytes,
+        takenAt: r.taken_at,
+        ended: r.ended === 1,
+      }
+    : null;
 }
 
 /** Live files per package whose programs still run, and when each was last read. */
 export function summarizeLive(db: Db): Map<string, { running: number; lastSnapshot: string | null }> {
-  const rows = db.prepare("SELECT package, COUNT(*) AS n, MAX(taken_at) AS last FROM live_snapshots WHERE ended = 0 AND package != '' GROUP BY package").all() as {
+  const rows = db
+    .prepare(
+      "SELECT package, COUNT(*) AS n, MAX(taken_at) AS last FROM live_snapshots WHERE ended = 0 AND package != '' GROUP BY package",
+    )
+    .all() as {
     package: string;
     n: number;
     last: string | null;
@@ -44,7 +68,12 @@ export function summarizeLive(db: Db): Map<string, { running: number; lastSnapsh
  */
 export function commitLiveSnapshot(
   db: Db,
-  change: { staged: readonly NewStaged[]; quarantine: readonly QuarantineRecord[]; snapshot: LiveSnapshot; counted: { bytes: number; files: number } },
+  change: {
+    staged: readonly NewStaged[];
+    quarantine: readonly QuarantineRecord[];
+    snapshot: LiveSnapshot;
+    counted: { bytes: number; files: number };
+  },
 ): void {
   db.transaction(() => {
     const insert = db.prepare(
@@ -55,10 +84,13 @@ export function commitLiveSnapshot(
     );
     for (const s of change.staged) {
       insert.run(s.package, s.kind, s.path, s.relPath, s.bytes, s.files, s.contributor, JSON.stringify(s.runs), s.mass);
-      for (const [unit, runs] of Object.entries(s.runs)) if (runs > 0) addRuns.run(s.package, s.contributor, unit, runs);
+      for (const [unit, runs] of Object.entries(s.runs))
+        if (runs > 0) addRuns.run(s.package, s.contributor, unit, runs);
     }
     const pkg = change.snapshot.package;
-    db.prepare('UPDATE packages SET bytes_harvested = bytes_harvested + ?, files_harvested = files_harvested + ? WHERE name = ?').run(change.counted.bytes, change.counted.files, pkg);
+    db.prepare(
+      'UPDATE packages SET bytes_harvested = bytes_harvested + ?, files_harvested = files_harvested + ? WHERE name = ?',
+    ).run(change.counted.bytes, change.counted.files, pkg);
     for (const q of change.quarantine) insertQuarantine(db, q);
     const s = change.snapshot;
     db.prepare(

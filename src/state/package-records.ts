@@ -49,25 +49,34 @@ export interface NewGeneration {
   overlap: number | null;
 }
 
-export type NewContribution = Pick<ContributionRecord, 'contributor' | 'generation' | 'path' | 'sha256' | 'bytes' | 'mass'> & {
+export type NewContribution = Pick<
+  ContributionRecord,
+  'contributor' | 'generation' | 'path' | 'sha256' | 'bytes' | 'mass'
+> & {
   /** Bytes and files of the inputs merged into it now. */
   addedBytes: number;
   addedFiles: number;
 };
 
 export function ensurePackage(db: Db, name: string, toolchain: string): void {
-  db.prepare('INSERT INTO packages (name, toolchain) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET toolchain = excluded.toolchain').run(name, toolchain);
+  db.prepare(
+    'INSERT INTO packages (name, toolchain) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET toolchain = excluded.toolchain',
+  ).run(name, toolchain);
 }
 
 const PACKAGE_COLUMNS = `p.*, COALESCE((SELECT MAX(total) FROM (SELECT SUM(runs) AS total FROM run_units u WHERE u.package = p.name GROUP BY unit)), 0) AS unit_runs`;
 
 export function getPackage(db: Db, name: string): PackageRecord | null {
-  const r = db.prepare(`SELECT ${PACKAGE_COLUMNS} FROM packages p WHERE p.name = ?`).get(name) as Record<string, unknown> | undefined;
+  const r = db.prepare(`SELECT ${PACKAGE_COLUMNS} FROM packages p WHERE p.name = ?`).get(name) as
+    | Record<string, unknown>
+    | undefined;
   return r ? mapPackage(r) : null;
 }
 
 export function listPackages(db: Db): PackageRecord[] {
-  return (db.prepare(`SELECT ${PACKAGE_COLUMNS} FROM packages p ORDER BY p.name`).all() as Record<string, unknown>[]).map(mapPackage);
+  return (
+    db.prepare(`SELECT ${PACKAGE_COLUMNS} FROM packages p ORDER BY p.name`).all() as Record<string, unknown>[]
+  ).map(mapPackage);
 }
 
 export function listContributions(db: Db, pkg: string): ContributionRecord[] {
@@ -78,17 +87,17 @@ export function listContributions(db: Db, pkg: string): ContributionRecord[] {
     )
     .all(pkg) as Record<string, unknown>[];
   return rows.map((r) => ({
-    package: r['package'] as string,
-    contributor: r['contributor'] as number,
-    generation: r['generation'] as number,
-    path: r['path'] as string,
-    sha256: r['sha256'] as string,
-    bytes: r['bytes'] as number,
-    mass: r['mass'] as number,
-    bytesHarvested: r['bytes_harvested'] as number,
-    filesHarvested: r['files_harvested'] as number,
-    runs: r['unit_runs'] as number,
-    updatedAt: r['updated_at'] as string,
+    package: r.package as string,
+    contributor: r.contributor as number,
+    generation: r.generation as number,
+    path: r.path as string,
+    sha256: r.sha256 as string,
+    bytes: r.bytes as number,
+    mass: r.mass as number,
+    bytesHarvested: r.bytes_harvested as number,
+    filesHarvested: r.files_harvested as number,
+    runs: r.unit_runs as number,
+    updatedAt: r.updated_at as string,
   }));
 }
 
@@ -109,7 +118,12 @@ export function commitMerge(
     if (functionKeys) {
       const hit = db.prepare('INSERT OR IGNORE INTO function_hits (package, key) VALUES (?, ?)');
       for (const key of functionKeys) hit.run(gen.package, key);
-      gen = { ...gen, functionsNonzero: (db.prepare('SELECT COUNT(*) AS n FROM function_hits WHERE package = ?').get(gen.package) as { n: number }).n };
+      gen = {
+        ...gen,
+        functionsNonzero: (
+          db.prepare('SELECT COUNT(*) AS n FROM function_hits WHERE package = ?').get(gen.package) as { n: number }
+        ).n,
+      };
     }
     const contribution = db.prepare(
       `INSERT INTO contributions (package, contributor, generation, path, sha256, bytes, mass, bytes_harvested, files_harvested, updated_at)
@@ -118,10 +132,32 @@ export function commitMerge(
          bytes = excluded.bytes, mass = excluded.mass, bytes_harvested = bytes_harvested + excluded.bytes_harvested,
          files_harvested = files_harvested + excluded.files_harvested, updated_at = excluded.updated_at`,
     );
-    for (const c of contributions) contribution.run(gen.package, c.contributor, c.generation, c.path, c.sha256, c.bytes, c.mass, c.addedBytes, c.addedFiles, at);
+    for (const c of contributions)
+      contribution.run(
+        gen.package,
+        c.contributor,
+        c.generation,
+        c.path,
+        c.sha256,
+        c.bytes,
+        c.mass,
+        c.addedBytes,
+        c.addedFiles,
+        at,
+      );
     db.prepare(
       'INSERT INTO generations (package, generation, path, sha256, bytes, inputs, runs, functions_nonzero, overlap, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)',
-    ).run(gen.package, gen.generation, gen.path, gen.sha256, gen.bytes, gen.inputs, gen.functionsNonzero, gen.overlap, at);
+    ).run(
+      gen.package,
+      gen.generation,
+      gen.path,
+      gen.sha256,
+      gen.bytes,
+      gen.inputs,
+      gen.functionsNonzero,
+      gen.overlap,
+      at,
+    );
     db.prepare(
       'UPDATE packages SET generation = ?, merged_path = ?, merged_sha256 = ?, merged_bytes = ?, functions_nonzero = ?, overlap = ?, updated_at = ? WHERE name = ?',
     ).run(gen.generation, gen.path, gen.sha256, gen.bytes, gen.functionsNonzero, gen.overlap, at, gen.package);
@@ -132,17 +168,17 @@ export function commitMerge(
 
 function mapPackage(r: Record<string, unknown>): PackageRecord {
   return {
-    name: r['name'] as string,
-    toolchain: r['toolchain'] as string,
-    generation: r['generation'] as number,
-    mergedPath: r['merged_path'] as string | null,
-    mergedSha256: r['merged_sha256'] as string | null,
-    mergedBytes: r['merged_bytes'] as number,
-    bytesHarvested: r['bytes_harvested'] as number,
-    filesHarvested: r['files_harvested'] as number,
-    runs: r['unit_runs'] as number,
-    functionsNonzero: r['functions_nonzero'] as number | null,
-    overlap: r['overlap'] as number | null,
-    updatedAt: r['updated_at'] as string | null,
+    name: r.name as string,
+    toolchain: r.toolchain as string,
+    generation: r.generation as number,
+    mergedPath: r.merged_path as string | null,
+    mergedSha256: r.merged_sha256 as string | null,
+    mergedBytes: r.merged_bytes as number,
+    bytesHarvested: r.bytes_harvested as number,
+    filesHarvested: r.files_harvested as number,
+    runs: r.unit_runs as number,
+    functionsNonzero: r.functions_nonzero as number | null,
+    overlap: r.overlap as number | null,
+    updatedAt: r.updated_at as string | null,
   };
 }

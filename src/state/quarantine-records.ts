@@ -17,7 +17,13 @@ export interface QuarantineSummary {
   count: number;
   bytes: number;
   byReason: Partial<Record<QuarantineReason, number>>;
-  latest: { at: string; reason: QuarantineReason; sourcePath: string; package: string | null; keptPath: string | null }[];
+  latest: {
+    at: string;
+    reason: QuarantineReason;
+    sourcePath: string;
+    package: string | null;
+    keptPath: string | null;
+  }[];
 }
 
 export function insertQuarantine(db: Db, q: QuarantineRecord): void {
@@ -27,14 +33,30 @@ export function insertQuarantine(db: Db, q: QuarantineRecord): void {
 }
 
 export function summarizeQuarantine(db: Db, latest = 5): QuarantineSummary {
-  const rows = db.prepare('SELECT reason, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM quarantine GROUP BY reason ORDER BY reason').all() as { reason: QuarantineReason; n: number; bytes: number }[];
+  const rows = db
+    .prepare(
+      'SELECT reason, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM quarantine GROUP BY reason ORDER BY reason',
+    )
+    .all() as { reason: QuarantineReason; n: number; bytes: number }[];
   const recent = db
     .prepare('SELECT at, reason, source_path, package, kept_path FROM quarantine ORDER BY id DESC LIMIT ?')
-    .all(latest) as { at: string; reason: QuarantineReason; source_path: string; package: string | null; kept_path: string | null }[];
+    .all(latest) as {
+    at: string;
+    reason: QuarantineReason;
+    source_path: string;
+    package: string | null;
+    kept_path: string | null;
+  }[];
   return {
     count: rows.reduce((sum, r) => sum + r.n, 0),
     bytes: rows.reduce((sum, r) => sum + r.bytes, 0),
     byReason: Object.fromEntries(rows.map((r) => [r.reason, r.n])),
-    latest: recent.map((r) => ({ at: r.at, reason: r.reason, sourcePath: r.source_path, package: r.package, keptPath: r.kept_path })),
+    latest: recent.map((r) => ({
+      at: r.at,
+      reason: r.reason,
+      sourcePath: r.source_path,
+      package: r.package,
+      keptPath: r.kept_path,
+    })),
   };
 }

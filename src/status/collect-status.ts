@@ -5,7 +5,12 @@
  * metrics and contributions, and the profile's generation.
  */
 import type { Config } from '../config/config-types.js';
-import { decideReadiness, describeMeasures, type CollectedMetrics, type Measure } from '../lifecycle/decide-readiness.js';
+import {
+  decideReadiness,
+  describeMeasures,
+  type CollectedMetrics,
+  type Measure,
+} from '../lifecycle/decide-readiness.js';
 import { planContributorWeights } from '../merge/plan-merge.js';
 import type { ContributionRecord } from '../state/package-records.js';
 import type { BoltFileOutcome } from '../formats/manifest.js';
@@ -98,13 +103,19 @@ export function collectStatus(input: {
     const m = input.metrics.get(pkg.name);
     const readiness = m ? decideReadiness(m, pkg.policy) : null;
     const contributions = input.contributions?.get(pkg.name) ?? [];
-    const weights = planContributorWeights(new Map(contributions.map((c) => [c.contributor, c.mass])), pkg.policy.maxContributorShare);
+    const weights = planContributorWeights(
+      new Map(contributions.map((c) => [c.contributor, c.mass])),
+      pkg.policy.maxContributorShare,
+    );
     const total = contributions.reduce((sum, c) => sum + c.mass * (weights.get(c.contributor) ?? 1), 0);
     return {
       name: pkg.name,
       state: record?.activeBuild ? 'building' : (record?.state ?? 'vanilla'),
       building: record?.activeBuild
-        ? { ...record.activeBuild, elapsedSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(record.activeBuild.startedAt)) / 1000)) }
+        ? {
+            ...record.activeBuild,
+            elapsedSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(record.activeBuild.startedAt)) / 1000)),
+          }
         : null,
       reason: record?.reason ?? 'not built yet: the daemon builds the profiling variant first',
       progress: readiness?.progress ?? 0,
@@ -130,7 +141,15 @@ export function collectStatus(input: {
       nextRetryAt: record?.nextRetryAt ?? null,
       held: record?.held ?? false,
       lastBuild: record?.lastBuild ?? null,
-      bolt: pkg.bolt !== null || record?.boltProfilingPath ? boltStatus(pkg.bolt?.policy ?? pkg.policy, input.metrics.get(boltDataName(pkg.name)), record, input.boltFiles?.get(pkg.name) ?? []) : null,
+      bolt:
+        pkg.bolt !== null || record?.boltProfilingPath
+          ? boltStatus(
+              pkg.bolt?.policy ?? pkg.policy,
+              input.metrics.get(boltDataName(pkg.name)),
+              record,
+              input.boltFiles?.get(pkg.name) ?? [],
+            )
+          : null,
     };
   });
   return {
@@ -143,8 +162,20 @@ export function collectStatus(input: {
   };
 }
 
-function boltStatus(policy: Config['policy'], m: CollectedMetrics | undefined, record: LifecycleRecord | null, files: BoltFileOutcome[]): BoltStatus {
-  const metrics = m ?? { mergedBytes: 0, bytesHarvested: 0, runs: 0, convergence: null, generation: 0, mergedPath: null };
+function boltStatus(
+  policy: Config['policy'],
+  m: CollectedMetrics | undefined,
+  record: LifecycleRecord | null,
+  files: BoltFileOutcome[],
+): BoltStatus {
+  const metrics = m ?? {
+    mergedBytes: 0,
+    bytesHarvested: 0,
+    runs: 0,
+    convergence: null,
+    generation: 0,
+    mergedPath: null,
+  };
   return {
     progress: decideReadiness(metrics, policy).progress,
     measures: describeMeasures(metrics, policy),
@@ -161,5 +192,7 @@ export function describeQuarantine(q: QuarantineSummary | null, stateDir: string
   const reasons = Object.entries(q.byReason)
     .map(([reason, n]) => `${n} ${reason}`)
     .join(', ');
-  return [`${q.count} spool file(s) quarantined (${reasons}); they are kept in ${stateDir}/quarantine, see docs/harvest.md`];
+  return [
+    `${q.count} spool file(s) quarantined (${reasons}); they are kept in ${stateDir}/quarantine, see docs/harvest.md`,
+  ];
 }

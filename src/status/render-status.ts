@@ -15,15 +15,24 @@ export function renderProgressBar(progress: number, width = BAR_WIDTH): string {
 function renderPackage(p: PackageStatus): string[] {
   const lines = [`${p.name}: ${p.state}${p.held ? ' (held by a rollback)' : ''}`, `  why:      ${p.reason}`];
   if (p.building) {
-    lines.push(`  building: the ${VARIANT_WORDS[p.building.variant]}, for ${formatDuration(p.building.elapsedSeconds)}  log: ${p.building.logFile}`);
+    lines.push(
+      `  building: the ${VARIANT_WORDS[p.building.variant]}, for ${formatDuration(p.building.elapsedSeconds)}  log: ${p.building.logFile}`,
+    );
   }
   const measures = p.measures.map((m) => (m.missing ? `${m.text} (${m.missing})` : m.text));
-  const overlap = p.convergence !== null && !p.measures.some((m) => m.kind === 'convergence') ? [`overlap ${p.convergence.toFixed(3)}`] : [];
-  lines.push(`  data:     ${renderProgressBar(p.progress)} ${[...measures, ...overlap, `merge ${p.mergeGeneration}`].join(', ')}`);
+  const overlap =
+    p.convergence !== null && !p.measures.some((m) => m.kind === 'convergence')
+      ? [`overlap ${p.convergence.toFixed(3)}`]
+      : [];
+  lines.push(
+    `  data:     ${renderProgressBar(p.progress)} ${[...measures, ...overlap, `merge ${p.mergeGeneration}`].join(', ')}`,
+  );
   if (p.contributors.length > 0) lines.push(`  from:     ${p.contributors.map(renderContributor).join('; ')}`);
   if (p.live) {
     const files = `${p.live.running} live profile${p.live.running === 1 ? '' : 's'}`;
-    lines.push(`  running:  ${files} of running programs, merged while they run${p.live.lastSnapshot ? ` (last read ${p.live.lastSnapshot})` : ''}`);
+    lines.push(
+      `  running:  ${files} of running programs, merged while they run${p.live.lastSnapshot ? ` (last read ${p.live.lastSnapshot})` : ''}`,
+    );
   }
   lines.push(
     `  active:   ${p.activeVariant ?? 'nothing yet'}${p.generation === null ? '' : ` (profile generation ${p.generation})`}${p.activePath ? `  ${p.activePath}` : ''}`,
@@ -34,7 +43,8 @@ function renderPackage(p: PackageStatus): string[] {
     const b = p.lastBuild;
     lines.push(`  build:    ${b.variant} ${b.ok ? 'succeeded' : 'FAILED'} at ${b.endedAt}  log: ${b.logFile}`);
     if (!b.ok) {
-      if (p.nextRetryAt) lines.push(`  retry:    after ${p.nextRetryAt} (${p.failures} failure${p.failures === 1 ? '' : 's'} in a row)`);
+      if (p.nextRetryAt)
+        lines.push(`  retry:    after ${p.nextRetryAt} (${p.failures} failure${p.failures === 1 ? '' : 's'} in a row)`);
       for (const line of (b.logTail ?? '').split('\n').slice(-8)) lines.push(`    | ${line}`);
     }
   }
@@ -50,9 +60,14 @@ const VARIANT_WORDS: Record<Variant, string> = {
 
 function renderBolt(b: BoltStatus): string[] {
   const measures = b.measures.map((m) => (m.missing ? `${m.text} (${m.missing})` : m.text));
-  const lines = [`  bolt:     ${renderProgressBar(b.progress)} ${[...measures, `BOLT merge ${b.mergeGeneration}`].join(', ')}`];
+  const lines = [
+    `  bolt:     ${renderProgressBar(b.progress)} ${[...measures, `BOLT merge ${b.mergeGeneration}`].join(', ')}`,
+  ];
   if (b.profileStorePath) lines.push(`  bolt profile: ${b.profileStorePath}`);
-  for (const f of b.files) lines.push(`    ${f.path}: ${f.outcome === 'fallback' ? `kept as PGO built it: ${f.reason ?? 'no reason given'}` : f.outcome}`);
+  for (const f of b.files)
+    lines.push(
+      `    ${f.path}: ${f.outcome === 'fallback' ? `kept as PGO built it: ${f.reason ?? 'no reason given'}` : f.outcome}`,
+    );
   return lines;
 }
 
@@ -72,7 +87,9 @@ export function renderStatus(status: Status): string {
   if (status.packages.length === 0) out.push('no managed packages: list some under "packages" in the config');
   for (const p of status.packages) out.push(...renderPackage(p), '');
   for (const w of status.warnings) out.push(`warning: ${w}`);
-  out.push(`Nix profile: ${status.nixProfile}${status.profileGeneration === null ? '' : ` (generation ${status.profileGeneration})`}`);
+  out.push(
+    `Nix profile: ${status.nixProfile}${status.profileGeneration === null ? '' : ` (generation ${status.profileGeneration})`}`,
+  );
   out.push(`state:       ${status.stateDir}`);
   return out.join('\n');
 }

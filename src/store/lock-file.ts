@@ -61,10 +61,16 @@ export function parseLockFile(text: string, file: string): LockFile {
         continue;
       }
       for (const [name, entry] of Object.entries(entries)) {
-        if (typeof entry?.storePath !== 'string' || !entry.storePath.startsWith('/')) problems.push(`${section}.${name}.storePath must be a store path`);
-        if (entry?.hashMode !== 'flat' && entry?.hashMode !== 'recursive') problems.push(`${section}.${name}.hashMode must be flat or recursive`);
-        if (typeof entry?.hash !== 'string' || !entry.hash.startsWith('sha256:')) problems.push(`${section}.${name}.hash must start with sha256:`);
-        if (entry?.system !== undefined && (typeof entry.system !== 'string' || !/^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/.test(entry.system))) {
+        if (typeof entry?.storePath !== 'string' || !entry.storePath.startsWith('/'))
+          problems.push(`${section}.${name}.storePath must be a store path`);
+        if (entry?.hashMode !== 'flat' && entry?.hashMode !== 'recursive')
+          problems.push(`${section}.${name}.hashMode must be flat or recursive`);
+        if (typeof entry?.hash !== 'string' || !entry.hash.startsWith('sha256:'))
+          problems.push(`${section}.${name}.hash must start with sha256:`);
+        if (
+          entry?.system !== undefined &&
+          (typeof entry.system !== 'string' || !/^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/.test(entry.system))
+        ) {
           problems.push(`${section}.${name}.system must be a Nix system such as x86_64-linux`);
         }
       }
@@ -77,7 +83,12 @@ export function parseLockFile(text: string, file: string): LockFile {
 }
 
 /** The lock file with one package's entry of `section` replaced (pure). */
-export function withLockedProfile(lock: LockFile, name: string, entry: LockedProfile, section: LockSection = 'packages'): LockFile {
+export function withLockedProfile(
+  lock: LockFile,
+  name: string,
+  entry: LockedProfile,
+  section: LockSection = 'packages',
+): LockFile {
   return { ...lock, [section]: { ...lock[section], [name]: entry } };
 }
 
@@ -90,7 +101,9 @@ export function withoutLockedProfile(lock: LockFile, name: string, section: Lock
 }
 
 export function renderLockFile(lock: LockFile): string {
-  const sorted = (entries: Record<string, LockedProfile>) => Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)));
-  const bolt = lock.boltProfiles && Object.keys(lock.boltProfiles).length > 0 ? { boltProfiles: sorted(lock.boltProfiles) } : {};
+  const sorted = (entries: Record<string, LockedProfile>) =>
+    Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)));
+  const bolt =
+    lock.boltProfiles && Object.keys(lock.boltProfiles).length > 0 ? { boltProfiles: sorted(lock.boltProfiles) } : {};
   return `${JSON.stringify({ version: lock.version, packages: sorted(lock.packages), ...bolt }, null, 2)}\n`;
 }

@@ -6,7 +6,16 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { addFixed, addRoot, queryNarHash } from '../tools/nix-store.js';
-import { emptyLockFile, parseLockFile, renderLockFile, withLockedProfile, withoutLockedProfile, type LockFile, type LockedProfile, type LockSection } from './lock-file.js';
+import {
+  emptyLockFile,
+  parseLockFile,
+  renderLockFile,
+  withLockedProfile,
+  withoutLockedProfile,
+  type LockFile,
+  type LockedProfile,
+  type LockSection,
+} from './lock-file.js';
 import { currentNixSystem } from './nix-system.js';
 import { writeFileAtomic } from '../durable/durable-file.js';
 import { InputError } from '../errors/errors.js';
@@ -43,7 +52,14 @@ export async function storeProfile(request: StoreProfileRequest): Promise<Locked
 
   const storePath = await addFixed(staged, { recursive: isDirectory });
   rmSync(staged, { recursive: true, force: true });
-  return describeStoredProfile({ name: request.name, storePath, generation: request.generation, gcRootDir: request.gcRootDir, now: request.now, bolt: request.bolt });
+  return describeStoredProfile({
+    name: request.name,
+    storePath,
+    generation: request.generation,
+    gcRootDir: request.gcRootDir,
+    now: request.now,
+    bolt: request.bolt,
+  });
 }
 
 /**
@@ -51,7 +67,14 @@ export async function storeProfile(request: StoreProfileRequest): Promise<Locked
  * package's name): what storeProfile returns, and what `nix-pgo switch NAME
  * optimized` locks again after a switch back to profiling unlocked it.
  */
-export async function describeStoredProfile(request: { name: string; storePath: string; generation: number; gcRootDir: string; now?: Date; bolt?: boolean }): Promise<LockedProfile> {
+export async function describeStoredProfile(request: {
+  name: string;
+  storePath: string;
+  generation: number;
+  gcRootDir: string;
+  now?: Date;
+  bolt?: boolean;
+}): Promise<LockedProfile> {
   const { storePath } = request;
   if (!existsSync(storePath)) {
     throw new InputError('STATE', `the profile ${storePath} of ${request.name} is no longer in the Nix store`, {
@@ -59,7 +82,10 @@ export async function describeStoredProfile(request: { name: string; storePath: 
     });
   }
   mkdirSync(request.gcRootDir, { recursive: true });
-  await addRoot(storePath, join(request.gcRootDir, gcRootName(request.name, request.bolt ?? false, request.generation)));
+  await addRoot(
+    storePath,
+    join(request.gcRootDir, gcRootName(request.name, request.bolt ?? false, request.generation)),
+  );
   const isDirectory = statSync(storePath).isDirectory();
   const hash = isDirectory
     ? await queryNarHash(storePath)
@@ -90,12 +116,21 @@ export function readLockFile(lockFile: string): LockFile {
 }
 
 /** The package's locked profile of `section`, or null. */
-export function readLockedProfile(lockFile: string, name: string, section: LockSection = 'packages'): LockedProfile | null {
+export function readLockedProfile(
+  lockFile: string,
+  name: string,
+  section: LockSection = 'packages',
+): LockedProfile | null {
   return readLockFile(lockFile)[section]?.[name] ?? null;
 }
 
 /** Records `entry` as the package's profile (of `section`) in the lock file, keeping the rest. */
-export function lockProfile(lockFile: string, name: string, entry: LockedProfile, section: LockSection = 'packages'): void {
+export function lockProfile(
+  lockFile: string,
+  name: string,
+  entry: LockedProfile,
+  section: LockSection = 'packages',
+): void {
   writeFileAtomic(lockFile, renderLockFile(withLockedProfile(readLockFile(lockFile), name, entry, section)));
 }
 

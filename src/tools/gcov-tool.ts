@@ -8,7 +8,13 @@ import { run } from '../process/run.js';
 const INSTALL_HINT = 'the manifest names the gcov-tool of the compiler that built the package; is it still there?';
 
 /** Merges two gcda trees into `output` (files present in only one tree are kept), each weighted (1: as is). */
-export async function mergeGcdaTrees(tool: string, first: string, second: string, output: string, weights: [number, number] = [1, 1]): Promise<void> {
+export async function mergeGcdaTrees(
+  tool: string,
+  first: string,
+  second: string,
+  output: string,
+  weights: [number, number] = [1, 1],
+): Promise<void> {
   const weighted = weights[0] === 1 && weights[1] === 1 ? [] : ['--weight', `${weights[0]},${weights[1]}`];
   await run(tool, ['merge', ...weighted, first, second, '--output', output], { installHint: INSTALL_HINT });
 }

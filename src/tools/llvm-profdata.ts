@@ -5,12 +5,20 @@
 import { writeFileSync } from 'node:fs';
 import { run } from '../process/run.js';
 
-const INSTALL_HINT = 'the manifest names the llvm-profdata of the compiler that built the package; is that store path still there?';
+const INSTALL_HINT =
+  'the manifest names the llvm-profdata of the compiler that built the package; is that store path still there?';
 
 /** Merges raw or indexed profiles into `output`; fails if any input is unreadable (said explicitly, since the other mode skips bad inputs silently). The input list goes through a file so any number of inputs fits. */
-export async function mergeProfiles(tool: string, output: string, inputs: readonly string[], listFile: string): Promise<void> {
+export async function mergeProfiles(
+  tool: string,
+  output: string,
+  inputs: readonly string[],
+  listFile: string,
+): Promise<void> {
   writeFileSync(listFile, inputs.map((input) => `${input}\n`).join(''));
-  await run(tool, ['merge', '--failure-mode=any', '--output', output, `--input-files=${listFile}`], { installHint: INSTALL_HINT });
+  await run(tool, ['merge', '--failure-mode=any', '--output', output, `--input-files=${listFile}`], {
+    installHint: INSTALL_HINT,
+  });
 }
 
 /** Checks that one input can be read (used to find the bad input of a failed merge). */

@@ -65,16 +65,25 @@ export function buildLogFile(logDir: string, name: string, variant: Variant, sta
 export function planBuild(
   target: BuildTarget,
   variant: Variant,
-  options: { profile?: ProfileRef; boltProfile?: ProfileRef; nixDir?: string; logDir: string; timeoutMs: number; now: Date },
+  options: {
+    profile?: ProfileRef;
+    boltProfile?: ProfileRef;
+    nixDir?: string;
+    logDir: string;
+    timeoutMs: number;
+    now: Date;
+  },
 ): BuildPlan {
   const args: Record<string, string> = {};
   const nixDir = options.nixDir ?? NIX_DIR;
   if (variant !== 'profile') {
-    if (!options.profile) throw new Error(`planBuild: the ${VARIANTS[variant].words} of ${target.name} needs a profile`);
+    if (!options.profile)
+      throw new Error(`planBuild: the ${VARIANTS[variant].words} of ${target.name} needs a profile`);
     args[target.profileArg] = profileSetExpression(target.name, options.profile, nixDir);
   }
   if (variant === 'bolt-optimized') {
-    if (!options.boltProfile || !target.bolt) throw new Error(`planBuild: the BOLT-optimized variant of ${target.name} needs a BOLT profile`);
+    if (!options.boltProfile || !target.bolt)
+      throw new Error(`planBuild: the BOLT-optimized variant of ${target.name} needs a BOLT profile`);
     args[target.bolt.profileArg] = profileSetExpression(target.name, options.boltProfile, nixDir);
   }
   const attr = `${target.attr}.pgo.${VARIANTS[variant].attr}`;

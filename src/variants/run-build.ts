@@ -23,7 +23,12 @@ export async function runBuild(plan: BuildPlan): Promise<BuildOutcome> {
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;
     const logTail = tailLines(error.stderr, 20);
-    return { ok: false, error: `building ${plan.what} failed: ${error.message.split('\n')[0] ?? error.message}; the whole log: ${plan.logFile}`, logTail, logFile: plan.logFile };
+    return {
+      ok: false,
+      error: `building ${plan.what} failed: ${error.message.split('\n')[0] ?? error.message}; the whole log: ${plan.logFile}`,
+      logTail,
+      logFile: plan.logFile,
+    };
   } finally {
     log.end();
     await closed;

@@ -17,6 +17,13 @@ test('profile and none: no entry; optimized and BOLT-instrumented: the PGO profi
   assert.deepEqual(wantedLock(record, null), { packages: null, boltProfiles: null });
   assert.deepEqual(wantedLock(record, 'optimized'), { packages: pgo, boltProfiles: null });
   assert.deepEqual(wantedLock(record, 'bolt-profile'), { packages: pgo, boltProfiles: null });
-  assert.deepEqual(wantedLock(record, 'bolt-optimized'), { packages: pgo, boltProfiles: { storePath: '/nix/store/b-bolt-calc-fdata', generation: 2 } });
-  assert.deepEqual(wantedLock({ ...record, profileStorePath: null }, 'optimized'), { packages: null, boltProfiles: null }, 'nothing to lock before a profile was stored');
+  assert.deepEqual(wantedLock(record, 'bolt-optimized'), {
+    packages: pgo,
+    boltProfiles: { storePath: '/nix/store/b-bolt-calc-fdata', generation: 2 },
+  });
+  assert.deepEqual(
+    wantedLock({ ...record, profileStorePath: null }, 'optimized'),
+    { packages: null, boltProfiles: null },
+    'nothing to lock before a profile was stored',
+  );
 });

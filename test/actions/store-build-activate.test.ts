@@ -29,9 +29,16 @@ describe('store, build, switch, rollback', () => {
     assert.ok(built.ok, built.ok ? '' : built.logTail);
     profiling = built.storePath;
     const raw = join(work, 'raw');
-    await runProgram(join(profiling, 'bin/calc'), ['2'], { env: { ...process.env, LLVM_PROFILE_FILE: join(raw, '%m.profraw') } });
+    await runProgram(join(profiling, 'bin/calc'), ['2'], {
+      env: { ...process.env, LLVM_PROFILE_FILE: join(raw, '%m.profraw') },
+    });
     merged = join(work, 'merged.profdata');
-    await run(readManifest(profiling).mergeTool!, ['merge', '-o', merged, ...readdirSync(raw).map((f) => join(raw, f))]);
+    await run(readManifest(profiling).mergeTool!, [
+      'merge',
+      '-o',
+      merged,
+      ...readdirSync(raw).map((f) => join(raw, f)),
+    ]);
   });
 
   it('stores the merged profile content-addressed, rooted, and locked so a pure evaluation names it again', async () => {
@@ -49,7 +56,10 @@ describe('store, build, switch, rollback', () => {
     const lock = parseLockFile(readFileSync(lockFile, 'utf8'), lockFile);
     assert.deepEqual(lock.packages.calc, entry);
     // The system the daemon's evaluation uses, so a pure one can make the same derivation.
-    assert.equal(entry.system, JSON.parse((await run('nix-instantiate', ['--eval', '--json', '--expr', 'builtins.currentSystem'])).stdout));
+    assert.equal(
+      entry.system,
+      JSON.parse((await run('nix-instantiate', ['--eval', '--json', '--expr', 'builtins.currentSystem'])).stdout),
+    );
     const { stdout } = await run('nix-instantiate', [
       '--eval',
       '--expr',
@@ -107,7 +117,12 @@ describe('store, build, switch, rollback', () => {
     writeFileSync(bad, 'not a profile');
     const badStorePath = (await run('nix-store', ['--add-fixed', 'sha256', bad])).stdout.trim();
     const hash = `sha256:${createHash('sha256').update('not a profile').digest('hex')}`;
-    const plan = planBuild(target, 'optimized', { profile: { storePath: badStorePath, hashMode: 'flat', hash }, logDir, timeoutMs, now: new Date() });
+    const plan = planBuild(target, 'optimized', {
+      profile: { storePath: badStorePath, hashMode: 'flat', hash },
+      logDir,
+      timeoutMs,
+      now: new Date(),
+    });
     const outcome = await runBuild(plan);
     assert.equal(outcome.ok, false);
     if (outcome.ok) return;

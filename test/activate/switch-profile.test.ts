@@ -43,6 +43,12 @@ describe('switchProfile', () => {
     // The names decide, not the store paths: renamed, the other one wins.
     await switchProfile(profile, { alpha: second, beta: first });
     assert.equal(realpathSync(join(profile, 'bin/hello')), join(second, 'bin/hello'));
-    assert.deepEqual((await run('nix-env', ['-p', profile, '--query'])).stdout.trim().split('\n').map((l) => l.trim()), ['alpha', 'beta']);
+    assert.deepEqual(
+      (await run('nix-env', ['-p', profile, '--query'])).stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.trim()),
+      ['alpha', 'beta'],
+    );
   });
 });

@@ -37,7 +37,9 @@ function sourceFiles(dir: string): string[] {
 /** Relative imports of a file, resolved to source paths (type-only imports count too). */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => normalize(join(dirname(file), m[1]!)).replace(/\.js$/, '.ts'));
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) =>
+    normalize(join(dirname(file), m[1]!)).replace(/\.js$/, '.ts'),
+  );
 }
 
 const folderOf = (file: string) => relative(srcDir, file).split('/')[0]!;
@@ -47,13 +49,17 @@ test('every folder of src/ has a layer, and every import goes down the layers', 
   const layers = readLayers();
   const folders = new Set(files.map(folderOf));
   for (const folder of folders) assert.ok(layers.has(folder), `src/${folder} has no layer in docs/architecture.md`);
-  for (const folder of layers.keys()) assert.ok(folders.has(folder), `docs/architecture.md lists ${folder}, which is not a folder of src/`);
+  for (const folder of layers.keys())
+    assert.ok(folders.has(folder), `docs/architecture.md lists ${folder}, which is not a folder of src/`);
   const wrong: string[] = [];
   for (const file of files) {
     for (const target of importsOf(file)) {
       const from = folderOf(file);
       const to = folderOf(target);
-      if (from !== to && layers.get(to)! >= layers.get(from)!) wrong.push(`${relative(repoRoot, file)} imports ${relative(repoRoot, target)} (layer ${layers.get(from)} → ${layers.get(to)})`);
+      if (from !== to && layers.get(to)! >= layers.get(from)!)
+        wrong.push(
+          `${relative(repoRoot, file)} imports ${relative(repoRoot, target)} (layer ${layers.get(from)} → ${layers.get(to)})`,
+        );
     }
   }
   assert.deepEqual(wrong, []);
@@ -80,7 +86,11 @@ test('no import cycles between modules', () => {
 test('SQL runs only in src/state/', () => {
   const outside = files
     .filter((f) => folderOf(f) !== 'state')
-    .filter((f) => /\.(prepare|pragma|transaction)\(|\bdb\.exec\(|['"`]\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\s/.test(readFileSync(f, 'utf8')))
+    .filter((f) =>
+      /\.(prepare|pragma|transaction)\(|\bdb\.exec\(|['"`]\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\s/.test(
+        readFileSync(f, 'utf8'),
+      ),
+    )
     .map((f) => relative(repoRoot, f));
   assert.deepEqual(outside, []);
 });

@@ -21,7 +21,13 @@ function assertSummary(summary: Summary, what: string): void {
   for (const value of [summary.min, summary.q1, summary.median, summary.q3, summary.max]) {
     assert.ok(Number.isFinite(value) && value > 0, `${what}: ${value} is a positive number`);
   }
-  assert.ok(summary.min <= summary.q1 && summary.q1 <= summary.median && summary.median <= summary.q3 && summary.q3 <= summary.max, what);
+  assert.ok(
+    summary.min <= summary.q1 &&
+      summary.q1 <= summary.median &&
+      summary.median <= summary.q3 &&
+      summary.q3 <= summary.max,
+    what,
+  );
 }
 
 function assertRatios(ratios: Ratios, what: string): void {
@@ -53,33 +59,58 @@ describe('bench smoke (calc)', () => {
 
     // Correctness: every variant, every measuring workload.
     assert.equal(result.outputs.length, VARIANT_NAMES.length * spec.measure.length);
-    assert.deepEqual(result.outputs.filter((c) => !c.identical), []);
+    assert.deepEqual(
+      result.outputs.filter((c) => !c.identical),
+      [],
+    );
     assert.equal(result.outputsIdentical, true);
 
     // No raw profile in any output or in the default directory, nothing left in the daemon's spool.
-    assert.deepEqual(result.checks.filter((c) => !c.ok), []);
+    assert.deepEqual(
+      result.checks.filter((c) => !c.ok),
+      [],
+    );
     assert.equal(result.checksPassed, true);
-    assert.deepEqual(result.builds.map((b) => b.variant), ['vanilla', 'instrumented', 'nix-pgo', 'by-hand instrumented', 'by-hand optimized', 'bolt-instrumented', 'nix-pgo+bolt']);
+    assert.deepEqual(
+      result.builds.map((b) => b.variant),
+      [
+        'vanilla',
+        'instrumented',
+        'nix-pgo',
+        'by-hand instrumented',
+        'by-hand optimized',
+        'bolt-instrumented',
+        'nix-pgo+bolt',
+      ],
+    );
     // BOLT through the daemon: its own store paths, every file of the package optimized, none left in BOLT's directory.
     assert.notEqual(result.variants['nix-pgo+bolt'], result.variants['nix-pgo']);
     assert.notEqual(result.variants['bolt-instrumented'], result.variants['nix-pgo']);
     assert.ok(result.checks.some((c) => c.name.startsWith('the daemon took every BOLT profile') && c.ok));
-    for (const build of result.builds) assert.ok(Number.isFinite(build.seconds) && build.seconds >= 0, `${build.variant} build time`);
+    for (const build of result.builds)
+      assert.ok(Number.isFinite(build.seconds) && build.seconds >= 0, `${build.variant} build time`);
     assert.equal(result.live, null);
 
     assertRatios(result.ratios, 'total');
-    assert.deepEqual(Object.keys(result.perWorkload), spec.measure.map((w) => w.name));
+    assert.deepEqual(
+      Object.keys(result.perWorkload),
+      spec.measure.map((w) => w.name),
+    );
     for (const [workload, ratios] of Object.entries(result.perWorkload)) assertRatios(ratios, workload);
 
     if (callgrind) {
       assert.ok(result.instructions, 'instruction counts');
-      for (const name of VARIANT_NAMES) assert.ok(result.instructions.counts[name]! > 0, `${name} executed instructions`);
+      for (const name of VARIANT_NAMES)
+        assert.ok(result.instructions.counts[name]! > 0, `${name} executed instructions`);
       // The BOLT-instrumented build counts its branches on top of the same work.
       assert.ok(result.instructions.counts['bolt-instrumented']! > result.instructions.counts['nix-pgo']);
       assert.ok(result.cache, 'cachegrind counts');
       for (const name of VARIANT_NAMES) {
         const c = result.cache.counts[name]!;
-        assert.ok(c.instructions > 0 && c.branches > 0 && c.i1Misses >= 0 && c.mispredicts >= 0, `${name}: ${JSON.stringify(c)}`);
+        assert.ok(
+          c.instructions > 0 && c.branches > 0 && c.i1Misses >= 0 && c.mispredicts >= 0,
+          `${name}: ${JSON.stringify(c)}`,
+        );
       }
       // The instrumented build executes its counter updates on top of the same work.
       assert.ok(result.instructions.counts.instrumented > result.instructions.counts.vanilla);

@@ -24,18 +24,45 @@ const SHA = '8e828ec2e4b2f801b6d3b6e055a222ee74362745';
 describe('Emacs workload outputs', () => {
   it('accepts what the workloads print', () => {
     assert.deepEqual(validateEmacsOutput('byte-compile', `progmodes/python.el ${SHA}\nsimple.el ${SHA}\n`), []);
-    assert.deepEqual(validateEmacsOutput('regex', `status=5[0-9][0-9]: 2574\ncase-folded: 1218\nrewritten 1823679 chars sha1 ${SHA}\n`), []);
-    assert.deepEqual(validateEmacsOutput('json', `encoded 775229 chars sha1 ${SHA}\nround trip identical: t\nrecords 2200 lines 7590\n`), []);
+    assert.deepEqual(
+      validateEmacsOutput(
+        'regex',
+        `status=5[0-9][0-9]: 2574\ncase-folded: 1218\nrewritten 1823679 chars sha1 ${SHA}\n`,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      validateEmacsOutput(
+        'json',
+        `encoded 775229 chars sha1 ${SHA}\nround trip identical: t\nrecords 2200 lines 7590\n`,
+      ),
+      [],
+    );
     assert.deepEqual(validateEmacsOutput('org-export', `html 71251 chars sha1 ${SHA}\n`), []);
   });
 
   it('rejects outputs that every variant could print alike and that show a broken run', () => {
     assert.match(validateEmacsOutput('byte-compile', '').join(), /no file was compiled/);
-    assert.match(validateEmacsOutput('byte-compile', 'Symbol’s value as variable is void: x\n').join(), /not "FILE.el SHA1"/);
-    assert.match(validateEmacsOutput('regex', `case-folded: 0\nrewritten 10 chars sha1 ${SHA}\n`).join(), /case-folded matched nothing/);
+    assert.match(
+      validateEmacsOutput('byte-compile', 'Symbol’s value as variable is void: x\n').join(),
+      /not "FILE.el SHA1"/,
+    );
+    assert.match(
+      validateEmacsOutput('regex', `case-folded: 0\nrewritten 10 chars sha1 ${SHA}\n`).join(),
+      /case-folded matched nothing/,
+    );
     assert.match(validateEmacsOutput('regex', 'case-folded: 3\n').join(), /no "rewritten N chars/);
-    assert.match(validateEmacsOutput('json', `encoded 10 chars sha1 ${SHA}\nround trip identical: nil\nrecords 2 lines 3\n`).join(), /round trip/);
-    assert.match(validateEmacsOutput('json', `encoded 10 chars sha1 ${SHA}\nround trip identical: t\n`).join(), /records N lines M/);
+    assert.match(
+      validateEmacsOutput(
+        'json',
+        `encoded 10 chars sha1 ${SHA}\nround trip identical: nil\nrecords 2 lines 3\n`,
+      ).join(),
+      /round trip/,
+    );
+    assert.match(
+      validateEmacsOutput('json', `encoded 10 chars sha1 ${SHA}\nround trip identical: t\n`).join(),
+      /records N lines M/,
+    );
     assert.match(validateEmacsOutput('org-export', 'html 0 chars sha1 x\n').join(), /no "html N chars/);
   });
 
@@ -47,7 +74,10 @@ describe('Emacs workload outputs', () => {
 
   it('validates the measuring workloads of the spec by their scripts', () => {
     const spec = makeEmacsSpec({ dir: '/src/emacs-28.2+1', version: '28.2+1' });
-    assert.deepEqual(spec.measure.map((w) => workloadKind(w.args)), ['byte-compile', 'regex', 'json', 'org-export']);
+    assert.deepEqual(
+      spec.measure.map((w) => workloadKind(w.args)),
+      ['byte-compile', 'regex', 'json', 'org-export'],
+    );
     const regex = spec.measure.find((w) => w.name === 'regex')!;
     assert.deepEqual(spec.validateOutput!(regex, `a: 1\nrewritten 5 chars sha1 ${SHA}\n`), []);
     assert.match(spec.validateOutput!({ name: 'x', args: ['-l', 'x.el'] }, '').join(), /no Emacs workload/);
@@ -60,7 +90,12 @@ describe('Emacs workload outputs', () => {
 
 describe('the long-running Emacs', () => {
   it('parses its answers to nix-pgo-bench-edit as emacsclient prints them', () => {
-    assert.deepEqual(parseEditAnswer(`"simple.el faces=15771 sexps=543 ${SHA}"\n`), { file: 'simple.el', faces: 15771, sexps: 543, sha1: SHA });
+    assert.deepEqual(parseEditAnswer(`"simple.el faces=15771 sexps=543 ${SHA}"\n`), {
+      file: 'simple.el',
+      faces: 15771,
+      sexps: 543,
+      sha1: SHA,
+    });
     assert.equal(parseEditAnswer('*ERROR*: Opening input file: No such file or directory'), null);
   });
 
@@ -76,19 +111,19 @@ describe('the long-running Emacs', () => {
 
 describe('the profile an optimized Emacs records', () => {
   it('splits system-configuration-options as configure quoted them', () => {
-    assert.deepEqual(splitConfigureOptions("--prefix=/nix/store/abc-emacs --without-all 'CFLAGS=-O2 -fprofile-use=/p q' CFLAGS=-O2\n"), [
-      '--prefix=/nix/store/abc-emacs',
-      '--without-all',
-      'CFLAGS=-O2 -fprofile-use=/p q',
-      'CFLAGS=-O2',
-    ]);
+    assert.deepEqual(
+      splitConfigureOptions("--prefix=/nix/store/abc-emacs --without-all 'CFLAGS=-O2 -fprofile-use=/p q' CFLAGS=-O2\n"),
+      ['--prefix=/nix/store/abc-emacs', '--without-all', 'CFLAGS=-O2 -fprofile-use=/p q', 'CFLAGS=-O2'],
+    );
     assert.deepEqual(splitConfigureOptions("'CC=it'\\''s'"), ["CC=it's"]);
   });
 
   it('finds options that name a profile or a profiling flag', () => {
     const profile = '/nix/store/0123456789abcdfghijklmnpqrsvwxyz-emacs.profdata';
     assert.deepEqual(profileOptions(['--prefix=/nix/store/x-emacs', 'CFLAGS=-O2'], profile), []);
-    assert.deepEqual(profileOptions(['--prefix=/nix/store/x-emacs', `CFLAGS=-O2 -fprofile-use=${profile}`], profile), [`CFLAGS=-O2 -fprofile-use=${profile}`]);
+    assert.deepEqual(profileOptions(['--prefix=/nix/store/x-emacs', `CFLAGS=-O2 -fprofile-use=${profile}`], profile), [
+      `CFLAGS=-O2 -fprofile-use=${profile}`,
+    ]);
     assert.deepEqual(profileOptions([`--with-profile=${profile}`], profile), [`--with-profile=${profile}`]);
     assert.deepEqual(profileOptions(['CFLAGS=-fprofile-generate'], null), ['CFLAGS=-fprofile-generate']);
   });
@@ -96,8 +131,11 @@ describe('the profile an optimized Emacs records', () => {
 
 describe('build times and leftovers', () => {
   it('tells a nix-build that built from one that found the output in the store', () => {
-    assert.equal(logShowsBuild("this derivation will be built:\n  /nix/store/q-emacs.drv\nbuilding '/nix/store/q-emacs.drv'...\n"), true);
-    assert.equal(logShowsBuild("these 2 derivations will be built:\n"), true);
+    assert.equal(
+      logShowsBuild("this derivation will be built:\n  /nix/store/q-emacs.drv\nbuilding '/nix/store/q-emacs.drv'...\n"),
+      true,
+    );
+    assert.equal(logShowsBuild('these 2 derivations will be built:\n'), true);
     assert.equal(logShowsBuild(''), false);
     assert.equal(logShowsBuild('warning: something\n'), false);
   });
@@ -123,7 +161,10 @@ describe('build times and leftovers', () => {
 
   it('reads no build ID from a file that is not a raw profile', () => {
     assert.equal(rawProfileBuildIds(Buffer.alloc(0)), null);
-    assert.equal(rawProfileBuildIds(Buffer.from('not a profile, but long enough to hold a header of a raw profile.....')), null);
+    assert.equal(
+      rawProfileBuildIds(Buffer.from('not a profile, but long enough to hold a header of a raw profile.....')),
+      null,
+    );
   });
 });
 
@@ -138,9 +179,14 @@ describe('checkSpool', () => {
   });
 
   it('fails on a file written after the training, on an exit profile not taken, and on data not merged', () => {
-    assert.match(checkSpool([{ path: '/s/llvm/8-9.profraw', bytes: 0 }], training, true).detail, /written after the training: \/s\/llvm\/8-9.profraw/);
-    assert.match(checkSpool([{ path: '/s/llvm/7-9.profraw', bytes: 10 }], training, true).detail, /not taken: \/s\/llvm\/7-9.profraw/);
+    assert.match(
+      checkSpool([{ path: '/s/llvm/8-9.profraw', bytes: 0 }], training, true).detail,
+      /written after the training: \/s\/llvm\/8-9.profraw/,
+    );
+    assert.match(
+      checkSpool([{ path: '/s/llvm/7-9.profraw', bytes: 10 }], training, true).detail,
+      /not taken: \/s\/llvm\/7-9.profraw/,
+    );
     assert.equal(checkSpool([], training, false).ok, false);
   });
 });
-

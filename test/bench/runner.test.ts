@@ -39,22 +39,31 @@ describe('parseBenchArgs', () => {
 
   it('reads programs, repetitions and switches', () => {
     const args = parseBenchArgs(['--programs', 'calc', '--reps', '3', '--no-callgrind', '--json', '--work', 'w']);
-    assert.deepEqual([args.programs, args.repetitions, args.callgrind, args.json, args.work], [['calc'], 3, false, true, 'w']);
+    assert.deepEqual(
+      [args.programs, args.repetitions, args.callgrind, args.json, args.work],
+      [['calc'], 3, false, true, 'w'],
+    );
   });
 
   it('names every problem at once', () => {
-    assert.throws(() => parseBenchArgs(['--programs', 'lua,zstd', '--reps', '0']), (error: Error) => {
-      assert.match(error.message, /unknown program "zstd"/);
-      assert.match(error.message, /--reps must be a positive integer/);
-      return true;
-    });
+    assert.throws(
+      () => parseBenchArgs(['--programs', 'lua,zstd', '--reps', '0']),
+      (error: Error) => {
+        assert.match(error.message, /unknown program "zstd"/);
+        assert.match(error.message, /--reps must be a positive integer/);
+        return true;
+      },
+    );
   });
 });
 
 describe('rotate', () => {
   it('puts each variant first once per cycle and keeps the cyclic order', () => {
     const items = ['a', 'b', 'c'];
-    assert.deepEqual([0, 1, 2, 3].map((rep) => rotate(items, rep).join('')), ['abc', 'bca', 'cab', 'abc']);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((rep) => rotate(items, rep).join('')),
+      ['abc', 'bca', 'cab', 'abc'],
+    );
   });
 });
 
@@ -78,11 +87,19 @@ describe('parseCachegrindSummary', () => {
       '==5127== Branches:       25,645  (25,366 cond +    279 ind)',
       '==5127== Mispredicts:     3,317  ( 3,167 cond +    150 ind)',
     ].join('\n');
-    assert.deepEqual(parseCachegrindSummary(stderr), { instructions: 127851, i1Misses: 1091, branches: 25645, mispredicts: 3317 });
+    assert.deepEqual(parseCachegrindSummary(stderr), {
+      instructions: 127851,
+      i1Misses: 1091,
+      branches: 25645,
+      mispredicts: 3317,
+    });
   });
 
   it('fails naming the line that is missing (no --branch-sim)', () => {
-    assert.throws(() => parseCachegrindSummary('==1== I   refs:      10\n==1== I1  misses:      1\n'), /no "Branches" line/);
+    assert.throws(
+      () => parseCachegrindSummary('==1== I   refs:      10\n==1== I1  misses:      1\n'),
+      /no "Branches" line/,
+    );
   });
 });
 
@@ -97,25 +114,39 @@ describe('ratios', () => {
     assert.equal(withBolt.boltOverNixPgo?.median, 2);
     assert.equal(withBolt.boltOverVanilla?.median, 4);
     assert.equal(withBolt.boltInstrumentedSlowdown?.median, 3);
-    assert.deepEqual(computeInstructionRatios({ vanilla: 10, instrumented: 30, 'nix-pgo': 5, 'by-hand': 5, 'nix-pgo+bolt': 4, 'bolt-instrumented': 20 }), {
-      nixPgoOverVanilla: 2,
-      nixPgoOverByHand: 1,
-      byHandOverVanilla: 2,
-      instrumentedSlowdown: 3,
-      boltOverNixPgo: 1.25,
-      boltOverVanilla: 2.5,
-      boltInstrumentedSlowdown: 4,
-    });
+    assert.deepEqual(
+      computeInstructionRatios({
+        vanilla: 10,
+        instrumented: 30,
+        'nix-pgo': 5,
+        'by-hand': 5,
+        'nix-pgo+bolt': 4,
+        'bolt-instrumented': 20,
+      }),
+      {
+        nixPgoOverVanilla: 2,
+        nixPgoOverByHand: 1,
+        byHandOverVanilla: 2,
+        instrumentedSlowdown: 3,
+        boltOverNixPgo: 1.25,
+        boltOverVanilla: 2.5,
+        boltInstrumentedSlowdown: 4,
+      },
+    );
   });
 });
 
 describe('BOLT profiles of the benchmark', () => {
   it('lists only the files named by the given build ids, and removes only those written since a time', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nix-pgo-bench-bolt-'));
-    for (const name of ['ab12.100.fdata', 'ab12.101.fdata', 'cd34.102.fdata', 'ab12.notes']) writeFileSync(join(dir, name), '');
+    for (const name of ['ab12.100.fdata', 'ab12.101.fdata', 'cd34.102.fdata', 'ab12.notes'])
+      writeFileSync(join(dir, name), '');
     const old = new Date(Date.now() - 60_000);
     utimesSync(join(dir, 'ab12.100.fdata'), old, old);
-    assert.deepEqual(listBoltProfiles(dir, ['ab12']).sort(), [join(dir, 'ab12.100.fdata'), join(dir, 'ab12.101.fdata')]);
+    assert.deepEqual(listBoltProfiles(dir, ['ab12']).sort(), [
+      join(dir, 'ab12.100.fdata'),
+      join(dir, 'ab12.101.fdata'),
+    ]);
     assert.equal(removeBoltProfiles(dir, ['ab12'], Date.now() - 30_000), 1);
     assert.deepEqual(readdirSync(dir).sort(), ['ab12.100.fdata', 'ab12.notes', 'cd34.102.fdata']);
     assert.deepEqual(listBoltProfiles(join(dir, 'missing'), ['ab12']), []);
@@ -142,7 +173,8 @@ describe('real program specs', () => {
   it('train and measure on different inputs', () => {
     for (const spec of [makeLuaSpec(src), makeSqliteSpec(src), makeEmacsSpec(src)]) {
       const trained = new Set(spec.train.map((w) => w.args.join(' ')));
-      for (const w of spec.measure) assert.ok(!trained.has(w.args.join(' ')), `${spec.name}: ${w.name} is also a training input`);
+      for (const w of spec.measure)
+        assert.ok(!trained.has(w.args.join(' ')), `${spec.name}: ${w.name} is also a training input`);
       assert.ok(spec.measure.some((w) => w.name === spec.callgrindWorkload));
     }
   });

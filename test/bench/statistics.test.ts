@@ -42,6 +42,11 @@ describe('ratios', () => {
 
   it('instruction ratios follow the same directions', () => {
     const r = computeInstructionRatios({ vanilla: 100, instrumented: 130, 'nix-pgo': 80, 'by-hand': 80 });
-    assert.deepEqual(r, { nixPgoOverVanilla: 1.25, nixPgoOverByHand: 1, byHandOverVanilla: 1.25, instrumentedSlowdown: 1.3 });
+    assert.deepEqual(r, {
+      nixPgoOverVanilla: 1.25,
+      nixPgoOverByHand: 1,
+      byHandOverVanilla: 1.25,
+      instrumentedSlowdown: 1.3,
+    });
   });
 });

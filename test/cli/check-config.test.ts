@@ -33,7 +33,10 @@ before(async () => {
       stateDri: '/var/lib/nix-pgo',
       policy: { thresholdMB: 0, convergence: 1.5 },
       notify: { hook: './no-such-hook' },
-      packages: { hello: { nixFile: './packages.nix', atr: 'hello' }, lua: { nixFile: './lua.nix', policy: { minRuns: -2 } } },
+      packages: {
+        hello: { nixFile: './packages.nix', atr: 'hello' },
+        lua: { nixFile: './lua.nix', policy: { minRuns: -2 } },
+      },
     }),
   );
   await writeFile(path.join(dir, 'syntax.json'), '{ "packages": { "hello": {}, } }');
@@ -52,10 +55,13 @@ function nixPgo(...args: string[]): { status: number | null; stdout: string; std
  * With extra environment variables. A command that should fail at once but runs
  * on (a daemon) is stopped after 15 s, so its test fails instead of hanging.
  */
-function nixPgoWith(env: Record<string, string>, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+function nixPgoWith(
+  env: Record<string, string>,
+  ...args: string[]
+): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [MAIN, ...args], {
     cwd: dir,
-    env: { PATH: process.env['PATH'], HOME: dir, ...env },
+    env: { PATH: process.env.PATH, HOME: dir, ...env },
     encoding: 'utf8',
     timeout: 15_000,
   });
@@ -70,7 +76,10 @@ describe('nix-pgo check-config', () => {
     assert.match(stdout, new RegExp(`^OK: ${path.join(dir, 'good.json')}\n`));
     assert.match(stdout, new RegExp(`state dir +${path.join(dir, '.local/state/nix-pgo')}\n`));
     assert.match(stdout, /2 packages:/);
-    assert.match(stdout, new RegExp(`hello +hello from ${path.join(dir, 'packages.nix')} \\(profiles through --arg pgoProfiles\\)`));
+    assert.match(
+      stdout,
+      new RegExp(`hello +hello from ${path.join(dir, 'packages.nix')} \\(profiles through --arg pgoProfiles\\)`),
+    );
     assert.match(stdout, /lua +lua5_4 from .*\n +ready at 2 MB, 5 runs, overlap ≥ 0\.99, then notify/);
   });
 
@@ -82,8 +91,15 @@ describe('nix-pgo check-config', () => {
     assert.deepEqual(result.problems, []);
     assert.equal(result.config.notify.hook, path.join(dir, 'notify.sh'));
     assert.deepEqual(
-      result.config.packages.map((p: { name: string; attr: string; policy: { thresholdMB: number } }) => [p.name, p.attr, p.policy.thresholdMB]),
-      [['hello', 'hello', 2], ['lua', 'lua5_4', 2]],
+      result.config.packages.map((p: { name: string; attr: string; policy: { thresholdMB: number } }) => [
+        p.name,
+        p.attr,
+        p.policy.thresholdMB,
+      ]),
+      [
+        ['hello', 'hello', 2],
+        ['lua', 'lua5_4', 2],
+      ],
     );
   });
 
@@ -101,7 +117,7 @@ describe('nix-pgo check-config', () => {
     ];
     assert.match(stdout, new RegExp(`^${path.join(dir, 'bad.json')}: ${expected.length} problems\n`));
     for (const line of expected) assert.ok(stdout.includes(`  - ${line}`), `missing: ${line}\n${stdout}`);
-    assert.match(stdout, /stateDri: unknown key\n    fix: did you mean "stateDir"\?/);
+    assert.match(stdout, /stateDri: unknown key\n {4}fix: did you mean "stateDir"\?/);
     assert.equal(stdout.match(/^ {4}fix: /gm)?.length, expected.length, 'every problem has a fix');
   });
 
@@ -111,10 +127,15 @@ describe('nix-pgo check-config', () => {
     const result = JSON.parse(stdout);
     assert.equal(result.ok, false);
     assert.equal(result.config, null);
-    assert.deepEqual(
-      result.problems.map((p: { path: string }) => p.path).sort(),
-      ['notify.hook', 'packages.hello.atr', 'packages.lua.nixFile', 'packages.lua.policy.minRuns', 'policy.convergence', 'policy.thresholdMB', 'stateDri'],
-    );
+    assert.deepEqual(result.problems.map((p: { path: string }) => p.path).sort(), [
+      'notify.hook',
+      'packages.hello.atr',
+      'packages.lua.nixFile',
+      'packages.lua.policy.minRuns',
+      'policy.convergence',
+      'policy.thresholdMB',
+      'stateDri',
+    ]);
   });
 
   it('points at a JSON syntax error', () => {
@@ -132,7 +153,10 @@ describe('nix-pgo check-config', () => {
   it('reports a file named by NIX_PGO_CONFIG that does not exist', () => {
     const { status, stdout } = nixPgoWith({ NIX_PGO_CONFIG: 'nope.json' }, 'check-config');
     assert.equal(status, 65);
-    assert.match(stdout, /nope\.json: 1 problem\n {2}- does not exist \(named by \$NIX_PGO_CONFIG\)\n {4}fix: set NIX_PGO_CONFIG to an existing config file, or unset it/);
+    assert.match(
+      stdout,
+      /nope\.json: 1 problem\n {2}- does not exist \(named by \$NIX_PGO_CONFIG\)\n {4}fix: set NIX_PGO_CONFIG to an existing config file, or unset it/,
+    );
   });
 
   it('reads the file named by NIX_PGO_CONFIG', () => {
@@ -150,9 +174,15 @@ describe('nix-pgo check-config', () => {
 
   it('with --sandbox checks files in the Nix store only, and lists the others as not checked', () => {
     // What a NixOS system build sees: the config and its Nix file in the store, a hook and a file elsewhere not there (yet).
-    const storeNix = spawnSync('nix-store', ['--add', path.join(dir, 'packages.nix')], { encoding: 'utf8' }).stdout.trim();
+    const storeNix = spawnSync('nix-store', ['--add', path.join(dir, 'packages.nix')], {
+      encoding: 'utf8',
+    }).stdout.trim();
     assert.match(storeNix, /^\/nix\/store\/[a-z0-9]{32}-packages\.nix$/);
-    const config = { nixFile: storeNix, notify: { hook: '/nonexistent/hook.sh' }, packages: { a: {}, b: { nixFile: '/nonexistent/b.nix' } } };
+    const config = {
+      nixFile: storeNix,
+      notify: { hook: '/nonexistent/hook.sh' },
+      packages: { a: {}, b: { nixFile: '/nonexistent/b.nix' } },
+    };
     const file = path.join(dir, 'sandbox.json');
     writeFileSync(file, JSON.stringify(config));
 
@@ -164,12 +194,22 @@ describe('nix-pgo check-config', () => {
     const sandbox = nixPgo('check-config', 'sandbox.json', '--sandbox');
     assert.equal(sandbox.status, 0, sandbox.stdout);
     assert.match(sandbox.stdout, /^OK: /);
-    assert.match(sandbox.stdout, /\n {2}not checked \(outside the Nix store, --sandbox\):\n {4}notify\.hook {2}\/nonexistent\/hook\.sh\n {4}packages\.b\.nixFile {2}\/nonexistent\/b\.nix\n$/);
+    assert.match(
+      sandbox.stdout,
+      /\n {2}not checked \(outside the Nix store, --sandbox\):\n {4}notify\.hook {2}\/nonexistent\/hook\.sh\n {4}packages\.b\.nixFile {2}\/nonexistent\/b\.nix\n$/,
+    );
     const json = JSON.parse(nixPgo('check-config', 'sandbox.json', '--sandbox', '--json').stdout);
     assert.deepEqual(json.unchecked.map((r: { path: string }) => r.path).sort(), ['notify.hook', 'packages.b.nixFile']);
 
     // Everything else is checked as always: values, and files in the store.
-    writeFileSync(file, JSON.stringify({ ...config, nixFile: '/nix/store/00000000000000000000000000000000-missing.nix', policy: { thresholdMB: 0 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...config,
+        nixFile: '/nix/store/00000000000000000000000000000000-missing.nix',
+        policy: { thresholdMB: 0 },
+      }),
+    );
     const bad = nixPgo('check-config', 'sandbox.json', '--sandbox');
     assert.equal(bad.status, 65);
     assert.match(bad.stdout, /: 2 problems\n/);
@@ -202,20 +242,32 @@ describe('nix-pgo frame', () => {
     const { status, stdout, stderr } = nixPgo('chek-config', 'good.json');
     assert.equal(status, 64);
     assert.equal(stdout, '');
-    assert.match(stderr, /^nix-pgo: unknown command: chek-config\n {2}hint: did you mean check-config\?\n {2}hint: commands: .*check-config.*help/);
+    assert.match(
+      stderr,
+      /^nix-pgo: unknown command: chek-config\n {2}hint: did you mean check-config\?\n {2}hint: commands: .*check-config.*help/,
+    );
   });
 
   it('refuses a daemon with a config named by NIX_PGO_CONFIG that does not exist, before creating any state', () => {
     const stateDir = path.join(dir, 'daemon-state');
-    const { status, stderr } = nixPgoWith({ NIX_PGO_CONFIG: '/nonexistent/config.json', XDG_STATE_HOME: stateDir }, 'daemon');
+    const { status, stderr } = nixPgoWith(
+      { NIX_PGO_CONFIG: '/nonexistent/config.json', XDG_STATE_HOME: stateDir },
+      'daemon',
+    );
     assert.equal(status, 65, stderr);
-    assert.match(stderr, /^nix-pgo: \/nonexistent\/config\.json: 1 problem\n {2}- does not exist \(named by \$NIX_PGO_CONFIG\)/);
+    assert.match(
+      stderr,
+      /^nix-pgo: \/nonexistent\/config\.json: 1 problem\n {2}- does not exist \(named by \$NIX_PGO_CONFIG\)/,
+    );
     assert.equal(existsSync(stateDir), false, 'no state directory is created');
   });
 
   it('refuses a bad number for every numeric option with exit 64, naming the option, the value and the range', () => {
     const cases: [string[], RegExp][] = [
-      [['daemon', '--tick-ms=abc'], /^nix-pgo: --tick-ms must be a whole number from 10 to 3600000, not "abc"\n {2}hint: see: nix-pgo help daemon\n$/],
+      [
+        ['daemon', '--tick-ms=abc'],
+        /^nix-pgo: --tick-ms must be a whole number from 10 to 3600000, not "abc"\n {2}hint: see: nix-pgo help daemon\n$/,
+      ],
       [['daemon', '--tick-ms', '0'], /^nix-pgo: --tick-ms must be a whole number from 10 to 3600000, not "0"\n/],
       [['daemon', '--tick-ms', '-5'], /^nix-pgo: --tick-ms must be a whole number from 10 to 3600000, not "-5"\n/],
       [['gc', '--keep', 'abc'], /^nix-pgo: --keep must be a whole number ≥ 1, not "abc"\n/],
@@ -236,7 +288,10 @@ describe('nix-pgo frame', () => {
   it('suggests the option a typo meant', () => {
     const { status, stderr } = nixPgo('daemon', '--tickms', '100');
     assert.equal(status, 64);
-    assert.equal(stderr, 'nix-pgo: unknown option --tickms for daemon\n  hint: did you mean --tick-ms?\n  hint: see: nix-pgo help daemon\n');
+    assert.equal(
+      stderr,
+      'nix-pgo: unknown option --tickms for daemon\n  hint: did you mean --tick-ms?\n  hint: see: nix-pgo help daemon\n',
+    );
   });
 
   it('shows usage and exits 64 without a command', () => {

@@ -26,10 +26,15 @@ test('env then harvest: the printed variables route profiles to the spool that h
   const env = await envCommand.run({ positionals: [], options: { config } });
   const text = envCommand.render(env);
   assert.match(text, new RegExp(`^export LLVM_PROFILE_FILE=${join(stateDir, 'spool', 'llvm')}/%p-%m\\.profraw$`, 'm'));
-  const variables = Object.fromEntries(text.split('\n').map((l) => l.replace(/^export /, '').split('=') as [string, string]));
+  const variables = Object.fromEntries(
+    text.split('\n').map((l) => l.replace(/^export /, '').split('=') as [string, string]),
+  );
   await run(example.exe, [], { env: { ...process.env, ...variables } });
 
-  const report = await harvestCommand.run({ positionals: [`${example.name}=${example.manifestPath}`], options: { config } });
+  const report = await harvestCommand.run({
+    positionals: [`${example.name}=${example.manifestPath}`],
+    options: { config },
+  });
   assert.equal(report.harvested.taken, 2, 'one file for the program, one for its library');
   const pkg = report.status.packages.find((p) => p.name === example.name)!;
   assert.equal(pkg.generation, 1);
@@ -46,12 +51,16 @@ test('harvest with a manifest that does not exist or is not a manifest exits 65 
   const root = tempDir('cli-bad');
   const config = join(root, 'config.json');
   writeFileSync(config, JSON.stringify({ stateDir: join(root, 'state') }));
-  const missing = spawnSync(process.execPath, [cli, 'harvest', 'calc=/nonexistent/pgo.json', '--config', config], { encoding: 'utf8' });
+  const missing = spawnSync(process.execPath, [cli, 'harvest', 'calc=/nonexistent/pgo.json', '--config', config], {
+    encoding: 'utf8',
+  });
   assert.equal(missing.status, 65, missing.stderr);
   assert.match(missing.stderr, /calc: cannot read the manifest \/nonexistent\/pgo\.json \(ENOENT\)/);
   const notManifest = join(root, 'pgo.json');
   writeFileSync(notManifest, '{"nixPgo": 2}');
-  const bad = spawnSync(process.execPath, [cli, 'harvest', `calc=${notManifest}`, '--config', config], { encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [cli, 'harvest', `calc=${notManifest}`, '--config', config], {
+    encoding: 'utf8',
+  });
   assert.equal(bad.status, 65, bad.stderr);
   assert.match(bad.stderr, /invalid profiling manifest/);
 });

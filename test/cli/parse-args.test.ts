@@ -5,7 +5,11 @@ import type { OptionSpecs } from '../../src/cli/command.js';
 import { parseArgs, splitCommand } from '../../src/cli/parse-args.js';
 
 const spec = { config: { type: 'string' }, force: { type: 'flag' } } as const satisfies OptionSpecs;
-const numeric = { 'tick-ms': { type: 'integer', min: 10, max: 3_600_000 }, keep: { type: 'integer', min: 1 }, offset: { type: 'integer' } } as const satisfies OptionSpecs;
+const numeric = {
+  'tick-ms': { type: 'integer', min: 10, max: 3_600_000 },
+  keep: { type: 'integer', min: 1 },
+  offset: { type: 'integer' },
+} as const satisfies OptionSpecs;
 
 function usageError(pattern: RegExp) {
   return (error: unknown) => error instanceof InputError && exitCodeFor(error) === 64 && pattern.test(error.message);
@@ -13,7 +17,10 @@ function usageError(pattern: RegExp) {
 
 describe('splitCommand', () => {
   it('takes the first non-option word as the command and keeps the rest in order', () => {
-    assert.deepEqual(splitCommand(['--json', 'status', 'hello', '--all']), { name: 'status', rest: ['--json', 'hello', '--all'] });
+    assert.deepEqual(splitCommand(['--json', 'status', 'hello', '--all']), {
+      name: 'status',
+      rest: ['--json', 'hello', '--all'],
+    });
     assert.deepEqual(splitCommand(['check-config']), { name: 'check-config', rest: [] });
   });
 
@@ -38,7 +45,10 @@ describe('parseArgs with a spec', () => {
   });
 
   it('treats everything after -- and a lone - as positionals', () => {
-    assert.deepEqual(parseArgs(['-', '--', '--force', '-x'], spec), { positionals: ['-', '--force', '-x'], options: {} });
+    assert.deepEqual(parseArgs(['-', '--', '--force', '-x'], spec), {
+      positionals: ['-', '--force', '-x'],
+      options: {},
+    });
   });
 
   it('maps -h to --help', () => {
@@ -50,11 +60,14 @@ describe('parseArgs with a spec', () => {
   });
 
   it('rejects unknown options with a suggestion', () => {
-    assert.throws(() => parseArgs(['--forse'], spec, 'build'), (error: unknown) => {
-      assert.ok(usageError(/^unknown option --forse for build$/)(error));
-      assert.deepEqual((error as InputError).hints, ['did you mean --force?', 'see: nix-pgo help build']);
-      return true;
-    });
+    assert.throws(
+      () => parseArgs(['--forse'], spec, 'build'),
+      (error: unknown) => {
+        assert.ok(usageError(/^unknown option --forse for build$/)(error));
+        assert.deepEqual((error as InputError).hints, ['did you mean --force?', 'see: nix-pgo help build']);
+        return true;
+      },
+    );
     assert.throws(() => parseArgs(['-x'], spec), usageError(/unknown option -x/));
   });
 
@@ -76,21 +89,40 @@ describe('parseArgs with integer options', () => {
 
   it('rejects what is not a whole number, naming the option, the value and the range', () => {
     for (const bad of ['abc', '', '1.5', '1e3', '0x10', ' 5', '5ms', 'Infinity', '99999999999999999999']) {
-      assert.throws(() => parseArgs(['--tick-ms', bad], numeric, 'daemon'), (error: unknown) => {
-        assert.ok(usageError(/^--tick-ms must be a whole number from 10 to 3600000, not /)(error), String(error));
-        assert.ok((error as InputError).message.endsWith(`not ${JSON.stringify(bad)}`));
-        assert.deepEqual((error as InputError).hints, ['see: nix-pgo help daemon']);
-        return true;
-      });
+      assert.throws(
+        () => parseArgs(['--tick-ms', bad], numeric, 'daemon'),
+        (error: unknown) => {
+          assert.ok(usageError(/^--tick-ms must be a whole number from 10 to 3600000, not /)(error), String(error));
+          assert.ok((error as InputError).message.endsWith(`not ${JSON.stringify(bad)}`));
+          assert.deepEqual((error as InputError).hints, ['see: nix-pgo help daemon']);
+          return true;
+        },
+      );
     }
   });
 
   it('rejects numbers outside the range, whichever way they are written', () => {
-    for (const argv of [['--tick-ms=0'], ['--tick-ms', '-5'], ['--tick-ms=-5'], ['--tick-ms', '9'], ['--tick-ms', '3600001']]) {
-      assert.throws(() => parseArgs(argv, numeric, 'daemon'), usageError(/^--tick-ms must be a whole number from 10 to 3600000, not "/), argv.join(' '));
+    for (const argv of [
+      ['--tick-ms=0'],
+      ['--tick-ms', '-5'],
+      ['--tick-ms=-5'],
+      ['--tick-ms', '9'],
+      ['--tick-ms', '3600001'],
+    ]) {
+      assert.throws(
+        () => parseArgs(argv, numeric, 'daemon'),
+        usageError(/^--tick-ms must be a whole number from 10 to 3600000, not "/),
+        argv.join(' '),
+      );
     }
-    assert.throws(() => parseArgs(['--keep', '0'], numeric, 'gc'), usageError(/^--keep must be a whole number ≥ 1, not "0"$/));
-    assert.throws(() => parseArgs(['--offset', '1.5'], numeric), usageError(/^--offset must be a whole number, not "1.5"$/));
+    assert.throws(
+      () => parseArgs(['--keep', '0'], numeric, 'gc'),
+      usageError(/^--keep must be a whole number ≥ 1, not "0"$/),
+    );
+    assert.throws(
+      () => parseArgs(['--offset', '1.5'], numeric),
+      usageError(/^--offset must be a whole number, not "1.5"$/),
+    );
   });
 
   it('still needs a value', () => {
@@ -100,14 +132,23 @@ describe('parseArgs with integer options', () => {
 
 describe('parseArgs and the global options', () => {
   it('accepts --json and --help with any spec, also the empty one', () => {
-    assert.deepEqual(parseArgs(['--json', 'pkg', '--help'], {}), { positionals: ['pkg'], options: { json: true, help: true } });
+    assert.deepEqual(parseArgs(['--json', 'pkg', '--help'], {}), {
+      positionals: ['pkg'],
+      options: { json: true, help: true },
+    });
   });
 
   it('rejects every undeclared option: there is no lenient mode', () => {
-    assert.throws(() => parseArgs(['--spool', '/s'], {}, 'check-config'), usageError(/^unknown option --spool for check-config$/));
-    assert.throws(() => parseArgs(['--jsno'], {}, 'help'), (error: unknown) => {
-      assert.deepEqual((error as InputError).hints, ['did you mean --json?', 'see: nix-pgo help help']);
-      return true;
-    });
+    assert.throws(
+      () => parseArgs(['--spool', '/s'], {}, 'check-config'),
+      usageError(/^unknown option --spool for check-config$/),
+    );
+    assert.throws(
+      () => parseArgs(['--jsno'], {}, 'help'),
+      (error: unknown) => {
+        assert.deepEqual((error as InputError).hints, ['did you mean --json?', 'see: nix-pgo help help']);
+        return true;
+      },
+    );
   });
 });

@@ -34,8 +34,16 @@ describe('status, doctor and gc on a fresh install', () => {
 
     const status = nixPgo('status', '--config', config, '--json');
     assert.equal(status.status, 0, status.stderr);
-    const parsed = JSON.parse(status.stdout) as { packages: { name: string; state: string; activeVariant: string | null }[] };
-    assert.deepEqual(parsed.packages.map((p) => [p.name, p.state, p.activeVariant]), [['calc', 'vanilla', null], ['wordfreq', 'vanilla', null]]);
+    const parsed = JSON.parse(status.stdout) as {
+      packages: { name: string; state: string; activeVariant: string | null }[];
+    };
+    assert.deepEqual(
+      parsed.packages.map((p) => [p.name, p.state, p.activeVariant]),
+      [
+        ['calc', 'vanilla', null],
+        ['wordfreq', 'vanilla', null],
+      ],
+    );
     assert.match(nixPgo('status', '--config', config).stdout, /calc/);
     nixPgo('doctor', '--config', config);
     const gc = nixPgo('gc', '--config', config);

@@ -5,7 +5,10 @@ import { createHelpCommand } from '../../src/cli/commands/help.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { InputError, ToolError } from '../../src/errors/errors.js';
 
-const echoOptions = { tag: { type: 'string' }, count: { type: 'integer', min: 1, max: 9 } } as const satisfies OptionSpecs;
+const echoOptions = {
+  tag: { type: 'string' },
+  count: { type: 'integer', min: 1, max: 9 },
+} as const satisfies OptionSpecs;
 
 interface Echo {
   positionals: string[];
@@ -34,7 +37,7 @@ const broken: Command<never> = {
   usage: 'nix-pgo broken [--bug]',
   options: { bug: { type: 'flag' } },
   async run(args) {
-    if (args.options['bug']) throw new TypeError('oops');
+    if (args.options.bug) throw new TypeError('oops');
     throw new ToolError('TOOL_MISSING', 'nix-build', 'nix-build is not installed', { hints: ['install Nix'] });
   },
   render() {
@@ -50,7 +53,14 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
   const code = await runCli(argv, {
     commands,
     version: '1.2.3',
-    io: { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) },
+    io: {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+    },
   });
   return { code, stdout, stderr };
 }
@@ -62,7 +72,10 @@ describe('runCli', () => {
   });
 
   it('prints the result itself as JSON with --json, before or after the command', async () => {
-    for (const argv of [['echo', 'x', '--tag', 't', '--json'], ['--json', 'echo', 'x', '--tag', 't']]) {
+    for (const argv of [
+      ['echo', 'x', '--tag', 't', '--json'],
+      ['--json', 'echo', 'x', '--tag', 't'],
+    ]) {
       const { code, stdout } = await cli(...argv);
       assert.equal(code, 0);
       assert.deepEqual(JSON.parse(stdout), { positionals: ['x'], options: { tag: 't', json: true } });
@@ -85,7 +98,7 @@ describe('runCli', () => {
     assert.equal(bare.stdout, '');
   });
 
-  it('shows one command\'s usage for help COMMAND and COMMAND --help', async () => {
+  it("shows one command's usage for help COMMAND and COMMAND --help", async () => {
     const expected = 'nix-pgo echo: print the arguments back\n\nnix-pgo echo [WORDS] [--tag VALUE] [--count N]\n';
     assert.equal((await cli('help', 'echo')).stdout, expected);
     assert.equal((await cli('echo', '--help')).stdout, expected);
@@ -95,7 +108,10 @@ describe('runCli', () => {
     const { code, stdout, stderr } = await cli('ecko');
     assert.equal(code, 64);
     assert.equal(stdout, '');
-    assert.equal(stderr, 'nix-pgo: unknown command: ecko\n  hint: did you mean echo?\n  hint: commands: echo, broken, help\n');
+    assert.equal(
+      stderr,
+      'nix-pgo: unknown command: ecko\n  hint: did you mean echo?\n  hint: commands: echo, broken, help\n',
+    );
     assert.equal((await cli('help', 'nope')).code, 64);
   });
 
@@ -103,21 +119,30 @@ describe('runCli', () => {
     assert.deepEqual(JSON.parse((await cli('echo', '--count=3', '--json')).stdout).options, { count: 3, json: true });
     const bad = await cli('echo', '--count', 'three');
     assert.equal(bad.code, 64);
-    assert.equal(bad.stderr, 'nix-pgo: --count must be a whole number from 1 to 9, not "three"\n  hint: see: nix-pgo help echo\n');
+    assert.equal(
+      bad.stderr,
+      'nix-pgo: --count must be a whole number from 1 to 9, not "three"\n  hint: see: nix-pgo help echo\n',
+    );
     const json = await cli('echo', '--count=0', '--json');
     assert.equal(json.code, 64);
     assert.equal(JSON.parse(json.stdout).error.code, 'USAGE');
   });
 
   it('turns an error into its message, hints and exit code', async () => {
-    assert.deepEqual(await cli('broken'), { code: 69, stdout: '', stderr: 'nix-pgo: nix-build is not installed\n  hint: install Nix\n' });
+    assert.deepEqual(await cli('broken'), {
+      code: 69,
+      stdout: '',
+      stderr: 'nix-pgo: nix-build is not installed\n  hint: install Nix\n',
+    });
     assert.equal((await cli('echo', '--tga', 'x')).code, 64);
   });
 
   it('prints the error as JSON on stdout too with --json', async () => {
     const { code, stdout, stderr } = await cli('broken', '--json');
     assert.equal(code, 69);
-    assert.deepEqual(JSON.parse(stdout), { error: { code: 'TOOL_MISSING', message: 'nix-build is not installed', hints: ['install Nix'] } });
+    assert.deepEqual(JSON.parse(stdout), {
+      error: { code: 'TOOL_MISSING', message: 'nix-build is not installed', hints: ['install Nix'] },
+    });
     assert.match(stderr, /^nix-pgo: nix-build is not installed/);
   });
 
@@ -128,8 +153,19 @@ describe('runCli', () => {
   });
 
   it('uses the usage error status for a usage InputError thrown by a command', async () => {
-    const failing: Command<never> = { ...broken, name: 'usage', options: {}, run: async () => { throw new InputError('USAGE', 'bad'); } };
-    const code = await runCli(['usage'], { commands: [failing], version: '0', io: { stdout: () => {}, stderr: () => {} } });
+    const failing: Command<never> = {
+      ...broken,
+      name: 'usage',
+      options: {},
+      run: async () => {
+        throw new InputError('USAGE', 'bad');
+      },
+    };
+    const code = await runCli(['usage'], {
+      commands: [failing],
+      version: '0',
+      io: { stdout: () => {}, stderr: () => {} },
+    });
     assert.equal(code, 64);
   });
 });

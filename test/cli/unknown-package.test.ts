@@ -15,8 +15,16 @@ test('switch, build, rollback and status with a mistyped name say so, suggest th
   const dir = makeTempDir('typo');
   mkdirSync(join(dir, 'state'));
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ stateDir: join(dir, 'state'), nixFile: examples, packages: { calc: {}, strict: {} } }));
-  for (const args of [['switch', 'calcc'], ['build', 'calcc'], ['rollback', 'calcc'], ['status', 'calcc']]) {
+  writeFileSync(
+    config,
+    JSON.stringify({ stateDir: join(dir, 'state'), nixFile: examples, packages: { calc: {}, strict: {} } }),
+  );
+  for (const args of [
+    ['switch', 'calcc'],
+    ['build', 'calcc'],
+    ['rollback', 'calcc'],
+    ['status', 'calcc'],
+  ]) {
     const result = spawnSync(process.execPath, [cli, ...args, '--config', config], { encoding: 'utf8' });
     assert.equal(result.status, 64, `${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stderr, /calcc is not a managed package/, args.join(' '));

@@ -19,7 +19,10 @@ test('gcc: a defaultProfileDir five levels deep is harvested and merged', async 
   const work = makeTempDir('baked');
   const deep = '/var/tmp/nix-pgo-test/deeper/profile/dir';
   const entry = join(work, 'packages.nix');
-  writeFileSync(entry, `import ${examples} { nix-pgo = import ${repoRoot}/nix { defaultProfileDir = ${JSON.stringify(deep)}; }; }\n`);
+  writeFileSync(
+    entry,
+    `import ${examples} { nix-pgo = import ${repoRoot}/nix { defaultProfileDir = ${JSON.stringify(deep)}; }; }\n`,
+  );
   const out = await nixBuild(work, [entry, '-A', 'wordfreq.pgo.profile']);
   const manifest = readManifest(out);
   assert.ok(manifest.gcdaDir!.startsWith(`${deep}/gcda/`), manifest.gcdaDir!);
@@ -29,7 +32,10 @@ test('gcc: a defaultProfileDir five levels deep is harvested and merged', async 
   const env = { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) };
   for (let i = 0; i < 3; i++) await runProgram(join(out, 'bin/wordfreq'), [], { env, input });
 
-  const collector = openTestCollector({ layout, packages: [{ name: 'wordfreq', manifestPath: join(out, 'nix-support/pgo.json') }] });
+  const collector = openTestCollector({
+    layout,
+    packages: [{ name: 'wordfreq', manifestPath: join(out, 'nix-support/pgo.json') }],
+  });
   try {
     const report = await collector.runOnce();
     assert.equal(report.harvested.quarantined, 0, 'nothing quarantined');
@@ -41,7 +47,7 @@ test('gcc: a defaultProfileDir five levels deep is harvested and merged', async 
   }
 });
 
-test('gcc: with only NIX_PGO_GCDA_ROOT set (as for a service), each user\'s program writes below its own uid, and both are harvested', async () => {
+test("gcc: with only NIX_PGO_GCDA_ROOT set (as for a service), each user's program writes below its own uid, and both are harvested", async () => {
   const work = makeTempDir('gcda-root');
   chmodSync(work, 0o755);
   const out = await nixBuild(work, [examples, '-A', 'wordfreq.pgo.profile']);
@@ -51,10 +57,14 @@ test('gcc: with only NIX_PGO_GCDA_ROOT set (as for a service), each user\'s prog
   chmodSync(gcdaRoot, 0o1777);
   const input = readFileSync(join(examples, 'pkgs/calc/src/main.c'), 'utf8');
   // A service's environment: the same for every user; no GCOV_PREFIX at all.
-  const env = { PATH: process.env['PATH'], NIX_PGO_GCDA_ROOT: gcdaRoot, GCOV_PREFIX_STRIP: '0' };
-  for (const uid of [process.getuid!(), 65534]) await run(join(out, 'bin/wordfreq'), [], { env, input, user: { uid, gid: uid } });
+  const env = { PATH: process.env.PATH, NIX_PGO_GCDA_ROOT: gcdaRoot, GCOV_PREFIX_STRIP: '0' };
+  for (const uid of [process.getuid!(), 65534])
+    await run(join(out, 'bin/wordfreq'), [], { env, input, user: { uid, gid: uid } });
   assert.deepEqual(readdirSync(gcdaRoot).sort(), [String(process.getuid!()), '65534'].sort());
-  const collector = openTestCollector({ layout, packages: [{ name: 'wordfreq', manifestPath: join(out, 'nix-support/pgo.json'), trust: { anyone: true } }] });
+  const collector = openTestCollector({
+    layout,
+    packages: [{ name: 'wordfreq', manifestPath: join(out, 'nix-support/pgo.json'), trust: { anyone: true } }],
+  });
   try {
     const report = await collector.runOnce();
     assert.equal(report.harvested.quarantined, 0);

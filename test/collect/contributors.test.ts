@@ -52,7 +52,9 @@ test('a forged profile of another contributor gets at most its share; the honest
   // The honest user's 50 runs, ten at a time.
   const env = { ...process.env, ...spoolEnvironment(layout.spoolDir, HONEST) };
   for (let batch = 0; batch < 5; batch++) {
-    await Promise.all(Array.from({ length: 10 }, () => run(example.exe, [], { env, user: { uid: HONEST, gid: HONEST } })));
+    await Promise.all(
+      Array.from({ length: 10 }, () => run(example.exe, [], { env, user: { uid: HONEST, gid: HONEST } })),
+    );
   }
   const honestFiles = readdirSync(llvm).map((f) => join(llvm, f));
   const honestOnly = join(root, 'honest.profdata');
@@ -67,7 +69,14 @@ test('a forged profile of another contributor gets at most its share; the honest
 
   const collector = openTestCollector({
     layout,
-    packages: [{ name: example.name, manifestPath: example.manifestPath, trust: { anyone: false, uids: new Set([HONEST, FORGER]) }, maxContributorShare: 0.5 }],
+    packages: [
+      {
+        name: example.name,
+        manifestPath: example.manifestPath,
+        trust: { anyone: false, uids: new Set([HONEST, FORGER]) },
+        maxContributorShare: 0.5,
+      },
+    ],
   });
   try {
     const report = await collector.runOnce();
@@ -76,13 +85,25 @@ test('a forged profile of another contributor gets at most its share; the honest
   } finally {
     collector.close();
   }
-  const { merged, contributions } = await withDatabase(layout.database, (db) => ({ merged: getPackage(db, example.name)!, contributions: listContributions(db, example.name) }));
-  assert.deepEqual(contributions.map((c) => [c.contributor, c.runs]), [[FORGER, 1], [HONEST, 50]]);
+  const { merged, contributions } = await withDatabase(layout.database, (db) => ({
+    merged: getPackage(db, example.name)!,
+    contributions: listContributions(db, example.name),
+  }));
+  assert.deepEqual(
+    contributions.map((c) => [c.contributor, c.runs]),
+    [
+      [FORGER, 1],
+      [HONEST, 50],
+    ],
+  );
 
   const kept = await profileOverlap(LLVM_PROFDATA, honestOnly, merged.mergedPath!);
   const drowned = await profileOverlap(LLVM_PROFDATA, honestOnly, naive);
   assert.ok(drowned! < 0.1, `a plain merge is nearly all forgery (overlap ${drowned})`);
-  assert.ok(kept! >= 0.5 - 1e-6, `the combined profile keeps at least 1 − maxContributorShare of the honest one (overlap ${kept})`);
+  assert.ok(
+    kept! >= 0.5 - 1e-6,
+    `the combined profile keeps at least 1 − maxContributorShare of the honest one (overlap ${kept})`,
+  );
 });
 
 test('one contributor alone is merged as is; its data is not scaled', async () => {
@@ -94,7 +115,10 @@ test('one contributor alone is merged as is; its data is not scaled', async () =
   const files = readdirSync(join(layout.spoolDir, 'llvm')).map((f) => join(layout.spoolDir, 'llvm', f));
   const direct = join(root, 'direct.profdata');
   await run(LLVM_PROFDATA, ['merge', '-o', direct, ...files]);
-  const collector = openTestCollector({ layout, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+  const collector = openTestCollector({
+    layout,
+    packages: [{ name: example.name, manifestPath: example.manifestPath }],
+  });
   try {
     await collector.runOnce();
   } finally {

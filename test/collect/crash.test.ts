@@ -15,16 +15,44 @@ import { openDatabase } from '../../src/state/database.js';
 import { getPackage } from '../../src/state/package-records.js';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { LLVM_PROFDATA, boltCounts, buildBoltExample, buildClangExample, buildGccExample, clangCounts, gccCounts, runExample, scaled, tempDir, type Example } from '../support/spool-fixture.js';
+import {
+  LLVM_PROFDATA,
+  boltCounts,
+  buildBoltExample,
+  buildClangExample,
+  buildGccExample,
+  clangCounts,
+  gccCounts,
+  runExample,
+  scaled,
+  tempDir,
+  type Example,
+} from '../support/spool-fixture.js';
 
 const CHILD = fileURLToPath(new URL('../support/collector-child.js', import.meta.url));
 
 /** Runs the engine child; resolves with whether it was killed. */
-async function child(stateDir: string, example: Example, fault: string, passes: number, onPid?: (pid: number) => void): Promise<boolean> {
+async function child(
+  stateDir: string,
+  example: Example,
+  fault: string,
+  passes: number,
+  onPid?: (pid: number) => void,
+): Promise<boolean> {
   try {
-    await run(process.execPath, [CHILD, stateDir, JSON.stringify([{ name: example.name, manifestPath: example.manifestPath }]), fault, String(passes)], {
-      onSpawn: onPid,
-    });
+    await run(
+      process.execPath,
+      [
+        CHILD,
+        stateDir,
+        JSON.stringify([{ name: example.name, manifestPath: example.manifestPath }]),
+        fault,
+        String(passes),
+      ],
+      {
+        onSpawn: onPid,
+      },
+    );
     return false;
   } catch (error) {
     if (/killed by SIGKILL/.test((error as Error).message)) return true;
@@ -43,9 +71,15 @@ function add(a: Map<string, bigint>, b: ReadonlyMap<string, bigint>): Map<string
  * ambiguous (a program wrote to the file between the crash and the restart). Merged + set aside must
  * equal N runs exactly: anything else is a lost or double-counted run.
  */
-async function finalCounts(example: Example, stateDir: string): Promise<{ merged: Map<string, bigint>; setAside: Map<string, bigint>; ambiguous: number }> {
+async function finalCounts(
+  example: Example,
+  stateDir: string,
+): Promise<{ merged: Map<string, bigint>; setAside: Map<string, bigint>; ambiguous: number }> {
   const locations = stateLayout(stateDir);
-  const engine = openTestCollector({ layout: locations, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+  const engine = openTestCollector({
+    layout: locations,
+    packages: [{ name: example.name, manifestPath: example.manifestPath }],
+  });
   try {
     const report = await engine.runOnce();
     assert.deepEqual(report.errors, []);
@@ -54,11 +88,18 @@ async function finalCounts(example: Example, stateDir: string): Promise<{ merged
   }
   const db = openDatabase(locations.database);
   const pkg = getPackage(db, example.name)!;
-  const setAsideRows = db.prepare("SELECT source_path, kept_path FROM quarantine WHERE reason = 'ambiguous-after-crash'").all() as { source_path: string; kept_path: string }[];
+  const setAsideRows = db
+    .prepare("SELECT source_path, kept_path FROM quarantine WHERE reason = 'ambiguous-after-crash'")
+    .all() as { source_path: string; kept_path: string }[];
   const stagedLeft = (db.prepare('SELECT COUNT(*) AS n FROM staged').get() as { n: number }).n;
   db.close();
   assert.equal(stagedLeft, 0, 'every staged input was merged');
-  const merged = example.toolchain === 'clang' ? await clangCounts(pkg.mergedPath!) : example.toolchain === 'gcc' ? gccCounts(pkg.mergedPath!) : boltCounts(pkg.mergedPath!);
+  const merged =
+    example.toolchain === 'clang'
+      ? await clangCounts(pkg.mergedPath!)
+      : example.toolchain === 'gcc'
+        ? gccCounts(pkg.mergedPath!)
+        : boltCounts(pkg.mergedPath!);
   const setAside = new Map<string, bigint>();
   for (const row of setAsideRows) {
     assert.ok(row.kept_path, 'the set-aside copy is kept');

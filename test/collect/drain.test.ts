@@ -31,7 +31,9 @@ test('data written into a raw profile after it was harvested and unlinked is tak
   const scratch = join(root, 'scratch');
   mkdirSync(scratch);
   await run(example.exe, [], { env: { ...process.env, LLVM_PROFILE_FILE: join(scratch, '%p-%m.profraw') } });
-  const second = readdirSync(scratch).map((f) => join(scratch, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
+  const second = readdirSync(scratch)
+    .map((f) => join(scratch, f))
+    .sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
   const expected = join(root, 'expected.profdata');
   await run(LLVM_PROFDATA, ['merge', '-o', expected, ...first, second]);
   const beforeUnlink = readFileSync(exeFile);
@@ -58,7 +60,11 @@ test('data written into a raw profile after it was harvested and unlinked is tak
   );
   await once(writer.stdout!, 'data');
 
-  const collector = openTestCollector({ layout, packages: [{ name: example.name, manifestPath: example.manifestPath }], limits: { drainMs: 60_000 } });
+  const collector = openTestCollector({
+    layout,
+    packages: [{ name: example.name, manifestPath: example.manifestPath }],
+    limits: { drainMs: 60_000 },
+  });
   try {
     const firstPass = await collector.runOnce();
     assert.equal(firstPass.harvested.taken, 2);

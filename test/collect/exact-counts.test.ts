@@ -10,7 +10,18 @@ import { openTestCollector } from '../support/collector.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { getPackage } from '../../src/state/package-records.js';
 import { openDatabase } from '../../src/state/database.js';
-import { boltCounts, buildBoltExample, buildClangExample, buildGccExample, clangCounts, gccCounts, runExample, scaled, tempDir, type Example } from '../support/spool-fixture.js';
+import {
+  boltCounts,
+  buildBoltExample,
+  buildClangExample,
+  buildGccExample,
+  clangCounts,
+  gccCounts,
+  runExample,
+  scaled,
+  tempDir,
+  type Example,
+} from '../support/spool-fixture.js';
 
 /** The counters of exactly one run, merged by the engine itself in a fresh state dir. */
 async function oneRun(example: Example, root: string): Promise<Map<string, bigint>> {
@@ -23,9 +34,17 @@ async function runAndMerge(
   stateDir: string,
   runs: number,
   mode: 'sequential' | 'concurrent',
-): Promise<{ counts: Map<string, bigint>; runs: number | null; filesHarvested: number; functionsNonzero: number | null }> {
+): Promise<{
+  counts: Map<string, bigint>;
+  runs: number | null;
+  filesHarvested: number;
+  functionsNonzero: number | null;
+}> {
   const locations = stateLayout(stateDir);
-  const engine = openTestCollector({ layout: locations, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+  const engine = openTestCollector({
+    layout: locations,
+    packages: [{ name: example.name, manifestPath: example.manifestPath }],
+  });
   try {
     await engine.runOnce();
     if (mode === 'sequential') {
@@ -50,7 +69,12 @@ async function runAndMerge(
     assert.deepEqual(report.errors, []);
     const pkg = getPackage(openDatabase(locations.database), example.name)!;
     assert.ok(pkg.mergedPath, 'a merged profile exists');
-    const counts = example.toolchain === 'clang' ? await clangCounts(pkg.mergedPath) : example.toolchain === 'gcc' ? gccCounts(pkg.mergedPath) : boltCounts(pkg.mergedPath);
+    const counts =
+      example.toolchain === 'clang'
+        ? await clangCounts(pkg.mergedPath)
+        : example.toolchain === 'gcc'
+          ? gccCounts(pkg.mergedPath)
+          : boltCounts(pkg.mergedPath);
     return { counts, runs: pkg.runs, filesHarvested: pkg.filesHarvested, functionsNonzero: pkg.functionsNonzero };
   } finally {
     await engine.stop();
@@ -61,9 +85,13 @@ async function runAndMerge(
 for (const toolchain of ['clang', 'gcc'] as const) {
   test(`${toolchain}: N runs, sequential and concurrent, give exactly N× one run's counts`, async () => {
     const root = tempDir(`exact-${toolchain}`);
-    const example = toolchain === 'clang' ? await buildClangExample(root, 'exacta') : await buildGccExample(root, 'exacta');
+    const example =
+      toolchain === 'clang' ? await buildClangExample(root, 'exacta') : await buildGccExample(root, 'exacta');
     const single = await oneRun(example, root);
-    assert.ok([...single.values()].some((v) => v > 0n), 'one run produces nonzero counters');
+    assert.ok(
+      [...single.values()].some((v) => v > 0n),
+      'one run produces nonzero counters',
+    );
 
     const sequential = await runAndMerge(example, join(root, 'seq'), 6, 'sequential');
     assert.deepEqual(sequential.counts, scaled(single, 6));
@@ -72,13 +100,17 @@ for (const toolchain of ['clang', 'gcc'] as const) {
     assert.deepEqual(concurrent.counts, scaled(single, 12));
     if (toolchain === 'gcc') assert.equal(concurrent.runs, 12);
     // The engine's count of functions that ran (read from raw profiles for clang) agrees with the merged profile.
-    const functionsRun = new Set([...concurrent.counts].filter(([k, v]) => v > 0n && !k.endsWith('#runs')).map(([k]) => k.slice(0, k.lastIndexOf('#'))));
+    const functionsRun = new Set(
+      [...concurrent.counts]
+        .filter(([k, v]) => v > 0n && !k.endsWith('#runs'))
+        .map(([k]) => k.slice(0, k.lastIndexOf('#'))),
+    );
     assert.equal(concurrent.functionsNonzero, functionsRun.size);
     assert.ok(concurrent.filesHarvested >= 1);
   });
 }
 
-test('BOLT: N runs, sequential and concurrent, give exactly N× one run\'s branch counts, per instrumented file', async () => {
+test("BOLT: N runs, sequential and concurrent, give exactly N× one run's branch counts, per instrumented file", async () => {
   const root = tempDir('exact-bolt');
   // A directory outside the spool, as a build baked in.
   const example = await buildBoltExample(root, 'exactb', join(root, 'baked', 'bolt'));

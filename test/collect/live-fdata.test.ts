@@ -74,7 +74,10 @@ test('a BOLT profile dumped every second: merged while the program runs, exactly
    */
   const runOnce = async (state: string, passesWhileRunning: number, end: 'eof' | 'kill') => {
     const stateDir = join(root, state);
-    const collector = openTestCollector({ layout: stateLayout(stateDir), packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+    const collector = openTestCollector({
+      layout: stateLayout(stateDir),
+      packages: [{ name: example.name, manifestPath: example.manifestPath }],
+    });
     try {
       const child = start(example);
       for (let i = 0; i < passesWhileRunning; i++) {

@@ -42,7 +42,9 @@ function library(counters: Map<string, bigint[]>): Map<string, bigint[]> {
 async function reference(bin: string, units: number): Promise<Map<string, bigint[]>> {
   const dir = join(work, `reference-${units}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(dir);
-  await run(bin, ['-n', String(units)], { env: { ...process.env, LLVM_PROFILE_FILE: join(dir, '%p-%m.profraw'), NIX_PGO_COLLECTION: 'exit' } });
+  await run(bin, ['-n', String(units)], {
+    env: { ...process.env, LLVM_PROFILE_FILE: join(dir, '%p-%m.profraw'), NIX_PGO_COLLECTION: 'exit' },
+  });
   await run(LLVM_PROFDATA, ['merge', '-o', join(dir, 'merged.profdata'), ...readdirSync(dir).map((f) => join(dir, f))]);
   return countersOf(join(dir, 'merged.profdata'));
 }
@@ -50,8 +52,14 @@ async function reference(bin: string, units: number): Promise<Map<string, bigint
 test('a live program through 20 harvests, then SIGKILL: exactly its counts, nothing twice, never disturbed', async () => {
   const out = await buildExample(work, 'tickerLive.pgo.profile');
   const layout = stateLayout(join(work, 'state-kill'));
-  const collector = openTestCollector({ layout, packages: [{ name: 'tickerLive', manifestPath: join(out, 'nix-support/pgo.json') }] });
-  const program = spawn(join(out, 'bin/ticker'), [], { env: { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const collector = openTestCollector({
+    layout,
+    packages: [{ name: 'tickerLive', manifestPath: join(out, 'nix-support/pgo.json') }],
+  });
+  const program = spawn(join(out, 'bin/ticker'), [], {
+    env: { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let printed = '';
   let errors = '';
   program.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
@@ -72,9 +80,15 @@ test('a live program through 20 harvests, then SIGKILL: exactly its counts, noth
       assert.equal(program.signalCode, null);
     }
     // While it runs, its data is merged and the file counts as a running program.
-    const running = await withDatabase(layout.database, (db) => ({ live: summarizeLive(db).get('tickerLive'), pkg: getPackage(db, 'tickerLive')! }));
+    const running = await withDatabase(layout.database, (db) => ({
+      live: summarizeLive(db).get('tickerLive'),
+      pkg: getPackage(db, 'tickerLive')!,
+    }));
     assert.equal(running.live?.running, 2, 'the program and its library, each with a live file');
-    assert.deepEqual(library(await countersOf(running.pkg.mergedPath!)), library(await reference(join(out, 'bin/ticker'), 200)));
+    assert.deepEqual(
+      library(await countersOf(running.pkg.mergedPath!)),
+      library(await reference(join(out, 'bin/ticker'), 200)),
+    );
     await feed(7);
     program.kill('SIGKILL');
     const [, signal] = await exited;
@@ -86,11 +100,18 @@ test('a live program through 20 harvests, then SIGKILL: exactly its counts, noth
     collector.close();
   }
   assert.equal(errors, '', 'the program printed no profile error');
-  const after = await withDatabase(layout.database, (db) => ({ live: summarizeLive(db).get('tickerLive'), pkg: getPackage(db, 'tickerLive')! }));
+  const after = await withDatabase(layout.database, (db) => ({
+    live: summarizeLive(db).get('tickerLive'),
+    pkg: getPackage(db, 'tickerLive')!,
+  }));
   assert.equal(after.live, undefined, 'no program runs any more');
   assert.equal(after.pkg.runs, 1, 'one run of the program');
   const merged = await countersOf(after.pkg.mergedPath!);
-  assert.deepEqual(library(merged), library(await reference(join(out, 'bin/ticker'), 207)), 'every unit up to the kill, once');
+  assert.deepEqual(
+    library(merged),
+    library(await reference(join(out, 'bin/ticker'), 207)),
+    'every unit up to the kill, once',
+  );
   // The emptied live files stay for a program that starts under the same name; nothing else is left.
   for (const name of readdirSync(join(layout.spoolDir, 'llvm'))) assert.match(name, /^live-/);
 });
@@ -99,9 +120,15 @@ test('a live program through 20 harvests, then SIGKILL: exactly its counts, noth
 async function forkAndCollect(attr: string): Promise<Map<string, bigint[]>> {
   const out = await buildExample(work, `${attr}.pgo.profile`);
   const layout = stateLayout(join(work, `state-fork-${attr}`));
-  const collector = openTestCollector({ layout, packages: [{ name: attr, manifestPath: join(out, 'nix-support/pgo.json') }] });
+  const collector = openTestCollector({
+    layout,
+    packages: [{ name: attr, manifestPath: join(out, 'nix-support/pgo.json') }],
+  });
   try {
-    const program = spawn(join(out, 'bin/ticker'), ['-F', '-n', '50'], { env: { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const program = spawn(join(out, 'bin/ticker'), ['-F', '-n', '50'], {
+      env: { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let printed = '';
     program.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
     await once(program, 'exit');
@@ -115,11 +142,15 @@ async function forkAndCollect(attr: string): Promise<Map<string, bigint[]>> {
     collector.close();
   }
   const merged = await countersOf(await withDatabase(layout.database, (db) => getPackage(db, attr)!.mergedPath!));
-  assert.deepEqual(library(merged), library(await reference(join(out, 'bin/ticker'), 50)), `${attr}: the worker's 50 units, once`);
+  assert.deepEqual(
+    library(merged),
+    library(await reference(join(out, 'bin/ticker'), 50)),
+    `${attr}: the worker's 50 units, once`,
+  );
   return merged;
 }
 
-test('fork without exec: the worker\'s units count once; what ran before the fork counts once live, twice at exit', async () => {
+test("fork without exec: the worker's units count once; what ran before the fork counts once live, twice at exit", async () => {
   const live = await forkAndCollect('tickerLive');
   const atExit = await forkAndCollect('ticker');
   const sum = (counters: Map<string, bigint[]>) => (counters.get('main') ?? []).reduce((a, b) => a + b, 0n);

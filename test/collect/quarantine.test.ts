@@ -9,7 +9,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { QUARANTINE_REASONS } from '../../src/formats/quarantine-reason.js';
 import { run } from '../../src/process/run.js';
@@ -18,7 +28,14 @@ import { openDatabase } from '../../src/state/database.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { openTestCollector } from '../support/collector.js';
 import { repoRoot } from '../support/nix.js';
-import { buildBoltExample, buildClangExample, buildGccExample, gcdaSpoolPathOf, scanTestSpool, tempDir } from '../support/spool-fixture.js';
+import {
+  buildBoltExample,
+  buildClangExample,
+  buildGccExample,
+  gcdaSpoolPathOf,
+  scanTestSpool,
+  tempDir,
+} from '../support/spool-fixture.js';
 
 const SPOOL_UID = 65534; // nobody: the spool user is not the collector's user, as on NixOS
 const OTHER_UID = 1000; // a user the packages do not trust
@@ -80,9 +97,14 @@ test('hostile and broken spool input: each case recorded with its reason, only t
   await run(gcc.exe, [], { env: scratchEnv });
   await run(stranger.exe, [], { env: scratchEnv });
   const raw = scanTestSpool(scratch).files;
-  const strangerIds = new Set((JSON.parse(readFileSync(stranger.manifestPath, 'utf8')) as { binaries: { buildId: string }[] }).binaries.map((b) => b.buildId));
+  const strangerIds = new Set(
+    (JSON.parse(readFileSync(stranger.manifestPath, 'utf8')) as { binaries: { buildId: string }[] }).binaries.map(
+      (b) => b.buildId,
+    ),
+  );
   const llvmRaw = raw.filter((f) => f.format === 'llvm');
-  const isStranger = (path: string) => [...strangerIds].some((id) => readFileSync(path).includes(Buffer.from(id, 'hex')));
+  const isStranger = (path: string) =>
+    [...strangerIds].some((id) => readFileSync(path).includes(Buffer.from(id, 'hex')));
   const sample = readFileSync(llvmRaw.filter((f) => !isStranger(f.path)).sort((a, b) => b.size - a.size)[0]!.path);
   const strangerBytes = readFileSync(llvmRaw.find((f) => isStranger(f.path))!.path);
 
@@ -105,8 +127,14 @@ test('hostile and broken spool input: each case recorded with its reason, only t
     cases.push({ input, path, shown: shown ?? String(path), reason, outcome });
 
   // The good ones: the managed packages' profiles, written by the spool user's own runs.
-  await run(clang.exe, [], { env: { ...process.env, ...spoolEnvironment(layout.spoolDir, SPOOL_UID) }, user: { uid: SPOOL_UID, gid: SPOOL_UID } });
-  await run(gcc.exe, [], { env: { ...process.env, ...spoolEnvironment(layout.spoolDir, SPOOL_UID) }, user: { uid: SPOOL_UID, gid: SPOOL_UID } });
+  await run(clang.exe, [], {
+    env: { ...process.env, ...spoolEnvironment(layout.spoolDir, SPOOL_UID) },
+    user: { uid: SPOOL_UID, gid: SPOOL_UID },
+  });
+  await run(gcc.exe, [], {
+    env: { ...process.env, ...spoolEnvironment(layout.spoolDir, SPOOL_UID) },
+    user: { uid: SPOOL_UID, gid: SPOOL_UID },
+  });
 
   add('a raw profile cut short', place('1-1_0.profraw', sample.subarray(0, sample.length - 40)), 'truncated', 'kept');
   const badMagic = Buffer.from(sample);
@@ -115,8 +143,18 @@ test('hostile and broken spool input: each case recorded with its reason, only t
   const v9 = Buffer.from(sample);
   v9.writeUInt8(9, 8);
   add('a raw profile of format version 9 (another LLVM)', place('3-3_0.profraw', v9), 'format-version', 'kept');
-  add('a raw profile of a binary no managed build made', place('4-4_0.profraw', strangerBytes), 'unknown-binary-id', 'kept');
-  add('a good raw profile of a user the package does not trust', place('5-5_0.profraw', sample, OTHER_UID), 'untrusted-contributor', 'kept');
+  add(
+    'a raw profile of a binary no managed build made',
+    place('4-4_0.profraw', strangerBytes),
+    'unknown-binary-id',
+    'kept',
+  );
+  add(
+    'a good raw profile of a user the package does not trust',
+    place('5-5_0.profraw', sample, OTHER_UID),
+    'untrusted-contributor',
+    'kept',
+  );
   add('a file with another name than *.profraw', place('notes.txt', Buffer.from('hello')), 'odd-name', 'kept');
   const notUtf8 = Buffer.concat([Buffer.from(`${llvm}/bad`), Buffer.from([0xff, 0xfe]), Buffer.from('_0.profraw')]);
   writeFileSync(notUtf8, sample);
@@ -161,11 +199,26 @@ test('hostile and broken spool input: each case recorded with its reason, only t
     own(join(dir, name));
     return join(dir, name);
   };
-  add('a gcda file below no directory a managed GCC build baked in', put(join(gcda, 'nobody-knows-1.0'), 'a.gcda', gcdaBytes), 'unknown-package', 'kept-emptied');
+  add(
+    'a gcda file below no directory a managed GCC build baked in',
+    put(join(gcda, 'nobody-knows-1.0'), 'a.gcda', gcdaBytes),
+    'unknown-package',
+    'kept-emptied',
+  );
   const gcc13 = Buffer.from(gcdaBytes);
   gcc13.writeUInt8(0x33, 6); // version "B32*": GCC 13
-  add('a gcda file written by another GCC major version', put(pkgDir, 'v13.gcda', gcc13), 'format-version', 'kept-emptied');
-  add('a gcda file cut short', put(pkgDir, 'cut.gcda', gcdaBytes.subarray(0, gcdaBytes.length - 12)), 'truncated', 'kept-emptied');
+  add(
+    'a gcda file written by another GCC major version',
+    put(pkgDir, 'v13.gcda', gcc13),
+    'format-version',
+    'kept-emptied',
+  );
+  add(
+    'a gcda file cut short',
+    put(pkgDir, 'cut.gcda', gcdaBytes.subarray(0, gcdaBytes.length - 12)),
+    'truncated',
+    'kept-emptied',
+  );
   const foreign = join(gcdaRoot, String(OTHER_UID));
   mkdirSync(foreign);
   own(foreign, SPOOL_UID);
@@ -173,7 +226,9 @@ test('hostile and broken spool input: each case recorded with its reason, only t
 
   // BOLT: one good run of the spool user, then what others may leave in bolt/ (mode 1733: anyone can create a file by name).
   await run(bolt.exe, [], { user: { uid: SPOOL_UID, gid: SPOOL_UID } });
-  const boltIds = (JSON.parse(readFileSync(bolt.manifestPath, 'utf8')) as { binaries: { inputBuildId: string }[] }).binaries.map((b) => b.inputBuildId);
+  const boltIds = (
+    JSON.parse(readFileSync(bolt.manifestPath, 'utf8')) as { binaries: { inputBuildId: string }[] }
+  ).binaries.map((b) => b.inputBuildId);
   const goodFdata = scanTestSpool(layout.spoolDir).files.find((f) => f.format === 'fdata')!;
   const fdataText = readFileSync(goodFdata.path);
   const placeBolt = (name: string, bytes: Buffer, uid = SPOOL_UID): string => {
@@ -184,16 +239,46 @@ test('hostile and broken spool input: each case recorded with its reason, only t
   };
   // A pid no process has (pid_max is at most 2^22), so the writer is known to be gone.
   const gonePid = 999999999;
-  add('a BOLT profile cut inside a line', placeBolt(`${boltIds[0]}.${gonePid}.fdata`, fdataText.subarray(0, fdataText.length - 3)), 'truncated', 'kept');
-  add('a BOLT profile with a line that is not eight fields', placeBolt(`${boltIds[0]}.${gonePid - 1}.fdata`, Buffer.from('1 main 0 1 main 1a 0 5\n1 main x\n')), 'corrupt', 'kept');
-  add('a BOLT profile of a file no managed build instrumented', placeBolt(`${'ab'.repeat(20)}.${gonePid}.fdata`, fdataText), 'unknown-binary-id', 'kept');
-  add('a good BOLT profile of a user the package does not trust', placeBolt(`${boltIds[0]}.${gonePid - 2}.fdata`, fdataText, OTHER_UID), 'untrusted-contributor', 'kept');
-  add('a file in a BOLT directory with another name than `<build id>.<pid>.fdata`', placeBolt('core', Buffer.from('x')), 'odd-name', 'kept');
+  add(
+    'a BOLT profile cut inside a line',
+    placeBolt(`${boltIds[0]}.${gonePid}.fdata`, fdataText.subarray(0, fdataText.length - 3)),
+    'truncated',
+    'kept',
+  );
+  add(
+    'a BOLT profile with a line that is not eight fields',
+    placeBolt(`${boltIds[0]}.${gonePid - 1}.fdata`, Buffer.from('1 main 0 1 main 1a 0 5\n1 main x\n')),
+    'corrupt',
+    'kept',
+  );
+  add(
+    'a BOLT profile of a file no managed build instrumented',
+    placeBolt(`${'ab'.repeat(20)}.${gonePid}.fdata`, fdataText),
+    'unknown-binary-id',
+    'kept',
+  );
+  add(
+    'a good BOLT profile of a user the package does not trust',
+    placeBolt(`${boltIds[0]}.${gonePid - 2}.fdata`, fdataText, OTHER_UID),
+    'untrusted-contributor',
+    'kept',
+  );
+  add(
+    'a file in a BOLT directory with another name than `<build id>.<pid>.fdata`',
+    placeBolt('core', Buffer.from('x')),
+    'odd-name',
+    'kept',
+  );
   symlinkSync(secret, join(boltDir, `${boltIds[0]}.${gonePid - 3}.fdata`));
   add('a symlink in a BOLT directory', join(boltDir, `${boltIds[0]}.${gonePid - 3}.fdata`), 'symlink', 'removed');
   // Named by a running process (this test) that started before the file was written: BOLT has no lock, so this is how a file being written looks.
   const writing = placeBolt(`${boltIds[0]}.${process.pid}.fdata`, fdataText.subarray(0, 10));
-  add('a BOLT profile whose program still runs (BOLT writes it at exit, line by line, without a lock)', writing, '', 'waiting');
+  add(
+    'a BOLT profile whose program still runs (BOLT writes it at exit, line by line, without a lock)',
+    writing,
+    '',
+    'waiting',
+  );
 
   const collector = openTestCollector({
     layout,
@@ -209,45 +294,86 @@ test('hostile and broken spool input: each case recorded with its reason, only t
     const report = await collector.runOnce();
     assert.deepEqual(report.errors, []);
     const db = openDatabase(layout.database);
-    const rows = db.prepare('SELECT reason, source_path, kept_path, bytes FROM quarantine ORDER BY id').all() as { reason: string; source_path: string; kept_path: string | null; bytes: number }[];
+    const rows = db.prepare('SELECT reason, source_path, kept_path, bytes FROM quarantine ORDER BY id').all() as {
+      reason: string;
+      source_path: string;
+      kept_path: string | null;
+      bytes: number;
+    }[];
     for (const c of cases) {
-      const mine = c.reason === 'merge-failed' ? rows.filter((r) => r.reason === 'merge-failed') : rows.filter((r) => r.source_path === c.shown);
+      const mine =
+        c.reason === 'merge-failed'
+          ? rows.filter((r) => r.reason === 'merge-failed')
+          : rows.filter((r) => r.source_path === c.shown);
       if (c.outcome === 'waiting') {
         assert.deepEqual(mine, [], `${c.input}: not taken`);
         assert.equal(readFileSync(c.path).length, 10, `${c.input}: left as it is`);
         continue;
       }
-      assert.deepEqual(mine.map((r) => r.reason), [c.reason], `${c.input}: reasons`);
+      assert.deepEqual(
+        mine.map((r) => r.reason),
+        [c.reason],
+        `${c.input}: reasons`,
+      );
       assert.equal(mine[0]!.kept_path !== null, c.outcome.startsWith('kept'), `${c.input}: kept`);
       if (c.reason === 'merge-failed') continue;
-      assert.equal(entryExists(c.path), c.outcome === 'reported' || c.outcome === 'kept-emptied', `${c.input}: still in the spool`);
+      assert.equal(
+        entryExists(c.path),
+        c.outcome === 'reported' || c.outcome === 'kept-emptied',
+        `${c.input}: still in the spool`,
+      );
       if (c.outcome === 'kept-emptied') assert.equal(lstatSync(c.path).size, 0, `${c.input}: emptied`);
     }
 
     // The secret was neither read nor changed, and no second name of it remains anywhere in our state.
     assert.equal(readFileSync(secret, 'utf8'), 'root only');
     assert.equal(lstatSync(secret).nlink, 1, 'the hard link to the secret is gone, not moved');
-    for (const r of rows) if (r.kept_path && lstatSync(r.kept_path).isFile()) assert.ok(!readFileSync(r.kept_path).includes(Buffer.from('root only')));
+    for (const r of rows)
+      if (r.kept_path && lstatSync(r.kept_path).isFile())
+        assert.ok(!readFileSync(r.kept_path).includes(Buffer.from('root only')));
     // The hard link's other name still holds its data.
     assert.equal(readFileSync(elsewhere).length, sample.length);
 
     // The good profiles of both packages were merged, and a second pass adds no new rows.
     const merged = new Set(report.merged.map((m) => m.package));
-    assert.ok(merged.has(clang.name) && merged.has(gcc.name) && merged.has(bolt.name), `merged: ${[...merged].join(', ')}`);
+    assert.ok(
+      merged.has(clang.name) && merged.has(gcc.name) && merged.has(bolt.name),
+      `merged: ${[...merged].join(', ')}`,
+    );
     await collector.runOnce();
-    const after = db.prepare("SELECT reason, source_path FROM quarantine ORDER BY id").all() as { reason: string; source_path: string }[];
-    assert.deepEqual(after.slice(rows.length), [], "a second pass records nothing new");
+    const after = db.prepare('SELECT reason, source_path FROM quarantine ORDER BY id').all() as {
+      reason: string;
+      source_path: string;
+    }[];
+    assert.deepEqual(after.slice(rows.length), [], 'a second pass records nothing new');
     db.close();
   } finally {
     collector.close();
   }
 
-  const hostile = ['| input | outcome | reason |', '|---|---|---|', ...cases.map((c) => `| ${c.input} | ${outcomeText(c.outcome)} | ${c.reason ? `\`${c.reason}\`` : '(none)'} |`)];
-  const reasons = ['| reason | what |', '|---|---|', ...Object.entries(QUARANTINE_REASONS).map(([reason, what]) => `| \`${reason}\` | ${what} |`)];
+  const hostile = [
+    '| input | outcome | reason |',
+    '|---|---|---|',
+    ...cases.map((c) => `| ${c.input} | ${outcomeText(c.outcome)} | ${c.reason ? `\`${c.reason}\`` : '(none)'} |`),
+  ];
+  const reasons = [
+    '| reason | what |',
+    '|---|---|',
+    ...Object.entries(QUARANTINE_REASONS).map(([reason, what]) => `| \`${reason}\` | ${what} |`),
+  ];
   const docs = readFileSync(DOCS, 'utf8');
-  const updated = fillMarkers(fillMarkers(docs, 'quarantine-reasons', reasons.join('\n')), 'hostile-inputs', hostile.join('\n'));
-  if (process.env['NIX_PGO_UPDATE_DOCS'] === '1') writeFileSync(DOCS, updated);
-  else assert.equal(docs, updated, 'the hostile-input table in docs/harvest.md is out of date: run this test with NIX_PGO_UPDATE_DOCS=1');
+  const updated = fillMarkers(
+    fillMarkers(docs, 'quarantine-reasons', reasons.join('\n')),
+    'hostile-inputs',
+    hostile.join('\n'),
+  );
+  if (process.env.NIX_PGO_UPDATE_DOCS === '1') writeFileSync(DOCS, updated);
+  else
+    assert.equal(
+      docs,
+      updated,
+      'the hostile-input table in docs/harvest.md is out of date: run this test with NIX_PGO_UPDATE_DOCS=1',
+    );
 });
 
 test('spool and quarantine disk caps are reported in the status', async () => {
@@ -270,7 +396,9 @@ test('spool and quarantine disk caps are reported in the status', async () => {
     assert.equal(report.status.spool.full, true);
     assert.equal(report.status.quarantine.full, true);
     const db = openDatabase(layout.database);
-    const row = db.prepare("SELECT kept_path FROM quarantine WHERE reason = 'odd-name'").get() as { kept_path: string | null };
+    const row = db.prepare("SELECT kept_path FROM quarantine WHERE reason = 'odd-name'").get() as {
+      kept_path: string | null;
+    };
     assert.equal(row.kept_path, null, 'nothing is kept beyond the quarantine cap');
     db.close();
   } finally {

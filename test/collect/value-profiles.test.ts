@@ -44,7 +44,10 @@ int main(int argc, char **argv) {
 /** Runs the program `runs` times, harvesting after each run or once at the end; returns the merged profile's indirect-call targets. */
 async function targets(example: Example, root: string, runs: number, harvest: 'each' | 'end'): Promise<string> {
   const layout = stateLayout(join(root, `state-${harvest}`));
-  const collector = openTestCollector({ layout, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+  const collector = openTestCollector({
+    layout,
+    packages: [{ name: example.name, manifestPath: example.manifestPath }],
+  });
   try {
     for (let i = 0; i < runs; i++) {
       await runExample(example, layout.spoolDir);
@@ -62,7 +65,10 @@ async function targets(example: Example, root: string, runs: number, harvest: 'e
 
 /** The indirect-call target lines ("[ 0, name, count ]") of `llvm-profdata show --ic-targets`. */
 function targetLines(show: string): string[] {
-  return show.split('\n').filter((line) => /^\s*\[\s*\d+,/.test(line)).map((line) => line.trim());
+  return show
+    .split('\n')
+    .filter((line) => /^\s*\[\s*\d+,/.test(line))
+    .map((line) => line.trim());
 }
 
 test('N runs give the same indirect-call targets whether harvested after each run or all at the end, all resolved', async () => {
@@ -74,7 +80,8 @@ test('N runs give the same indirect-call targets whether harvested after each ru
   assert.ok(lines.length >= 5, `targets in the program and in the library:\n${end}`);
   assert.deepEqual(targetLines(each), lines);
   // An unresolved target is printed with an empty name or as "External Symbol".
-  for (const line of lines) assert.match(line, /^\[\s*\d+,\s*(?!External Symbol)[^,\s][^,]*,\s*\d+\s*\]/, `an unresolved target: ${line}`);
+  for (const line of lines)
+    assert.match(line, /^\[\s*\d+,\s*(?!External Symbol)[^,\s][^,]*,\s*\d+\s*\]/, `an unresolved target: ${line}`);
   // Both modules' sites are there: the program's dispatch and the library's.
   assert.ok(lines.some((l) => l.includes('twice')) && lines.some((l) => l.includes('lib_mul')), lines.join('\n'));
 });

@@ -9,7 +9,12 @@ const FILE = '/etc/nix-pgo/config.json';
 const ENV = { HOME: '/home/ada', XDG_STATE_HOME: '/home/ada/.state' };
 
 function source(document: unknown, overrides: Partial<ConfigSource> = {}): ConfigSource {
-  return { text: typeof document === 'string' ? document : JSON.stringify(document), file: FILE, env: ENV, ...overrides };
+  return {
+    text: typeof document === 'string' ? document : JSON.stringify(document),
+    file: FILE,
+    env: ENV,
+    ...overrides,
+  };
 }
 
 function problemPaths(document: unknown, overrides: Partial<ConfigSource> = {}): string[] {
@@ -20,13 +25,26 @@ function problemPaths(document: unknown, overrides: Partial<ConfigSource> = {}):
 
 describe('trustedUsers', () => {
   it('takes names, uids or "*", at the top and per package, and reports bad entries', () => {
-    const config = parseConfig(source({ nixFile: './p.nix', trustedUsers: ['alice', 1001], packages: { a: {}, b: { trustedUsers: '*' } } }));
-    assert.deepEqual(config.packages.map((p) => p.trustedUsers), [{ anyone: false, users: ['alice', 1001] }, { anyone: true }]);
-    const bad = checkConfigText(source({ nixFile: './p.nix', trustedUsers: ['Alice Smith', -1], packages: { a: { trustedUsers: 'everyone' } } }));
+    const config = parseConfig(
+      source({ nixFile: './p.nix', trustedUsers: ['alice', 1001], packages: { a: {}, b: { trustedUsers: '*' } } }),
+    );
+    assert.deepEqual(
+      config.packages.map((p) => p.trustedUsers),
+      [{ anyone: false, users: ['alice', 1001] }, { anyone: true }],
+    );
+    const bad = checkConfigText(
+      source({ nixFile: './p.nix', trustedUsers: ['Alice Smith', -1], packages: { a: { trustedUsers: 'everyone' } } }),
+    );
     assert.equal(bad.config, null);
     const where = bad.problems.map((p) => p.path);
-    assert.ok(where.some((p) => p.startsWith('trustedUsers')), where.join(', '));
-    assert.ok(where.some((p) => p.startsWith('packages.a.trustedUsers')), where.join(', '));
+    assert.ok(
+      where.some((p) => p.startsWith('trustedUsers')),
+      where.join(', '),
+    );
+    assert.ok(
+      where.some((p) => p.startsWith('packages.a.trustedUsers')),
+      where.join(', '),
+    );
     for (const p of bad.problems) assert.match(p.fix, /user names or ids/);
   });
 });
@@ -41,22 +59,48 @@ describe('parseConfig defaults', () => {
     assert.deepEqual(config.notify, { hook: null, desktop: true });
     assert.deepEqual(config.policy, DEFAULT_POLICY);
     assert.deepEqual(config.packages, [
-      { name: 'hello', nixFile: '/etc/nix-pgo/pkgs.nix', attr: 'hello', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY, trustedUsers: DEFAULT_TRUSTED_USERS, bolt: null },
+      {
+        name: 'hello',
+        nixFile: '/etc/nix-pgo/pkgs.nix',
+        attr: 'hello',
+        profileArg: 'pgoProfiles',
+        policy: DEFAULT_POLICY,
+        trustedUsers: DEFAULT_TRUSTED_USERS,
+        bolt: null,
+      },
     ]);
   });
 
   it('BOLT: true takes the package policy and the boltProfiles argument; an object overrides fields of them', () => {
     const config = parseConfig(
-      source({ nixFile: './pkgs.nix', policy: { minRuns: 2 }, packages: { a: { bolt: true }, b: { policy: { thresholdMB: 4 }, bolt: { profileArg: 'bp', policy: { minRuns: 9 } } }, c: { bolt: false } } }),
+      source({
+        nixFile: './pkgs.nix',
+        policy: { minRuns: 2 },
+        packages: {
+          a: { bolt: true },
+          b: { policy: { thresholdMB: 4 }, bolt: { profileArg: 'bp', policy: { minRuns: 9 } } },
+          c: { bolt: false },
+        },
+      }),
     );
     const [a, b, c] = config.packages;
     assert.deepEqual(a!.bolt, { profileArg: 'boltProfiles', policy: { ...DEFAULT_POLICY, minRuns: 2 } });
     assert.deepEqual(b!.bolt, { profileArg: 'bp', policy: { ...DEFAULT_POLICY, thresholdMB: 4, minRuns: 9 } });
     assert.equal(c!.bolt, null);
-    const bad = checkConfigText(source({ nixFile: './pkgs.nix', packages: { a: { bolt: { profileArg: 'pgoProfiles', policy: { minRuns: -1 } } }, b: { bolt: 'yes' } } }));
+    const bad = checkConfigText(
+      source({
+        nixFile: './pkgs.nix',
+        packages: { a: { bolt: { profileArg: 'pgoProfiles', policy: { minRuns: -1 } } }, b: { bolt: 'yes' } },
+      }),
+    );
     assert.deepEqual(bad.problems.map((p) => p.path).sort(), ['packages.a.bolt.policy.minRuns', 'packages.b.bolt']);
-    const same = checkConfigText(source({ nixFile: './pkgs.nix', packages: { a: { bolt: { profileArg: 'pgoProfiles' } } } }));
-    assert.deepEqual(same.problems.map((p) => [p.path, p.fix]), [['packages.a.bolt.profileArg', 'give the BOLT profiles their own argument, e.g. "boltProfiles"']]);
+    const same = checkConfigText(
+      source({ nixFile: './pkgs.nix', packages: { a: { bolt: { profileArg: 'pgoProfiles' } } } }),
+    );
+    assert.deepEqual(
+      same.problems.map((p) => [p.path, p.fix]),
+      [['packages.a.bolt.profileArg', 'give the BOLT profiles their own argument, e.g. "boltProfiles"']],
+    );
   });
 
   it('accepts an empty file as zero packages', () => {
@@ -103,7 +147,9 @@ describe('parseConfig paths', () => {
   });
 
   it('lists the files to check on disk, but not <lookup> paths', () => {
-    const check = checkConfigText(source({ nixFile: 'p.nix', notify: { hook: '/bin/hook' }, packages: { a: {}, b: { nixFile: '<nixpkgs>' } } }));
+    const check = checkConfigText(
+      source({ nixFile: 'p.nix', notify: { hook: '/bin/hook' }, packages: { a: {}, b: { nixFile: '<nixpkgs>' } } }),
+    );
     assert.deepEqual(check.fileReferences, [
       { path: 'nixFile', file: '/etc/nix-pgo/p.nix', kind: 'nix' },
       { path: 'notify.hook', file: '/bin/hook', kind: 'executable' },
@@ -127,12 +173,21 @@ describe('parseConfig packages and policy', () => {
         profileArg: 'profiles',
         policy: { thresholdMB: 4, onReady: 'notify', retry: { maxDelaySeconds: 600 } },
         packages: {
-          lua: { attr: 'lua5_4', profileArg: 'luaProfiles', policy: { minRuns: 10, convergence: 0.99, retry: { initialDelaySeconds: 5 } } },
+          lua: {
+            attr: 'lua5_4',
+            profileArg: 'luaProfiles',
+            policy: { minRuns: 10, convergence: 0.99, retry: { initialDelaySeconds: 5 } },
+          },
           hello: {},
         },
       }),
     );
-    assert.deepEqual(config.policy, { ...DEFAULT_POLICY, thresholdMB: 4, onReady: 'notify', retry: { initialDelaySeconds: 60, maxDelaySeconds: 600 } });
+    assert.deepEqual(config.policy, {
+      ...DEFAULT_POLICY,
+      thresholdMB: 4,
+      onReady: 'notify',
+      retry: { initialDelaySeconds: 60, maxDelaySeconds: 600 },
+    });
     assert.deepEqual(
       config.packages.map((p) => p.name),
       ['hello', 'lua'],
@@ -155,7 +210,11 @@ describe('parseConfig packages and policy', () => {
 
   it('accepts dotted attribute paths and convergence at its bounds', () => {
     const config = parseConfig(
-      source({ nixFile: '/p.nix', policy: { convergence: 1 }, packages: { numpy: { attr: 'python3Packages.numpy', policy: { convergence: null } } } }),
+      source({
+        nixFile: '/p.nix',
+        policy: { convergence: 1 },
+        packages: { numpy: { attr: 'python3Packages.numpy', policy: { convergence: null } } },
+      }),
     );
     assert.equal(config.policy.convergence, 1);
     assert.equal(config.packages[0]?.attr, 'python3Packages.numpy');
@@ -167,15 +226,23 @@ describe('parseConfig packages and policy', () => {
   });
 
   it('reports an inconsistent retry range where it is written', () => {
-    assert.deepEqual(problemPaths({ nixFile: '/p.nix', policy: { retry: { initialDelaySeconds: 7200 } } }), ['policy.retry']);
-    assert.deepEqual(problemPaths({ nixFile: '/p.nix', packages: { a: { policy: { retry: { maxDelaySeconds: 30 } } } } }), ['packages.a.policy.retry']);
+    assert.deepEqual(problemPaths({ nixFile: '/p.nix', policy: { retry: { initialDelaySeconds: 7200 } } }), [
+      'policy.retry',
+    ]);
+    assert.deepEqual(
+      problemPaths({ nixFile: '/p.nix', packages: { a: { policy: { retry: { maxDelaySeconds: 30 } } } } }),
+      ['packages.a.policy.retry'],
+    );
   });
 });
 
 describe('notify', () => {
   it('shows desktop notifications unless notify.desktop is false, which must be a boolean', () => {
     assert.equal(parseConfig(source({ nixFile: '/p.nix', notify: { hook: '/bin/hook' } })).notify.desktop, true);
-    assert.deepEqual(parseConfig(source({ nixFile: '/p.nix', notify: { desktop: false } })).notify, { hook: null, desktop: false });
+    assert.deepEqual(parseConfig(source({ nixFile: '/p.nix', notify: { desktop: false } })).notify, {
+      hook: null,
+      desktop: false,
+    });
     assert.deepEqual(problemPaths({ nixFile: '/p.nix', notify: { desktop: 'yes' } }), ['notify.desktop']);
   });
 });
@@ -186,7 +253,14 @@ describe('parseConfig problems', () => {
       version: 2,
       stateDri: '/x',
       stateDir: 42,
-      policy: { thresholdMB: 0, minRuns: 1.5, convergence: 0, onReady: 'maybe', buildTimeoutMinutes: -1, retry: { initialDelaySeconds: '60', maxDelaySeconds: 0 } },
+      policy: {
+        thresholdMB: 0,
+        minRuns: 1.5,
+        convergence: 0,
+        onReady: 'maybe',
+        buildTimeoutMinutes: -1,
+        retry: { initialDelaySeconds: '60', maxDelaySeconds: 0 },
+      },
       notify: { hook: '' },
       packages: {
         'bad name': { nixFile: '/p.nix' },
@@ -248,7 +322,11 @@ describe('parseConfig problems', () => {
     assert.equal(error.code, 'CONFIG_INVALID');
     assert.equal(exitCodeFor(error), 65);
     assert.equal(error.file, FILE);
-    assert.deepEqual(error.problems.map((p) => p.path).sort(), ['packages.hello.atr', 'packages.hello.nixFile', 'policy.thresholdMB']);
+    assert.deepEqual(error.problems.map((p) => p.path).sort(), [
+      'packages.hello.atr',
+      'packages.hello.nixFile',
+      'policy.thresholdMB',
+    ]);
     assert.match(error.message, /^\/etc\/nix-pgo\/config\.json: 3 problems\n/);
     for (const problem of error.problems) {
       assert.ok(error.message.includes(`${problem.path}: ${problem.message}\n    fix: ${problem.fix}`), problem.path);

@@ -33,7 +33,11 @@ async function writeConfig(name: string, document: unknown): Promise<string> {
 
 describe('readConfig', () => {
   it('reads a valid file, relative to the cwd given', async () => {
-    await writeConfig('good.json', { nixFile: './pkgs.nix', notify: { hook: './hook' }, packages: { hello: {}, tree: { nixFile: 'with-default' } } });
+    await writeConfig('good.json', {
+      nixFile: './pkgs.nix',
+      notify: { hook: './hook' },
+      packages: { hello: {}, tree: { nixFile: 'with-default' } },
+    });
     const config = await readConfig({ file: 'good.json', cwd: dir, env: env() });
     assert.equal(config.file, path.join(dir, 'good.json'));
     assert.deepEqual(
@@ -51,12 +55,20 @@ describe('readConfig', () => {
     });
     const report = await inspectConfig({ file, env: env() });
     assert.equal(report.config, null);
-    assert.deepEqual(report.problems.map((p) => p.path).sort(), ['notify.hook', 'packages.a.nixFile', 'packages.b.nixFile', 'policy.minRuns']);
+    assert.deepEqual(report.problems.map((p) => p.path).sort(), [
+      'notify.hook',
+      'packages.a.nixFile',
+      'packages.b.nixFile',
+      'policy.minRuns',
+    ]);
     const byPath = Object.fromEntries(report.problems.map((p) => [p.path, p]));
     assert.match(byPath['notify.hook']?.fix ?? '', /chmod \+x/);
     assert.match(byPath['packages.a.nixFile']?.message ?? '', /does not exist/);
     assert.match(byPath['packages.b.nixFile']?.message ?? '', /default\.nix/);
-    await assert.rejects(readConfig({ file, env: env() }), (error: unknown) => error instanceof ConfigInvalidError && error.problems.length === 4);
+    await assert.rejects(
+      readConfig({ file, env: env() }),
+      (error: unknown) => error instanceof ConfigInvalidError && error.problems.length === 4,
+    );
   });
 
   it('treats a named file that does not exist as a problem', async () => {
@@ -64,7 +76,9 @@ describe('readConfig', () => {
     assert.equal(report.source, 'argument');
     assert.equal(report.config, null);
     assert.equal(report.exists, false);
-    assert.deepEqual(report.problems, [{ path: '', message: 'does not exist', fix: 'give the path of an existing config file' }]);
+    assert.deepEqual(report.problems, [
+      { path: '', message: 'does not exist', fix: 'give the path of an existing config file' },
+    ]);
   });
 
   it('treats an absent default config as the defaults with no packages', async () => {
@@ -83,19 +97,31 @@ describe('readConfig', () => {
     assert.equal(report.source, 'NIX_PGO_CONFIG');
     assert.equal(report.config, null);
     assert.equal(report.exists, false);
-    assert.deepEqual(report.problems.map((p) => p.message), ['does not exist (named by $NIX_PGO_CONFIG)']);
-    await assert.rejects(readConfig({ env: { ...env(), NIX_PGO_CONFIG: missing } }), (error: unknown) => error instanceof ConfigInvalidError && error.file === missing);
+    assert.deepEqual(
+      report.problems.map((p) => p.message),
+      ['does not exist (named by $NIX_PGO_CONFIG)'],
+    );
+    await assert.rejects(
+      readConfig({ env: { ...env(), NIX_PGO_CONFIG: missing } }),
+      (error: unknown) => error instanceof ConfigInvalidError && error.file === missing,
+    );
   });
 
   it('resolves a relative NIX_PGO_CONFIG against the cwd', async () => {
     await writeConfig('relative.json', { nixFile: './pkgs.nix', packages: { lz4: {} } });
     const config = await readConfig({ cwd: dir, env: { ...env(), NIX_PGO_CONFIG: 'relative.json' } });
-    assert.deepEqual(config.packages.map((p) => p.name), ['lz4']);
+    assert.deepEqual(
+      config.packages.map((p) => p.name),
+      ['lz4'],
+    );
   });
 
   it('finds the default config through NIX_PGO_CONFIG', async () => {
     const file = await writeConfig('from-env.json', { nixFile: './pkgs.nix', packages: { zstd: {} } });
     const config = await readConfig({ env: { ...env(), NIX_PGO_CONFIG: file } });
-    assert.deepEqual(config.packages.map((p) => p.name), ['zstd']);
+    assert.deepEqual(
+      config.packages.map((p) => p.name),
+      ['zstd'],
+    );
   });
 });

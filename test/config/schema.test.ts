@@ -99,10 +99,21 @@ describe('the config schema definition', () => {
 describe('the checks follow the schema', () => {
   it('has the numeric bounds and integer rules of the schema', () => {
     // A retry bound is probed with the other retry field set so that the pair stays consistent.
-    const partner: Record<string, object> = { initialDelaySeconds: { maxDelaySeconds: 1e9 }, maxDelaySeconds: { initialDelaySeconds: 1e-4 } };
+    const partner: Record<string, object> = {
+      initialDelaySeconds: { maxDelaySeconds: 1e9 },
+      maxDelaySeconds: { initialDelaySeconds: 1e-4 },
+    };
     const fields = [
-      ...Object.entries(policy.properties ?? {}).map(([key, node]) => ({ key, node, at: (value: unknown) => ({ [key]: value }) })),
-      ...Object.entries(retry.properties ?? {}).map(([key, node]) => ({ key, node, at: (value: unknown) => ({ retry: { ...partner[key], [key]: value } }) })),
+      ...Object.entries(policy.properties ?? {}).map(([key, node]) => ({
+        key,
+        node,
+        at: (value: unknown) => ({ [key]: value }),
+      })),
+      ...Object.entries(retry.properties ?? {}).map(([key, node]) => ({
+        key,
+        node,
+        at: (value: unknown) => ({ retry: { ...partner[key], [key]: value } }),
+      })),
     ];
     let probed = 0;
     for (const { key, node: field, at } of fields) {
@@ -136,10 +147,32 @@ describe('the checks follow the schema', () => {
     const namePattern = new RegExp(packagePattern ?? '');
     const attrPattern = new RegExp(child(pkg as SchemaNode, 'attr').pattern ?? '');
     const argPattern = new RegExp(child(pkg as SchemaNode, 'profileArg').pattern ?? '');
-    const names = ['hello', '_x', "g'", 'lua5_4', 'a-b', '5x', 'a.b', 'a b', '', 'python3Packages.numpy', 'a..b', '.a', 'a.'];
+    const names = [
+      'hello',
+      '_x',
+      "g'",
+      'lua5_4',
+      'a-b',
+      '5x',
+      'a.b',
+      'a b',
+      '',
+      'python3Packages.numpy',
+      'a..b',
+      '.a',
+      'a.',
+    ];
     for (const name of names) {
-      assert.equal(accepts({ nixFile: '/p.nix', packages: { [name]: {} } }), namePattern.test(name), `package name ${JSON.stringify(name)}`);
-      assert.equal(accepts({ nixFile: '/p.nix', packages: { p: { attr: name } } }), attrPattern.test(name), `attr ${JSON.stringify(name)}`);
+      assert.equal(
+        accepts({ nixFile: '/p.nix', packages: { [name]: {} } }),
+        namePattern.test(name),
+        `package name ${JSON.stringify(name)}`,
+      );
+      assert.equal(
+        accepts({ nixFile: '/p.nix', packages: { p: { attr: name } } }),
+        attrPattern.test(name),
+        `attr ${JSON.stringify(name)}`,
+      );
       assert.equal(accepts({ profileArg: name }), argPattern.test(name), `profileArg ${JSON.stringify(name)}`);
     }
   });
@@ -160,7 +193,11 @@ describe('the checks follow the schema', () => {
         packages: { 'a b': {}, '1x': {}, ok: { nixFile: '/p.nix', attr: 'x y' } },
       }).problems.map((p) => [p.path, p]),
     );
-    assert.deepEqual(problems['version'], { path: 'version', message: 'must be 1, not 2 (a number)', fix: 'write "version": 1 or leave it out' });
+    assert.deepEqual(problems.version, {
+      path: 'version',
+      message: 'must be 1, not 2 (a number)',
+      fix: 'write "version": 1 or leave it out',
+    });
     assert.equal(problems['policy.convergence']?.message, 'must be a number > 0 and ≤ 1, not 1.5 (a number)');
     assert.match(problems['policy.convergence']?.fix ?? '', /or null/);
     assert.equal(problems['policy.onReady']?.message, 'must be "switch" or "notify", not "build" (a string)');

@@ -4,20 +4,40 @@
 // failing build keeps the profiling variant; a restart mid-build switches once.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readdirSync, readFileSync, realpathSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../src/process/run.js';
 import { substituterOptions } from '../../src/tools/nix-common.js';
 import { listGenerations } from '../../src/tools/nix-env.js';
 import { parseLockFile } from '../../src/store/lock-file.js';
 import { makeTempDir, readManifest, repoRoot, runProgram } from '../support/nix.js';
-import { cli, cliJson, runInstrumented, startDaemon, status, stopDaemon, waitFor, writeConfig, type TestSetup } from '../support/daemon.js';
+import {
+  cli,
+  cliJson,
+  runInstrumented,
+  startDaemon,
+  status,
+  stopDaemon,
+  waitFor,
+  writeConfig,
+  type TestSetup,
+} from '../support/daemon.js';
 
 const offline = substituterOptions(false);
 
 /** Removes a store path and everything that refers to it, after dropping the test's own roots to it. */
 async function rebuildFromScratch(setup: TestSetup, storePath: string): Promise<void> {
-  for (const link of readdirSync(setup.stateDir).filter((f) => f === 'profile' || /^profile-\d+-link$/.test(f))) rmSync(join(setup.stateDir, link), { force: true });
+  for (const link of readdirSync(setup.stateDir).filter((f) => f === 'profile' || /^profile-\d+-link$/.test(f)))
+    rmSync(join(setup.stateDir, link), { force: true });
   const referrers = (await run('nix-store', ['--query', '--referrers-closure', storePath])).stdout.trim().split('\n');
   await run('nix-store', ['--delete', ...referrers]);
   assert.equal(existsSync(storePath), false);
@@ -28,10 +48,14 @@ function packageStatus(setup: TestSetup, name: string) {
 }
 
 async function waitForState(setup: TestSetup, name: string, state: string, timeoutMs?: number) {
-  return waitFor(`${name} to be ${state}`, async () => {
-    const p = await packageStatus(setup, name);
-    return p.state === state ? p : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `${name} to be ${state}`,
+    async () => {
+      const p = await packageStatus(setup, name);
+      return p.state === state ? p : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 describe('daemon end to end', () => {
@@ -64,11 +88,20 @@ describe('daemon end to end', () => {
       const manifest = readManifest(optimized.activePath!);
       assert.equal(manifest.kind, 'optimized');
       assert.equal(manifest.profile, optimized.profileStorePath);
-      assert.equal(await runProgram(profileBin, ['2']), await runProgram(join(profiling.activePath!, 'bin/calc'), ['2']));
-      const told = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; variant?: string; storePath?: string });
+      assert.equal(
+        await runProgram(profileBin, ['2']),
+        await runProgram(join(profiling.activePath!, 'bin/calc'), ['2']),
+      );
+      const told = readFileSync(events, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; variant?: string; storePath?: string });
       assert.deepEqual(
         told.filter((e) => e.type === 'switched').map((e) => [e.variant, e.storePath]),
-        [['profile', profiling.activePath], ['optimized', optimized.activePath]],
+        [
+          ['profile', profiling.activePath],
+          ['optimized', optimized.activePath],
+        ],
       );
 
       // The lock file names the profile; a fresh evaluation with it is the same derivation.
@@ -76,7 +109,16 @@ describe('daemon end to end', () => {
       const lock = parseLockFile(readFileSync(lockFile, 'utf8'), lockFile);
       assert.equal(lock.packages.calc!.storePath, optimized.profileStorePath);
       const profilesExpr = `import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }`;
-      const rebuilt = await run('nix-build', [...offline, '--no-out-link', setup.nixFile, '-A', 'calc.pgo.optimized', '--arg', 'pgoProfiles', profilesExpr]);
+      const rebuilt = await run('nix-build', [
+        ...offline,
+        '--no-out-link',
+        setup.nixFile,
+        '-A',
+        'calc.pgo.optimized',
+        '--arg',
+        'pgoProfiles',
+        profilesExpr,
+      ]);
       assert.equal(rebuilt.stdout.trim(), optimized.activePath);
     } finally {
       assert.equal(await stopDaemon(daemon), 0, daemon.output());
@@ -86,11 +128,19 @@ describe('daemon end to end', () => {
     // so the next rebuild from the lock (nixos-rebuild) does not bring the optimized variant back.
     const lockFile = join(setup.stateDir, 'pgo-lock.json');
     const locked = () => parseLockFile(readFileSync(lockFile, 'utf8'), lockFile).packages;
-    const systemOfNix = JSON.parse((await run('nix-instantiate', ['--eval', '--json', '-E', 'builtins.currentSystem'])).stdout) as string;
+    const systemOfNix = JSON.parse(
+      (await run('nix-instantiate', ['--eval', '--json', '-E', 'builtins.currentSystem'])).stdout,
+    ) as string;
     assert.equal(locked().calc!.system, systemOfNix, 'the lock entry names the system the daemon evaluated for');
     const before = await packageStatus(setup, 'calc');
-    const rolled = await cliJson<{ generation: number; packages: { name: string; variant: string; storePath: string; lock: string }[] }>(['rollback', 'calc', '--config', setup.configFile]);
-    assert.deepEqual(rolled.packages.map((p) => [p.name, p.variant, p.lock]), [['calc', 'profile', 'unlocked']]);
+    const rolled = await cliJson<{
+      generation: number;
+      packages: { name: string; variant: string; storePath: string; lock: string }[];
+    }>(['rollback', 'calc', '--config', setup.configFile]);
+    assert.deepEqual(
+      rolled.packages.map((p) => [p.name, p.variant, p.lock]),
+      [['calc', 'profile', 'unlocked']],
+    );
     assert.equal(locked().calc, undefined);
     assert.ok(existsSync(before.profileStorePath!), 'the profile stays in the store');
     const after = await packageStatus(setup, 'calc');
@@ -100,18 +150,37 @@ describe('daemon end to end', () => {
     assert.equal(readManifest(after.activePath!).kind, 'profile');
 
     // And forward again by hand: locked again with the profile it was built with.
-    const switched = await cliJson<{ variant: string; storePath: string; lock: string }>(['switch', 'calc', '--config', setup.configFile]);
+    const switched = await cliJson<{ variant: string; storePath: string; lock: string }>([
+      'switch',
+      'calc',
+      '--config',
+      setup.configFile,
+    ]);
     assert.equal(switched.storePath, before.activePath);
     assert.equal(switched.lock, 'locked');
     assert.equal(locked().calc!.storePath, before.profileStorePath);
     assert.equal(locked().calc!.system, systemOfNix);
 
     // The whole profile back one generation (to the profiling variant): out of the lock; once more (to the optimized one): in again.
-    const wholeBack = await cliJson<{ packages: { name: string; variant: string; lock: string }[] }>(['rollback', '--config', setup.configFile]);
-    assert.deepEqual(wholeBack.packages.map((p) => [p.name, p.variant, p.lock]), [['calc', 'profile', 'unlocked']]);
+    const wholeBack = await cliJson<{ packages: { name: string; variant: string; lock: string }[] }>([
+      'rollback',
+      '--config',
+      setup.configFile,
+    ]);
+    assert.deepEqual(
+      wholeBack.packages.map((p) => [p.name, p.variant, p.lock]),
+      [['calc', 'profile', 'unlocked']],
+    );
     assert.equal(locked().calc, undefined);
-    const wholeBackAgain = await cliJson<{ packages: { name: string; variant: string; lock: string }[] }>(['rollback', '--config', setup.configFile]);
-    assert.deepEqual(wholeBackAgain.packages.map((p) => [p.name, p.variant, p.lock]), [['calc', 'optimized', 'locked']]);
+    const wholeBackAgain = await cliJson<{ packages: { name: string; variant: string; lock: string }[] }>([
+      'rollback',
+      '--config',
+      setup.configFile,
+    ]);
+    assert.deepEqual(
+      wholeBackAgain.packages.map((p) => [p.name, p.variant, p.lock]),
+      [['calc', 'optimized', 'locked']],
+    );
     assert.equal(locked().calc!.storePath, before.profileStorePath);
 
     // Bit for bit: delete the optimized output and build it again from the lock file alone.
@@ -120,10 +189,23 @@ describe('daemon end to end', () => {
     const saved = join(setup.dir, 'saved-output');
     cpSync(optimized.activePath!, saved, { recursive: true });
     await rebuildFromScratch(setup, optimized.activePath!);
-    const again = await run('nix-build', [...offline, '--no-out-link', setup.nixFile, '-A', 'calc.pgo.optimized', '--arg', 'pgoProfiles', `import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }`]);
+    const again = await run('nix-build', [
+      ...offline,
+      '--no-out-link',
+      setup.nixFile,
+      '-A',
+      'calc.pgo.optimized',
+      '--arg',
+      'pgoProfiles',
+      `import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }`,
+    ]);
     assert.equal(again.stdout.trim(), optimized.activePath);
     for (const file of ['bin/calc', 'lib/libcalc.so', 'nix-support/pgo.json']) {
-      assert.deepEqual(readFileSync(join(optimized.activePath!, file)), readFileSync(join(saved, file)), `${file} is the same bit for bit`);
+      assert.deepEqual(
+        readFileSync(join(optimized.activePath!, file)),
+        readFileSync(join(saved, file)),
+        `${file} is the same bit for bit`,
+      );
     }
   });
 
@@ -146,7 +228,10 @@ describe('daemon end to end', () => {
       assert.ok(failed.nextRetryAt);
       assert.match(failed.lastBuild!.logTail!, /this optimized build fails on purpose/);
       assert.ok(existsSync(failed.lastBuild!.logFile));
-      assert.equal(realpathSync(join(setup.stateDir, 'profile', 'bin', 'calc')), join(profiling.activePath!, 'bin/calc'));
+      assert.equal(
+        realpathSync(join(setup.stateDir, 'profile', 'bin', 'calc')),
+        join(profiling.activePath!, 'bin/calc'),
+      );
       const text = (await run(process.execPath, [cli, 'status', 'failing', '--config', setup.configFile])).stdout;
       assert.match(text, /optimized FAILED/);
       assert.match(text, /this optimized build fails on purpose/);
@@ -160,10 +245,17 @@ describe('daemon end to end', () => {
     const hook = join(dir, 'hook.sh');
     const events = join(dir, 'events.jsonl');
     writeFileSync(hook, `#!/bin/sh\ncat >> ${events}\n`, { mode: 0o755 });
-    const setup = writeConfig(dir, ['calc'], { thresholdMB: 0.001, minRuns: 0, onReady: 'notify' }, { notify: { hook } });
+    const setup = writeConfig(
+      dir,
+      ['calc'],
+      { thresholdMB: 0.001, minRuns: 0, onReady: 'notify' },
+      { notify: { hook } },
+    );
     const daemon = startDaemon(setup);
     try {
-      await waitFor('the profiling variant', async () => ((await packageStatus(setup, 'calc')).activeVariant === 'profile' ? true : undefined));
+      await waitFor('the profiling variant', async () =>
+        (await packageStatus(setup, 'calc')).activeVariant === 'profile' ? true : undefined,
+      );
       const profileBin = join(setup.stateDir, 'profile', 'bin', 'calc');
       // One run writes less than the threshold.
       for (let i = 0; i < 2; i++) await runInstrumented(setup, profileBin, ['1']);
@@ -171,14 +263,22 @@ describe('daemon end to end', () => {
       // More data and more ticks while ready: still one event, still no build.
       await new Promise((r) => setTimeout(r, 1000));
       await runInstrumented(setup, profileBin, ['1']);
-      await waitFor('the second merge', async () => ((await packageStatus(setup, 'calc')).mergeGeneration > ready.mergeGeneration ? true : undefined));
+      await waitFor('the second merge', async () =>
+        (await packageStatus(setup, 'calc')).mergeGeneration > ready.mergeGeneration ? true : undefined,
+      );
       await new Promise((r) => setTimeout(r, 1000));
-      const told = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; package?: string; reason?: string; variant?: string });
+      const told = readFileSync(events, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; package?: string; reason?: string; variant?: string });
       const readyEvents = told.filter((e) => e.type === 'ready');
       assert.equal(readyEvents.length, 1, JSON.stringify(told));
       assert.equal(readyEvents[0]!.package, 'calc');
       assert.match(readyEvents[0]!.reason!, /MB/);
-      assert.deepEqual(told.filter((e) => e.type === 'switched').map((e) => e.variant), ['profile']);
+      assert.deepEqual(
+        told.filter((e) => e.type === 'switched').map((e) => e.variant),
+        ['profile'],
+      );
       const now = await packageStatus(setup, 'calc');
       assert.equal(now.state, 'ready');
       assert.equal(now.activeVariant, 'profile');
@@ -194,18 +294,28 @@ describe('daemon end to end', () => {
     const setup = writeConfig(makeTempDir('e2e-collision'), ['calcTwin', 'calc'], { thresholdMB: 1000 });
     const daemon = startDaemon(setup);
     try {
-      const [calc, twin] = await waitFor('both profiling variants in the profile', async () => {
-        const s = await status(setup);
-        const both = ['calc', 'calcTwin'].map((name) => s.packages.find((p) => p.name === name)!);
-        return both.every((p) => p.activeVariant === 'profile') ? both : undefined;
-      }, 180_000);
+      const [calc, twin] = await waitFor(
+        'both profiling variants in the profile',
+        async () => {
+          const s = await status(setup);
+          const both = ['calc', 'calcTwin'].map((name) => s.packages.find((p) => p.name === name)!);
+          return both.every((p) => p.activeVariant === 'profile') ? both : undefined;
+        },
+        180_000,
+      );
       assert.notEqual(calc!.activePath, twin!.activePath);
       assert.equal(twin!.failures, 0);
       const profile = join(setup.stateDir, 'profile');
-      assert.deepEqual((await run('nix-env', ['-p', profile, '--query', '--out-path'])).stdout.trim().split('\n').map((l) => l.split(/\s+/)), [
-        ['calc', calc!.activePath],
-        ['calcTwin', twin!.activePath],
-      ]);
+      assert.deepEqual(
+        (await run('nix-env', ['-p', profile, '--query', '--out-path'])).stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/\s+/)),
+        [
+          ['calc', calc!.activePath],
+          ['calcTwin', twin!.activePath],
+        ],
+      );
       assert.equal(realpathSync(join(profile, 'bin', 'calc')), join(calc!.activePath!, 'bin/calc'));
     } finally {
       assert.equal(await stopDaemon(daemon), 0, daemon.output());
@@ -216,7 +326,9 @@ describe('daemon end to end', () => {
     const setup = writeConfig(makeTempDir('e2e-restart'), ['slow']);
     let daemon = startDaemon(setup);
     const profileBin = join(setup.stateDir, 'profile', 'bin', 'calc');
-    await waitFor('profiling', async () => ((await packageStatus(setup, 'slow')).activeVariant === 'profile' ? true : undefined));
+    await waitFor('profiling', async () =>
+      (await packageStatus(setup, 'slow')).activeVariant === 'profile' ? true : undefined,
+    );
     await runInstrumented(setup, profileBin, ['1']);
     const building = await waitForState(setup, 'slow', 'building');
     daemon.kill('SIGKILL');
@@ -228,7 +340,10 @@ describe('daemon end to end', () => {
       assert.equal(optimized.mergeGeneration, building.mergeGeneration);
       const generations = await listGenerations(join(setup.stateDir, 'profile'));
       // Generation 1: profiling variant; generation 2: the optimized one, exactly once.
-      assert.deepEqual(generations.map((g) => g.number), [1, 2]);
+      assert.deepEqual(
+        generations.map((g) => g.number),
+        [1, 2],
+      );
       assert.ok(readlinkSync(join(setup.stateDir, 'profile')).endsWith('-2-link'));
       assert.equal(readManifest(optimized.activePath!).kind, 'optimized');
     } finally {
@@ -237,7 +352,12 @@ describe('daemon end to end', () => {
   });
 
   it('a bad config lists every problem at once and starts nothing', async () => {
-    const setup = writeConfig(makeTempDir('e2e-bad'), ['calc'], { thresholdMB: -1, onReady: 'sometimes' }, { packagez: {} });
+    const setup = writeConfig(
+      makeTempDir('e2e-bad'),
+      ['calc'],
+      { thresholdMB: -1, onReady: 'sometimes' },
+      { packagez: {} },
+    );
     const daemon = startDaemon(setup);
     const code = await daemon.exited;
     assert.equal(code, 65);

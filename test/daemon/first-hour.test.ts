@@ -14,19 +14,28 @@ import { run } from '../../src/process/run.js';
 import { cli, daemonPackages, startDaemon, status, stopDaemon, waitFor, writeConfig } from '../support/daemon.js';
 import { makeTempDir } from '../support/nix.js';
 
-const pkg = async (setup: Parameters<typeof status>[0], name: string) => (await status(setup)).packages.find((p) => p.name === name);
+const pkg = async (setup: Parameters<typeof status>[0], name: string) =>
+  (await status(setup)).packages.find((p) => p.name === name);
 
 describe('the first hour', () => {
   it('profiles reach the Nix file keyed by the package name, even when the attribute differs', async () => {
     const dir = makeTempDir('byname');
     const setup = writeConfig(dir, { 'fast-calc': { attr: 'calc' } }, { thresholdMB: 0.0001 });
     // A Nix file that looks its profile up by the config's package name, as docs/config.md says.
-    writeFileSync(setup.nixFile, `{ pgoProfiles ? { } }: import ${daemonPackages} { pgoProfiles = { calc = pgoProfiles."fast-calc" or null; }; salt = "${randomUUID()}"; }\n`);
+    writeFileSync(
+      setup.nixFile,
+      `{ pgoProfiles ? { } }: import ${daemonPackages} { pgoProfiles = { calc = pgoProfiles."fast-calc" or null; }; salt = "${randomUUID()}"; }\n`,
+    );
     const daemon = startDaemon(setup);
     try {
-      const profiling = await waitFor('the profiling variant', async () => ((await pkg(setup, 'fast-calc'))?.activeVariant === 'profile' ? true : undefined));
+      const profiling = await waitFor('the profiling variant', async () =>
+        (await pkg(setup, 'fast-calc'))?.activeVariant === 'profile' ? true : undefined,
+      );
       assert.ok(profiling);
-      await run('bash', ['-c', `eval "$(${process.execPath} ${cli} env --config ${setup.configFile})"; ${join(setup.stateDir, 'profile/bin/calc')} 2 > /dev/null`]);
+      await run('bash', [
+        '-c',
+        `eval "$(${process.execPath} ${cli} env --config ${setup.configFile})"; ${join(setup.stateDir, 'profile/bin/calc')} 2 > /dev/null`,
+      ]);
       const done = await waitFor('optimized', async () => {
         const p = await pkg(setup, 'fast-calc');
         return p?.state === 'optimized' ? p : p?.lastBuild && !p.lastBuild.ok ? p : undefined;
@@ -51,7 +60,9 @@ describe('the first hour', () => {
       const text = (await run(process.execPath, [cli, 'status', '--config', setup.configFile])).stdout;
       assert.match(text, /slowProfile: building\n/);
       assert.match(text, /building: the profiling variant, for \d+ s {2}log: \//);
-      await waitFor('the profiling variant', async () => ((await pkg(setup, 'slowProfile'))?.activeVariant === 'profile' ? true : undefined));
+      await waitFor('the profiling variant', async () =>
+        (await pkg(setup, 'slowProfile'))?.activeVariant === 'profile' ? true : undefined,
+      );
       assert.equal((await pkg(setup, 'slowProfile'))!.building, null);
     } finally {
       await stopDaemon(daemon);
@@ -64,20 +75,36 @@ describe('the first hour', () => {
     chmodSync(dir, 0o755);
     const marker = join(dir, 'fail-now');
     writeFileSync(marker, '');
-    const setup = writeConfig(dir, ['flaky'], { retry: { initialDelaySeconds: 3600, maxDelaySeconds: 3600 } }, {}, `flakyMarker = ${JSON.stringify(marker)};`);
+    const setup = writeConfig(
+      dir,
+      ['flaky'],
+      { retry: { initialDelaySeconds: 3600, maxDelaySeconds: 3600 } },
+      {},
+      `flakyMarker = ${JSON.stringify(marker)};`,
+    );
     const daemon = startDaemon(setup);
     try {
       const failed = await waitFor('the failed profiling build', async () => {
         const p = await pkg(setup, 'flaky');
         return p?.lastBuild && !p.lastBuild.ok ? p : undefined;
       });
-      assert.match(failed.reason, /building the profiling variant of flaky \(flaky\.pgo\.profile in \/.*packages\.nix\) failed: nix-build .*--option substituters '' .* exited with status \d+/);
+      assert.match(
+        failed.reason,
+        /building the profiling variant of flaky \(flaky\.pgo\.profile in \/.*packages\.nix\) failed: nix-build .*--option substituters '' .* exited with status \d+/,
+      );
       assert.match(failed.reason, /the whole log: \//);
       assert.ok(failed.nextRetryAt && Date.parse(failed.nextRetryAt) > Date.now() + 3_000_000, 'an hour of backoff');
       rmSync(marker);
       const asked = await run(process.execPath, [cli, 'build', 'flaky', '--config', setup.configFile]);
-      assert.match(asked.stdout, /the running daemon builds the profiling variant of flaky at its next tick, whatever the backoff/);
-      const built = await waitFor('the profiling variant, long before the backoff ends', async () => ((await pkg(setup, 'flaky'))?.activeVariant === 'profile' ? true : undefined), 60_000);
+      assert.match(
+        asked.stdout,
+        /the running daemon builds the profiling variant of flaky at its next tick, whatever the backoff/,
+      );
+      const built = await waitFor(
+        'the profiling variant, long before the backoff ends',
+        async () => ((await pkg(setup, 'flaky'))?.activeVariant === 'profile' ? true : undefined),
+        60_000,
+      );
       assert.ok(built);
     } finally {
       await stopDaemon(daemon);
@@ -93,17 +120,32 @@ describe('the first hour', () => {
       change(config);
       writeFileSync(setup.configFile, JSON.stringify(config, null, 2));
     };
-    const baseConfig = JSON.parse((await import('node:fs')).readFileSync(setup.configFile, 'utf8')) as Record<string, Record<string, unknown>>;
+    const baseConfig = JSON.parse((await import('node:fs')).readFileSync(setup.configFile, 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     try {
-      await waitFor('calc profiling', async () => ((await pkg(setup, 'calc'))?.activeVariant === 'profile' ? true : undefined));
-      rewrite((c) => ((c['packages'] as Record<string, unknown>)['wordfreq'] = {}));
-      await waitFor('wordfreq added without a restart', async () => ((await pkg(setup, 'wordfreq'))?.activeVariant === 'profile' ? true : undefined));
+      await waitFor('calc profiling', async () =>
+        (await pkg(setup, 'calc'))?.activeVariant === 'profile' ? true : undefined,
+      );
+      rewrite((c) => ((c.packages as Record<string, unknown>).wordfreq = {}));
+      await waitFor('wordfreq added without a restart', async () =>
+        (await pkg(setup, 'wordfreq'))?.activeVariant === 'profile' ? true : undefined,
+      );
       writeFileSync(setup.configFile, '{ "packages": { "calc": { "atr": "calc" } } }');
-      await waitFor('the bad config reported', async () => (/"event":"config-invalid"[^\n]*atr/.test(daemon.output()) ? true : undefined), 20_000);
+      await waitFor(
+        'the bad config reported',
+        async () => (/"event":"config-invalid"[^\n]*atr/.test(daemon.output()) ? true : undefined),
+        20_000,
+      );
       assert.match(daemon.output(), /"kept":\["calc","wordfreq"\]/);
       rewrite(() => {});
       daemon.kill('SIGHUP');
-      await waitFor('the good config read again on SIGHUP', async () => (/"event":"config-reloaded","why":"SIGHUP"/.test(daemon.output()) ? true : undefined), 20_000);
+      await waitFor(
+        'the good config read again on SIGHUP',
+        async () => (/"event":"config-reloaded","why":"SIGHUP"/.test(daemon.output()) ? true : undefined),
+        20_000,
+      );
     } finally {
       await stopDaemon(daemon);
     }

@@ -20,17 +20,28 @@ import { examples, makeTempDir, readManifest } from '../support/nix.js';
 
 const shellEnv = (config: string) => `eval "$(${process.execPath} ${cli} env --config ${config})"`;
 
-for (const [name, toolchain] of [['calc', 'clang'], ['wordfreq', 'gcc']] as const) {
+for (const [name, toolchain] of [
+  ['calc', 'clang'],
+  ['wordfreq', 'gcc'],
+] as const) {
   test(`${toolchain}: eval "$(nix-pgo env)", then nix-pgo daemon & in the same shell, then the program: optimized`, async () => {
     const dir = makeTempDir(`readme-${toolchain}`);
     const setup = writeConfig(dir, [name], { thresholdMB: 0.0001, minRuns: 2 });
-    const daemon = startBackground('bash', ['-c', `${shellEnv(setup.configFile)}; exec ${process.execPath} ${cli} daemon --config ${setup.configFile} --tick-ms 200`]);
+    const daemon = startBackground('bash', [
+      '-c',
+      `${shellEnv(setup.configFile)}; exec ${process.execPath} ${cli} daemon --config ${setup.configFile} --tick-ms 200`,
+    ]);
     try {
       const bin = join(setup.stateDir, 'profile', 'bin', name);
-      await waitFor('the profiling variant', async () => ((await status(setup)).packages[0]!.activeVariant === 'profile' ? true : undefined));
+      await waitFor('the profiling variant', async () =>
+        (await status(setup)).packages[0]!.activeVariant === 'profile' ? true : undefined,
+      );
       const input = join(examples, 'pkgs/calc/src/main.c');
       for (let i = 0; i < 3; i++) {
-        await run('bash', ['-c', `${shellEnv(setup.configFile)}; ${bin} ${toolchain === 'clang' ? '3' : ''} < ${input} > /dev/null`]);
+        await run('bash', [
+          '-c',
+          `${shellEnv(setup.configFile)}; ${bin} ${toolchain === 'clang' ? '3' : ''} < ${input} > /dev/null`,
+        ]);
         await new Promise((r) => setTimeout(r, 300));
       }
       const done = await waitFor('the optimized variant', async () => {
@@ -45,17 +56,32 @@ for (const [name, toolchain] of [['calc', 'clang'], ['wordfreq', 'gcc']] as cons
       assert.equal(manifest.kind, 'optimized');
       if (toolchain === 'gcc') {
         // Every run reaches the merged profile: merges after the first go through gcov-tool, which must not see GCOV_PREFIX.
-        await waitFor('all three runs in the merged gcda tree', async () => {
-          const merged = withDatabase(stateLayout(setup.stateDir).database, (db) => getPackage(db, name)!.mergedPath!);
-          return summarizeGcdaTree(await merged).runs === 3 ? true : undefined;
-        }, 60_000);
-        const files = readdirSync(manifest.profile!, { recursive: true }).map(String).filter((f) => f.endsWith('.gcda'));
+        await waitFor(
+          'all three runs in the merged gcda tree',
+          async () => {
+            const merged = withDatabase(
+              stateLayout(setup.stateDir).database,
+              (db) => getPackage(db, name)!.mergedPath!,
+            );
+            return summarizeGcdaTree(await merged).runs === 3 ? true : undefined;
+          },
+          60_000,
+        );
+        const files = readdirSync(manifest.profile!, { recursive: true })
+          .map(String)
+          .filter((f) => f.endsWith('.gcda'));
         assert.ok(files.length > 0, 'the locked gcda tree holds files');
       }
       assert.doesNotMatch(daemon.output(), /merging .* failed/);
       // Nothing the daemon's tools wrote ended in the spool: only the programs' own files, all harvested.
-      const leftovers = readdirSync(setup.spoolDir, { recursive: true }).map(String).filter((f) => f.endsWith('.gcda') || f.endsWith('.profraw'));
-      assert.deepEqual(leftovers.filter((f) => !f.endsWith('.gcda')), [], 'no raw profile left behind');
+      const leftovers = readdirSync(setup.spoolDir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.gcda') || f.endsWith('.profraw'));
+      assert.deepEqual(
+        leftovers.filter((f) => !f.endsWith('.gcda')),
+        [],
+        'no raw profile left behind',
+      );
     } finally {
       await stopDaemon(daemon);
     }

@@ -12,7 +12,7 @@ import { makeTempDir, repoRoot } from '../support/nix.js';
 
 const demo = join(repoRoot, 'dist/demo/run-demo.js');
 const elsewhere = makeTempDir('demo-user');
-const userEnv: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: elsewhere };
+const userEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: elsewhere };
 
 /** Runs a printed command line as a user would, pasting it into a shell. */
 function asPrinted(line: string): Promise<{ stdout: string; stderr: string }> {
@@ -25,10 +25,16 @@ describe('the demo', { timeout: 1_200_000 }, () => {
 
   before(async () => {
     const env = { ...process.env };
-    delete env['XDG_STATE_HOME'];
-    ({ stdout: output } = await run(process.execPath, [demo, '--packages', 'calc', '--runs', '3'], { env, timeoutMs: 1_200_000 }));
+    delete env.XDG_STATE_HOME;
+    ({ stdout: output } = await run(process.execPath, [demo, '--packages', 'calc', '--runs', '3'], {
+      env,
+      timeoutMs: 1_200_000,
+    }));
     const tail = output.slice(output.indexOf('The daemon has stopped.'));
-    commands = tail.split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim());
+    commands = tail
+      .split('\n')
+      .filter((l) => l.startsWith('  '))
+      .map((l) => l.trim());
   });
 
   it('prints the speedup with the spread of its runs', () => {
@@ -39,11 +45,15 @@ describe('the demo', { timeout: 1_200_000 }, () => {
     const configFile = /^config: (\S+)/m.exec(output)?.[1];
     assert.ok(configFile, output);
     const config = JSON.parse(readFileSync(configFile, 'utf8')) as { stateDir?: string };
-    assert.ok(config.stateDir && config.stateDir.startsWith('/'), `stateDir in ${configFile}`);
+    assert.ok(config.stateDir?.startsWith('/'), `stateDir in ${configFile}`);
   });
 
   it('prints a status and a rollback command, and both work as printed', async () => {
-    assert.deepEqual(commands.map((c) => c.split(' ')[2]), ['status', 'rollback'], output);
+    assert.deepEqual(
+      commands.map((c) => c.split(' ')[2]),
+      ['status', 'rollback'],
+      output,
+    );
     const [statusLine, rollbackLine] = commands as [string, string];
 
     const before = await asPrinted(statusLine);

@@ -37,8 +37,17 @@ function pageBlocks(markdown: string): PageBlock[] {
     const end = lines.findIndex((l, j) => j > i && l === '```');
     if (end < 0) throw new Error(`line ${i + 1}: unterminated code block`);
     const marker = /^<!-- test: (run|file|skip)\s*(.*?)\s*-->$/.exec(lines[i - 1] ?? '');
-    if (!marker) throw new Error(`line ${i + 1}: a code block without a <!-- test: run | file PATH | skip REASON --> line before it`);
-    blocks.push({ directive: marker[1] as PageBlock['directive'], argument: marker[2]!, language: fence[1]!, code: lines.slice(i + 1, end).join('\n'), line: i + 1 });
+    if (!marker)
+      throw new Error(
+        `line ${i + 1}: a code block without a <!-- test: run | file PATH | skip REASON --> line before it`,
+      );
+    blocks.push({
+      directive: marker[1] as PageBlock['directive'],
+      argument: marker[2]!,
+      language: fence[1]!,
+      code: lines.slice(i + 1, end).join('\n'),
+      line: i + 1,
+    });
     i = end;
   }
   return blocks;
@@ -55,7 +64,12 @@ function pageScript(blocks: readonly PageBlock[]): string {
       parts.push(block.code);
     } else {
       const path = block.argument.replace(/^~\//, '$HOME/');
-      parts.push(`mkdir -p "$(dirname "${path}")"`, `cat > "${path}" <<'NIX_PGO_PAGE_EOF'`, block.code, 'NIX_PGO_PAGE_EOF');
+      parts.push(
+        `mkdir -p "$(dirname "${path}")"`,
+        `cat > "${path}" <<'NIX_PGO_PAGE_EOF'`,
+        block.code,
+        'NIX_PGO_PAGE_EOF',
+      );
     }
   });
   parts.push(`echo '@@ end'`);
@@ -82,7 +96,10 @@ describe('docs/getting-started.md', { timeout: 1_200_000 }, () => {
     symlinkSync(repoRoot, join(home, 'nix-pgo'));
     const shims = join(home, '.test-bin');
     mkdirSync(shims);
-    writeFileSync(join(shims, 'nix-pgo'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(repoRoot, 'dist/src/cli/main.js'))} "$@"\n`);
+    writeFileSync(
+      join(shims, 'nix-pgo'),
+      `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(repoRoot, 'dist/src/cli/main.js'))} "$@"\n`,
+    );
     chmodSync(join(shims, 'nix-pgo'), 0o755);
     const env: NodeJS.ProcessEnv = {};
     for (const [name, value] of Object.entries(process.env)) {
@@ -90,7 +107,7 @@ describe('docs/getting-started.md', { timeout: 1_200_000 }, () => {
     }
     Object.assign(env, {
       HOME: home,
-      PATH: `${shims}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+      PATH: `${shims}:${process.env.PATH ?? '/usr/bin:/bin'}`,
       NIX_PATH: `nixpkgs=${join(repoRoot, 'examples')}`,
       // The binary cache is unreachable here; the daemon passes the same to its own builds.
       NIX_CONFIG: 'substituters =',
@@ -119,8 +136,14 @@ describe('docs/getting-started.md', { timeout: 1_200_000 }, () => {
   it('marks every code block, and runs or writes all but the example output', () => {
     assert.ok(blocks.length >= 10);
     const skipped = blocks.filter((b) => b.directive === 'skip');
-    assert.ok(skipped.every((b) => b.argument.length > 0), 'a skipped block says why');
-    assert.ok(skipped.length <= 2, `only the install line and the example output are skipped: ${skipped.map((b) => b.line).join(', ')}`);
+    assert.ok(
+      skipped.every((b) => b.argument.length > 0),
+      'a skipped block says why',
+    );
+    assert.ok(
+      skipped.length <= 2,
+      `only the install line and the example output are skipped: ${skipped.map((b) => b.line).join(', ')}`,
+    );
   });
 
   it('runs from start to end', () => {
@@ -133,7 +156,15 @@ describe('docs/getting-started.md', { timeout: 1_200_000 }, () => {
     const optimized = outputOf(output, waitIndex);
     assert.match(optimized, /^minivm: optimized$/m, output);
     assert.match(optimized, /^ {2}active: {3}optimized/m, output);
-    const rolledBack = outputOf(output, blocks.length - blocks.slice().reverse().findIndex((b) => b.directive === 'run') - 1);
+    const rolledBack = outputOf(
+      output,
+      blocks.length -
+        blocks
+          .slice()
+          .reverse()
+          .findIndex((b) => b.directive === 'run') -
+        1,
+    );
     assert.match(rolledBack, /^minivm: \w+ \(held by a rollback\)$/m, output);
     assert.match(rolledBack, /^ {2}active: {3}profile/m, output);
   });

@@ -15,17 +15,34 @@ test('an active BOLT-instrumented variant whose directory is missing is a proble
   const boltDir = join(root, 'spool', 'bolt');
   mkdirSync(join(variant, 'nix-support'), { recursive: true });
   writeFileSync(join(variant, 'nix-support', 'pgo.json'), JSON.stringify({ kind: 'bolt-profile', boltDir }));
-  const config = parseConfig({ text: JSON.stringify({ stateDir: join(root, 'state'), nixFile: '/p.nix', packages: { calc: {} } }), file: join(root, 'config.json'), env: {} });
-  const records = [{ ...newLifecycleRecord('calc', new Date()), state: 'bolt-profiling' as const, activeVariant: 'bolt-profile' as const, activePath: variant }];
+  const config = parseConfig({
+    text: JSON.stringify({ stateDir: join(root, 'state'), nixFile: '/p.nix', packages: { calc: {} } }),
+    file: join(root, 'config.json'),
+    env: {},
+  });
+  const records = [
+    {
+      ...newLifecycleRecord('calc', new Date()),
+      state: 'bolt-profiling' as const,
+      activeVariant: 'bolt-profile' as const,
+      activePath: variant,
+    },
+  ];
   const uid = process.getuid!();
 
   const before = await runDoctor({ config, records, env: {}, uid });
   const check = before.checks.find((c) => c.name === 'BOLT directory of calc')!;
   assert.equal(check.ok, false);
   assert.match(check.detail, /does not exist: the BOLT-instrumented calc exits with status 1/);
-  assert.match(renderDoctor(before), /fix: start the daemon \(it creates the directory\), or switch back: nix-pgo switch calc optimized/);
+  assert.match(
+    renderDoctor(before),
+    /fix: start the daemon \(it creates the directory\), or switch back: nix-pgo switch calc optimized/,
+  );
 
   assert.equal(ensureBoltDir(boltDir, uid), null);
   const after = await runDoctor({ config, records, env: {}, uid });
-  assert.deepEqual(after.checks.find((c) => c.name === 'BOLT directory of calc'), { name: 'BOLT directory of calc', ok: true, detail: `${boltDir} (mode 1733)`, fix: '' });
+  assert.deepEqual(
+    after.checks.find((c) => c.name === 'BOLT directory of calc'),
+    { name: 'BOLT directory of calc', ok: true, detail: `${boltDir} (mode 1733)`, fix: '' },
+  );
 });

@@ -12,7 +12,14 @@ import { lockHolder, tryLockWrite, unlockFile } from '../../src/durable/record-l
 import { run } from '../../src/process/run.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { spoolEnvironment } from '../../src/spool/spool-environment.js';
-import { buildClangExample, buildGccExample, runExample, scanTestSpool, tempDir, type Example } from '../support/spool-fixture.js';
+import {
+  buildClangExample,
+  buildGccExample,
+  runExample,
+  scanTestSpool,
+  tempDir,
+  type Example,
+} from '../support/spool-fixture.js';
 
 /** True once /proc/locks shows `pid` waiting for a lock on the file with this inode. */
 function isWaiting(pid: number, ino: number): boolean {
@@ -30,7 +37,11 @@ async function waitUntil(check: () => boolean, what: string): Promise<void> {
 }
 
 /** Runs the example twice with `env`: the second run must wait while we hold the lock of the file the first one wrote. */
-async function blocksWhileLocked(example: Example, env: (spool: string) => NodeJS.ProcessEnv, pick: (files: string[]) => string): Promise<void> {
+async function blocksWhileLocked(
+  example: Example,
+  env: (spool: string) => NodeJS.ProcessEnv,
+  pick: (files: string[]) => string,
+): Promise<void> {
   const spool = stateLayout(tempDir(`lock-${example.toolchain}`)).spoolDir;
   await run(example.exe, [], { env: env(spool) });
   const files = scanTestSpool(spool).files.map((f) => f.path);

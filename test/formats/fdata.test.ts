@@ -46,8 +46,11 @@ test('files cut short or broken are refused with the line that is wrong', () => 
 
 test('adding two runs doubles every count; rendering sorts the lines bytewise, whatever the order they came in', () => {
   const one = parse(RUN).profile;
-  const two = addFdata(new Map(one), parse(RUN.split('\n').reverse().join('\n').slice(1) + '\n').profile);
-  assert.equal(renderFdata(two).toString(), '0 [unknown] 0 1 main 0 0 2\n1 main 1a 1 square/1 0 0 14\n1 main 2f 1 main 40 4 60\n');
+  const two = addFdata(new Map(one), parse(`${RUN.split('\n').reverse().join('\n').slice(1)}\n`).profile);
+  assert.equal(
+    renderFdata(two).toString(),
+    '0 [unknown] 0 1 main 0 0 2\n1 main 1a 1 square/1 0 0 14\n1 main 2f 1 main 40 4 60\n',
+  );
   assert.equal(fdataMass(two), 76);
 });
 
@@ -59,7 +62,13 @@ test('scaling rounds to the nearest count and drops branches that become zero', 
 
 test('a profile is named <build id>.<pid>.fdata', () => {
   assert.deepEqual(parseFdataName(`${'ab'.repeat(20)}.4242.fdata`), { buildId: 'ab'.repeat(20), pid: 4242 });
-  for (const bad of ['ab.1.fdata', `${'AB'.repeat(20)}.1.fdata`, `${'ab'.repeat(20)}.0.fdata`, `${'ab'.repeat(20)}.1.fdata.tmp`, `${'ab'.repeat(20)}.fdata`]) {
+  for (const bad of [
+    'ab.1.fdata',
+    `${'AB'.repeat(20)}.1.fdata`,
+    `${'ab'.repeat(20)}.0.fdata`,
+    `${'ab'.repeat(20)}.1.fdata.tmp`,
+    `${'ab'.repeat(20)}.fdata`,
+  ]) {
     assert.equal(parseFdataName(bad), null, bad);
   }
 });

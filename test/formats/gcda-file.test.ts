@@ -5,12 +5,12 @@ import { gcdaCompilerMajor, parseGcda, GCDA_MAGIC } from '../../src/formats/gcda
 
 const words = (...w: number[]) => {
   const b = Buffer.alloc(w.length * 4);
-  w.forEach((v, i) => b.writeInt32LE(v | 0, i * 4));
+  for (const [i, v] of w.entries()) b.writeInt32LE(v | 0, i * 4);
   return b;
 };
 const u64s = (...v: bigint[]) => {
   const b = Buffer.alloc(v.length * 8);
-  v.forEach((x, i) => b.writeBigUInt64LE(x, i * 8));
+  for (const [i, x] of v.entries()) b.writeBigUInt64LE(x, i * 8);
   return b;
 };
 const VERSION_12 = 0x4232322a; // "B22*"

@@ -27,13 +27,28 @@ test('a clang manifest parses, build ids lower-cased', () => {
 });
 
 test('a gcc manifest needs an absolute gcdaDir', () => {
-  const gcc = { ...CLANG, toolchain: 'gcc', mergeTool: '/usr/bin/gcov-tool-12', gcdaDir: '/tmp/nix-pgo/gcda/abc-hello-1.0' };
+  const gcc = {
+    ...CLANG,
+    toolchain: 'gcc',
+    mergeTool: '/usr/bin/gcov-tool-12',
+    gcdaDir: '/tmp/nix-pgo/gcda/abc-hello-1.0',
+  };
   assert.equal(parseManifest(JSON.stringify(gcc), 'pgo.json').gcdaDir, '/tmp/nix-pgo/gcda/abc-hello-1.0');
-  assert.throws(() => parseManifest(JSON.stringify({ ...gcc, gcdaDir: 'relative' }), 'pgo.json'), /invalid profiling manifest/);
+  assert.throws(
+    () => parseManifest(JSON.stringify({ ...gcc, gcdaDir: 'relative' }), 'pgo.json'),
+    /invalid profiling manifest/,
+  );
 });
 
 test('every problem is listed in one InputError naming the file', () => {
-  const bad = { ...CLANG, nixPgo: 2, kind: 'optimized', name: '', toolchain: 'icc', binaries: [{ output: 'out', path: '/abs', buildId: 'xyz' }] };
+  const bad = {
+    ...CLANG,
+    nixPgo: 2,
+    kind: 'optimized',
+    name: '',
+    toolchain: 'icc',
+    binaries: [{ output: 'out', path: '/abs', buildId: 'xyz' }],
+  };
   try {
     parseManifest(JSON.stringify(bad), '/store/pgo.json');
     assert.fail('no error');
@@ -45,7 +60,10 @@ test('every problem is listed in one InputError naming the file', () => {
 });
 
 test('not JSON, or not an object, is an InputError', () => {
-  assert.throws(() => parseManifest('{', 'a.json'), (e: unknown) => e instanceof InputError && /a\.json/.test(e.message));
+  assert.throws(
+    () => parseManifest('{', 'a.json'),
+    (e: unknown) => e instanceof InputError && /a\.json/.test(e.message),
+  );
   assert.throws(() => parseManifest('[]', 'a.json'), InputError);
 });
 
@@ -61,12 +79,26 @@ const BOLT = {
   mergeTool: '/nix/store/x-bolt/bin/merge-fdata',
   boltDir: '/var/spool/nix-pgo/bolt',
   binaries: [
-    { output: 'out', path: 'bin/calc', buildId: 'aa'.repeat(20), inputBuildId: 'ab'.repeat(20), outcome: 'instrumented', reason: null },
-    { output: 'out', path: 'lib/libcalc.so', buildId: 'cc'.repeat(20), inputBuildId: 'cd'.repeat(20), outcome: 'fallback', reason: 'llvm-bolt refused it' },
+    {
+      output: 'out',
+      path: 'bin/calc',
+      buildId: 'aa'.repeat(20),
+      inputBuildId: 'ab'.repeat(20),
+      outcome: 'instrumented',
+      reason: null,
+    },
+    {
+      output: 'out',
+      path: 'lib/libcalc.so',
+      buildId: 'cc'.repeat(20),
+      inputBuildId: 'cd'.repeat(20),
+      outcome: 'fallback',
+      reason: 'llvm-bolt refused it',
+    },
   ],
 };
 
-test('a BOLT-instrumented manifest: its data is BOLT\'s, named by the input build ids of the files it instrumented', () => {
+test("a BOLT-instrumented manifest: its data is BOLT's, named by the input build ids of the files it instrumented", () => {
   const m = parseManifest(JSON.stringify(BOLT), 'pgo.json');
   assert.equal(m.toolchain, 'bolt');
   assert.equal(m.boltDir, '/var/spool/nix-pgo/bolt');
@@ -77,6 +109,8 @@ test('a BOLT manifest with a relative directory and a bad build id lists both pr
   const bad = { ...BOLT, boltDir: 'bolt', binaries: [{ ...BOLT.binaries[0], inputBuildId: 'XYZ' }] };
   assert.throws(
     () => parseManifest(JSON.stringify(bad), 'pgo.json'),
-    (error: InputError) => error.hints.includes('"boltDir" must be an absolute directory path') && error.hints.some((h) => /inputBuildId/.test(h)),
+    (error: InputError) =>
+      error.hints.includes('"boltDir" must be an absolute directory path') &&
+      error.hints.some((h) => /inputBuildId/.test(h)),
   );
 });

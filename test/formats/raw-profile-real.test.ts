@@ -14,7 +14,10 @@ import { buildClangExample, LLVM_PROFDATA, runExample, scanTestSpool, tempDir } 
 async function llvmBinaryIds(file: string): Promise<string[]> {
   const { stdout } = await run(LLVM_PROFDATA, ['show', '--binary-ids', file]);
   const after = stdout.split('Binary IDs:')[1] ?? '';
-  return after.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]+$/.test(l));
+  return after
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^[0-9a-f]+$/.test(l));
 }
 
 test('binary ids and lengths match llvm-profdata on real raw profiles', async () => {
@@ -46,10 +49,16 @@ test('binary ids and lengths match llvm-profdata on real raw profiles', async ()
   writeFileSync(joined, both);
   const parsed = parseRawProfile(both);
   assert.ok(parsed.ok);
-  assert.deepEqual(parsed.segments.map((s) => s.length), files.map((f) => readFileSync(f).length));
+  assert.deepEqual(
+    parsed.segments.map((s) => s.length),
+    files.map((f) => readFileSync(f).length),
+  );
   const expected: string[] = [];
   for (const f of files) expected.push(...(await llvmBinaryIds(f)));
-  assert.deepEqual(parsed.segments.flatMap((s) => s.binaryIds), expected);
+  assert.deepEqual(
+    parsed.segments.flatMap((s) => s.binaryIds),
+    expected,
+  );
   // llvm-profdata reads the joined file as two profiles too: merging it equals merging the two files.
   const a = await run(LLVM_PROFDATA, ['merge', '--text', '--output', '-', joined]);
   const b = await run(LLVM_PROFDATA, ['merge', '--text', '--output', '-', ...files]);

@@ -34,10 +34,13 @@ test('splits concatenated profiles', () => {
   const b = makeProfile({ functions: 1, id: Buffer.from('bb'.repeat(20), 'hex'), valueSites: 1 });
   const parsed = parseRawProfile(Buffer.concat([a, b]));
   assert.ok(parsed.ok);
-  assert.deepEqual(parsed.segments.map((s) => [s.offset, s.length, s.binaryIds[0]]), [
-    [0, a.length, 'aa'.repeat(20)],
-    [a.length, b.length, 'bb'.repeat(20)],
-  ]);
+  assert.deepEqual(
+    parsed.segments.map((s) => [s.offset, s.length, s.binaryIds[0]]),
+    [
+      [0, a.length, 'aa'.repeat(20)],
+      [a.length, b.length, 'bb'.repeat(20)],
+    ],
+  );
 });
 
 test('truncated anywhere is "truncated"', () => {

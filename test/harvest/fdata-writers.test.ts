@@ -8,7 +8,11 @@ test('the pure rule: no process, a zombie, or a process started after the last w
   assert.equal(isWriterGone(1_000_000, null), true);
   assert.equal(isWriterGone(1_000_000, { startMs: 900_000, zombie: true }), true);
   assert.equal(isWriterGone(1_000_000, { startMs: 900_000, zombie: false }), false);
-  assert.equal(isWriterGone(1_000_000, { startMs: 1_001_000, zombie: false }), false, 'within the clock slack it may be the writer');
+  assert.equal(
+    isWriterGone(1_000_000, { startMs: 1_001_000, zombie: false }),
+    false,
+    'within the clock slack it may be the writer',
+  );
   assert.equal(isWriterGone(1_000_000, { startMs: 1_010_000, zombie: false }), true, 'the pid was reused');
 });
 
@@ -17,7 +21,10 @@ test('a real process: running it is the writer of a file written after it starte
   await new Promise((r) => child.once('spawn', r));
   const started = readProcessStart(child.pid!);
   assert.ok(started, 'a running process has a start time');
-  assert.ok(Math.abs(started.startMs - Date.now()) < 5000, `start time ${new Date(started.startMs).toISOString()} is about now`);
+  assert.ok(
+    Math.abs(started.startMs - Date.now()) < 5000,
+    `start time ${new Date(started.startMs).toISOString()} is about now`,
+  );
   assert.equal(isWriterGone(Date.now(), started), false);
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));

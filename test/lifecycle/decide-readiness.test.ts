@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BYTES_PER_MB } from '../../src/config/defaults.js';
-import { decideReadiness, formatMB, type PackageMetrics, type ReadinessPolicy } from '../../src/lifecycle/decide-readiness.js';
+import {
+  decideReadiness,
+  formatMB,
+  type PackageMetrics,
+  type ReadinessPolicy,
+} from '../../src/lifecycle/decide-readiness.js';
 
 const MB = BYTES_PER_MB;
 const policy: ReadinessPolicy = { thresholdMB: 1, minRuns: 0, convergence: null };
@@ -23,7 +28,10 @@ describe('decideReadiness', () => {
   it('is not ready one byte short, and does not round the amount up to the threshold', () => {
     const readiness = decideReadiness({ ...metrics, bytesHarvested: MB - 1 }, policy);
     assert.equal(readiness.ready, false);
-    assert.deepEqual(readiness.blockers.map((b) => b.kind), ['threshold']);
+    assert.deepEqual(
+      readiness.blockers.map((b) => b.kind),
+      ['threshold'],
+    );
     assert.equal(readiness.reason, '0.9 of 1.0 MB collected');
     assert.ok(readiness.progress < 1 && readiness.progress > 0.99);
   });
@@ -59,8 +67,14 @@ describe('decideReadiness', () => {
   });
 
   it('lists every blocker at once, in a fixed order, joined into the reason', () => {
-    const readiness = decideReadiness({ mergedBytes: 0, bytesHarvested: 0, runs: 0, convergence: null }, { thresholdMB: 2, minRuns: 1, convergence: 0.9 });
-    assert.deepEqual(readiness.blockers.map((b) => b.kind), ['no-profile', 'threshold', 'min-runs', 'convergence-unmeasured']);
+    const readiness = decideReadiness(
+      { mergedBytes: 0, bytesHarvested: 0, runs: 0, convergence: null },
+      { thresholdMB: 2, minRuns: 1, convergence: 0.9 },
+    );
+    assert.deepEqual(
+      readiness.blockers.map((b) => b.kind),
+      ['no-profile', 'threshold', 'min-runs', 'convergence-unmeasured'],
+    );
     assert.equal(readiness.reason, readiness.blockers.map((b) => b.message).join('; '));
     assert.match(readiness.reason, /^no merged profile yet; 0 of 2\.0 MB collected; 0 of 1 run seen; /);
   });
@@ -68,7 +82,10 @@ describe('decideReadiness', () => {
 
 describe('describeMeasures', () => {
   it('words each measure one way, rounding what there is down and what is missing up', () => {
-    const measures = decideReadiness({ ...metrics, bytesHarvested: 0.98 * MB, runs: 3 }, { thresholdMB: 1, minRuns: 5, convergence: 0.99 }).measures;
+    const measures = decideReadiness(
+      { ...metrics, bytesHarvested: 0.98 * MB, runs: 3 },
+      { thresholdMB: 1, minRuns: 5, convergence: 0.99 },
+    ).measures;
     assert.deepEqual(measures, [
       { kind: 'data', text: '0.9 of 1.0 MB', missing: '0.020 MB more', met: false },
       { kind: 'runs', text: '3 of 5 runs', missing: '2 more runs', met: false },

@@ -12,7 +12,10 @@ describe('retry backoff', () => {
   });
 
   it('doubles from the initial delay per failure', () => {
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => computeRetryDelaySeconds(n, retry)), [60, 120, 240, 480, 960, 1920]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((n) => computeRetryDelaySeconds(n, retry)),
+      [60, 120, 240, 480, 960, 1920],
+    );
   });
 
   it('stops at the maximum, also for absurd failure counts', () => {

@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NixPgoError } from '../../src/errors/errors.js';
-import { listAllowedEvents, transition, type LifecyclePosition, type LifecycleEvent } from '../../src/lifecycle/transition.js';
+import {
+  listAllowedEvents,
+  transition,
+  type LifecyclePosition,
+  type LifecycleEvent,
+} from '../../src/lifecycle/transition.js';
 import { LIFECYCLE_STATES, type LifecycleState } from '../../src/state/lifecycle-records.js';
 
-const at = (state: LifecycleState, beforeBuild: LifecycleState | null = null): LifecyclePosition => ({ state, beforeBuild });
+const at = (state: LifecycleState, beforeBuild: LifecycleState | null = null): LifecyclePosition => ({
+  state,
+  beforeBuild,
+});
 
 function run(start: LifecyclePosition, events: LifecycleEvent[]): LifecyclePosition {
   return events.reduce(transition, start);
@@ -14,31 +22,69 @@ describe('transition', () => {
   it('walks the happy path of the lifecycle', () => {
     const seen: LifecycleState[] = [];
     let position = at('vanilla');
-    for (const type of ['enable', 'data-arrived', 'data-arrived', 'policy-met', 'build-started', 'data-arrived', 'build-succeeded', 'data-arrived'] as const) {
+    for (const type of [
+      'enable',
+      'data-arrived',
+      'data-arrived',
+      'policy-met',
+      'build-started',
+      'data-arrived',
+      'build-succeeded',
+      'data-arrived',
+    ] as const) {
       position = transition(position, { type });
       seen.push(position.state);
     }
-    assert.deepEqual(seen, ['profiling', 'collecting', 'collecting', 'ready', 'building', 'building', 'optimized', 'optimized']);
+    assert.deepEqual(seen, [
+      'profiling',
+      'collecting',
+      'collecting',
+      'ready',
+      'building',
+      'building',
+      'optimized',
+      'optimized',
+    ]);
     assert.equal(position.beforeBuild, null);
   });
 
   it('continues with BOLT after PGO: instrumented, ready, building, BOLT-optimized; a failed BOLT build keeps the BOLT-instrumented variant', () => {
     const seen: LifecycleState[] = [];
     let position = at('optimized');
-    for (const type of ['bolt-enable', 'data-arrived', 'policy-met', 'build-started', 'data-arrived', 'build-succeeded'] as const) {
+    for (const type of [
+      'bolt-enable',
+      'data-arrived',
+      'policy-met',
+      'build-started',
+      'data-arrived',
+      'build-succeeded',
+    ] as const) {
       position = transition(position, { type });
       seen.push(position.state);
     }
-    assert.deepEqual(seen, ['bolt-profiling', 'bolt-profiling', 'bolt-ready', 'building', 'building', 'bolt-optimized']);
+    assert.deepEqual(seen, [
+      'bolt-profiling',
+      'bolt-profiling',
+      'bolt-ready',
+      'building',
+      'building',
+      'bolt-optimized',
+    ]);
     assert.deepEqual(run(at('bolt-ready'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('bolt-ready'));
-    assert.deepEqual(run(at('bolt-optimized'), [{ type: 'build-started' }, { type: 'build-succeeded' }]), at('bolt-optimized'));
+    assert.deepEqual(
+      run(at('bolt-optimized'), [{ type: 'build-started' }, { type: 'build-succeeded' }]),
+      at('bolt-optimized'),
+    );
     assert.throws(() => transition(at('collecting'), { type: 'bolt-enable' }), NixPgoError);
   });
 
   it('returns a failed build to the state it started from', () => {
     assert.deepEqual(run(at('ready'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('ready'));
     assert.deepEqual(run(at('collecting'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('collecting'));
-    assert.deepEqual(run(at('optimized'), [{ type: 'build-started' }, { type: 'data-arrived' }, { type: 'build-failed' }]), at('optimized'));
+    assert.deepEqual(
+      run(at('optimized'), [{ type: 'build-started' }, { type: 'data-arrived' }, { type: 'build-failed' }]),
+      at('optimized'),
+    );
   });
 
   it('remembers where a build started and forgets it after the build', () => {
@@ -65,11 +111,17 @@ describe('transition', () => {
   });
 
   it('refuses a rollback during a build, saying to wait', () => {
-    assert.throws(() => transition(at('building', 'ready'), { type: 'rollback', to: 'profiling' }), /wait until the build ends/);
+    assert.throws(
+      () => transition(at('building', 'ready'), { type: 'rollback', to: 'profiling' }),
+      /wait until the build ends/,
+    );
   });
 
   it('refuses a rollback into building', () => {
-    assert.throws(() => transition(at('optimized'), { type: 'rollback', to: 'building' as never }), /cannot lead to state building/);
+    assert.throws(
+      () => transition(at('optimized'), { type: 'rollback', to: 'building' as never }),
+      /cannot lead to state building/,
+    );
   });
 
   it('rejects the illegal moves of the lifecycle', () => {
@@ -92,12 +144,24 @@ describe('transition', () => {
   });
 
   it('accepts exactly the events listAllowedEvents lists', () => {
-    const allTypes: LifecycleEvent['type'][] = ['enable', 'data-arrived', 'policy-met', 'build-started', 'build-succeeded', 'build-failed', 'rollback'];
+    const allTypes: LifecycleEvent['type'][] = [
+      'enable',
+      'data-arrived',
+      'policy-met',
+      'build-started',
+      'build-succeeded',
+      'build-failed',
+      'rollback',
+    ];
     for (const state of LIFECYCLE_STATES) {
       for (const type of allTypes) {
         const event = (type === 'rollback' ? { type, to: 'profiling' } : { type }) as LifecycleEvent;
         const legal = listAllowedEvents(state).includes(type);
-        if (legal) assert.doesNotThrow(() => transition(at(state, state === 'building' ? 'ready' : null), event), `${state} + ${type}`);
+        if (legal)
+          assert.doesNotThrow(
+            () => transition(at(state, state === 'building' ? 'ready' : null), event),
+            `${state} + ${type}`,
+          );
         else assert.throws(() => transition(at(state), event), NixPgoError, `${state} + ${type}`);
       }
     }

@@ -12,21 +12,38 @@ import { getPackage, listContributions } from '../../src/state/package-records.j
 import { stateLayout } from '../../src/state/state-layout.js';
 import { checkMergedProfile } from '../../src/merge/verify-profile.js';
 import { openTestCollector } from '../support/collector.js';
-import { buildClangExample, buildGccExample, clangCounts, gccCounts, runExample, tempDir } from '../support/spool-fixture.js';
+import {
+  buildClangExample,
+  buildGccExample,
+  clangCounts,
+  gccCounts,
+  runExample,
+  tempDir,
+} from '../support/spool-fixture.js';
 
 for (const toolchain of ['clang', 'gcc'] as const) {
   test(`${toolchain}: a broken stored merge is recorded and replaced by a merge of the new data`, async () => {
     const root = tempDir(`broken-${toolchain}`);
-    const example = toolchain === 'clang' ? await buildClangExample(root, 'broken') : await buildGccExample(root, 'broken');
+    const example =
+      toolchain === 'clang' ? await buildClangExample(root, 'broken') : await buildGccExample(root, 'broken');
     const layout = stateLayout(join(root, 'state'));
     const one = stateLayout(join(root, 'one'));
-    const collector = openTestCollector({ layout, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
-    const reference = openTestCollector({ layout: one, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+    const collector = openTestCollector({
+      layout,
+      packages: [{ name: example.name, manifestPath: example.manifestPath }],
+    });
+    const reference = openTestCollector({
+      layout: one,
+      packages: [{ name: example.name, manifestPath: example.manifestPath }],
+    });
     try {
       await runExample(example, layout.spoolDir);
       await collector.runOnce();
       // Break both the contributor's profile and the package's, as an empty merge would have.
-      const stored = await withDatabase(layout.database, (db) => [getPackage(db, example.name)!.mergedPath!, ...listContributions(db, example.name).map((c) => c.path)]);
+      const stored = await withDatabase(layout.database, (db) => [
+        getPackage(db, example.name)!.mergedPath!,
+        ...listContributions(db, example.name).map((c) => c.path),
+      ]);
       for (const path of stored) {
         rmSync(path, { recursive: true, force: true });
         if (toolchain === 'clang') writeFileSync(path, '');
@@ -44,7 +61,8 @@ for (const toolchain of ['clang', 'gcc'] as const) {
     }
     const { merged, broken } = await withDatabase(layout.database, (db) => ({
       merged: getPackage(db, example.name)!,
-      broken: (db.prepare("SELECT COUNT(*) AS n FROM quarantine WHERE reason = 'broken-merge'").get() as { n: number }).n,
+      broken: (db.prepare("SELECT COUNT(*) AS n FROM quarantine WHERE reason = 'broken-merge'").get() as { n: number })
+        .n,
     }));
     assert.equal(merged.generation, 2);
     assert.equal(checkMergedProfile(toolchain, merged.mergedPath!), null);
@@ -60,11 +78,16 @@ test('a merge tool that exits 0 with an empty output never makes a generation', 
   const example = await buildClangExample(root, 'emptymerge');
   // A "merge tool" that creates its --output empty and reports success.
   const fake = join(root, 'fake-profdata');
-  writeFileSync(fake, '#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ "$1" = --output ]; then : > "$2"; fi; shift; done\n', { mode: 0o755 });
+  writeFileSync(fake, '#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ "$1" = --output ]; then : > "$2"; fi; shift; done\n', {
+    mode: 0o755,
+  });
   const manifest = JSON.parse(readFileSync(example.manifestPath, 'utf8')) as Record<string, unknown>;
   writeFileSync(example.manifestPath, JSON.stringify({ ...manifest, mergeTool: fake }));
   const layout = stateLayout(join(root, 'state'));
-  const collector = openTestCollector({ layout, packages: [{ name: example.name, manifestPath: example.manifestPath }] });
+  const collector = openTestCollector({
+    layout,
+    packages: [{ name: example.name, manifestPath: example.manifestPath }],
+  });
   try {
     await runExample(example, layout.spoolDir);
     const report = await collector.runOnce();

@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFdata, renderFdata } from '../../src/formats/fdata.js';
-import { addFdataTrees, combineFdataTrees, readFdataTree, writeFdataTree, type FdataTree } from '../../src/merge/fdata-tree.js';
+import {
+  addFdataTrees,
+  combineFdataTrees,
+  readFdataTree,
+  writeFdataTree,
+  type FdataTree,
+} from '../../src/merge/fdata-tree.js';
 import { run } from '../../src/process/run.js';
 import { MERGE_FDATA, buildBoltExample, tempDir } from '../support/spool-fixture.js';
 
@@ -22,7 +28,7 @@ function treeOf(files: readonly string[], dir: string): FdataTree {
   return tree;
 }
 
-test('the sum of real runs equals merge-fdata\'s merge of them, per instrumented file; the file written is canonical', async () => {
+test("the sum of real runs equals merge-fdata's merge of them, per instrumented file; the file written is canonical", async () => {
   const root = tempDir('fdata-merge');
   const boltDir = join(root, 'bolt');
   const example = await buildBoltExample(root, 'fmerge', boltDir);

@@ -26,7 +26,9 @@ test('runs at most `concurrency` merges and never the same package twice at once
   queue.add('a'); // a is running: it is merged again after
   queue.add('c'); // c is still queued: no second entry
   const drain = async () => {
-    while (!(await Promise.race([queue.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1))]))) {
+    while (
+      !(await Promise.race([queue.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1))]))
+    ) {
       const waiting = release;
       release = [];
       for (const r of waiting) r();

@@ -50,7 +50,10 @@ test('counters and indirect-call target counts are scaled and rounded; names, ha
   ]);
   assert.equal(scaleTextProfile(text, 1), text);
   // A tiny factor keeps its precision: 10^15 scaled to 57950.
-  assert.equal(scaleTextProfile('# Num Counters:\n1\n# Counter Values:\n1000000000000000', 57950 / 1e15).split('\n')[3], '57950');
+  assert.equal(
+    scaleTextProfile('# Num Counters:\n1\n# Counter Values:\n1000000000000000', 57950 / 1e15).split('\n')[3],
+    '57950',
+  );
   assert.throws(() => scaleTextProfile(text, 0));
   assert.throws(() => scaleTextProfile(text, 2));
 });

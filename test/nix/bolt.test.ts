@@ -89,7 +89,12 @@ function counts(file: string): Map<string, number> {
 
 describe('nix/tests/bolt.nix', () => {
   it('every expr/expected pair holds', async () => {
-    const { stdout } = await run('nix-instantiate', ['--eval', '--strict', '--json', join(repoRoot, 'nix/tests/bolt.nix')]);
+    const { stdout } = await run('nix-instantiate', [
+      '--eval',
+      '--strict',
+      '--json',
+      join(repoRoot, 'nix/tests/bolt.nix'),
+    ]);
     const result = JSON.parse(stdout) as { total: number; failures: unknown[] };
     assert.deepEqual(result.failures, []);
     assert.ok(result.total >= 17);
@@ -150,14 +155,31 @@ describe('BOLT variants of calc', () => {
     );
     const profiling = await buildExample(work, 'calc.pgo.profile');
     const raw = join(work, 'raw');
-    await runProgram(join(profiling, 'bin/calc'), ['2'], { env: { ...process.env, LLVM_PROFILE_FILE: join(raw, '%p-%m.profraw') } });
+    await runProgram(join(profiling, 'bin/calc'), ['2'], {
+      env: { ...process.env, LLVM_PROFILE_FILE: join(raw, '%p-%m.profraw') },
+    });
     pgoProfile = join(work, 'calc.profdata');
-    await run(readManifest(profiling).mergeTool!, ['merge', '-o', pgoProfile, ...readdirSync(raw).map((f) => join(raw, f))]);
+    await run(readManifest(profiling).mergeTool!, [
+      'merge',
+      '-o',
+      pgoProfile,
+      ...readdirSync(raw).map((f) => join(raw, f)),
+    ]);
     vanilla = await buildExample(work, 'calc');
     optimized = await nixBuild(work, [nixFile, '-A', 'optimized', '--argstr', 'pgoProfile', pgoProfile], 'optimized');
     instrumented = await nixBuild(
       work,
-      [nixFile, '-A', 'instrumented', '--argstr', 'pgoProfile', pgoProfile, '--argstr', 'smokeTest', '"$out/bin/calc" 1'],
+      [
+        nixFile,
+        '-A',
+        'instrumented',
+        '--argstr',
+        'pgoProfile',
+        pgoProfile,
+        '--argstr',
+        'smokeTest',
+        '"$out/bin/calc" 1',
+      ],
       'instrumented',
     );
   });
@@ -207,7 +229,10 @@ describe('BOLT variants of calc', () => {
 
   it('instrumented runs give the vanilla output and write one fdata file per process and file, exactly counted', async () => {
     for (const args of inputs) {
-      assert.equal(await runProgram(join(instrumented, 'bin/calc'), args), await runProgram(join(vanilla, 'bin/calc'), args));
+      assert.equal(
+        await runProgram(join(instrumented, 'bin/calc'), args),
+        await runProgram(join(vanilla, 'bin/calc'), args),
+      );
     }
     const names = readdirSync(spool);
     assert.equal(names.length, 2 * inputs.length, names.join(' '));
@@ -244,7 +269,10 @@ describe('BOLT variants of calc', () => {
       await assert.rejects(runProgram(join(instrumented, 'bin/calc'), ['1']), (error: unknown) => {
         assert.ok(error instanceof ToolError);
         assert.match(error.message, /exited with status 1/);
-        assert.match(error.stderr, new RegExp(`Error while trying to open profile file for writing: ${spool}/[0-9a-f]{40}\\.\\d+\\.fdata`));
+        assert.match(
+          error.stderr,
+          new RegExp(`Error while trying to open profile file for writing: ${spool}/[0-9a-f]{40}\\.\\d+\\.fdata`),
+        );
         return true;
       });
     } finally {
@@ -257,7 +285,20 @@ describe('BOLT variants of calc', () => {
     assert.ok(boltProfile, 'the profile of the previous test');
     const final = await nixBuild(
       work,
-      [nixFile, '-A', 'final', '--argstr', 'pgoProfile', pgoProfile, '--argstr', 'boltProfile', boltProfile, '--argstr', 'smokeTest', '"$out/bin/calc" 2'],
+      [
+        nixFile,
+        '-A',
+        'final',
+        '--argstr',
+        'pgoProfile',
+        pgoProfile,
+        '--argstr',
+        'boltProfile',
+        boltProfile,
+        '--argstr',
+        'smokeTest',
+        '"$out/bin/calc" 2',
+      ],
       'final',
     );
     assert.equal(basename(final).slice(33), 'calc-1.0');
@@ -280,17 +321,39 @@ describe('BOLT variants of calc', () => {
     assert.match(stdout, /\.text\.cold/, 'cold code was split off');
     const refs = await references(final);
     assert.ok(!refs.includes(optimized), 'no reference to the PGO-optimized output');
-    assert.ok(refs.every((r) => r === final || r === manifest.profile), refs.join(' '));
+    assert.ok(
+      refs.every((r) => r === final || r === manifest.profile),
+      refs.join(' '),
+    );
     // The same inputs give the same bytes.
-    const again = await nixBuild(work, [
-      nixFile, '-A', 'final', '--argstr', 'pgoProfile', pgoProfile, '--argstr', 'boltProfile', boltProfile,
-      '--argstr', 'smokeTest', '"$out/bin/calc" 2', '--check',
-    ], 'final-check');
+    const again = await nixBuild(
+      work,
+      [
+        nixFile,
+        '-A',
+        'final',
+        '--argstr',
+        'pgoProfile',
+        pgoProfile,
+        '--argstr',
+        'boltProfile',
+        boltProfile,
+        '--argstr',
+        'smokeTest',
+        '"$out/bin/calc" 2',
+        '--check',
+      ],
+      'final-check',
+    );
     assert.equal(again, final);
   });
 
   it('a file BOLT refuses stays the PGO-optimized file, with BOLT’s reason; a profile is also found by path', async () => {
-    const stripped = await nixBuild(work, [nixFile, '-A', 'optimized', '--argstr', 'pgoProfile', pgoProfile, '--arg', 'stripLib', 'true'], 'stripped');
+    const stripped = await nixBuild(
+      work,
+      [nixFile, '-A', 'optimized', '--argstr', 'pgoProfile', pgoProfile, '--arg', 'stripLib', 'true'],
+      'stripped',
+    );
     // bin/calc of this build has another build ID (its RUNPATH names another
     // output); its profile is found by path instead.
     const profile = join(work, 'bolt-profile-by-path');
@@ -304,7 +367,20 @@ describe('BOLT variants of calc', () => {
 
     const final = await nixBuild(
       work,
-      [nixFile, '-A', 'final', '--argstr', 'pgoProfile', pgoProfile, '--arg', 'stripLib', 'true', '--argstr', 'boltProfile', profile],
+      [
+        nixFile,
+        '-A',
+        'final',
+        '--argstr',
+        'pgoProfile',
+        pgoProfile,
+        '--arg',
+        'stripLib',
+        'true',
+        '--argstr',
+        'boltProfile',
+        profile,
+      ],
       'final-stripped',
     );
     const result = boltManifest(final);
@@ -316,12 +392,20 @@ describe('BOLT variants of calc', () => {
       byPath['lib/libcalc.so']?.reason,
       'llvm-bolt refused it (exit 1): BOLT-ERROR: function reordering only works when relocations are enabled',
     );
-    assert.deepEqual(readFileSync(join(final, 'lib/libcalc.so')), readFileSync(join(stripped, 'lib/libcalc.so')), 'the PGO-optimized library, unchanged');
+    assert.deepEqual(
+      readFileSync(join(final, 'lib/libcalc.so')),
+      readFileSync(join(stripped, 'lib/libcalc.so')),
+      'the PGO-optimized library, unchanged',
+    );
     for (const args of inputs) {
       assert.equal(await runProgram(join(final, 'bin/calc'), args), await runProgram(join(vanilla, 'bin/calc'), args));
     }
     // The instrumented variant refuses it too, for the same reason.
-    const inst = await nixBuild(work, [nixFile, '-A', 'instrumented', '--argstr', 'pgoProfile', pgoProfile, '--arg', 'stripLib', 'true'], 'inst-stripped');
+    const inst = await nixBuild(
+      work,
+      [nixFile, '-A', 'instrumented', '--argstr', 'pgoProfile', pgoProfile, '--arg', 'stripLib', 'true'],
+      'inst-stripped',
+    );
     const refused = boltManifest(inst).binaries.find((b) => b.path === 'lib/libcalc.so')!;
     assert.equal(refused.outcome, 'fallback');
     assert.match(refused.reason ?? '', /instrumentation runtime libraries require relocations/);
@@ -334,7 +418,20 @@ describe('BOLT variants of calc', () => {
     const smoke = `"$out/bin/calc" 1; readelf -n "$out/lib/libcalc.so" | grep -q ${lib.inputBuildId}`;
     const final = await nixBuild(
       work,
-      [nixFile, '-A', 'final', '--argstr', 'pgoProfile', pgoProfile, '--argstr', 'boltProfile', boltProfile, '--argstr', 'smokeTest', smoke],
+      [
+        nixFile,
+        '-A',
+        'final',
+        '--argstr',
+        'pgoProfile',
+        pgoProfile,
+        '--argstr',
+        'boltProfile',
+        boltProfile,
+        '--argstr',
+        'smokeTest',
+        smoke,
+      ],
       'final-smoke',
     );
     const manifest = boltManifest(final);
@@ -348,13 +445,36 @@ describe('BOLT variants of calc', () => {
   it('a bad BOLT profile fails the build, naming the package and the file', async () => {
     const bad = join(work, 'bad-profile');
     mkdirSync(bad);
-    writeFileSync(join(bad, `${boltManifest(instrumented).binaries[0]!.inputBuildId}.fdata`), '1 main 10 1 main 12 0 5\n1 main 2');
-    const error = await nixBuildFailureOf([nixFile, '-A', 'final', '--argstr', 'pgoProfile', pgoProfile, '--argstr', 'boltProfile', bad]);
+    writeFileSync(
+      join(bad, `${boltManifest(instrumented).binaries[0]!.inputBuildId}.fdata`),
+      '1 main 10 1 main 12 0 5\n1 main 2',
+    );
+    const error = await nixBuildFailureOf([
+      nixFile,
+      '-A',
+      'final',
+      '--argstr',
+      'pgoProfile',
+      pgoProfile,
+      '--argstr',
+      'boltProfile',
+      bad,
+    ]);
     assert.match(error, /the BOLT profile for calc 1\.0 is corrupt: [0-9a-f]{40}\.fdata: its last line is cut off/);
     const empty = join(work, 'empty-profile');
     mkdirSync(empty);
     assert.match(
-      await nixBuildFailureOf([nixFile, '-A', 'final', '--argstr', 'pgoProfile', pgoProfile, '--argstr', 'boltProfile', empty]),
+      await nixBuildFailureOf([
+        nixFile,
+        '-A',
+        'final',
+        '--argstr',
+        'pgoProfile',
+        pgoProfile,
+        '--argstr',
+        'boltProfile',
+        empty,
+      ]),
       /the BOLT profile for calc 1\.0 is empty \(no \.fdata files\)/,
     );
   });
@@ -390,7 +510,10 @@ int main(int argc, char **argv) {
 }
 `,
     );
-    writeFileSync(join(src, 'Makefile'), 'interp: interp.c\n\t$(CC) -O2 -o $@ interp.c\ninstall: interp\n\tmkdir -p $(PREFIX)/bin && cp interp $(PREFIX)/bin/\n');
+    writeFileSync(
+      join(src, 'Makefile'),
+      'interp: interp.c\n\t$(CC) -O2 -o $@ interp.c\ninstall: interp\n\tmkdir -p $(PREFIX)/bin && cp interp $(PREFIX)/bin/\n',
+    );
     const file = join(work, 'cgoto.nix');
     writeFileSync(
       file,

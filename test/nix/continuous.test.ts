@@ -6,7 +6,16 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../src/process/run.js';
 import { buildExample, makeTempDir, nixBuildWithLog, readManifest, repoRoot, runProgram } from '../support/nix.js';
@@ -46,7 +55,11 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
 }
 
 function liveFiles(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('live-')).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.startsWith('live-'))
+        .sort()
+    : [];
 }
 
 let snapshotCount = 0;
@@ -95,7 +108,10 @@ describe('continuous collection (tickerLive)', () => {
   it('the manifest records continuous collection and lists the program and its library', () => {
     const manifest = readManifest(profiling) as ReturnType<typeof readManifest> & { collection?: string };
     assert.equal(manifest.collection, 'continuous');
-    assert.deepEqual(manifest.binaries.map((b) => b.path), ['bin/ticker', 'lib/libticker.so']);
+    assert.deepEqual(
+      manifest.binaries.map((b) => b.path),
+      ['bin/ticker', 'lib/libticker.so'],
+    );
   });
 
   it('a live file per module appears next to LLVM_PROFILE_FILE, grows while it runs, and keeps every count after SIGKILL', async () => {
@@ -126,14 +142,20 @@ describe('continuous collection (tickerLive)', () => {
     const a = await tickerUnitCounts(mergeTool, first);
     const b = await tickerUnitCounts(mergeTool, second);
     assert.ok(sum(b) > sum(a), `grew: ${a} -> ${b}`);
-    a.forEach((value, i) => assert.ok(b[i]! >= value, `counter ${i} never goes down`));
+    for (const [i, value] of a.entries()) assert.ok(b[i]! >= value, `counter ${i} never goes down`);
 
     ticker.child.kill('SIGKILL');
     const { signal } = await ticker.exited;
     assert.equal(signal, 'SIGKILL');
-    const units = ticker.stdout().split('\n').filter((l) => l.startsWith('tick ')).length;
+    const units = ticker
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('tick ')).length;
     const killed = await tickerUnitCounts(mergeTool, snapshot(libFile));
-    assert.ok(killed.includes(units) || killed.includes(units + 1), `${units} units printed, ticker_unit counters ${killed}`);
+    assert.ok(
+      killed.includes(units) || killed.includes(units + 1),
+      `${units} units printed, ticker_unit counters ${killed}`,
+    );
     assert.equal(ticker.stderr(), '', 'no LLVM Profile Error or Note');
     assert.equal(await flockBusy(libFile), false, 'the flock goes with the process');
   });
@@ -186,7 +208,10 @@ describe('continuous collection (tickerLive)', () => {
     // The output goes to a file: the child would keep a pipe open for as long as it lives.
     const outFile = join(work, 'fork.out');
     const out = openSync(outFile, 'w');
-    const parent = spawn(join(profiling, 'bin/ticker'), ['-F', '-n', '0', '-d', '5'], { env, stdio: ['ignore', out, out] });
+    const parent = spawn(join(profiling, 'bin/ticker'), ['-F', '-n', '0', '-d', '5'], {
+      env,
+      stdio: ['ignore', out, out],
+    });
     const status = await new Promise<number | null>((resolve) => parent.on('exit', (code) => resolve(code)));
     closeSync(out);
     assert.equal(status, 0);
@@ -247,7 +272,10 @@ describe('continuous collection (tickerLive)', () => {
     const manifest = readManifest(optimized);
     assert.equal(manifest.kind, 'optimized');
     const vanilla = await buildExample(work, 'ticker');
-    assert.equal(await runProgram(join(optimized, 'bin/ticker'), ['-n', '50']), await runProgram(join(vanilla, 'bin/ticker'), ['-n', '50']));
+    assert.equal(
+      await runProgram(join(optimized, 'bin/ticker'), ['-n', '50']),
+      await runProgram(join(vanilla, 'bin/ticker'), ['-n', '50']),
+    );
     for (const f of ['bin/ticker', 'lib/libticker.so']) {
       const bytes = readFileSync(join(optimized, f));
       assert.equal(bytes.includes('live-%p-%m%c.profraw'), false, `${f}: no startup object`);

@@ -27,7 +27,8 @@ async function evalString(expr: string): Promise<string> {
   return JSON.parse((await run('nix-instantiate', ['--eval', '--strict', '--json', '-E', expr])).stdout) as string;
 }
 
-const drvOf = (e: LockedProfile) => evalString(`(import ${repoRoot}/nix/locked-profile.nix "calc" (${nixEntry(e)})).drvPath`);
+const drvOf = (e: LockedProfile) =>
+  evalString(`(import ${repoRoot}/nix/locked-profile.nix "calc" (${nixEntry(e)})).drvPath`);
 
 describe('nix/locked-profile.nix and the system of a lock entry', () => {
   it('gives the same derivation with this machine’s system in the entry as without it', async () => {
@@ -37,16 +38,28 @@ describe('nix/locked-profile.nix and the system of a lock entry', () => {
 
   it('uses the system of the entry', async () => {
     const other = system === 'riscv64-linux' ? 'aarch64-linux' : 'riscv64-linux';
-    assert.equal(await evalString(`(import ${repoRoot}/nix/locked-profile.nix "calc" (${nixEntry({ ...old, system: other })})).system`), other);
+    assert.equal(
+      await evalString(
+        `(import ${repoRoot}/nix/locked-profile.nix "calc" (${nixEntry({ ...old, system: other })})).system`,
+      ),
+      other,
+    );
     assert.notEqual(await drvOf({ ...old, system: other }), await drvOf(old));
   });
 
   it('makes the derivation the daemon builds with: planBuild’s profile argument equals nix/lock.nix of the lock file', async () => {
     const lockFile = join(makeTempDir('locked-profile'), 'pgo-lock.json');
     writeFileSync(lockFile, renderLockFile(withLockedProfile(emptyLockFile(), 'calc', current)));
-    const plan = planBuild({ name: 'calc', nixFile: '/unused.nix', attr: 'calc', profileArg: 'pgoProfiles', bolt: null }, 'optimized', { profile: current, logDir: '/l', timeoutMs: 1, now: new Date() });
-    const daemon = await evalString(`(${plan.request.args!['pgoProfiles']}).calc.drvPath`);
-    assert.equal(daemon, await evalString(`(import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }).calc.drvPath`));
+    const plan = planBuild(
+      { name: 'calc', nixFile: '/unused.nix', attr: 'calc', profileArg: 'pgoProfiles', bolt: null },
+      'optimized',
+      { profile: current, logDir: '/l', timeoutMs: 1, now: new Date() },
+    );
+    const daemon = await evalString(`(${plan.request.args!.pgoProfiles}).calc.drvPath`);
+    assert.equal(
+      daemon,
+      await evalString(`(import ${repoRoot}/nix/lock.nix { lockFile = ${lockFile}; }).calc.drvPath`),
+    );
     assert.equal(daemon, await drvOf(old));
   });
 
@@ -68,7 +81,17 @@ describe('nix/locked-profile.nix and the system of a lock entry', () => {
 `,
     );
     const evalFlake = async (attr: string) =>
-      JSON.parse((await run('nix', ['--extra-experimental-features', 'nix-command flakes', 'eval', '--json', `path:${flake}#${attr}`])).stdout) as unknown;
+      JSON.parse(
+        (
+          await run('nix', [
+            '--extra-experimental-features',
+            'nix-command flakes',
+            'eval',
+            '--json',
+            `path:${flake}#${attr}`,
+          ])
+        ).stdout,
+      ) as unknown;
     assert.equal(await evalFlake('pure'), true);
     const daemon = await drvOf(current);
     assert.equal(await evalFlake('current'), daemon);

@@ -23,7 +23,10 @@ async function evalFailure(expr: string): Promise<string> {
 
 it('nix/tests: every expr equals its expected value', async () => {
   const { stdout } = await run('nix-instantiate', ['--eval', '--strict', '--json', join(repoRoot, 'nix/tests')]);
-  const result = JSON.parse(stdout) as { total: number; failures: { name: string; expr: unknown; expected: unknown }[] };
+  const result = JSON.parse(stdout) as {
+    total: number;
+    failures: { name: string; expr: unknown; expected: unknown }[];
+  };
   assert.ok(result.total >= 38, `found ${result.total} cases`);
   assert.deepEqual(result.failures, []);
 });
@@ -43,7 +46,9 @@ it('enableWith: a value of the wrong type is an error naming the option', async 
 
 it('enableWith: continuous collection on a GCC package is an error naming the package and the fix', async () => {
   const wordfreq = `(import ${JSON.stringify(join(repoRoot, 'examples/pkgs/wordfreq'))} { stdenv = (import ${JSON.stringify(join(repoRoot, 'examples/stdenv'))} { }).gccStdenv; })`;
-  const stderr = await evalFailure(`((${lib}).enableWith { collection = "continuous"; } ${wordfreq}).pgo.profile.drvPath`);
+  const stderr = await evalFailure(
+    `((${lib}).enableWith { collection = "continuous"; } ${wordfreq}).pgo.profile.drvPath`,
+  );
   assert.match(
     stderr,
     /nix-pgo: wordfreq is built with GCC, and collection = "continuous" needs clang \(libgcov writes profiles only when a program exits\); remove collection = "continuous" from the options of wordfreq \(its programs then contribute when they exit\), or build wordfreq with clang/,
@@ -57,10 +62,20 @@ it('the old adapter names still work and warn with the new name', async () => {
     ['profile', 'withProfileGenerate'],
     ['optimize', 'withProfileUse'],
   ] as const) {
-    const { stdout, stderr } = await run('nix-instantiate', ['--eval', '--strict', '-E', `builtins.isFunction (${lib}).adapters.${old}`]);
+    const { stdout, stderr } = await run('nix-instantiate', [
+      '--eval',
+      '--strict',
+      '-E',
+      `builtins.isFunction (${lib}).adapters.${old}`,
+    ]);
     assert.equal(stdout.trim(), 'true');
     assert.match(stderr, new RegExp(`warning: nix-pgo: adapters\\.${old} is deprecated .*; use adapters\\.${current}`));
-    const fresh = await run('nix-instantiate', ['--eval', '--strict', '-E', `builtins.isFunction (${lib}).adapters.${current}`]);
+    const fresh = await run('nix-instantiate', [
+      '--eval',
+      '--strict',
+      '-E',
+      `builtins.isFunction (${lib}).adapters.${current}`,
+    ]);
     assert.doesNotMatch(fresh.stderr, /deprecated/);
   }
 });

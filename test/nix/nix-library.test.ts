@@ -81,7 +81,11 @@ describe('instrumented builds (pgo.profile)', () => {
     assert.equal(raws.length, 2);
     const ids = (await Promise.all(raws.map((r) => binaryIdsOfRaw(manifest.mergeTool!, r)))).flat().sort();
     assert.deepEqual(ids, manifest.binaries.map((b) => b.buildId).sort());
-    assert.deepEqual(readdirSync(work).filter((f) => f.endsWith('.profraw')), [], 'nothing in the current directory');
+    assert.deepEqual(
+      readdirSync(work).filter((f) => f.endsWith('.profraw')),
+      [],
+      'nothing in the current directory',
+    );
   });
 
   it('clang: without LLVM_PROFILE_FILE the documented default directory is used, not the current one', async () => {
@@ -123,9 +127,7 @@ describe('optimized builds (pgo.optimize)', () => {
   before(async () => {
     const calc = await buildExample(work, 'calc.pgo.profile');
     const strict = await buildExample(work, 'strict.pgo.profile');
-    const calcRaws = [
-      ...(await runWithProfileDir(join(calc, 'bin/calc'), ['2'], 'train-calc')),
-    ];
+    const calcRaws = [...(await runWithProfileDir(join(calc, 'bin/calc'), ['2'], 'train-calc'))];
     calcProfile = await merge(readManifest(calc).mergeTool!, calcRaws, join(work, 'calc.profdata'));
     const strictRaws = await runWithProfileDir(join(strict, 'bin/strict'), ['50000'], 'train-strict');
     strictProfile = await merge(readManifest(strict).mergeTool!, strictRaws, join(work, 'strict.profdata'));
@@ -160,7 +162,10 @@ describe('optimized builds (pgo.optimize)', () => {
     const expected = await runProgram(join(vanilla, 'bin/strict'), ['1000']);
     assert.equal(await runProgram(join(own, 'bin/strict'), ['1000']), expected);
     assert.equal(await runProgram(join(other, 'bin/strict'), ['1000']), expected);
-    assert.notDeepEqual(await textSection(join(own, 'bin/strict'), work), await textSection(join(other, 'bin/strict'), work));
+    assert.notDeepEqual(
+      await textSection(join(own, 'bin/strict'), work),
+      await textSection(join(other, 'bin/strict'), work),
+    );
   });
 
   it('gcc: builds with the merged gcda tree and its code depends on the profile', async () => {
@@ -177,15 +182,23 @@ describe('optimized builds (pgo.optimize)', () => {
     // An unrelated tree: gcda data of another program.
     const unrelatedDir = makeTempDir('gcc-unrelated');
     writeFileSync(join(unrelatedDir, 'other.c'), 'int main(void){return 0;}\n');
-    await run('gcc', ['-fprofile-generate', '-o', join(unrelatedDir, 'other'), join(unrelatedDir, 'other.c')], { cwd: unrelatedDir });
+    await run('gcc', ['-fprofile-generate', '-o', join(unrelatedDir, 'other'), join(unrelatedDir, 'other.c')], {
+      cwd: unrelatedDir,
+    });
     await runProgram(join(unrelatedDir, 'other'), [], { cwd: unrelatedDir });
     const unrelatedTree = join(work, 'unrelated-gcda');
     mkdirSync(unrelatedTree);
-    for (const f of readdirSync(unrelatedDir).filter((n) => n.endsWith('.gcda'))) cpSync(join(unrelatedDir, f), join(unrelatedTree, f));
+    for (const f of readdirSync(unrelatedDir).filter((n) => n.endsWith('.gcda')))
+      cpSync(join(unrelatedDir, f), join(unrelatedTree, f));
 
     const vanilla = await buildExample(work, 'wordfreq');
     const optimized = await buildExample(work, 'wordfreq.pgo.optimized', { wordfreq: merged }, 'wordfreq-opt');
-    const unrelated = await buildExample(work, 'wordfreq.pgo.optimized', { wordfreq: unrelatedTree }, 'wordfreq-unrelated');
+    const unrelated = await buildExample(
+      work,
+      'wordfreq.pgo.optimized',
+      { wordfreq: unrelatedTree },
+      'wordfreq-unrelated',
+    );
     const input = readFileSync(join(examples, 'pkgs/wordfreq/src/wordfreq.c'), 'utf8');
     const expected = await runProgram(join(vanilla, 'bin/wordfreq'), [], { input });
     assert.equal(await runProgram(join(optimized, 'bin/wordfreq'), [], { input }), expected);
@@ -258,15 +271,25 @@ describe('instrumented programs that the build itself runs', () => {
       assert.doesNotMatch(log, /LLVM Profile (Error|Warning)/);
       assert.doesNotMatch(log, /^profiling:/m, 'no libgcov error');
       assert.deepEqual(readdirSync(foreignDefault), [], 'nothing new in the default directory');
-      const profileFiles = (readdirSync(out, { recursive: true }) as string[]).filter((f) => /\.(profraw|gcda)$/.test(f));
+      const profileFiles = (readdirSync(out, { recursive: true }) as string[]).filter((f) =>
+        /\.(profraw|gcda)$/.test(f),
+      );
       assert.deepEqual(profileFiles, [], 'no profile in $out');
       const manifest = readManifest(out);
       assert.equal(manifest.toolchain, toolchain);
       assert.equal(manifest.defaultProfileDir, foreignDefault);
-      assert.deepEqual(manifest.binaries.map((b) => b.path), ['bin/crc']);
+      assert.deepEqual(
+        manifest.binaries.map((b) => b.path),
+        ['bin/crc'],
+      );
       // The program itself still writes where the environment says.
       const spool = join(work, `${attr}-spool`);
-      const env = { ...process.env, LLVM_PROFILE_FILE: join(spool, '%m.profraw'), GCOV_PREFIX: spool, GCOV_PREFIX_STRIP: '0' };
+      const env = {
+        ...process.env,
+        LLVM_PROFILE_FILE: join(spool, '%m.profraw'),
+        GCOV_PREFIX: spool,
+        GCOV_PREFIX_STRIP: '0',
+      };
       assert.equal(await runProgram(join(out, 'bin/crc'), [], { env, input: '123456789' }), 'cbf43926\n');
       const written = (readdirSync(spool, { recursive: true }) as string[]).filter((f) => /\.(profraw|gcda)$/.test(f));
       assert.equal(written.length, 1, `one profile file: ${written.join(', ')}`);
@@ -324,7 +347,8 @@ describe('bad profiles fail naming the package and the profile', () => {
       name: 'profdata given to a GCC package',
       attr: 'wordfreq',
       make: () => join(work, 'calc.profdata'),
-      message: /the profile for wordfreq 2\.1 is not a directory \(\/nix\/store\/\S+-calc\.profdata\); wordfreq is built with GCC/,
+      message:
+        /the profile for wordfreq 2\.1 is not a directory \(\/nix\/store\/\S+-calc\.profdata\); wordfreq is built with GCC/,
     },
     {
       name: 'empty gcda tree',
@@ -344,7 +368,8 @@ describe('bad profiles fail naming the package and the profile', () => {
         writeFileSync(join(dir, 'bad-gcda', 'source#wordfreq.gcda'), 'garbage garbage');
         return join(dir, 'bad-gcda');
       },
-      message: /the profile for wordfreq 2\.1 has a corrupt gcda file: \/nix\/store\/\S+-bad-gcda\/source#wordfreq\.gcda/,
+      message:
+        /the profile for wordfreq 2\.1 has a corrupt gcda file: \/nix\/store\/\S+-bad-gcda\/source#wordfreq\.gcda/,
     },
   ];
 
@@ -352,7 +377,12 @@ describe('bad profiles fail naming the package and the profile', () => {
     it(c.name, async () => {
       const dir = makeTempDir('bad');
       const profile = c.make(dir);
-      const stderr = await nixBuildFailure([examples, '-A', `${c.attr}.pgo.optimized`, ...profileArgs({ [c.attr]: profile })]);
+      const stderr = await nixBuildFailure([
+        examples,
+        '-A',
+        `${c.attr}.pgo.optimized`,
+        ...profileArgs({ [c.attr]: profile }),
+      ]);
       assert.match(stderr, c.message);
     });
   }

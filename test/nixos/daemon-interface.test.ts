@@ -31,7 +31,8 @@ describe('what the daemon builds is what the next rebuild uses', { skip }, () =>
   let configNix: string;
 
   /** The test system's packages, evaluated now (the lock file as it is now). */
-  const system = (attrs: string) => `(${harness()}.nixos [ (import ${JSON.stringify(configNix)}) ])._module.args.pkgs.${attrs}`;
+  const system = (attrs: string) =>
+    `(${harness()}.nixos [ (import ${JSON.stringify(configNix)}) ])._module.args.pkgs.${attrs}`;
 
   before(async () => {
     dir = makeTempDir('nixos-daemon');
@@ -40,7 +41,10 @@ describe('what the daemon builds is what the next rebuild uses', { skip }, () =>
     systemNix = join(dir, 'system.nix');
     // The lock file where the daemon keeps it (its state directory); it does not exist yet.
     mkdirSync(join(dir, 'state'));
-    writeFileSync(configNix, `{ services.nix-pgo = { packages = [ "calc" "wordfreq" ]; lockFile = ${JSON.stringify(lockFile)}; }; }\n`);
+    writeFileSync(
+      configNix,
+      `{ services.nix-pgo = { packages = [ "calc" "wordfreq" ]; lockFile = ${JSON.stringify(lockFile)}; }; }\n`,
+    );
     // The module's file for the daemon, evaluating this system as <nixpkgs/nixos> evaluates /etc/nixos.
     const text = await evalJson<string>(
       `(import ${JSON.stringify(join(nixDir, 'nixos/system-file.nix'))}).text { how = "the test system"; evaluated = ${JSON.stringify(`${harness()}.nixos [ (import ${JSON.stringify(configNix)}) ]`)}; }`,
@@ -50,8 +54,14 @@ describe('what the daemon builds is what the next rebuild uses', { skip }, () =>
 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('profiling variant, profile, optimized variant, lock: the rebuild finds the daemon\'s build', async () => {
-    const target: BuildTarget = { name: 'calc', nixFile: systemNix, attr: 'calc', profileArg: 'pgoProfiles', bolt: null };
+  it("profiling variant, profile, optimized variant, lock: the rebuild finds the daemon's build", async () => {
+    const target: BuildTarget = {
+      name: 'calc',
+      nixFile: systemNix,
+      attr: 'calc',
+      profileArg: 'pgoProfiles',
+      bolt: null,
+    };
     const plan = (variant: 'profile' | 'optimized', profile?: Parameters<typeof planBuild>[2]['profile']) =>
       planBuild(target, variant, { profile, logDir: join(dir, 'logs'), timeoutMs: 600_000, now: new Date() }).request;
     const offline = { useSubstitutes: false };
@@ -63,13 +73,26 @@ describe('what the daemon builds is what the next rebuild uses', { skip }, () =>
     // 2. Programs run; the daemon merges and stores the profile.
     const raw = join(dir, 'raw');
     for (const n of ['3', '5', '7']) {
-      await run(join(profiling.storePath, 'bin/calc'), [n], { env: { ...process.env, LLVM_PROFILE_FILE: join(raw, '%p-%m.profraw') } });
+      await run(join(profiling.storePath, 'bin/calc'), [n], {
+        env: { ...process.env, LLVM_PROFILE_FILE: join(raw, '%p-%m.profraw') },
+      });
     }
     const merged = join(dir, 'calc.profdata');
     const manifest = readManifest(profiling.storePath);
     assert.ok(manifest.mergeTool);
-    await mergeProfiles(manifest.mergeTool, merged, readdirSync(raw).map((f) => join(raw, f)), join(dir, 'inputs.txt'));
-    const entry = await storeProfile({ name: 'calc', mergedPath: merged, generation: 1, gcRootDir: join(dir, 'gcroots'), workDir: join(dir, 'work') });
+    await mergeProfiles(
+      manifest.mergeTool,
+      merged,
+      readdirSync(raw).map((f) => join(raw, f)),
+      join(dir, 'inputs.txt'),
+    );
+    const entry = await storeProfile({
+      name: 'calc',
+      mergedPath: merged,
+      generation: 1,
+      gcRootDir: join(dir, 'gcroots'),
+      workDir: join(dir, 'work'),
+    });
 
     // 3. The daemon builds the optimized variant from the system as it is (no lock yet) ...
     const optimized = await nixBuild({ ...plan('optimized', entry), ...offline });

@@ -34,7 +34,13 @@ describe('docs/nixos.md', { skip }, () => {
     const file = join(dir, 'configuration.nix');
     writeFileSync(file, example);
     try {
-      const result = await evalJson<{ failed: string[]; policy: unknown; trusted: unknown; kinds: unknown; installed: string[] }>(`
+      const result = await evalJson<{
+        failed: string[];
+        policy: unknown;
+        trusted: unknown;
+        kinds: unknown;
+        installed: string[];
+      }>(`
         let
           t = ${harness()};
           e = t.nixos [ (import ${JSON.stringify(file)}) ];

@@ -30,7 +30,9 @@ function nixosWith(settings: string, extra = ''): string {
 /** Builds /etc/nix-pgo/config.json of a configuration, checked by this checkout's CLI; returns its content, or throws the ToolError. */
 async function buildCheckedConfig(settings: string): Promise<Record<string, unknown>> {
   const expr = `(${harness({ repo: true })}.nixos [ { services.nix-pgo = { packages = [ "calc" ]; ${settings} }; } ]).config.environment.etc."nix-pgo/config.json".source`;
-  const { stdout } = await run('nix-build', ['--option', 'substituters', '', '--no-out-link', '-E', expr], { timeoutMs: 300_000 });
+  const { stdout } = await run('nix-build', ['--option', 'substituters', '', '--no-out-link', '-E', expr], {
+    timeoutMs: 300_000,
+  });
   return JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Record<string, unknown>;
 }
 
@@ -43,15 +45,31 @@ describe('the NixOS module with the real module system', { skip }, () => {
 
   it('a value the option types refuse fails evaluation with a message naming the option and what it takes', async () => {
     const cases: [string, string, RegExp][] = [
-      ['packages = [ "calc" ]; thresholdMB = 0;', 'thresholdMB', /services\.nix-pgo\.thresholdMB.*is not of type `positive/s],
-      ['packages = [ "calc" ]; onReady = "build";', 'onReady', /services\.nix-pgo\.onReady.*is not of type `one of "switch", "notify"'/s],
+      [
+        'packages = [ "calc" ]; thresholdMB = 0;',
+        'thresholdMB',
+        /services\.nix-pgo\.thresholdMB.*is not of type `positive/s,
+      ],
+      [
+        'packages = [ "calc" ]; onReady = "build";',
+        'onReady',
+        /services\.nix-pgo\.onReady.*is not of type `one of "switch", "notify"'/s,
+      ],
       [
         'packages = [ "python3Packages.numpy" ];',
         'packages',
         /services\.nix-pgo\.packages.*is not of type `name of a top-level package of pkgs \(such as "sqlite"; not a path such as python3Packages\.numpy\)'/s,
       ],
-      ['packages = [ "calc" ]; lockFile = "pgo-lock.json";', 'lockFile', /services\.nix-pgo\.lockFile.*is not of type `null or absolute path'/s],
-      ['packages = [ "calc" ]; settings.policy = x: x;', 'finalSettings', /services\.nix-pgo\.settings\.policy.*is not of type `JSON value'/s],
+      [
+        'packages = [ "calc" ]; lockFile = "pgo-lock.json";',
+        'lockFile',
+        /services\.nix-pgo\.lockFile.*is not of type `null or absolute path'/s,
+      ],
+      [
+        'packages = [ "calc" ]; settings.policy = x: x;',
+        'finalSettings',
+        /services\.nix-pgo\.settings\.policy.*is not of type `JSON value'/s,
+      ],
     ];
     for (const [settings, option, message] of cases) {
       const stderr = await evalFailure(`${nixosWith(settings)}.config.services.nix-pgo.${option}`);
@@ -69,9 +87,9 @@ describe('the NixOS module with the real module system', { skip }, () => {
     ]);
   });
 
-  it('the rendered config is checked while the system builds: a bad value fails the build with nix-pgo check-config\'s message', async () => {
+  it("the rendered config is checked while the system builds: a bad value fails the build with nix-pgo check-config's message", async () => {
     const ok = await buildCheckedConfig('settings.policy.minRuns = 3;');
-    assert.deepEqual(ok['policy'], { thresholdMB: 1, onReady: 'switch', minRuns: 3 });
+    assert.deepEqual(ok.policy, { thresholdMB: 1, onReady: 'switch', minRuns: 3 });
     let failure: ToolError | undefined;
     try {
       await buildCheckedConfig('settings.policy.maxContributorShare = 2; settings.packages.calc.atr = "calc";');
@@ -99,7 +117,12 @@ describe('the NixOS module with the real module system', { skip }, () => {
       const path = join(dir, 'nix-pgo.service');
       mkdirSync(dir, { recursive: true });
       writeFileSync(path, renderUnit(unit));
-      const { stdout, stderr } = await run('systemd-analyze', ['verify', '--man=no', '--recursive-errors=no', path]).catch((error: unknown) => {
+      const { stdout, stderr } = await run('systemd-analyze', [
+        'verify',
+        '--man=no',
+        '--recursive-errors=no',
+        path,
+      ]).catch((error: unknown) => {
         if (error instanceof ToolError) return { stdout: '', stderr: error.stderr };
         throw error;
       });
@@ -144,10 +167,20 @@ function renderUnit(unit: UnitJson): string {
       .join('\n');
   const unbuilt = (text: string) => text.replace(/\/nix\/store\/[^ ]+/g, '/bin/true');
   const environment = { ...unit.globalEnvironment, ...unit.environment };
-  const service = Object.fromEntries(Object.entries(unit.serviceConfig).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => unbuilt(String(x))) : typeof v === 'string' ? unbuilt(v) : v]));
+  const service = Object.fromEntries(
+    Object.entries(unit.serviceConfig).map(([k, v]) => [
+      k,
+      Array.isArray(v) ? v.map((x) => unbuilt(String(x))) : typeof v === 'string' ? unbuilt(v) : v,
+    ]),
+  );
   return [
     '[Unit]',
-    section({ Description: unit.description, After: unit.after.join(' '), Wants: unit.wants.join(' '), ...unit.unitConfig }),
+    section({
+      Description: unit.description,
+      After: unit.after.join(' '),
+      Wants: unit.wants.join(' '),
+      ...unit.unitConfig,
+    }),
     '',
     '[Service]',
     ...Object.entries(environment)

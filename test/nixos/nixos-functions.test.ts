@@ -10,7 +10,9 @@ import { run } from '../../src/process/run.js';
 import { nixDir, type NixTestResult } from './nixos-support.js';
 
 it('nix/tests/nixos.nix: every expr equals its expected value', async () => {
-  const { stdout } = await run('nix-instantiate', ['--eval', '--strict', '--json', join(nixDir, 'tests/nixos.nix')], { timeoutMs: 300_000 });
+  const { stdout } = await run('nix-instantiate', ['--eval', '--strict', '--json', join(nixDir, 'tests/nixos.nix')], {
+    timeoutMs: 300_000,
+  });
   const result = JSON.parse(stdout) as NixTestResult;
   assert.ok(result.total >= 17, `found ${result.total} cases`);
   assert.deepEqual(result.failures, []);

@@ -17,13 +17,16 @@ export async function findNixpkgsLib(): Promise<{ path: string } | { missing: st
   } catch (error) {
     if (error instanceof ToolError) {
       return {
-        missing: 'no <nixpkgs> on the Nix search path (NIX_PATH is unset or has no nixpkgs=…); run the tests with NIX_PATH=nixpkgs=PATH, PATH a nixpkgs checkout or its lib/ alone (nix-community/nixpkgs.lib)',
+        missing:
+          'no <nixpkgs> on the Nix search path (NIX_PATH is unset or has no nixpkgs=…); run the tests with NIX_PATH=nixpkgs=PATH, PATH a nixpkgs checkout or its lib/ alone (nix-community/nixpkgs.lib)',
       };
     }
     throw error;
   }
   if (!existsSync(join(path, 'lib', 'default.nix'))) {
-    return { missing: `<nixpkgs> is ${path}, which has no lib/default.nix; point nixpkgs= in NIX_PATH at a nixpkgs checkout or its lib/ alone` };
+    return {
+      missing: `<nixpkgs> is ${path}, which has no lib/default.nix; point nixpkgs= in NIX_PATH at a nixpkgs checkout or its lib/ alone`,
+    };
   }
   return { path };
 }
@@ -36,14 +39,18 @@ export function harness(options: { repo?: boolean } = {}): string {
 
 /** `nix-instantiate --eval --strict --json -E expr`, parsed. */
 export async function evalJson<T>(expr: string, extraArgs: string[] = []): Promise<T> {
-  const { stdout } = await run('nix-instantiate', ['--eval', '--strict', '--json', ...extraArgs, '-E', expr], { timeoutMs: 300_000 });
+  const { stdout } = await run('nix-instantiate', ['--eval', '--strict', '--json', ...extraArgs, '-E', expr], {
+    timeoutMs: 300_000,
+  });
   return JSON.parse(stdout) as T;
 }
 
 /** Evaluates an expression that must fail and returns its stderr. */
 export async function evalFailure(expr: string): Promise<string> {
   try {
-    const { stdout } = await run('nix-instantiate', ['--eval', '--strict', '--json', '-E', expr], { timeoutMs: 300_000 });
+    const { stdout } = await run('nix-instantiate', ['--eval', '--strict', '--json', '-E', expr], {
+      timeoutMs: 300_000,
+    });
     throw new Error(`${expr} evaluated to ${stdout} but should have failed`);
   } catch (error) {
     if (error instanceof ToolError) return error.stderr;

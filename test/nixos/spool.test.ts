@@ -48,9 +48,15 @@ const skip =
       : false;
 
 /** Runs a command as a user; resolves to its output, or to the ToolError it failed with. */
-async function as(user: { uid: number; gid: number }, command: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string) {
+async function as(
+  user: { uid: number; gid: number },
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  input?: string,
+) {
   try {
-    return await run(command, args, { user, env: { PATH: process.env['PATH'], ...env }, input });
+    return await run(command, args, { user, env: { PATH: process.env.PATH, ...env }, input });
   } catch (error) {
     if (error instanceof ToolError) return error;
     throw error;
@@ -74,7 +80,8 @@ for (const fileSystem of ['disk', 'tmpfs'] as const) {
       chmodSync(root, 0o755);
       spool = join(root, SPOOL);
       mkdirSync(spool, { recursive: true });
-      if (fileSystem === 'tmpfs') await run('mount', ['-t', 'tmpfs', '-o', 'size=64M,mode=0755,nosuid,nodev,noexec', 'tmpfs', spool]);
+      if (fileSystem === 'tmpfs')
+        await run('mount', ['-t', 'tmpfs', '-o', 'size=64M,mode=0755,nosuid,nodev,noexec', 'tmpfs', spool]);
       // The module's rules for a daemon user that exists nowhere but by its number.
       const rules = await evalJson<string[]>(
         `(import ${JSON.stringify(join(nixDir, 'nixos/spool.nix'))} { spoolDir = "${SPOOL}"; user = "${DAEMON.uid}"; group = "${DAEMON.gid}"; }).rules`,
@@ -107,14 +114,20 @@ for (const fileSystem of ['disk', 'tmpfs'] as const) {
       for (const dir of [spool, join(spool, 'llvm'), join(spool, 'gcda')]) assert.equal(statSync(dir).uid, DAEMON.uid);
     });
 
-    it('every user\'s instrumented programs write without a word on stderr, whatever their umask', async () => {
+    it("every user's instrumented programs write without a word on stderr, whatever their umask", async () => {
       for (const user of [ALICE, BOB]) {
         const env = profileEnv(user.uid);
         for (const umask of ['022', '077']) {
           const clang = await as(user, '/bin/sh', ['-c', `umask ${umask}; exec ${calc}/bin/calc 3`], env);
           assert.ok(!(clang instanceof ToolError), String(clang));
           assert.equal(clang.stderr, '');
-          const gcc = await as(user, '/bin/sh', ['-c', `umask ${umask}; exec ${wordfreq}/bin/wordfreq`], env, 'the cat the hat the bat\n');
+          const gcc = await as(
+            user,
+            '/bin/sh',
+            ['-c', `umask ${umask}; exec ${wordfreq}/bin/wordfreq`],
+            env,
+            'the cat the hat the bat\n',
+          );
           assert.ok(!(gcc instanceof ToolError), String(gcc));
           assert.equal(gcc.stderr, '');
         }
@@ -124,7 +137,7 @@ for (const fileSystem of ['disk', 'tmpfs'] as const) {
       assert.equal(statSync(join(spool, 'gcda', String(ALICE.uid))).uid, ALICE.uid);
     });
 
-    it('no user can list the spool, or read, rename, delete or write into another\'s data', async () => {
+    it("no user can list the spool, or read, rename, delete or write into another's data", async () => {
       const alices = readdirSync(join(spool, 'llvm')).filter((f) => statSync(join(spool, 'llvm', f)).uid === ALICE.uid);
       assert.ok(alices.length > 0);
       const file = join(spool, 'llvm', alices[0]!);
@@ -137,12 +150,12 @@ for (const fileSystem of ['disk', 'tmpfs'] as const) {
       assert.ok(failedWith(await as(BOB, '/bin/sh', ['-c', `echo x >> ${file}`]), /Permission denied/));
     });
 
-    it('the daemon\'s user reads every user\'s data, empties and removes it', async () => {
+    it("the daemon's user reads every user's data, empties and removes it", async () => {
       const files = readdirSync(join(spool, 'llvm'));
       const file = join(spool, 'llvm', files[0]!);
       const read = await as(DAEMON, 'head', ['-c', '8', file]);
       assert.ok(!(read instanceof ToolError), String(read));
-      const gcdaFile = (await as(DAEMON, 'find', [join(spool, 'gcda', String(BOB.uid)), '-name', '*.gcda']));
+      const gcdaFile = await as(DAEMON, 'find', [join(spool, 'gcda', String(BOB.uid)), '-name', '*.gcda']);
       assert.ok(!(gcdaFile instanceof ToolError), String(gcdaFile));
       const gcda = gcdaFile.stdout.trim().split('\n')[0]!;
       assert.ok(gcda.endsWith('.gcda'), gcdaFile.stdout);
@@ -169,7 +182,19 @@ for (const fileSystem of ['disk', 'tmpfs'] as const) {
         await as(user, `${wordfreq}/bin/wordfreq`, [], profileEnv(user.uid), 'a b a\n');
       }
       const cli = join(repoRoot, 'dist/src/cli/main.js');
-      const harvest = await as(DAEMON, process.execPath, [cli, 'harvest', `calc=${calc}/nix-support/pgo.json`, `wordfreq=${wordfreq}/nix-support/pgo.json`, '--config', config], { HOME: state });
+      const harvest = await as(
+        DAEMON,
+        process.execPath,
+        [
+          cli,
+          'harvest',
+          `calc=${calc}/nix-support/pgo.json`,
+          `wordfreq=${wordfreq}/nix-support/pgo.json`,
+          '--config',
+          config,
+        ],
+        { HOME: state },
+      );
       assert.ok(!(harvest instanceof ToolError), String(harvest instanceof ToolError ? harvest.stderr : ''));
       const contributors = await withDatabase(stateLayout(state, spool).database, (db) => ({
         calc: listContributions(db, 'calc').map((c) => c.contributor),
@@ -178,7 +203,7 @@ for (const fileSystem of ['disk', 'tmpfs'] as const) {
       assert.deepEqual(contributors, { calc: [ALICE.uid, BOB.uid], wordfreq: [ALICE.uid, BOB.uid] });
     });
 
-    it('before the daemon starts, a user\'s GCC directory is given back to that user', async () => {
+    it("before the daemon starts, a user's GCC directory is given back to that user", async () => {
       // `nobody` exists on every system; someone else took its directory first.
       const nobody = Number((await run('id', ['-u', 'nobody'])).stdout.trim());
       const taken = join(spool, 'gcda', String(nobody));

@@ -24,7 +24,9 @@ const nixEnv = { ...process.env, NIX_PATH: '' };
 
 /** What a clone of the working tree would hold: tracked and new files, nothing git ignores. */
 async function cleanClone(target: string): Promise<void> {
-  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot });
+  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: repoRoot,
+  });
   for (const file of stdout.split('\0').filter(Boolean)) {
     const from = join(repoRoot, file);
     if (!existsSync(from) || lstatSync(from).isDirectory()) continue; // deleted in the working tree, or a submodule
@@ -52,15 +54,27 @@ describe('the nix-pgo Nix package', { timeout: 1_200_000 }, () => {
   it('its SQLite and record-lock addons load, and it finds nix-build & co. without a PATH', async () => {
     const dir = makeTempDir('package-state');
     const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ stateDir: join(dir, 'state'), nixFile: join(repoRoot, 'examples'), packages: { calc: {} } }));
+    writeFileSync(
+      config,
+      JSON.stringify({ stateDir: join(dir, 'state'), nixFile: join(repoRoot, 'examples'), packages: { calc: {} } }),
+    );
     const env = { HOME: dir };
-    const status = JSON.parse((await run(join(result, 'bin/nix-pgo'), ['status', '--config', config, '--json'], { cwd: dir, env })).stdout) as {
+    const status = JSON.parse(
+      (await run(join(result, 'bin/nix-pgo'), ['status', '--config', config, '--json'], { cwd: dir, env })).stdout,
+    ) as {
       packages: { name: string; state: string }[];
     };
-    assert.deepEqual(status.packages.map((p) => [p.name, p.state]), [['calc', 'vanilla']]);
+    assert.deepEqual(
+      status.packages.map((p) => [p.name, p.state]),
+      [['calc', 'vanilla']],
+    );
     await run(join(result, 'bin/nix-pgo'), ['harvest', '--config', config], { cwd: dir, env });
     // doctor exits 1 when any check fails (here: LLVM_PROFILE_FILE is unset); its report is on stdout either way.
-    const doctorRun = spawnSync(join(result, 'bin/nix-pgo'), ['doctor', '--config', config, '--json'], { cwd: dir, env, encoding: 'utf8' });
+    const doctorRun = spawnSync(join(result, 'bin/nix-pgo'), ['doctor', '--config', config, '--json'], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+    });
     const doctor = JSON.parse(doctorRun.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
     for (const name of ['nix-build', 'nix-store', 'nix-env', 'nix-instantiate', 'nix evaluation']) {
       const check = doctor.checks.find((c) => c.name === name);
@@ -79,6 +93,10 @@ describe('the nix-pgo Nix package', { timeout: 1_200_000 }, () => {
 
   it('the fixed-output node_modules is the same when fetched again (its NAR hash is stable)', async () => {
     // `--check` builds it once more and fails on any difference from the stored output.
-    await run('nix-build', [...offline, '--check', '--no-out-link', '-A', 'nix-pgo.npmDeps'], { cwd: clone, env: nixEnv, timeoutMs: 600_000 });
+    await run('nix-build', [...offline, '--check', '--no-out-link', '-A', 'nix-pgo.npmDeps'], {
+      cwd: clone,
+      env: nixEnv,
+      timeoutMs: 600_000,
+    });
   });
 });

@@ -23,7 +23,9 @@ test('a missing directory and parent are created; the directory gets mode 1733 w
   assert.equal(lstatSync(dir).mode & 0o7777, BOLT_DIR_MODE);
 });
 
-test('a directory or parent someone else owns, a symlink, or a parent others may write to is refused with the fix', { skip: me !== 0 && 'needs root to give files away' }, () => {
+test('a directory or parent someone else owns, a symlink, or a parent others may write to is refused with the fix', {
+  skip: me !== 0 && 'needs root to give files away',
+}, () => {
   const root = tempDir('boltdir-bad');
   const foreignParent = join(root, 'a');
   mkdirSync(foreignParent);

@@ -24,7 +24,8 @@ function stateDir(name: string): string {
 
 /** Every file in `dir` belongs to the daemon's user (none to root, who could lock it out). */
 function assertOwnedByDaemonUser(dir: string): void {
-  for (const file of readdirSync(dir)) assert.equal(statSync(join(dir, file)).uid, daemonUser.uid, `${file} belongs to the daemon's user`);
+  for (const file of readdirSync(dir))
+    assert.equal(statSync(join(dir, file)).uid, daemonUser.uid, `${file} belongs to the daemon's user`);
 }
 
 interface Holder {
@@ -34,11 +35,15 @@ interface Holder {
 
 /** Starts the daemon's hold on the database, as the daemon's user. */
 async function startHolder(file: string): Promise<Holder> {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [join(repoRoot, 'dist/test/support/database-holder.js'), file], {
-    uid: daemonUser.uid,
-    gid: daemonUser.gid,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    [join(repoRoot, 'dist/test/support/database-holder.js'), file],
+    {
+      uid: daemonUser.uid,
+      gid: daemonUser.gid,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -61,7 +66,8 @@ async function startHolder(file: string): Promise<Holder> {
   };
 }
 
-const names = (file: string) => withDatabaseReadOnly(file, (db) => (db === null ? null : listLifecycles(db).map((r) => r.name)));
+const names = (file: string) =>
+  withDatabaseReadOnly(file, (db) => (db === null ? null : listLifecycles(db).map((r) => r.name)));
 
 describe('openDatabaseReadOnly', () => {
   it('returns null where there is no database yet, and creates nothing', () => {
@@ -108,7 +114,9 @@ describe('openDatabaseReadOnly', () => {
     assertOwnedByDaemonUser(dir);
   });
 
-  it('as a user who may not write the state directory: reads while the daemon has it open, else says what to do', { skip: asRoot ? false : 'needs root to run as two other users' }, async () => {
+  it('as a user who may not write the state directory: reads while the daemon has it open, else says what to do', {
+    skip: asRoot ? false : 'needs root to run as two other users',
+  }, async () => {
     const dir = stateDir('ro-other-user');
     chmodSync(dir, 0o755);
     const file = join(dir, 'state.sqlite');
@@ -117,12 +125,20 @@ describe('openDatabaseReadOnly', () => {
     await first.close();
     // uid 1 (daemon on Debian) is neither the daemon's user nor root.
     const readAs = (uid: number) =>
-      spawnSync(process.execPath, ['--input-type=module', '-e', `
+      spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `
         import { withDatabaseReadOnly } from ${JSON.stringify(join(repoRoot, 'dist/src/state/database.js'))};
         import { listLifecycles } from ${JSON.stringify(join(repoRoot, 'dist/src/state/lifecycle-records.js'))};
         try { console.log(JSON.stringify(await withDatabaseReadOnly(${JSON.stringify(file)}, (db) => listLifecycles(db).map((r) => r.name)))); }
         catch (error) { console.log(JSON.stringify({ code: error.code, message: error.message, hints: error.hints })); }
-      `], { uid, gid: uid, encoding: 'utf8' });
+      `,
+        ],
+        { uid, gid: uid, encoding: 'utf8' },
+      );
     const refused = JSON.parse(readAs(1).stdout) as { code: string; message: string; hints: string[] };
     assert.equal(refused.code, 'STATE');
     assert.match(refused.message, /no process has it open, and .* is not writable for this user/);
@@ -157,7 +173,13 @@ describe('openDatabaseReadOnly', () => {
       return path;
     };
     assert.equal(openDatabaseReadOnly(file(0)), null);
-    assert.throws(() => openDatabaseReadOnly(file(SCHEMA_VERSION - 1)), (e: Error & { code?: string }) => e.code === 'STATE' && /older than this nix-pgo's/.test(e.message));
-    assert.throws(() => openDatabaseReadOnly(file(SCHEMA_VERSION + 1)), (e: Error & { code?: string }) => e.code === 'STATE' && /newer than this nix-pgo understands/.test(e.message));
+    assert.throws(
+      () => openDatabaseReadOnly(file(SCHEMA_VERSION - 1)),
+      (e: Error & { code?: string }) => e.code === 'STATE' && /older than this nix-pgo's/.test(e.message),
+    );
+    assert.throws(
+      () => openDatabaseReadOnly(file(SCHEMA_VERSION + 1)),
+      (e: Error & { code?: string }) => e.code === 'STATE' && /newer than this nix-pgo understands/.test(e.message),
+    );
   });
 });

@@ -15,18 +15,46 @@ const config: Config = {
   policy: DEFAULT_POLICY,
   notify: { hook: null, desktop: false },
   packages: [
-    { name: 'calc', nixFile: '/p/default.nix', attr: 'calc', profileArg: 'pgoProfiles', policy: { ...DEFAULT_POLICY, thresholdMB: 2 }, trustedUsers: DEFAULT_TRUSTED_USERS, bolt: null },
-    { name: 'lua', nixFile: '/p/default.nix', attr: 'lua', profileArg: 'pgoProfiles', policy: DEFAULT_POLICY, trustedUsers: DEFAULT_TRUSTED_USERS, bolt: null },
+    {
+      name: 'calc',
+      nixFile: '/p/default.nix',
+      attr: 'calc',
+      profileArg: 'pgoProfiles',
+      policy: { ...DEFAULT_POLICY, thresholdMB: 2 },
+      trustedUsers: DEFAULT_TRUSTED_USERS,
+      bolt: null,
+    },
+    {
+      name: 'lua',
+      nixFile: '/p/default.nix',
+      attr: 'lua',
+      profileArg: 'pgoProfiles',
+      policy: DEFAULT_POLICY,
+      trustedUsers: DEFAULT_TRUSTED_USERS,
+      bolt: null,
+    },
   ],
 };
 
 describe('status', () => {
   it('reports progress toward each package threshold and what is active', () => {
-    const calc = { ...newLifecycleRecord('calc', now), state: 'collecting' as const, reason: '1.0 of 2.0 MB collected', activeVariant: 'profile' as const, activePath: '/nix/store/x-calc', generation: 3 };
+    const calc = {
+      ...newLifecycleRecord('calc', now),
+      state: 'collecting' as const,
+      reason: '1.0 of 2.0 MB collected',
+      activeVariant: 'profile' as const,
+      activePath: '/nix/store/x-calc',
+      generation: 3,
+    };
     const status = collectStatus({
       config,
       records: [calc],
-      metrics: new Map([['calc', { mergedBytes: 10, bytesHarvested: 1024 * 1024, runs: 4, convergence: 0.5, generation: 2, mergedPath: '/m' }]]),
+      metrics: new Map([
+        [
+          'calc',
+          { mergedBytes: 10, bytesHarvested: 1024 * 1024, runs: 4, convergence: 0.5, generation: 2, mergedPath: '/m' },
+        ],
+      ]),
       profileGeneration: 3,
     });
     assert.equal(status.packages[0]!.progress, 0.5);
@@ -42,28 +70,66 @@ describe('status', () => {
 
   it('shows who contributed how much, and each share after the cap', () => {
     const contribution = (contributor: number, mass: number, bytesHarvested: number, runs: number) => ({
-      package: 'calc', contributor, generation: 1, path: '/p', sha256: 'h', bytes: 1, mass, bytesHarvested, filesHarvested: 1, runs, updatedAt: 'now',
+      package: 'calc',
+      contributor,
+      generation: 1,
+      path: '/p',
+      sha256: 'h',
+      bytes: 1,
+      mass,
+      bytesHarvested,
+      filesHarvested: 1,
+      runs,
+      updatedAt: 'now',
     });
     const status = collectStatus({
       config,
       records: [],
       metrics: new Map(),
       profileGeneration: null,
-      contributions: new Map([['calc', [contribution(1000, 100, 2 * 1024 * 1024, 50), contribution(1001, 1e15, 1024, 1)]]]),
+      contributions: new Map([
+        ['calc', [contribution(1000, 100, 2 * 1024 * 1024, 50), contribution(1001, 1e15, 1024, 1)]],
+      ]),
       userNames: new Map([[1000, 'alice']]),
     });
-    assert.deepEqual(status.packages[0]!.contributors.map((c) => [c.user, c.runs, Math.round(c.share * 100)]), [['alice', 50, 50], [null, 1, 50]]);
-    assert.match(renderStatus(status), /from: {5}alice \(uid 1000\) 2\.0 MB, 50 runs, 50% of the profile; uid 1001 0\.00098 MB, 1 run, 50% of the profile/);
+    assert.deepEqual(
+      status.packages[0]!.contributors.map((c) => [c.user, c.runs, Math.round(c.share * 100)]),
+      [
+        ['alice', 50, 50],
+        [null, 1, 50],
+      ],
+    );
+    assert.match(
+      renderStatus(status),
+      /from: {5}alice \(uid 1000\) 2\.0 MB, 50 runs, 50% of the profile; uid 1001 0\.00098 MB, 1 run, 50% of the profile/,
+    );
   });
 
   it('shows programs that run now in continuous collection', () => {
-    const status = collectStatus({ config, records: [], metrics: new Map(), profileGeneration: null, live: new Map([['calc', { running: 2, lastSnapshot: '2026-11-26T12:00:00Z' }]]) });
+    const status = collectStatus({
+      config,
+      records: [],
+      metrics: new Map(),
+      profileGeneration: null,
+      live: new Map([['calc', { running: 2, lastSnapshot: '2026-11-26T12:00:00Z' }]]),
+    });
     assert.deepEqual(status.packages[0]!.live, { running: 2, lastSnapshot: '2026-11-26T12:00:00Z' });
-    assert.match(renderStatus(status), /running: {2}2 live profiles of running programs, merged while they run \(last read 2026-11-26T12:00:00Z\)/);
+    assert.match(
+      renderStatus(status),
+      /running: {2}2 live profiles of running programs, merged while they run \(last read 2026-11-26T12:00:00Z\)/,
+    );
   });
 
   it('shows the BOLT stage: its data against the BOLT policy, its profile, and what BOLT did to each file', () => {
-    const boltConfig: Config = { ...config, packages: [{ ...config.packages[0]!, bolt: { profileArg: 'boltProfiles', policy: { ...DEFAULT_POLICY, thresholdMB: 1, minRuns: 4 } } }] };
+    const boltConfig: Config = {
+      ...config,
+      packages: [
+        {
+          ...config.packages[0]!,
+          bolt: { profileArg: 'boltProfiles', policy: { ...DEFAULT_POLICY, thresholdMB: 1, minRuns: 4 } },
+        },
+      ],
+    };
     const record = {
       ...newLifecycleRecord('calc', now),
       state: 'bolt-optimized' as const,
@@ -74,9 +140,22 @@ describe('status', () => {
     const status = collectStatus({
       config: boltConfig,
       records: [record],
-      metrics: new Map([['calc#bolt', { mergedBytes: 10, bytesHarvested: 1024 * 1024, runs: 3, convergence: null, generation: 2, mergedPath: '/m' }]]),
+      metrics: new Map([
+        [
+          'calc#bolt',
+          { mergedBytes: 10, bytesHarvested: 1024 * 1024, runs: 3, convergence: null, generation: 2, mergedPath: '/m' },
+        ],
+      ]),
       profileGeneration: 5,
-      boltFiles: new Map([['calc', [{ path: 'bin/calc', outcome: 'optimized' as const, reason: null }, { path: 'lib/libcalc.so', outcome: 'fallback' as const, reason: 'llvm-bolt refused it' }]]]),
+      boltFiles: new Map([
+        [
+          'calc',
+          [
+            { path: 'bin/calc', outcome: 'optimized' as const, reason: null },
+            { path: 'lib/libcalc.so', outcome: 'fallback' as const, reason: 'llvm-bolt refused it' },
+          ],
+        ],
+      ]),
     });
     assert.equal(status.packages[0]!.bolt!.runs, 3);
     const text = renderStatus(status);
@@ -84,7 +163,11 @@ describe('status', () => {
     assert.match(text, /bolt: {5}\[#{20}\] 100% 1\.0 of 1\.0 MB, 3 of 4 runs \(1 more run\), BOLT merge 2/);
     assert.match(text, /bolt profile: \/nix\/store\/f-bolt-calc-fdata/);
     assert.match(text, /bin\/calc: optimized\n {4}lib\/libcalc\.so: kept as PGO built it: llvm-bolt refused it/);
-    assert.equal(collectStatus({ config, records: [], metrics: new Map(), profileGeneration: null }).packages[0]!.bolt, null, 'no BOLT section without BOLT');
+    assert.equal(
+      collectStatus({ config, records: [], metrics: new Map(), profileGeneration: null }).packages[0]!.bolt,
+      null,
+      'no BOLT section without BOLT',
+    );
   });
 
   it('shows the tail of a failed build and when it is tried again', () => {
@@ -93,9 +176,20 @@ describe('status', () => {
       state: 'ready' as const,
       failures: 2,
       nextRetryAt: '2026-11-26T12:02:00Z',
-      lastBuild: { variant: 'optimized' as const, ok: false, startedAt: 'a', endedAt: 'b', storePath: null, logFile: '/l.log', error: 'nix-build failed', logTail: 'line one\nthe real error' },
+      lastBuild: {
+        variant: 'optimized' as const,
+        ok: false,
+        startedAt: 'a',
+        endedAt: 'b',
+        storePath: null,
+        logFile: '/l.log',
+        error: 'nix-build failed',
+        logTail: 'line one\nthe real error',
+      },
     };
-    const text = renderStatus(collectStatus({ config, records: [failed], metrics: new Map(), profileGeneration: null }));
+    const text = renderStatus(
+      collectStatus({ config, records: [failed], metrics: new Map(), profileGeneration: null }),
+    );
     assert.match(text, /optimized FAILED at b {2}log: \/l\.log/);
     assert.match(text, /retry: {4}after 2026-11-26T12:02:00Z \(2 failures in a row\)/);
     assert.match(text, /\| the real error/);
@@ -103,9 +197,15 @@ describe('status', () => {
 
   it('warns about quarantined files with their reasons', () => {
     assert.deepEqual(describeQuarantine(null, '/s'), []);
-    const lines = describeQuarantine({ count: 3, bytes: 10, byReason: { symlink: 1, 'unknown-binary-id': 2 }, latest: [] }, '/s');
+    const lines = describeQuarantine(
+      { count: 3, bytes: 10, byReason: { symlink: 1, 'unknown-binary-id': 2 }, latest: [] },
+      '/s',
+    );
     assert.equal(lines.length, 1);
-    assert.match(lines[0]!, /3 spool file\(s\) quarantined \(1 symlink, 2 unknown-binary-id\); they are kept in \/s\/quarantine/);
+    assert.match(
+      lines[0]!,
+      /3 spool file\(s\) quarantined \(1 symlink, 2 unknown-binary-id\); they are kept in \/s\/quarantine/,
+    );
   });
 
   it('draws the progress bar within its bounds', () => {

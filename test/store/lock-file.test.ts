@@ -2,7 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { emptyLockFile, parseLockFile, renderLockFile, withLockedProfile, withoutLockedProfile, type LockedProfile } from '../../src/store/lock-file.js';
+import {
+  emptyLockFile,
+  parseLockFile,
+  renderLockFile,
+  withLockedProfile,
+  withoutLockedProfile,
+  type LockedProfile,
+} from '../../src/store/lock-file.js';
 import { lockProfile, unlockProfile } from '../../src/store/store-profile.js';
 import { nixSystemOf } from '../../src/store/nix-system.js';
 import { makeTempDir } from '../support/nix.js';
@@ -18,18 +25,31 @@ const entry = (name: string, fields: Partial<LockedProfile> = {}): LockedProfile
 
 describe('the lock file', () => {
   it('drops one package and keeps the others', () => {
-    const lock = withLockedProfile(withLockedProfile(emptyLockFile(), 'calc', entry('calc')), 'wordfreq', entry('wordfreq'));
+    const lock = withLockedProfile(
+      withLockedProfile(emptyLockFile(), 'calc', entry('calc')),
+      'wordfreq',
+      entry('wordfreq'),
+    );
     assert.deepEqual(Object.keys(withoutLockedProfile(lock, 'calc').packages), ['wordfreq']);
     assert.equal(withoutLockedProfile(lock, 'nope'), lock, 'no entry: the same lock');
   });
 
   it('reads entries with a system and the entries of older lock files without one, and refuses a malformed system', () => {
-    const text = renderLockFile(withLockedProfile(withLockedProfile(emptyLockFile(), 'calc', entry('calc', { system: 'x86_64-linux' })), 'old', entry('old')));
+    const text = renderLockFile(
+      withLockedProfile(
+        withLockedProfile(emptyLockFile(), 'calc', entry('calc', { system: 'x86_64-linux' })),
+        'old',
+        entry('old'),
+      ),
+    );
     const lock = parseLockFile(text, 'pgo-lock.json');
     assert.equal(lock.packages.calc!.system, 'x86_64-linux');
     assert.equal('system' in lock.packages.old!, false);
     const bad = text.replace('"x86_64-linux"', '"x86_64 linux"');
-    assert.throws(() => parseLockFile(bad, 'pgo-lock.json'), /packages\.calc\.system must be a Nix system such as x86_64-linux/);
+    assert.throws(
+      () => parseLockFile(bad, 'pgo-lock.json'),
+      /packages\.calc\.system must be a Nix system such as x86_64-linux/,
+    );
   });
 
   it('unlockProfile removes the entry on disk and says whether there was one', () => {

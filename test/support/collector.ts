@@ -12,7 +12,11 @@ export interface TestCollector {
   close(): void;
 }
 
-export function openTestCollector(options: { layout: StateLayout; packages: readonly PackageSource[]; limits?: Partial<CollectorLimits> }): TestCollector {
+export function openTestCollector(options: {
+  layout: StateLayout;
+  packages: readonly PackageSource[];
+  limits?: Partial<CollectorLimits>;
+}): TestCollector {
   const db = openDatabase(options.layout.database);
   let collector: Collector;
   try {

@@ -32,7 +32,10 @@ export function writeConfig(
   // A salted entry point: builds of `slow` are new in every test, so they take their time.
   const nixFile = join(dir, 'packages.nix');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(nixFile, `{ pgoProfiles ? { }, boltProfiles ? { } }: import ${daemonPackages} { inherit pgoProfiles boltProfiles; salt = "${randomUUID()}"; ${fixtureArgs} }\n`);
+  writeFileSync(
+    nixFile,
+    `{ pgoProfiles ? { }, boltProfiles ? { } }: import ${daemonPackages} { inherit pgoProfiles boltProfiles; salt = "${randomUUID()}"; ${fixtureArgs} }\n`,
+  );
   const config = {
     stateDir,
     nixFile,
@@ -64,7 +67,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (error) {
       last = error;
     }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

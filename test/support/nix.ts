@@ -23,8 +23,14 @@ export async function nixBuild(dir: string, args: string[], link = 'result'): Pr
 }
 
 /** `nix-build` with an out-link in `dir`; returns the store path and the log (stderr). */
-export async function nixBuildWithLog(dir: string, args: string[], link = 'result'): Promise<{ path: string; log: string }> {
-  const { stdout, stderr } = await run('nix-build', [...offline, '-o', join(dir, link), ...args], { timeoutMs: 600_000 });
+export async function nixBuildWithLog(
+  dir: string,
+  args: string[],
+  link = 'result',
+): Promise<{ path: string; log: string }> {
+  const { stdout, stderr } = await run('nix-build', [...offline, '-o', join(dir, link), ...args], {
+    timeoutMs: 600_000,
+  });
   return { path: stdout.trim().split('\n').at(-1) ?? '', log: stderr };
 }
 
@@ -40,7 +46,12 @@ export async function nixBuildFailure(args: string[]): Promise<string> {
 }
 
 /** Builds an attribute of the example set, optionally with selected profiles. */
-export function buildExample(dir: string, attr: string, profiles: Record<string, string> = {}, link = attr): Promise<string> {
+export function buildExample(
+  dir: string,
+  attr: string,
+  profiles: Record<string, string> = {},
+  link = attr,
+): Promise<string> {
   return nixBuild(dir, [examples, '-A', attr, ...profileArgs(profiles)], link);
 }
 

@@ -2,7 +2,9 @@
 import { RAW_MAGIC_64 } from '../../src/formats/raw-profile.js';
 
 /** A minimal version-8 raw profile: one binary id, `functions` data records, value sites on the first. */
-export function makeRawProfile(opts: { functions?: number; counters?: number; names?: number; valueSites?: number; id?: Buffer } = {}): Buffer {
+export function makeRawProfile(
+  opts: { functions?: number; counters?: number; names?: number; valueSites?: number; id?: Buffer } = {},
+): Buffer {
   const functions = opts.functions ?? 2;
   const counters = opts.counters ?? 3;
   const names = opts.names ?? 13;
@@ -11,8 +13,20 @@ export function makeRawProfile(opts: { functions?: number; counters?: number; na
   idSection.writeBigUInt64LE(BigInt(id.length), 0);
   id.copy(idSection, 8);
   const header = Buffer.alloc(88);
-  const fields = [RAW_MAGIC_64, (1n << 56n) | 8n, BigInt(idSection.length), BigInt(functions), 0n, BigInt(counters), 0n, BigInt(names), 0n, 0n, 1n];
-  fields.forEach((v, i) => header.writeBigUInt64LE(v, i * 8));
+  const fields = [
+    RAW_MAGIC_64,
+    (1n << 56n) | 8n,
+    BigInt(idSection.length),
+    BigInt(functions),
+    0n,
+    BigInt(counters),
+    0n,
+    BigInt(names),
+    0n,
+    0n,
+    1n,
+  ];
+  for (const [i, v] of fields.entries()) header.writeBigUInt64LE(v, i * 8);
   // Function i owns counter i (or the last one); CounterPtr is relative to its own record (CountersDelta 0).
   const data = Buffer.alloc(functions * 48);
   for (let i = 0; i < functions; i++) {

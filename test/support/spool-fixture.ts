@@ -5,7 +5,7 @@
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run } from '../../src/process/run.js';
 import { spoolEnvironment } from '../../src/spool/spool-environment.js';
@@ -89,9 +89,24 @@ async function buildIdOf(file: string): Promise<string> {
 function writeManifest(
   dir: string,
   name: string,
-  build: { toolchain: 'clang' | 'gcc'; compilerVersion: string; mergeTool: string; gcdaDir: string | null; binaries: { output: string; path: string; buildId: string }[] },
+  build: {
+    toolchain: 'clang' | 'gcc';
+    compilerVersion: string;
+    mergeTool: string;
+    gcdaDir: string | null;
+    binaries: { output: string; path: string; buildId: string }[];
+  },
 ): Example {
-  const manifest = { nixPgo: 1, kind: 'profile', name: `${name}-1.0`, pname: name, version: '1.0', outPath: dir, defaultProfileDir: '/tmp/nix-pgo', ...build };
+  const manifest = {
+    nixPgo: 1,
+    kind: 'profile',
+    name: `${name}-1.0`,
+    pname: name,
+    version: '1.0',
+    outPath: dir,
+    defaultProfileDir: '/tmp/nix-pgo',
+    ...build,
+  };
   const manifestPath = join(dir, 'pgo.json');
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
   return { name, manifestPath, exe: join(dir, name), toolchain: build.toolchain };
@@ -103,12 +118,26 @@ export async function buildClangExample(root: string, name: string, sources?: Ex
   writeSources(dir, name, sources);
   const flags = ['-O2', '-fprofile-generate', '-Wl,--build-id'];
   await run('clang-16', [...flags, '-fPIC', '-shared', join(dir, 'lib.c'), '-o', join(dir, `lib${name}.so`)]);
-  await run('clang-16', [...flags, join(dir, 'prog.c'), `-L${dir}`, `-l${name}`, `-Wl,-rpath,${dir}`, '-o', join(dir, name)]);
+  await run('clang-16', [
+    ...flags,
+    join(dir, 'prog.c'),
+    `-L${dir}`,
+    `-l${name}`,
+    `-Wl,-rpath,${dir}`,
+    '-o',
+    join(dir, name),
+  ]);
   const binaries = [
     { output: 'out', path: `bin/${name}`, buildId: await buildIdOf(join(dir, name)) },
     { output: 'out', path: `lib/lib${name}.so`, buildId: await buildIdOf(join(dir, `lib${name}.so`)) },
   ];
-  return writeManifest(dir, name, { toolchain: 'clang', compilerVersion: '16.0.6', mergeTool: LLVM_PROFDATA, gcdaDir: null, binaries });
+  return writeManifest(dir, name, {
+    toolchain: 'clang',
+    compilerVersion: '16.0.6',
+    mergeTool: LLVM_PROFDATA,
+    gcdaDir: null,
+    binaries,
+  });
 }
 
 /** `bakedRoot` plays the Nix library's `defaultProfileDir`/gcda: any depth must work. */
@@ -117,9 +146,23 @@ export async function buildGccExample(root: string, name: string, bakedRoot = GC
   mkdirSync(dir, { recursive: true });
   writeSources(dir, name);
   const gcdaDir = `${bakedRoot}/${randomBytes(6).toString('hex')}-${name}-1.0`;
-  await run('gcc', ['-O2', `-fprofile-generate=${gcdaDir}`, '-fprofile-update=prefer-atomic', join(dir, 'prog.c'), join(dir, 'lib.c'), '-o', join(dir, name)]);
+  await run('gcc', [
+    '-O2',
+    `-fprofile-generate=${gcdaDir}`,
+    '-fprofile-update=prefer-atomic',
+    join(dir, 'prog.c'),
+    join(dir, 'lib.c'),
+    '-o',
+    join(dir, name),
+  ]);
   const binaries = [{ output: 'out', path: `bin/${name}`, buildId: await buildIdOf(join(dir, name)) }];
-  return writeManifest(dir, name, { toolchain: 'gcc', compilerVersion: '12.2.0', mergeTool: GCOV_TOOL, gcdaDir, binaries });
+  return writeManifest(dir, name, {
+    toolchain: 'gcc',
+    compilerVersion: '12.2.0',
+    mergeTool: GCOV_TOOL,
+    gcdaDir,
+    binaries,
+  });
 }
 
 export const LLVM_BOLT = '/usr/lib/llvm-16/bin/llvm-bolt';
@@ -129,25 +172,72 @@ export const MERGE_FDATA = '/usr/lib/llvm-16/bin/merge-fdata';
  * The example program and library linked with relocations and BOLT-instrumented the way nix/bolt.nix
  * does it: each file writes `<boltDir>/<its input's build id>.<pid>.fdata` at exit.
  */
-export async function buildBoltExample(root: string, name: string, boltDir: string, options: { dumpInterval?: number; prog?: string } = {}): Promise<Example> {
+export async function buildBoltExample(
+  root: string,
+  name: string,
+  boltDir: string,
+  options: { dumpInterval?: number; prog?: string } = {},
+): Promise<Example> {
   const dir = join(root, name);
   const input = join(dir, 'input');
   mkdirSync(input, { recursive: true });
   writeSources(dir, name, options.prog === undefined ? undefined : { prog: options.prog, lib: LIB_C });
   // With a dump interval a watcher process rewrites the profile every N seconds with every count so far, and once after the program ends.
-  const periodic = options.dumpInterval === undefined ? [] : [`-instrumentation-sleep-time=${options.dumpInterval}`, '-instrumentation-no-counters-clear'];
+  const periodic =
+    options.dumpInterval === undefined
+      ? []
+      : [`-instrumentation-sleep-time=${options.dumpInterval}`, '-instrumentation-no-counters-clear'];
   const flags = ['-O2', '-Wl,--emit-relocs', '-Wl,--build-id'];
   await run('clang-16', [...flags, '-fPIC', '-shared', join(dir, 'lib.c'), '-o', join(input, `lib${name}.so`)]);
-  await run('clang-16', [...flags, join(dir, 'prog.c'), `-L${input}`, `-l${name}`, `-Wl,-rpath,${dir}`, '-o', join(input, name)]);
+  await run('clang-16', [
+    ...flags,
+    join(dir, 'prog.c'),
+    `-L${input}`,
+    `-l${name}`,
+    `-Wl,-rpath,${dir}`,
+    '-o',
+    join(input, name),
+  ]);
   const binaries = [];
-  for (const [file, path] of [[name, `bin/${name}`], [`lib${name}.so`, `lib/lib${name}.so`]] as const) {
+  for (const [file, path] of [
+    [name, `bin/${name}`],
+    [`lib${name}.so`, `lib/lib${name}.so`],
+  ] as const) {
     const id = await buildIdOf(join(input, file));
-    await run(LLVM_BOLT, [join(input, file), '-o', join(dir, file), '-instrument', `-instrumentation-file=${boltDir}/${id}`, '-instrumentation-file-append-pid', ...periodic, '-bolt-info=0', '-no-huge-pages']);
-    binaries.push({ output: 'out', path, inputBuildId: id, outcome: 'instrumented', reason: null, fdataPrefix: `${boltDir}/${id}` });
+    await run(LLVM_BOLT, [
+      join(input, file),
+      '-o',
+      join(dir, file),
+      '-instrument',
+      `-instrumentation-file=${boltDir}/${id}`,
+      '-instrumentation-file-append-pid',
+      ...periodic,
+      '-bolt-info=0',
+      '-no-huge-pages',
+    ]);
+    binaries.push({
+      output: 'out',
+      path,
+      inputBuildId: id,
+      outcome: 'instrumented',
+      reason: null,
+      fdataPrefix: `${boltDir}/${id}`,
+    });
   }
   const manifest = {
-    nixPgo: 1, kind: 'bolt-profile', name: `${name}-1.0`, pname: name, version: '1.0', outPath: dir, toolchain: 'clang', compilerVersion: '16',
-    mergeTool: MERGE_FDATA, boltDir, fdataName: '<inputBuildId>.<pid>.fdata', dumpInterval: options.dumpInterval ?? null, binaries,
+    nixPgo: 1,
+    kind: 'bolt-profile',
+    name: `${name}-1.0`,
+    pname: name,
+    version: '1.0',
+    outPath: dir,
+    toolchain: 'clang',
+    compilerVersion: '16',
+    mergeTool: MERGE_FDATA,
+    boltDir,
+    fdataName: '<inputBuildId>.<pid>.fdata',
+    dumpInterval: options.dumpInterval ?? null,
+    binaries,
   };
   const manifestPath = join(dir, 'pgo.json');
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
@@ -188,7 +278,8 @@ export async function runExample(example: Example, spoolDir: string, uid = proce
 /** Every counter of a merged clang profile, keyed by function and index. */
 export async function clangCounts(profile: string): Promise<Map<string, bigint>> {
   const counts = new Map<string, bigint>();
-  for (const fn of await readFunctionCounts(LLVM_PROFDATA, profile)) fn.counters.forEach((c, i) => counts.set(`${fn.name}#${fn.hash}#${i}`, c));
+  for (const fn of await readFunctionCounts(LLVM_PROFDATA, profile))
+    for (const [i, c] of fn.counters.entries()) counts.set(`${fn.name}#${fn.hash}#${i}`, c);
   return counts;
 }
 
@@ -199,7 +290,8 @@ export function gccCounts(dir: string): Map<string, bigint> {
     const parsed = parseGcda(readFileSync(join(dir, rel)));
     if (!parsed.ok) throw new Error(`${rel}: ${parsed.detail}`);
     counts.set(`${rel}#runs`, BigInt(parsed.file.runs));
-    for (const fn of parsed.file.functions) fn.arcs.forEach((c, i) => counts.set(`${rel}#${fn.ident}#${i}`, c));
+    for (const fn of parsed.file.functions)
+      for (const [i, c] of fn.arcs.entries()) counts.set(`${rel}#${fn.ident}#${i}`, c);
   }
   return counts;
 }

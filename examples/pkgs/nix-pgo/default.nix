@@ -19,7 +19,7 @@
   stdenv ? (import ../../stdenv { }).gccStdenv,
   system ? builtins.currentSystem,
   # The NAR hash of node_modules for ../../../package-lock.json.
-  npmDepsHash ? "sha256-zGn1TezEqQwaX0C227AGVAOt6aSQ1XXDQoDtjpITLxE=",
+  npmDepsHash ? "sha256-3zQ1uKhS0GPqMyN+Br5tvHLLqnsPSt/LbuoZ8ih5050=",
   # Where the host's node (with include/node next to it) and nix-build live.
   hostPrefix ? "/usr",
   nixBinDir ? "/usr/bin",

@@ -11,7 +11,8 @@ export const buildCommand: Command<BuildNowResult, typeof CONFIG_OPTION> = {
   options: CONFIG_OPTION,
   async run(args) {
     const name = args.positionals[0];
-    if (name === undefined || args.positionals.length > 1) throw new InputError('USAGE', 'build takes one package name', { hints: ['usage: nix-pgo build PACKAGE'] });
+    if (name === undefined || args.positionals.length > 1)
+      throw new InputError('USAGE', 'build takes one package name', { hints: ['usage: nix-pgo build PACKAGE'] });
     return buildNow(await loadConfig(args), name);
   },
   render: (result) => result.message,

@@ -65,10 +65,19 @@ export const checkConfigCommand: Command<CheckConfigResult, typeof options> = {
   options,
   async run(args): Promise<CheckConfigResult> {
     if (args.positionals.length > 1) {
-      throw new InputError('USAGE', `check-config takes one file, not ${args.positionals.length}`, { hints: ['usage: nix-pgo check-config [FILE]'] });
+      throw new InputError('USAGE', `check-config takes one file, not ${args.positionals.length}`, {
+        hints: ['usage: nix-pgo check-config [FILE]'],
+      });
     }
     const report = await inspectConfig({ file: args.positionals[0], storeFilesOnly: args.options.sandbox === true });
-    return { ok: report.config !== null, file: report.file, exists: report.exists, problems: report.problems, config: report.config, unchecked: report.unchecked };
+    return {
+      ok: report.config !== null,
+      file: report.file,
+      exists: report.exists,
+      problems: report.problems,
+      config: report.config,
+      unchecked: report.unchecked,
+    };
   },
   render(result: CheckConfigResult): string {
     if (result.config === null) return formatProblems(result.file, result.problems);

@@ -11,8 +11,13 @@ const options = {
 
 export const daemonCommand: Command<{ ticks: number }, typeof options> = {
   name: 'daemon',
-  summary: 'harvest, merge, build and switch until stopped; reads the config again when it changes or on SIGHUP (logs are JSON lines on stderr)',
-  usage: ['nix-pgo daemon [--config FILE] [--tick-ms N]', CONFIG_USAGE, '  --tick-ms N     how often to plan, in milliseconds, from 10 to 3600000 (default 1000)'].join('\n'),
+  summary:
+    'harvest, merge, build and switch until stopped; reads the config again when it changes or on SIGHUP (logs are JSON lines on stderr)',
+  usage: [
+    'nix-pgo daemon [--config FILE] [--tick-ms N]',
+    CONFIG_USAGE,
+    '  --tick-ms N     how often to plan, in milliseconds, from 10 to 3600000 (default 1000)',
+  ].join('\n'),
   options,
   async run(args) {
     const config = await loadConfig(args);

@@ -15,7 +15,12 @@ export const doctorCommand: Command<DoctorReport, typeof CONFIG_OPTION> = {
     const config = await loadConfig(args);
     // Read-only and creating nothing, so `sudo nix-pgo doctor` leaves no file the daemon's user cannot open.
     return withDatabaseReadOnly(stateLayout(config.stateDir, config.spoolDir).database, (db) =>
-      runDoctor({ config, records: db === null ? [] : listLifecycles(db), env: process.env, uid: process.getuid?.() ?? 0 }),
+      runDoctor({
+        config,
+        records: db === null ? [] : listLifecycles(db),
+        env: process.env,
+        uid: process.getuid?.() ?? 0,
+      }),
     );
   },
   render: renderDoctor,

@@ -13,12 +13,21 @@ function shellQuote(value: string): string {
 }
 
 // A uid_t is 32 bits; 4294967295 is (uid_t)-1, "no user".
-const options = { ...CONFIG_OPTION, uid: { type: 'integer', min: 0, max: 4_294_967_294 }, 'spool-dir': { type: 'string' } } as const satisfies OptionSpecs;
+const options = {
+  ...CONFIG_OPTION,
+  uid: { type: 'integer', min: 0, max: 4_294_967_294 },
+  'spool-dir': { type: 'string' },
+} as const satisfies OptionSpecs;
 
 export const envCommand: Command<EnvResult, typeof options> = {
   name: 'env',
   summary: 'print the export lines that point instrumented programs at your part of the spool',
-  usage: ['nix-pgo env [--uid N] [--spool-dir DIR] [--config FILE] [--json]', '  --uid N          the user id, from 0 to 4294967294 (default: you)', '  --spool-dir DIR  the spool (default: from the config)', CONFIG_USAGE].join('\n'),
+  usage: [
+    'nix-pgo env [--uid N] [--spool-dir DIR] [--config FILE] [--json]',
+    '  --uid N          the user id, from 0 to 4294967294 (default: you)',
+    '  --spool-dir DIR  the spool (default: from the config)',
+    CONFIG_USAGE,
+  ].join('\n'),
   options,
   async run(args) {
     const uid = args.options.uid ?? process.getuid!();

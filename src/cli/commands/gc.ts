@@ -12,12 +12,18 @@ const options = { ...CONFIG_OPTION, keep: { type: 'integer', min: 1 } } as const
 export const gcCommand: Command<GcReport, typeof options> = {
   name: 'gc',
   summary: 'delete old Nix profile generations, GC roots of profiles nothing can use again and old build logs',
-  usage: ['nix-pgo gc [--keep N] [--config FILE] [--json]', CONFIG_USAGE, '  --keep N       generations and logs per package to keep, at least 1 (default 5)'].join('\n'),
+  usage: [
+    'nix-pgo gc [--keep N] [--config FILE] [--json]',
+    CONFIG_USAGE,
+    '  --keep N       generations and logs per package to keep, at least 1 (default 5)',
+  ].join('\n'),
   options,
   async run(args) {
     const keep = args.options.keep ?? 5;
     const config = await loadConfig(args);
-    const records = await withDatabaseReadOnly(stateLayout(config.stateDir, config.spoolDir).database, (db) => (db === null ? [] : listLifecycles(db)));
+    const records = await withDatabaseReadOnly(stateLayout(config.stateDir, config.spoolDir).database, (db) =>
+      db === null ? [] : listLifecycles(db),
+    );
     return runGc(config, { keepGenerations: keep, keepLogs: keep, records });
   },
   render: (r) =>

@@ -14,7 +14,9 @@ function parseSources(positionals: readonly string[]): PackageSource[] {
   return positionals.map((arg) => {
     const cut = arg.indexOf('=');
     if (cut <= 0 || cut === arg.length - 1) {
-      throw new InputError('USAGE', `expected NAME=MANIFEST, got ${arg}`, { hints: ['e.g. nix-pgo harvest hello=/nix/store/...-hello-1.0/nix-support/pgo.json'] });
+      throw new InputError('USAGE', `expected NAME=MANIFEST, got ${arg}`, {
+        hints: ['e.g. nix-pgo harvest hello=/nix/store/...-hello-1.0/nix-support/pgo.json'],
+      });
     }
     return { name: arg.slice(0, cut), manifestPath: arg.slice(cut + 1) };
   });
@@ -28,15 +30,25 @@ async function prepareSources(sources: readonly PackageSource[], config: Config)
     try {
       text = await readFile(source.manifestPath, 'utf8');
     } catch (error) {
-      throw new InputError('PROFILE_INVALID', `${source.name}: cannot read the manifest ${source.manifestPath} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
-        hints: ['give the nix-support/pgo.json of the package\'s profiling build, e.g. $(nix-build FILE -A ATTR.pgo.profile)/nix-support/pgo.json'],
-      });
+      throw new InputError(
+        'PROFILE_INVALID',
+        `${source.name}: cannot read the manifest ${source.manifestPath} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        {
+          hints: [
+            "give the nix-support/pgo.json of the package's profiling build, e.g. $(nix-build FILE -A ATTR.pgo.profile)/nix-support/pgo.json",
+          ],
+        },
+      );
     }
     parseManifest(text, source.manifestPath);
     const managed = config.packages.find((p) => p.name === source.name);
     prepared.push(
       managed
-        ? { ...source, trust: await resolveTrust(managed.trustedUsers, `packages.${source.name}.trustedUsers`), maxContributorShare: managed.policy.maxContributorShare }
+        ? {
+            ...source,
+            trust: await resolveTrust(managed.trustedUsers, `packages.${source.name}.trustedUsers`),
+            maxContributorShare: managed.policy.maxContributorShare,
+          }
         : source,
     );
   }
@@ -49,7 +61,9 @@ function mib(bytes: number): string {
 
 function renderHarvest(report: PassReport): string {
   const { harvested, status } = report;
-  const lines = [`harvested ${harvested.taken} file(s), ${harvested.bytes} bytes; ${harvested.quarantined} quarantined; ${harvested.busy} busy (retried next pass)`];
+  const lines = [
+    `harvested ${harvested.taken} file(s), ${harvested.bytes} bytes; ${harvested.quarantined} quarantined; ${harvested.busy} busy (retried next pass)`,
+  ];
   for (const p of status.packages) {
     const overlap = p.overlap === null ? '-' : `${(p.overlap * 100).toFixed(2)}%`;
     lines.push(
@@ -59,15 +73,23 @@ function renderHarvest(report: PassReport): string {
   }
   for (const e of report.errors) lines.push(`${e.package}: merge failed: ${e.message}`);
   for (const problem of status.problems) lines.push(`problem: ${problem}`);
-  if (status.spool.full) lines.push(`spool is over its cap: ${mib(status.spool.bytes)} of ${mib(status.spool.capBytes)}`);
-  if (status.quarantine.full) lines.push(`quarantine is full: ${mib(status.quarantine.bytes)} of ${mib(status.quarantine.capBytes)}; new bad files are recorded but not kept`);
+  if (status.spool.full)
+    lines.push(`spool is over its cap: ${mib(status.spool.bytes)} of ${mib(status.spool.capBytes)}`);
+  if (status.quarantine.full)
+    lines.push(
+      `quarantine is full: ${mib(status.quarantine.bytes)} of ${mib(status.quarantine.capBytes)}; new bad files are recorded but not kept`,
+    );
   return lines.join('\n');
 }
 
 export const harvestCommand: Command<PassReport, typeof CONFIG_OPTION> = {
   name: 'harvest',
   summary: 'run one harvest-and-merge pass over the spool and print per-package metrics',
-  usage: ['nix-pgo harvest NAME=MANIFEST... [--config FILE] [--json]', '  NAME=MANIFEST  a managed package and its profiling build\'s nix-support/pgo.json', CONFIG_USAGE].join('\n'),
+  usage: [
+    'nix-pgo harvest NAME=MANIFEST... [--config FILE] [--json]',
+    "  NAME=MANIFEST  a managed package and its profiling build's nix-support/pgo.json",
+    CONFIG_USAGE,
+  ].join('\n'),
   options: CONFIG_OPTION,
   async run(args) {
     const sources = parseSources(args.positionals);

@@ -17,7 +17,7 @@ export function formatCommandList(commands: readonly Command[]): string {
     'commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'nix-pgo help COMMAND shows a command\'s arguments; --json prints any result as JSON; --version prints the version.',
+    "nix-pgo help COMMAND shows a command's arguments; --json prints any result as JSON; --version prints the version.",
   ].join('\n');
 }
 
@@ -26,7 +26,10 @@ export function formatCommandHelp(command: { name: string; summary: string; usag
 }
 
 export function createUnknownCommandError(name: string, commands: readonly Command[]): InputError {
-  const guess = suggestName(name, commands.map((c) => c.name));
+  const guess = suggestName(
+    name,
+    commands.map((c) => c.name),
+  );
   return new InputError('USAGE', `unknown command: ${name}`, {
     hints: [...(guess ? [`did you mean ${guess}?`] : []), `commands: ${commands.map((c) => c.name).join(', ')}`],
   });

@@ -21,7 +21,15 @@ function withSwitchContext<T>(config: Config, act: (ctx: ActionContext) => Promi
   return withDatabase(layout.database, (db) => {
     const logger = createLogger();
     // No desktop notification: the user who switched sees the result here; the hook still hears it.
-    return act({ config, db, layout, collector: null, notifier: createNotifier({ hook: config.notify.hook, desktop: false, logger }), logger, now: () => new Date() });
+    return act({
+      config,
+      db,
+      layout,
+      collector: null,
+      notifier: createNotifier({ hook: config.notify.hook, desktop: false, logger }),
+      logger,
+      now: () => new Date(),
+    });
   });
 }
 
@@ -41,13 +49,19 @@ export const switchCommand: Command<SwitchResult, typeof CONFIG_OPTION> = {
     }
     return withSwitchContext(await loadConfig(args), (ctx) => switchVariant(ctx, name, variant as Variant | undefined));
   },
-  render: (r) => [`${r.name}: the ${r.variant} variant is active (generation ${r.generation}): ${r.storePath}`, ...describeLockChange(r.name, r.lock)].join('\n'),
+  render: (r) =>
+    [
+      `${r.name}: the ${r.variant} variant is active (generation ${r.generation}): ${r.storePath}`,
+      ...describeLockChange(r.name, r.lock),
+    ].join('\n'),
 };
 
 /** What a switch did to the lock file, for the user who rebuilds from it (pure). */
 function describeLockChange(name: string, change: LockChange): string[] {
-  if (change === 'unlocked') return [`  ${name} left the lock file: the next rebuild from it (nixos-rebuild) uses the profiling variant`];
-  if (change === 'locked') return [`  ${name} is locked again: the next rebuild from the lock file uses the optimized variant`];
+  if (change === 'unlocked')
+    return [`  ${name} left the lock file: the next rebuild from it (nixos-rebuild) uses the profiling variant`];
+  if (change === 'locked')
+    return [`  ${name} is locked again: the next rebuild from the lock file uses the optimized variant`];
   return [];
 }
 
@@ -63,6 +77,9 @@ export const rollbackCommand: Command<RollbackResult, typeof CONFIG_OPTION> = {
   render: (r) =>
     [
       `now at profile generation ${r.generation}`,
-      ...r.packages.flatMap((p) => [`  ${p.name}: ${p.variant ?? 'not in this generation'}${p.storePath ? `  ${p.storePath}` : ''}`, ...describeLockChange(p.name, p.lock).map((l) => `  ${l}`)]),
+      ...r.packages.flatMap((p) => [
+        `  ${p.name}: ${p.variant ?? 'not in this generation'}${p.storePath ? `  ${p.storePath}` : ''}`,
+        ...describeLockChange(p.name, p.lock).map((l) => `  ${l}`),
+      ]),
     ].join('\n'),
 };

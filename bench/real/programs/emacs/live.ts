@@ -55,7 +55,11 @@ async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
  * asks it to edit each file, calls `session.whileRunning` while it still
  * runs, and stops it with `kill-emacs`, waiting until the process is gone.
  */
-export async function trainEmacsDaemon(session: LiveSession, liveScript: string, files: readonly string[]): Promise<LiveTrainingResult> {
+export async function trainEmacsDaemon(
+  session: LiveSession,
+  liveScript: string,
+  files: readonly string[],
+): Promise<LiveTrainingResult> {
   const emacs = join(session.root, 'bin', 'emacs');
   const client = join(session.root, 'bin', 'emacsclient');
   // A socket of its own, in a short directory (a socket path has at most 107 bytes), two levels
@@ -65,7 +69,8 @@ export async function trainEmacsDaemon(session: LiveSession, liveScript: string,
   mkdirSync(join(socketDir, 'server'), { mode: 0o700 });
   const socket = join(socketDir, 'server', 'socket');
   const options = { env: session.env, cwd: session.cwd, timeoutMs: STEP_TIMEOUT_MS };
-  const ask = async (expression: string) => (await run(client, ['-s', socket, '--eval', expression], options)).stdout.trim();
+  const ask = async (expression: string) =>
+    (await run(client, ['-s', socket, '--eval', expression], options)).stdout.trim();
   const steps: LiveTrainingResult['steps'] = [];
   let pid: number | null = null;
   try {
@@ -79,12 +84,14 @@ export async function trainEmacsDaemon(session: LiveSession, liveScript: string,
       throw error;
     }
     pid = Number(await ask('(emacs-pid)'));
-    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`emacs --daemon answered (emacs-pid) with ${JSON.stringify(pid)}`);
+    if (!Number.isInteger(pid) || pid <= 0)
+      throw new Error(`emacs --daemon answered (emacs-pid) with ${JSON.stringify(pid)}`);
     await ask(`(load ${lispString(liveScript)} nil t)`);
     for (const file of files) {
       const request = `(nix-pgo-bench-edit ${lispString(file)})`;
       const answer = await ask(request);
-      if (parseEditAnswer(answer)?.file !== file) throw new Error(`emacs --daemon answered ${request} with ${JSON.stringify(answer)}`);
+      if (parseEditAnswer(answer)?.file !== file)
+        throw new Error(`emacs --daemon answered ${request} with ${JSON.stringify(answer)}`);
       steps.push({ request, answer });
     }
     const observation = await session.whileRunning(pid);

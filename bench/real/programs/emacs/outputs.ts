@@ -18,7 +18,8 @@ function validateByteCompile(stdout: string): string[] {
   if (all.length === 0) return ['no file was compiled'];
   return all.flatMap((line) => {
     const [file, sha1, ...rest] = line.split(' ');
-    if (!file?.endsWith('.el') || !SHA1.test(sha1 ?? '') || rest.length > 0) return [`not "FILE.el SHA1": ${JSON.stringify(line)}`];
+    if (!file?.endsWith('.el') || !SHA1.test(sha1 ?? '') || rest.length > 0)
+      return [`not "FILE.el SHA1": ${JSON.stringify(line)}`];
     return [];
   });
 }
@@ -29,7 +30,8 @@ function validateRegex(stdout: string): string[] {
   const last = all.pop() ?? '';
   const problems: string[] = [];
   const summary = /^rewritten (\d+) chars sha1 ([0-9a-f]{40})$/.exec(last);
-  if (!summary || Number(summary[1]) === 0) problems.push(`no "rewritten N chars sha1 SHA1" line at the end: ${JSON.stringify(last)}`);
+  if (!summary || Number(summary[1]) === 0)
+    problems.push(`no "rewritten N chars sha1 SHA1" line at the end: ${JSON.stringify(last)}`);
   if (all.length === 0) problems.push('no match counts');
   for (const line of all) {
     const count = /^(.+): (\d+)$/.exec(line);
@@ -45,16 +47,20 @@ function validateJson(stdout: string): string[] {
   const problems: string[] = [];
   const encoded = /^encoded (\d+) chars sha1 ([0-9a-f]{40})$/m.exec(text);
   if (!encoded || Number(encoded[1]) === 0) problems.push('no "encoded N chars sha1 SHA1" line');
-  if (!/^round trip identical: t$/m.test(text)) problems.push('the round trip through json-read and json-encode changed the text');
+  if (!/^round trip identical: t$/m.test(text))
+    problems.push('the round trip through json-read and json-encode changed the text');
   const records = /^records (\d+) lines (\d+)$/m.exec(text);
-  if (!records || Number(records[1]) === 0 || Number(records[2]) < Number(records[1])) problems.push('no "records N lines M" line with M >= N > 0');
+  if (!records || Number(records[1]) === 0 || Number(records[2]) < Number(records[1]))
+    problems.push('no "records N lines M" line with M >= N > 0');
   return problems;
 }
 
 /** `html N chars sha1 SHA1`. */
 function validateOrgExport(stdout: string): string[] {
   const match = /^html (\d+) chars sha1 ([0-9a-f]{40})$/m.exec(stdout);
-  return match && Number(match[1]) > 0 ? [] : [`no "html N chars sha1 SHA1" line: ${JSON.stringify(stdout.slice(0, 200))}`];
+  return match && Number(match[1]) > 0
+    ? []
+    : [`no "html N chars sha1 SHA1" line: ${JSON.stringify(stdout.slice(0, 200))}`];
 }
 
 export function validateEmacsOutput(kind: EmacsWorkloadKind, stdout: string): string[] {
@@ -98,11 +104,14 @@ export function parseEditAnswer(answer: string): EditAnswer | null {
 export function splitConfigureOptions(text: string): string[] {
   const words: string[] = [];
   const pattern = /'((?:[^']|'\\'')*)'|(\S+)/g;
-  for (const match of text.trim().matchAll(pattern)) words.push(match[1] !== undefined ? match[1].replace(/'\\''/g, "'") : match[2]!);
+  for (const match of text.trim().matchAll(pattern))
+    words.push(match[1] !== undefined ? match[1].replace(/'\\''/g, "'") : match[2]!);
   return words;
 }
 
 /** Options that name a profile or a profiling flag: what an optimized Emacs must not have recorded. */
 export function profileOptions(options: readonly string[], profilePath: string | null): string[] {
-  return options.filter((option) => /-fprofile-/.test(option) || (profilePath !== null && option.includes(profilePath)));
+  return options.filter(
+    (option) => /-fprofile-/.test(option) || (profilePath !== null && option.includes(profilePath)),
+  );
 }

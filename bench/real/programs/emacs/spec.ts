@@ -20,10 +20,27 @@ const script = (set: 'train' | 'measure', name: string, label = name): Workload 
 
 /** The files the long-running Emacs visits, fontifies and edits (none is byte-compiled by a measuring run). */
 export const LIVE_FILES: readonly string[] = [
-  'startup.el', 'window.el', 'frame.el', 'faces.el', 'abbrev.el', 'bindings.el', 'buff-menu.el', 'dired.el',
-  'emacs-lisp/cl-macs.el', 'emacs-lisp/pcase.el', 'emacs-lisp/seq.el', 'emacs-lisp/ert.el', 'emacs-lisp/package.el',
-  'progmodes/compile.el', 'progmodes/grep.el', 'progmodes/elisp-mode.el', 'textmodes/fill.el', 'textmodes/paragraphs.el',
-  'etc/NEWS.27', 'etc/NEWS.26', 'etc/TODO',
+  'startup.el',
+  'window.el',
+  'frame.el',
+  'faces.el',
+  'abbrev.el',
+  'bindings.el',
+  'buff-menu.el',
+  'dired.el',
+  'emacs-lisp/cl-macs.el',
+  'emacs-lisp/pcase.el',
+  'emacs-lisp/seq.el',
+  'emacs-lisp/ert.el',
+  'emacs-lisp/package.el',
+  'progmodes/compile.el',
+  'progmodes/grep.el',
+  'progmodes/elisp-mode.el',
+  'textmodes/fill.el',
+  'textmodes/paragraphs.el',
+  'etc/NEWS.27',
+  'etc/NEWS.26',
+  'etc/TODO',
 ];
 
 async function evalIn(binary: string, expression: string): Promise<string> {
@@ -42,7 +59,9 @@ async function emacsChecks(variants: readonly { name: string; root: string; bina
   const wrongDump: string[] = [];
   const recorded: string[] = [];
   const nixPgo = variants.find((v) => v.name === 'nix-pgo');
-  const manifest = nixPgo ? (JSON.parse(readFileSync(join(nixPgo.root, 'nix-support', 'pgo.json'), 'utf8')) as { profile?: string }) : {};
+  const manifest = nixPgo
+    ? (JSON.parse(readFileSync(join(nixPgo.root, 'nix-support', 'pgo.json'), 'utf8')) as { profile?: string })
+    : {};
   const profile = manifest.profile ?? null;
   for (const variant of variants) {
     const dump = (await evalIn(variant.binary, "(cdr (assq 'dump-file-name (pdumper-stats)))")).trim();
@@ -52,11 +71,18 @@ async function emacsChecks(variants: readonly { name: string; root: string; bina
     const named = profileOptions(options, profile);
     if (named.length > 0) recorded.push(`${variant.name}: ${named.join(' ')}`);
   }
-  checks.push({ name: 'every variant runs with the dump of its own build', ok: wrongDump.length === 0, detail: dumps.join('; ') });
+  checks.push({
+    name: 'every variant runs with the dump of its own build',
+    ok: wrongDump.length === 0,
+    detail: dumps.join('; '),
+  });
   checks.push({
     name: 'no variant records a profile in system-configuration-options',
     ok: recorded.length === 0,
-    detail: recorded.length === 0 ? 'the profiling flags reach the compiler through $CC and the cc wrapper, which Emacs does not record' : recorded.join('; '),
+    detail:
+      recorded.length === 0
+        ? 'the profiling flags reach the compiler through $CC and the cc wrapper, which Emacs does not record'
+        : recorded.join('; '),
   });
   if (nixPgo && profile) checks.push(await checkProfileReference(nixPgo.root, profile));
   return checks;
@@ -65,7 +91,10 @@ async function emacsChecks(variants: readonly { name: string; root: string; bina
 /** Sum of `nix-store -q --size` over the paths. */
 async function storeSize(paths: readonly string[]): Promise<number> {
   const { stdout } = await run('nix-store', ['-q', '--size', ...paths]);
-  return stdout.split('\n').filter(Boolean).reduce((sum, line) => sum + Number(line), 0);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .reduce((sum, line) => sum + Number(line), 0);
 }
 
 /** The optimized output's references to its profile: only the manifest names it. */
@@ -74,7 +103,10 @@ async function checkProfileReference(root: string, profile: string): Promise<Che
   const references = (await run('nix-store', ['-q', '--references', root])).stdout.split('\n').filter(Boolean);
   // grep exits 1 when nothing matches.
   const { stdout } = await run('sh', ['-c', 'grep -rlF -- "$1" "$2" || true', 'sh', hash, root]);
-  const files = stdout.split('\n').filter(Boolean).map((path) => path.slice(root.length + 1));
+  const files = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((path) => path.slice(root.length + 1));
   const closure = (await run('nix-store', ['-q', '--requisites', root])).stdout.split('\n').filter(Boolean);
   const closureBytes = await storeSize(closure);
   const profileBytes = await storeSize([profile]);
@@ -101,7 +133,12 @@ export function makeEmacsSpec(src: SourceTree): ProgramSpec {
       script('train', 'json', 'json (matrix, tree, events)'),
       script('train', 'org-export', 'org-export (ascii, md)'),
     ],
-    measure: [script('measure', 'byte-compile'), script('measure', 'regex'), script('measure', 'json'), script('measure', 'org-export')],
+    measure: [
+      script('measure', 'byte-compile'),
+      script('measure', 'regex'),
+      script('measure', 'json'),
+      script('measure', 'org-export'),
+    ],
     callgrindWorkload: 'regex',
     validateOutput: (workload, stdout) => {
       const kind = workloadKind(workload.args);
