@@ -10,7 +10,10 @@ declare -A probe=(
   [nix-bin]=nix-build [clang-16]=clang-16 [llvm-16]=llvm-profdata-16 [lld-16]=ld.lld-16
   [bolt-16]=/usr/lib/llvm-16/bin/llvm-bolt [gcc]=gcov-tool-12 [binutils]=readelf
   [g++]=g++ [make]=make [valgrind]=valgrind
+  [debootstrap]=/usr/sbin/debootstrap [systemd-container]=/usr/bin/systemd-nspawn [iproute2]=/usr/sbin/ip
 )
+# The host tests (test/host/) boot containers, which only root can; other users skip them and need not install these.
+if [[ $(id -u) -eq 0 ]]; then debian_packages+=(debootstrap systemd-container iproute2); fi
 missing=()
 for pkg in "${debian_packages[@]}"; do
   if ! command -v "${probe[$pkg]}" >/dev/null 2>&1; then missing+=("$pkg"); fi
