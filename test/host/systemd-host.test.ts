@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { run } from '../../src/process/run.js';
 import { ToolError } from '../../src/errors/errors.js';
 import { repoRoot } from '../support/nix.js';
-import { bootHost, createNetwork, ensureHostImage, hostSkipReason, type Host, type HostImage, type HostNetwork } from '../support/systemd-host.js';
+import {
+  bootHost,
+  createNetwork,
+  ensureHostImage,
+  hostSkipReason,
+  type Host,
+  type HostImage,
+  type HostNetwork,
+} from '../support/systemd-host.js';
 
 const skip = hostSkipReason();
 
@@ -65,7 +73,9 @@ describe('a real-systemd host', { skip }, () => {
       '/root/probe.nix',
       `derivation { name = "host-probe"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "echo ${salt} > $out" ]; }\n`,
     );
-    const path = await timed(t, 'nix-build inside', async () => (await host.exec(['nix-build', '--no-out-link', '/root/probe.nix'])).stdout.trim());
+    const path = await timed(t, 'nix-build inside', async () =>
+      (await host.exec(['nix-build', '--no-out-link', '/root/probe.nix'])).stdout.trim(),
+    );
     assert.match(path, /^\/nix\/store\/[a-z0-9]{32}-host-probe$/);
     assert.equal((await host.readFile(path)).trim(), salt);
     await host.exec(['nix-store', '--check-validity', path]);
@@ -76,7 +86,10 @@ describe('a real-systemd host', { skip }, () => {
   it("builds the example set's clang and GCC profiling variants with the image's toolchain", async (t) => {
     const host = solo!;
     const examples = join(repoRoot, 'examples');
-    const build = (attr: string) => timed(t, `nix-build ${attr}`, async () => (await host.exec(['nix-build', '--no-out-link', examples, '-A', attr])).stdout.trim());
+    const build = (attr: string) =>
+      timed(t, `nix-build ${attr}`, async () =>
+        (await host.exec(['nix-build', '--no-out-link', examples, '-A', attr])).stdout.trim(),
+      );
     const calc = await build('calc.pgo.profile');
     await build('wordfreq.pgo.profile');
     await host.exec([`${calc}/bin/calc`, '7'], { env: { LLVM_PROFILE_FILE: '/tmp/calc.profraw' } });
@@ -98,12 +111,20 @@ describe('a real-systemd host', { skip }, () => {
     const environment = await host.readFile('/etc/environment');
     await host.writeFile('/etc/environment', `${environment}NIX_PGO_HOST_TEST=from-pam-env\n`);
     const env = await timed(t, 'login session', () => host.exec(['env'], { user: 'alice' }));
-    const vars = new Map(env.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const vars = new Map(
+      env.stdout
+        .trim()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
     assert.equal(vars.get('USER'), 'alice');
     assert.equal(vars.get('HOME'), '/home/alice');
     assert.equal(vars.get('XDG_RUNTIME_DIR'), `/run/user/${uid}`, env.stdout);
     assert.equal(vars.get('NIX_PGO_HOST_TEST'), 'from-pam-env', env.stdout);
-    assert.match((await host.exec(['cat', '/proc/self/cgroup'], { user: 'alice' })).stdout, /user-\d+\.slice\/session-\d+\.scope/);
+    assert.match(
+      (await host.exec(['cat', '/proc/self/cgroup'], { user: 'alice' })).stdout,
+      /user-\d+\.slice\/session-\d+\.scope/,
+    );
 
     await timed(t, 'user manager (linger)', () => host.startUserManager('alice'));
     const unit = await timed(t, 'a transient user unit', () =>
@@ -114,8 +135,17 @@ describe('a real-systemd host', { skip }, () => {
     assert.equal(shell.stdout.trim(), 'from-pam-env');
 
     // A user builds through nix-daemon, into the same store.
-    await host.writeFile('/home/alice/user.nix', `derivation { name = "user-probe"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "/usr/bin/id -un > $out" ]; }\n`, '0644', 'alice');
-    const path = (await timed(t, 'nix-build as alice', () => host.exec(['nix-build', '--no-out-link', 'user.nix'], { user: 'alice' }))).stdout.trim();
+    await host.writeFile(
+      '/home/alice/user.nix',
+      `derivation { name = "user-probe"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "/usr/bin/id -un > $out" ]; }\n`,
+      '0644',
+      'alice',
+    );
+    const path = (
+      await timed(t, 'nix-build as alice', () =>
+        host.exec(['nix-build', '--no-out-link', 'user.nix'], { user: 'alice' }),
+      )
+    ).stdout.trim();
     assert.match((await host.readFile(path)).trim(), /^nixbld\d+$/, 'built by a build user of the daemon');
   });
 
@@ -156,16 +186,25 @@ describe('a real-systemd host', { skip }, () => {
       [
         "import { createServer } from 'node:http';",
         "import { hostname } from 'node:os';",
-        "createServer((req, res) => res.end(`${hostname()} got ${req.url}\\n`)).listen(8080);",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the server's own JavaScript, written into the host
+        'createServer((req, res) => res.end(`${hostname()} got ${req.url}\\n`)).listen(8080);',
         '',
       ].join('\n'),
     );
-    await cache.exec(['systemd-run', '--unit=hello-http', '--property=DynamicUser=yes', '--', '/usr/bin/node', '/srv/hello.mjs']);
+    await cache.exec([
+      'systemd-run',
+      '--unit=hello-http',
+      '--property=DynamicUser=yes',
+      '--',
+      '/usr/bin/node',
+      '/srv/hello.mjs',
+    ]);
     const started = Date.now();
     let answer = '';
     for (;;) {
       try {
-        answer = (await client.exec(['curl', '--silent', '--show-error', '--max-time', '5', 'http://cache:8080/ping'])).stdout;
+        answer = (await client.exec(['curl', '--silent', '--show-error', '--max-time', '5', 'http://cache:8080/ping']))
+          .stdout;
         break;
       } catch (error) {
         if (Date.now() - started > 30_000) throw error;
@@ -176,7 +215,16 @@ describe('a real-systemd host', { skip }, () => {
     assert.equal(answer, 'cache got /ping\n');
     assert.equal(client.address, '10.231.0.2');
     // Only the private subnet is routed: anything else is unreachable at once.
-    assert.deepEqual((await client.exec(['ip', '-o', '-4', 'route'])).stdout.trim().split('\n').map((l) => l.split(' ')[0]), ['10.231.0.0/24']);
-    await assert.rejects(client.exec(['curl', '--silent', '--show-error', '--max-time', '5', 'http://192.0.2.1/']), /unreachable|Couldn't connect/i);
+    assert.deepEqual(
+      (await client.exec(['ip', '-o', '-4', 'route'])).stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0]),
+      ['10.231.0.0/24'],
+    );
+    await assert.rejects(
+      client.exec(['curl', '--silent', '--show-error', '--max-time', '5', 'http://192.0.2.1/']),
+      /unreachable|Couldn't connect/i,
+    );
   });
 });

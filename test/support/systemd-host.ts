@@ -4,14 +4,23 @@
 // own /nix/store, users, units and (optionally) a private network shared with
 // other hosts. See docs/testing.md.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { run, startBackground, type Background, type RunResult } from '../../src/process/run.js';
 import { ToolError } from '../../src/errors/errors.js';
 import { repoRoot } from './nix.js';
 
 /** Where images, their .deb cache and the hosts' overlays live; one per machine, outside the repository. */
-export const hostCacheDir = process.env['NIX_PGO_TEST_CACHE'] ?? '/var/cache/nix-pgo-test';
+export const hostCacheDir = process.env.NIX_PGO_TEST_CACHE ?? '/var/cache/nix-pgo-test';
 const imageScript = join(repoRoot, 'scripts/make-host-image.sh');
 const hostsDir = join(hostCacheDir, 'hosts');
 
@@ -155,13 +164,22 @@ export async function bootHost(options: HostOptions): Promise<Host> {
 
   try {
     const copyStarted = Date.now();
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${image.root},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, root]);
+    await run('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${image.root},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`,
+      root,
+    ]);
     const copyMs = Date.now() - copyStarted;
     writeIdentity(root, options.name, options.network);
     const bootStarted = Date.now();
     // nspawn keeps its locks and mount propagation there, and does not create it.
     mkdirSync('/run/systemd/nspawn', { recursive: true });
-    nspawn = startInOwnCgroup(machine, () => startBackground('systemd-nspawn', nspawnArguments(options, root, machine), { env: nspawnEnvironment() }));
+    nspawn = startInOwnCgroup(machine, () =>
+      startBackground('systemd-nspawn', nspawnArguments(options, root, machine), { env: nspawnEnvironment() }),
+    );
     owner.nspawnPid = nspawn.pid;
     writeOwner(dir, owner);
     owner.systemdPid = await findContainerSystemd(nspawn);
@@ -171,24 +189,37 @@ export async function bootHost(options: HostOptions): Promise<Host> {
   } catch (error) {
     const output = nspawn?.output() ?? '';
     await stop();
-    if (error instanceof Error && output) error.message += `\nsystemd-nspawn said:\n${output.trimEnd().split('\n').slice(-30).join('\n')}`;
+    if (error instanceof Error && output)
+      error.message += `\nsystemd-nspawn said:\n${output.trimEnd().split('\n').slice(-30).join('\n')}`;
     throw error;
   }
 }
 
 function nspawnArguments(options: HostOptions, root: string, machine: string): string[] {
-  const binds: Bind[] = [{ source: repoRoot }, { source: process.execPath, target: '/usr/bin/node' }, ...(options.binds ?? [])];
+  const binds: Bind[] = [
+    { source: repoRoot },
+    { source: process.execPath, target: '/usr/bin/node' },
+    ...(options.binds ?? []),
+  ];
   return [
-    '--directory', root,
-    '--machine', machine,
-    '--hostname', options.name,
+    '--directory',
+    root,
+    '--machine',
+    machine,
+    '--hostname',
+    options.name,
     '--boot',
     // Without both, nspawn fails when this machine's PID 1 is not systemd.
     '--register=no',
     '--keep-unit',
     '--console=pipe',
-    ...(options.network ? [`--network-namespace-path=${options.network.namespacePath(options.name)}`] : ['--private-network']),
-    ...binds.map((b) => `--bind${b.readOnly === false ? '' : '-ro'}=${escapeColons(b.source)}:${escapeColons(b.target ?? b.source)}`),
+    ...(options.network
+      ? [`--network-namespace-path=${options.network.namespacePath(options.name)}`]
+      : ['--private-network']),
+    ...binds.map(
+      (b) =>
+        `--bind${b.readOnly === false ? '' : '-ro'}=${escapeColons(b.source)}:${escapeColons(b.target ?? b.source)}`,
+    ),
   ];
 }
 
@@ -221,10 +252,18 @@ function makeHost(
       'nsenter',
       [
         ...enter,
-        'systemd-run', '--quiet', '--pipe', '--wait', '--collect', '--service-type=exec',
-        '--property', `User=${options.user}`,
-        '--property', 'PAMName=login',
-        '--property', `WorkingDirectory=${options.cwd ?? '~'}`,
+        'systemd-run',
+        '--quiet',
+        '--pipe',
+        '--wait',
+        '--collect',
+        '--service-type=exec',
+        '--property',
+        `User=${options.user}`,
+        '--property',
+        'PAMName=login',
+        '--property',
+        `WorkingDirectory=${options.cwd ?? '~'}`,
         ...Object.entries(options.env ?? {}).flatMap(([k, v]) => ['--setenv', `${k}=${v}`]),
         '--',
         ...command,
@@ -244,7 +283,9 @@ function makeHost(
   const explainFailed = async (): Promise<string> => {
     const lines: string[] = [];
     for (const unit of await failedUnits()) {
-      const log = (await exec(['journalctl', '--no-pager', '-n', '15', '-u', unit]).catch((e: Error) => ({ stdout: e.message }))).stdout;
+      const log = (
+        await exec(['journalctl', '--no-pager', '-n', '15', '-u', unit]).catch((e: Error) => ({ stdout: e.message }))
+      ).stdout;
       lines.push(`${unit}:`, log.trimEnd());
     }
     return lines.join('\n');
@@ -299,7 +340,8 @@ function makeHost(
       for (;;) {
         const state = (await systemctl('show', '--property=ActiveState', '--value', `user@${uid}.service`)).trim();
         if (state === 'active') return;
-        if (state === 'failed' || Date.now() > until) throw new Error(`user@${uid}.service of ${user} is ${state}:\n${await explainFailed()}`);
+        if (state === 'failed' || Date.now() > until)
+          throw new Error(`user@${uid}.service of ${user} is ${state}:\n${await explainFailed()}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -451,7 +493,8 @@ function cgroupPlaces(machine: string): { dir: string; home: string }[] {
     const [type, , superOptions = ''] = fsFields.split(' ');
     let path: string | undefined;
     if (type === 'cgroup2') path = /^0::(.*)$/m.exec(own)?.[1];
-    else if (type === 'cgroup' && superOptions.split(',').includes('name=systemd')) path = /^\d+:name=systemd:(.*)$/m.exec(own)?.[1];
+    else if (type === 'cgroup' && superOptions.split(',').includes('name=systemd'))
+      path = /^\d+:name=systemd:(.*)$/m.exec(own)?.[1];
     if (path === undefined || root !== '/' || mount === undefined) continue;
     places.push({ dir: join(mount, 'nix-pgo-test', machine), home: join(mount, path) });
   }
@@ -487,7 +530,8 @@ function killCgroups(machine: string): void {
 /** Removes a container's cgroup directories (rmdir only: cgroupfs has no files to delete), waiting briefly for exiting processes. */
 async function removeCgroups(machine: string): Promise<void> {
   const removeTree = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removeTree(join(dir, entry.name));
+    for (const entry of readdirSync(dir, { withFileTypes: true }))
+      if (entry.isDirectory()) removeTree(join(dir, entry.name));
     rmdirSync(dir);
   };
   for (const { dir } of cgroupPlaces(machine)) {
