@@ -9,7 +9,8 @@
  * BOLT entry; one switched to its BOLT-optimized variant gets both. The
  * profiles themselves stay in the store, rooted.
  */
-import type { LifecycleRecord, Variant } from '../state/lifecycle-records.js';
+import type { LifecycleRecord } from '../model/lifecycle-record.js';
+import type { Variant } from '../model/variants.js';
 import type { LockedProfile, LockSection } from '../store/lock-file.js';
 import { describeStoredProfile, lockProfile, readLockFile, unlockProfile } from '../store/store-profile.js';
 import type { ActionContext } from './action-context.js';

@@ -6,11 +6,14 @@
  * optimized variant leaves it.
  */
 import { profileContents, rollbackProfile } from '../activate/switch-profile.js';
-import { InputError } from '../errors/errors.js';
+import { StateError } from '../errors/errors.js';
 import { afterUserSwitch } from '../lifecycle/next-record.js';
-import { listLifecycles, saveLifecycle, type LifecycleRecord, type Variant } from '../state/lifecycle-records.js';
+import { listLifecycles } from '../state/lifecycle-records.js';
+import type { LifecycleRecord } from '../model/lifecycle-record.js';
+import type { Variant } from '../model/variants.js';
 import type { ActionContext } from './action-context.js';
 import { applyLock, prepareLock, type LockChange, type LockStep } from './follow-lock.js';
+import { recordStep } from './record-step.js';
 import { switchVariant, variantPaths } from './switch-variant.js';
 
 export interface RollbackResult {
@@ -28,7 +31,7 @@ export async function rollback(ctx: ActionContext, name?: string): Promise<Rollb
   }
   const generation = await rollbackProfile(ctx.config.nixProfile);
   if (generation === null)
-    throw new InputError('STATE', `${ctx.config.nixProfile} has no earlier generation to roll back to`);
+    throw new StateError('STATE', `${ctx.config.nixProfile} has no earlier generation to roll back to`);
   const contents = new Set(await profileContents(ctx.config.nixProfile));
   const packages: RollbackResult['packages'] = [];
   for (const record of listLifecycles(ctx.db)) {
@@ -36,18 +39,14 @@ export async function rollback(ctx: ActionContext, name?: string): Promise<Rollb
     const paths = variantPaths(record);
     const variant = (Object.keys(paths) as Variant[]).find((v) => paths[v] !== null && contents.has(paths[v]!)) ?? null;
     const storePath = variant === null ? null : paths[variant];
-    const next = afterUserSwitch(
-      record,
-      {
-        variant,
-        storePath,
-        generation,
-        held: true,
-        reason: `rolled back to profile generation ${generation}; held until nix-pgo switch or build`,
-      },
-      ctx.now(),
+    const reason = `rolled back to profile generation ${generation}; held until nix-pgo switch or build`;
+    recordStep(
+      ctx,
+      record.name,
+      (current) => afterUserSwitch(current, { variant, storePath, generation, held: true, reason }, ctx.now()),
+      'rolled-back',
+      { generation },
     );
-    saveLifecycle(ctx.db, next, 'rolled-back', { generation });
     packages.push({
       name: record.name,
       variant,

@@ -1,5 +1,5 @@
 /** What the next Nix profile generation holds (pure): every package's active variant, one of them replaced. */
-import type { LifecycleRecord } from '../state/lifecycle-records.js';
+import type { LifecycleRecord } from '../model/lifecycle-record.js';
 
 export function activeSetWith(
   records: readonly LifecycleRecord[],

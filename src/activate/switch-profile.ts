@@ -10,6 +10,7 @@
  * package's file stays in its store path.
  */
 import { existsSync } from 'node:fs';
+import { StateError } from '../errors/errors.js';
 import {
   listGenerations,
   queryElements,
@@ -50,7 +51,10 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 export async function currentGeneration(profile: string): Promise<number> {
   const current = (await listGenerations(profile)).find((g) => g.current);
-  if (!current) throw new Error(`${profile}: no current generation`);
+  if (!current)
+    throw new StateError('STATE', `the Nix profile ${profile} has no current generation`, {
+      hints: [`see what it holds: nix-env -p ${profile} --list-generations`],
+    });
   return current.number;
 }
 

@@ -7,10 +7,11 @@
  */
 import { closeSync, lstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { tryLockWrite } from '../durable/record-lock.js';
-import { NixPgoError } from '../errors/errors.js';
+import { NixPgoError, StateError } from '../errors/errors.js';
 import { parseManifest } from '../formats/manifest.js';
 import { buildAttribution, type Attribution, type ManagedPackage, type TrustRule } from '../harvest/attribution.js';
-import { DEFAULT_POLICY } from '../config/defaults.js';
+import type { CollectorConfig } from '../config/config-types.js';
+import { DEFAULT_COLLECTOR, DEFAULT_POLICY } from '../config/defaults.js';
 import { DrainList } from '../harvest/drain-list.js';
 import { drainUnlinked, harvestBatch, type BatchReport, type HarvestContext } from '../harvest/harvest-batch.js';
 import { fdataWriterGone } from '../harvest/fdata-writers.js';
@@ -41,19 +42,12 @@ export interface PackageSource {
   maxContributorShare?: number;
 }
 
-export interface CollectorLimits {
-  /** A single spool file larger than this is quarantined unread. */
-  maxFileBytes: number;
-  spoolCapBytes: number;
-  quarantineCapBytes: number;
+/** The limits the config sets (config.collector), and the timings of the harvest protocol. */
+export interface CollectorLimits extends CollectorConfig {
   /** How long one harvest waits for a program that holds a file's lock before skipping it this pass. */
   lockTimeoutMs: number;
-  /** Files locked and copied together; bounds open descriptors. */
-  batchSize: number;
   rescanIntervalMs: number;
   debounceMs: number;
-  /** Packages merged at the same time. */
-  mergeConcurrency: number;
   /** An empty raw profile older than this is removed. */
   emptyGraceMs: number;
   /** An unlinked raw profile is watched this long after it last held data. */
@@ -61,14 +55,10 @@ export interface CollectorLimits {
 }
 
 export const DEFAULT_LIMITS: CollectorLimits = {
-  maxFileBytes: 256 * 1024 * 1024,
-  spoolCapBytes: 2 * 1024 * 1024 * 1024,
-  quarantineCapBytes: 256 * 1024 * 1024,
+  ...DEFAULT_COLLECTOR,
   lockTimeoutMs: 2000,
-  batchSize: 256,
   rescanIntervalMs: 5 * 60 * 1000,
   debounceMs: 250,
-  mergeConcurrency: 2,
   emptyGraceMs: 10 * 60 * 1000,
   drainMs: 10 * 1000,
 };
@@ -145,7 +135,7 @@ export class Collector {
     const lockFd = openSync(layout.collectorLock, 'a+', 0o600);
     if (!tryLockWrite(lockFd)) {
       closeSync(lockFd);
-      throw new NixPgoError('COLLECTOR_BUSY', `another nix-pgo process is collecting profiles in ${layout.stateDir}`, {
+      throw new StateError('COLLECTOR_BUSY', `another nix-pgo process is collecting profiles in ${layout.stateDir}`, {
         hints: ['stop the running daemon, or wait for the other harvest to finish'],
       });
     }

@@ -10,7 +10,13 @@
  * how to write a valid one).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { DEFAULT_BOLT_PROFILE_ARG, DEFAULT_POLICY, DEFAULT_PROFILE_ARG } from './defaults.js';
+import {
+  BYTES_PER_MB,
+  DEFAULT_BOLT_PROFILE_ARG,
+  DEFAULT_COLLECTOR,
+  DEFAULT_POLICY,
+  DEFAULT_PROFILE_ARG,
+} from './defaults.js';
 
 export const CONFIG_VERSION = 1;
 
@@ -272,6 +278,60 @@ export const ConfigFileSchema = Type.Object(
           additionalProperties: false,
           description: 'How nix-pgo tells about events.',
           fix: 'write it as { "hook": "/path/to/hook", "desktop": true }',
+        },
+      ),
+    ),
+    collector: Type.Optional(
+      Type.Object(
+        {
+          spoolCapMB: Type.Optional(
+            Type.Number({
+              exclusiveMinimum: 0,
+              default: DEFAULT_COLLECTOR.spoolCapBytes / BYTES_PER_MB,
+              description:
+                'Size of the spool, in MB of 1,048,576 bytes, at which it counts as full: status says so and the hook hears a disk-cap event.',
+              fix: 'give the MB the spool may hold, e.g. 2048',
+            }),
+          ),
+          quarantineCapMB: Type.Optional(
+            Type.Number({
+              exclusiveMinimum: 0,
+              default: DEFAULT_COLLECTOR.quarantineCapBytes / BYTES_PER_MB,
+              description:
+                'Size of the quarantine, in MB, at which it keeps no more copies of bad files (their reasons are still recorded).',
+              fix: 'give the MB the quarantine may keep, e.g. 256',
+            }),
+          ),
+          maxFileMB: Type.Optional(
+            Type.Number({
+              exclusiveMinimum: 0,
+              default: DEFAULT_COLLECTOR.maxFileBytes / BYTES_PER_MB,
+              description: 'A single spool file larger than this, in MB, is quarantined unread (too-large).',
+              fix: 'give the MB of the largest profile file to read, e.g. 256',
+            }),
+          ),
+          batchSize: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              default: DEFAULT_COLLECTOR.batchSize,
+              description: 'Spool files locked and copied together; bounds the open file descriptors of a harvest.',
+              fix: 'give a whole number of files, at least 1, e.g. 256',
+            }),
+          ),
+          mergeConcurrency: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              default: DEFAULT_COLLECTOR.mergeConcurrency,
+              description: 'Packages merged at the same time.',
+              fix: 'give a whole number of merges, at least 1, e.g. 2',
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "The collector's limits: disk caps of the spool and the quarantine, the largest spool file, how many files one harvest takes at once and how many packages merge at once. A running daemon uses new values after a restart.",
+          fix: 'write it as { "spoolCapMB": 2048, "quarantineCapMB": 256 }',
         },
       ),
     ),

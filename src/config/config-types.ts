@@ -66,6 +66,20 @@ export interface NotifyConfig {
   desktop: boolean;
 }
 
+/** What the collector may hold and use: disk caps, the largest spool file, how much it takes and merges at once. */
+export interface CollectorConfig {
+  /** The spool's size at which it counts as full (status says so, the hook hears a disk-cap event). */
+  spoolCapBytes: number;
+  /** The quarantine's size at which it keeps no more copies (reasons are still recorded). */
+  quarantineCapBytes: number;
+  /** A single spool file larger than this is quarantined unread. */
+  maxFileBytes: number;
+  /** Spool files locked and copied together; bounds open descriptors. */
+  batchSize: number;
+  /** Packages merged at the same time. */
+  mergeConcurrency: number;
+}
+
 export interface Config {
   /** Absolute path of the file this came from; null when no file exists (defaults only). */
   file: string | null;
@@ -76,6 +90,7 @@ export interface Config {
   /** The global policy (before per-package overrides). */
   policy: Policy;
   notify: NotifyConfig;
+  collector: CollectorConfig;
   /** Sorted by name. */
   packages: PackageConfig[];
 }

@@ -2,7 +2,7 @@
  * The embedded defaults, so a config that lists only packages (or no config at
  * all) works for a user who has nothing but Nix.
  */
-import type { Policy } from './config-types.js';
+import type { CollectorConfig, Policy } from './config-types.js';
 
 export const BYTES_PER_MB = 1024 * 1024;
 
@@ -26,3 +26,11 @@ export const DEFAULT_TRUSTED_USERS = Object.freeze({
 export const DEFAULT_PROFILE_ARG = 'pgoProfiles';
 
 export const DEFAULT_BOLT_PROFILE_ARG = 'boltProfiles';
+
+export const DEFAULT_COLLECTOR: Readonly<CollectorConfig> = Object.freeze({
+  spoolCapBytes: 2048 * BYTES_PER_MB,
+  quarantineCapBytes: 256 * BYTES_PER_MB,
+  maxFileBytes: 256 * BYTES_PER_MB,
+  batchSize: 256,
+  mergeConcurrency: 2,
+});

@@ -7,11 +7,26 @@
  * relative to the config file, and the rules that span keys.
  */
 import path from 'node:path';
-import type { Config, ConfigProblem, NotifyConfig, PackageConfig, Policy, TrustedUsers } from './config-types.js';
+import type {
+  CollectorConfig,
+  Config,
+  ConfigProblem,
+  NotifyConfig,
+  PackageConfig,
+  Policy,
+  TrustedUsers,
+} from './config-types.js';
 import { ConfigInvalidError } from './config-invalid-error.js';
 import { ConfigFileSchema, type ConfigFile, type PackageFile, type PolicyFile } from './config-schema.js';
 import { resolveDefaultStateDir, type Env } from './default-paths.js';
-import { DEFAULT_BOLT_PROFILE_ARG, DEFAULT_POLICY, DEFAULT_PROFILE_ARG, DEFAULT_TRUSTED_USERS } from './defaults.js';
+import {
+  BYTES_PER_MB,
+  DEFAULT_BOLT_PROFILE_ARG,
+  DEFAULT_COLLECTOR,
+  DEFAULT_POLICY,
+  DEFAULT_PROFILE_ARG,
+  DEFAULT_TRUSTED_USERS,
+} from './defaults.js';
 import { checkAgainstSchema, joinKeyPath } from './schema-problems.js';
 
 export { CONFIG_VERSION } from './config-schema.js';
@@ -244,6 +259,17 @@ function normalize(
     }
   }
 
+  const limits = raw.collector ?? {};
+  const megabytes = (mb: number | undefined, fallback: number) =>
+    mb === undefined ? fallback : Math.floor(mb * BYTES_PER_MB);
+  const collector: CollectorConfig = {
+    spoolCapBytes: megabytes(limits.spoolCapMB, DEFAULT_COLLECTOR.spoolCapBytes),
+    quarantineCapBytes: megabytes(limits.quarantineCapMB, DEFAULT_COLLECTOR.quarantineCapBytes),
+    maxFileBytes: megabytes(limits.maxFileMB, DEFAULT_COLLECTOR.maxFileBytes),
+    batchSize: limits.batchSize ?? DEFAULT_COLLECTOR.batchSize,
+    mergeConcurrency: limits.mergeConcurrency ?? DEFAULT_COLLECTOR.mergeConcurrency,
+  };
+
   const writtenPackages = has(written, 'packages') ? (written.packages as Record<string, unknown>) : {};
   const packageDefaults: PackageDefaults = {
     nixFile: defaultNixFile,
@@ -258,7 +284,7 @@ function normalize(
     .filter((pkg): pkg is PackageConfig => pkg !== undefined);
 
   if (stateDir === undefined || spoolDir === undefined || nixProfile === undefined) return undefined;
-  return { file: source.file, stateDir, spoolDir, nixProfile, policy, notify, packages };
+  return { file: source.file, stateDir, spoolDir, nixProfile, policy, notify, collector, packages };
 }
 
 /** Checks a config text and returns the normalized config or every problem; never throws. */

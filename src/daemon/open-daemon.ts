@@ -12,7 +12,9 @@ import type { Config } from '../config/config-types.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createNotifier, type Notifier } from '../notify/notify-hook.js';
 import { openDatabase } from '../state/database.js';
-import { boltDataName, listLifecycles, type LifecycleRecord } from '../state/lifecycle-records.js';
+import { boltDataName } from '../model/variants.js';
+import { listLifecycles } from '../state/lifecycle-records.js';
+import type { LifecycleRecord } from '../model/lifecycle-record.js';
 import { stateLayout } from '../state/state-layout.js';
 
 export interface OpenDaemon {
@@ -104,6 +106,7 @@ export async function openDaemon(
       db,
       layout,
       packages: knownSources(listLifecycles(db), settings),
+      limits: config.collector,
       settings: (name) => settings.get(name),
       log: (line) => logger.log('warn', 'collector', { message: line }),
       onPass: reportPasses(() => notifier),

@@ -4,10 +4,10 @@
  * step in progress). The config is read again when its file changes or on
  * SIGHUP; a config with problems is reported and the running one kept.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Config } from '../config/config-types.js';
 import type { Logger } from '../log/logger.js';
+import { DirectoryWatcher } from '../watch/directory-watcher.js';
 import { openDaemon } from './open-daemon.js';
 import { runTick } from './run-tick.js';
 
@@ -23,7 +23,7 @@ export interface DaemonOptions {
 }
 
 /** Settings that only a restart can change: the daemon keeps the running ones and says so. */
-const FIXED = ['stateDir', 'spoolDir', 'nixProfile'] as const;
+const FIXED = ['stateDir', 'spoolDir', 'nixProfile', 'collector'] as const;
 
 export async function runDaemon(config: Config, options: DaemonOptions = {}): Promise<{ ticks: number }> {
   const daemon = await openDaemon(config, { logger: options.logger });
@@ -31,44 +31,43 @@ export async function runDaemon(config: Config, options: DaemonOptions = {}): Pr
   const tickMs = options.tickMs ?? 1000;
   let ticks = 0;
   let reloaded: Config | null = null;
-  let watcher: FSWatcher | null = null;
-  let debounce: NodeJS.Timeout | null = null;
 
-  const reload = (why: string) => {
+  const reload = async (why: string): Promise<void> => {
     const read = options.readConfig;
     if (!read) return;
-    read().then(
-      (next) => {
-        const fixed = FIXED.filter((key) => next[key] !== ctx.config[key]);
-        if (fixed.length > 0)
-          ctx.logger.log('warn', 'config-needs-restart', {
-            keys: fixed,
-            hint: 'restart the daemon to use them; the running values stay',
-          });
-        reloaded = { ...next, ...Object.fromEntries(FIXED.map((key) => [key, ctx.config[key]])) };
-        ctx.logger.log('info', 'config-reloaded', { why, packages: next.packages.map((p) => p.name) });
-      },
-      (error: unknown) =>
-        ctx.logger.log('error', 'config-invalid', {
-          why,
-          error: (error as Error).message,
-          kept: ctx.config.packages.map((p) => p.name),
-        }),
-    );
+    try {
+      const next = await read();
+      const fixed = FIXED.filter((key) => JSON.stringify(next[key]) !== JSON.stringify(ctx.config[key]));
+      if (fixed.length > 0)
+        ctx.logger.log('warn', 'config-needs-restart', {
+          keys: fixed,
+          hint: 'restart the daemon to use them; the running values stay',
+        });
+      reloaded = { ...next, ...Object.fromEntries(FIXED.map((key) => [key, ctx.config[key]])) };
+      ctx.logger.log('info', 'config-reloaded', { why, packages: next.packages.map((p) => p.name) });
+    } catch (error) {
+      ctx.logger.log('error', 'config-invalid', {
+        why,
+        error: (error as Error).message,
+        kept: ctx.config.packages.map((p) => p.name),
+      });
+    }
   };
-  options.onReloadRequest?.(() => reload('SIGHUP'));
+  options.onReloadRequest?.(() => void reload('SIGHUP'));
+  // Debounced from the last event: an editor that writes the file in steps is read once it is whole.
+  const configWatcher = new DirectoryWatcher(() => reload('the config file changed'), {
+    debounceMs: 200,
+    debounceFrom: 'last-event',
+    rescanIntervalMs: null,
+    // reload logs its own failures; nothing else can throw.
+    onError: () => undefined,
+  });
   if (options.readConfig && config.file) {
     const file = config.file;
-    try {
-      // The directory, not the file: editors replace a file by renaming a new one over it.
-      watcher = watch(dirname(file), (_event, name) => {
-        if (name !== basename(file)) return;
-        if (debounce) clearTimeout(debounce);
-        debounce = setTimeout(() => reload('the config file changed'), 200);
-      });
-    } catch (error) {
-      ctx.logger.log('warn', 'config-not-watched', { file, error: (error as Error).message });
-    }
+    configWatcher.start(false);
+    // The directory, not the file: editors replace a file by renaming a new one over it.
+    for (const error of configWatcher.follow([dirname(file)], (name) => name === basename(file)).values())
+      ctx.logger.log('warn', 'config-not-watched', { file, error: error.message });
   }
 
   ctx.logger.log('info', 'daemon-started', {
@@ -95,8 +94,7 @@ export async function runDaemon(config: Config, options: DaemonOptions = {}): Pr
       ticks++;
     }
   } finally {
-    watcher?.close();
-    if (debounce) clearTimeout(debounce);
+    await configWatcher.stop();
     await daemon.close();
     ctx.logger.log('info', 'daemon-stopped', { ticks });
   }

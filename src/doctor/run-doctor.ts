@@ -8,7 +8,7 @@ import type { Config } from '../config/config-types.js';
 import { run } from '../process/run.js';
 import { evalJson } from '../tools/nix-instantiate.js';
 import { NIX_INSTALL_HINT } from '../tools/nix-common.js';
-import type { LifecycleRecord } from '../state/lifecycle-records.js';
+import type { LifecycleRecord } from '../model/lifecycle-record.js';
 import { BOLT_DIR_MODE, boltDirProblem } from '../spool/bolt-dir.js';
 import { gcdaSpoolDir, llvmSpoolDir, spoolEnvironment } from '../spool/spool-environment.js';
 

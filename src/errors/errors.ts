@@ -1,25 +1,36 @@
 /**
  * The small set of error classes the core throws. Each has a stable `code` so
  * the entry points (CLI, daemon) can map it to an exit status and a log line
- * without parsing messages.
+ * without parsing messages. Every code belongs to exactly one class (the
+ * family of its exit status), and only the families are thrown.
  */
 
-export type ErrorCode =
-  | 'CONFIG_INVALID'
-  | 'TOOL_MISSING'
-  | 'TOOL_FAILED'
-  | 'PROFILE_INVALID'
-  | 'USAGE'
+/** Bad input a user can correct: a command line, a config file, a manifest or profile. */
+export type InputErrorCode = 'USAGE' | 'CONFIG_INVALID' | 'PROFILE_INVALID';
+
+/** An external program is absent or returned an error. */
+export type ToolErrorCode = 'TOOL_MISSING' | 'TOOL_FAILED';
+
+export type StateErrorCode =
+  /** The request does not fit what the state directory, the database or a package's record holds. */
   | 'STATE'
   /** Another process holds the collector lock of this state directory (a running daemon). */
   | 'COLLECTOR_BUSY';
 
-export class NixPgoError extends Error {
+export type ErrorCode = InputErrorCode | ToolErrorCode | StateErrorCode;
+
+export interface ErrorOptions {
+  /** Lines a human needs to fix the problem, printed after the message. */
+  hints?: readonly string[];
+  cause?: unknown;
+}
+
+export abstract class NixPgoError extends Error {
   readonly code: ErrorCode;
   /** Lines a human needs to fix the problem, printed after the message. */
   readonly hints: readonly string[];
 
-  constructor(code: ErrorCode, message: string, options: { hints?: readonly string[]; cause?: unknown } = {}) {
+  protected constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -28,15 +39,22 @@ export class NixPgoError extends Error {
 }
 
 /** Bad user input: a config file, a command line, a manifest. */
-export class InputError extends NixPgoError {}
+export class InputError extends NixPgoError {
+  declare readonly code: InputErrorCode;
+
+  constructor(code: InputErrorCode, message: string, options: ErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
 
 /** An external program is absent or returned an error. */
 export class ToolError extends NixPgoError {
+  declare readonly code: ToolErrorCode;
   readonly tool: string;
   readonly stderr: string;
 
   constructor(
-    code: 'TOOL_MISSING' | 'TOOL_FAILED',
+    code: ToolErrorCode,
     tool: string,
     message: string,
     options: { hints?: readonly string[]; stderr?: string; cause?: unknown } = {},
@@ -44,6 +62,15 @@ export class ToolError extends NixPgoError {
     super(code, message, options);
     this.tool = tool;
     this.stderr = options.stderr ?? '';
+  }
+}
+
+/** What is asked does not fit the state: a package's record, the database, a Nix profile, another process. */
+export class StateError extends NixPgoError {
+  declare readonly code: StateErrorCode;
+
+  constructor(code: StateErrorCode, message: string, options: ErrorOptions = {}) {
+    super(code, message, options);
   }
 }
 

@@ -12,7 +12,7 @@ import type { Config } from '../config/config-types.js';
 import { deleteOldGenerations, listGenerations } from '../tools/nix-env.js';
 import { parseLockFile, type LockFile } from '../store/lock-file.js';
 import { stateLayout } from '../state/state-layout.js';
-import type { LifecycleRecord } from '../state/lifecycle-records.js';
+import type { LifecycleRecord } from '../model/lifecycle-record.js';
 
 export interface GcReport {
   generationsDeleted: number;

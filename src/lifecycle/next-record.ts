@@ -5,10 +5,25 @@
  * (transition.ts) says which moves are legal; these fill in the rest.
  */
 import type { RetryPolicy } from '../config/config-types.js';
-import type { ActiveBuild, BuildRecord, LifecycleRecord, Stage, Variant } from '../state/lifecycle-records.js';
+import type { ActiveBuild, BuildOutcome, BuildRecord, LifecycleRecord } from '../model/lifecycle-record.js';
+import type { Stage, Variant } from '../model/variants.js';
 import type { Readiness } from './decide-readiness.js';
 import { recordFailure } from './retry-backoff.js';
 import { transition, type LifecycleEvent } from './transition.js';
+
+/** What the record keeps of a build: its variant, its times and its outcome. */
+export function recordBuild(variant: Variant, startedAt: Date, endedAt: Date, outcome: BuildOutcome): BuildRecord {
+  return {
+    variant,
+    ok: outcome.ok,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    storePath: outcome.ok ? outcome.storePath : null,
+    logFile: outcome.logFile,
+    error: outcome.ok ? null : outcome.error,
+    logTail: outcome.ok ? null : outcome.logTail,
+  };
+}
 
 function step(
   record: LifecycleRecord,

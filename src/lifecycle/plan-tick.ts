@@ -4,7 +4,9 @@
  * restart. src/actions carries the actions out.
  */
 import type { PackageConfig, Policy } from '../config/config-types.js';
-import { BOLT_STATES, boltDataName, type LifecycleRecord, type Stage } from '../state/lifecycle-records.js';
+import { BOLT_STATES } from '../model/lifecycle-states.js';
+import { boltDataName, type Stage } from '../model/variants.js';
+import type { LifecycleRecord } from '../model/lifecycle-record.js';
 import { decideReadiness, type CollectedMetrics, type Readiness } from './decide-readiness.js';
 
 export type TickAction =
@@ -16,8 +18,8 @@ export type TickAction =
   | { type: 'build-optimized'; name: string; stage: Stage; generation: number; mergedPath: string; requested: boolean }
   /** Policy met but the user wants to decide: tell them once. */
   | { type: 'notify-ready'; name: string; stage: Stage; readiness: Readiness }
-  /** BOLT was turned off in the config while a BOLT variant is active: back to the PGO-optimized variant. */
-  | { type: 'leave-bolt'; name: string }
+  /** BOLT was turned off in the config while a BOLT variant is active: back to the PGO-optimized variant (of `record`). */
+  | { type: 'leave-bolt'; name: string; record: LifecycleRecord }
   /** A build was interrupted (daemon restart): the package goes back to what was active. */
   | { type: 'recover-build'; name: string };
 
@@ -53,7 +55,7 @@ export function planTick(input: TickInput): TickAction[] {
     }
     if (BOLT_STATES.has(record.state)) {
       if (pkg.bolt === null) {
-        if (record.optimizedPath) actions.push({ type: 'leave-bolt', name: pkg.name });
+        if (record.optimizedPath) actions.push({ type: 'leave-bolt', name: pkg.name, record });
         continue;
       }
       const metrics = input.metrics.get(boltDataName(pkg.name));

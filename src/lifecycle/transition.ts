@@ -2,8 +2,8 @@
  * The lifecycle of one managed package as a pure state machine (the states
  * and what each means: docs/architecture.md): (state, event) → next state.
  */
-import { NixPgoError } from '../errors/errors.js';
-import { BOLT_STATES, LIFECYCLE_STATES, type LifecycleState } from '../state/lifecycle-records.js';
+import { StateError } from '../errors/errors.js';
+import { BOLT_STATES, LIFECYCLE_STATES, type LifecycleState } from '../model/lifecycle-states.js';
 
 export type LifecycleEvent =
   /** The package became managed: its profiling variant is built and active. */
@@ -73,7 +73,7 @@ export function transition(position: LifecyclePosition, event: LifecycleEvent): 
     event.type === 'rollback' &&
     (event.to === ('building' as LifecycleState) || !LIFECYCLE_STATES.includes(event.to))
   ) {
-    throw new NixPgoError('STATE', `a rollback cannot lead to state ${String(event.to)}`);
+    throw new StateError('STATE', `a rollback cannot lead to state ${String(event.to)}`);
   }
   const next =
     TRANSITIONS[position.state][event.type] ??
@@ -81,7 +81,7 @@ export function transition(position: LifecyclePosition, event: LifecycleEvent): 
   if (next === undefined) {
     const why =
       position.state === 'building' && event.type in FROM_ANY_BUT_BUILDING ? ' (wait until the build ends)' : '';
-    throw new NixPgoError(
+    throw new StateError(
       'STATE',
       `a package in state ${position.state} cannot take the event ${event.type}${why}; allowed: ${listAllowedEvents(position.state).join(', ')}`,
     );

@@ -9,6 +9,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncPath } from '../durable/durable-file.js';
+import { InputError } from '../errors/errors.js';
 import { addFdata, fdataMass, parseFdata, renderFdata, scaleFdata, type FdataProfile } from '../formats/fdata.js';
 import { publish } from './publish-output.js';
 
@@ -20,7 +21,8 @@ export function readFdataTree(dir: string): FdataTree {
   for (const name of readdirSync(dir).sort()) {
     if (!name.endsWith('.fdata')) continue;
     const parsed = parseFdata(readFileSync(join(dir, name)));
-    if (!parsed.ok) throw new Error(`${join(dir, name)}: ${parsed.detail}`);
+    if (!parsed.ok)
+      throw new InputError('PROFILE_INVALID', `${join(dir, name)}: not a whole BOLT profile: ${parsed.detail}`);
     tree.set(name, parsed.profile);
   }
   return tree;

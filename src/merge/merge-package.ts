@@ -7,35 +7,20 @@
  * records the contributors, the generation, and deletes the consumed inputs. A
  * crash before the commit leaves outputs recovery deletes and inputs that are
  * merged again; after it, inputs whose rows are gone and whose files recovery
- * deletes.
+ * deletes. What depends on the profile format is its module (profile-format.ts).
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { faultPoint } from '../durable/fault-points.js';
-import { NixPgoError } from '../errors/errors.js';
-import { parseFdata } from '../formats/fdata.js';
+import { ToolError } from '../errors/errors.js';
 import type { ProfileManifest, Toolchain } from '../formats/manifest.js';
-import { parseRawProfile } from '../formats/raw-profile.js';
 import type { Quarantine } from '../quarantine/quarantine.js';
 import type { Db } from '../state/database.js';
 import { quarantineStaged, readyStaged, type StagedRecord } from '../state/harvest-journal.js';
 import { commitMerge, getPackage, listContributions, type NewContribution } from '../state/package-records.js';
-import { mergeGcdaTrees, scaleGcdaTree } from '../tools/gcov-tool.js';
-import { mergeProfiles, profileIsReadable, profileOverlap, writeTextProfile } from '../tools/llvm-profdata.js';
-import {
-  addFdataTrees,
-  combineFdataTrees,
-  fdataTreeCounters,
-  fdataTreeMass,
-  readFdataTree,
-  writeFdataTree,
-  type FdataTree,
-} from './fdata-tree.js';
-import { listTreeFiles, summarizeGcdaTree } from './gcda-tree.js';
-import { countOverlap, generationName, packageDirName, planContributorWeights, planGcdaLayers } from './plan-merge.js';
-import { scaleTextProfile, sumTextProfileCounters } from './text-profile.js';
-import { publish, publishTree } from './publish-output.js';
+import { generationName, packageDirName, planContributorWeights } from './plan-merge.js';
+import type { MergeTools } from './profile-format.js';
+import { profileFormat } from './profile-formats.js';
 import { checkMergedProfile } from './verify-profile.js';
 
 export interface MergeContext {
@@ -70,7 +55,15 @@ export async function mergePackage(
   const inputs = readyStaged(ctx.db, name);
   if (!record || inputs.length === 0) return null;
   const toolchain = manifest.toolchain;
-  const tool = manifest.mergeTool;
+  const format = profileFormat(toolchain);
+  let quarantined = 0;
+  const tools: MergeTools = {
+    tool: manifest.mergeTool,
+    reject: (input, detail) => {
+      quarantineInput(ctx, input, detail);
+      quarantined++;
+    },
+  };
   const dir = join(ctx.profilesDir, packageDirName(name));
   mkdirSync(dir, { recursive: true });
 
@@ -85,7 +78,11 @@ export async function mergePackage(
     stored.set(ctx.legacyContributor, {
       path: record.mergedPath,
       generation: 0,
-      mass: await profileMass(toolchain, tool, record.mergedPath),
+      // Only needed once, for a profile merged before masses were recorded.
+      mass:
+        checkMergedProfile(toolchain, record.mergedPath) === null
+          ? await format.measureMass(tools.tool, record.mergedPath)
+          : 0,
     });
 
   const byContributor = new Map<number, StagedRecord[]>();
@@ -94,7 +91,6 @@ export async function mergePackage(
     byContributor.set(contributor, [...(byContributor.get(contributor) ?? []), input]);
   }
 
-  let quarantined = 0;
   const consumed: StagedRecord[] = [];
   const changed: NewContribution[] = [];
   for (const [contributor, list] of byContributor) {
@@ -103,27 +99,21 @@ export async function mergePackage(
     const generation = (previous?.generation ?? 0) + 1;
     const target = join(dir, 'contributors', String(contributor), generationName(generation, toolchain));
     mkdirSync(dirname(target), { recursive: true });
-    const merged =
-      toolchain === 'clang'
-        ? await mergeClangInputs(ctx, tool, base?.path ?? null, list, target)
-        : toolchain === 'gcc'
-          ? { ...(await mergeGccInputs(tool, base?.path ?? null, list, target)), quarantined: 0 }
-          : mergeBoltInputs(ctx, base?.path ?? null, list, target);
-    quarantined += merged.quarantined;
-    if (merged.used.length === 0) continue;
-    requireWhole(toolchain, target, name);
-    const content = hashOutput(toolchain, target);
+    const used = await format.mergeInputs(tools, base?.path ?? null, list, target);
+    if (used.length === 0) continue;
+    requireWhole(manifest, target, name);
+    const content = format.hashOutput(target);
     changed.push({
       contributor,
       generation,
       path: target,
       sha256: content.sha256,
       bytes: content.bytes,
-      mass: (base?.mass ?? 0) + merged.used.reduce((sum, i) => sum + i.mass, 0),
-      addedBytes: merged.used.reduce((sum, i) => sum + i.bytes, 0),
-      addedFiles: merged.used.reduce((sum, i) => sum + i.files, 0),
+      mass: (base?.mass ?? 0) + used.reduce((sum, i) => sum + i.mass, 0),
+      addedBytes: used.reduce((sum, i) => sum + i.bytes, 0),
+      addedFiles: used.reduce((sum, i) => sum + i.files, 0),
     });
-    consumed.push(...merged.used);
+    consumed.push(...used);
     stored.set(contributor, { path: target, generation, mass: changed.at(-1)!.mass });
   }
   if (changed.length === 0) return { package: name, generation: record.generation, inputs: 0, quarantined };
@@ -133,16 +123,15 @@ export async function mergePackage(
   const generation = record.generation + 1;
   const target = join(dir, generationName(generation, toolchain));
   const parts = [...stored].map(([c, s]) => ({ path: s.path, weight: weights.get(c) ?? 1 }));
-  if (toolchain === 'clang') await combineClang(tool, parts, target);
-  else if (toolchain === 'gcc') await combineGcc(tool, parts, target);
-  else writeFdataTree(combineFdataTrees(parts.map((p) => ({ tree: readFdataTree(p.path), weight: p.weight }))), target);
-  requireWhole(toolchain, target, name);
+  await format.combine(tools.tool, parts, target);
+  requireWhole(manifest, target, name);
   faultPoint('merge:renamed');
 
   const previousCombined =
     record.mergedPath && checkMergedProfile(toolchain, record.mergedPath) === null ? record.mergedPath : null;
-  const overlap = previousCombined === null ? null : await measureOverlap(toolchain, tool, previousCombined, target);
-  const content = hashOutput(toolchain, target);
+  const overlap = previousCombined === null ? null : await format.measureOverlap(tools.tool, previousCombined, target);
+  const content = format.hashOutput(target);
+  const functionsRun = format.listFunctionsRun(target, consumed);
   commitMerge(
     ctx.db,
     {
@@ -152,12 +141,12 @@ export async function mergePackage(
       sha256: content.sha256,
       bytes: content.bytes,
       inputs: consumed.length,
-      functionsNonzero: toolchain === 'gcc' ? summarizeGcdaTree(target).functionsNonzero : null,
+      functionsNonzero: functionsRun !== null && 'count' in functionsRun ? functionsRun.count : null,
       overlap,
     },
     changed,
     consumed.map((i) => i.id),
-    toolchain === 'clang' ? functionsRunIn(consumed) : undefined,
+    functionsRun !== null && 'keys' in functionsRun ? functionsRun.keys : undefined,
   );
   faultPoint('merge:committed');
   for (const input of consumed) rmSync(input.path, { force: true });
@@ -185,70 +174,16 @@ function usable(ctx: MergeContext, name: string, toolchain: Toolchain, path: str
   return false;
 }
 
-function requireWhole(toolchain: Toolchain, path: string, name: string): void {
-  const problem = checkMergedProfile(toolchain, path);
+function requireWhole(manifest: ProfileManifest, path: string, name: string): void {
+  const problem = checkMergedProfile(manifest.toolchain, path);
   if (problem !== null) {
     rmSync(path, { recursive: true, force: true });
-    throw new NixPgoError('TOOL_FAILED', `merging ${name} produced no usable profile: ${problem}`, {
+    throw new ToolError('TOOL_FAILED', manifest.mergeTool, `merging ${name} produced no usable profile: ${problem}`, {
       hints: [
         "the inputs stay staged and are merged again at the next pass; see the daemon log for the merge tool's output",
       ],
     });
   }
-}
-
-async function mergeClangInputs(
-  ctx: MergeContext,
-  tool: string,
-  base: string | null,
-  staged: StagedRecord[],
-  target: string,
-): Promise<{ used: StagedRecord[]; quarantined: number }> {
-  const tmp = `${target}.tmp`;
-  const listFile = `${target}.inputs`;
-  let inputs = staged;
-  let quarantined = 0;
-  try {
-    await mergeProfiles(tool, tmp, [...(base ? [base] : []), ...inputs.map((i) => i.path)], listFile);
-  } catch (error) {
-    // Find the inputs llvm-profdata cannot read, quarantine them, and merge the rest.
-    const bad: StagedRecord[] = [];
-    for (const input of inputs) if (!(await profileIsReadable(tool, input.path))) bad.push(input);
-    if (bad.length === 0) throw error;
-    for (const input of bad) quarantineInput(ctx, input, 'llvm-profdata cannot read this profile');
-    quarantined = bad.length;
-    inputs = inputs.filter((i) => !bad.includes(i));
-    if (inputs.length === 0) return { used: [], quarantined };
-    await mergeProfiles(tool, tmp, [...(base ? [base] : []), ...inputs.map((i) => i.path)], listFile);
-  } finally {
-    rmSync(listFile, { force: true });
-  }
-  publish(tmp, target);
-  return { used: inputs, quarantined };
-}
-
-/** BOLT: each input is one instrumented file's profile of one run, summed into the file of its name. */
-function mergeBoltInputs(
-  ctx: MergeContext,
-  base: string | null,
-  staged: StagedRecord[],
-  target: string,
-): { used: StagedRecord[]; quarantined: number } {
-  const tree: FdataTree = base ? readFdataTree(base) : new Map();
-  const used: StagedRecord[] = [];
-  let quarantined = 0;
-  for (const input of staged) {
-    const parsed = parseFdata(readFileSync(input.path));
-    if (!parsed.ok) {
-      quarantineInput(ctx, input, `not a whole BOLT profile: ${parsed.detail}`);
-      quarantined++;
-      continue;
-    }
-    addFdataTrees(tree, new Map([[input.relPath ?? 'unnamed.fdata', parsed.profile]]));
-    used.push(input);
-  }
-  if (used.length > 0) writeFdataTree(tree, target);
-  return { used, quarantined };
 }
 
 function quarantineInput(ctx: MergeContext, input: StagedRecord, detail: string): void {
@@ -264,141 +199,4 @@ function quarantineInput(ctx: MergeContext, input: StagedRecord, detail: string)
     bytes: bytes.length,
   });
   rmSync(input.path, { force: true });
-}
-
-async function mergeGccInputs(
-  tool: string,
-  base: string | null,
-  inputs: StagedRecord[],
-  target: string,
-): Promise<{ used: StagedRecord[] }> {
-  const work = `${target}.work`;
-  rmSync(work, { recursive: true, force: true });
-  let current = base;
-  for (const [i, layer] of planGcdaLayers(inputs).entries()) {
-    const layerDir = join(work, `layer-${i}`);
-    for (const input of layer) {
-      const dest = join(layerDir, input.relPath ?? 'unnamed.gcda');
-      mkdirSync(dirname(dest), { recursive: true });
-      linkSync(input.path, dest);
-    }
-    if (current === null) current = layerDir;
-    else {
-      const out = join(work, `merged-${i}`);
-      await mergeGcdaTrees(tool, current, layerDir, out);
-      current = out;
-    }
-  }
-  publishTree(current!, target);
-  rmSync(work, { recursive: true, force: true });
-  return { used: inputs };
-}
-
-async function combineClang(
-  tool: string,
-  parts: readonly { path: string; weight: number }[],
-  target: string,
-): Promise<void> {
-  const tmp = `${target}.tmp`;
-  const scaled: string[] = [];
-  try {
-    const inputs: string[] = [];
-    for (const [i, part] of parts.entries()) {
-      if (part.weight === 1) {
-        inputs.push(part.path);
-        continue;
-      }
-      const text = `${target}.part-${i}.txt`;
-      scaled.push(text);
-      await writeTextProfile(tool, part.path, text);
-      writeFileSync(text, scaleTextProfile(readFileSync(text, 'utf8'), part.weight));
-      inputs.push(text);
-    }
-    if (inputs.length === 1 && parts[0]!.weight === 1) copyFileSync(inputs[0]!, tmp);
-    else await mergeProfiles(tool, tmp, inputs, `${target}.inputs`);
-  } finally {
-    for (const file of [...scaled, `${target}.inputs`]) rmSync(file, { force: true });
-  }
-  publish(tmp, target);
-}
-
-async function combineGcc(
-  tool: string,
-  parts: readonly { path: string; weight: number }[],
-  target: string,
-): Promise<void> {
-  const work = `${target}.work`;
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-  let current: string | null = null;
-  let currentWeight = 1;
-  for (const [i, part] of parts.entries()) {
-    if (current === null) {
-      current = part.path;
-      currentWeight = part.weight;
-      continue;
-    }
-    const out = join(work, `combined-${i}`);
-    await mergeGcdaTrees(tool, current, part.path, out, [currentWeight, part.weight]);
-    current = out;
-    currentWeight = 1;
-  }
-  if (currentWeight !== 1) {
-    const scaled = join(work, 'scaled');
-    await scaleGcdaTree(tool, current!, currentWeight, scaled);
-    current = scaled;
-  }
-  publishTree(current!, target);
-  rmSync(work, { recursive: true, force: true });
-}
-
-async function measureOverlap(
-  toolchain: Toolchain,
-  tool: string,
-  previous: string,
-  current: string,
-): Promise<number | null> {
-  if (toolchain === 'clang') return profileOverlap(tool, previous, current);
-  if (toolchain === 'bolt')
-    return countOverlap(fdataTreeCounters(readFdataTree(previous)), fdataTreeCounters(readFdataTree(current)));
-  return countOverlap(summarizeGcdaTree(previous).counters, summarizeGcdaTree(current).counters);
-}
-
-/** The sum of all counters of a stored profile (only needed once, for a profile merged before masses were recorded). */
-async function profileMass(toolchain: Toolchain, tool: string, path: string): Promise<number> {
-  if (checkMergedProfile(toolchain, path) !== null) return 0;
-  if (toolchain === 'gcc') return [...summarizeGcdaTree(path).counters.values()].reduce((sum, c) => sum + Number(c), 0);
-  if (toolchain === 'bolt') return fdataTreeMass(readFdataTree(path));
-  const text = `${path}.mass.txt`;
-  try {
-    await writeTextProfile(tool, path, text);
-    return sumTextProfileCounters(readFileSync(text, 'utf8'));
-  } finally {
-    rmSync(text, { force: true });
-  }
-}
-
-function functionsRunIn(inputs: readonly StagedRecord[]): string[] {
-  const keys = new Set<string>();
-  for (const input of inputs) {
-    if (input.kind !== 'llvm') continue;
-    const parsed = parseRawProfile(readFileSync(input.path));
-    for (const segment of parsed.segments) for (const key of segment.functionsRun) keys.add(key);
-  }
-  return [...keys];
-}
-
-function hashOutput(toolchain: Toolchain, path: string): { sha256: string; bytes: number } {
-  const hash = createHash('sha256');
-  if (toolchain === 'clang') {
-    const content = readFileSync(path);
-    return { sha256: hash.update(content).digest('hex'), bytes: content.length };
-  }
-  let bytes = 0;
-  for (const rel of listTreeFiles(path)) {
-    const content = readFileSync(join(path, rel));
-    hash.update(rel).update('\0').update(content);
-    bytes += content.length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
 }

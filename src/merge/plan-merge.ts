@@ -1,24 +1,13 @@
 /**
- * Pure planning of one package's merge: which staged inputs to take and, for
- * gcda trees, in which layers (gcov-tool merges two trees at a time, and one
- * tree can hold each relative path only once).
+ * Pure planning of one package's merge: when to merge, what its outputs are
+ * named, how much of each contributor goes into the package's profile.
  */
 import type { Toolchain } from '../formats/manifest.js';
-import type { StagedRecord } from '../state/harvest-journal.js';
+import { PROFILE_FORMATS, profileFormat } from './profile-formats.js';
 
-/** Splits gcda inputs into trees with unique relative paths, oldest copies first. */
-export function planGcdaLayers(inputs: readonly StagedRecord[]): StagedRecord[][] {
-  const layers: StagedRecord[][] = [];
-  const seen = new Map<string, number>();
-  for (const input of inputs) {
-    const rel = input.relPath ?? '';
-    const layer = seen.get(rel) ?? 0;
-    seen.set(rel, layer + 1);
-    layers[layer] ??= [];
-    layers[layer].push(input);
-  }
-  return layers;
-}
+// Pure parts of two formats' merges, named here too with the rest of the merge's planning.
+export { countOverlap } from './count-overlap.js';
+export { planGcdaLayers } from './gcc-format.js';
 
 /**
  * Packages that got inputs in the previous harvest batch but none in this one: spool files come
@@ -30,32 +19,21 @@ export function packagesToMergeEarly(previousBatch: ReadonlySet<string>, thisBat
 
 /** Name of a generation's output, so a crash leaves outputs that recovery can match to the db. */
 export function generationName(generation: number, toolchain: Toolchain): string {
-  return toolchain === 'clang'
-    ? `gen-${generation}.profdata`
-    : toolchain === 'gcc'
-      ? `gen-${generation}.gcda.d`
-      : `gen-${generation}.fdata.d`;
+  return `gen-${generation}.${profileFormat(toolchain).suffix}`;
+}
+
+const SUFFIXES: ReadonlySet<string> = new Set(PROFILE_FORMATS.map((f) => f.suffix));
+
+/** The generation a name made by generationName stands for, or null for any other name. */
+export function parseGenerationName(name: string): number | null {
+  const match = /^gen-(\d+)\.(.+)$/.exec(name);
+  return match && SUFFIXES.has(match[2]!) ? Number(match[1]) : null;
 }
 
 /** Directory name for a package's merged profiles: package names are free text, paths are not. */
 export function packageDirName(name: string): string {
   // `#` stays: it cannot be in a configured name, so `calc#bolt` (calc's BOLT data) is never another package's directory.
   return name.replace(/[^A-Za-z0-9._+#-]/g, '_').replace(/^\.+/, '_');
-}
-
-/**
- * The overlap of two profiles as llvm-profdata defines it: the sum over all
- * counters of the smaller of the two normalized counts (1 = same shape).
- * Counters are keyed so that a counter missing on one side counts as zero.
- */
-export function countOverlap(base: ReadonlyMap<string, bigint>, test: ReadonlyMap<string, bigint>): number | null {
-  const sum = (m: ReadonlyMap<string, bigint>) => [...m.values()].reduce((a, b) => a + b, 0n);
-  const sb = Number(sum(base));
-  const st = Number(sum(test));
-  if (sb === 0 || st === 0) return null;
-  let overlap = 0;
-  for (const [key, value] of base) overlap += Math.min(Number(value) / sb, Number(test.get(key) ?? 0n) / st);
-  return overlap;
 }
 
 /**

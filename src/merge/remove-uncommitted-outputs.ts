@@ -7,9 +7,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../state/database.js';
 import { listContributions, listPackages } from '../state/package-records.js';
-import { packageDirName } from './plan-merge.js';
-
-const GENERATION = /^gen-(\d+)\.(profdata|gcda\.d|fdata\.d)$/;
+import { packageDirName, parseGenerationName } from './plan-merge.js';
 
 function list(dir: string): string[] {
   try {
@@ -29,8 +27,8 @@ export function removeUncommittedOutputs(db: Db, profilesDir: string): number {
     const dir = join(profilesDir, packageDirName(pkg.name));
     for (const name of list(dir)) {
       if (name === 'contributors') continue;
-      const match = GENERATION.exec(name);
-      if (!match || Number(match[1]) > pkg.generation) remove(join(dir, name));
+      const generation = parseGenerationName(name);
+      if (generation === null || generation > pkg.generation) remove(join(dir, name));
     }
     const committed = new Map(listContributions(db, pkg.name).map((c) => [String(c.contributor), c.path]));
     const contributorsDir = join(dir, 'contributors');

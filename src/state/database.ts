@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { NixPgoError } from '../errors/errors.js';
+import { StateError } from '../errors/errors.js';
 
 export type Db = Database.Database;
 
@@ -196,8 +196,8 @@ function migrate(db: Db): void {
   }).immediate();
 }
 
-function newerSchemaError(version: number): NixPgoError {
-  return new NixPgoError(
+function newerSchemaError(version: number): StateError {
+  return new StateError(
     'STATE',
     `state database schema ${version} is newer than this nix-pgo understands (${SCHEMA_VERSION})`,
     {
@@ -232,7 +232,7 @@ export function openDatabaseReadOnly(file: string): Db | null {
       return null;
     }
     if (version < SCHEMA_VERSION) {
-      throw new NixPgoError(
+      throw new StateError(
         'STATE',
         `state database schema ${version} is older than this nix-pgo's (${SCHEMA_VERSION}), and reading does not migrate it`,
         {
@@ -260,7 +260,7 @@ function readVersion(db: Db, file: string): number {
     return db.pragma('user_version', { simple: true }) as number;
   } catch (error) {
     if ((error as { code?: string }).code !== 'SQLITE_READONLY_DIRECTORY') throw error;
-    throw new NixPgoError(
+    throw new StateError(
       'STATE',
       `cannot read ${file}: no process has it open, and ${dirname(file)} is not writable for this user`,
       {

@@ -14,7 +14,8 @@ import {
 import { planContributorWeights } from '../merge/plan-merge.js';
 import type { ContributionRecord } from '../state/package-records.js';
 import type { BoltFileOutcome } from '../formats/manifest.js';
-import { boltDataName, type ActiveBuild, type BuildRecord, type LifecycleRecord } from '../state/lifecycle-records.js';
+import { boltDataName } from '../model/variants.js';
+import type { ActiveBuild, BuildRecord, LifecycleRecord } from '../model/lifecycle-record.js';
 import type { QuarantineSummary } from '../state/quarantine-records.js';
 
 export interface PackageStatus {

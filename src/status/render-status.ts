@@ -1,7 +1,7 @@
 /** Human text for `nix-pgo status` (pure); `--json` prints the Status itself. */
 import { formatMB } from '../lifecycle/decide-readiness.js';
 import { BYTES_PER_MB } from '../config/defaults.js';
-import type { Variant } from '../state/lifecycle-records.js';
+import type { Variant } from '../model/variants.js';
 import type { BoltStatus, ContributorStatus, PackageStatus, Status } from './collect-status.js';
 
 const BAR_WIDTH = 20;

@@ -4,7 +4,7 @@
  * (nix/lock.nix turns each entry into a fixed-output derivation): PGO profiles
  * under `packages`, BOLT profiles under `boltProfiles`.
  */
-import { InputError } from '../errors/errors.js';
+import { StateError } from '../errors/errors.js';
 
 export interface LockedProfile {
   /** Content-addressed store path of the profile. */
@@ -44,7 +44,7 @@ export function parseLockFile(text: string, file: string): LockFile {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new InputError('STATE', `${file}: not valid JSON (${(error as Error).message})`, {
+    throw new StateError('STATE', `${file}: not valid JSON (${(error as Error).message})`, {
       hints: [`move ${file} away; nix-pgo writes a new one at the next switch`],
     });
   }
@@ -77,7 +77,7 @@ export function parseLockFile(text: string, file: string): LockFile {
     }
   }
   if (problems.length > 0) {
-    throw new InputError('STATE', `${file}: invalid lock file:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw new StateError('STATE', `${file}: invalid lock file:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
   return data as LockFile;
 }

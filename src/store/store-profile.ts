@@ -18,7 +18,7 @@ import {
 } from './lock-file.js';
 import { currentNixSystem } from './nix-system.js';
 import { writeFileAtomic } from '../durable/durable-file.js';
-import { InputError } from '../errors/errors.js';
+import { StateError } from '../errors/errors.js';
 
 export interface StoreProfileRequest {
   /** Package name (the config's key), used for the store name and the root. */
@@ -77,7 +77,7 @@ export async function describeStoredProfile(request: {
 }): Promise<LockedProfile> {
   const { storePath } = request;
   if (!existsSync(storePath)) {
-    throw new InputError('STATE', `the profile ${storePath} of ${request.name} is no longer in the Nix store`, {
+    throw new StateError('STATE', `the profile ${storePath} of ${request.name} is no longer in the Nix store`, {
       hints: [`build the optimized variant again from the newest merge: nix-pgo build ${request.name}`],
     });
   }

@@ -3,7 +3,7 @@
  * attribute, which profile argument, where the log and the out-link go.
  */
 import { join } from 'node:path';
-import type { Variant } from '../state/lifecycle-records.js';
+import type { Variant } from '../model/variants.js';
 import type { NixBuildRequest } from '../tools/nix-build.js';
 import { NIX_DIR } from './nix-dir.js';
 

@@ -7,11 +7,8 @@ import { dirname } from 'node:path';
 import { ToolError } from '../errors/errors.js';
 import { tailLines } from '../process/run.js';
 import { nixBuild } from '../tools/nix-build.js';
+import type { BuildOutcome } from '../model/lifecycle-record.js';
 import type { BuildPlan } from './plan-build.js';
-
-export type BuildOutcome =
-  | { ok: true; storePath: string; logFile: string }
-  | { ok: false; error: string; logTail: string; logFile: string };
 
 export async function runBuild(plan: BuildPlan): Promise<BuildOutcome> {
   mkdirSync(dirname(plan.logFile), { recursive: true });

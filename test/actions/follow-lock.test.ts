@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { wantedLock } from '../../src/actions/follow-lock.js';
-import { newLifecycleRecord } from '../../src/state/lifecycle-records.js';
+import { newLifecycleRecord } from '../../src/model/lifecycle-record.js';
 
 test('profile and none: no entry; optimized and BOLT-instrumented: the PGO profile; BOLT-optimized: both', () => {
   const record = {

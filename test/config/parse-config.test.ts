@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigInvalidError } from '../../src/config/config-invalid-error.js';
-import { DEFAULT_POLICY, DEFAULT_TRUSTED_USERS } from '../../src/config/defaults.js';
+import { DEFAULT_COLLECTOR, DEFAULT_POLICY, DEFAULT_TRUSTED_USERS } from '../../src/config/defaults.js';
 import { checkConfigText, parseConfig, type ConfigSource } from '../../src/config/parse-config.js';
 import { exitCodeFor } from '../../src/errors/errors.js';
 
@@ -244,6 +244,35 @@ describe('notify', () => {
       desktop: false,
     });
     assert.deepEqual(problemPaths({ nixFile: '/p.nix', notify: { desktop: 'yes' } }), ['notify.desktop']);
+  });
+});
+
+describe('collector', () => {
+  it('has the limits the collector had as constants when the config names none', () => {
+    const config = parseConfig(source({ nixFile: '/p.nix' }));
+    assert.deepEqual(config.collector, {
+      spoolCapBytes: 2 * 1024 * 1024 * 1024,
+      quarantineCapBytes: 256 * 1024 * 1024,
+      maxFileBytes: 256 * 1024 * 1024,
+      batchSize: 256,
+      mergeConcurrency: 2,
+    });
+    assert.deepEqual(config.collector, DEFAULT_COLLECTOR);
+  });
+
+  it('takes sizes in MB and counts as whole numbers, field by field', () => {
+    const config = parseConfig(source({ nixFile: '/p.nix', collector: { spoolCapMB: 0.5, batchSize: 16 } }));
+    assert.deepEqual(config.collector, { ...DEFAULT_COLLECTOR, spoolCapBytes: 512 * 1024, batchSize: 16 });
+  });
+
+  it('reports a limit out of its range, and an unknown key', () => {
+    assert.deepEqual(
+      problemPaths({
+        nixFile: '/p.nix',
+        collector: { batchSize: 0, mergeConcurrency: 1.5, quarantineCapMB: -1, cap: 1 },
+      }),
+      ['collector.batchSize', 'collector.cap', 'collector.mergeConcurrency', 'collector.quarantineCapMB'],
+    );
   });
 });
 

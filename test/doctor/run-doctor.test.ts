@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/parse-config.js';
 import { renderDoctor, runDoctor } from '../../src/doctor/run-doctor.js';
 import { ensureBoltDir } from '../../src/spool/bolt-dir.js';
-import { newLifecycleRecord } from '../../src/state/lifecycle-records.js';
+import { newLifecycleRecord } from '../../src/model/lifecycle-record.js';
 import { tempDir } from '../support/spool-fixture.js';
 
 test('an active BOLT-instrumented variant whose directory is missing is a problem with its fix, and fine once it exists', async () => {

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { runGc } from '../../src/gc/run-gc.js';
 import { parseConfig } from '../../src/config/parse-config.js';
-import { newLifecycleRecord } from '../../src/state/lifecycle-records.js';
+import { newLifecycleRecord } from '../../src/model/lifecycle-record.js';
 import { lockProfile } from '../../src/store/store-profile.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { makeTempDir } from '../support/nix.js';

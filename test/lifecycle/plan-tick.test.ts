@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { planTick, type TickInput } from '../../src/lifecycle/plan-tick.js';
 import type { CollectedMetrics } from '../../src/lifecycle/decide-readiness.js';
-import { newLifecycleRecord, type LifecycleRecord } from '../../src/state/lifecycle-records.js';
+import { newLifecycleRecord, type LifecycleRecord } from '../../src/model/lifecycle-record.js';
 import type { PackageConfig, Policy } from '../../src/config/config-types.js';
 import { DEFAULT_POLICY, DEFAULT_TRUSTED_USERS } from '../../src/config/defaults.js';
 
@@ -271,7 +271,7 @@ describe('planTick', () => {
         [],
       );
       assert.deepEqual(plan({ packages: [pkg('a')], records: new Map([['a', done]]) }), [
-        { type: 'leave-bolt', name: 'a' },
+        { type: 'leave-bolt', name: 'a', record: done },
       ]);
     });
   });

@@ -7,7 +7,7 @@ import {
   type LifecyclePosition,
   type LifecycleEvent,
 } from '../../src/lifecycle/transition.js';
-import { LIFECYCLE_STATES, type LifecycleState } from '../../src/state/lifecycle-records.js';
+import { LIFECYCLE_STATES, type LifecycleState } from '../../src/model/lifecycle-states.js';
 
 const at = (state: LifecycleState, beforeBuild: LifecycleState | null = null): LifecyclePosition => ({
   state,

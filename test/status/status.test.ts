@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { collectStatus, describeQuarantine } from '../../src/status/collect-status.js';
 import { renderProgressBar, renderStatus } from '../../src/status/render-status.js';
-import { newLifecycleRecord } from '../../src/state/lifecycle-records.js';
-import { DEFAULT_POLICY, DEFAULT_TRUSTED_USERS } from '../../src/config/defaults.js';
+import { newLifecycleRecord } from '../../src/model/lifecycle-record.js';
+import { DEFAULT_COLLECTOR, DEFAULT_POLICY, DEFAULT_TRUSTED_USERS } from '../../src/config/defaults.js';
 import type { Config } from '../../src/config/config-types.js';
 
 const now = new Date('2026-11-26T12:00:00Z');
@@ -14,6 +14,7 @@ const config: Config = {
   nixProfile: '/state/profile',
   policy: DEFAULT_POLICY,
   notify: { hook: null, desktop: false },
+  collector: DEFAULT_COLLECTOR,
   packages: [
     {
       name: 'calc',

@@ -7,7 +7,8 @@
  */
 import { createInterface } from 'node:readline';
 import { openDatabase } from '../../src/state/database.js';
-import { newLifecycleRecord, saveLifecycle } from '../../src/state/lifecycle-records.js';
+import { newLifecycleRecord } from '../../src/model/lifecycle-record.js';
+import { saveLifecycle } from '../../src/state/lifecycle-records.js';
 
 const db = openDatabase(process.argv[2]!);
 db.pragma('wal_autocheckpoint = 0');

@@ -96,7 +96,12 @@ export const harvestCommand: Command<PassReport, typeof CONFIG_OPTION> = {
     const config = await loadConfig(args);
     const layout = stateLayout(config.stateDir, config.spoolDir);
     return withDatabase(layout.database, async (db) => {
-      const collector = Collector.open({ db, layout, packages: await prepareSources(sources, config) });
+      const collector = Collector.open({
+        db,
+        layout,
+        packages: await prepareSources(sources, config),
+        limits: config.collector,
+      });
       try {
         const { directories: _, ...report } = await collector.runOnce();
         return report;

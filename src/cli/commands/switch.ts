@@ -9,7 +9,7 @@ import { createNotifier } from '../../notify/notify-hook.js';
 import { withDatabase } from '../../state/database.js';
 import { stateLayout } from '../../state/state-layout.js';
 import { InputError } from '../../errors/errors.js';
-import type { Variant } from '../../state/lifecycle-records.js';
+import type { Variant } from '../../model/variants.js';
 
 const VARIANTS: readonly Variant[] = ['bolt-optimized', 'optimized', 'bolt-profile', 'profile'];
 import type { Command } from '../command.js';
