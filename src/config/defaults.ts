@@ -2,9 +2,20 @@
  * The embedded defaults, so a config that lists only packages (or no config at
  * all) works for a user who has nothing but Nix.
  */
-import type { CollectorConfig, Policy } from './config-types.js';
+import type { CollectorConfig, Policy, UpgradePolicy } from './config-types.js';
 
 export const BYTES_PER_MB = 1024 * 1024;
+
+/** A refresh window collects this share of `thresholdMB` unless `upgrades.refreshMB` says otherwise. */
+export const DEFAULT_REFRESH_SHARE = 0.1;
+
+/** `refreshMB` is left out: it defaults to DEFAULT_REFRESH_SHARE of the effective thresholdMB. */
+export const DEFAULT_UPGRADES: Readonly<Omit<UpgradePolicy, 'refreshMB'>> = Object.freeze({
+  checkMinutes: 60,
+  refreshBelow: 0.9,
+  refreshRuns: 0,
+  refreshHours: 24,
+});
 
 // Frozen because every normalized policy starts as a copy of it.
 export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
@@ -15,6 +26,7 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   buildTimeoutMinutes: 60,
   retry: Object.freeze({ initialDelaySeconds: 60, maxDelaySeconds: 3600 }),
   maxContributorShare: 0.5,
+  upgrades: Object.freeze({ ...DEFAULT_UPGRADES, refreshMB: 1 * DEFAULT_REFRESH_SHARE }),
 });
 
 /** Without `trustedUsers`, only the user the daemon runs as contributes. */

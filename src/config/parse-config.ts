@@ -25,7 +25,9 @@ import {
   DEFAULT_COLLECTOR,
   DEFAULT_POLICY,
   DEFAULT_PROFILE_ARG,
+  DEFAULT_REFRESH_SHARE,
   DEFAULT_TRUSTED_USERS,
+  DEFAULT_UPGRADES,
 } from './defaults.js';
 import { checkAgainstSchema, joinKeyPath } from './schema-problems.js';
 
@@ -133,12 +135,22 @@ class Normalizer {
 
   /** Defaults, then each layer field by field; reports an inconsistent retry range at `where`. */
   effectivePolicy(layers: readonly (PolicyFile | undefined)[], where: string | undefined): Policy {
-    const policy: Policy = { ...DEFAULT_POLICY, retry: { ...DEFAULT_POLICY.retry } };
+    const policy: Policy = {
+      ...DEFAULT_POLICY,
+      retry: { ...DEFAULT_POLICY.retry },
+      upgrades: { ...DEFAULT_UPGRADES, refreshMB: 0 },
+    };
+    let refreshMB: number | undefined;
     for (const layer of layers) {
-      const { retry, ...fields } = layer ?? {};
+      const { retry, upgrades, ...fields } = layer ?? {};
       Object.assign(policy, fields);
       Object.assign(policy.retry, retry);
+      const { refreshMB: mb, ...upgradeFields } = upgrades ?? {};
+      Object.assign(policy.upgrades, upgradeFields);
+      if (mb !== undefined) refreshMB = mb;
     }
+    // Unless set, a tenth of what the package collects before its first optimized build.
+    policy.upgrades.refreshMB = refreshMB ?? policy.thresholdMB * DEFAULT_REFRESH_SHARE;
     if (where !== undefined && policy.retry.maxDelaySeconds < policy.retry.initialDelaySeconds) {
       this.add(
         where,

@@ -22,6 +22,16 @@ export interface LockedProfile {
    * written before it existed lack it: evaluations then use their own system.
    */
   system?: string;
+  /**
+   * The instrumented build whose runs the profile holds (its package, version and derivation);
+   * absent in entries written before it was recorded.
+   */
+  source?: { name: string; version: string | null; drvPath: string };
+  /**
+   * How much of the profile the optimized build of `drvPath` uses, measured on its instrumented
+   * twin: the share of the profile's counts, and of its functions with counts; absent until measured.
+   */
+  match?: { drvPath: string; share: number; functions: number; matched: number; measuredAt: string };
 }
 
 export interface LockFile {
