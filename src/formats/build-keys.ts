@@ -58,7 +58,7 @@ function isGcovVersion(word: number): boolean {
  * known layout.
  */
 export function listGcovBuildKeys(image: ElfImage, gcdaDir: string): string[] | null {
-  const prefix = `${gcdaDir.replace(/\/+$/, '')}/`;
+  const prefix = `${gcdaDir.replace(/\/{2,}/g, '/').replace(/\/+$/, '')}/`;
   const keys: string[] = [];
   let found = false;
   for (const section of image.sections) {
@@ -77,7 +77,9 @@ export function listGcovBuildKeys(image: ElfImage, gcdaDir: string): string[] | 
 
 function readGcovInfo(image: ElfImage, info: bigint, prefix: string): string[] | null {
   const filenamePointer = readPointer(image, info + BigInt(INFO_FILENAME));
-  const filename = filenamePointer === null ? null : readCString(image, filenamePointer);
+  // GCC joins the directory and an absolute object path with a doubled slash; the files on disk have one.
+  const filename =
+    filenamePointer === null ? null : (readCString(image, filenamePointer)?.replace(/\/{2,}/g, '/') ?? null);
   if (filename === null || !filename.endsWith('.gcda') || !filename.startsWith(prefix)) return null;
   const count = readAt(image, info + BigInt(INFO_N_FUNCTIONS), 4)?.readUInt32LE(0);
   const functions = readPointer(image, info + BigInt(INFO_FUNCTIONS));

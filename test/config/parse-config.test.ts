@@ -85,7 +85,12 @@ describe('parseConfig defaults', () => {
     );
     const [a, b, c] = config.packages;
     assert.deepEqual(a!.bolt, { profileArg: 'boltProfiles', policy: { ...DEFAULT_POLICY, minRuns: 2 } });
-    assert.deepEqual(b!.bolt, { profileArg: 'bp', policy: { ...DEFAULT_POLICY, thresholdMB: 4, minRuns: 9 } });
+    // A refresh window collects a tenth of the threshold unless upgrades.refreshMB says otherwise.
+    const upgrades = { ...DEFAULT_POLICY.upgrades, refreshMB: 0.4 };
+    assert.deepEqual(b!.bolt, {
+      profileArg: 'bp',
+      policy: { ...DEFAULT_POLICY, thresholdMB: 4, minRuns: 9, upgrades },
+    });
     assert.equal(c!.bolt, null);
     const bad = checkConfigText(
       source({
@@ -182,11 +187,14 @@ describe('parseConfig packages and policy', () => {
         },
       }),
     );
+    // refreshMB follows thresholdMB unless given.
+    const upgrades = { ...DEFAULT_POLICY.upgrades, refreshMB: 0.4 };
     assert.deepEqual(config.policy, {
       ...DEFAULT_POLICY,
       thresholdMB: 4,
       onReady: 'notify',
       retry: { initialDelaySeconds: 60, maxDelaySeconds: 600 },
+      upgrades,
     });
     assert.deepEqual(
       config.packages.map((p) => p.name),
@@ -205,7 +213,34 @@ describe('parseConfig packages and policy', () => {
       convergence: 0.99,
       onReady: 'notify',
       retry: { initialDelaySeconds: 5, maxDelaySeconds: 600 },
+      upgrades,
     });
+  });
+
+  it('takes the upgrades policy field by field; refreshMB is a tenth of thresholdMB unless given', () => {
+    const config = parseConfig(
+      source({
+        nixFile: '/p.nix',
+        policy: { thresholdMB: 2, upgrades: { checkMinutes: 5 } },
+        packages: {
+          a: { policy: { upgrades: { refreshBelow: 0.5, refreshMB: 0.05 } } },
+          b: { policy: { thresholdMB: 0.5 } },
+        },
+      }),
+    );
+    assert.deepEqual(config.policy.upgrades, { ...DEFAULT_POLICY.upgrades, checkMinutes: 5, refreshMB: 0.2 });
+    const [a, b] = config.packages;
+    assert.deepEqual(a!.policy.upgrades, {
+      ...DEFAULT_POLICY.upgrades,
+      checkMinutes: 5,
+      refreshBelow: 0.5,
+      refreshMB: 0.05,
+    });
+    assert.deepEqual(b!.policy.upgrades, { ...DEFAULT_POLICY.upgrades, checkMinutes: 5, refreshMB: 0.05 });
+    assert.deepEqual(problemPaths({ policy: { upgrades: { refreshBelow: 2, checkMinutes: 0 } } }), [
+      'policy.upgrades.checkMinutes',
+      'policy.upgrades.refreshBelow',
+    ]);
   });
 
   it('accepts dotted attribute paths and convergence at its bounds', () => {
