@@ -250,7 +250,8 @@ export function afterOptimizedBuilt(
       now,
     ),
   };
-  const carried = kind === 'carried-over' ? ` of ${describeOrigin(built.origin)} with the profile of the old one` : '';
+  const carried =
+    kind === 'carried-over' ? ` (carried over: ${describeOrigin(built.origin)} with the profile it had)` : '';
   if (variant === 'bolt-optimized') {
     return step(record, { type: 'build-succeeded', variant }, now, {
       ...common,

@@ -220,7 +220,9 @@ function planRefresh(
     actions.push({ type: 'data-arrived', name, stage: 'pgo', generation: m.generation, readiness: decision });
   if (decision.giveUp) return [...actions, { type: 'end-refresh', name }];
   const fresh = m.generation > (record.profileGeneration ?? 0);
-  if (decision.ready && fresh && m.mergedPath !== null && (record.buildRequested || !waitingForRetry(record, now)))
+  // `nix-pgo build` ends the window early, with the fresh data there is.
+  const ends = decision.ready || (record.buildRequested && m.mergedBytes > 0);
+  if (ends && fresh && m.mergedPath !== null && (record.buildRequested || !waitingForRetry(record, now)))
     actions.push({
       type: 'build-optimized',
       name,
