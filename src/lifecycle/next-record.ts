@@ -47,10 +47,19 @@ export function step(
 /** The record's history with one more entry (the oldest dropped beyond HISTORY_LENGTH). */
 export function withHistory(
   record: LifecycleRecord,
-  entry: Omit<HistoryEntry, 'at'>,
+  step: { event: string; origin?: PackageOrigin | null; profileStorePath?: string | null; share?: number | null },
   now: Date,
 ): Pick<LifecycleRecord, 'history'> {
-  return { history: [...(record.history ?? []), { at: now.toISOString(), ...entry }].slice(-HISTORY_LENGTH) };
+  const entry: HistoryEntry = {
+    at: now.toISOString(),
+    event: step.event,
+    name: step.origin?.name ?? null,
+    version: step.origin?.version ?? null,
+    drvPath: step.origin?.drvPath ?? null,
+    profileStorePath: step.profileStorePath ?? null,
+    share: step.share ?? null,
+  };
+  return { history: [...(record.history ?? []), entry].slice(-HISTORY_LENGTH) };
 }
 
 /** A built variant's derivation, kept beside the variant's other origins. */
@@ -241,11 +250,8 @@ export function afterOptimizedBuilt(
       record,
       {
         event: kind,
-        name: built.origin?.name ?? null,
-        version: built.origin?.version ?? null,
-        drvPath: built.origin?.drvPath ?? null,
-        profileStorePath: variant === 'bolt-optimized' ? (record.profileStorePath ?? null) : built.profileStorePath,
-        share: null,
+        origin: built.origin,
+        profileStorePath: variant === 'bolt-optimized' ? record.profileStorePath : built.profileStorePath,
       },
       now,
     ),

@@ -7,7 +7,7 @@ import type { PackageConfig, Policy } from '../config/config-types.js';
 import { BOLT_STATES } from '../model/lifecycle-states.js';
 import { boltDataName, type Stage } from '../model/variants.js';
 import type { LifecycleRecord } from '../model/lifecycle-record.js';
-import { decideReadiness, type CollectedMetrics, type Readiness } from './decide-readiness.js';
+import { decideReadiness, NO_METRICS, type CollectedMetrics, type Readiness } from './decide-readiness.js';
 import { decideRefresh } from './decide-refresh.js';
 
 export type TickAction =
@@ -206,14 +206,7 @@ function planRefresh(
 ): TickAction[] {
   const refresh = record.refresh;
   if (!refresh) return [{ type: 'end-refresh', name }];
-  const m = metrics ?? {
-    mergedBytes: 0,
-    bytesHarvested: 0,
-    runs: 0,
-    convergence: null,
-    generation: 0,
-    mergedPath: null,
-  };
+  const m = metrics ?? NO_METRICS;
   const decision = decideRefresh(m, policy.upgrades, refresh.startedAt, now);
   const actions: TickAction[] = [];
   if (m.generation > record.seenGeneration)

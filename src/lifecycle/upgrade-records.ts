@@ -41,14 +41,7 @@ export function afterChecked(record: LifecycleRecord, result: CheckResult, now: 
   if (record.upgrade?.to.drvPath === result.to.drvPath) return { ...record, ...checked, updatedAt: now.toISOString() };
   const history = withHistory(
     record,
-    {
-      event: 'upgraded',
-      name: result.to.name,
-      version: result.to.version,
-      drvPath: result.to.drvPath,
-      profileStorePath: record.profileStorePath,
-      share: null,
-    },
+    { event: 'upgraded', origin: result.to, profileStorePath: record.profileStorePath },
     now,
   );
   const change = `${describeOrigin(from)} → ${describeOrigin(result.to)}`;
@@ -102,14 +95,7 @@ export function afterMatchMeasured(
       : {}),
     ...withHistory(
       record,
-      {
-        event: 'measured',
-        name: twin?.origin?.name ?? null,
-        version: twin?.origin?.version ?? null,
-        drvPath: twin?.origin?.drvPath ?? null,
-        profileStorePath: match.profileStorePath,
-        share,
-      },
+      { event: 'measured', origin: twin?.origin, profileStorePath: match.profileStorePath, share },
       now,
     ),
     reason:
@@ -150,11 +136,9 @@ export function afterRefreshStarted(
       record,
       {
         event: 'refresh-started',
-        name: record.origins?.profile?.name ?? null,
-        version: record.origins?.profile?.version ?? null,
-        drvPath: record.origins?.profile?.drvPath ?? null,
+        origin: record.origins?.profile,
         profileStorePath: started.carried.storePath,
-        share: record.match?.result?.share ?? null,
+        share: record.match?.result?.share,
       },
       now,
     ),
@@ -174,11 +158,9 @@ export function afterRefreshEnded(record: LifecycleRecord, generation: number, n
       record,
       {
         event: 'refresh-ended',
-        name: record.origins?.optimized?.name ?? null,
-        version: record.origins?.optimized?.version ?? null,
-        drvPath: record.origins?.optimized?.drvPath ?? null,
+        origin: record.origins?.optimized,
         profileStorePath: record.profileStorePath,
-        share: record.match?.result?.share ?? null,
+        share: record.match?.result?.share,
       },
       now,
     ),
@@ -209,18 +191,7 @@ export function afterReset(record: LifecycleRecord, reason: string, now: Date): 
     match: null,
     measureRequested: false,
     refreshedFor: null,
-    ...withHistory(
-      record,
-      {
-        event: 'reset',
-        name: null,
-        version: null,
-        drvPath: null,
-        profileStorePath: null,
-        share: null,
-      },
-      now,
-    ),
+    ...withHistory(record, { event: 'reset' }, now),
     reason,
   });
 }

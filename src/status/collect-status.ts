@@ -8,6 +8,7 @@ import type { Config } from '../config/config-types.js';
 import {
   decideReadiness,
   describeMeasures,
+  NO_METRICS,
   type CollectedMetrics,
   type Measure,
 } from '../lifecycle/decide-readiness.js';
@@ -136,12 +137,7 @@ export function collectStatus(input: {
     const total = contributions.reduce((sum, c) => sum + c.mass * (weights.get(c.contributor) ?? 1), 0);
     const refresh =
       record?.state === 'refreshing' && record.refresh
-        ? decideRefresh(
-            m ?? { mergedBytes: 0, bytesHarvested: 0, runs: 0, convergence: null },
-            pkg.policy.upgrades,
-            record.refresh.startedAt,
-            now,
-          )
+        ? decideRefresh(m ?? NO_METRICS, pkg.policy.upgrades, record.refresh.startedAt, now)
         : null;
     const activeOrigin = record?.activeVariant ? (record.origins?.[record.activeVariant] ?? null) : null;
     return {
@@ -162,7 +158,7 @@ export function collectStatus(input: {
       mergeGeneration: m?.generation ?? 0,
       // During a refresh window the data counts toward the window, not toward the first threshold.
       measures: describeMeasures(
-        m ?? { mergedBytes: 0, bytesHarvested: 0, runs: 0, convergence: null },
+        m ?? NO_METRICS,
         refresh
           ? { thresholdMB: pkg.policy.upgrades.refreshMB, minRuns: pkg.policy.upgrades.refreshRuns, convergence: null }
           : pkg.policy,
@@ -248,14 +244,7 @@ function boltStatus(
   record: LifecycleRecord | null,
   files: BoltFileOutcome[],
 ): BoltStatus {
-  const metrics = m ?? {
-    mergedBytes: 0,
-    bytesHarvested: 0,
-    runs: 0,
-    convergence: null,
-    generation: 0,
-    mergedPath: null,
-  };
+  const metrics = m ?? NO_METRICS;
   return {
     progress: decideReadiness(metrics, policy).progress,
     measures: describeMeasures(metrics, policy),
