@@ -5,7 +5,6 @@
  * switched twice). What a record becomes is decided in src/lifecycle.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { activeSetWith } from '../activate/active-set.js';
 import { switchProfile } from '../activate/switch-profile.js';
 import { findPackage } from '../config/find-package.js';
@@ -25,7 +24,7 @@ import {
   afterUserSwitch,
 } from '../lifecycle/next-record.js';
 import { NixPgoError } from '../errors/errors.js';
-import { parseBoltOutcomes, parseManifest } from '../formats/manifest.js';
+import { manifestPathOf, parseBoltOutcomes, parseManifest } from '../formats/manifest.js';
 import { ensureBoltDir } from '../spool/bolt-dir.js';
 import {
   boltDataName,
@@ -166,7 +165,7 @@ async function buildProfiling(ctx: ActionContext, name: string, stage: Stage): P
     now: started,
   });
   let outcome = await runBuild(plan);
-  const manifestPath = outcome.ok ? join(outcome.storePath, 'nix-support', 'pgo.json') : null;
+  const manifestPath = outcome.ok ? manifestPathOf(outcome.storePath) : null;
   if (outcome.ok && stage === 'bolt') {
     const problem = checkBoltVariant(manifestPath!);
     if (problem)

@@ -1,7 +1,6 @@
 // `nix-pgo status [PACKAGE]`: where each package is and why.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseBoltOutcomes, type BoltFileOutcome } from '../../formats/manifest.js';
+import { manifestPathOf, parseBoltOutcomes, type BoltFileOutcome } from '../../formats/manifest.js';
 import { currentGeneration } from '../../activate/switch-profile.js';
 import { findPackage } from '../../config/find-package.js';
 import { metricsFromRecords } from '../../lifecycle/decide-readiness.js';
@@ -56,7 +55,7 @@ function readBoltFiles(records: readonly LifecycleRecord[]): Map<string, BoltFil
   for (const r of records) {
     if (r.activePath === null || (r.activeVariant !== 'bolt-profile' && r.activeVariant !== 'bolt-optimized')) continue;
     try {
-      files.set(r.name, parseBoltOutcomes(readFileSync(join(r.activePath, 'nix-support', 'pgo.json'), 'utf8')));
+      files.set(r.name, parseBoltOutcomes(readFileSync(manifestPathOf(r.activePath), 'utf8')));
     } catch {
       // Collected away or unreadable: status shows no file list rather than failing.
     }
