@@ -3,8 +3,9 @@
  * Every check runs, so one report lists everything.
  */
 import { accessSync, constants, existsSync, lstatSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Config } from '../config/config-types.js';
+import { manifestPathOf } from '../formats/manifest.js';
 import { run } from '../process/run.js';
 import { evalJson } from '../tools/nix-instantiate.js';
 import { NIX_INSTALL_HINT } from '../tools/nix-common.js';
@@ -132,7 +133,7 @@ function checkMergeTools(records: readonly LifecycleRecord[]): Check[] {
   return records
     .filter((s) => s.profilingPath)
     .map((s) => {
-      const manifest = join(s.profilingPath!, 'nix-support', 'pgo.json');
+      const manifest = manifestPathOf(s.profilingPath!);
       try {
         const tool = (JSON.parse(readFileSync(manifest, 'utf8')) as { mergeTool?: string }).mergeTool ?? '';
         accessSync(tool, constants.X_OK);
@@ -157,7 +158,7 @@ function checkBoltDirs(records: readonly LifecycleRecord[], uid: number): Check[
     .filter((r) => r.activeVariant === 'bolt-profile' && r.activePath)
     .map((r) => {
       const name = `BOLT directory of ${r.name}`;
-      const manifest = join(r.activePath!, 'nix-support', 'pgo.json');
+      const manifest = manifestPathOf(r.activePath!);
       let dir: string;
       try {
         dir = (JSON.parse(readFileSync(manifest, 'utf8')) as { boltDir?: string }).boltDir ?? '';

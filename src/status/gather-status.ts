@@ -5,11 +5,10 @@
  * anything; collect-status.ts puts them together.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { currentGeneration } from '../activate/switch-profile.js';
 import type { Config } from '../config/config-types.js';
 import { findPackage } from '../config/find-package.js';
-import { parseBoltOutcomes, type BoltFileOutcome } from '../formats/manifest.js';
+import { type BoltFileOutcome, manifestPathOf, parseBoltOutcomes } from '../formats/manifest.js';
 import { metricsFromRecords } from '../lifecycle/decide-readiness.js';
 import type { LifecycleRecord } from '../model/lifecycle-record.js';
 import { withDatabaseReadOnly } from '../state/database.js';
@@ -53,7 +52,7 @@ function readBoltFiles(records: readonly LifecycleRecord[]): Map<string, BoltFil
   for (const r of records) {
     if (r.activePath === null || (r.activeVariant !== 'bolt-profile' && r.activeVariant !== 'bolt-optimized')) continue;
     try {
-      files.set(r.name, parseBoltOutcomes(readFileSync(join(r.activePath, 'nix-support', 'pgo.json'), 'utf8')));
+      files.set(r.name, parseBoltOutcomes(readFileSync(manifestPathOf(r.activePath), 'utf8')));
     } catch {
       // Collected away or unreadable: status shows no file list rather than failing.
     }
