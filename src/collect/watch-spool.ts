@@ -2,7 +2,8 @@
  * Runs a pass whenever something changes in the watched directories (inotify
  * through Node's watcher), debounced, plus a slow periodic pass as the safety
  * net for events a watcher misses. Passes never overlap: a change during a
- * pass runs one more pass after it.
+ * pass runs one more pass after it. A pass that left files busy (their
+ * writer still at it) is followed by another one soon, backing off.
  */
 import { watch, type FSWatcher } from 'node:fs';
 
@@ -18,10 +19,12 @@ export class SpoolWatcher {
   private debounce: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  private retry: NodeJS.Timeout | null = null;
+  private retryMs = 0;
 
   constructor(
-    /** One pass; returns the directories to watch from now on. */
-    private readonly pass: () => Promise<readonly string[]>,
+    /** One pass; returns the directories to watch from now on, and how many files it left busy. */
+    private readonly pass: () => Promise<{ directories: readonly string[]; harvested: { busy: number } }>,
     private readonly options: WatchOptions,
   ) {}
 
@@ -34,14 +37,17 @@ export class SpoolWatcher {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.debounce) clearTimeout(this.debounce);
+    if (this.retry) clearTimeout(this.retry);
     this.timer = null;
     this.debounce = null;
+    this.retry = null;
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
     if (this.running) await this.running.catch(() => undefined);
   }
 
-  private trigger(): void {
+  /** Runs a pass soon (after the debounce), or once more after the running one; nothing before start(). */
+  trigger(): void {
     if (!this.timer) return;
     if (this.running) {
       this.again = true;
@@ -51,7 +57,10 @@ export class SpoolWatcher {
     this.debounce = setTimeout(() => {
       this.debounce = null;
       this.running = this.pass()
-        .then((dirs) => this.follow(dirs))
+        .then(({ directories, harvested }) => {
+          this.follow(directories);
+          this.retryIfBusy(harvested.busy > 0);
+        })
         .catch((error: unknown) => this.options.onError(error))
         .finally(() => {
           this.running = null;
@@ -61,6 +70,22 @@ export class SpoolWatcher {
           }
         });
     }, this.options.debounceMs);
+  }
+
+  /** A busy file's writer ends without a file event (a program exits after it wrote): only a pass takes it. */
+  private retryIfBusy(busy: boolean): void {
+    if (!this.timer) return;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    if (!busy) {
+      this.retryMs = 0;
+      return;
+    }
+    this.retryMs = Math.min(Math.max(2 * this.retryMs, 1000), this.options.rescanIntervalMs);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.trigger();
+    }, this.retryMs);
   }
 
   private follow(directories: readonly string[]): void {
@@ -81,6 +106,8 @@ export class SpoolWatcher {
           this.watchers.delete(dir);
         });
         this.watchers.set(dir, w);
+        // What was written there between the scan and this watch sent no event: one more pass finds it.
+        this.again = true;
       } catch {
         // Vanished since the scan; the next scan sees it again.
       }
