@@ -35,7 +35,8 @@ else
   # Formatting and lint first: a second, and it fails before minutes of tests do.
   npx biome check .
   rm -rf dist
-  npx tsc -p .
+  # Incremental from scratch: the same output, and the next fast run starts from it.
+  npx tsc -p . --incremental
 fi
 
 files=()
