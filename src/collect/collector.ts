@@ -119,7 +119,7 @@ export class Collector {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.quarantine = new Quarantine(db, layout.quarantineDir, this.limits.quarantineCapBytes);
     for (const source of options.packages ?? []) this.sources.set(source.name, source);
-    this.watcher = new SpoolWatcher(async () => (await this.runOnce()).directories, {
+    this.watcher = new SpoolWatcher(() => this.runOnce(), {
       debounceMs: this.limits.debounceMs,
       rescanIntervalMs: this.limits.rescanIntervalMs,
       onError: (error) => this.log(`nix-pgo: harvest pass failed: ${(error as Error).message}`),
@@ -152,6 +152,8 @@ export class Collector {
   /** Attributes profiles of this profiling build to the package from the next pass on (keeping its trust settings). */
   register(name: string, manifestPath: string): void {
     this.sources.set(name, { ...this.options.settings?.(name), ...this.sources.get(name), name, manifestPath });
+    // A pass now, not at the next rescan: a BOLT build's directory is outside the spool, watched once a pass names it.
+    this.watcher.trigger();
   }
 
   /** One full pass. A call during a pass gets the next pass, which starts when this one ends. */

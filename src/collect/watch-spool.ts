@@ -2,6 +2,8 @@
  * Runs a collector pass whenever something changes in the spool's directories,
  * debounced from the first event (a stream of writes cannot hold passes off),
  * plus a slow periodic pass; each pass says which directories to watch next.
+ * A pass that left files busy (their writer still at it) is followed by
+ * another one soon, backing off: a program that exits raises no file event.
  */
 import { DirectoryWatcher } from '../watch/directory-watcher.js';
 
@@ -11,24 +13,32 @@ export interface WatchOptions {
   onError: (error: unknown) => void;
 }
 
+/** What a pass tells the watcher: the directories to watch from now on, and how many files it left busy. */
+export interface PassOutcome {
+  directories: readonly string[];
+  harvested: { busy: number };
+}
+
 export class SpoolWatcher {
   private readonly watcher: DirectoryWatcher;
+  private readonly watched = new Set<string>();
+  private retry: NodeJS.Timeout | null = null;
+  private retryMs = 0;
+  private active = false;
 
-  constructor(
-    /** One pass; returns the directories to watch from now on. */
-    pass: () => Promise<readonly string[]>,
-    options: WatchOptions,
-  ) {
-    // A directory that vanished since the scan is not watched; the next scan sees it again.
+  constructor(pass: () => Promise<PassOutcome>, options: WatchOptions) {
     this.watcher = new DirectoryWatcher(
       async () => {
-        this.watcher.follow(await pass());
+        const outcome = await pass();
+        this.follow(outcome.directories);
+        this.retryIfBusy(outcome.harvested.busy > 0, options.rescanIntervalMs);
       },
       { ...options, debounceFrom: 'first-event' },
     );
   }
 
   start(): void {
+    this.active = true;
     this.watcher.start(true);
   }
 
@@ -38,6 +48,38 @@ export class SpoolWatcher {
   }
 
   stop(): Promise<void> {
+    this.active = false;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    this.watched.clear();
     return this.watcher.stop();
+  }
+
+  private follow(directories: readonly string[]): void {
+    // A directory that vanished since the scan is not watched; the next scan sees it again.
+    const failed = this.watcher.follow(directories);
+    let added = false;
+    for (const dir of [...this.watched]) if (!directories.includes(dir)) this.watched.delete(dir);
+    for (const dir of directories) {
+      if (failed.has(dir) || this.watched.has(dir)) continue;
+      this.watched.add(dir);
+      added = true;
+    }
+    // What was written into a new directory between the scan and its watch sent no event: one more pass finds it.
+    if (added) this.watcher.trigger();
+  }
+
+  private retryIfBusy(busy: boolean, maxMs: number): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    if (!busy || !this.active) {
+      this.retryMs = 0;
+      return;
+    }
+    this.retryMs = Math.min(Math.max(2 * this.retryMs, 1000), maxMs);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.watcher.trigger();
+    }, this.retryMs);
   }
 }
