@@ -115,7 +115,7 @@ function formatSameTraining(result: ProgramResult): string[] {
       ? 'SAME INSTRUCTIONS (only data addresses differ)'
       : same.required
         ? 'DIFFERENT (a check failed)'
-        : 'different';
+        : 'different (its training is not deterministic: printed, not required)';
   const ratio = result.ratios.nixPgoOverByHand;
   const ins = result.countRatios?.instructions.total.nixPgoOverByHand;
   return [

@@ -11,6 +11,8 @@ import type { Variant } from './variants.js';
 
 /** Copy `copy` of every variant's binary below `dir`, out of the page cache; the variants now run their copy. */
 export async function makeFreshCopies(variants: readonly Variant[], dir: string, copy: number): Promise<Variant[]> {
+  // A copy left by an interrupted run may still be running: start from an empty round.
+  removeCopies(dir, copy);
   const copies: Variant[] = [];
   for (const variant of variants) {
     const target = join(dir, `copy-${copy}`, variant.name);

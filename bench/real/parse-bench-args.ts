@@ -20,6 +20,8 @@ export interface BenchArgs {
   json: boolean;
   /** Two --json outputs to compare instead of running: do their ratios agree within their IQRs? */
   compare: [string, string] | null;
+  /** A --json output to print as the report instead of running. */
+  report: string | null;
   help: boolean;
 }
 
@@ -35,6 +37,7 @@ export const USAGE = `usage: node dist/bench/real/run.js [options]
                     (no BOLT variants then: they come through the daemon)
   --json            print the results as JSON on stdout (progress stays on stderr)
   --compare A.json B.json   run nothing: say whether two --json runs agree (every ratio's IQRs overlap); exit 1 if not
+  --report A.json   run nothing: print the report of a --json run
 `;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
@@ -46,6 +49,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       reps: { type: 'string' },
       cpu: { type: 'string' },
       compare: { type: 'boolean', default: false },
+      report: { type: 'boolean', default: false },
       work: { type: 'string' },
       sources: { type: 'string' },
       'no-callgrind': { type: 'boolean', default: false },
@@ -77,7 +81,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       problems.push(`--cpu must be a processor number or "none", not "${values.cpu}"`);
   }
   if (values.compare && positionals.length !== 2) problems.push('--compare takes two JSON files');
-  if (!values.compare && positionals.length > 0) problems.push(`unexpected argument "${positionals[0]}"`);
+  if (values.report && positionals.length !== 1) problems.push('--report takes one JSON file');
+  if (!values.compare && !values.report && positionals.length > 0)
+    problems.push(`unexpected argument "${positionals[0]}"`);
   if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\n${USAGE}`);
   return {
     programs: programs as ProgramName[],
@@ -90,6 +96,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     nixPgoSource: values['local-merge'] ? 'local' : 'daemon',
     json: values.json,
     compare: values.compare ? [positionals[0]!, positionals[1]!] : null,
+    report: values.report ? positionals[0]! : null,
     help: values.help,
   };
 }

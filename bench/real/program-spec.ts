@@ -90,7 +90,8 @@ export interface ProgramSpec {
   realUse: Workload[];
   /**
    * Whether two runs of the training give the same profile, so nix-pgo and by-hand must build the same
-   * .text (true unless said; Emacs' timers and garbage collection make its counts vary).
+   * instructions (true unless said: Lua seeds its string hashes with the time, Emacs has timers and
+   * garbage collection, so their counts vary from run to run).
    */
   deterministicTraining?: boolean;
   /** Removes what legitimately differs between runs (timings) before outputs are compared. */

@@ -44,6 +44,10 @@ async function main(): Promise<number> {
     process.stdout.write(formatComparison(comparison, a, b));
     return comparison.agree ? 0 : 1;
   }
+  if (args.report) {
+    process.stdout.write(formatReport((JSON.parse(readFileSync(args.report, 'utf8')) as RunFile).results));
+    return 0;
+  }
   const work = args.work ? resolve(args.work) : mkdtempSync(join(tmpdir(), 'nix-pgo-bench-'));
   const sourceCache = args.sources ? resolve(args.sources) : chooseSourceCache();
   log(`work directory: ${work}`);
