@@ -67,7 +67,10 @@ export interface SameTraining {
   required: boolean;
 }
 
-/** (speedup of a variant − 1) / (speedup of the oracle − 1), in CPU time and in instructions; null when the oracle gains nothing. */
+/**
+ * (speedup of a variant − 1) / (speedup of the oracle − 1), in CPU time and in instructions; null when the
+ * oracle gains nothing (in time: nothing beyond the noise).
+ */
 export interface OracleShare {
   cpu: number | null;
   instructions: number | null;
@@ -171,14 +174,19 @@ export function shareOfGain(speedup: number | undefined, oracleSpeedup: number |
   return (speedup - 1) / (oracleSpeedup - 1);
 }
 
-/** Each variant's share of the oracle's gain: from the median CPU-time speedups and from the instruction ratios. */
+/**
+ * Each variant's share of the oracle's gain: from the median CPU-time speedups and from the instruction
+ * ratios. In time only where the oracle's gain is beyond the noise (its IQR above 1.00): a share of a
+ * gain within the noise is any number.
+ */
 export function computeOracleShares(cpu: Ratios, instructions: CountRatios | null): OracleShares {
   const shares: OracleShares = {};
+  const oracleGains = cpu.oracleOverVanilla.q1 > 1;
   for (const { variant, speedup } of SHARE_OF_ORACLE) {
     const summary = cpu[speedup];
     if (!summary) continue;
     shares[variant] = {
-      cpu: shareOfGain(summary.median, cpu.oracleOverVanilla.median),
+      cpu: oracleGains ? shareOfGain(summary.median, cpu.oracleOverVanilla.median) : null,
       instructions: instructions ? shareOfGain(instructions[speedup], instructions.oracleOverVanilla) : null,
     };
   }

@@ -79,7 +79,7 @@ describe("share of the oracle's gain", () => {
   });
 
   it('has a share for every variant with a speedup, BOLT only when present', () => {
-    const s = (median: number) => ({ n: 1, median, q1: median, q3: median, min: median, max: median });
+    const s = (median: number, q1 = median) => ({ n: 1, median, q1, q3: median, min: median, max: median });
     const cpu = {
       nixPgoOverVanilla: s(1.1),
       nixPgoOverByHand: s(1),
@@ -94,5 +94,19 @@ describe("share of the oracle's gain", () => {
     assert.equal(shares['nix-pgo']!.instructions, null);
     const withBolt = computeOracleShares({ ...cpu, boltOverVanilla: s(1.3) }, null);
     assert.ok(Math.abs(withBolt['nix-pgo+bolt']!.cpu! - 1.5) < 1e-9, 'BOLT can go past what PGO alone can');
+    // An oracle whose gain is within the noise has no share in time; instructions do not depend on noise.
+    const noisy = computeOracleShares(
+      { ...cpu, oracleOverVanilla: s(1.02, 0.99) },
+      {
+        nixPgoOverVanilla: 1.01,
+        nixPgoOverByHand: 1,
+        byHandOverVanilla: 1.01,
+        realUseOverVanilla: 1.03,
+        oracleOverVanilla: 1.04,
+        instrumentedSlowdown: 1.2,
+      },
+    );
+    assert.equal(noisy['nix-pgo']!.cpu, null);
+    assert.ok(Math.abs(noisy['nix-pgo']!.instructions! - 0.25) < 1e-9);
   });
 });
