@@ -6,6 +6,7 @@ let
   inherit (builtins) concatStringsSep isList toString;
 
   flagsLib = import ./flags.nix;
+  manifest = import ./manifest.nix;
 
   joinFlags = flags: concatStringsSep " " flags;
 
@@ -136,6 +137,47 @@ let
     );
 
   /**
+    The manifest's members: what is known here, in the order of the file,
+    and what the build fills in (its name and output, the gcda directory
+    below `$out`'s name, the profile's hash, the ELF files).
+  */
+  manifestMembers =
+    {
+      kind,
+      toolchain,
+      mergeTool,
+      compilerVersion,
+      defaultProfileDir,
+      profile,
+      collection,
+    }:
+    let
+      inherit (manifest) fixed fact;
+      profiling = kind == "profile";
+    in
+    manifest.head kind
+    ++ [
+      (fixed "toolchain" toolchain)
+      (fixed "compilerVersion" compilerVersion)
+    ]
+    # An optimized build must not keep the merge tool in its runtime closure.
+    ++ (if profiling then [ (fixed "mergeTool" mergeTool) ] else [ ])
+    ++ [
+      (fixed "defaultProfileDir" defaultProfileDir)
+      (if profiling && toolchain == "gcc" then fact "gcdaDir" else fixed "gcdaDir" null)
+    ]
+    ++ (
+      if profiling then
+        [ (fixed "collection" collection) ]
+      else
+        [
+          (fixed "profile" profile)
+          (fact "profileSha256")
+        ]
+    )
+    ++ [ (manifest.list "binaries") ];
+
+  /**
     What both variants set: their flags, the pgo* variables the phases read,
     and the phases themselves. `profile` is "" for the instrumented variant.
     `collection` matters to the instrumented variant only: the optimized one
@@ -170,6 +212,7 @@ let
         pgoPrepare = prepareScript { inherit kind gccSetup continuous toolchain; };
       }
       // (if kind == "profile" then { pgoCollection = collection; } else { })
+      // manifest.attrs (manifestMembers { inherit kind toolchain mergeTool compilerVersion defaultProfileDir profile collection; })
     );
 
   /**
@@ -241,11 +284,5 @@ let
     );
 in
 {
-  inherit
-    appendFlags
-    applyFlags
-    prepareScript
-    profileAttrs
-    optimizeAttrs
-    ;
+  inherit appendFlags profileAttrs optimizeAttrs;
 }

@@ -19,6 +19,10 @@
   variant must be linked with `linkFlags` (`--emit-relocs`): without
   relocations BOLT refuses every file.
 
+  Both take their options as `enableWith` does (options.nix): a name they do
+  not know is an error that suggests the closest one, a value of the wrong
+  type an error naming the option.
+
   # Example
 
   ```nix
@@ -34,20 +38,18 @@
 */
 let
   inherit (builtins)
+    all
     concatStringsSep
-    isAttrs
-    isInt
-    isPath
+    isList
     isString
     match
-    pathExists
-    storeDir
     stringLength
-    substring
-    typeOf
     ;
 
-  hasPrefix = prefix: s: substring 0 (stringLength prefix) s == prefix;
+  helpers = import ./helpers.nix;
+  manifest = import ./manifest.nix;
+  optionsLib = import ./options.nix;
+  inherit (optionsLib) types;
 
   /**
     What the optimize step asks of BOLT 16, as BOLT's documentation
@@ -96,27 +98,21 @@ let
     # Example
 
     ```nix
-    instrumentFlags { dumpInterval = 600; }
+    instrumentFlags 600
     => [ "-instrumentation-file-append-pid" "-instrumentation-sleep-time=600" "-instrumentation-no-counters-clear" ]
     ```
   */
   instrumentFlags =
-    {
-      dumpInterval ? null,
-    }:
+    dumpInterval:
     [ "-instrumentation-file-append-pid" ]
     ++ (
       if dumpInterval == null then
         [ ]
-      else if isInt dumpInterval && dumpInterval > 0 then
+      else
         [
           "-instrumentation-sleep-time=${toString dumpInterval}"
           "-instrumentation-no-counters-clear"
         ]
-      else
-        throw "nix-pgo: dumpInterval must be a positive number of seconds or null, not ${
-          if isInt dumpInterval then toString dumpInterval else "a ${typeOf dumpInterval}"
-        }"
     );
 
   /**
@@ -159,30 +155,31 @@ let
     mergeFdata = "${bolt}/bin/merge-fdata";
   };
 
-  nameOf = drv: drv.pname or drv.name or "package";
+  /** The options both variants take (see options.nix). */
+  commonOptions = {
+    optimized = types.attrs "the PGO-optimized derivation" (v: (v.type or null) == "derivation");
+    tools = types.attrs "{ llvmBolt; mergeFdata; } (e.g. bolt.toolsFrom llvmPackages.bolt)" (v: v ? llvmBolt && v ? mergeFdata);
+    smokeTest = types.shellCode;
+    smokeTimeout = types.seconds;
+    stdenv = types.attrs "a stdenv" (v: v ? mkDerivation);
+  };
 
-  checkOptimized =
-    fn: optimized:
-    if isAttrs optimized && (optimized.type or null) == "derivation" then
-      optimized
-    else
-      throw "nix-pgo: bolt.${fn} needs the PGO-optimized derivation as `optimized`, not ${typeOf optimized}";
+  instrumentOptions = commonOptions // {
+    boltDir = {
+      description = "an absolute path string without blanks or quotes (in quotes: a path would be copied into the store)";
+      check = dir: helpers.isAbsolute dir && match ".*[[:space:]'\"\\\\].*" dir == null && stringLength dir < 900;
+    };
+    dumpInterval = types.seconds;
+    extraFlags = {
+      description = "a list of llvm-bolt flags (strings)";
+      check = v: isList v && all isString v;
+    };
+  };
 
-  checkTools =
-    fn: pkgName: tools:
-    if isAttrs tools && tools ? llvmBolt && tools ? mergeFdata then
-      tools
-    else
-      throw "nix-pgo: bolt.${fn} for ${pkgName} needs `tools` = { llvmBolt; mergeFdata; } (e.g. bolt.toolsFrom llvmPackages.bolt)";
-
-  checkBoltDir =
-    pkgName: dir:
-    if isString dir && hasPrefix "/" dir && match ".*[[:space:]'\"\\\\].*" dir == null && stringLength dir < 900 then
-      dir
-    else
-      throw "nix-pgo: the BOLT directory for ${pkgName} must be an absolute path string without blanks or quotes (in quotes: a path would be copied into the store), not ${
-        if isString dir then ''"${dir}"'' else "a ${typeOf dir}"
-      }";
+  optimizeOptions = commonOptions // {
+    profile = types.any "a path, an absolute path string or a derivation (a directory of <build id>.fdata files)";
+    flags = instrumentOptions.extraFlags;
+  };
 
   /**
     The BOLT profile as a string with store context, or an error naming the
@@ -191,74 +188,115 @@ let
     a profile of an older build can still be used by path).
   */
   profilePath =
-    pkgName: profile:
-    if profile == null then
-      throw "nix-pgo: no BOLT profile was selected for ${pkgName}"
-    else if isAttrs profile then
-      "${profile}"
-    else if isPath profile then
-      if pathExists profile then "${profile}" else throw "nix-pgo: the BOLT profile for ${pkgName} does not exist: ${toString profile}"
-    else if isString profile && hasPrefix "${storeDir}/" profile then
-      if pathExists profile then "${builtins.storePath profile}" else throw "nix-pgo: the BOLT profile for ${pkgName} is not in the Nix store: ${profile}"
-    else if isString profile && hasPrefix "/" profile then
-      if pathExists profile then "${/. + profile}" else throw "nix-pgo: the BOLT profile for ${pkgName} does not exist: ${profile}"
-    else
-      throw "nix-pgo: the BOLT profile for ${pkgName} must be a path, an absolute path string or a derivation, not ${typeOf profile}";
+    pkgName:
+    helpers.storePathOf {
+      what = "BOLT profile";
+      missing = "nix-pgo: no BOLT profile was selected for ${pkgName}";
+    } pkgName;
+
+  /**
+    The manifest's members: what is known here (the PGO-optimized build's
+    toolchain and compiler, the tools, the directory, the flags), and what
+    the build fills in (its name and output, the PGO profile's hash, the
+    smoke test's result, every ELF file and what became of it).
+  */
+  manifestMembers =
+    {
+      kind,
+      drv,
+      tools,
+      flags,
+      boltDir,
+      dumpInterval,
+      profile,
+    }:
+    let
+      inherit (manifest) fixed fact;
+    in
+    manifest.head kind
+    ++ [
+      (fixed "toolchain" (drv.pgoToolchain or null))
+      (fixed "compilerVersion" (drv.pgoCompilerVersion or null))
+      (fact "pgoProfileSha256")
+    ]
+    ++ (
+      if kind == "bolt-profile" then
+        [
+          # Kept in the runtime closure on purpose: the daemon merges with it.
+          (fixed "boltTool" tools.llvmBolt)
+          (fixed "mergeTool" tools.mergeFdata)
+          (fixed "boltDir" boltDir)
+          (fixed "fdataName" "<inputBuildId>.<pid>.fdata")
+          (fixed "dumpInterval" dumpInterval)
+        ]
+      else
+        [ (fixed "profile" profile) ]
+    )
+    ++ [
+      (fixed "boltFlags" (concatStringsSep " " flags))
+      (fact "smokeTest")
+      (manifest.list "binaries")
+    ];
 
   /**
     The derivation both variants share: the PGO-optimized outputs copied and
-    rewritten by bolt.sh, with the same name, version and outputs. Checks the
-    arguments both take, naming `caller` in errors; `extraEnv` gets the
-    package's name, for its own errors.
+    rewritten by bolt.sh, with the same name, version and outputs. `opts`
+    are the variant's options (see options.nix), the rest what only one of
+    the variants has.
   */
   variant =
     {
-      caller,
       kind,
-      optimized,
-      tools,
-      stdenv,
-      smokeTest,
-      smokeTimeout,
+      opts,
       flags,
-      extraEnv,
+      boltDir ? null,
+      dumpInterval ? null,
+      profile ? null,
     }:
     let
-      drv = checkOptimized caller optimized;
-      pkgName = nameOf drv;
-      checkedTools = checkTools caller pkgName tools;
-      checkedSmokeTest = checkSmokeTest pkgName smokeTest;
+      drv = opts.require "optimized";
+      tools = opts.require "tools";
+      smokeTest = opts.get "smokeTest" null;
+      stdenv = opts.get "stdenv" drv.stdenv;
       outputs = drv.outputs or [ "out" ];
+      allFlags = commonFlags ++ flags;
     in
-    (if stdenv == null then drv.stdenv else stdenv).mkDerivation (
+    builtins.seq opts.checked stdenv.mkDerivation (
       {
         inherit (drv) name;
         inherit outputs;
         boltKind = kind;
         boltInputs = concatStringsSep " " (map (o: "${o}=${drv.${o}.outPath}") outputs);
-        boltTool = checkedTools.llvmBolt;
-        boltMergeTool = checkedTools.mergeFdata;
-        boltFlags = concatStringsSep " " (commonFlags ++ flags);
-        boltSmokeTest = if checkedSmokeTest == null then "" else checkedSmokeTest;
-        boltSmokeTimeout = toString smokeTimeout;
+        boltTool = tools.llvmBolt;
+        boltMergeTool = tools.mergeFdata;
+        boltFlags = concatStringsSep " " allFlags;
+        boltSmokeTest = if smokeTest == null then "" else smokeTest;
+        boltSmokeTimeout = toString (opts.get "smokeTimeout" 120);
+        # The PGO manifest's profileSha256, made again from the same file.
+        boltPgoProfile = if (drv.pgoKind or null) == "optimized" then drv.pgoProfile else "";
         buildCommand = ''
           source ${./scripts/pgo.sh}
           source ${./scripts/bolt.sh}
           boltMain
         '';
       }
+      // manifest.attrs (manifestMembers {
+        inherit kind drv tools boltDir dumpInterval profile;
+        flags = allFlags;
+      })
       // (if drv ? pname then { inherit (drv) pname; } else { })
       // (if drv ? version then { inherit (drv) version; } else { })
       // (if drv ? meta then { inherit (drv) meta; } else { })
-      // extraEnv pkgName
+      // (
+        if kind == "bolt-profile" then
+          {
+            inherit boltDir;
+            boltDumpInterval = if dumpInterval == null then "" else toString dumpInterval;
+          }
+        else
+          { boltProfile = profile; }
+      )
     );
-
-  checkSmokeTest =
-    pkgName: smokeTest:
-    if smokeTest == null || isString smokeTest then
-      smokeTest
-    else
-      throw "nix-pgo: the smoke test for ${pkgName} must be shell code (a string) or null, not a ${typeOf smokeTest}";
 
   /**
     The BOLT-instrumented variant of a PGO-optimized derivation.
@@ -288,25 +326,16 @@ let
     ```
   */
   instrument =
-    {
-      optimized,
-      tools,
-      boltDir,
-      dumpInterval ? null,
-      smokeTest ? null,
-      smokeTimeout ? 120,
-      stdenv ? null,
-      extraFlags ? [ ],
-    }:
+    options:
+    let
+      opts = optionsLib.declare "bolt.instrument" instrumentOptions options;
+      dumpInterval = opts.get "dumpInterval" null;
+    in
     variant {
-      caller = "instrument";
       kind = "bolt-profile";
-      inherit optimized tools stdenv smokeTest smokeTimeout;
-      flags = instrumentFlags { inherit dumpInterval; } ++ extraFlags;
-      extraEnv = pkgName: {
-        boltDir = checkBoltDir pkgName boltDir;
-        boltDumpInterval = if dumpInterval == null then "" else toString dumpInterval;
-      };
+      inherit opts dumpInterval;
+      flags = instrumentFlags dumpInterval ++ opts.get "extraFlags" [ ];
+      boltDir = opts.require "boltDir";
     };
 
   /**
@@ -329,20 +358,15 @@ let
     ```
   */
   optimize =
-    {
-      optimized,
-      tools,
-      profile,
-      smokeTest ? null,
-      smokeTimeout ? 120,
-      stdenv ? null,
-      flags ? optimizeFlags,
-    }:
+    options:
+    let
+      opts = optionsLib.declare "bolt.optimize" optimizeOptions options;
+    in
     variant {
-      caller = "optimize";
       kind = "bolt-optimized";
-      inherit optimized tools stdenv smokeTest smokeTimeout flags;
-      extraEnv = pkgName: { boltProfile = profilePath pkgName profile; };
+      inherit opts;
+      flags = opts.get "flags" optimizeFlags;
+      profile = profilePath (helpers.nameOf (opts.require "optimized")) (opts.get "profile" null);
     };
 
   /**
@@ -375,8 +399,6 @@ in
     optimize
     adapters
     optimizeFlags
-    commonFlags
-    instrumentFlags
     linkFlags
     boltDirFor
     toolsFrom

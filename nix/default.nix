@@ -25,56 +25,70 @@
   defaultProfileDir ? "/tmp/nix-pgo",
 }:
 let
-  inherit (builtins) isAttrs isPath isString mapAttrs pathExists substring stringLength storeDir;
+  inherit (builtins) isAttrs isInt isPath isString mapAttrs typeOf;
 
   attrsLib = import ./attrs.nix;
   toolchainLib = import ./toolchain.nix;
   optionsLib = import ./options.nix;
   boltLib = import ./bolt.nix;
   flags = import ./flags.nix;
+  helpers = import ./helpers.nix;
+  inherit (helpers) nameOf;
+  inherit (optionsLib) types;
 
   libDefaultProfileDir =
-    if optionsLib.isAbsolute defaultProfileDir then
+    if helpers.isAbsolute defaultProfileDir then
       defaultProfileDir
     else
       throw "nix-pgo: defaultProfileDir must be an absolute path string (in quotes: a path would be copied into the store), not ${
         if isString defaultProfileDir then ''"${defaultProfileDir}"'' else "a ${builtins.typeOf defaultProfileDir}"
       }";
 
-  nameOf = attrs: attrs.pname or attrs.name or "package";
-
-  hasPrefix = prefix: s: substring 0 (stringLength prefix) s == prefix;
-
   /**
     What the user gave as a profile, as a string with store context, or an
     error naming the package and the path.
   */
   profilePath =
-    pkgName: profile:
-    if profile == null then
-      throw "nix-pgo: no profile was given for ${pkgName}"
-    else if isAttrs profile then
-      "${profile}"
-    else if isPath profile then
-      if pathExists profile then "${profile}"
-      else throw "nix-pgo: the profile for ${pkgName} does not exist: ${toString profile}"
-    else if isString profile && hasPrefix "${storeDir}/" profile then
-      if pathExists profile then "${builtins.storePath profile}"
-      else throw "nix-pgo: the profile for ${pkgName} is not in the Nix store: ${profile}"
-    else if isString profile && hasPrefix "/" profile then
-      if pathExists profile then "${/. + profile}"
-      else throw "nix-pgo: the profile for ${pkgName} does not exist: ${profile}"
-    else
-      throw "nix-pgo: the profile for ${pkgName} must be a path, an absolute path string or a derivation, not ${builtins.typeOf profile}";
+    pkgName:
+    helpers.storePathOf {
+      what = "profile";
+      missing = "nix-pgo: no profile was given for ${pkgName}";
+    } pkgName;
+
+  /** The options of `enableWith` (see options.nix). `profile` is checked where it is used, with a message naming the package. */
+  enableWithOptions = {
+    profile = types.any "a path, an absolute path string or a derivation";
+    toolchain = types.enum [ "clang" "gcc" ];
+    mergeTool = {
+      description = "a path, a string or a derivation";
+      check = v: isPath v || isString v || isAttrs v;
+    };
+    compilerVersion = {
+      description = "a string or an integer";
+      check = v: isString v || isInt v;
+    };
+    defaultProfileDir = types.absolutePath;
+    collection = types.enum [ "exit" "continuous" ];
+    bolt = types.bool;
+    boltTools = {
+      description = "the BOLT package of the compiler's LLVM (with bin/llvm-bolt and bin/merge-fdata), or { llvmBolt; mergeFdata; }";
+      check = isAttrs;
+    };
+    boltProfile = types.any "a path, an absolute path string or a derivation (a directory of <build id>.fdata files)";
+    boltDumpInterval = types.seconds;
+    smokeTest = types.shellCode;
+  };
+
+  /** The options of the adapters: none, so everything is detected. */
+  noOptions = _: default: default;
 
   /**
     Everything the attribute functions need about a stdenv, with the options
-    of `fn` (already checked by name) overriding what is detected.
+    that `get` reads (see options.nix) overriding what is detected.
   */
   settingsFor =
-    fn: options: stdenv:
+    get: stdenv:
     let
-      get = optionsLib.get fn options;
       toolchain = get "toolchain" (toolchainLib.detectToolchain stdenv);
     in
     {
@@ -159,20 +173,27 @@ let
   enableWith =
     options:
     let
-      checked = optionsLib.checkNames "enableWith" options;
+      opts = optionsLib.declare "enableWith" enableWithOptions (
+        if !isAttrs options then
+          throw "nix-pgo: enableWith takes an attribute set of options first, not a ${typeOf options}"
+        else if options.type or null == "derivation" then
+          throw "nix-pgo: enableWith takes its options first and the derivation second (enableWith { ... } drv); for no options use enable drv"
+        else
+          options
+      );
+      inherit (opts) checked get;
     in
     builtins.seq checked (
       drv:
       drv.overrideAttrs (
         finalAttrs: old:
         let
-          settings = settingsFor "enableWith" checked (finalAttrs.stdenv or old.stdenv or drv.stdenv);
+          settings = settingsFor get (finalAttrs.stdenv or old.stdenv or drv.stdenv);
           self = finalAttrs.finalPackage;
           pkgName = nameOf old;
           # The variants fail on options the compiler cannot honour;
           # pgo.toolchain and pgo.mergeTool stay readable.
           variantSettings = checkCollection pkgName settings;
-          get = optionsLib.get "enableWith" checked;
           # BOLT after PGO: the PGO-optimized variant keeps its relocations, so it is the input of both BOLT variants.
           bolt = get "bolt" false;
           optimize =
@@ -257,7 +278,7 @@ let
     ```
   */
   withProfileGenerate =
-    stdenv: extendMkDerivation stdenv (attrsLib.profileAttrs (settingsFor "withProfileGenerate" { } stdenv));
+    stdenv: extendMkDerivation stdenv (attrsLib.profileAttrs (settingsFor noOptions stdenv));
 
   /**
     A stdenv adapter: every derivation built with the returned stdenv is the
@@ -274,7 +295,7 @@ let
     extendMkDerivation stdenv (
       old:
       attrsLib.optimizeAttrs (
-        (settingsFor "withProfileUse" { } stdenv) // { profile = profilePath (nameOf old) profile; }
+        (settingsFor noOptions stdenv) // { profile = profilePath (nameOf old) profile; }
       ) old
     );
 

@@ -3,7 +3,35 @@
   Pure data: everything here is a function of the toolchain and the options,
   so it is unit-tested in nix/tests without building anything.
 */
-rec {
+let
+  /**
+    What continuous collection adds to the compile flags (clang 16). On ELF
+    the LLVM runtime can keep the counters in its file only through a bias
+    variable: without -runtime-counter-relocation it prints
+    "__llvm_profile_counter_bias is undefined" and writes nothing. It writes no
+    value profiles in continuous mode, so code with value sites gives a file
+    llvm-profdata rejects as truncated: -disable-vp=true (the cost: no
+    indirect-call promotion from such a profile). The flags reach link steps
+    too, where clang calls -mllvm unused; -Werror packages must still link.
+
+    # Example
+
+    ```nix
+    continuousFlags
+    => [ "-mllvm" "-runtime-counter-relocation" "-mllvm" "-disable-vp=true" "-Wno-unused-command-line-argument" ]
+    ```
+  */
+  continuousFlags = [
+    "-mllvm"
+    "-runtime-counter-relocation"
+    "-mllvm"
+    "-disable-vp=true"
+    "-Wno-unused-command-line-argument"
+  ];
+in
+{
+  inherit continuousFlags;
+
   /**
     Flags for the instrumented ("profile") build. `collection` is "exit"
     (profiles written when a program exits, the default) or "continuous"
@@ -44,31 +72,6 @@ rec {
       }
     else
       throw "nix-pgo: unknown toolchain '${toolchain}' (expected clang or gcc)";
-
-  /**
-    What continuous collection adds to the compile flags (clang 16). On ELF
-    the LLVM runtime can keep the counters in its file only through a bias
-    variable: without -runtime-counter-relocation it prints
-    "__llvm_profile_counter_bias is undefined" and writes nothing. It writes no
-    value profiles in continuous mode, so code with value sites gives a file
-    llvm-profdata rejects as truncated: -disable-vp=true (the cost: no
-    indirect-call promotion from such a profile). The flags reach link steps
-    too, where clang calls -mllvm unused; -Werror packages must still link.
-
-    # Example
-
-    ```nix
-    continuousFlags
-    => [ "-mllvm" "-runtime-counter-relocation" "-mllvm" "-disable-vp=true" "-Wno-unused-command-line-argument" ]
-    ```
-  */
-  continuousFlags = [
-    "-mllvm"
-    "-runtime-counter-relocation"
-    "-mllvm"
-    "-disable-vp=true"
-    "-Wno-unused-command-line-argument"
-  ];
 
   /**
     Flags for the optimized build, given the profile's store path as a string.

@@ -42,19 +42,11 @@ let
 
   cfg = config.services.nix-pgo;
 
-  # The spool is the library's defaultProfileDir: BOLT-instrumented programs, which read no
-  # variable, write into its bolt/ (baked in); GCC's baked directories name it too.
-  nix-pgo = import ./. { defaultProfileDir = cfg.settings.spoolDir or defaultSpoolDir; };
-
   user = "nix-pgo";
   group = "nix-pgo";
   stateDir = "/var/lib/nix-pgo";
-  nixProfile = "${stateDir}/profile";
   configPath = "/etc/nix-pgo/config.json";
-  defaultSpoolDir = "/var/spool/nix-pgo";
 
-  # What the daemon reads: its lock, and how it finds this system.
-  lock = import ./nixos/read-lock.nix { inherit (cfg) lockFile; };
   systemFiles = import ./nixos/system-file.nix;
   systemFile = pkgs.writeText "nix-pgo-system.nix" (
     systemFiles.text {
@@ -65,44 +57,30 @@ let
 
   normalUsers = attrNames (filterAttrs (_: u: u.isNormalUser or false) config.users.users);
 
-  userHook = cfg.settings.notify.hook or null;
   notify = import ./nixos/notify.nix;
-  hook = pkgs.writeShellScript "nix-pgo-hook" (
-    notify.hookScript {
-      jq = "${pkgs.jq}/bin/jq";
-      events = if cfg.desktopNotifications then "/run/nix-pgo/events.jsonl" else null;
-      forward = userHook;
-    }
-  );
-  useHook = cfg.desktopNotifications || userHook != null;
 
-  rendered = import ./nixos/config.nix {
-    names = cfg.packages;
-    boltNames = builtins.filter (name: cfg.enableWith.${name}.bolt or false) cfg.packages;
-    nixFile = "${systemFile}";
-    inherit stateDir nixProfile;
-    spoolDir = defaultSpoolDir;
-    inherit (cfg) thresholdMB onReady;
+  shared = import ./nixos/module-shared.nix {
+    inherit config lib pkgs stateDir systemFile;
+    spoolDir = "/var/spool/nix-pgo";
+    scope = "the whole system";
+    hookArgs.events = if cfg.desktopNotifications then "/run/nix-pgo/events.jsonl" else null;
     trustedUsers = [ "root" ] ++ normalUsers;
-    hook = if useHook then "${hook}" else null;
     settings = removeAttrs cfg.settings [ "notify" ] // optionalAttrs (cfg.settings ? notify) {
       notify = removeAttrs cfg.settings.notify [ "hook" ];
     };
+    replace = cfg.replaceDependencies;
+    flakeExample = "/etc/nixos";
+    flakeNull = "the system `nixos-rebuild` finds without flakes (`<nixos-config>` of {option}`nix.nixPath`)";
+    desktopNotificationsDefault = (config.services.xserver.enable or false) || (config.services.graphical-desktop.enable or false);
+    desktopNotificationsDefaultText = literalExpression "config.services.xserver.enable || config.services.graphical-desktop.enable";
+    desktopNotificationsDescription = ''
+      Whether every graphical session shows the daemon's events (a switch,
+      a failed build, a package ready under `onReady = "notify"`) as desktop
+      notifications.
+    '';
   };
-  spoolDir = rendered.spoolDir;
+  inherit (shared) nixProfile rendered spoolDir checkedConfig env lock;
 
-  configFile = pkgs.writeText "nix-pgo-config.json" (builtins.toJSON rendered);
-  # As attic's module checks its config: a bad value fails the system build.
-  checkedConfig =
-    if cfg.checkConfig then
-      pkgs.runCommand "nix-pgo-config.json" { } ''
-        ${cfg.package}/bin/nix-pgo check-config --sandbox ${configFile}
-        cp ${configFile} $out
-      ''
-    else
-      configFile;
-
-  env = import ./nixos/environment.nix { inherit spoolDir; id = "${pkgs.coreutils}/bin/id"; };
   spool = import ./nixos/spool.nix { inherit spoolDir user group; };
 
   prepareSpool = pkgs.writeShellScript "nix-pgo-prepare-spool" (
@@ -115,16 +93,6 @@ let
       rm = "${pkgs.coreutils}/bin/rm";
     }
   );
-
-  overlay = import ./nixos/overlay.nix {
-    inherit nix-pgo;
-    inherit (cfg) packages;
-    lock = lock.entries;
-    boltLock = lock.boltEntries;
-    options = cfg.enableWith;
-    replace = cfg.replaceDependencies;
-    lockedProfile = import ./nixos/locked-profile.nix { system = pkgs.stdenv.buildPlatform.system; };
-  };
 
   # Services whose sandbox makes the spool read-only get it writable
   # (their instrumented programs would print "LLVM Profile Error" otherwise).
@@ -147,99 +115,10 @@ let
     )
   );
 
-  problemMessage = import ./nixos/problems.nix {
-    names = attrNames pkgs;
-    close = a: b: (lib.strings.levenshteinAtMost or (_: _: _: false)) 2 a b;
-  };
-
-  packageName = types.strMatching "[A-Za-z_][A-Za-z0-9_'-]*" // {
-    description = "name of a top-level package of pkgs (such as \"sqlite\"; not a path such as python3Packages.numpy)";
-  };
-
   hasNixosConfig = builtins.any (hasPrefix "nixos-config=") config.nix.nixPath;
 in
 {
-  options.services.nix-pgo = {
-    enable = mkOption {
-      type = types.bool;
-      default = cfg.packages != [ ];
-      defaultText = literalExpression "config.services.nix-pgo.packages != [ ]";
-      description = ''
-        Whether to run nix-pgo: the named packages resolve to their profiling
-        variants, then to their optimized ones. On as soon as
-        {option}`services.nix-pgo.packages` names a package.
-      '';
-    };
-
-    packages = mkOption {
-      type = types.listOf packageName;
-      default = [ ];
-      example = [ "emacs" "sqlite" ];
-      description = ''
-        The packages to optimize: top-level attribute names of `pkgs`, each
-        built with clang or GCC. Each resolves, for the whole system, to its
-        profiling variant until a profile for it is locked, then to its
-        optimized variant (same name, version and outputs).
-      '';
-    };
-
-    thresholdMB = mkOption {
-      type = types.numbers.positive;
-      default = 1;
-      example = 5;
-      description = ''
-        Profile data to collect per package before its optimized variant is
-        built, in MB of 1,048,576 bytes (`policy.thresholdMB`).
-      '';
-    };
-
-    onReady = mkOption {
-      type = types.enum [ "switch" "notify" ];
-      default = "switch";
-      description = ''
-        What the daemon does when a package has enough data (`policy.onReady`):
-        `"switch"` builds the optimized variant (the derivation the next
-        rebuild will use), locks its profile and puts it first on every
-        user's PATH; `"notify"` only tells (desktop notification, the hook,
-        the journal, `nix-pgo status`), and `nix-pgo build NAME` does the rest.
-      '';
-    };
-
-    package = mkOption {
-      type = types.package;
-      default = pkgs.callPackage ../package.nix { };
-      defaultText = literalExpression "pkgs.callPackage <nix-pgo/package.nix> { } (the flake: packages.\${system}.default)";
-      description = "The nix-pgo package: the daemon and the `nix-pgo` command.";
-    };
-
-    lockFile = mkOption {
-      type = types.nullOr types.path;
-      default = "${stateDir}/pgo-lock.json";
-      example = literalExpression "./pgo-lock.json";
-      description = ''
-        The lock file that says which profile each optimized package is built
-        with. A copy committed with your configuration (`./pgo-lock.json`) is
-        pure, and needed with flakes. The default, the daemon's own lock,
-        works only without flakes and makes the evaluation impure: every
-        rebuild uses the profiles the daemon locked since. `null`: always the
-        profiling variants.
-      '';
-    };
-
-    flake = mkOption {
-      type = types.nullOr types.str;
-      default = null;
-      example = "/etc/nixos";
-      description = ''
-        The flake this system is built from, for the daemon, which builds the
-        optimized variants from this system's own `pkgs` so that the next
-        `nixos-rebuild` finds them built. `null`: the system
-        `nixos-rebuild` finds without flakes (`<nixos-config>` of
-        {option}`nix.nixPath`). The daemon evaluates the flake impurely, as
-        it is on disk (uncommitted changes included).
-      '';
-    };
-
+  options.services.nix-pgo = shared.options // {
     flakeHost = mkOption {
       type = types.str;
       default = config.networking.hostName;
@@ -257,39 +136,6 @@ in
         through {option}`system.replaceDependencies.replacements` instead of
         the overlay, so that no dependent is rebuilt. The variants keep the
         package's name, so the store paths have the same length.
-      '';
-    };
-
-    enableWith = mkOption {
-      type = types.attrsOf (types.attrsOf types.anything);
-      default = { };
-      example = literalExpression ''{ postgresql.collection = "continuous"; }'';
-      description = ''
-        Options of the library's `enableWith` per package (see
-        docs/nix-library.md), e.g. `collection = "continuous"` for a service
-        that runs for days. `profile` is the module's.
-      '';
-    };
-
-    desktopNotifications = mkOption {
-      type = types.bool;
-      default = (config.services.xserver.enable or false) || (config.services.graphical-desktop.enable or false);
-      defaultText = literalExpression "config.services.xserver.enable || config.services.graphical-desktop.enable";
-      description = ''
-        Whether every graphical session shows the daemon's events (a switch,
-        a failed build, a package ready under `onReady = "notify"`) as desktop
-        notifications.
-      '';
-    };
-
-    checkConfig = mkOption {
-      type = types.bool;
-      default = true;
-      description = ''
-        Whether the system build runs `nix-pgo check-config` on the rendered
-        config, so a bad value fails `nixos-rebuild`. It checks that files
-        the config names exist, which in the build sandbox holds only for
-        store paths.
       '';
     };
 
@@ -316,41 +162,12 @@ in
         write their profiles.
       '';
     };
-
-    finalSettings = mkOption {
-      type = types.attrs;
-      internal = true;
-      readOnly = true;
-      description = "The daemon's config file (/etc/nix-pgo/config.json): `settings` merged over what the module sets.";
-    };
-
-    settings = mkOption {
-      type = types.submodule {
-        freeformType =
-          let
-            json = types.nullOr (types.oneOf [ types.bool types.int types.float types.str types.path (types.attrsOf json) (types.listOf json) ]) // {
-              description = "JSON value";
-            };
-          in
-          types.attrsOf json;
-      };
-      default = { };
-      example = literalExpression ''{ policy.minRuns = 10; trustedUsers = [ "root" "alice" "postgres" ]; }'';
-      description = ''
-        The daemon's config file (docs/config.md), merged over what the
-        options above and the module set: a key set here wins. The module
-        sets `stateDir`, `spoolDir`, `nixProfile`, `policy.thresholdMB`,
-        `policy.onReady`, `trustedUsers` (root and every normal user),
-        `notify.hook` (its own, which runs yours after its desktop
-        notifications) and `packages.NAME = { nixFile; attr = NAME; }`.
-      '';
-    };
   };
 
   config = mkIf cfg.enable (mkMerge [
     {
       assertions =
-        mapAttrsToList (name: problem: { assertion = false; message = problemMessage name problem; }) (pkgs.nixPgo.problems or { })
+        shared.assertions
         ++ map (name: {
           assertion = elem name cfg.packages;
           message = ''services.nix-pgo.replaceDependencies: "${name}" is not in services.nix-pgo.packages; add it there too, or remove it here'';
@@ -369,10 +186,6 @@ in
             message = "services.nix-pgo: the module's overlay is not in pkgs (is nixpkgs.pkgs set? then add the overlays of nixpkgs.overlays to it)";
           }
           {
-            assertion = (rendered.stateDir or null) == stateDir && (rendered.nixProfile or null) == nixProfile;
-            message = "services.nix-pgo.settings: stateDir must stay ${stateDir} and nixProfile ${nixProfile} (the service's StateDirectory and the profile on every user's PATH); remove them from settings";
-          }
-          {
             assertion = cfg.flake != null || hasNixosConfig;
             message = ''services.nix-pgo: the daemon cannot find this system's configuration: nix.nixPath has no nixos-config= entry. If this system is built from a flake, set services.nix-pgo.flake = "/etc/nixos" (its directory or flake reference); otherwise add "nixos-config=/etc/nixos/configuration.nix" to nix.nixPath'';
           }
@@ -386,7 +199,7 @@ in
 
       services.nix-pgo.finalSettings = rendered;
 
-      nixpkgs.overlays = mkAfter [ overlay ];
+      nixpkgs.overlays = mkAfter [ shared.overlay ];
 
       environment.systemPackages = [ cfg.package ];
       environment.sessionVariables = env.variables // { NIX_PGO_CONFIG = configPath; };

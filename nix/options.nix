@@ -1,16 +1,21 @@
 /**
-  The options of `enableWith`: their names and types, and the errors for an
-  unknown option (naming it, suggesting the closest valid name, listing the
-  valid ones) or a value of the wrong type.
+  How the library's functions take options (`enableWith`, `bolt.instrument`,
+  `bolt.optimize`): an attribute set checked against a table that gives each
+  option's description and check. An unknown name is an error as soon as the
+  options are given (naming it, suggesting the closest valid name, listing
+  the valid ones); a value only when it is read, so an option that is never
+  needed is never forced. null is the same as not given.
 
-  Option names are checked as soon as `enableWith` gets its options; values
-  only when they are used, so an option that is never needed is never forced.
+  The "did you mean" is this file's own Levenshtein distance: the library
+  uses builtins only (no nixpkgs lib, so no lib.strings.levenshteinAtMost)
+  and works on Nix 2.8.
 
   # Example
 
   ```nix
-  (import ./options.nix).checkNames "enableWith" { profil = ./p.profdata; }
-  => error: nix-pgo: enableWith has no option 'profil' (did you mean 'profile'?); the options are bolt, boltDumpInterval, boltProfile, boltTools, collection, compilerVersion, defaultProfileDir, mergeTool, profile, smokeTest, toolchain
+  let opts = (import ./options.nix).declare "enableWith" { toolchain = types.enum [ "clang" "gcc" ]; } { toolchian = "gcc"; };
+  in opts.checked
+  => error: nix-pgo: enableWith has no option 'toolchian' (did you mean 'toolchain'?); the options are toolchain
   ```
 */
 let
@@ -18,6 +23,7 @@ let
     any
     attrNames
     concatStringsSep
+    elem
     elemAt
     filter
     foldl'
@@ -25,89 +31,21 @@ let
     head
     isAttrs
     isInt
-    isPath
     isString
     length
-    replaceStrings
     stringLength
     substring
+    toJSON
     typeOf
     ;
 
-  /**
-    Every option with what it accepts besides null (null means "not given").
-    `profile` is checked where it is used, with a message naming the package.
-  */
-  types = {
-    profile = {
-      description = "a path, an absolute path string or a derivation";
-      check = _: true;
-    };
-    toolchain = {
-      description = ''"clang" or "gcc"'';
-      check = v: v == "clang" || v == "gcc";
-    };
-    mergeTool = {
-      description = "a path, a string or a derivation";
-      check = v: isPath v || isString v || isAttrs v;
-    };
-    compilerVersion = {
-      description = "a string or an integer";
-      check = v: isString v || isInt v;
-    };
-    defaultProfileDir = {
-      description = "an absolute path string (in quotes: a path would be copied into the store)";
-      check = isAbsolute;
-    };
-    collection = {
-      description = ''"exit" or "continuous"'';
-      check = v: v == "exit" || v == "continuous";
-    };
-    bolt = {
-      description = "true or false";
-      check = v: v == true || v == false;
-    };
-    boltTools = {
-      description = "the BOLT package of the compiler's LLVM (with bin/llvm-bolt and bin/merge-fdata), or { llvmBolt; mergeFdata; }";
-      check = isAttrs;
-    };
-    boltProfile = {
-      description = "a path, an absolute path string or a derivation (a directory of <build id>.fdata files)";
-      check = _: true;
-    };
-    boltDumpInterval = {
-      description = "a positive number of seconds";
-      check = v: isInt v && v > 0;
-    };
-    smokeTest = {
-      description = "shell code (a string)";
-      check = isString;
-    };
-  };
-
-  names = attrNames types;
-
-  isAbsolute = v: isString v && substring 0 1 v == "/";
-
-  upperCase = [ "A" "B" "C" "D" "E" "F" "G" "H" "I" "J" "K" "L" "M" "N" "O" "P" "Q" "R" "S" "T" "U" "V" "W" "X" "Y" "Z" ];
-  lowerCase = [ "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" "r" "s" "t" "u" "v" "w" "x" "y" "z" ];
-  toLower = replaceStrings upperCase lowerCase;
+  helpers = import ./helpers.nix;
 
   chars = s: genList (i: substring i 1 s) (stringLength s);
 
   min = a: b: if a < b then a else b;
 
-  /**
-    The Levenshtein distance between two strings: how many characters must be
-    inserted, deleted or replaced to turn one into the other.
-
-    # Example
-
-    ```nix
-    editDistance "kitten" "sitting"
-    => 3
-    ```
-  */
+  /** The Levenshtein distance: how many characters must be inserted, deleted or replaced to turn `a` into `b`. */
   editDistance =
     a: b:
     let
@@ -139,36 +77,25 @@ let
     n <= stringLength s && any (i: substring i n s == infix) (genList (i: i) (stringLength s - n + 1));
 
   /**
-    The valid name closest to `name`, ignoring case, or null when none is
-    close: at most a third of the name's length plus one edits away, or one
-    name containing the other (at least three characters). A valid name that
+    The name of `names` closest to `name`, ignoring case, or null when none
+    is close: at most a third of the name's length plus one edits away, or
+    one name containing the other (at least three characters). A name that
     starts with `name` wins, then the one with the fewest edits.
-
-    # Example
-
-    ```nix
-    closest "defaultprofiledir"
-    => "defaultProfileDir"
-    closest "tool"
-    => "toolchain"
-    closest "jobs"
-    => null
-    ```
   */
   closest =
-    name:
+    names: name:
     let
-      wanted = toLower name;
+      wanted = helpers.toLower name;
       scored = map (
         candidate:
         let
-          c = toLower candidate;
+          c = helpers.toLower candidate;
         in
         {
           inherit candidate;
           distance = editDistance wanted c;
           related = stringLength wanted >= 3 && (hasInfix wanted c || hasInfix c wanted);
-          prefix = stringLength wanted >= 3 && substring 0 (stringLength wanted) c == wanted;
+          prefix = stringLength wanted >= 3 && helpers.hasPrefix wanted c;
         }
       ) names;
       close = filter (s: s.related || s.distance <= stringLength wanted / 3 + 1) scored;
@@ -180,85 +107,106 @@ let
 
   quote = s: "'${s}'";
 
-  describeUnknown =
-    name:
-    let
-      suggestion = closest name;
-    in
-    quote name + (if suggestion == null then "" else " (did you mean ${quote suggestion}?)");
-
-  /**
-    The error message for unknown option names given to `fn`.
-
-    # Example
-
-    ```nix
-    unknownMessage "enableWith" [ "toolchian" ]
-    => "nix-pgo: enableWith has no option 'toolchian' (did you mean 'toolchain'?); the options are bolt, boltDumpInterval, boltProfile, boltTools, collection, compilerVersion, defaultProfileDir, mergeTool, profile, smokeTest, toolchain"
-    ```
-  */
+  /** The error message for the unknown option names `unknown` given to `fn`, whose options are `names`. */
   unknownMessage =
-    fn: unknown:
+    fn: names: unknown:
+    let
+      describe =
+        name:
+        let
+          suggestion = closest names name;
+        in
+        quote name + (if suggestion == null then "" else " (did you mean ${quote suggestion}?)");
+    in
     "nix-pgo: ${fn} has no option${if length unknown > 1 then "s" else ""} "
-    + concatStringsSep ", " (map describeUnknown unknown)
+    + concatStringsSep ", " (map describe unknown)
     + "; the options are ${concatStringsSep ", " names}";
 
-  /**
-    `options` itself when it is an attribute set of known option names;
-    otherwise an error. The values are not forced.
-
-    # Example
-
-    ```nix
-    checkNames "enableWith" { toolchain = "gcc"; }
-    => { toolchain = "gcc"; }
-    ```
-  */
-  checkNames =
-    fn: options:
-    if !isAttrs options then
-      throw "nix-pgo: ${fn} takes an attribute set of options first, not a ${typeOf options}"
-    else if options.type or null == "derivation" then
-      throw "nix-pgo: ${fn} takes its options first and the derivation second (${fn} { ... } drv); for no options use enable drv"
-    else
-      let
-        unknown = filter (n: !(types ? ${n})) (attrNames options);
-      in
-      if unknown == [ ] then options else throw (unknownMessage fn unknown);
-
   describeValue = v: if isString v then ''"${v}"'' else "a ${typeOf v}";
+in
+{
+  /** Option types: what an option accepts besides null, in words and as a check. */
+  types = {
+    /** Anything: the function checks it where it is used (with a message naming the package). */
+    any = description: {
+      inherit description;
+      check = _: true;
+    };
+
+    /** One of the strings `values`. */
+    enum = values: {
+      description = concatStringsSep " or " (map toJSON values);
+      check = v: elem v values;
+    };
+
+    bool = {
+      description = "true or false";
+      check = v: v == true || v == false;
+    };
+
+    absolutePath = {
+      description = "an absolute path string (in quotes: a path would be copied into the store)";
+      check = helpers.isAbsolute;
+    };
+
+    seconds = {
+      description = "a positive number of seconds";
+      check = v: isInt v && v > 0;
+    };
+
+    shellCode = {
+      description = "shell code (a string)";
+      check = isString;
+    };
+
+    /** An attribute set that `check` accepts, described as `description`. */
+    attrs = description: check: {
+      inherit description;
+      check = v: isAttrs v && check v;
+    };
+  };
 
   /**
-    The value of option `name` in `options`, or `default` when it is missing or
-    null; an error naming the option when the value has the wrong type.
+    The options `options` given to `fn`, declared by `spec` (name -> type):
+    `checked` is `options` itself when every name is declared, else an error
+    (force it to check the names); `get NAME DEFAULT` is the value, or
+    DEFAULT when it is missing or null, or an error naming the option when
+    its type refuses it; `require NAME` is the value, or an error saying it
+    is needed.
 
     # Example
 
     ```nix
-    get "enableWith" { compilerVersion = 16; } "compilerVersion" "unknown"
+    (declare "enableWith" { compilerVersion = types.any "a string"; } { compilerVersion = 16; }).get "compilerVersion" "unknown"
     => 16
     ```
   */
-  get =
-    fn: options: name: default:
+  declare =
+    fn: spec: options:
     let
-      value = options.${name} or null;
+      names = attrNames spec;
+      get =
+        name: default:
+        let
+          value = options.${name} or null;
+        in
+        if value == null then
+          default
+        else if spec.${name}.check value then
+          value
+        else
+          throw "nix-pgo: ${fn}: option ${name} must be ${spec.${name}.description}, not ${describeValue value}";
     in
-    if value == null then
-      default
-    else if types.${name}.check value then
-      value
-    else
-      throw "nix-pgo: ${fn}: option ${name} must be ${types.${name}.description}, not ${describeValue value}";
-in
-{
-  inherit
-    names
-    editDistance
-    closest
-    unknownMessage
-    checkNames
-    get
-    isAbsolute
-    ;
+    {
+      checked =
+        if !isAttrs options then
+          throw "nix-pgo: ${fn} takes an attribute set of options, not a ${typeOf options}"
+        else
+          let
+            unknown = filter (n: !(spec ? ${n})) (attrNames options);
+          in
+          if unknown == [ ] then options else throw (unknownMessage fn names unknown);
+      inherit get;
+      require = name: get name (throw "nix-pgo: ${fn} needs the option ${name}: ${spec.${name}.description}");
+    };
 }

@@ -21,9 +21,7 @@ name: problem:
 let
   inherit (builtins) concatStringsSep filter genList length map substring;
 
-  lower = s: builtins.replaceStrings
-    [ "A" "B" "C" "D" "E" "F" "G" "H" "I" "J" "K" "L" "M" "N" "O" "P" "Q" "R" "S" "T" "U" "V" "W" "X" "Y" "Z" ]
-    [ "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" "r" "s" "t" "u" "v" "w" "x" "y" "z" ] s;
+  lower = (import ../helpers.nix).toLower;
   wanted = lower name;
   # Same first letter first: cheap, and a typo rarely is there.
   candidates = filter (n: substring 0 1 (lower n) == substring 0 1 wanted && close wanted (lower n)) names;

@@ -24,10 +24,10 @@
   pure ? !(builtins ? currentSystem),
 }:
 let
-  inherit (builtins) isPath pathExists readFile fromJSON storeDir stringLength substring;
+  inherit (builtins) isPath pathExists readFile fromJSON storeDir;
 
   text = toString lockFile;
-  inStore = substring 0 (stringLength storeDir + 1) text == "${storeDir}/";
+  inStore = (import ../helpers.nix).hasPrefix "${storeDir}/" text;
   readable = isPath lockFile || inStore || !pure;
 
   none = warning: { entries = { }; boltEntries = { }; inherit warning; };

@@ -12,8 +12,10 @@
 #   boltDumpInterval  (instrumented) seconds between dumps, or ""
 #   boltProfile       (optimized) a directory of .fdata files
 #   boltSmokeTest     shell code run against the PGO tree and this tree, or ""
+#   boltPgoProfile    the PGO-optimized derivation's profile, or ""
+#   pgoManifestLayout, pgoManifestWriter: the manifest (nix/manifest.nix)
 #
-# nix/bolt.nix sources pgo.sh first: pgoJsonString and pgoOutputs come from there.
+# nix/bolt.nix sources pgo.sh first: pgoOutputs and the manifest's writer come from there.
 
 boltFail() {
     echo "nix-pgo: $*" >&2
@@ -24,13 +26,13 @@ boltPackageName() {
     echo "${pname:-${name:-unknown}}${version:+ ${version}}"
 }
 
-# A JSON string on one line: BOLT's messages (fallback reasons) span lines.
-boltJsonString() {
+# $1 on one line: BOLT's messages (fallback reasons) span lines.
+boltOneLine() {
     local s=$1
     s=${s//$'\t'/ }
     s=${s//$'\n'/ }
     s=${s//$'\r'/ }
-    pgoJsonString "$s"
+    printf '%s' "$s"
 }
 
 boltOutputPath() {
@@ -88,7 +90,7 @@ boltCopyOutputs() {
         done < <(find "$new" \( -type f -o -type l \) -print0)
     done
     # The PGO manifest describes the PGO-optimized output; ours replaces it.
-    rm -f "${out:?}/nix-support/pgo.json"
+    rm -f "${out:?}/$pgoManifestFile"
 }
 
 # Is $1 an ELF executable or shared object with loadable segments (what BOLT
@@ -189,23 +191,23 @@ boltInstall() {
 
 # With a smoke test: finds the BOLT files that make it differ from the PGO
 # tree (alone, then together) and puts the PGO file back for each, with the
-# reason. Sets boltSmokeResult.
+# reason. Sets boltSmokeResult ("" when there is no smoke test).
 boltSmokeCheck() {
     local reference i result
-    boltSmokeResult=null
+    boltSmokeResult=""
     [[ -n "${boltSmokeTest:-}" ]] || return 0
     local -a bolted=()
     for i in "${!boltPath[@]}"; do
         if [[ "${boltOutcome[$i]}" != fallback ]]; then bolted+=("$i"); fi
     done
-    [[ ${#bolted[@]} -gt 0 ]] || { boltSmokeResult='"not run: no file was rewritten"'; return 0; }
+    [[ ${#bolted[@]} -gt 0 ]] || { boltSmokeResult="not run: no file was rewritten"; return 0; }
     echo "nix-pgo: running the smoke test on the PGO-optimized outputs"
     reference=$(boltSmokeRun pgo)
     echo "nix-pgo: the smoke test on the PGO-optimized outputs gives exit status ${reference%% *}"
     for i in "${bolted[@]}"; do boltInstall "$i" bolt; done
     result=$(boltSmokeRun new)
     if [[ "$result" == "$reference" ]]; then
-        boltSmokeResult='"passed"'
+        boltSmokeResult=passed
         return 0
     fi
     echo "nix-pgo: the smoke test differs with every file rewritten (exit ${result%% *}, PGO: ${reference%% *}); trying each file alone"
@@ -241,7 +243,7 @@ boltSmokeCheck() {
             done
         fi
     fi
-    boltSmokeResult='"failed: files kept from the PGO-optimized outputs"'
+    boltSmokeResult="failed: files kept from the PGO-optimized outputs"
 }
 
 # A profile line of an instrumentation fdata file (what merge-fdata writes):
@@ -262,14 +264,16 @@ boltCheckFdata() {
     ' "$f"
 }
 
-# The numbers BOLT reports for an optimized file, as JSON members.
-boltStats() {
+# The numbers BOLT reports for an optimized file, as manifest facts of the current item.
+boltStatFacts() {
     local log=$1 profiled total notOptimized stale
     read -r profiled total < <(sed -n 's/^BOLT-INFO: \([0-9]*\) out of \([0-9]*\) functions in the binary.*have non-empty execution profile.*/\1 \2/p' "$log") || true
     notOptimized=$(sed -n 's/^BOLT-INFO: \([0-9]*\) functions with profile could not be optimized.*/\1/p' "$log")
     stale=$(sed -n 's/^BOLT-WARNING: \([0-9]*\) (.*functions have invalid (possibly stale) profile.*/\1/p' "$log")
-    printf '"functions": %s, "functionsProfiled": %s, "functionsNotOptimized": %s, "functionsStale": %s' \
-        "${total:-null}" "${profiled:-null}" "${notOptimized:-0}" "${stale:-0}"
+    pgoFact l functions "${total:-null}"
+    pgoFact l functionsProfiled "${profiled:-null}"
+    pgoFact l functionsNotOptimized "${notOptimized:-0}"
+    pgoFact l functionsStale "${stale:-0}"
 }
 
 boltInstrumentAll() {
@@ -360,7 +364,6 @@ boltOptimizeAll() {
         fi
         if boltRun "$TMPDIR/bolt-files/$i.log" "$TMPDIR/bolt-files/$i.pgo" "$TMPDIR/bolt-files/$i.bolt" "-data=$file"; then
             boltOutcome[$i]=optimized
-            boltStat[$i]=$(boltStats "$TMPDIR/bolt-files/$i.log.stdout")
         else
             boltOutcome[$i]=fallback
             boltReason[$i]=$boltLastReason
@@ -373,74 +376,51 @@ boltOptimizeAll() {
     done
 }
 
-# A field of the PGO manifest (one "key": value per line), as JSON, or null.
-boltPgoManifestField() {
-    local manifest=$1 key=$2 v
-    [[ -f "$manifest" ]] || { echo null; return; }
-    v=$(sed -n "/^ *\"$key\": /{s/^ *\"$key\": \(.*[^,]\),\{0,1\}\$/\1/p;q}" "$manifest")
-    echo "${v:-null}"
-}
-
+# Writes the manifest: what Nix fixed (pgoManifestLayout), the facts of this
+# build, and one item per ELF file with its outcome.
 boltWriteManifest() {
-    local i entries="" sep="" pgoManifest="" pair
-    for pair in $boltInputs; do
-        if [[ "${pair%%=*}" == out ]]; then pgoManifest="${pair#*=}/nix-support/pgo.json"; fi
-    done
+    local i pgoFacts="$TMPDIR/bolt-manifest.facts"
+    : >"$pgoFacts"
+    pgoIdentityFacts
+    if [[ -n "${boltPgoProfile:-}" && -f "$boltPgoProfile" ]]; then
+        pgoFact s pgoProfileSha256 "$(sha256sum "$boltPgoProfile" | cut -d ' ' -f 1)"
+    else
+        pgoFact l pgoProfileSha256 null
+    fi
+    if [[ -n "$boltSmokeResult" ]]; then pgoFact s smokeTest "$boltSmokeResult"; else pgoFact l smokeTest null; fi
     for i in "${!boltPath[@]}"; do
-        local buildId reason=null extra=""
-        buildId=$(boltBuildId "${boltPath[$i]}")
-        if [[ "${boltOutcome[$i]}" == fallback ]]; then reason=$(boltJsonString "${boltReason[$i]}"); fi
+        pgoFact '{' binaries ''
+        pgoFact s output "${boltOut[$i]}"
+        pgoFact s path "${boltRel[$i]}"
+        pgoFact s buildId "$(boltBuildId "${boltPath[$i]}")"
+        pgoFact s inputBuildId "${boltInputId[$i]}"
+        pgoFact s outcome "${boltOutcome[$i]}"
+        if [[ "${boltOutcome[$i]}" == fallback ]]; then
+            pgoFact s reason "$(boltOneLine "${boltReason[$i]}")"
+        else
+            pgoFact l reason null
+        fi
         if [[ "$boltKind" == bolt-profile && "${boltOutcome[$i]}" == instrumented ]]; then
-            extra+=", \"fdataPrefix\": $(boltJsonString "$boltDir/${boltInputId[$i]}")"
+            pgoFact s fdataPrefix "$boltDir/${boltInputId[$i]}"
             if [[ -n "${boltSmokeTest:-}" ]]; then
                 if compgen -G "$TMPDIR/bolt-smoke-spool/${boltInputId[$i]}.*.fdata" >/dev/null; then
-                    extra+=", \"smokeProfile\": true"
+                    pgoFact l smokeProfile true
                 else
-                    extra+=", \"smokeProfile\": false"
+                    pgoFact l smokeProfile false
                 fi
             fi
         fi
         if [[ "$boltKind" == bolt-optimized ]]; then
-            if [[ -n "${boltProfileKey[$i]:-}" ]]; then extra+=", \"profileKey\": \"${boltProfileKey[$i]}\""; else extra+=", \"profileKey\": null"; fi
-            if [[ "${boltOutcome[$i]}" == optimized ]]; then extra+=", ${boltStat[$i]}"; fi
+            if [[ -n "${boltProfileKey[$i]:-}" ]]; then pgoFact s profileKey "${boltProfileKey[$i]}"; else pgoFact l profileKey null; fi
+            if [[ "${boltOutcome[$i]}" == optimized ]]; then boltStatFacts "$TMPDIR/bolt-files/$i.log.stdout"; fi
         fi
-        entries+="$sep    { \"output\": $(boltJsonString "${boltOut[$i]}"), \"path\": $(boltJsonString "${boltRel[$i]}"), \"buildId\": \"${buildId}\", \"inputBuildId\": \"${boltInputId[$i]}\", \"outcome\": \"${boltOutcome[$i]}\", \"reason\": $reason$extra }"
-        sep=$',\n'
     done
-    mkdir -p "$out/nix-support"
-    {
-        echo "{"
-        echo "  \"nixPgo\": 1,"
-        echo "  \"kind\": \"$boltKind\","
-        echo "  \"name\": $(boltJsonString "${name:-}"),"
-        echo "  \"pname\": $(boltJsonString "${pname:-${name:-}}"),"
-        echo "  \"version\": $(boltJsonString "${version:-}"),"
-        echo "  \"outPath\": $(boltJsonString "$out"),"
-        echo "  \"toolchain\": $(boltPgoManifestField "$pgoManifest" toolchain),"
-        echo "  \"compilerVersion\": $(boltPgoManifestField "$pgoManifest" compilerVersion),"
-        echo "  \"pgoProfileSha256\": $(boltPgoManifestField "$pgoManifest" profileSha256),"
-        if [[ "$boltKind" == bolt-profile ]]; then
-            # Kept in the runtime closure on purpose: the daemon merges with it.
-            echo "  \"boltTool\": $(boltJsonString "$boltTool"),"
-            echo "  \"mergeTool\": $(boltJsonString "$boltMergeTool"),"
-            echo "  \"boltDir\": $(boltJsonString "$boltDir"),"
-            echo "  \"fdataName\": \"<inputBuildId>.<pid>.fdata\","
-            echo "  \"dumpInterval\": ${boltDumpInterval:-null},"
-        else
-            echo "  \"profile\": $(boltJsonString "$boltProfile"),"
-        fi
-        echo "  \"boltFlags\": $(boltJsonString "$(echo $boltFlags)"),"
-        echo "  \"smokeTest\": $boltSmokeResult,"
-        echo "  \"binaries\": ["
-        [[ -n "$entries" ]] && echo "$entries"
-        echo "  ]"
-        echo "}"
-    } >"$out/nix-support/pgo.json"
+    pgoWriteManifestFile
 }
 
 boltMain() {
-    local -a boltPath=() boltOut=() boltRel=() boltInputId=() boltOutcome=() boltReason=() boltProfileKey=() boltStat=()
-    local boltLastReason="" boltSmokeResult=null o rel i=0 p
+    local -a boltPath=() boltOut=() boltRel=() boltInputId=() boltOutcome=() boltReason=() boltProfileKey=()
+    local boltLastReason="" boltSmokeResult="" o rel i=0 p
     [[ -x "$boltTool" ]] || boltFail "llvm-bolt is not executable: $boltTool"
     boltCopyOutputs
     mkdir -p "$TMPDIR/bolt-files"

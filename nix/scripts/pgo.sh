@@ -1,5 +1,6 @@
 # Shell functions sourced by the nix-pgo phases of instrumented and optimized
-# builds. They read the pgo* variables that nix/attrs.nix sets on the derivation.
+# builds (and the manifest writer of the BOLT variants). They read the pgo*
+# variables that nix/attrs.nix sets on the derivation.
 
 pgoFail() {
     echo "nix-pgo: $*" >&2
@@ -113,13 +114,6 @@ pgoCheckProfile() {
     esac
 }
 
-pgoJsonString() {
-    local s=$1
-    s=${s//\\/\\\\}
-    s=${s//\"/\\\"}
-    printf '"%s"' "$s"
-}
-
 # Prints "name path" for every output, in plain and in structured-attrs builds.
 pgoOutputs() {
     if [[ "$(declare -p outputs 2>/dev/null)" == "declare -A"* ]]; then
@@ -140,12 +134,59 @@ pgoIsInstrumented() {
     esac
 }
 
-# Writes $out/nix-support/pgo.json: what the daemon needs to attribute raw
-# profiles to this build and to merge them with the matching tool.
+# Where every variant keeps its manifest, below its first output.
+pgoManifestFile=nix-support/pgo.json
+
+# Adds one fact of the build to the manifest's facts file ($pgoFacts), for
+# pgoWriteManifestFile: TYPE KEY VALUE, TYPE s (a string, any bytes), l (null,
+# true, false or a whole number) or { (the next item of the list KEY, VALUE "").
+pgoFact() {
+    printf '%s\0%s\0%s\0' "$1" "$2" "$3" >>"${pgoFacts:?}"
+}
+
+# Whether the manifest's layout leaves member $1 to the build.
+pgoLayoutHas() {
+    [[ $'\n'"${pgoManifestLayout:?}"$'\n' == *$'\n?'"$1"$'\n'* ]]
+}
+
+# The facts every manifest starts with: the derivation's name and output.
+pgoIdentityFacts() {
+    pgoFact s name "${name:-}"
+    pgoFact s pname "${pname:-${name:-}}"
+    pgoFact s version "${version:-}"
+    pgoFact s outPath "$out"
+}
+
+# Writes $out/$pgoManifestFile from pgoManifestLayout (what Nix fixed) and the
+# facts in $pgoFacts, with the one writer of manifests (scripts/manifest.awk).
+pgoWriteManifestFile() {
+    local target="$out/$pgoManifestFile"
+    mkdir -p "$(dirname "$target")"
+    if ! od -An -v -tu1 "${pgoFacts:?}" | pgoLayout="${pgoManifestLayout:?}" LC_ALL=C awk -f "${pgoManifestWriter:?}" >"$target.tmp"; then
+        pgoFail "$(pgoPackageName): cannot write $target"
+    fi
+    mv "$target.tmp" "$target"
+    rm -f "$pgoFacts"
+}
+
+# Writes the manifest of an instrumented or optimized build: what the daemon
+# needs to attribute raw profiles to this build and to merge them with the
+# matching tool.
 pgoWriteManifest() {
-    local readelf=${READELF:-readelf} manifest entries="" sep="" outName outPath f rel id
-    manifest="$out/nix-support/pgo.json"
-    mkdir -p "$out/nix-support"
+    local readelf=${READELF:-readelf} outName outPath f id found=""
+    local pgoFacts="${TMPDIR:-/tmp}/pgo-manifest.facts"
+    : >"$pgoFacts"
+    pgoIdentityFacts
+    if pgoLayoutHas gcdaDir; then
+        pgoFact s gcdaDir "$pgoDefaultProfileDir/gcda/$(basename "$out")"
+    fi
+    if pgoLayoutHas profileSha256; then
+        if [[ -f "$pgoProfile" ]]; then
+            pgoFact s profileSha256 "$(sha256sum "$pgoProfile" | cut -d ' ' -f 1)"
+        else
+            pgoFact l profileSha256 null
+        fi
+    fi
     while read -r outName outPath; do
         [[ -d "$outPath" ]] || continue
         while IFS= read -r -d '' f; do
@@ -158,49 +199,16 @@ pgoWriteManifest() {
             if [[ -z "$id" ]]; then
                 pgoFail "$(pgoPackageName): $f has no ELF build ID; it must be linked with --build-id (did the package override NIX_LDFLAGS?)"
             fi
-            rel=${f#"$outPath"/}
-            entries+="$sep    { \"output\": $(pgoJsonString "$outName"), \"path\": $(pgoJsonString "$rel"), \"buildId\": \"$id\" }"
-            sep=$',\n'
+            pgoFact '{' binaries ''
+            pgoFact s output "$outName"
+            pgoFact s path "${f#"$outPath"/}"
+            pgoFact s buildId "$id"
+            found=1
         done < <(find "$outPath" -type f -print0 | sort -z)
     done < <(pgoOutputs | sort)
 
-    if [[ "$pgoKind" == profile && -z "$entries" ]]; then
+    if [[ "$pgoKind" == profile && -z "$found" ]]; then
         pgoFail "$(pgoPackageName): the instrumented build produced no instrumented ELF file; is the package built with the compiler of its stdenv?"
     fi
-
-    local gcdaDir=null profileHash=null
-    if [[ "$pgoToolchain" == gcc && "$pgoKind" == profile ]]; then
-        gcdaDir=$(pgoJsonString "$pgoDefaultProfileDir/gcda/$(basename "$out")")
-    fi
-    if [[ "$pgoKind" == optimized && -f "$pgoProfile" ]]; then
-        profileHash="\"$(sha256sum "$pgoProfile" | cut -d ' ' -f 1)\""
-    fi
-    {
-        echo "{"
-        echo "  \"nixPgo\": 1,"
-        echo "  \"kind\": \"$pgoKind\","
-        echo "  \"name\": $(pgoJsonString "${name:-}"),"
-        echo "  \"pname\": $(pgoJsonString "${pname:-${name:-}}"),"
-        echo "  \"version\": $(pgoJsonString "${version:-}"),"
-        echo "  \"outPath\": $(pgoJsonString "$out"),"
-        echo "  \"toolchain\": \"$pgoToolchain\","
-        echo "  \"compilerVersion\": $(pgoJsonString "$pgoCompilerVersion"),"
-        # An optimized build must not keep the merge tool in its runtime closure.
-        if [[ "$pgoKind" == profile ]]; then
-            echo "  \"mergeTool\": $(pgoJsonString "$pgoMergeTool"),"
-        fi
-        echo "  \"defaultProfileDir\": $(pgoJsonString "$pgoDefaultProfileDir"),"
-        echo "  \"gcdaDir\": $gcdaDir,"
-        if [[ "$pgoKind" == profile ]]; then
-            echo "  \"collection\": $(pgoJsonString "${pgoCollection:-exit}"),"
-        fi
-        if [[ "$pgoKind" == optimized ]]; then
-            echo "  \"profile\": $(pgoJsonString "$pgoProfile"),"
-            echo "  \"profileSha256\": $profileHash,"
-        fi
-        echo "  \"binaries\": ["
-        [[ -n "$entries" ]] && echo "$entries"
-        echo "  ]"
-        echo "}"
-    } >"$manifest"
+    pgoWriteManifestFile
 }

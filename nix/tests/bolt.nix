@@ -53,21 +53,17 @@ let
     {
       name = "instrumented files write one file per process, at exit unless a dump interval is given";
       expr = [
-        (bolt.instrumentFlags { })
-        (bolt.instrumentFlags { dumpInterval = 600; })
+        (words instrumented.boltFlags)
+        (words (bolt.instrument { inherit optimized tools; boltDir = dir; dumpInterval = 600; }).boltFlags)
       ];
       expected = [
-        [ "-instrumentation-file-append-pid" ]
-        [ "-instrumentation-file-append-pid" "-instrumentation-sleep-time=600" "-instrumentation-no-counters-clear" ]
+        [ "-bolt-info=0" "-no-huge-pages" "-instrumentation-file-append-pid" ]
+        [ "-bolt-info=0" "-no-huge-pages" "-instrumentation-file-append-pid" "-instrumentation-sleep-time=600" "-instrumentation-no-counters-clear" ]
       ];
     }
     {
       name = "a dump interval that is not a positive number of seconds is refused";
-      expr = map fails [
-        (bolt.instrumentFlags { dumpInterval = 0; })
-        (bolt.instrumentFlags { dumpInterval = "10"; })
-        (bolt.instrumentFlags { dumpInterval = null; })
-      ];
+      expr = map (d: fails (bolt.instrument { inherit optimized tools; boltDir = dir; dumpInterval = d; }).boltFlags) [ 0 "10" null ];
       expected = [ true true false ];
     }
     {
@@ -99,6 +95,33 @@ let
         instrumented.boltDumpInterval
       ];
       expected = [ "bolt-profile" "bolt-optimized" true true dir "" ];
+    }
+    {
+      name = "the manifest: the PGO build's compiler, the tools, directory and flags as JSON; the rest left to the build";
+      expr = map (d: builtins.filter builtins.isString (builtins.split "\n" d.pgoManifestLayout)) [
+        (bolt.instrument { inherit optimized tools; boltDir = dir; dumpInterval = 60; })
+        final
+      ];
+      expected = [
+        [
+          "=nixPgo\t1" "=kind\t\"bolt-profile\"" "?name" "?pname" "?version" "?outPath" "=toolchain\t\"clang\"" "=compilerVersion\t\"16\""
+          "?pgoProfileSha256" "=boltTool\t\"/store/bolt/bin/llvm-bolt\"" "=mergeTool\t\"/store/bolt/bin/merge-fdata\""
+          "=boltDir\t\"/var/tmp/pgo-test/bolt\"" "=fdataName\t\"<inputBuildId>.<pid>.fdata\"" "=dumpInterval\t60"
+          "=boltFlags\t\"-bolt-info=0 -no-huge-pages -instrumentation-file-append-pid -instrumentation-sleep-time=60 -instrumentation-no-counters-clear\""
+          "?smokeTest" "[binaries"
+        ]
+        [
+          "=nixPgo\t1" "=kind\t\"bolt-optimized\"" "?name" "?pname" "?version" "?outPath" "=toolchain\t\"clang\"" "=compilerVersion\t\"16\""
+          "?pgoProfileSha256" "=profile\t\"${../flags.nix}\""
+          "=boltFlags\t\"-bolt-info=0 -no-huge-pages -reorder-blocks=ext-tsp -reorder-functions=hfsort+ -split-functions -split-all-cold -split-eh -icf=1\""
+          "?smokeTest" "[binaries"
+        ]
+      ];
+    }
+    {
+      name = "the PGO manifest's profile hash is made again from the PGO-optimized build's profile";
+      expr = [ (final.boltPgoProfile == optimized.pgoProfile) (bolt.instrument { optimized = calc; inherit tools; boltDir = dir; }).boltPgoProfile ];
+      expected = [ true "" ];
     }
     {
       name = "every output is copied: a multi-output package keeps its outputs";
@@ -163,6 +186,16 @@ let
         (fails (bolt.optimize { inherit optimized tools; profile = 3; }).boltProfile)
       ];
       expected = [ true true true true true ];
+    }
+    {
+      name = "an unknown option, or a missing one, is an error";
+      expr = [
+        (fails (bolt.instrument { inherit optimized tools; boltDri = dir; }).name)
+        (fails (bolt.instrument { inherit optimized tools; }).boltDir)
+        (fails (bolt.optimize { inherit optimized; profile = ../flags.nix; }).boltTool)
+        (fails (bolt.optimize { inherit optimized tools; profile = ../flags.nix; extraFlags = [ ]; }).name)
+      ];
+      expected = [ true true true true ];
     }
     {
       name = "the profile error names the package and the path";

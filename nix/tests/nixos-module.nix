@@ -4,7 +4,7 @@
   nixpkgs, or the lib alone), the option declarations of nixos-stubs.nix and
   home-manager-stubs.nix, and the example programs as the system's pkgs.
   Defaults, assertions, the rendered unit and config, and that only the named
-  packages change. test/nixos/module.test.ts runs it (and skips it, saying
+  packages change. test/nixos/module.int.test.ts runs it (and skips it, saying
   why, where there is no `<nixpkgs/lib>`), and checks the messages of values
   the option types refuse.
 

@@ -5,9 +5,8 @@
  * it says (they fail otherwise).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { findPackage } from '../config/find-package.js';
-import { parseBoltOutcomes, parseManifest } from '../formats/manifest.js';
+import { manifestPathOf, parseBoltOutcomes, parseManifest } from '../formats/manifest.js';
 import { judgeBoltVariant } from '../lifecycle/judge-bolt-variant.js';
 import {
   afterBoltProfilingBuilt,
@@ -50,7 +49,7 @@ export async function buildProfiling(ctx: ActionContext, name: string, stage: St
     now: started,
   });
   let outcome = await runBuild(plan, { signal: ctx.signal });
-  const manifestPath = outcome.ok ? join(outcome.storePath, 'nix-support', 'pgo.json') : null;
+  const manifestPath = outcome.ok ? manifestPathOf(outcome.storePath) : null;
   if (outcome.ok && stage === 'bolt') {
     const problem = checkBoltVariant(manifestPath!);
     if (problem)

@@ -28,6 +28,7 @@ import { ensureBoltDir } from '../spool/bolt-dir.js';
 import { scanSpool, type SpoolFile } from '../spool/scan.js';
 import type { Db } from '../state/database.js';
 import { packagesWithReadyStaged } from '../state/harvest-journal.js';
+import { recordCollectorPass, recordCollectorStart, recordCollectorStop } from '../state/collector-heartbeat.js';
 import { getLiveSnapshot } from '../state/live-snapshots.js';
 import { ensurePackage, listPackages, resetPackageData, type PackageRecord } from '../state/package-records.js';
 import type { StateLayout } from '../state/state-layout.js';
@@ -74,6 +75,8 @@ export interface CollectorStatus {
 
 export interface PassReport {
   harvested: Omit<BatchReport, 'packages'>;
+  /** Files of programs that may still run (live raw profiles, BOLT profiles dumped periodically): read again soon. */
+  live: number;
   merged: MergeResult[];
   errors: { package: string; message: string }[];
   recovered: { settled: number; excluded: number; deferred: number; orphans: number };
@@ -122,9 +125,10 @@ export class Collector {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.quarantine = new Quarantine(db, layout.quarantineDir, this.limits.quarantineCapBytes);
     for (const source of options.packages ?? []) this.sources.set(source.name, source);
-    this.watcher = new SpoolWatcher(async () => (await this.runOnce()).directories, {
+    this.watcher = new SpoolWatcher(() => this.runOnce(), {
       debounceMs: this.limits.debounceMs,
       rescanIntervalMs: this.limits.rescanIntervalMs,
+      liveIntervalMs: this.limits.liveSnapshotMs,
       onError: (error) => this.log(`nix-pgo: harvest pass failed: ${(error as Error).message}`),
     });
   }
@@ -142,6 +146,8 @@ export class Collector {
         hints: ['stop the running daemon, or wait for the other harvest to finish'],
       });
     }
+    // While the lock is held, status names this process and since when; after a kill, its last pass.
+    recordCollectorStart(options.db, process.pid, new Date());
     return new Collector(options.db, lockFd, layout, options);
   }
 
@@ -155,6 +161,8 @@ export class Collector {
   /** Attributes profiles of this profiling build to the package from the next pass on (keeping its trust settings). */
   register(name: string, manifestPath: string): void {
     this.sources.set(name, { ...this.options.settings?.(name), ...this.sources.get(name), name, manifestPath });
+    // A pass now, not at the next rescan: a BOLT build's directory is outside the spool, watched once a pass names it.
+    this.watcher.trigger();
   }
 
   /**
@@ -195,7 +203,7 @@ export class Collector {
     };
   }
 
-  /** Runs passes on file events and on a slow timer until stop(). */
+  /** Runs passes on file events, on a slow timer, and while programs run on the live snapshot schedule, until stop(). */
   start(): void {
     this.watcher.start();
   }
@@ -211,6 +219,7 @@ export class Collector {
     if (this.closed) return;
     this.closed = true;
     this.drain.closeAll();
+    if (this.db.open) recordCollectorStop(this.db, process.pid, new Date());
     closeSync(this.lockFd);
   }
 
@@ -220,6 +229,8 @@ export class Collector {
 
   private startPass(): Promise<PassReport & { directories: string[] }> {
     const pass = this.pass().then(async (report) => {
+      // Status reads it as this process's sign of life.
+      recordCollectorPass(this.db, process.pid, new Date());
       await this.options.onPass?.(report);
       return report;
     });
@@ -335,20 +346,22 @@ export class Collector {
       now,
     };
     let previous = new Set<string>();
+    let live = 0;
     try {
       const drained = await drainUnlinked(ctx);
       harvested.taken += drained.taken;
       harvested.bytes += drained.bytes;
       harvested.quarantined += drained.quarantined;
-      const live = await snapshotLiveFiles(
+      const snapshots = await snapshotLiveFiles(
         ctx,
         scan.files.filter((f) => f.live),
       );
-      harvested.taken += live.taken;
-      harvested.bytes += live.bytes;
-      harvested.busy += live.busy;
-      harvested.quarantined += live.quarantined;
-      for (const name of live.packages) queue.add(name);
+      harvested.taken += snapshots.taken;
+      harvested.bytes += snapshots.bytes;
+      harvested.busy += snapshots.busy;
+      harvested.quarantined += snapshots.quarantined;
+      for (const name of snapshots.packages) queue.add(name);
+      live = snapshots.live;
       // A BOLT profile is whole only once its writer is gone; until then it is busy, unless its build
       // dumps periodically: then each pass merges what grew, and the copy after the watcher is gone is the last.
       const fdata = scan.files.filter((f) => f.format === 'fdata');
@@ -360,6 +373,7 @@ export class Collector {
         .filter((f) => (writing.has(f) ? periodic(f) : getLiveSnapshot(this.db, f.path) !== null))
         .map((file) => ({ file, ended: !writing.has(file) }));
       harvested.busy += [...writing].filter((f) => !periodic(f)).length;
+      live += liveFdata.filter((l) => !l.ended).length;
       const grown = await snapshotLiveFdata(ctx, liveFdata);
       harvested.taken += grown.taken;
       harvested.bytes += grown.bytes;
@@ -385,6 +399,7 @@ export class Collector {
     merged.sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
     return {
       harvested,
+      live,
       merged,
       errors,
       recovered: { ...recovery, orphans },

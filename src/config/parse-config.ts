@@ -21,6 +21,7 @@ import { ConfigFileSchema, type ConfigFile, type PackageFile, type PolicyFile } 
 import { resolveDefaultStateDir, type Env } from './default-paths.js';
 import {
   BYTES_PER_MB,
+  COUNTS_PER_THRESHOLD_MB,
   DEFAULT_BOLT_PROFILE_ARG,
   DEFAULT_COLLECTOR,
   DEFAULT_POLICY,
@@ -138,19 +139,23 @@ class Normalizer {
     const policy: Policy = {
       ...DEFAULT_POLICY,
       retry: { ...DEFAULT_POLICY.retry },
-      upgrades: { ...DEFAULT_UPGRADES, refreshMB: 0 },
+      upgrades: { ...DEFAULT_UPGRADES, refreshCounts: 0 },
     };
-    let refreshMB: number | undefined;
+    let refreshCounts: number | undefined;
     for (const layer of layers) {
-      const { retry, upgrades, ...fields } = layer ?? {};
+      const { retry, thresholdMB, upgrades, ...fields } = layer ?? {};
       Object.assign(policy, fields);
       Object.assign(policy.retry, retry);
-      const { refreshMB: mb, ...upgradeFields } = upgrades ?? {};
+      // A layer's own threshold replaces an inherited one, in whichever key it is written; counts win over MB in one
+      // layer (the NixOS module always writes thresholdMB, and its `settings` may add thresholdCounts).
+      if (fields.thresholdCounts === undefined && thresholdMB !== undefined)
+        policy.thresholdCounts = thresholdMB * COUNTS_PER_THRESHOLD_MB;
+      const { refreshCounts: counts, ...upgradeFields } = upgrades ?? {};
       Object.assign(policy.upgrades, upgradeFields);
-      if (mb !== undefined) refreshMB = mb;
+      if (counts !== undefined) refreshCounts = counts;
     }
     // Unless set, a tenth of what the package collects before its first optimized build.
-    policy.upgrades.refreshMB = refreshMB ?? policy.thresholdMB * DEFAULT_REFRESH_SHARE;
+    policy.upgrades.refreshCounts = refreshCounts ?? policy.thresholdCounts * DEFAULT_REFRESH_SHARE;
     if (where !== undefined && policy.retry.maxDelaySeconds < policy.retry.initialDelaySeconds) {
       this.add(
         where,
@@ -280,6 +285,10 @@ function normalize(
     maxFileBytes: megabytes(limits.maxFileMB, DEFAULT_COLLECTOR.maxFileBytes),
     batchSize: limits.batchSize ?? DEFAULT_COLLECTOR.batchSize,
     mergeConcurrency: limits.mergeConcurrency ?? DEFAULT_COLLECTOR.mergeConcurrency,
+    liveSnapshotMs:
+      limits.liveSnapshotSeconds === undefined
+        ? DEFAULT_COLLECTOR.liveSnapshotMs
+        : Math.round(limits.liveSnapshotSeconds * 1000),
   };
 
   const writtenPackages = has(written, 'packages') ? (written.packages as Record<string, unknown>) : {};

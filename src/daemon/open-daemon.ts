@@ -4,11 +4,11 @@
  * table knows), the notifier and the logger. The daemon and `nix-pgo build`
  * start here.
  */
-import { join } from 'node:path';
 import type { ActionContext } from '../actions/action-context.js';
 import { Collector, type PackageSource, type PassReport } from '../collect/collector.js';
 import { resolveTrust } from '../collect/resolve-trust.js';
 import type { Config } from '../config/config-types.js';
+import { manifestPathOf } from '../formats/manifest.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createNotifier, type Notifier } from '../notify/notify-hook.js';
 import { openDatabase } from '../state/database.js';
@@ -54,8 +54,7 @@ function knownSources(
       [boltDataName(r.name), r.boltProfilingPath],
     ];
     for (const [name, path] of candidates) {
-      if (path && settings.has(name))
-        sources.push({ name, manifestPath: join(path, 'nix-support', 'pgo.json'), ...settings.get(name) });
+      if (path && settings.has(name)) sources.push({ name, manifestPath: manifestPathOf(path), ...settings.get(name) });
     }
   }
   return sources;

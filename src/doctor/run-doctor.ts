@@ -3,8 +3,10 @@
  * Every check runs, so one report lists everything.
  */
 import { accessSync, constants, existsSync, lstatSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { findProfileCollisions } from '../activate/profile-collisions.js';
 import type { Config } from '../config/config-types.js';
+import { manifestPathOf } from '../formats/manifest.js';
 import { run } from '../process/run.js';
 import { evalJson } from '../tools/nix-instantiate.js';
 import { NIX_INSTALL_HINT } from '../tools/nix-common.js';
@@ -132,7 +134,7 @@ function checkMergeTools(records: readonly LifecycleRecord[]): Check[] {
   return records
     .filter((s) => s.profilingPath)
     .map((s) => {
-      const manifest = join(s.profilingPath!, 'nix-support', 'pgo.json');
+      const manifest = manifestPathOf(s.profilingPath!);
       try {
         const tool = (JSON.parse(readFileSync(manifest, 'utf8')) as { mergeTool?: string }).mergeTool ?? '';
         accessSync(tool, constants.X_OK);
@@ -157,7 +159,7 @@ function checkBoltDirs(records: readonly LifecycleRecord[], uid: number): Check[
     .filter((r) => r.activeVariant === 'bolt-profile' && r.activePath)
     .map((r) => {
       const name = `BOLT directory of ${r.name}`;
-      const manifest = join(r.activePath!, 'nix-support', 'pgo.json');
+      const manifest = manifestPathOf(r.activePath!);
       let dir: string;
       try {
         dir = (JSON.parse(readFileSync(manifest, 'utf8')) as { boltDir?: string }).boltDir ?? '';
@@ -195,6 +197,24 @@ function checkBoltDirs(records: readonly LifecycleRecord[], uid: number): Check[
     });
 }
 
+/** Two managed packages whose active variants ship the same program: the Nix profile runs only one of them. */
+function checkCollisions(nixProfile: string, records: readonly LifecycleRecord[]): Check {
+  const collisions = findProfileCollisions(nixProfile, records);
+  if (collisions.length === 0)
+    return { name: 'profile collisions', ok: true, detail: 'no two managed packages ship the same program', fix: '' };
+  return {
+    name: 'profile collisions',
+    ok: false,
+    detail: collisions
+      .map(
+        (c) =>
+          `${c.file} is in ${c.packages.join(' and ')}; the Nix profile runs ${c.winner}'s (the name that sorts first wins), so the others' runs and profile data come only from calls by their store path`,
+      )
+      .join('; '),
+    fix: `manage one package per program (remove the others from "packages"), or give the builds different program names`,
+  };
+}
+
 export async function runDoctor(input: {
   config: Config;
   records: readonly LifecycleRecord[];
@@ -210,6 +230,7 @@ export async function runDoctor(input: {
     checkEnvironment(input.config.spoolDir, input.uid, input.env),
     ...checkMergeTools(input.records),
     ...checkBoltDirs(input.records, input.uid),
+    checkCollisions(input.config.nixProfile, input.records),
   ];
   return { ok: checks.every((c) => c.ok), checks };
 }

@@ -2,44 +2,14 @@
  * The lock file records, per package, the merged profile in the Nix store and
  * its hash, so a pure evaluation can name the same profile again
  * (nix/lock.nix turns each entry into a fixed-output derivation): PGO profiles
- * under `packages`, BOLT profiles under `boltProfiles`.
+ * under `packages`, BOLT profiles under `boltProfiles`. Its format is
+ * lock-file-schema.ts; here it is read, changed and written.
  */
 import { StateError } from '../errors/errors.js';
+import { formatProblems } from '../formats/format-problems.js';
+import { type LockedProfile, type LockFile, LockFileSchema } from './lock-file-schema.js';
 
-export interface LockedProfile {
-  /** Content-addressed store path of the profile. */
-  storePath: string;
-  /** `flat` for a .profdata file, `recursive` for a gcda or BOLT directory. */
-  hashMode: 'flat' | 'recursive';
-  /** `sha256:<hex>` for flat files, `sha256:<base32>` (NAR hash) for directories. */
-  hash: string;
-  /** The merge generation this profile came from. */
-  generation: number;
-  lockedAt: string;
-  /**
-   * The Nix system of the profile's fixed-output derivation (`x86_64-linux`),
-   * so a pure evaluation makes the same derivation as the daemon. Lock files
-   * written before it existed lack it: evaluations then use their own system.
-   */
-  system?: string;
-  /**
-   * The instrumented build whose runs the profile holds (its package, version and derivation);
-   * absent in entries written before it was recorded.
-   */
-  source?: { name: string; version: string | null; drvPath: string };
-  /**
-   * How much of the profile the optimized build of `drvPath` uses, measured on its instrumented
-   * twin: the share of the profile's counts, and of its functions with counts; absent until measured.
-   */
-  match?: { drvPath: string; share: number; functions: number; matched: number; measuredAt: string };
-}
-
-export interface LockFile {
-  version: 1;
-  packages: Record<string, LockedProfile>;
-  /** Absent when no package has a BOLT profile (lock files from before BOLT). */
-  boltProfiles?: Record<string, LockedProfile>;
-}
+export type { LockedProfile, LockFile };
 
 /** Which profile of a package: the PGO one, or the BOLT one for the BOLT-optimized variant. */
 export type LockSection = 'packages' | 'boltProfiles';
@@ -58,34 +28,7 @@ export function parseLockFile(text: string, file: string): LockFile {
       hints: [`move ${file} away; nix-pgo writes a new one at the next switch`],
     });
   }
-  const problems: string[] = [];
-  const lock = data as Partial<LockFile> | null;
-  if (typeof lock !== 'object' || lock === null) problems.push('the top level must be an object');
-  else {
-    if (lock.version !== 1) problems.push(`version must be 1, found ${JSON.stringify(lock.version)}`);
-    for (const section of ['packages', 'boltProfiles'] as const) {
-      const entries = lock[section];
-      if (entries === undefined && section === 'boltProfiles') continue;
-      if (typeof entries !== 'object' || entries === null) {
-        problems.push(`${section} must be an object`);
-        continue;
-      }
-      for (const [name, entry] of Object.entries(entries)) {
-        if (typeof entry?.storePath !== 'string' || !entry.storePath.startsWith('/'))
-          problems.push(`${section}.${name}.storePath must be a store path`);
-        if (entry?.hashMode !== 'flat' && entry?.hashMode !== 'recursive')
-          problems.push(`${section}.${name}.hashMode must be flat or recursive`);
-        if (typeof entry?.hash !== 'string' || !entry.hash.startsWith('sha256:'))
-          problems.push(`${section}.${name}.hash must start with sha256:`);
-        if (
-          entry?.system !== undefined &&
-          (typeof entry.system !== 'string' || !/^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/.test(entry.system))
-        ) {
-          problems.push(`${section}.${name}.system must be a Nix system such as x86_64-linux`);
-        }
-      }
-    }
-  }
+  const problems = formatProblems(LockFileSchema, data);
   if (problems.length > 0) {
     throw new StateError('STATE', `${file}: invalid lock file:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }

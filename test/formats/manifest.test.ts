@@ -110,7 +110,30 @@ test('a BOLT manifest with a relative directory and a bad build id lists both pr
   assert.throws(
     () => parseManifest(JSON.stringify(bad), 'pgo.json'),
     (error: InputError) =>
-      error.hints.includes('"boltDir" must be an absolute directory path') &&
+      error.hints.includes('boltDir must be an absolute directory path') &&
       error.hints.some((h) => /inputBuildId/.test(h)),
+  );
+});
+
+test('reads older manifests without the optional members of the schema, and ignores members it does not know', () => {
+  const { gcdaDir: _gcdaDir, ...older } = CLANG;
+  assert.equal(parseManifest(JSON.stringify(older), 'pgo.json').toolchain, 'clang');
+  const newer = { ...CLANG, futureMember: { any: 'thing' }, binaries: [{ ...CLANG.binaries[0], size: 3 }] };
+  assert.deepEqual(parseManifest(JSON.stringify(newer), 'pgo.json').binaries, [
+    { output: 'out', path: 'bin/hello', buildId: 'abcdef0123' },
+  ]);
+});
+
+test('names each wrong member with what the schema says it must be', () => {
+  const bad = { ...CLANG, collection: 'sometimes', binaries: 'bin/hello' };
+  assert.throws(
+    () => parseManifest(JSON.stringify(bad), 'pgo.json'),
+    (error: InputError) => {
+      assert.deepEqual(error.hints, [
+        'collection must be "exit" or "continuous"',
+        'binaries must be a list of objects',
+      ]);
+      return true;
+    },
   );
 });

@@ -12,6 +12,9 @@ import {
 } from '../../src/store/lock-file.js';
 import { lockProfile, unlockProfile } from '../../src/store/store-profile.js';
 import { nixSystemOf } from '../../src/store/nix-system.js';
+import { LOCK_SCHEMA_PATH, LockFileSchema } from '../../src/store/lock-file-schema.js';
+import { renderSchemaFile } from '../../src/formats/schema-file.js';
+import { Value } from '@sinclair/typebox/value';
 import { makeTempDir } from '../support/nix.js';
 
 const entry = (name: string, fields: Partial<LockedProfile> = {}): LockedProfile => ({
@@ -75,5 +78,39 @@ describe('nixSystemOf', () => {
     assert.equal(nixSystemOf('riscv64', 'linux'), 'riscv64-linux');
     assert.equal(nixSystemOf('arm', 'linux'), null);
     assert.equal(nixSystemOf('x64', 'win32'), null);
+  });
+});
+
+describe('schema/lock.schema.json', () => {
+  const committed = readFileSync(new URL(`../../../${LOCK_SCHEMA_PATH}`, import.meta.url), 'utf8');
+
+  it('is what the definition generates (run `npm run schema` after changing src/store/lock-file-schema.ts)', () => {
+    assert.equal(committed, renderSchemaFile(LockFileSchema));
+  });
+
+  it('describes what the daemon writes and the lock files of the tests, exactly', () => {
+    const written = renderLockFile(
+      withLockedProfile(
+        withLockedProfile(emptyLockFile(), 'calc', entry('calc', { system: 'x86_64-linux' })),
+        'calc',
+        entry('calc', { hashMode: 'recursive' }),
+        'boltProfiles',
+      ),
+    );
+    const fixture = readFileSync(new URL('../../../nix/tests/nixos-lock.json', import.meta.url), 'utf8');
+    for (const text of [written, fixture]) {
+      assert.deepEqual([...Value.Errors(LockFileSchema, JSON.parse(text))], []);
+      assert.ok(parseLockFile(text, 'pgo-lock.json'));
+    }
+  });
+
+  it('refuses another version and names every wrong member with what it must be', () => {
+    const v2 = readFileSync(new URL('../../../nix/tests/nixos-lock-v2.json', import.meta.url), 'utf8');
+    assert.throws(() => parseLockFile(v2, 'pgo-lock.json'), /version must be 1/);
+    const bad = { version: 1, packages: { calc: { ...entry('calc'), hashMode: 'deep', hash: 'md5:00' } } };
+    assert.throws(
+      () => parseLockFile(JSON.stringify(bad), 'pgo-lock.json'),
+      /packages\.calc\.hashMode must be flat or recursive\n {2}- packages\.calc\.hash must be a hash that starts with sha256:/,
+    );
   });
 });

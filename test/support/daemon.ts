@@ -29,7 +29,9 @@ export function writeConfig(
 ): TestSetup {
   const stateDir = join(dir, 'state');
   const configFile = join(dir, 'config.json');
-  // A salted entry point: builds of `slow` are new in every test, so they take their time.
+  // Salted, every build is new to the store in each test (and each run of the suite), so it really runs (a test kills
+  // the daemon in the middle of `slow`'s) and nothing else roots its output (a test deletes and rebuilds one); the
+  // programs are small, so a build takes seconds.
   const nixFile = join(dir, 'packages.nix');
   mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -39,7 +41,7 @@ export function writeConfig(
   const config = {
     stateDir,
     nixFile,
-    policy: { thresholdMB: 0.0005, retry: { initialDelaySeconds: 1, maxDelaySeconds: 2 }, ...policy },
+    policy: { thresholdCounts: 1000, retry: { initialDelaySeconds: 1, maxDelaySeconds: 2 }, ...policy },
     packages: Array.isArray(packages) ? Object.fromEntries(packages.map((p) => [p, {}])) : packages,
     ...extra,
   };

@@ -1,10 +1,14 @@
 // Helpers for tests that build the example package set with the real Nix.
+import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { run } from '../../src/process/run.js';
 import { ToolError } from '../../src/errors/errors.js';
 import { substituterOptions } from '../../src/tools/nix-common.js';
+import { manifestPathOf } from '../../src/formats/manifest.js';
+import { MANIFEST_SCHEMAS, type ManifestKind } from '../../src/formats/manifest-schema.js';
+import { Value } from '@sinclair/typebox/value';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 export const examples = join(repoRoot, 'examples');
@@ -85,8 +89,25 @@ export interface Manifest {
   binaries: ManifestBinary[];
 }
 
+/**
+ * The manifest of a real build, checked against schema/manifest.schema.json's definition: it fits its
+ * kind's schema exactly (no member the schema does not know), and has every top-level member the
+ * schema declares (optional ones are optional for older manifests, not for what the builders write now).
+ */
+export function checkedManifest<T>(storePath: string): T {
+  const file = manifestPathOf(storePath);
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as { kind?: string };
+  const schema = MANIFEST_SCHEMAS[manifest.kind as ManifestKind];
+  assert.ok(schema, `${file}: unknown kind ${JSON.stringify(manifest.kind)}`);
+  const errors = [...Value.Errors(schema, manifest)].map((e) => `${e.path}: ${e.message}`);
+  assert.deepEqual(errors, [], `${file} does not fit the schema of a ${manifest.kind} manifest`);
+  const missing = Object.keys(schema.properties).filter((key) => !(key in manifest));
+  assert.deepEqual(missing, [], `${file} lacks members the builders write`);
+  return manifest as T;
+}
+
 export function readManifest(storePath: string): Manifest {
-  return JSON.parse(readFileSync(join(storePath, 'nix-support', 'pgo.json'), 'utf8')) as Manifest;
+  return checkedManifest<Manifest>(storePath);
 }
 
 /** The ELF build ID as `readelf -n` prints it, or null. */

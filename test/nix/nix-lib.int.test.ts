@@ -39,6 +39,43 @@ it('enableWith: a misspelt option is an error naming it, the closest option and 
   );
 });
 
+it('a misspelt option gets the closest valid name, ignoring case, preferring prefixes; none when nothing is close', async () => {
+  const cases: [string, string | null][] = [
+    ['profil', 'profile'],
+    ['DefaultProfileDir', 'defaultProfileDir'],
+    ['tool', 'toolchain'],
+    ['mergetools', 'mergeTool'],
+    ['compilerVersions', 'compilerVersion'],
+    ['toolchian', 'toolchain'],
+    ['colection', 'collection'],
+    ['Collection', 'collection'],
+    ['collect', 'collection'],
+    ['jobs', null],
+    ['x', null],
+  ];
+  for (const [given, closest] of cases) {
+    const stderr = await evalFailure(`((${lib}).enableWith { ${given} = 1; } ${calc}).pgo.toolchain`);
+    const suggestion = closest === null ? '' : ` \\(did you mean '${closest}'\\?\\)`;
+    assert.match(stderr, new RegExp(`enableWith has no option '${given}'${suggestion};`), given);
+  }
+  const two = await evalFailure(`((${lib}).enableWith { jobs = 1; profil = 1; } ${calc}).pgo.toolchain`);
+  assert.match(two, /enableWith has no options 'jobs', 'profil' \(did you mean 'profile'\?\); the options are bolt,/);
+});
+
+it('bolt.instrument and bolt.optimize take their options the same way: a misspelt one gets a suggestion', async () => {
+  const bolt = `import ${JSON.stringify(join(repoRoot, 'nix/bolt.nix'))}`;
+  const args = `optimized = (${lib}).enable ${calc}; tools = { llvmBolt = "/b/llvm-bolt"; mergeFdata = "/b/merge-fdata"; }`;
+  const instrument = await evalFailure(`((${bolt}).instrument { ${args}; boltDri = "/x"; }).drvPath`);
+  assert.match(
+    instrument,
+    /nix-pgo: bolt.instrument has no option 'boltDri' \(did you mean 'boltDir'\?\); the options are boltDir, dumpInterval, extraFlags, optimized, smokeTest, smokeTimeout, stdenv, tools/,
+  );
+  const missing = await evalFailure(`((${bolt}).optimize { ${args}; }).drvPath`);
+  assert.match(missing, /nix-pgo: no BOLT profile was selected for calc/);
+  const type = await evalFailure(`((${bolt}).instrument { ${args}; boltDir = "/x"; dumpInterval = 0; }).drvPath`);
+  assert.match(type, /nix-pgo: bolt.instrument: option dumpInterval must be a positive number of seconds, not a int/);
+});
+
 it('enableWith: a value of the wrong type is an error naming the option', async () => {
   const stderr = await evalFailure(`((${lib}).enableWith { toolchain = "msvc"; } ${calc}).pgo.toolchain`);
   assert.match(stderr, /nix-pgo: enableWith: option toolchain must be "clang" or "gcc", not "msvc"/);

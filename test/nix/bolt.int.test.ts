@@ -10,7 +10,16 @@ import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSy
 import { basename, join } from 'node:path';
 import { run } from '../../src/process/run.js';
 import { ToolError } from '../../src/errors/errors.js';
-import { buildExample, buildIdOf, makeTempDir, nixBuild, readManifest, repoRoot, runProgram } from '../support/nix.js';
+import {
+  buildExample,
+  buildIdOf,
+  checkedManifest,
+  makeTempDir,
+  nixBuild,
+  readManifest,
+  repoRoot,
+  runProgram,
+} from '../support/nix.js';
 
 interface BoltBinary {
   output: string;
@@ -49,7 +58,7 @@ const spool = join(work, 'spool');
 const nixFile = join(work, 'bolt.nix');
 
 function boltManifest(storePath: string): BoltManifest {
-  return JSON.parse(readFileSync(join(storePath, 'nix-support', 'pgo.json'), 'utf8')) as BoltManifest;
+  return checkedManifest<BoltManifest>(storePath);
 }
 
 /** The build ID BOLT gives its output: the input's with the last bit flipped. */

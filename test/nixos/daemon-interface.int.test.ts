@@ -46,8 +46,10 @@ describe('what the daemon builds is what the next rebuild uses', { skip }, () =>
       `{ services.nix-pgo = { packages = [ "calc" "wordfreq" ]; lockFile = ${JSON.stringify(lockFile)}; }; }\n`,
     );
     // The module's file for the daemon, evaluating this system as <nixpkgs/nixos> evaluates /etc/nixos.
+    // Read-write: the text names system.nix in the store, which a read-only evaluation does not add.
     const text = await evalJson<string>(
       `(import ${JSON.stringify(join(nixDir, 'nixos/system-file.nix'))}).text { how = "the test system"; evaluated = ${JSON.stringify(`${harness()}.nixos [ (import ${JSON.stringify(configNix)}) ]`)}; }`,
+      ['--read-write-mode'],
     );
     writeFileSync(systemNix, text);
   });
