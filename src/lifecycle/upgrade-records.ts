@@ -37,13 +37,13 @@ export function afterChecked(record: LifecycleRecord, result: CheckResult, now: 
       updatedAt: now.toISOString(),
     };
   const from = record.activeVariant ? (record.origins?.[record.activeVariant] ?? null) : null;
-  // Noticed before: the same new derivation is not news.
-  if (record.upgrade?.to.drvPath === result.to.drvPath) return { ...record, ...checked, updatedAt: now.toISOString() };
-  const history = withHistory(
-    record,
-    { event: 'upgraded', origin: result.to, profileStorePath: record.profileStorePath },
-    now,
-  );
+  // Noticed before and acted on (or held by the user): the same new derivation is not news.
+  const known = record.upgrade?.to.drvPath === result.to.drvPath;
+  if (known && (record.held || record.state === 'optimized-stale'))
+    return { ...record, ...checked, updatedAt: now.toISOString() };
+  const history = known
+    ? {}
+    : withHistory(record, { event: 'upgraded', origin: result.to, profileStorePath: record.profileStorePath }, now);
   const change = `${describeOrigin(from)} → ${describeOrigin(result.to)}`;
   if (record.held)
     return {

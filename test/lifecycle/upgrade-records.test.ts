@@ -99,7 +99,18 @@ describe('afterChecked', () => {
     assert.match(next.reason, /which nix-pgo builds once `nix-pgo switch minivm` or `build` ends the hold/);
   });
 
-  it('an evaluation that fails: the error, and nothing else changes', () => {
+  it('held, then let go: the upgrade noticed while held is carried over at the next check', () => {
+    const held = afterChecked(optimized({ held: true }), { kind: 'changed', to: v11 }, t0);
+    assert.equal(held.state, 'optimized');
+    const next = afterChecked({ ...held, held: false }, { kind: 'changed', to: v11 }, t1);
+    assert.equal(next.state, 'optimized-stale');
+    assert.deepEqual(
+      next.history?.map((h) => h.event),
+      ['upgraded'],
+    );
+  });
+
+    it('an evaluation that fails: the error, and nothing else changes', () => {
     const next = afterChecked(optimized(), { kind: 'failed', error: "attribute 'minivm' missing" }, t1);
     assert.equal(next.state, 'optimized');
     assert.equal(next.checkError, "attribute 'minivm' missing");
