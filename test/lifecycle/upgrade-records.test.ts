@@ -110,7 +110,7 @@ describe('afterChecked', () => {
     );
   });
 
-    it('an evaluation that fails: the error, and nothing else changes', () => {
+  it('an evaluation that fails: the error, and nothing else changes', () => {
     const next = afterChecked(optimized(), { kind: 'failed', error: "attribute 'minivm' missing" }, t1);
     assert.equal(next.state, 'optimized');
     assert.equal(next.checkError, "attribute 'minivm' missing");
