@@ -131,7 +131,11 @@ async function takeRecords(
     if (text === null) continue;
     let pointer: MachinePointer;
     try {
-      pointer = parseFleetDocument<MachinePointer>(MachinePointerSchema, text, `its pointer`);
+      pointer = parseFleetDocument<MachinePointer>(
+        MachinePointerSchema,
+        text,
+        `nix-pgo/${machinePointerName(machine)}`,
+      );
     } catch (error) {
       state.machines[machine]!.problem = (error as Error).message;
       continue;

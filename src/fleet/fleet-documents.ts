@@ -190,16 +190,33 @@ export const FLEET_SCHEMA_FILES: readonly (readonly [string, TSchema])[] = [
   ['schema/fleet-lock-pointer.schema.json', LockPointerSchema],
 ];
 
-/** `text` as a document of `schema`, or a StateError naming `what` and every problem (members it does not know are kept). */
+const REPUBLISH_RECORD =
+  'its machine writes a valid one at its next round (nix-pgo fleet publish there); check that it runs the same nix-pgo version';
+const REPUBLISH_LOCK =
+  'the aggregator writes a valid one at its next round (nix-pgo fleet aggregate there); check that it runs the same nix-pgo version';
+
+/** How each document is put right: by whoever writes it. */
+const FIXES = new Map<TSchema, string>([
+  [FleetRecordSchema, REPUBLISH_RECORD],
+  [MachinePointerSchema, REPUBLISH_RECORD],
+  [FleetLockSchema, REPUBLISH_LOCK],
+  [LockPointerSchema, REPUBLISH_LOCK],
+]);
+
+/**
+ * `text` as a document of `schema`, or a StateError naming `what` (the file) and every problem, with the fix as
+ * its hint (members it does not know are kept).
+ */
 export function parseFleetDocument<T>(schema: TSchema, text: string, what: string): T {
+  const hints = [FIXES.get(schema) ?? 'write it again with this nix-pgo version'];
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new StateError('STATE', `${what} is not JSON (${(error as Error).message})`);
+    throw new StateError('STATE', `${what} is not JSON (${(error as Error).message})`, { hints });
   }
   const problems = formatProblems(schema, data);
-  if (problems.length > 0) throw new StateError('STATE', `${what} is not valid: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new StateError('STATE', `${what} is not valid: ${problems.join('; ')}`, { hints });
   return data as T;
 }
 
