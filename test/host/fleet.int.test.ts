@@ -236,14 +236,18 @@ describe('a fleet: many machines profile, one builds, every machine substitutes'
     const text = (await host('m2').exec(['nix-pgo', 'status'])).stdout;
     assert.match(text, /^ {2}publish: {3}FAILED at .*; the data stays here and the next round publishes it$/m, text);
 
-    // The aggregator has 7 of the 10 runs: below the threshold, nothing is built.
+    // The aggregator has 7 of the 10 runs, from two machines: no machine may hold more than half of the fleet's
+    // profile, so m3's 4 runs count as m1's 3 (6 runs' counts in all), below the threshold: nothing is built.
     const agg = await waitFor('the aggregator merging m1 and m3', async () => {
       const s = await status('agg');
-      const calc = s.fleet?.aggregate?.packages.calc;
-      return calc && Object.keys(calc.machines).length === 2 ? s : undefined;
+      const machines = s.fleet?.aggregate?.packages.calc?.machines;
+      return machines?.m1?.runs === RUNS.m1 && machines.m3?.runs === RUNS.m3 ? s : undefined;
     });
     const calc = agg.fleet!.aggregate!.packages.calc!;
-    assert.equal(calc.counts, 7 * oneRunMass);
+    assert.deepEqual(Object.keys(calc.machines).sort(), ['m1', 'm3']);
+    assert.equal(calc.machines.m3!.mass, 4 * oneRunMass);
+    assert.equal(calc.machines.m3!.weight, 0.75);
+    assert.equal(calc.counts, 6 * oneRunMass);
     assert.equal(calc.ready, false);
     assert.equal(agg.fleet!.aggregate!.generation, 0);
     assert.match(agg.fleet!.aggregate!.machines.m4!.packages.calc!.excluded ?? '', /another derivation/);
