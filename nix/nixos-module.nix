@@ -58,6 +58,7 @@ let
   normalUsers = attrNames (filterAttrs (_: u: u.isNormalUser or false) config.users.users);
 
   notify = import ./nixos/notify.nix;
+  fleet = import ./nixos/fleet.nix { inherit lib; };
 
   shared = import ./nixos/module-shared.nix {
     inherit config lib pkgs stateDir systemFile;
@@ -65,9 +66,11 @@ let
     scope = "the whole system";
     hookArgs.events = if cfg.desktopNotifications then "/run/nix-pgo/events.jsonl" else null;
     trustedUsers = [ "root" ] ++ normalUsers;
-    settings = removeAttrs cfg.settings [ "notify" ] // optionalAttrs (cfg.settings ? notify) {
-      notify = removeAttrs cfg.settings.notify [ "hook" ];
-    };
+    # The fleet option's section first: `settings.fleet` is merged over it, key by key.
+    settings = lib.recursiveUpdate (optionalAttrs (cfg.fleet != null) { fleet = fleet.section cfg.fleet; }) (
+      removeAttrs cfg.settings [ "notify" ]
+      // optionalAttrs (cfg.settings ? notify) { notify = removeAttrs cfg.settings.notify [ "hook" ]; }
+    );
     replace = cfg.replaceDependencies;
     flakeExample = "/etc/nixos";
     flakeNull = "the system `nixos-rebuild` finds without flakes (`<nixos-config>` of {option}`nix.nixPath`)";
@@ -151,6 +154,8 @@ in
         daemon's harvesting bounds it.
       '';
     };
+
+    fleet = fleet.option;
 
     sandboxedServices = mkOption {
       type = types.bool;
@@ -255,6 +260,8 @@ in
       };
       users.groups.${group} = { };
     }
+
+    (mkIf (cfg.fleet != null) { nix.settings = fleet.nixSettings cfg.fleet; })
 
     (mkIf (cfg.spoolSize != null) {
       fileSystems.${spoolDir} = {
