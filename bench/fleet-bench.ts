@@ -3,7 +3,9 @@
  * packages. For M simulated machines' profiles of each of P packages it times
  * what the aggregator does per round with the same functions it calls:
  * checking each record's Ed25519 signature (nix-signature.ts), measuring each
- * new profile's mass (the format's measureMass, one llvm-profdata call each),
+ * new profile's mass (the format's measureMass, one llvm-profdata call each;
+ * here every profile is new, the worst round: the aggregator keeps the masses
+ * it measured, so later rounds measure only the profiles that changed),
  * the bound per machine (planFleetMerge) and the weighted merge of each
  * package (the format's combine, one call per package). Not timed: Nix's
  * copies from the cache, which grow with the bytes that changed, not with
