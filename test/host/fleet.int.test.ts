@@ -19,6 +19,7 @@ import { basename, join } from 'node:path';
 import { run } from '../../src/process/run.js';
 import type { Status } from '../../src/status/collect-status.js';
 import type { FleetLock } from '../../src/fleet/fleet-documents.js';
+import { waitFor as pollFor } from '../support/daemon.js';
 import { repoRoot } from '../support/nix.js';
 import { parseTextProfile, type FunctionCounts } from '../support/profile-counts.js';
 import { LLVM_PROFDATA } from '../support/spool-fixture.js';
@@ -39,8 +40,6 @@ const CONFIG = '/etc/nix-pgo/config.json';
 const MEMBERS = ['m1', 'm2', 'm3', 'm4'] as const;
 /** Runs of `calc 7` on each machine: 10 on the three machines of the fleet's package set. */
 const RUNS: Record<(typeof MEMBERS)[number], number> = { m1: 3, m2: 3, m3: 4, m4: 2 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** m4's package set: the example calc with one more define, so its derivations differ from the fleet's. */
 const OTHER_PACKAGES = `{ pgoProfiles ? { } }:
@@ -65,29 +64,24 @@ describe('a fleet: many machines profile, one builds, every machine substitutes'
 
   const status = async (name: string): Promise<Status> =>
     JSON.parse((await host(name).exec(['nix-pgo', 'status', '--json'])).stdout) as Status;
+  /** Polls `check` (support/daemon.ts); on a timeout, the error has the end of every daemon's log. */
   const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> => {
-    const until = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const value = await check();
-        if (value !== undefined) return value;
-      } catch (error) {
-        last = error;
-      }
-      if (Date.now() > until) {
-        const logs = await Promise.all(
-          [...hosts.keys()]
-            .filter((n) => n !== 'cache')
-            .map(
-              async (n) => `== ${n}\n${(await host(n).journal('nix-pgo.service')).split('\n').slice(-25).join('\n')}`,
-            ),
-        );
-        throw new Error(`timed out waiting for ${what} (${String(last ?? '')})\n${logs.join('\n')}`);
-      }
-      await sleep(1000);
+    try {
+      return await pollFor(what, check, timeoutMs);
+    } catch (error) {
+      const logs = await Promise.all(
+        [...hosts.keys()]
+          .filter((n) => n !== 'cache')
+          .map(async (n) => `== ${n}\n${(await host(n).journal('nix-pgo.service')).split('\n').slice(-25).join('\n')}`),
+      );
+      throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
     }
   };
+  /** A pointer beside the cache (nix-pgo/NAME), read or written from a machine, as anyone with access could. */
+  const getPointer = async (from: string, name: string) =>
+    (await host(from).exec(['curl', '--silent', '--fail', `${CACHE}/nix-pgo/${name}`])).stdout;
+  const putPointer = (from: string, name: string, text: string) =>
+    host(from).exec(['curl', '--silent', '--fail', '-X', 'PUT', '--data-binary', text, `${CACHE}/nix-pgo/${name}`]);
   const link = (name: string, state: 'up' | 'down') =>
     run('ip', ['-n', basename(network.namespacePath(name)), 'link', 'set', 'eth0', state]);
   /** `calc 7` N times with the spool's variables, as the machine's root user. */
@@ -334,7 +328,7 @@ describe('a fleet: many machines profile, one builds, every machine substitutes'
     const m3 = host('m3');
     const published = (await status('m3')).fleet!.published.published!;
     const honest = published.packages.calc!.profile;
-    const oldPointer = (await m3.exec(['curl', '--silent', '--fail', `${CACHE}/nix-pgo/machines/m3.json`])).stdout;
+    const oldPointer = await getPointer('m3', 'machines/m3.json');
     // Counters ×10^6, in a record m3 signs and points to as nix-pgo would.
     await m3.exec(['mkdir', '-p', '/tmp/forge']);
     await m3.exec([
@@ -368,16 +362,11 @@ describe('a fleet: many machines profile, one builds, every machine substitutes'
       recordPath,
       forged,
     ]);
-    await m3.exec([
-      'curl',
-      '--silent',
-      '--fail',
-      '-X',
-      'PUT',
-      '--data-binary',
+    await putPointer(
+      'm3',
+      'machines/m3.json',
       JSON.stringify({ nixPgoFleet: 'machine-pointer', version: 1, machine: 'm3', record: recordPath }),
-      `${CACHE}/nix-pgo/machines/m3.json`,
-    ]);
+    );
     const agg = await waitFor('the aggregator taking the forged record', async () => {
       const s = await status('agg');
       return s.fleet?.aggregate?.machines.m3?.record === recordPath ? s : undefined;
@@ -391,16 +380,7 @@ describe('a fleet: many machines profile, one builds, every machine substitutes'
 
     // The honest pointer put back (an attacker replaying it) is refused: the newer record stays.
     assert.match(oldPointer, /machine-pointer/);
-    await m3.exec([
-      'curl',
-      '--silent',
-      '--fail',
-      '-X',
-      'PUT',
-      '--data-binary',
-      oldPointer,
-      `${CACHE}/nix-pgo/machines/m3.json`,
-    ]);
+    await putPointer('m3', 'machines/m3.json', oldPointer);
     const replayed = await waitFor('the replayed pointer refused', async () => {
       const s = await status('agg');
       return s.fleet?.aggregate?.machines.m3?.problem ? s : undefined;
@@ -413,18 +393,13 @@ describe('a fleet: many machines profile, one builds, every machine substitutes'
   });
 
   it('a lock pointer naming a path the aggregator did not sign is refused; the machine keeps its lock', async () => {
-    const pointer = await host('m1').exec(['curl', '--silent', `${CACHE}/nix-pgo/fleet-lock.json`]);
+    const pointer = await getPointer('m1', 'fleet-lock.json');
     const m3Record = (await status('m3')).fleet!.published.published!.record;
-    await host('m1').exec([
-      'curl',
-      '--silent',
-      '--fail',
-      '-X',
-      'PUT',
-      '--data-binary',
+    await putPointer(
+      'm1',
+      'fleet-lock.json',
       JSON.stringify({ nixPgoFleet: 'lock-pointer', version: 1, lock: m3Record, generation: 9 }),
-      `${CACHE}/nix-pgo/fleet-lock.json`,
-    ]);
+    );
     const s = await waitFor('m1 refusing the lock', async () => {
       const x = await status('m1');
       return x.fleet?.followed.refused?.why.includes(m3Record) ? x : undefined;
@@ -435,15 +410,6 @@ describe('a fleet: many machines profile, one builds, every machine substitutes'
       s.packages[0]!.activePath === lock.fleet.builds.calc!.outPath || s.packages[0]!.activeVariant === 'profile',
       true,
     );
-    await host('m1').exec([
-      'curl',
-      '--silent',
-      '--fail',
-      '-X',
-      'PUT',
-      '--data-binary',
-      pointer.stdout,
-      `${CACHE}/nix-pgo/fleet-lock.json`,
-    ]);
+    await putPointer('m1', 'fleet-lock.json', pointer);
   });
 });
