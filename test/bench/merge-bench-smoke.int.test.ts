@@ -32,6 +32,6 @@ test('the fleet benchmark runs end to end at a tiny size', async () => {
     '5',
   ]);
   assert.match(stdout, /^fleet aggregator round: 2 packages of 5 functions; /m);
-  assert.match(stdout, /^ {7}1 {8}2 /m);
-  assert.match(stdout, /^ {7}3 {8}6 /m);
+  assert.match(stdout, /^ +1 +2 +[0-9.]+ +[0-9.]+ /m);
+  assert.match(stdout, /^ +3 +6 +[0-9.]+ +[0-9.]+ /m);
 });
