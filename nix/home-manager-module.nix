@@ -73,6 +73,15 @@ let
     desktopNotificationsDescription = "Whether the daemon shows its events as desktop notifications when the session bus exists.";
   };
   inherit (shared) nixProfile checkedConfig env lock;
+
+  /**
+    `NAME=VALUE` as one word of a unit file's `Environment=` (systemd.syntax(5)):
+    in double quotes, with `\` and `"` escaped, and `%` doubled so that
+    systemd expands no specifier in it.
+  */
+  quoteAssignment =
+    name: value:
+    "\"" + builtins.replaceStrings [ "\\" "\"" "%" ] [ "\\\\" "\\\"" "%%" ] "${name}=${value}" + "\"";
 in
 {
   options.services.nix-pgo = shared.options // {
@@ -134,11 +143,13 @@ in
         RestartSec = "10s";
         Nice = 10;
         UnsetEnvironment = env.names;
+        # home-manager writes each value after `Environment=` as it is:
+        # quoted here, or systemd would split it at its spaces.
         Environment =
           if cfg.flake == null then
             [ "NIX_PATH=%h/.nix-defexpr/channels" ]
           else
-            [ "NIX_CONFIG=experimental-features = nix-command flakes" ];
+            [ (quoteAssignment "NIX_CONFIG" "extra-experimental-features = nix-command flakes") ];
       };
       Install.WantedBy = [ "default.target" ];
     };

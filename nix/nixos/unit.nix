@@ -72,7 +72,8 @@ in
       XDG_CACHE_HOME = "/var/cache/${stateDirectory}";
     }
     // (if nixPath == [ ] then { } else { NIX_PATH = builtins.concatStringsSep ":" nixPath; })
-    // (if flake then { NIX_CONFIG = "experimental-features = nix-command flakes"; } else { });
+    # extra-: added to the system's features, not in place of them.
+    // (if flake then { NIX_CONFIG = "extra-experimental-features = nix-command flakes"; } else { });
   # A new config is read on SIGHUP; the unit itself does not change.
   reloadTriggers = [ configSource ];
   serviceConfig = {
