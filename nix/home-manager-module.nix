@@ -73,15 +73,6 @@ let
     desktopNotificationsDescription = "Whether the daemon shows its events as desktop notifications when the session bus exists.";
   };
   inherit (shared) nixProfile checkedConfig env lock;
-
-  /**
-    `NAME=VALUE` as one word of a unit file's `Environment=` (systemd.syntax(5)):
-    in double quotes, with `\` and `"` escaped, and `%` doubled so that
-    systemd expands no specifier in it.
-  */
-  quoteAssignment =
-    name: value:
-    "\"" + builtins.replaceStrings [ "\\" "\"" "%" ] [ "\\\\" "\\\"" "%%" ] "${name}=${value}" + "\"";
 in
 {
   options.services.nix-pgo = shared.options // {
@@ -131,27 +122,13 @@ in
     xdg.configFile."nix-pgo/config.json".source = checkedConfig;
     xdg.configFile."nix-pgo/system.nix".source = systemFile;
 
-    systemd.user.services.nix-pgo = {
-      Unit = {
-        Description = "nix-pgo: collects profiles, builds and switches to optimized variants";
-        X-Reload-Triggers = [ "${checkedConfig}" ];
-      };
-      Service = {
-        ExecStart = "${cfg.package}/bin/nix-pgo daemon --config ${configPath}";
-        ExecReload = "${pkgs.coreutils}/bin/kill -HUP $MAINPID";
-        Restart = "on-failure";
-        RestartSec = "10s";
-        Nice = 10;
-        UnsetEnvironment = env.names;
-        # home-manager writes each value after `Environment=` as it is:
-        # quoted here, or systemd would split it at its spaces.
-        Environment =
-          if cfg.flake == null then
-            [ "NIX_PATH=%h/.nix-defexpr/channels" ]
-          else
-            [ (quoteAssignment "NIX_CONFIG" "extra-experimental-features = nix-command flakes") ];
-      };
-      Install.WantedBy = [ "default.target" ];
+    systemd.user.services.nix-pgo = import ./nixos/home-manager-unit.nix {
+      package = cfg.package;
+      configFile = configPath;
+      configSource = checkedConfig;
+      unset = env.names;
+      flake = cfg.flake != null;
+      kill = "${pkgs.coreutils}/bin/kill";
     };
   };
 }

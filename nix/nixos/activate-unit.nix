@@ -55,6 +55,9 @@ in
     wantedBy = [ "multi-user.target" ];
     wants = [ "nix-daemon.socket" ];
     after = [ "nix-daemon.socket" "nix-pgo.service" ];
+    # Every change of the proposal starts it (a switch changes two files): a start
+    # limit would fail it, and its path unit with it, after a few quick switches.
+    unitConfig.StartLimitIntervalSec = 0;
     inherit path;
     environment = {
       NIX_REMOTE = "daemon";

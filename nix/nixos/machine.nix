@@ -84,6 +84,9 @@ let
   );
 
   hasPrefix = (import ../helpers.nix).hasPrefix;
+
+  /** A value as systemd must read it from a unit file to give it back unchanged: `%` doubled (systemd.unit(5), "Specifiers"). */
+  unitValue = builtins.replaceStrings [ "%" ] [ "%%" ];
   isTrue = v: v == true || v == "yes" || v == "true" || v == "on" || v == "1";
 
   filterAttrs = pred: set: listToAttrs (concatMap (name: if pred name set.${name} then [ { inherit name; value = set.${name}; } ] else [ ]) (attrNames set));
@@ -134,8 +137,9 @@ let
   );
 
   hasNixosConfig = any (hasPrefix "nixos-config=") nixPath;
-  evaluationPath = if cfg.flake == null then nixPath else [ ];
-  evaluationTools = [ nixPackage ] ++ (if cfg.flake != null then [ pkgs.git ] else [ ]);
+  evaluationPath = if cfg.flake == null then map unitValue nixPath else [ ];
+  # getent: trustedUsers and the proposer are user names, resolved through NSS.
+  evaluationTools = [ nixPackage pkgs.getent ] ++ (if cfg.flake != null then [ pkgs.git ] else [ ]);
 
   activate = import ./activate-unit.nix {
     package = cfg.package;
@@ -206,7 +210,9 @@ in
   };
 
   systemd = {
-    globalEnvironment = env.variables;
+    # NixOS writes these into every unit's Environment= as they are, and systemd
+    # expands its specifiers there: `%` must reach it doubled to stay a `%`.
+    globalEnvironment = builtins.mapAttrs (_: unitValue) env.variables;
     tmpfiles.settings."10-nix-pgo" = spool.settings;
     packages = if cfg.sandboxedServices then [ spoolAccess ] else [ ];
 

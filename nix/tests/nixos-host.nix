@@ -121,6 +121,8 @@ let
     ln -s ${probe} $out/bin/nix-pgo-probe
   '';
 
+  required = [ pkgs.coreutils pkgs.findutils pkgs.gnugrep pkgs.gnused ];
+
   # The configuration's own units: a sandboxed system service and a user unit.
   own = {
     services.probe = {
@@ -166,7 +168,8 @@ let
       inherit (machine.systemd) globalEnvironment tmpfiles packages;
     };
     environment = {
-      systemPackages = [ pkgs.calc pkgs.wordfreq probePackage ] ++ machine.environment.systemPackages;
+      # coreutils, findutils, grep, sed: what NixOS' system-path.nix always installs (requiredPackages).
+      systemPackages = required ++ [ pkgs.calc pkgs.wordfreq probePackage ] ++ machine.environment.systemPackages;
       inherit (machine.environment) sessionVariables extraInit;
       profiles = machine.environment.profiles ++ nixosProfiles;
       profileRelativeSessionVariables.PATH = [ "/bin" ];
@@ -195,7 +198,7 @@ let
             nix.nixPath = nixPath;
             systemd.services.probe = own.services.probe;
             systemd.user.services.probe = own.userServices.probe;
-            environment.systemPackages = [ pkgs.calc pkgs.wordfreq probePackage ];
+            environment.systemPackages = required ++ [ pkgs.calc pkgs.wordfreq probePackage ];
             environment.profiles = lib.mkAfter nixosProfiles;
             environment.etc = shim;
             users.users.alice.isNormalUser = true;
@@ -221,6 +224,21 @@ in
       pkgs = e._module.args.pkgs;
       config = e.config // { environment = e.config.environment // { profileRelativeSessionVariables.PATH = [ "/bin" ]; }; };
     };
+
+  /**
+    The home-manager module's daemon unit for a flake (so with NIX_CONFIG), as
+    home-manager writes it: systemd must read one NIX_CONFIG from it.
+  */
+  homeManagerUnit = import ./home-manager-render.nix { inherit pkgs; } "nix-pgo.service" (
+    import ../nixos/home-manager-unit.nix {
+      package = pkgs.nix-pgo;
+      configFile = "/home/alice/.config/nix-pgo/config.json";
+      configSource = pkgs.writeText "nix-pgo-config.json" "{}";
+      unset = machine.systemd.services.nix-pgo.serviceConfig.UnsetEnvironment;
+      flake = true;
+      kill = "${pkgs.coreutils}/bin/kill";
+    }
+  );
 
   /** The assertions and warnings NixOS would stop on or print. */
   failedAssertions = map (a: a.message) (builtins.filter (a: !a.assertion) machine.assertions);

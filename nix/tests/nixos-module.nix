@@ -236,7 +236,7 @@ let
       expected = [ true true true [ "graphical-session.target" ] ];
     }
     {
-      name = "every user and service gets the variables; login shells their own GCC directory; the daemon none";
+      name = "every user and service gets the variables (in units with % doubled, as systemd expands specifiers); login shells their own GCC directory; the daemon none";
       expr =
         let
           c = configOf [ { services.nix-pgo.packages = [ "calc" ]; } ];
@@ -251,7 +251,7 @@ let
         ];
       expected = [
         {
-          LLVM_PROFILE_FILE = "/var/spool/nix-pgo/llvm/%p-%m.profraw";
+          LLVM_PROFILE_FILE = "/var/spool/nix-pgo/llvm/%%p-%%m.profraw";
           GCOV_PREFIX_STRIP = "0";
           NIX_PGO_GCDA_ROOT = "/var/spool/nix-pgo/gcda";
         }

@@ -98,6 +98,7 @@ in
   gnugrep = hostTools "gnugrep-host" [ "grep" ];
   gnused = hostTools "gnused-host" [ "sed" ];
   util-linux = hostTools "util-linux-host" [ "setpriv" ];
+  getent = hostTools "getent-host" [ "getent" ];
   jq = hostTools "jq-host" [ "jq" ];
   git = hostTools "git-host" [ "git" ];
   systemd = hostTools "systemd-host" [ "systemd-tmpfiles" "systemd-analyze" "systemctl" "systemd-run" ];

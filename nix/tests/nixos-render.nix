@@ -82,6 +82,15 @@ let
   attrsToSection =
     as: concatStringsSep "" (concatMap (name: map (x: "${name}=${toOption x}\n") (toList as.${name})) (attrNames as));
 
+  # nixos/lib/systemd-lib.nix makeUnit: a directory with the unit file under its own name (systemd
+  # takes a link to a file of another name for an alias).
+  makeUnit =
+    name: text:
+    pkgs.runCommand "unit-${replaceStrings [ "@" ":" "\\" "[" "]" ] [ "-" "-" "-" "" "" ] name}" { inherit text; passAsFile = [ "text" ]; } ''
+      mkdir -p "$out"
+      cp "$textPath" "$out/${name}"
+    '';
+
   # nixos/lib/systemd-lib.nix makeJobScript (without strict shell checks): a script a unit runs.
   makeJobScript =
     name: text:
@@ -215,7 +224,7 @@ let
       done
     ''
     + concatMapStrings (u: ''
-      ln -sfn ${pkgs.writeText "unit-${replaceStrings [ "@" ":" "\\" "[" "]" ] [ "-" "-" "-" "" "" ] u.file}" u.text} "$out/${dir}/${u.file}"
+      ln -sfn ${makeUnit u.file u.text}/${u.file} "$out/${dir}/${u.file}"
       ${concatMapStrings (target: ''
         mkdir -p "$out/${dir}/${target}.wants"
         ln -sfn "../${u.file}" "$out/${dir}/${target}.wants/"

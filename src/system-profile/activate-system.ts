@@ -144,11 +144,11 @@ async function buildProposed(
   request: ActivateSystemRequest,
   pkg: PackageConfig,
   proposed: ProposedPackage,
-): Promise<{ storePath: string } | { why: string }> {
+): Promise<{ storePath: string } | { rejected: string } | { failed: string }> {
   const invalid =
     (await verifyProfileData(proposed.profile!, pkg.name, false)) ??
     (proposed.boltProfile ? await verifyProfileData(proposed.boltProfile, pkg.name, true) : null);
-  if (invalid !== null) return { why: invalid };
+  if (invalid !== null) return { rejected: invalid };
   const plan = planBuild(
     {
       name: pkg.name,
@@ -167,7 +167,7 @@ async function buildProposed(
     },
   );
   const outcome = await runBuild(plan);
-  return outcome.ok ? { storePath: outcome.storePath } : { why: outcome.error };
+  return outcome.ok ? { storePath: outcome.storePath } : { failed: outcome.error };
 }
 
 async function activateOnce(request: ActivateSystemRequest, proposal: Proposal): Promise<ActivateSystemResult> {
@@ -205,8 +205,12 @@ async function activateOnce(request: ActivateSystemRequest, proposal: Proposal):
       continue;
     }
     const built = await buildProposed(request, pkg, proposed);
-    if ('why' in built) {
-      keepPrevious(pkg.name, 'failed', built.why);
+    if ('rejected' in built) {
+      keepPrevious(pkg.name, 'kept', built.rejected);
+      continue;
+    }
+    if ('failed' in built) {
+      keepPrevious(pkg.name, 'failed', built.failed);
       continue;
     }
     active[pkg.name] = built.storePath;
