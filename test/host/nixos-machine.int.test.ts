@@ -8,7 +8,7 @@
 // the next nixos-rebuild installs). Then the regressions of issue 20: what each saw in its
 // environment, the daemon's user trying to make root and another user run its code, home-manager's
 // quoting, the module's assertions. Skipped only where containers cannot run (docs/testing.md).
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { run } from '../../src/process/run.js';
@@ -20,7 +20,6 @@ import { bootHost, hostSkipReason, type Host } from '../support/systemd-host.js'
 const skip = hostSkipReason();
 const cli = join(repoRoot, 'dist/src/cli/main.js');
 const hostFile = join(repoRoot, 'nix/tests/nixos-host.nix');
-const SPOOL = '/var/spool/nix-pgo';
 const ROOT_PROFILE = '/var/lib/nix-pgo-system/profile';
 const ROOT_LOCK = '/var/lib/nix-pgo-system/pgo-lock.json';
 const PACKAGES = ['calc', 'wordfreq'] as const;
@@ -245,7 +244,7 @@ describe('the NixOS module on a real systemd', { skip }, () => {
     }
   });
 
-  it('after the switch every user, service and user unit runs the optimized variants', async (t) => {
+  it('after the switch every user, service and user unit runs the optimized variants', async () => {
     seen.alice!.after = await probeAs('alice', 1);
     seen.bob!.after = await probeAs('bob', 1, true);
     // System services and user units run what the next nixos-rebuild installs: the system rendered again with root's lock.
