@@ -5,7 +5,8 @@
  * was harvested (src/merge). `runOnce()` is one pass (the CLI, tests);
  * `start()` runs passes on file events until `stop()` (the daemon).
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { tryLockWrite } from '../durable/record-lock.js';
 import { NixPgoError, StateError } from '../errors/errors.js';
 import { parseManifest } from '../formats/manifest.js';
@@ -20,15 +21,16 @@ import { snapshotLiveFiles } from '../harvest/live-files.js';
 import { recoverHarvests, removeOrphanStaging } from '../harvest/recover-harvests.js';
 import { mergePackage, type MergeResult } from '../merge/merge-package.js';
 import { MergeQueue } from '../merge/merge-queue.js';
-import { packagesToMergeEarly } from '../merge/plan-merge.js';
+import { packageDirName, packagesToMergeEarly } from '../merge/plan-merge.js';
 import { removeUncommittedOutputs } from '../merge/remove-uncommitted-outputs.js';
 import { Quarantine } from '../quarantine/quarantine.js';
 import { ensureBoltDir } from '../spool/bolt-dir.js';
 import { scanSpool, type SpoolFile } from '../spool/scan.js';
 import type { Db } from '../state/database.js';
 import { packagesWithReadyStaged } from '../state/harvest-journal.js';
+import { recordCollectorPass, recordCollectorStart, recordCollectorStop } from '../state/collector-heartbeat.js';
 import { getLiveSnapshot } from '../state/live-snapshots.js';
-import { ensurePackage, listPackages, type PackageRecord } from '../state/package-records.js';
+import { ensurePackage, listPackages, resetPackageData, type PackageRecord } from '../state/package-records.js';
 import type { StateLayout } from '../state/state-layout.js';
 import { SpoolWatcher } from './watch-spool.js';
 
@@ -73,6 +75,8 @@ export interface CollectorStatus {
 
 export interface PassReport {
   harvested: Omit<BatchReport, 'packages'>;
+  /** Files of programs that may still run (live raw profiles, BOLT profiles dumped periodically): read again soon. */
+  live: number;
   merged: MergeResult[];
   errors: { package: string; message: string }[];
   recovered: { settled: number; excluded: number; deferred: number; orphans: number };
@@ -107,6 +111,8 @@ export class Collector {
   /** Problems already logged, so a pass logs only new ones. */
   private reportedProblems = new Set<string>();
   private running: Promise<PassReport> | null = null;
+  /** Packages whose data the next pass forgets before it merges anything. */
+  private readonly forgetting = new Set<string>();
   private queued: Promise<PassReport> | null = null;
   private closed = false;
 
@@ -122,6 +128,7 @@ export class Collector {
     this.watcher = new SpoolWatcher(() => this.runOnce(), {
       debounceMs: this.limits.debounceMs,
       rescanIntervalMs: this.limits.rescanIntervalMs,
+      liveIntervalMs: this.limits.liveSnapshotMs,
       onError: (error) => this.log(`nix-pgo: harvest pass failed: ${(error as Error).message}`),
     });
   }
@@ -139,6 +146,8 @@ export class Collector {
         hints: ['stop the running daemon, or wait for the other harvest to finish'],
       });
     }
+    // While the lock is held, status names this process and since when; after a kill, its last pass.
+    recordCollectorStart(options.db, process.pid, new Date());
     return new Collector(options.db, lockFd, layout, options);
   }
 
@@ -154,6 +163,15 @@ export class Collector {
     this.sources.set(name, { ...this.options.settings?.(name), ...this.sources.get(name), name, manifestPath });
     // A pass now, not at the next rescan: a BOLT build's directory is outside the spool, watched once a pass names it.
     this.watcher.trigger();
+  }
+
+  /**
+   * Forgets a package's collected data: done at the start of the next pass, when no merge of it
+   * runs; resolves once that pass is over.
+   */
+  async forget(name: string): Promise<void> {
+    this.forgetting.add(name);
+    await this.runOnce();
   }
 
   /** One full pass. A call during a pass gets the next pass, which starts when this one ends. */
@@ -185,7 +203,7 @@ export class Collector {
     };
   }
 
-  /** Runs passes on file events and on a slow timer until stop(). */
+  /** Runs passes on file events, on a slow timer, and while programs run on the live snapshot schedule, until stop(). */
   start(): void {
     this.watcher.start();
   }
@@ -201,6 +219,7 @@ export class Collector {
     if (this.closed) return;
     this.closed = true;
     this.drain.closeAll();
+    if (this.db.open) recordCollectorStop(this.db, process.pid, new Date());
     closeSync(this.lockFd);
   }
 
@@ -210,6 +229,8 @@ export class Collector {
 
   private startPass(): Promise<PassReport & { directories: string[] }> {
     const pass = this.pass().then(async (report) => {
+      // Status reads it as this process's sign of life.
+      recordCollectorPass(this.db, process.pid, new Date());
       await this.options.onPass?.(report);
       return report;
     });
@@ -250,6 +271,11 @@ export class Collector {
   }
 
   private async pass(): Promise<PassReport & { directories: string[] }> {
+    for (const name of this.forgetting) {
+      for (const path of resetPackageData(this.db, name)) rmSync(path, { force: true });
+      rmSync(join(this.layout.profilesDir, packageDirName(name)), { recursive: true, force: true });
+    }
+    this.forgetting.clear();
     const attribution = this.loadPackages();
     this.quarantine.refresh();
     const now = () => Date.now();
@@ -320,20 +346,22 @@ export class Collector {
       now,
     };
     let previous = new Set<string>();
+    let live = 0;
     try {
       const drained = await drainUnlinked(ctx);
       harvested.taken += drained.taken;
       harvested.bytes += drained.bytes;
       harvested.quarantined += drained.quarantined;
-      const live = await snapshotLiveFiles(
+      const snapshots = await snapshotLiveFiles(
         ctx,
         scan.files.filter((f) => f.live),
       );
-      harvested.taken += live.taken;
-      harvested.bytes += live.bytes;
-      harvested.busy += live.busy;
-      harvested.quarantined += live.quarantined;
-      for (const name of live.packages) queue.add(name);
+      harvested.taken += snapshots.taken;
+      harvested.bytes += snapshots.bytes;
+      harvested.busy += snapshots.busy;
+      harvested.quarantined += snapshots.quarantined;
+      for (const name of snapshots.packages) queue.add(name);
+      live = snapshots.live;
       // A BOLT profile is whole only once its writer is gone; until then it is busy, unless its build
       // dumps periodically: then each pass merges what grew, and the copy after the watcher is gone is the last.
       const fdata = scan.files.filter((f) => f.format === 'fdata');
@@ -345,6 +373,7 @@ export class Collector {
         .filter((f) => (writing.has(f) ? periodic(f) : getLiveSnapshot(this.db, f.path) !== null))
         .map((file) => ({ file, ended: !writing.has(file) }));
       harvested.busy += [...writing].filter((f) => !periodic(f)).length;
+      live += liveFdata.filter((l) => !l.ended).length;
       const grown = await snapshotLiveFdata(ctx, liveFdata);
       harvested.taken += grown.taken;
       harvested.bytes += grown.bytes;
@@ -370,6 +399,7 @@ export class Collector {
     merged.sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
     return {
       harvested,
+      live,
       merged,
       errors,
       recovered: { ...recovery, orphans },

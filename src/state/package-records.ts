@@ -13,6 +13,8 @@ export interface PackageRecord {
   mergedBytes: number;
   bytesHarvested: number;
   filesHarvested: number;
+  /** The sum of every counter the merges added (the data threshold's measure). */
+  countsMerged: number;
   /** Runs of the package's most-run binary (clang) or object (gcc), over every contributor. */
   runs: number;
   functionsNonzero: number | null;
@@ -103,7 +105,7 @@ export function listContributions(db: Db, pkg: string): ContributionRecord[] {
 
 /**
  * The one transaction of a merge: the contributors' new profiles, the package's new generation,
- * the consumed inputs gone. With `functionKeys` (clang), functionsNonzero becomes the size of the
+ * the consumed inputs gone and their counts added to the package's. With `functionKeys` (clang), functionsNonzero becomes the size of the
  * package's union of run functions.
  */
 export function commitMerge(
@@ -161,8 +163,14 @@ export function commitMerge(
     db.prepare(
       'UPDATE packages SET generation = ?, merged_path = ?, merged_sha256 = ?, merged_bytes = ?, functions_nonzero = ?, overlap = ?, updated_at = ? WHERE name = ?',
     ).run(gen.generation, gen.path, gen.sha256, gen.bytes, gen.functionsNonzero, gen.overlap, at, gen.package);
+    const mass = db.prepare('SELECT mass FROM staged WHERE id = ?');
     const del = db.prepare('DELETE FROM staged WHERE id = ?');
-    for (const id of consumedStagedIds) del.run(id);
+    let added = 0;
+    for (const id of consumedStagedIds) {
+      added += (mass.get(id) as { mass: number } | undefined)?.mass ?? 0;
+      del.run(id);
+    }
+    db.prepare('UPDATE packages SET counts_merged = counts_merged + ? WHERE name = ?').run(added, gen.package);
   })();
 }
 
@@ -176,9 +184,34 @@ function mapPackage(r: Record<string, unknown>): PackageRecord {
     mergedBytes: r.merged_bytes as number,
     bytesHarvested: r.bytes_harvested as number,
     filesHarvested: r.files_harvested as number,
+    countsMerged: r.counts_merged as number,
     runs: r.unit_runs as number,
     functionsNonzero: r.functions_nonzero as number | null,
     overlap: r.overlap as number | null,
     updatedAt: r.updated_at as string | null,
   };
+}
+
+/**
+ * Forgets a package's collected data (its cycle starts over): contributors, runs, functions seen,
+ * metrics and its ready staged inputs; returns the paths of those inputs (the caller deletes them).
+ * The generation number goes on, so the next merge is newer than any profile stored before.
+ */
+export function resetPackageData(db: Db, name: string): string[] {
+  return db
+    .transaction(() => {
+      const staged = db.prepare('SELECT path FROM staged WHERE package = ? AND ready = 1').all(name) as {
+        path: string;
+      }[];
+      db.prepare('DELETE FROM staged WHERE package = ? AND ready = 1').run(name);
+      db.prepare('DELETE FROM contributions WHERE package = ?').run(name);
+      db.prepare('DELETE FROM run_units WHERE package = ?').run(name);
+      db.prepare('DELETE FROM function_hits WHERE package = ?').run(name);
+      db.prepare(
+        `UPDATE packages SET merged_path = NULL, merged_sha256 = NULL, merged_bytes = 0, bytes_harvested = 0, files_harvested = 0,
+         functions_nonzero = NULL, overlap = NULL, updated_at = ? WHERE name = ?`,
+      ).run(new Date().toISOString(), name);
+      return staged.map((s) => s.path);
+    })
+    .immediate();
 }

@@ -85,7 +85,12 @@ describe('parseConfig defaults', () => {
     );
     const [a, b, c] = config.packages;
     assert.deepEqual(a!.bolt, { profileArg: 'boltProfiles', policy: { ...DEFAULT_POLICY, minRuns: 2 } });
-    assert.deepEqual(b!.bolt, { profileArg: 'bp', policy: { ...DEFAULT_POLICY, thresholdMB: 4, minRuns: 9 } });
+    // A refresh window collects a tenth of the threshold unless upgrades.refreshCounts says otherwise.
+    const upgrades = { ...DEFAULT_POLICY.upgrades, refreshCounts: 4e8 };
+    assert.deepEqual(b!.bolt, {
+      profileArg: 'bp',
+      policy: { ...DEFAULT_POLICY, thresholdCounts: 4e9, minRuns: 9, upgrades },
+    });
     assert.equal(c!.bolt, null);
     const bad = checkConfigText(
       source({
@@ -165,6 +170,40 @@ describe('parseConfig paths', () => {
   });
 });
 
+describe('the data threshold', () => {
+  it('is counts; thresholdMB, as older configs give it, is read as billions of counts', () => {
+    assert.equal(parseConfig(source({})).policy.thresholdCounts, 1e9);
+    assert.equal(parseConfig(source({ policy: { thresholdMB: 0.5 } })).policy.thresholdCounts, 5e8);
+    assert.equal(parseConfig(source({ policy: { thresholdCounts: 2e6 } })).policy.thresholdCounts, 2e6);
+  });
+
+  it("a layer's own threshold replaces the inherited one, in whichever key each gives it", () => {
+    const config = parseConfig(
+      source({
+        nixFile: './pkgs.nix',
+        policy: { thresholdMB: 5 },
+        packages: {
+          days: { policy: { thresholdCounts: 2e10 } },
+          runs: {},
+          bolted: { policy: { thresholdCounts: 7e6 }, bolt: { policy: { thresholdMB: 0.01 } } },
+        },
+      }),
+    );
+    assert.deepEqual(
+      config.packages.map((p) => [p.name, p.policy.thresholdCounts, p.bolt?.policy.thresholdCounts ?? null]),
+      [
+        ['bolted', 7e6, 1e7],
+        ['days', 2e10, null],
+        ['runs', 5e9, null],
+      ],
+    );
+  });
+
+  it('in one policy, thresholdCounts wins (the NixOS module always writes thresholdMB; its settings may add counts)', () => {
+    assert.equal(parseConfig(source({ policy: { thresholdMB: 1, thresholdCounts: 5 } })).policy.thresholdCounts, 5);
+  });
+});
+
 describe('parseConfig packages and policy', () => {
   it('applies package overrides on top of the global policy, field by field', () => {
     const config = parseConfig(
@@ -182,11 +221,14 @@ describe('parseConfig packages and policy', () => {
         },
       }),
     );
+    // refreshCounts follows the threshold unless given.
+    const upgrades = { ...DEFAULT_POLICY.upgrades, refreshCounts: 4e8 };
     assert.deepEqual(config.policy, {
       ...DEFAULT_POLICY,
-      thresholdMB: 4,
+      thresholdCounts: 4e9,
       onReady: 'notify',
       retry: { initialDelaySeconds: 60, maxDelaySeconds: 600 },
+      upgrades,
     });
     assert.deepEqual(
       config.packages.map((p) => p.name),
@@ -200,12 +242,39 @@ describe('parseConfig packages and policy', () => {
     assert.equal(lua?.profileArg, 'luaProfiles');
     assert.deepEqual(lua?.policy, {
       ...DEFAULT_POLICY,
-      thresholdMB: 4,
+      thresholdCounts: 4e9,
       minRuns: 10,
       convergence: 0.99,
       onReady: 'notify',
       retry: { initialDelaySeconds: 5, maxDelaySeconds: 600 },
+      upgrades,
     });
+  });
+
+  it('takes the upgrades policy field by field; refreshCounts is a tenth of the threshold unless given', () => {
+    const config = parseConfig(
+      source({
+        nixFile: '/p.nix',
+        policy: { thresholdCounts: 2e9, upgrades: { checkMinutes: 5 } },
+        packages: {
+          a: { policy: { upgrades: { refreshBelow: 0.5, refreshCounts: 5e7 } } },
+          b: { policy: { thresholdMB: 0.5 } },
+        },
+      }),
+    );
+    assert.deepEqual(config.policy.upgrades, { ...DEFAULT_POLICY.upgrades, checkMinutes: 5, refreshCounts: 2e8 });
+    const [a, b] = config.packages;
+    assert.deepEqual(a!.policy.upgrades, {
+      ...DEFAULT_POLICY.upgrades,
+      checkMinutes: 5,
+      refreshBelow: 0.5,
+      refreshCounts: 5e7,
+    });
+    assert.deepEqual(b!.policy.upgrades, { ...DEFAULT_POLICY.upgrades, checkMinutes: 5, refreshCounts: 5e7 });
+    assert.deepEqual(problemPaths({ policy: { upgrades: { refreshBelow: 2, checkMinutes: 0 } } }), [
+      'policy.upgrades.checkMinutes',
+      'policy.upgrades.refreshBelow',
+    ]);
   });
 
   it('accepts dotted attribute paths and convergence at its bounds', () => {
@@ -256,8 +325,17 @@ describe('collector', () => {
       maxFileBytes: 256 * 1024 * 1024,
       batchSize: 256,
       mergeConcurrency: 2,
+      liveSnapshotMs: 30_000,
     });
     assert.deepEqual(config.collector, DEFAULT_COLLECTOR);
+  });
+
+  it('takes the live snapshot interval in seconds', () => {
+    const config = parseConfig(source({ nixFile: '/p.nix', collector: { liveSnapshotSeconds: 2.5 } }));
+    assert.equal(config.collector.liveSnapshotMs, 2500);
+    assert.deepEqual(problemPaths({ nixFile: '/p.nix', collector: { liveSnapshotSeconds: 0.5 } }), [
+      'collector.liveSnapshotSeconds',
+    ]);
   });
 
   it('takes sizes in MB and counts as whole numbers, field by field', () => {
