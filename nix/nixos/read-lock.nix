@@ -4,7 +4,7 @@
   - `lockFile = null`: no entries.
   - A Nix path (a copy committed with the configuration, `./pgo-lock.json`)
     or a store path: read in any evaluation, pure ones (flakes) included.
-  - Any other absolute path (the daemon's own, /var/lib/nix-pgo/pgo-lock.json):
+  - Any other absolute path (root's lock of what it activated, /var/lib/nix-pgo-system/pgo-lock.json):
     read only where evaluation is impure (nixos-rebuild without flakes); a pure
     evaluation gets no entries and a warning saying how to commit the lock.
   - A file that does not exist (yet): no entries.
