@@ -65,7 +65,7 @@ in
     }
     // (if nixPath == [ ] then { } else { NIX_PATH = builtins.concatStringsSep ":" nixPath; })
     // (if flake then { NIX_CONFIG = "extra-experimental-features = nix-command flakes"; } else { });
-    serviceConfig = {
+    serviceConfig = import ./sandbox.nix // {
       Type = "oneshot";
       ExecStart = builtins.concatStringsSep " " [
         "${package}/bin/nix-pgo activate-system"
@@ -78,26 +78,6 @@ in
       StateDirectoryMode = "0755";
       UMask = "0022";
 
-      ProtectSystem = "strict";
-      ProtectHome = "read-only";
-      PrivateTmp = true;
-      PrivateDevices = true;
-      ProtectKernelTunables = true;
-      ProtectKernelModules = true;
-      ProtectKernelLogs = true;
-      ProtectControlGroups = true;
-      ProtectClock = true;
-      ProtectHostname = true;
-      RestrictNamespaces = true;
-      RestrictRealtime = true;
-      RestrictSUIDSGID = true;
-      LockPersonality = true;
-      NoNewPrivileges = true;
-      CapabilityBoundingSet = "";
-      RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ];
-      SystemCallArchitectures = "native";
-      SystemCallFilter = [ "@system-service" ];
-      SystemCallErrorNumber = "EPERM";
     };
   };
 

@@ -119,6 +119,13 @@ describe('the NixOS module on a real systemd', { skip }, () => {
         ).stdout
       );
     });
+  /** A value of the host's machine (nix/tests/nixos-host.nix, with these arguments), evaluated inside the host. */
+  const evaluateMachine = async <T>(expr: (machine: string) => string, args = ''): Promise<T> => {
+    const machine = `(import ${JSON.stringify(hostFile)} { repo = ${JSON.stringify(repoRoot)}; ${args} })`;
+    return JSON.parse(
+      (await host.exec(['nix-instantiate', '--eval', '--strict', '--json', '-E', expr(machine)])).stdout,
+    ) as T;
+  };
   /** The kind of build a store path is (its nix-support/pgo.json), or `vanilla`. */
   const kindOf = async (path: string) => {
     const out = path.split('/').slice(0, 4).join('/');
@@ -192,18 +199,9 @@ describe('the NixOS module on a real systemd', { skip }, () => {
 
   it('every one of them sees the spool variables the module sets, nothing of them expanded by systemd', async () => {
     assert.deepEqual(Object.keys(seen), ['alice', 'bob', 'service', 'bob (user unit)']);
-    const expected = JSON.parse(
-      (
-        await host.exec([
-          'nix-instantiate',
-          '--eval',
-          '--strict',
-          '--json',
-          '-E',
-          `removeAttrs (import ${JSON.stringify(hostFile)} { repo = ${JSON.stringify(repoRoot)}; }).config.environment.sessionVariables [ "NIX_PGO_CONFIG" ]`,
-        ])
-      ).stdout,
-    ) as Record<string, string>;
+    const expected = await evaluateMachine<Record<string, string>>(
+      (machine) => `removeAttrs ${machine}.config.environment.sessionVariables [ "NIX_PGO_CONFIG" ]`,
+    );
     for (const [who, s] of Object.entries(seen)) {
       for (const [name, value] of Object.entries(expected)) assert.equal(s.before!.env[name], value, `${who}: ${name}`);
     }
@@ -424,19 +422,8 @@ describe('the NixOS module on a real systemd', { skip }, () => {
   });
 
   it('the module stops a rebuild, naming the option, for what it cannot build, and does nothing without packages', async () => {
-    const evaluate = async (nixPgo: string, attr: string) =>
-      JSON.parse(
-        (
-          await host.exec([
-            'nix-instantiate',
-            '--eval',
-            '--strict',
-            '--json',
-            '-E',
-            `(import ${JSON.stringify(hostFile)} { repo = ${JSON.stringify(repoRoot)}; nixPgo = { ${nixPgo} }; }).${attr}`,
-          ])
-        ).stdout,
-      ) as string[];
+    const evaluate = (nixPgo: string, attr: string) =>
+      evaluateMachine<string[]>((machine) => `${machine}.${attr}`, `nixPgo = { ${nixPgo} };`);
     const failed = await evaluate(
       'packages = [ "rustTool" "wrapper" "wordfreq" ]; enableWith.wordfreq.collection = "continuous";',
       'failedAssertions',
