@@ -49,7 +49,7 @@ export interface ProposalRules {
   system: string | null;
 }
 
-const ENTRY_KEYS = new Set(['storePath', 'hashMode', 'hash', 'generation', 'lockedAt', 'system']);
+const ENTRY_KEYS = new Set(['storePath', 'hashMode', 'hash', 'generation', 'lockedAt', 'system', 'source', 'match']);
 /** sha256 as base16 (flat files) or Nix's base32 (NAR hashes of directories). */
 const HASH = /^sha256:([0-9a-f]{64}|[0-9abcdfghijklmnpqrsvwxyz]{52})$/;
 const STORE_HASH = /^[0-9abcdfghijklmnpqrsvwxyz]{32}$/;
@@ -58,6 +58,44 @@ const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether a value is an object with exactly these members, each passing its check. */
+function hasExactly(value: unknown, members: Record<string, (v: unknown) => boolean>): boolean {
+  if (!isObject(value)) return false;
+  const keys = Object.keys(value);
+  return (
+    keys.length === Object.keys(members).length &&
+    keys.every((key) => Object.hasOwn(members, key) && members[key]!(value[key]))
+  );
+}
+
+const isWhole = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * The daemon's own bookkeeping in an entry (which build the profile came from, how much of it a build uses), in
+ * the forms it writes; root only checks them and never carries them into its lock.
+ */
+function checkBookkeeping(entry: Record<string, unknown>, storeDir: string): string | null {
+  const isDrv = (v: unknown) => typeof v === 'string' && v.startsWith(`${storeDir}/`) && v.endsWith('.drv');
+  const isText = (v: unknown) => typeof v === 'string';
+  if (
+    entry.source !== undefined &&
+    !hasExactly(entry.source, { name: isText, version: (v) => v === null || isText(v), drvPath: isDrv })
+  )
+    return 'has a source that is not the name, version and derivation nix-pgo writes';
+  if (
+    entry.match !== undefined &&
+    !hasExactly(entry.match, {
+      drvPath: isDrv,
+      share: (v) => typeof v === 'number' && v >= 0 && v <= 1,
+      functions: isWhole,
+      matched: isWhole,
+      measuredAt: (v) => typeof v === 'string' && TIMESTAMP.test(v),
+    })
+  )
+    return 'has a match that is not the measurement nix-pgo writes';
+  return null;
 }
 
 function parseJson(text: string, what: string): { value: unknown } | { why: string } {
@@ -84,9 +122,10 @@ function checkEntry(
     return { why: `${what} has hashMode other than flat or recursive` };
   if (bolt && hashMode !== 'recursive') return { why: `${what} must be a directory (hashMode recursive)` };
   if (typeof hash !== 'string' || !HASH.test(hash)) return { why: `${what} has no sha256 hash nix-pgo writes` };
-  if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 0)
-    return { why: `${what} has no generation (a whole number)` };
+  if (!isWhole(generation)) return { why: `${what} has no generation (a whole number)` };
   if (typeof lockedAt !== 'string' || !TIMESTAMP.test(lockedAt)) return { why: `${what} has no lockedAt time` };
+  const bookkeeping = checkBookkeeping(entry, rules.storeDir);
+  if (bookkeeping !== null) return { why: `${what} ${bookkeeping}` };
   if (system !== undefined && (typeof system !== 'string' || !SYSTEM.test(system) || system !== rules.system))
     return { why: `${what} is for another system than this machine's (${rules.system ?? 'none'})` };
   const storeName = storeNameFor(name, hashMode === 'recursive', bolt);

@@ -28,6 +28,15 @@ const wordfreq = {
   hashMode: 'recursive',
   hash: `sha256:${'0'.repeat(51)}1`,
 };
+/** What the daemon records of an entry since upgrades are followed: the build the profile came from, and its match. */
+const source = { name: 'calc', version: '1.0', drvPath: `/nix/store/${HASH32}-calc-1.0.drv` };
+const match = {
+  drvPath: `/nix/store/${HASH32}-calc-1.0.drv`,
+  share: 0.97,
+  functions: 12,
+  matched: 11,
+  measuredAt: '2026-11-26T05:30:00.000Z',
+};
 const sqlite = { ...calc, storePath: `/nix/store/${HASH32}-pgo-sqlite.profdata` };
 const sqliteBolt = { ...wordfreq, storePath: `/nix/store/${HASH32}-bolt-sqlite-fdata` };
 
@@ -109,6 +118,10 @@ describe('checkProposal', () => {
       ['a member nix-pgo does not write', { outPath: '/nix/store/x' }],
       ['no generation', { generation: -1 }],
       ['no time', { lockedAt: 'now' }],
+      ['a source with more members', { source: { ...source, run: 'sh' } }],
+      ['a source naming no derivation', { source: { ...source, drvPath: '/tmp/x.drv' } }],
+      ['a match with a share over 1', { match: { ...match, share: 2 } }],
+      ['a match that is text', { match: 'all of it' }],
     ];
     for (const [what, change] of cases) {
       const result = check({ version: 1, packages: { calc: { ...calc, ...change } } });
@@ -116,6 +129,12 @@ describe('checkProposal', () => {
       assert.equal(result.rejected.length, 1, what);
       assert.equal(result.rejected[0]!.name, 'calc', what);
     }
+  });
+
+  it("the daemon's own bookkeeping of an entry passes in the forms it writes, and stays out of root's profile", () => {
+    const result = check({ version: 1, packages: { calc: { ...calc, source, match } } });
+    assert.deepEqual(result.rejected, []);
+    assert.deepEqual(result.packages.find((p) => p.name === 'calc')?.profile, calc);
   });
 
   it("a proposal that is not nix-pgo's files is rejected as a whole; names the config does not manage are reported", () => {
