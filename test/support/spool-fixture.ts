@@ -1,19 +1,24 @@
 /**
- * Builds small deterministic instrumented programs with the host toolchains
- * and writes the manifest a profiling build would write for them, so the
- * harvest engine can be tested without the Nix library.
+ * Builds small deterministic instrumented programs with the host toolchains,
+ * linked with nix-pgo's startup objects as the library links them, and writes
+ * the manifest a profiling build would write for them, so the harvest engine
+ * can be tested without the Nix library.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run } from '../../src/process/run.js';
 import { spoolEnvironment } from '../../src/spool/spool-environment.js';
+import { ensureFormatDirs } from '../../src/spool/format-dirs.js';
+import { startupObject } from './startup-objects.js';
 import { scanSpool, type SpoolScan } from '../../src/spool/scan.js';
 import { ensureBoltDir } from '../../src/spool/bolt-dir.js';
 
-/** The directory the fixture's GCC programs bake in, as the Nix library's default `defaultProfileDir` does. */
-const GCC_BAKED_ROOT = '/tmp/nix-pgo/gcda';
+/** The spool the fixture's programs bake in when NIX_PGO_SPOOL is unset: the Nix library's default `defaultProfileDir`. */
+const DEFAULT_SPOOL = '/tmp/nix-pgo';
+/** The directory the fixture's GCC programs bake in, as the Nix library does below its `defaultProfileDir`. */
+const GCC_BAKED_ROOT = `${DEFAULT_SPOOL}/gcda`;
 import { readFunctionCounts } from './profile-counts.js';
 import { parseGcda } from '../../src/formats/gcda-file.js';
 import { listTreeFiles } from '../../src/merge/gcda-tree.js';
@@ -25,7 +30,7 @@ export const GCOV_TOOL = '/usr/bin/gcov-tool-12';
 
 // Function names carry the example's name: the runtime's %m file signature hashes the names, so two
 // examples with identical code would otherwise share one %m file in a shared spool.
-const LIB_C = `
+export const LIB_C = `
 int lib_work(int n) { int s = 0; for (int i = 0; i < n; i++) { if (i % 3 == 0) s += i; else s -= 1; } return s; }
 `;
 const PROG_C = `
@@ -104,7 +109,8 @@ function writeManifest(
     pname: name,
     version: '1.0',
     outPath: dir,
-    defaultProfileDir: '/tmp/nix-pgo',
+    defaultProfileDir: DEFAULT_SPOOL,
+    spoolLayout: 2,
     ...build,
   };
   const manifestPath = join(dir, 'pgo.json');
@@ -112,11 +118,23 @@ function writeManifest(
   return { name, manifestPath, exe: join(dir, name), toolchain: build.toolchain };
 }
 
-export async function buildClangExample(root: string, name: string, sources?: ExampleSources): Promise<Example> {
+/** `defaultSpool`: the spool its programs use without NIX_PGO_SPOOL (the library's defaultProfileDir). */
+export async function buildClangExample(
+  root: string,
+  name: string,
+  sources?: ExampleSources,
+  options: { defaultSpool?: string; flags?: string[] } = {},
+): Promise<Example> {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   writeSources(dir, name, sources);
-  const flags = ['-O2', '-fprofile-generate', '-Wl,--build-id'];
+  const flags = [
+    '-O2',
+    '-fprofile-generate',
+    '-Wl,--build-id',
+    ...(options.flags ?? []),
+    await startupObject('clang-16', 'llvm-start', options.defaultSpool ?? DEFAULT_SPOOL),
+  ];
   await run('clang-16', [...flags, '-fPIC', '-shared', join(dir, 'lib.c'), '-o', join(dir, `lib${name}.so`)]);
   await run('clang-16', [
     ...flags,
@@ -141,10 +159,15 @@ export async function buildClangExample(root: string, name: string, sources?: Ex
 }
 
 /** `bakedRoot` plays the Nix library's `defaultProfileDir`/gcda: any depth must work. */
-export async function buildGccExample(root: string, name: string, bakedRoot = GCC_BAKED_ROOT): Promise<Example> {
+export async function buildGccExample(
+  root: string,
+  name: string,
+  bakedRoot = GCC_BAKED_ROOT,
+  sources?: ExampleSources,
+): Promise<Example> {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeSources(dir, name);
+  writeSources(dir, name, sources);
   const gcdaDir = `${bakedRoot}/${randomBytes(6).toString('hex')}-${name}-1.0`;
   await run('gcc', [
     '-O2',
@@ -152,6 +175,7 @@ export async function buildGccExample(root: string, name: string, bakedRoot = GC
     '-fprofile-update=prefer-atomic',
     join(dir, 'prog.c'),
     join(dir, 'lib.c'),
+    await startupObject('gcc', 'gcov-start', bakedRoot.replace(/\/gcda$/, '')),
     '-o',
     join(dir, name),
   ]);
@@ -168,9 +192,13 @@ export async function buildGccExample(root: string, name: string, bakedRoot = GC
 export const LLVM_BOLT = '/usr/lib/llvm-16/bin/llvm-bolt';
 export const MERGE_FDATA = '/usr/lib/llvm-16/bin/merge-fdata';
 
+/** What nix/bolt.nix bakes between the directory and the build ID (its boltPadding). */
+export const BOLT_PADDING = '/'.repeat(96);
+
 /**
- * The example program and library linked with relocations and BOLT-instrumented the way nix/bolt.nix
- * does it: each file writes `<boltDir>/<its input's build id>.<pid>.fdata` at exit.
+ * The example program and library linked with relocations and nix-pgo's BOLT startup object, and
+ * BOLT-instrumented the way nix/bolt.nix does it: each file writes
+ * `<spool>/bolt/<uid>/<its input's build id>.<pid>.fdata` at exit (`<boltDir>/<uid>/...` without NIX_PGO_SPOOL).
  */
 export async function buildBoltExample(
   root: string,
@@ -187,7 +215,7 @@ export async function buildBoltExample(
     options.dumpInterval === undefined
       ? []
       : [`-instrumentation-sleep-time=${options.dumpInterval}`, '-instrumentation-no-counters-clear'];
-  const flags = ['-O2', '-Wl,--emit-relocs', '-Wl,--build-id'];
+  const flags = ['-O2', '-Wl,--emit-relocs', '-Wl,--build-id', await startupObject('clang-16', 'bolt-start')];
   await run('clang-16', [...flags, '-fPIC', '-shared', join(dir, 'lib.c'), '-o', join(input, `lib${name}.so`)]);
   await run('clang-16', [
     ...flags,
@@ -209,7 +237,7 @@ export async function buildBoltExample(
       '-o',
       join(dir, file),
       '-instrument',
-      `-instrumentation-file=${boltDir}/${id}`,
+      `-instrumentation-file=${boltDir}/${BOLT_PADDING}/${id}`,
       '-instrumentation-file-append-pid',
       ...periodic,
       '-bolt-info=0',
@@ -235,13 +263,14 @@ export async function buildBoltExample(
     compilerVersion: '16',
     mergeTool: MERGE_FDATA,
     boltDir,
-    fdataName: '<inputBuildId>.<pid>.fdata',
+    spoolLayout: 2,
+    fdataName: '<uid>/<inputBuildId>.<pid>.fdata',
     dumpInterval: options.dumpInterval ?? null,
     binaries,
   };
   const manifestPath = join(dir, 'pgo.json');
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
-  // As the daemon does before it activates a BOLT-instrumented variant: its programs fail without the directory.
+  // As the daemon does before it activates a BOLT-instrumented variant: its programs write nothing without it.
   const problem = ensureBoltDir(boltDir, process.getuid!());
   if (problem) throw new Error(problem);
   return { name, manifestPath, exe: join(dir, name), toolchain: 'bolt' };
@@ -270,9 +299,40 @@ export function scanTestSpool(spoolDir: string): SpoolScan {
   return scanSpool(spoolDir, { trustedOwners: new Set([process.getuid!(), 0]) });
 }
 
-/** Runs an instrumented program as the spool user `uid` would (same env vars). */
+/** The spool as the daemon makes it (its llvm/, gcda/, bolt/): without them programs write nothing. */
+export function prepareSpool(spoolDir: string): string {
+  mkdirSync(spoolDir, { recursive: true, mode: 0o755 });
+  ensureFormatDirs(spoolDir);
+  return spoolDir;
+}
+
+/** `<fmtDir>/<uid>`, owned by `uid`, as a writer makes its directory (mode 0700; the fmt dir 1733 if new). */
+export function ensureUserDir(fmtDir: string, uid: number): string {
+  if (!existsSync(fmtDir)) {
+    mkdirSync(fmtDir, { recursive: true });
+    chmodSync(fmtDir, 0o1733);
+  }
+  const dir = join(fmtDir, String(uid));
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, uid, uid);
+  }
+  return dir;
+}
+
+/**
+ * The environment of a program that writes to `spoolDir`, as NixOS and `nix-pgo env` give it, in a spool
+ * the daemon has made. A program of any user (`_uid`) gets the same; it makes its own directory there.
+ */
+export function writerEnvironment(spoolDir: string, _uid = process.getuid!()): NodeJS.ProcessEnv {
+  prepareSpool(spoolDir);
+  return { ...process.env, ...spoolEnvironment(spoolDir) };
+}
+
+/** Runs an instrumented program as user `uid` (this process's by default) with the spool's variable. */
 export async function runExample(example: Example, spoolDir: string, uid = process.getuid!()): Promise<void> {
-  await run(example.exe, [], { env: { ...process.env, ...spoolEnvironment(spoolDir, uid) } });
+  const user = uid === process.getuid!() ? undefined : { uid, gid: uid };
+  await run(example.exe, [], { env: writerEnvironment(spoolDir, uid), ...(user ? { user } : {}) });
 }
 
 /** Every counter of a merged clang profile, keyed by function and index. */
