@@ -33,10 +33,11 @@
  * NIX_PGO_COLLECTION=exit keeps such a module at exit (the instrumented build
  * sets it for its own programs). For the life of the process and of every
  * child it forks without exec, the module holds a shared flock(2) on its live
- * file (a descriptor opened O_CLOEXEC, never closed); it waits for it as long
- * as it takes. A collector that gets LOCK_EX knows that no process holds the
- * file any more, and that none can take it again: the name has the pid of a
- * process that is gone. flock does not interact with the runtime's fcntl
+ * file (a descriptor opened O_CLOEXEC, never closed), taken before the runtime
+ * maps the file, waiting as long as a collector holds it exclusively, and
+ * checked to be on the file the name leads to. A collector that gets LOCK_EX
+ * knows that no process holds the file any more; while it holds it, no
+ * program can map the file. flock does not interact with the runtime's fcntl
  * record locks.
  */
 #include "spool-dir.h"
@@ -46,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Found by the build's manifest phase (nix/scripts/pgo.sh) in every file linked with this object. */
@@ -81,24 +83,51 @@ NPG_FN int npgContinuousBuild(void) {
     return &__llvm_profile_counter_bias != NULL && &__llvm_profile_counter_bias != &__llvm_profile_counter_bias_default;
 }
 
-/* Shares the live file's lock with every process that maps it, for the life of this one. */
-NPG_FN void npgHoldLiveFile(void) {
-    const char *name = __llvm_profile_get_filename();
-    if (name == NULL || name[0] == '\0') return;
-    int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return;
-    while (flock(fd, LOCK_SH) != 0)
-        if (errno != EINTR) {
-            close(fd);
-            return;
-        }
+/*
+ * Takes the shared flock of the live file `name` before the runtime maps it, waiting as long as
+ * a collector holds it exclusively, and makes sure the name still leads to the file it locked (a
+ * collector removes a file nobody holds while holding the exclusive lock). The descriptor is kept,
+ * never closed: the lock lasts as long as the process and the children it forks without exec.
+ */
+NPG_FN int npgLockLiveFile(const char *name) {
+    for (int attempt = 0; attempt < 100; attempt++) {
+        int fd = open(name, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd < 0) return -1;
+        while (flock(fd, LOCK_SH) != 0)
+            if (errno != EINTR) {
+                close(fd);
+                return -1;
+            }
+        struct stat held, named;
+        if (fstat(fd, &held) == 0 && lstat(name, &named) == 0 && held.st_dev == named.st_dev &&
+            held.st_ino == named.st_ino)
+            return 0;
+        close(fd);
+    }
+    return -1;
 }
 
-/* The pattern for a verified directory: the live file, or one file per process and module. */
+/*
+ * The pattern for a verified directory: one file per process and module, or (live) the live file,
+ * locked before the runtime maps it. The live name with %c is the same file as without it: the
+ * runtime expands the name without %c first to learn it, then maps it with %c.
+ */
 NPG_FN void npgUseDirectory(const char *dir, int live) {
     npgPattern[0] = '\0';
     npgAppend(npgPattern, sizeof npgPattern, dir);
-    npgAppend(npgPattern, sizeof npgPattern, live ? "/" NPG_LIVE_NAME : "/%p-%m.profraw");
+    if (live) {
+        npgAppend(npgPattern, sizeof npgPattern, "/live-%p-%m.profraw");
+        __llvm_profile_set_filename(npgPattern);
+        const char *name = __llvm_profile_get_filename(); /* malloc'd unless empty */
+        int locked = name != NULL && name[0] != '\0' && npgLockLiveFile(name) == 0;
+        if (name != NULL && name[0] != '\0') free((void *)name);
+        npgPattern[0] = '\0';
+        npgAppend(npgPattern, sizeof npgPattern, dir);
+        /* Without its lock a live file could be removed under the mapping: this run writes at exit then. */
+        npgAppend(npgPattern, sizeof npgPattern, locked ? "/" NPG_LIVE_NAME : "/%p-%m.profraw");
+    } else {
+        npgAppend(npgPattern, sizeof npgPattern, "/%p-%m.profraw");
+    }
     __llvm_profile_set_filename(npgPattern);
 }
 
@@ -161,8 +190,5 @@ __attribute__((constructor(101), no_profile_instrument_function)) static void np
     } else {
         npgChooseInSpool(spool && spool[0] ? spool : NIX_PGO_DEFAULT_SPOOL, live);
     }
-    if (__llvm_profile_is_continuous_mode_enabled())
-        npgHoldLiveFile();
-    else
-        atexit(npgAtExit);
+    if (!__llvm_profile_is_continuous_mode_enabled()) atexit(npgAtExit);
 }

@@ -195,7 +195,7 @@ describe('continuous collection (tickerLive)', () => {
     assert.equal(liveFiles(dir).length, 0);
   });
 
-  it('a program waits for its shared flock as long as a collector holds the live file exclusively', async () => {
+  it('a program waits for its shared flock as long as a collector holds the live file exclusively, and locks the file its name leads to', async () => {
     // In a pid namespace of its own the program is pid 1 each time, so a second run maps the first one's live files.
     const spool = prepareSpool(join(work, 'spool-flock'));
     const env: NodeJS.ProcessEnv = { ...process.env, NIX_PGO_SPOOL: spool };
@@ -216,6 +216,20 @@ describe('continuous collection (tickerLive)', () => {
     assert.ok(finished >= (await released), 'the program finished only after the lock was released');
     assert.match(stdout, /ticker done 3/);
     assert.equal(stderr, '');
+
+    // A collector removes the file while it holds it: the program then locks and maps the new one.
+    const remover = spawn('flock', ['--exclusive', locked, 'sh', '-c', `sleep 1; rm ${locked}`], { stdio: 'ignore' });
+    const removed = new Promise((resolve) => remover.on('exit', resolve));
+    while (!(await flockBusy(locked))) await sleep(20);
+    const running = start('unshare', ['--pid', '--fork', '--kill-child', ticker, '-n', '0', '-d', '5'], env);
+    await removed;
+    await waitFor('the live file again', () => (existsSync(locked) ? true : undefined));
+    await waitFor('some units', () => (running.stdout().split('\n').length > 5 ? true : undefined));
+    assert.ok(await flockBusy(locked), 'the running program holds the lock of the file its name leads to');
+    running.child.kill('SIGKILL');
+    await running.exited;
+    for (let i = 0; i < 100 && (await flockBusy(locked)); i++) await sleep(50);
+    assert.equal(await flockBusy(locked), false, 'the lock goes with the program');
   });
 
   it("a child forked without exec keeps counting into the parent's live file after the parent exits", async () => {
