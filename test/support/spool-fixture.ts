@@ -4,7 +4,17 @@
  * the manifest a profiling build would write for them, so the harvest engine
  * can be tested without the Nix library.
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  type Stats,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -198,14 +208,16 @@ export const BOLT_PADDING = '/'.repeat(96);
 /**
  * The example program and library linked with relocations and nix-pgo's BOLT startup object, and
  * BOLT-instrumented the way nix/bolt.nix does it: each file writes
- * `<spool>/bolt/<uid>/<its input's build id>.<pid>.fdata` at exit (`<boltDir>/<uid>/...` without NIX_PGO_SPOOL).
+ * `<boltDir>/<uid>/<its input's build id>.<pid>.fdata` at exit (`<spool>/bolt/<uid>/...` with NIX_PGO_SPOOL).
+ * The directory of `writerUid` (default: this process's user) is made here, as its program would make it.
  */
 export async function buildBoltExample(
   root: string,
   name: string,
   boltDir: string,
-  options: { dumpInterval?: number; prog?: string } = {},
+  options: { dumpInterval?: number; prog?: string; writerUid?: number } = {},
 ): Promise<Example> {
+  const writerUid = options.writerUid ?? process.getuid!();
   const dir = join(root, name);
   const input = join(dir, 'input');
   mkdirSync(input, { recursive: true });
@@ -273,6 +285,7 @@ export async function buildBoltExample(
   // As the daemon does before it activates a BOLT-instrumented variant: its programs write nothing without it.
   const problem = ensureBoltDir(boltDir, process.getuid!());
   if (problem) throw new Error(problem);
+  ensureUserDir(boltDir, writerUid);
   return { name, manifestPath, exe: join(dir, name), toolchain: 'bolt' };
 }
 
@@ -321,6 +334,31 @@ export function ensureUserDir(fmtDir: string, uid: number): string {
 }
 
 /**
+ * The directory user `uid`'s program writes to in `fmtDir`: `<uid>` when it is a real directory of theirs (made
+ * here, mode 0700, when missing), else a fresh fallback `<uid>.XXXXXX` of theirs, as the writer chooses.
+ */
+export function claimUserDir(fmtDir: string, uid: number): string {
+  if (!existsSync(fmtDir)) {
+    mkdirSync(fmtDir, { recursive: true });
+    chmodSync(fmtDir, 0o1733);
+  }
+  const dir = join(fmtDir, String(uid));
+  let st: Stats | null = null;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, uid, uid);
+    return dir;
+  }
+  if (st.isDirectory() && st.uid === uid) return dir;
+  const fallback = mkdtempSync(`${dir}.`);
+  chmodSync(fallback, 0o700);
+  chownSync(fallback, uid, uid);
+  return fallback;
+}
+
+/**
  * The environment of a program that writes to `spoolDir`, as NixOS and `nix-pgo env` give it, in a spool
  * the daemon has made. A program of any user (`_uid`) gets the same; it makes its own directory there.
  */
@@ -329,10 +367,16 @@ export function writerEnvironment(spoolDir: string, _uid = process.getuid!()): N
   return { ...process.env, ...spoolEnvironment(spoolDir) };
 }
 
-/** Runs an instrumented program as user `uid` (this process's by default) with the spool's variable. */
+/**
+ * Runs an instrumented program as user `uid` (this process's by default) with the spool's variable; a BOLT
+ * example without it, so that it writes below the directory its build baked in (as before BOLT programs read
+ * the variable), which the tests of BOLT directories outside the spool need.
+ */
 export async function runExample(example: Example, spoolDir: string, uid = process.getuid!()): Promise<void> {
   const user = uid === process.getuid!() ? undefined : { uid, gid: uid };
-  await run(example.exe, [], { env: writerEnvironment(spoolDir, uid), ...(user ? { user } : {}) });
+  const env = writerEnvironment(spoolDir, uid);
+  if (example.toolchain === 'bolt') delete env.NIX_PGO_SPOOL;
+  await run(example.exe, [], { env, ...(user ? { user } : {}) });
 }
 
 /** Every counter of a merged clang profile, keyed by function and index. */
