@@ -54,27 +54,14 @@ import {
   tempDir,
   type Example,
 } from '../support/spool-fixture.js';
+import { rootAndTmpfilesSkip } from '../support/skip-reasons.js';
 
 const DAEMON = 4243;
 const ATTACKER = 5103;
 const VICTIM = 5104;
 const RUNS = 3;
 
-async function has(command: string, args: string[]): Promise<boolean> {
-  try {
-    await run(command, args);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const skip =
-  process.getuid?.() !== 0
-    ? 'needs root (runs programs as other users)'
-    : !(await has('systemd-tmpfiles', ['--version']))
-      ? 'needs systemd-tmpfiles'
-      : false;
+const skip = await rootAndTmpfilesSkip('runs programs as other users');
 
 // Works, prints its result, and returns 3; with DROP_TO_UID it calls setuid first (a root process dropping privileges).
 const PROG_C = `

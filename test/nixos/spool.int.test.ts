@@ -35,27 +35,14 @@ import { listContributions } from '../../src/state/package-records.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { buildExample, makeTempDir, repoRoot, examples } from '../support/nix.js';
 import { evalJson, nixDir } from './nixos-support.js';
+import { rootAndTmpfilesSkip } from '../support/skip-reasons.js';
 
 const DAEMON = { uid: 4242, gid: 4242 };
 const ALICE = { uid: 5001, gid: 5001 };
 const BOB = { uid: 5002, gid: 5002 };
 const SPOOL = '/var/spool/nix-pgo';
 
-async function has(command: string, args: string[]): Promise<boolean> {
-  try {
-    await run(command, args);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const skip =
-  process.getuid?.() !== 0
-    ? 'needs root (runs programs as other users, mounts a tmpfs)'
-    : !(await has('systemd-tmpfiles', ['--version']))
-      ? 'needs systemd-tmpfiles'
-      : false;
+const skip = await rootAndTmpfilesSkip('runs programs as other users, mounts a tmpfs');
 
 /** Runs a command as a user; resolves to its output, or to the ToolError it failed with. */
 async function as(

@@ -319,18 +319,22 @@ export function prepareSpool(spoolDir: string): string {
   return spoolDir;
 }
 
-/** `<fmtDir>/<uid>`, owned by `uid`, as a writer makes its directory (mode 0700; the fmt dir 1733 if new). */
-export function ensureUserDir(fmtDir: string, uid: number): string {
+/** A format directory (1733) if it is missing, and in it a directory of `uid`'s named `name`, as its writer makes it. */
+function makeUserDir(fmtDir: string, name: string, uid: number): string {
   if (!existsSync(fmtDir)) {
     mkdirSync(fmtDir, { recursive: true });
     chmodSync(fmtDir, 0o1733);
   }
-  const dir = join(fmtDir, String(uid));
-  if (!existsSync(dir)) {
-    mkdirSync(dir, { mode: 0o700 });
-    chownSync(dir, uid, uid);
-  }
+  const dir = join(fmtDir, name);
+  mkdirSync(dir, { mode: 0o700 });
+  chownSync(dir, uid, uid);
   return dir;
+}
+
+/** `<fmtDir>/<uid>`, owned by `uid`, as a writer makes its directory (mode 0700; the fmt dir 1733 if new). */
+export function ensureUserDir(fmtDir: string, uid: number): string {
+  const dir = join(fmtDir, String(uid));
+  return existsSync(dir) ? dir : makeUserDir(fmtDir, String(uid), uid);
 }
 
 /**
@@ -338,18 +342,12 @@ export function ensureUserDir(fmtDir: string, uid: number): string {
  * here, mode 0700, when missing), else a fresh fallback `<uid>.XXXXXX` of theirs, as the writer chooses.
  */
 export function claimUserDir(fmtDir: string, uid: number): string {
-  if (!existsSync(fmtDir)) {
-    mkdirSync(fmtDir, { recursive: true });
-    chmodSync(fmtDir, 0o1733);
-  }
   const dir = join(fmtDir, String(uid));
-  let st: Stats | null = null;
+  let st: Stats;
   try {
     st = lstatSync(dir);
   } catch {
-    mkdirSync(dir, { mode: 0o700 });
-    chownSync(dir, uid, uid);
-    return dir;
+    return makeUserDir(fmtDir, String(uid), uid);
   }
   if (st.isDirectory() && st.uid === uid) return dir;
   const fallback = mkdtempSync(`${dir}.`);
