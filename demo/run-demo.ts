@@ -218,5 +218,6 @@ try {
   say(`daemon log: ${join(work, 'daemon.log')}`);
 }
 say("\nThe daemon has stopped. To look further (these act on the demo's state, not yours):");
-for (const command of ['status', 'rollback'])
-  say(`  ${['node', cli, command, '--config', configFile].map(shellWord).join(' ')}`);
+// A rollback of one package: back to its profiling variant (without a name the whole Nix profile goes back a generation).
+for (const command of [['status'], ['rollback', names[0]!]])
+  say(`  ${['node', cli, ...command, '--config', configFile].map(shellWord).join(' ')}`);

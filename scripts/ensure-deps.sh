@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(nix-bin clang-16 llvm-16 lld-16 bolt-16 gcc binutils g++ make valgrind)
+# clang-15 and llvm-15: the upgrade tests change a package's compiler from one clang to the other.
+debian_packages=(nix-bin clang-16 llvm-16 lld-16 bolt-16 clang-15 llvm-15 gcc binutils g++ make valgrind)
 # The command each package provides; used to see what is already there.
 declare -A probe=(
   [nix-bin]=nix-build [clang-16]=clang-16 [llvm-16]=llvm-profdata-16 [lld-16]=ld.lld-16
-  [bolt-16]=/usr/lib/llvm-16/bin/llvm-bolt [gcc]=gcov-tool-12 [binutils]=readelf
+  [bolt-16]=/usr/lib/llvm-16/bin/llvm-bolt [clang-15]=clang-15 [llvm-15]=llvm-profdata-15 [gcc]=gcov-tool-12 [binutils]=readelf
   [g++]=g++ [make]=make [valgrind]=valgrind
   [debootstrap]=/usr/sbin/debootstrap [systemd-container]=/usr/bin/systemd-nspawn [iproute2]=/usr/sbin/ip
 )

@@ -1,28 +1,29 @@
-// Benchmarks one program: builds the four variants, checks their outputs,
-// times them interleaved and counts their instructions.
+// Benchmarks one program: builds the variants, checks their outputs and code
+// identity, times them interleaved over fresh page-cache copies and counts
+// each workload's instructions and I1 misses.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseManifest } from '../../src/formats/manifest.js';
 import { runByHandPipeline } from './by-hand.js';
 import {
-  computeInstructionRatios,
   summarizeTimings,
   type BuildTime,
   type CacheCounts,
   type ProgramResult,
+  type SameTraining,
 } from './bench-result.js';
-import { countInstructions } from './callgrind.js';
-import { evictFromPageCache, listFiles } from './evict-page-cache.js';
+import { readCodeIdentity } from './code-identity.js';
+import { chooseDefaultCpu, ensureCpuTimeTool } from './cpu-time.js';
 import { checkOutputs, measureInterleaved } from './measure.js';
 import { buildNixAttr, writePackageEntry } from './nix-variants.js';
 import type { OptimizedVariantSource } from './optimized-source.js';
 import { checkDefaultDirUntouched, checkNoRawProfilesInOutputs } from './profile-checks.js';
 import {
+  DEFAULT_COPIES,
   DEFAULT_REPETITIONS,
   type Check,
   type LiveTrainingResult,
   type ProgramSpec,
-  type Workload,
 } from './program-spec.js';
 import { makeRawProfileDir, runTraining } from './training.js';
 import type { PerVariant, Variant, VariantName } from './variants.js';
@@ -30,8 +31,12 @@ import { removeBoltProfiles, type BoltVariants } from './bolt-stage.js';
 import { countCacheEvents } from './cachegrind.js';
 
 export interface BenchOptions {
-  /** Interleaved repetitions; null: the program's default. */
+  /** Fresh page-cache copies per variant; null: the program's default. */
+  copies: number | null;
+  /** Interleaved repetitions per copy; null: the program's default. */
   repetitions: number | null;
+  /** The processor timed runs are pinned to: a number, 'default' (the last one allowed), or null (not pinned). */
+  cpu: number | 'default' | null;
   /** Scratch directory: out-links (GC roots), raw profiles, by-hand builds. */
   work: string;
   callgrind: boolean;
@@ -45,6 +50,7 @@ export interface PreparedVariants {
   live: LiveTrainingResult | null;
   checks: Check[];
   bolt: BoltVariants | null;
+  sameTraining: SameTraining;
 }
 
 /** Builds every variant of a program, training the instrumented ones on the training workloads. */
@@ -82,10 +88,13 @@ export async function prepareVariants(programSpec: ProgramSpec, options: BenchOp
     log(`${spec.name}: BOLT-instrumented ${timing(bolt.instrumented)}, BOLT-optimized ${timing(bolt.optimized)}`);
     for (const f of bolt.files) log(`${spec.name}: BOLT ${f.path}: ${f.outcome}${f.reason ? ` (${f.reason})` : ''}`);
   }
-  log(`${spec.name}: expert by-hand pipeline (generate, train, merge, use)`);
+  log(
+    `${spec.name}: expert by-hand pipeline (generate; train on the training, real-use and measuring inputs; merge; use)`,
+  );
   const byHand = await runByHandPipeline(spec, work, log);
   log(
-    `${spec.name}: by-hand built in ${minutes(byHand.buildSeconds.instrumented)} (instrumented) and ${minutes(byHand.buildSeconds.optimized)} (optimized)`,
+    `${spec.name}: by-hand built in ${minutes(byHand.instrumentedSeconds)} (instrumented), ` +
+      `${minutes(byHand.builds['by-hand'].seconds)} (optimized; real-use and oracle alike)`,
   );
   // Measuring runs of the instrumented variant write profiles too, as they would for a user.
   const measureRaw = makeRawProfileDir(join(work, `${spec.name}-measure-raw`));
@@ -99,7 +108,9 @@ export async function prepareVariants(programSpec: ProgramSpec, options: BenchOp
       env: { ...env, LLVM_PROFILE_FILE: join(measureRaw, '%p-%m.profraw') },
     },
     { name: 'nix-pgo', binary: join(nixPgo.storePath, spec.binary), root: nixPgo.storePath, env },
-    { name: 'by-hand', binary: byHand.optimized, root: byHand.optimizedRoot, env },
+    { name: 'by-hand', binary: byHand.builds['by-hand'].binary, root: byHand.builds['by-hand'].root, env },
+    { name: 'real-use', binary: byHand.builds['real-use'].binary, root: byHand.builds['real-use'].root, env },
+    { name: 'oracle', binary: byHand.builds.oracle.binary, root: byHand.builds.oracle.root, env },
     ...(bolt
       ? [
           {
@@ -119,7 +130,9 @@ export async function prepareVariants(programSpec: ProgramSpec, options: BenchOp
   ];
   const manifestFile = join(instrumented.storePath, 'nix-support', 'pgo.json');
   const manifest = parseManifest(readFileSync(manifestFile, 'utf8'), manifestFile);
+  const sameTraining = await describeSameTraining(spec, variants);
   const checks: Check[] = [
+    ...(sameTraining.required ? [checkSameCode(sameTraining)] : []),
     checkNoRawProfilesInOutputs(variants),
     checkDefaultDirUntouched(
       manifest.defaultProfileDir,
@@ -134,8 +147,10 @@ export async function prepareVariants(programSpec: ProgramSpec, options: BenchOp
     { variant: 'vanilla', seconds: vanilla.seconds, built: vanilla.built },
     { variant: 'instrumented', seconds: instrumented.seconds, built: instrumented.built },
     { variant: 'nix-pgo', seconds: nixPgo.build.seconds, built: nixPgo.build.built },
-    { variant: 'by-hand instrumented', seconds: byHand.buildSeconds.instrumented, built: true },
-    { variant: 'by-hand optimized', seconds: byHand.buildSeconds.optimized, built: true },
+    { variant: 'by-hand instrumented', seconds: byHand.instrumentedSeconds, built: true },
+    { variant: 'by-hand optimized', seconds: byHand.builds['by-hand'].seconds, built: true },
+    { variant: 'real-use optimized', seconds: byHand.builds['real-use'].seconds, built: true },
+    { variant: 'oracle optimized', seconds: byHand.builds.oracle.seconds, built: true },
     ...(bolt
       ? [
           { variant: 'bolt-instrumented', seconds: bolt.instrumented.seconds, built: bolt.instrumented.built },
@@ -143,85 +158,128 @@ export async function prepareVariants(programSpec: ProgramSpec, options: BenchOp
         ]
       : []),
   ];
-  return { variants, builds, live: nixPgo.live, checks, bolt };
+  return { variants, builds, live: nixPgo.live, checks, bolt, sameTraining };
+}
+
+function binaryOf(variants: readonly Variant[], name: VariantName): string {
+  const variant = variants.find((v) => v.name === name);
+  if (!variant) throw new Error(`no ${name} variant`);
+  return variant.binary;
+}
+
+/** nix-pgo and by-hand got the same build script and training: their .text and build IDs, side by side. */
+export async function describeSameTraining(spec: ProgramSpec, variants: readonly Variant[]): Promise<SameTraining> {
+  const nixPgo = await readCodeIdentity(binaryOf(variants, 'nix-pgo'));
+  const byHand = await readCodeIdentity(binaryOf(variants, 'by-hand'));
+  return {
+    training: [...spec.train.map((w) => w.name), ...(spec.trainLive ? ['the long-running part'] : [])],
+    nixPgo,
+    byHand,
+    identicalText: nixPgo.textSha256 === byHand.textSha256,
+    sameInstructions: nixPgo.instructionsSha256 === byHand.instructionsSha256,
+    required: spec.deterministicTraining !== false,
+  };
+}
+
+function checkSameCode(same: SameTraining): Check {
+  const short = (h: string) => h.slice(0, 16);
+  return {
+    name: 'nix-pgo and by-hand, given the same build and training, have the same instructions',
+    ok: same.sameInstructions,
+    detail:
+      `${same.identicalText ? 'byte-identical .text' : same.sameInstructions ? 'same instructions, data addresses differ' : 'different instructions'}: .text sha256 ${short(same.nixPgo.textSha256)} (${same.nixPgo.textBytes} bytes) vs ${short(same.byHand.textSha256)} ` +
+      `(${same.byHand.textBytes} bytes); build IDs ${same.nixPgo.buildId ?? 'none'} vs ${same.byHand.buildId ?? 'none'}`,
+  };
 }
 
 export async function benchProgram(spec: ProgramSpec, options: BenchOptions): Promise<ProgramResult> {
   const { log } = options;
-  const repetitions = options.repetitions ?? spec.defaultRepetitions ?? DEFAULT_REPETITIONS;
   mkdirSync(options.work, { recursive: true });
-  const { variants, builds, live, checks, bolt } = await prepareVariants(spec, options);
+  const prepared = await prepareVariants(spec, options);
   // The BOLT-instrumented variant's measuring runs write BOLT profiles that no daemon takes.
   const measuringStartedMs = Date.now();
   try {
-    return await measureProgram(spec, options, { variants, builds, live, checks, bolt }, repetitions);
+    return await measureProgram(spec, options, prepared);
   } finally {
-    if (bolt) {
-      const removed = removeBoltProfiles(bolt.boltDir, bolt.buildIds, measuringStartedMs);
+    if (prepared.bolt) {
+      const removed = removeBoltProfiles(prepared.bolt.boltDir, prepared.bolt.buildIds, measuringStartedMs);
       log(`${spec.name}: removed the ${removed} BOLT profile(s) the measuring runs of bolt-instrumented wrote`);
     }
   }
+}
+
+/** Cachegrind's counts of one run of every measuring workload on every variant (deterministic: taken two at a time). */
+async function countPerWorkload(
+  spec: ProgramSpec,
+  variants: readonly Variant[],
+  cwd: string,
+): Promise<Record<string, Record<VariantName, CacheCounts>>> {
+  const jobs = spec.measure.flatMap((workload) => variants.map((variant) => ({ workload, variant })));
+  const counts = Object.fromEntries(spec.measure.map((w) => [w.name, {} as Record<VariantName, CacheCounts>]));
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const { workload, variant } = jobs[next++]!;
+      counts[workload.name]![variant.name] = await countCacheEvents(variant.binary, workload, variant.env, cwd);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return counts;
 }
 
 async function measureProgram(
   spec: ProgramSpec,
   options: BenchOptions,
   prepared: PreparedVariants,
-  repetitions: number,
 ): Promise<ProgramResult> {
   const { log } = options;
-  const { variants, builds, live, checks, bolt } = prepared;
-  log(`${spec.name}: dropping every variant's files from the page cache, so none runs from freshly written pages`);
-  for (const variant of variants) await evictFromPageCache(listFiles(variant.root));
+  const { variants, builds, live, checks, bolt, sameTraining } = prepared;
+  const copies = options.copies ?? spec.defaultCopies ?? DEFAULT_COPIES;
+  const repetitionsPerCopy = options.repetitions ?? spec.defaultRepetitions ?? DEFAULT_REPETITIONS;
+  const cpu = options.cpu === 'default' ? chooseDefaultCpu() : options.cpu;
+  const timer = { tool: await ensureCpuTimeTool(join(options.work, 'tools')), cpu };
   log(`${spec.name}: checking that every variant prints what vanilla prints`);
   const { outputs, malformed } = await checkOutputs(spec, variants, options.work);
   for (const m of malformed)
     checks.push({ name: `vanilla's output of ${m.workload} is well-formed`, ok: false, detail: m.problems.join('; ') });
   for (const check of checks.filter((c) => !c.ok)) log(`${spec.name}: CHECK FAILED: ${check.name}: ${check.detail}`);
-  log(`${spec.name}: ${repetitions} interleaved repetitions of ${spec.measure.length} measuring workloads`);
-  const timings = await measureInterleaved(spec, variants, repetitions, options.work, (rep) => {
-    if (rep % 5 === 0 || rep === repetitions) log(`${spec.name}: repetition ${rep}/${repetitions}`);
+  log(
+    `${spec.name}: CPU time${cpu === null ? '' : ` pinned to processor ${cpu}`}, ${copies} fresh page-cache copies per variant ` +
+      `x ${repetitionsPerCopy} interleaved repetitions of ${spec.measure.length} measuring workloads`,
+  );
+  const timings = await measureInterleaved(spec, variants, {
+    timer,
+    copies,
+    repetitionsPerCopy,
+    copyDir: join(options.work, 'copies'),
+    cwd: options.work,
+    onSample: (sample, of) => {
+      if (sample % repetitionsPerCopy === 0)
+        log(`${spec.name}: sample ${sample}/${of} (copy ${sample / repetitionsPerCopy})`);
+    },
   });
-  let instructions: ProgramResult['instructions'] = null;
+  let counts: Record<string, PerVariant<CacheCounts>> | null = null;
   if (options.callgrind) {
-    const workload = findWorkload(spec, spec.callgrindWorkload);
-    log(`${spec.name}: counting instructions with callgrind on "${workload.name}"`);
-    const counts = {} as Record<VariantName, number>;
-    for (const variant of variants)
-      counts[variant.name] = await countInstructions(variant.binary, workload, variant.env, options.work);
-    instructions = { workload: workload.name, counts, ...computeInstructionRatios(counts) };
-  }
-  let cache: ProgramResult['cache'] = null;
-  if (options.callgrind) {
-    const workload = findWorkload(spec, spec.cachegrindWorkload ?? spec.callgrindWorkload);
-    log(`${spec.name}: simulating the instruction cache and branch predictor with cachegrind on "${workload.name}"`);
-    const counts = {} as Record<VariantName, CacheCounts>;
-    for (const variant of variants)
-      counts[variant.name] = await countCacheEvents(variant.binary, workload, variant.env, options.work);
-    cache = { workload: workload.name, counts };
+    log(
+      `${spec.name}: counting instructions and simulating the instruction cache (cachegrind) of every workload and variant`,
+    );
+    counts = (await countPerWorkload(spec, variants, options.work)) as Record<string, PerVariant<CacheCounts>>;
   }
   return {
     program: spec.name,
     nixPgoSource: options.nixPgo.label,
     variants: Object.fromEntries(variants.map((v) => [v.name, v.binary])) as PerVariant<string>,
     trainingWorkloads: [...spec.train.map((w) => w.name), ...(live ? [live.program] : [])],
+    realUseWorkloads: spec.realUse.map((w) => w.name),
     measuringWorkloads: spec.measure.map((w) => w.name),
-    repetitions,
     outputs,
     outputsIdentical: outputs.every((check) => check.identical),
     builds,
     live,
     checks,
     checksPassed: checks.every((check) => check.ok),
+    sameTraining,
     boltFiles: bolt?.files ?? null,
-    ...summarizeTimings(timings),
-    instructions,
-    cache,
+    ...summarizeTimings(timings, counts),
   };
-}
-
-function findWorkload(spec: ProgramSpec, name: string): Workload {
-  const workload = spec.measure.find((w) => w.name === name);
-  if (!workload) throw new Error(`${spec.name}: no measuring workload is named ${name}`);
-  return workload;
 }

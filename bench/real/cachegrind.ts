@@ -1,10 +1,24 @@
-// Cachegrind's simulated instruction cache and branch predictor: layout
-// changes (BOLT) barely move instruction counts but do move these, and a
-// simulation is as deterministic as an instruction count.
+// Instructions executed, and cachegrind's simulated instruction cache and
+// branch predictor: deterministic counts that machine noise cannot blur, so a
+// reader can tell code (instructions) from layout (I1 misses, which BOLT
+// moves without changing the instructions) beside every time. Its `I refs`
+// is the instruction count callgrind reports as `Collected`, but for the
+// few thousand instructions each tool's own start-up adds.
 import { run } from '../../src/process/run.js';
 import type { CacheCounts } from './bench-result.js';
-import { VALGRIND_INSTALL_HINT } from './callgrind.js';
 import type { Workload } from './program-spec.js';
+
+export const VALGRIND_INSTALL_HINT =
+  'install valgrind: scripts/ensure-bench-deps.sh (Debian: apt-get install valgrind)';
+
+export async function isValgrindAvailable(): Promise<boolean> {
+  try {
+    await run('valgrind', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * A fixed cache geometry (32 KiB 8-way L1s, 8 MiB 16-way last level, 64-byte

@@ -28,7 +28,12 @@ export function makeCalcSpec(): ProgramSpec {
       { name: 'calc 3', args: ['3'] },
       { name: 'calc 3 sort', args: ['3', 'sort'] },
     ],
-    callgrindWorkload: 'calc 3',
+    realUse: [
+      { name: 'calc 2', args: ['2'] },
+      { name: 'calc 2 sort', args: ['2', 'sort'] },
+    ],
+    defaultCopies: 2,
+    defaultRepetitions: 2,
     bolt: true,
   };
 }

@@ -1,15 +1,19 @@
-// The human-readable report: per program, the medians and spreads of the
-// per-repetition ratios, then seconds, callgrind instruction counts and
-// cachegrind's instruction-cache misses and mispredicted branches.
-import type { ProgramResult, Ratios } from './bench-result.js';
+// The human-readable report: per program, how it was measured, the
+// same-training identity, the ratios (CPU time: median, IQR, n; instructions
+// and I1 misses beside them), each variant's share of the oracle's gain, then
+// per workload every variant's CPU seconds with its counts.
+import type { CountRatios, OracleShares, ProgramResult, Ratios } from './bench-result.js';
+import type { TimingMethod } from './measure.js';
 import type { LiveTrainingResult } from './program-spec.js';
 import type { Summary } from './statistics.js';
 import { presentVariants } from './variants.js';
 
 const RATIO_ROWS: { key: keyof Ratios; label: string }[] = [
+  { key: 'nixPgoOverByHand', label: 'nix-pgo over by-hand, same training (>= 1.00)' },
   { key: 'nixPgoOverVanilla', label: 'speedup nix-pgo over vanilla -O2' },
-  { key: 'nixPgoOverByHand', label: 'nix-pgo over by-hand (target >= 1.00)' },
   { key: 'byHandOverVanilla', label: 'speedup by-hand over vanilla -O2' },
+  { key: 'realUseOverVanilla', label: 'speedup real-use over vanilla -O2' },
+  { key: 'oracleOverVanilla', label: 'speedup oracle over vanilla -O2' },
   { key: 'instrumentedSlowdown', label: 'slowdown of the instrumented variant' },
   { key: 'boltOverNixPgo', label: 'speedup nix-pgo+bolt over nix-pgo' },
   { key: 'boltOverVanilla', label: 'speedup nix-pgo+bolt over vanilla -O2' },
@@ -17,16 +21,60 @@ const RATIO_ROWS: { key: keyof Ratios; label: string }[] = [
 ];
 
 const f3 = (x: number) => x.toFixed(3);
+const f2 = (x: number | null) => (x === null ? '  -  ' : x.toFixed(2).padStart(5));
+const thousands = (x: number) => x.toLocaleString('en-US');
 
-function formatRatioLine(label: string, s: Summary): string {
-  return `  ${label.padEnd(40)} ${f3(s.median)}   IQR ${f3(s.q1)}-${f3(s.q3)}   min/max ${f3(s.min)}/${f3(s.max)}`;
+/** One line saying how every time of the program was taken. */
+export function describeMethod(method: TimingMethod): string {
+  const pinned = method.cpu === null ? 'not pinned' : `pinned to processor ${method.cpu}`;
+  return (
+    `CPU time (user+sys of the child), ${pinned}, interleaved; ${method.copies} fresh page-cache copies per variant ` +
+    `x ${method.repetitionsPerCopy} repetitions, paired copy by copy (n=${method.copies * method.repetitionsPerCopy})`
+  );
+}
+
+function formatSummary(s: Summary): string {
+  return `${f3(s.median)}  IQR ${f3(s.q1)}-${f3(s.q3)}  n=${s.n}`;
+}
+
+function formatCountRatio(label: string, ratios: CountRatios | undefined, key: keyof Ratios): string {
+  const value = ratios?.[key];
+  return value === undefined ? '' : `  ${label} ${f3(value)}`;
+}
+
+function formatRatioRows(
+  ratios: Ratios,
+  instructions: CountRatios | undefined,
+  i1Misses: CountRatios | undefined,
+  indent: string,
+): string[] {
+  const lines: string[] = [];
+  for (const row of RATIO_ROWS) {
+    const summary = ratios[row.key];
+    if (!summary) continue;
+    lines.push(
+      `${indent}${row.label.padEnd(47)} ${formatSummary(summary)}` +
+        formatCountRatio('| instructions', instructions, row.key) +
+        formatCountRatio(' I1 misses', i1Misses, row.key),
+    );
+  }
+  return lines;
+}
+
+function formatShares(shares: OracleShares): string {
+  return Object.entries(shares)
+    .map(([variant, s]) => `${variant} ${f2(s.cpu).trim()} / ${f2(s.instructions).trim()}`)
+    .join(', ');
 }
 
 export function formatProgram(result: ProgramResult): string {
   const lines = [
-    `== ${result.program}: ${result.repetitions} interleaved repetitions`,
-    `  trained on:  ${result.trainingWorkloads.join(', ')}`,
-    `  measured on: ${result.measuringWorkloads.join(', ')}`,
+    `== ${result.program}`,
+    `  method: ${describeMethod(result.method)}`,
+    `  trained on:          ${result.trainingWorkloads.join(', ')}  (nix-pgo, by-hand, BOLT)`,
+    `  real-use trained on: ${result.realUseWorkloads.join(', ')}`,
+    '  oracle trained on:   the measuring workloads themselves',
+    `  measured on:         ${result.measuringWorkloads.join(', ')}`,
     `  nix-pgo variant: ${result.nixPgoSource}`,
     `  outputs identical to vanilla: ${result.outputsIdentical ? 'yes' : 'NO'}`,
   ];
@@ -45,56 +93,79 @@ export function formatProgram(result: ProgramResult): string {
     lines.push('  what BOLT did with each file:');
     for (const f of result.boltFiles) lines.push(`    ${f.path}: ${f.outcome}${f.reason ? ` (${f.reason})` : ''}`);
   }
-  lines.push('  ratios per repetition (median, IQR, min/max):');
-  for (const row of RATIO_ROWS) {
-    const summary = result.ratios[row.key];
-    if (summary) lines.push(formatRatioLine(row.label, summary));
-  }
-  const names = presentVariants(result.seconds);
-  lines.push('  seconds per repetition (median, min/max):');
-  for (const name of names) {
-    const s = result.seconds[name]!;
-    lines.push(`    ${name.padEnd(17)} ${f3(s.median)} s   ${f3(s.min)}/${f3(s.max)}`);
-  }
-  lines.push('  median speedup over vanilla per workload:');
-  for (const [workload, ratios] of Object.entries(result.perWorkload)) {
-    const bolt = ratios.boltOverNixPgo ? `, nix-pgo+bolt/nix-pgo ${f3(ratios.boltOverNixPgo.median)}` : '';
-    lines.push(
-      `    ${workload.padEnd(24)} ${f3(ratios.nixPgoOverVanilla.median)}   ` +
-        `(nix-pgo/by-hand ${f3(ratios.nixPgoOverByHand.median)}, instrumented ${f3(ratios.instrumentedSlowdown.median)}${bolt})`,
-    );
-  }
-  const ins = result.instructions;
-  if (ins) {
-    lines.push(`  instructions (callgrind, "${ins.workload}"):`);
-    for (const name of presentVariants(ins.counts))
-      lines.push(`    ${name.padEnd(17)} ${ins.counts[name]!.toLocaleString('en-US')}`);
-    lines.push(
-      `    vanilla/nix-pgo ${f3(ins.nixPgoOverVanilla)}   by-hand/nix-pgo ${f3(ins.nixPgoOverByHand)}   ` +
-        `vanilla/by-hand ${f3(ins.byHandOverVanilla)}   instrumented/vanilla ${f3(ins.instrumentedSlowdown)}` +
-        (ins.boltOverNixPgo === undefined ? '' : `   nix-pgo/nix-pgo+bolt ${f3(ins.boltOverNixPgo)}`),
-    );
-  }
-  if (result.cache) lines.push(...formatCache(result.cache));
+  lines.push(...formatSameTraining(result));
+  const ins = result.countRatios?.instructions;
+  const i1 = result.countRatios?.i1Misses;
+  lines.push(
+    '  ratios over all workloads (CPU time per sample: median, IQR, n | cachegrind, one run per workload, summed):',
+  );
+  lines.push(...formatRatioRows(result.ratios, ins?.total, i1?.total, '    '));
+  lines.push(`  share of the oracle's gain (CPU time / instructions): ${formatShares(result.oracleShares.total)}`);
+  lines.push('  per workload:');
+  for (const workload of result.measuringWorkloads) lines.push(...formatWorkload(result, workload));
+  lines.push(...formatNoise(result));
   return lines.join('\n');
 }
 
-/** Cachegrind's counts per variant, with each one's I1 misses and mispredictions per thousand instructions. */
-export function formatCache(cache: NonNullable<ProgramResult['cache']>): string[] {
-  const n = (x: number) => x.toLocaleString('en-US');
-  const perKilo = (x: number, of: number) => ((1000 * x) / of).toFixed(2);
-  const lines = [`  instruction cache and branch predictor (cachegrind, 32 KiB 8-way I1, "${cache.workload}"):`];
+function formatSameTraining(result: ProgramResult): string[] {
+  const same = result.sameTraining;
+  const verdict = same.identicalText
+    ? 'IDENTICAL bytes'
+    : same.sameInstructions
+      ? 'SAME INSTRUCTIONS (only data addresses differ)'
+      : same.required
+        ? 'DIFFERENT (a check failed)'
+        : 'different (its training is not deterministic: printed, not required)';
+  const ratio = result.ratios.nixPgoOverByHand;
+  const ins = result.countRatios?.instructions.total.nixPgoOverByHand;
+  return [
+    `  same training: nix-pgo and by-hand, one build script, both trained on ${same.training.join(', ')}`,
+    `    .text sha256  nix-pgo ${same.nixPgo.textSha256.slice(0, 24)}… (${thousands(same.nixPgo.textBytes)} bytes)`,
+    `                  by-hand ${same.byHand.textSha256.slice(0, 24)}… (${thousands(same.byHand.textBytes)} bytes)  ${verdict}`,
+    `    instructions  nix-pgo ${same.nixPgo.instructionsSha256.slice(0, 24)}…, by-hand ${same.byHand.instructionsSha256.slice(0, 24)}… (disassembly, RIP-relative displacements masked)`,
+    `    build id      nix-pgo ${same.nixPgo.buildId ?? 'none'}, by-hand ${same.byHand.buildId ?? 'none'}`,
+    `    by-hand / nix-pgo: CPU time ${formatSummary(ratio)}${ins === undefined ? '' : `; instructions ${f3(ins)}`}`,
+  ];
+}
+
+function formatWorkload(result: ProgramResult, workload: string): string[] {
+  const seconds = result.perWorkloadSeconds[workload]!;
+  const counts = result.counts?.perWorkload[workload];
+  const shares = result.oracleShares.perWorkload[workload] ?? {};
+  const lines = [`    ${workload}:`];
   lines.push(
-    `    ${'variant'.padEnd(17)} ${'instructions'.padStart(16)} ${'I1 misses'.padStart(13)} ${'per 1k'.padStart(7)} ${'mispredicts'.padStart(13)} ${'per 1k'.padStart(7)}`,
+    `      ${'variant'.padEnd(17)} ${'CPU s median'.padStart(12)} ${'IQR'.padStart(13)} ${'instructions'.padStart(16)} ` +
+      `${'I1 misses'.padStart(12)} ${'per 1k'.padStart(6)}  share of oracle (CPU / instr.)`,
   );
-  for (const name of presentVariants(cache.counts)) {
-    const c = cache.counts[name]!;
+  for (const name of presentVariants(seconds)) {
+    const s = seconds[name]!;
+    const c = counts?.[name];
+    const share = shares[name];
     lines.push(
-      `    ${name.padEnd(17)} ${n(c.instructions).padStart(16)} ${n(c.i1Misses).padStart(13)} ${perKilo(c.i1Misses, c.instructions).padStart(7)} ` +
-        `${n(c.mispredicts).padStart(13)} ${perKilo(c.mispredicts, c.instructions).padStart(7)}`,
+      `      ${name.padEnd(17)} ${f3(s.median).padStart(12)} ${`${f3(s.q1)}-${f3(s.q3)}`.padStart(13)} ` +
+        `${(c ? thousands(c.instructions) : '-').padStart(16)} ${(c ? thousands(c.i1Misses) : '-').padStart(12)} ` +
+        `${(c ? ((1000 * c.i1Misses) / c.instructions).toFixed(2) : '-').padStart(6)}` +
+        (share ? `  ${f2(share.cpu)} / ${f2(share.instructions)}` : ''),
     );
   }
+  const ins = result.countRatios?.instructions.perWorkload[workload];
+  const i1 = result.countRatios?.i1Misses.perWorkload[workload];
+  lines.push(...formatRatioRows(result.perWorkload[workload]!, ins, i1, '      '));
   return lines;
+}
+
+function formatNoise(result: ProgramResult): string[] {
+  const faults = Object.values(result.noise.majorFaults).reduce((a, b) => a + b, 0);
+  const switches = presentVariants(result.noise.involuntarySwitches)
+    .map((name) => `${name} ${result.noise.involuntarySwitches[name]!.median}`)
+    .join(', ');
+  const wall = presentVariants(result.wallSeconds)
+    .map((name) => `${name} ${f3(result.wallSeconds[name]!.median)}/${f3(result.seconds[name]!.median)}`)
+    .join(', ');
+  return [
+    `  noise: pages read from disk in timed runs ${faults}; involuntary switches per sample (median): ${switches}`,
+    `  wall/CPU seconds per sample (median), for reference: ${wall}`,
+  ];
 }
 
 /** The long-running part of the training, and what the daemon's status showed while it ran. */

@@ -82,12 +82,18 @@ export interface ProgramSpec {
   /** The program inside the package's output. */
   binary: string;
   byHand: ByHandRecipe;
+  /** What nix-pgo, by-hand and the BOLT stage are trained on. */
   train: Workload[];
+  /** What every variant is timed and counted on (the oracle variant is trained on exactly these). */
   measure: Workload[];
-  /** The measuring workload that callgrind counts instructions of. */
-  callgrindWorkload: string;
-  /** The measuring workload cachegrind simulates (instruction cache, branch predictor); `callgrindWorkload` unless said. */
-  cachegrindWorkload?: string;
+  /** What the real-use variant is trained on: the measured kind of work with other inputs and sizes, as real use would be. */
+  realUse: Workload[];
+  /**
+   * Whether two runs of the training give the same profile, so nix-pgo and by-hand must build the same
+   * instructions (true unless said: Lua seeds its string hashes with the time, Emacs has timers and
+   * garbage collection, so their counts vary from run to run).
+   */
+  deterministicTraining?: boolean;
   /** Removes what legitimately differs between runs (timings) before outputs are compared. */
   normalizeOutput?: (stdout: string) => string;
   /** Problems with a workload's (vanilla) output: identical but broken outputs must not pass. */
@@ -101,11 +107,14 @@ export interface ProgramSpec {
    * the bolt-instrumented and nix-pgo+bolt variants, through the daemon.
    */
   bolt?: boolean;
-  /** Repetitions when `--reps` is not given (20 unless said). */
+  /** Fresh page-cache copies per variant when `--copies` is not given (DEFAULT_COPIES unless said). */
+  defaultCopies?: number;
+  /** Interleaved repetitions per copy when `--reps` is not given (DEFAULT_REPETITIONS unless said). */
   defaultRepetitions?: number;
   /** The longest one build of a variant may take (30 unless said). */
   buildTimeoutMinutes?: number;
 }
 
-export const DEFAULT_REPETITIONS = 20;
+export const DEFAULT_COPIES = 8;
+export const DEFAULT_REPETITIONS = 3;
 export const DEFAULT_BUILD_TIMEOUT_MINUTES = 30;

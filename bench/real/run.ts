@@ -2,11 +2,12 @@
 // The benchmark's entry point: fetches the Debian sources, benchmarks each
 // program and prints the report (or JSON). Exits 1 if an output differed or a
 // check failed, 2 if a program could not be benchmarked.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchProgram } from './bench-program.js';
 import type { ProgramResult } from './bench-result.js';
+import { compareRuns, formatComparison, type RunFile } from './compare-runs.js';
 import { makeCalcSpec } from './example-programs.js';
 import { chooseSourceCache, ensureSourceTree } from './fetch-sources.js';
 import { formatReport } from './format-report.js';
@@ -37,6 +38,16 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (args.compare) {
+    const [a, b] = args.compare.map((file) => JSON.parse(readFileSync(file, 'utf8')) as RunFile) as [RunFile, RunFile];
+    const comparison = compareRuns(a, b);
+    process.stdout.write(formatComparison(comparison, a, b));
+    return comparison.agree ? 0 : 1;
+  }
+  if (args.report) {
+    process.stdout.write(formatReport((JSON.parse(readFileSync(args.report, 'utf8')) as RunFile).results));
+    return 0;
+  }
   const work = args.work ? resolve(args.work) : mkdtempSync(join(tmpdir(), 'nix-pgo-bench-'));
   const sourceCache = args.sources ? resolve(args.sources) : chooseSourceCache();
   log(`work directory: ${work}`);
@@ -48,7 +59,9 @@ async function main(): Promise<number> {
       const spec = await makeSpec(name, sourceCache);
       results.push(
         await benchProgram(spec, {
+          copies: args.copies,
           repetitions: args.repetitions,
+          cpu: args.cpu,
           work: programWork,
           callgrind: args.callgrind,
           nixPgo: args.nixPgoSource === 'daemon' ? makeDaemonSource(programWork) : makeLocalMergeSource(programWork),

@@ -1,7 +1,12 @@
-// The variants the benchmark compares, in report order: four for every
+// The variants the benchmark compares, in report order: six for every
 // program, and the two BOLT variants for programs built with BOLT.
 
-export const CORE_VARIANT_NAMES = ['vanilla', 'instrumented', 'nix-pgo', 'by-hand'] as const;
+/**
+ * vanilla, the instrumented build, nix-pgo and by-hand (both trained on the training workloads), real-use
+ * (by hand, trained on other inputs of the measuring workloads' kind) and oracle (by hand, trained on the
+ * measuring workloads themselves: the most a profile can give).
+ */
+export const CORE_VARIANT_NAMES = ['vanilla', 'instrumented', 'nix-pgo', 'by-hand', 'real-use', 'oracle'] as const;
 /** BOLT after PGO, through the daemon: the BOLT-instrumented build (what users run while it profiles) and the BOLT-optimized one. */
 export const BOLT_VARIANT_NAMES = ['bolt-instrumented', 'nix-pgo+bolt'] as const;
 export const VARIANT_NAMES = [...CORE_VARIANT_NAMES, ...BOLT_VARIANT_NAMES] as const;

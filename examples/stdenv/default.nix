@@ -7,7 +7,14 @@
 # mkDerivationFromStdenv for adapters.
 #
 # It exists because tests here cannot fetch nixpkgs; it is not a general stdenv.
-{ system ? builtins.currentSystem }:
+{
+  system ? builtins.currentSystem,
+  # The host's clang to build with ("16", or "15": Debian's clang-15 and llvm-15).
+  clangVersion ? "16",
+  # Flags every compile of the package set gets, as nixpkgs' cc-wrapper adds its hardening
+  # flags: a change here changes every package's derivation, as a nixpkgs update does.
+  extraCFlags ? [ ],
+}:
 let
   inherit (builtins) attrNames concatStringsSep filter isFunction removeAttrs;
 
@@ -28,14 +35,15 @@ let
       ];
     };
 
-  llvm16 = hostTools "llvm-16-host" [
-    { name = "llvm-profdata"; target = "/usr/lib/llvm-16/bin/llvm-profdata"; }
-    { name = "llvm-readelf"; target = "/usr/lib/llvm-16/bin/llvm-readelf"; }
+  llvmHost = version: hostTools "llvm-${version}-host" [
+    { name = "llvm-profdata"; target = "/usr/lib/llvm-${version}/bin/llvm-profdata"; }
+    { name = "llvm-readelf"; target = "/usr/lib/llvm-${version}/bin/llvm-readelf"; }
   ];
+  llvm16 = llvmHost "16";
 
-  clangUnwrapped = (hostTools "clang-16-host" [
-    { name = "clang"; target = "/usr/bin/clang-16"; }
-  ]) // { libllvm = llvm16; version = "16"; isClang = true; };
+  clangUnwrapped = (hostTools "clang-${clangVersion}-host" [
+    { name = "clang"; target = "/usr/bin/clang-${clangVersion}"; }
+  ]) // { libllvm = llvmHost clangVersion; version = clangVersion; isClang = true; };
 
   gccUnwrapped = (hostTools "gcc-12-host" [
     { name = "gcc"; target = "/usr/bin/gcc-12"; }
@@ -50,12 +58,13 @@ let
       inherit name system;
       builder = "/bin/bash";
       args = [ ./make-cc-wrapper.sh ];
-      inherit compiler;
+      # The wrapper runs `$compiler FLAGS...`: the package set's flags go first, as words after the compiler.
+      compiler = concatStringsSep " " ([ compiler ] ++ extraCFlags);
       PATH = hostPath;
     })
     // { cc = unwrapped; inherit isClang isGNU version; };
 
-  clang = wrapCC { name = "clang-wrapper-16"; unwrapped = clangUnwrapped; compiler = "/usr/bin/clang-16"; isClang = true; version = "16"; };
+  clang = wrapCC { name = "clang-wrapper-${clangVersion}"; unwrapped = clangUnwrapped; compiler = "/usr/bin/clang-${clangVersion}"; isClang = true; version = clangVersion; };
   gcc = wrapCC { name = "gcc-wrapper-12"; unwrapped = gccUnwrapped; compiler = "/usr/bin/gcc-12"; isGNU = true; version = "12"; };
 
   # nixpkgs' overlay semantics for overrideAttrs: f may be `prev: {..}` or `final: prev: {..}`.

@@ -12,6 +12,8 @@ import type { StateLayout } from '../state/state-layout.js';
 export interface CollectorPort {
   /** Attribute profiles of this profiling build to the package from now on. */
   register(name: string, manifestPath: string): void;
+  /** Forget the package's collected data (its next merge starts from nothing); resolves once it is gone. */
+  forget(name: string): Promise<void>;
 }
 
 export interface ActionContext {
@@ -22,4 +24,6 @@ export interface ActionContext {
   notifier: Notifier;
   logger: Logger;
   now: () => Date;
+  /** Aborted when the process stops: a running build is interrupted (and starts again later) rather than waited for. */
+  signal?: AbortSignal;
 }

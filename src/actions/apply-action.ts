@@ -16,8 +16,13 @@ import {
 import type { ActionContext } from './action-context.js';
 import { buildOptimized } from './build-optimized.js';
 import { buildProfiling } from './build-profiling.js';
+import { carryOver } from './carry-over.js';
+import { checkUpgrade } from './check-upgrade.js';
 import { leaveBolt } from './leave-bolt.js';
+import { measureProfileMatch } from './measure-match.js';
 import { recordStep } from './record-step.js';
+import { resetPackage } from './reset-package.js';
+import { endRefresh, startRefresh } from './start-refresh.js';
 
 export interface ApplyReport {
   actions: TickAction[];
@@ -28,6 +33,8 @@ export interface ApplyReport {
 export async function applyActions(ctx: ActionContext, actions: readonly TickAction[]): Promise<ApplyReport> {
   const report: ApplyReport = { actions: [], errors: [] };
   for (const action of actions) {
+    // Stopping: what is left waits for the next start.
+    if (ctx.signal?.aborted) break;
     report.actions.push(action);
     try {
       await applyAction(ctx, action);
@@ -80,5 +87,18 @@ export async function applyAction(ctx: ActionContext, action: TickAction): Promi
     case 'recover-build':
       recordStep(ctx, action.name, (record) => afterBuildInterrupted(record, now), 'build-interrupted');
       return;
+    case 'check-upgrade':
+      await checkUpgrade(ctx, action.name);
+      return;
+    case 'carry-over':
+      return carryOver(ctx, action);
+    case 'measure-match':
+      return measureProfileMatch(ctx, action.name);
+    case 'start-refresh':
+      return startRefresh(ctx, action.name);
+    case 'end-refresh':
+      return endRefresh(ctx, action.name);
+    case 'reset':
+      return resetPackage(ctx, action.name);
   }
 }

@@ -10,6 +10,7 @@ import { manifestPathOf, parseBoltOutcomes, parseManifest } from '../formats/man
 import { judgeBoltVariant } from '../lifecycle/judge-bolt-variant.js';
 import {
   afterBoltProfilingBuilt,
+  afterBuildInterrupted,
   afterProfilingBuildBegun,
   afterProfilingBuilt,
   afterProfilingFailed,
@@ -18,6 +19,7 @@ import {
 import { boltDataName, type Stage, type Variant } from '../model/variants.js';
 import { ensureBoltDir } from '../spool/bolt-dir.js';
 import { buildLogFile, planBuild } from '../variants/plan-build.js';
+import { getLifecycle } from '../state/lifecycle-records.js';
 import { runBuild } from '../variants/run-build.js';
 import type { ActionContext } from './action-context.js';
 import { lockedPgoProfile } from './locked-pgo-profile.js';
@@ -30,10 +32,12 @@ export async function buildProfiling(ctx: ActionContext, name: string, stage: St
   const started = ctx.now();
   const logFile = buildLogFile(ctx.layout.logDir, name, variant, started);
   // Recorded before anything can fail, so status shows the build while it runs and a failure counts.
+  const requested = getLifecycle(ctx.db, name)?.buildRequested ?? false;
   recordStep(
     ctx,
     name,
-    (record) => afterProfilingBuildBegun(record, { variant, startedAt: started.toISOString(), logFile }, started),
+    (record) =>
+      afterProfilingBuildBegun(record, { variant, startedAt: started.toISOString(), logFile, requested }, started),
     'build-started',
     { variant },
   );
@@ -44,7 +48,7 @@ export async function buildProfiling(ctx: ActionContext, name: string, stage: St
     timeoutMs: pkg.policy.buildTimeoutMinutes * 60_000,
     now: started,
   });
-  let outcome = await runBuild(plan);
+  let outcome = await runBuild(plan, { signal: ctx.signal });
   const manifestPath = outcome.ok ? manifestPathOf(outcome.storePath) : null;
   if (outcome.ok && stage === 'bolt') {
     const problem = checkBoltVariant(manifestPath!);
@@ -53,6 +57,11 @@ export async function buildProfiling(ctx: ActionContext, name: string, stage: St
   }
   const ended = ctx.now();
   const build = recordBuild(variant, started, ended, outcome);
+  if (!outcome.ok && outcome.interrupted) {
+    recordStep(ctx, name, (record) => afterBuildInterrupted(record, ended), 'build-interrupted', { variant });
+    ctx.logger.log('warn', 'build-interrupted', { package: name, variant, log: outcome.logFile });
+    return;
+  }
   if (!outcome.ok) {
     const error = outcome.error;
     const failed = recordStep(
@@ -74,7 +83,7 @@ export async function buildProfiling(ctx: ActionContext, name: string, stage: St
   }
   ctx.collector?.register(stage === 'pgo' ? name : boltDataName(name), manifestPath!);
   const generation = await switchIn(ctx, name, outcome.storePath);
-  const built = { storePath: outcome.storePath, generation, build };
+  const built = { storePath: outcome.storePath, generation, build, origin: outcome.origin };
   recordStep(
     ctx,
     name,

@@ -1,9 +1,11 @@
 /**
  * `nix-pgo rollback`: without a package, the whole Nix profile goes back one
- * generation and each package follows what that generation holds; with one,
- * that package goes back to its profiling variant in a new generation. Either
- * way the lock file follows (follow-lock.ts): a package no longer on its
- * optimized variant leaves it.
+ * generation and each package whose variant that changes follows what the
+ * generation holds (and is held there); with one, that package goes back to
+ * its profiling variant in a new generation (refused, without `force`, when
+ * that variant is a build of an older derivation than the Nix file gives).
+ * Either way the lock file follows (follow-lock.ts): a package no longer on
+ * its optimized variant leaves it.
  */
 import { profileContents, rollbackProfile } from '../activate/switch-profile.js';
 import { StateError } from '../errors/errors.js';
@@ -18,15 +20,39 @@ import { switchVariant, variantPaths } from './switch-variant.js';
 
 export interface RollbackResult {
   generation: number;
-  packages: { name: string; variant: Variant | null; storePath: string | null; lock: LockChange }[];
+  packages: {
+    name: string;
+    variant: Variant | null;
+    storePath: string | null;
+    lock: LockChange;
+    /** False when the generation gone back to holds the same variant as before (the package is not held). */
+    changed: boolean;
+    note?: string;
+  }[];
 }
 
-export async function rollback(ctx: ActionContext, name?: string): Promise<RollbackResult> {
+export async function rollback(
+  ctx: ActionContext,
+  name?: string,
+  options: { force?: boolean } = {},
+): Promise<RollbackResult> {
   if (name !== undefined) {
-    const result = await switchVariant(ctx, name, 'profile');
+    const result = await switchVariant(ctx, name, 'profile', {
+      force: options.force,
+      command: `rollback ${name}`,
+    });
     return {
       generation: result.generation,
-      packages: [{ name, variant: 'profile', storePath: result.storePath, lock: result.lock }],
+      packages: [
+        {
+          name,
+          variant: 'profile',
+          storePath: result.storePath,
+          lock: result.lock,
+          changed: true,
+          ...(result.note ? { note: result.note } : {}),
+        },
+      ],
     };
   }
   const generation = await rollbackProfile(ctx.config.nixProfile);
@@ -39,6 +65,11 @@ export async function rollback(ctx: ActionContext, name?: string): Promise<Rollb
     const paths = variantPaths(record);
     const variant = (Object.keys(paths) as Variant[]).find((v) => paths[v] !== null && contents.has(paths[v]!)) ?? null;
     const storePath = variant === null ? null : paths[variant];
+    // A package the rollback leaves as it was is neither switched nor held.
+    if (storePath === record.activePath) {
+      packages.push({ name: record.name, variant, storePath, lock: 'unchanged', changed: false });
+      continue;
+    }
     const reason = `rolled back to profile generation ${generation}; held until nix-pgo switch or build`;
     recordStep(
       ctx,
@@ -52,6 +83,7 @@ export async function rollback(ctx: ActionContext, name?: string): Promise<Rollb
       variant,
       storePath,
       lock: applyLock(ctx, record.name, await lockStepAfterRollback(ctx, record, variant)),
+      changed: true,
     });
   }
   await ctx.notifier.notify({ type: 'rolled-back', package: null, generation });

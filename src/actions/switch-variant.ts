@@ -5,8 +5,11 @@
  * beside a running daemon (no collector needed).
  */
 import { StateError } from '../errors/errors.js';
-import { afterUserSwitch } from '../lifecycle/next-record.js';
+import { afterUserSwitch, describeOrigin } from '../lifecycle/next-record.js';
 import { findPackage } from '../config/find-package.js';
+import { instantiate } from '../tools/nix-instantiate.js';
+import { planBuild } from '../variants/plan-build.js';
+import { originOf, readDerivation } from '../variants/read-derivation.js';
 import type { LifecycleRecord } from '../model/lifecycle-record.js';
 import type { Variant } from '../model/variants.js';
 import type { ActionContext } from './action-context.js';
@@ -22,6 +25,8 @@ export interface SwitchResult {
   generation: number;
   /** The package's entry in the lock file: dropped for the profiling variant, written again for the optimized one. */
   lock: LockChange;
+  /** What the user should know about the variant (switched to with --force although the Nix file gives another). */
+  note?: string;
 }
 
 /** The store path of each variant a package has had. */
@@ -39,8 +44,55 @@ export function bestVariant(record: LifecycleRecord): Variant {
   return record.boltOptimizedPath ? 'bolt-optimized' : 'optimized';
 }
 
+/**
+ * Whether the profiling variant is a build of what the Nix file gives now: running, and training, a
+ * build of an older version or derivation would feed the next optimized build data of the wrong
+ * code. Throws unless `force`; returns a note for the user, or null when it is current.
+ */
+async function checkProfilingCurrent(
+  ctx: ActionContext,
+  record: LifecycleRecord,
+  force: boolean,
+  command: string,
+): Promise<string | null> {
+  const pkg = findPackage(ctx.config, record.name);
+  const plan = planBuild(pkg, 'profile', { logDir: ctx.layout.logDir, timeoutMs: 600_000, now: ctx.now() });
+  let drvPath: string | undefined;
+  try {
+    [drvPath] = await instantiate({ file: pkg.nixFile, attrs: [plan.request.attr], timeoutMs: 600_000 });
+  } catch (error) {
+    return `not compared with the Nix file, which could not be evaluated: ${(error as Error).message.split('\n')[0]}`;
+  }
+  if (!drvPath) return null;
+  const drv = readDerivation(drvPath);
+  if (Object.values(drv.outputs).includes(record.profilingPath!)) return null;
+  const now = originOf(drvPath, drv);
+  const old = record.origins?.profile;
+  const what =
+    old && (old.name !== now.name || old.version !== now.version)
+      ? `a build of ${describeOrigin(old)}, and the Nix file now gives ${describeOrigin(now)}`
+      : `a build of an older derivation of ${describeOrigin(now)} (its inputs, flags or compiler changed since)`;
+  if (!force)
+    throw new StateError(
+      'STATE',
+      `the profiling variant of ${record.name} is ${what}: switching to it would run, and train, the old build`,
+      {
+        hints: [
+          `start over with a profiling build of the current one: nix-pgo reset ${record.name}`,
+          `or switch to the old one anyway: nix-pgo ${command} --force`,
+        ],
+      },
+    );
+  return `the profiling variant is ${what} (switched with --force)`;
+}
+
 /** `variant` undefined: the package's best one. */
-export async function switchVariant(ctx: ActionContext, name: string, variant?: Variant): Promise<SwitchResult> {
+export async function switchVariant(
+  ctx: ActionContext,
+  name: string,
+  variant?: Variant,
+  options: { force?: boolean; command?: string } = {},
+): Promise<SwitchResult> {
   const record = requireProfiled(ctx, name);
   if (record.state === 'building')
     throw new StateError('STATE', `${name} is being built; switch when the build has ended`, {
@@ -52,6 +104,10 @@ export async function switchVariant(ctx: ActionContext, name: string, variant?: 
     throw new StateError('STATE', `${name} has no ${chosen} variant yet`, {
       hints: [`see why: nix-pgo status ${name}`],
     });
+  const note =
+    chosen === 'profile'
+      ? await checkProfilingCurrent(ctx, record, options.force ?? false, options.command ?? `switch ${name} profile`)
+      : null;
   // Before the switch: a profile that is no longer in the store stops it here.
   const lockStep = await prepareLock(ctx, record, chosen);
   const generation = await switchIn(ctx, name, storePath);
@@ -70,5 +126,5 @@ export async function switchVariant(ctx: ActionContext, name: string, variant?: 
   );
   const lock = applyLock(ctx, name, lockStep);
   await ctx.notifier.notify({ type: 'switched', package: name, variant: chosen, storePath, generation });
-  return { name, variant: chosen, storePath, generation, lock };
+  return { name, variant: chosen, storePath, generation, lock, ...(note ? { note } : {}) };
 }

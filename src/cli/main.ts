@@ -5,12 +5,14 @@
  */
 import type { Command } from './command.js';
 import { buildCommand } from './commands/build.js';
+import { checkCommand } from './commands/check.js';
 import { checkConfigCommand } from './commands/check-config.js';
 import { daemonCommand } from './commands/daemon.js';
 import { doctorCommand } from './commands/doctor.js';
 import { envCommand } from './commands/env.js';
 import { gcCommand } from './commands/gc.js';
 import { harvestCommand } from './commands/harvest.js';
+import { resetCommand } from './commands/reset.js';
 import { statusCommand } from './commands/status.js';
 import { rollbackCommand, switchCommand } from './commands/switch.js';
 import { createHelpCommand } from './commands/help.js';
@@ -23,6 +25,8 @@ const commands: Command[] = [
   buildCommand,
   switchCommand,
   rollbackCommand,
+  checkCommand,
+  resetCommand,
   envCommand,
   harvestCommand,
   gcCommand,

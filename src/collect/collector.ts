@@ -5,7 +5,8 @@
  * was harvested (src/merge). `runOnce()` is one pass (the CLI, tests);
  * `start()` runs passes on file events until `stop()` (the daemon).
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { tryLockWrite } from '../durable/record-lock.js';
 import { NixPgoError, StateError } from '../errors/errors.js';
 import { parseManifest } from '../formats/manifest.js';
@@ -20,7 +21,7 @@ import { snapshotLiveFiles } from '../harvest/live-files.js';
 import { recoverHarvests, removeOrphanStaging } from '../harvest/recover-harvests.js';
 import { mergePackage, type MergeResult } from '../merge/merge-package.js';
 import { MergeQueue } from '../merge/merge-queue.js';
-import { packagesToMergeEarly } from '../merge/plan-merge.js';
+import { packageDirName, packagesToMergeEarly } from '../merge/plan-merge.js';
 import { removeUncommittedOutputs } from '../merge/remove-uncommitted-outputs.js';
 import { Quarantine } from '../quarantine/quarantine.js';
 import { ensureBoltDir } from '../spool/bolt-dir.js';
@@ -29,7 +30,7 @@ import type { Db } from '../state/database.js';
 import { packagesWithReadyStaged } from '../state/harvest-journal.js';
 import { recordCollectorPass, recordCollectorStart, recordCollectorStop } from '../state/collector-heartbeat.js';
 import { getLiveSnapshot } from '../state/live-snapshots.js';
-import { ensurePackage, listPackages, type PackageRecord } from '../state/package-records.js';
+import { ensurePackage, listPackages, resetPackageData, type PackageRecord } from '../state/package-records.js';
 import type { StateLayout } from '../state/state-layout.js';
 import { SpoolWatcher } from './watch-spool.js';
 
@@ -110,6 +111,8 @@ export class Collector {
   /** Problems already logged, so a pass logs only new ones. */
   private reportedProblems = new Set<string>();
   private running: Promise<PassReport> | null = null;
+  /** Packages whose data the next pass forgets before it merges anything. */
+  private readonly forgetting = new Set<string>();
   private queued: Promise<PassReport> | null = null;
   private closed = false;
 
@@ -160,6 +163,15 @@ export class Collector {
     this.sources.set(name, { ...this.options.settings?.(name), ...this.sources.get(name), name, manifestPath });
     // A pass now, not at the next rescan: a BOLT build's directory is outside the spool, watched once a pass names it.
     this.watcher.trigger();
+  }
+
+  /**
+   * Forgets a package's collected data: done at the start of the next pass, when no merge of it
+   * runs; resolves once that pass is over.
+   */
+  async forget(name: string): Promise<void> {
+    this.forgetting.add(name);
+    await this.runOnce();
   }
 
   /** One full pass. A call during a pass gets the next pass, which starts when this one ends. */
@@ -259,6 +271,11 @@ export class Collector {
   }
 
   private async pass(): Promise<PassReport & { directories: string[] }> {
+    for (const name of this.forgetting) {
+      for (const path of resetPackageData(this.db, name)) rmSync(path, { force: true });
+      rmSync(join(this.layout.profilesDir, packageDirName(name)), { recursive: true, force: true });
+    }
+    this.forgetting.clear();
     const attribution = this.loadPackages();
     this.quarantine.refresh();
     const now = () => Date.now();

@@ -17,6 +17,8 @@ import {
   DEFAULT_COLLECTOR,
   DEFAULT_POLICY,
   DEFAULT_PROFILE_ARG,
+  DEFAULT_REFRESH_SHARE,
+  DEFAULT_UPGRADES,
 } from './defaults.js';
 
 export const CONFIG_VERSION = 1;
@@ -120,6 +122,61 @@ function policySchema(description: string) {
             description:
               'Backoff after failed builds: the wait doubles per failure from initialDelaySeconds up to maxDelaySeconds.',
             fix: 'write it as { "initialDelaySeconds": 60, "maxDelaySeconds": 3600 }',
+          },
+        ),
+      ),
+      upgrades: Type.Optional(
+        Type.Object(
+          {
+            checkMinutes: Type.Optional(
+              Type.Number({
+                exclusiveMinimum: 0,
+                default: DEFAULT_UPGRADES.checkMinutes,
+                description:
+                  "How often the daemon compares each package's derivation with what the Nix file gives now (also at start, on reload and on nix-pgo check); it evaluates, it builds nothing to find out.",
+                fix: 'give the minutes between checks, e.g. 60',
+              }),
+            ),
+            refreshBelow: Type.Optional(
+              Type.Number({
+                minimum: 0,
+                maximum: 1,
+                default: DEFAULT_UPGRADES.refreshBelow,
+                description:
+                  'After an upgrade, a profile whose counts apply to less than this share of the new derivation is refreshed in a bounded window; 0 never refreshes.',
+                fix: 'give a share between 0 and 1, e.g. 0.9, or 0 to never refresh',
+              }),
+            ),
+            refreshCounts: Type.Optional(
+              Type.Number({
+                exclusiveMinimum: 0,
+                description: `A refresh window ends once the merges of fresh data added this many counts. Default: ${DEFAULT_REFRESH_SHARE} of thresholdCounts.`,
+                fix: 'give the counts of fresh data a refresh collects, e.g. 1e8',
+              }),
+            ),
+            refreshRuns: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                default: DEFAULT_UPGRADES.refreshRuns,
+                description: 'A refresh window also ends after this many instrumented runs; 0 for no bound in runs.',
+                fix: 'give a whole number of runs, or 0',
+              }),
+            ),
+            refreshHours: Type.Optional(
+              Type.Number({
+                exclusiveMinimum: 0,
+                default: DEFAULT_UPGRADES.refreshHours,
+                description:
+                  'A refresh window ends at the latest after this many hours, with whatever data it has (none: back to the optimized build it started from).',
+                fix: 'give the hours a refresh window may last, e.g. 24',
+              }),
+            ),
+          },
+          {
+            additionalProperties: false,
+            description:
+              'Keeping a profile through upgrades: how often to look for a changed derivation, and when and how long to refresh a profile that matches the new one too little.',
+            fix: 'write it as { "checkMinutes": 60, "refreshBelow": 0.9 }',
           },
         ),
       ),

@@ -13,6 +13,20 @@ export interface RetryPolicy {
   maxDelaySeconds: number;
 }
 
+/** Keeping a profile through upgrades of the package (docs/daemon.md, "When a package's derivation changes"). */
+export interface UpgradePolicy {
+  /** How often the daemon compares each package's derivation with the Nix file's (also at start, on reload, on `nix-pgo check`). */
+  checkMinutes: number;
+  /** A profile whose counts apply to less than this share (0..1) of the new derivation is refreshed; 0: never. */
+  refreshBelow: number;
+  /** A refresh window ends once the merges of fresh data added this many counts... */
+  refreshCounts: number;
+  /** ...or this many instrumented runs are seen (0: no bound in runs)... */
+  refreshRuns: number;
+  /** ...or after this many hours, with whatever it has (nothing: back to the optimized build it started from). */
+  refreshHours: number;
+}
+
 export interface Policy {
   /**
    * Counts to merge before building: the sum of every counter the merges added, from running programs' live
@@ -31,6 +45,7 @@ export interface Policy {
   retry: RetryPolicy;
   /** The largest share (0..1] of a merged profile one contributor may have when several contributed. */
   maxContributorShare: number;
+  upgrades: UpgradePolicy;
 }
 
 /**

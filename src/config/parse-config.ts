@@ -26,7 +26,9 @@ import {
   DEFAULT_COLLECTOR,
   DEFAULT_POLICY,
   DEFAULT_PROFILE_ARG,
+  DEFAULT_REFRESH_SHARE,
   DEFAULT_TRUSTED_USERS,
+  DEFAULT_UPGRADES,
 } from './defaults.js';
 import { checkAgainstSchema, joinKeyPath } from './schema-problems.js';
 
@@ -134,16 +136,26 @@ class Normalizer {
 
   /** Defaults, then each layer field by field; reports an inconsistent retry range at `where`. */
   effectivePolicy(layers: readonly (PolicyFile | undefined)[], where: string | undefined): Policy {
-    const policy: Policy = { ...DEFAULT_POLICY, retry: { ...DEFAULT_POLICY.retry } };
+    const policy: Policy = {
+      ...DEFAULT_POLICY,
+      retry: { ...DEFAULT_POLICY.retry },
+      upgrades: { ...DEFAULT_UPGRADES, refreshCounts: 0 },
+    };
+    let refreshCounts: number | undefined;
     for (const layer of layers) {
-      const { retry, thresholdMB, ...fields } = layer ?? {};
+      const { retry, thresholdMB, upgrades, ...fields } = layer ?? {};
       Object.assign(policy, fields);
       Object.assign(policy.retry, retry);
       // A layer's own threshold replaces an inherited one, in whichever key it is written; counts win over MB in one
       // layer (the NixOS module always writes thresholdMB, and its `settings` may add thresholdCounts).
       if (fields.thresholdCounts === undefined && thresholdMB !== undefined)
         policy.thresholdCounts = thresholdMB * COUNTS_PER_THRESHOLD_MB;
+      const { refreshCounts: counts, ...upgradeFields } = upgrades ?? {};
+      Object.assign(policy.upgrades, upgradeFields);
+      if (counts !== undefined) refreshCounts = counts;
     }
+    // Unless set, a tenth of what the package collects before its first optimized build.
+    policy.upgrades.refreshCounts = refreshCounts ?? policy.thresholdCounts * DEFAULT_REFRESH_SHARE;
     if (where !== undefined && policy.retry.maxDelaySeconds < policy.retry.initialDelaySeconds) {
       this.add(
         where,

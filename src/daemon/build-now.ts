@@ -6,13 +6,10 @@
 import { requestBuild } from '../actions/request-build.js';
 import type { Config } from '../config/config-types.js';
 import { findPackage } from '../config/find-package.js';
-import { NixPgoError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
-import { withDatabase } from '../state/database.js';
-import { getLifecycle } from '../state/lifecycle-records.js';
 import type { LifecycleRecord } from '../model/lifecycle-record.js';
-import { stateLayout } from '../state/state-layout.js';
-import { openDaemon } from './open-daemon.js';
+import { getLifecycle } from '../state/lifecycle-records.js';
+import { actNow } from './act-now.js';
 import { runTick } from './run-tick.js';
 
 export interface BuildNowResult {
@@ -21,48 +18,47 @@ export interface BuildNowResult {
   by: 'daemon' | 'here';
   record: LifecycleRecord | null;
   message: string;
+  /** Stopped by a signal (Ctrl-C): recorded as interrupted, asked for again. */
+  interrupted?: boolean;
 }
 
 export async function buildNow(
   config: Config,
   name: string,
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; signal?: AbortSignal } = {},
 ): Promise<BuildNowResult> {
   findPackage(config, name);
-  let daemon: Awaited<ReturnType<typeof openDaemon>>;
-  try {
-    daemon = await openDaemon(config, { logger: options.logger });
-  } catch (error) {
-    if (!(error instanceof NixPgoError && error.code === 'COLLECTOR_BUSY')) throw error;
-    return withDatabase(stateLayout(config.stateDir, config.spoolDir).database, (db): BuildNowResult => {
-      const record = requestBuild({ config, db, now: () => new Date() }, name);
+  return actNow<BuildNowResult>(
+    config,
+    options,
+    async (daemon) => {
+      const { ctx } = daemon;
+      ctx.signal = options.signal;
+      const before = getLifecycle(ctx.db, name);
+      requestBuild(ctx, name);
+      const report = await runTick(ctx, { phase: 'start', collector: daemon.collector });
+      const record = getLifecycle(ctx.db, name);
+      const failed = report.errors.find((e) => e.action.name === name);
+      let message: string;
+      if (failed) message = `${name}: ${failed.error}`;
+      else if (!before?.profilingPath)
+        message = record?.profilingPath
+          ? `${name}: the profiling variant is built and active; run it to collect profile data, then build again`
+          : `${name}: ${record?.reason ?? 'nothing happened'}`;
+      else if (record?.buildRequested)
+        message = `${name}: no merged profile yet; run the profiling variant first (${record.reason})`;
+      else message = `${name}: ${record?.state ?? 'unknown'}: ${record?.reason ?? ''}`;
+      return { name, by: 'here' as const, record, message };
+    },
+    (ctx) => {
+      const record = requestBuild(ctx, name);
       const what = record.profilingPath ? 'the optimized variant' : 'the profiling variant';
       return {
         name,
-        by: 'daemon',
+        by: 'daemon' as const,
         record,
         message: `the running daemon builds ${what} of ${name} at its next tick, whatever the backoff; follow it with nix-pgo status ${name}`,
       };
-    });
-  }
-  try {
-    const { ctx } = daemon;
-    const before = getLifecycle(ctx.db, name);
-    requestBuild(ctx, name);
-    const report = await runTick(ctx, { phase: 'start', collector: daemon.collector });
-    const record = getLifecycle(ctx.db, name);
-    const failed = report.errors.find((e) => e.action.name === name);
-    let message: string;
-    if (failed) message = `${name}: ${failed.error}`;
-    else if (!before?.profilingPath)
-      message = record?.profilingPath
-        ? `${name}: the profiling variant is built and active; run it to collect profile data, then build again`
-        : `${name}: ${record?.reason ?? 'nothing happened'}`;
-    else if (record?.buildRequested)
-      message = `${name}: no merged profile yet; run the profiling variant first (${record.reason})`;
-    else message = `${name}: ${record?.state ?? 'unknown'}: ${record?.reason ?? ''}`;
-    return { name, by: 'here', record, message };
-  } finally {
-    await daemon.close();
-  }
+    },
+  );
 }

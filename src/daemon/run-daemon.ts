@@ -1,12 +1,16 @@
 /**
  * `nix-pgo daemon`: the collector harvests on file events, and every tick
- * plans and applies, until stopped (SIGTERM/SIGINT end it cleanly, after the
- * step in progress). The config is read again when its file changes or on
- * SIGHUP; a config with problems is reported and the running one kept.
+ * plans and applies, until stopped (SIGTERM/SIGINT end it cleanly: a build in
+ * progress is interrupted and starts again at the next start). The config is
+ * read again when its file changes or on SIGHUP; a config with problems is
+ * reported and the running one kept. At the start and after a reload every
+ * package's derivation is compared with the Nix file's, and then every
+ * `upgrades.checkMinutes`.
  */
 import { basename, dirname } from 'node:path';
 import type { Config } from '../config/config-types.js';
 import type { Logger } from '../log/logger.js';
+import { listLifecycles } from '../state/lifecycle-records.js';
 import { DirectoryWatcher } from '../watch/directory-watcher.js';
 import { openDaemon } from './open-daemon.js';
 import { runTick } from './run-tick.js';
@@ -31,6 +35,18 @@ export async function runDaemon(config: Config, options: DaemonOptions = {}): Pr
   const tickMs = options.tickMs ?? 1000;
   let ticks = 0;
   let reloaded: Config | null = null;
+  ctx.signal = options.signal;
+  // Said at once: a build in progress takes a moment to stop, and the daemon must not look hung meanwhile.
+  options.signal?.addEventListener(
+    'abort',
+    () =>
+      ctx.logger.log('info', 'daemon-stopping', {
+        interrupting: listLifecycles(ctx.db)
+          .filter((r) => r.activeBuild)
+          .map((r) => ({ package: r.name, variant: r.activeBuild!.variant })),
+      }),
+    { once: true },
+  );
 
   const reload = async (why: string): Promise<void> => {
     const read = options.readConfig;
@@ -77,20 +93,23 @@ export async function runDaemon(config: Config, options: DaemonOptions = {}): Pr
   });
   try {
     // The first tick builds what is missing and recovers interrupted builds; then the collector follows the spool.
-    await runTick(ctx, { phase: 'start' });
+    await runTick(ctx, { phase: 'start', checkAll: true });
     ticks++;
     daemon.collector.start();
     while (!options.signal?.aborted) {
       await sleep(tickMs, options.signal);
       if (options.signal?.aborted) break;
+      let checkAll = false;
       if (reloaded) {
         const next: Config = reloaded;
         reloaded = null;
+        // A new config (on NixOS, after a rebuild: new packages) may give new derivations.
+        checkAll = true;
         await daemon
           .reconfigure(next)
           .catch((error: unknown) => ctx.logger.log('error', 'config-invalid', { error: (error as Error).message }));
       }
-      await runTick(ctx, { phase: 'running' });
+      await runTick(ctx, { phase: 'running', checkAll });
       ticks++;
     }
   } finally {

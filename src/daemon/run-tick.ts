@@ -13,7 +13,7 @@ import { listPackages } from '../state/package-records.js';
 
 export async function runTick(
   ctx: ActionContext,
-  options: { phase: TickPhase; collector?: Collector },
+  options: { phase: TickPhase; collector?: Collector; checkAll?: boolean },
 ): Promise<ApplyReport> {
   if (options.collector) await options.collector.runOnce();
   const actions = planTick({
@@ -22,6 +22,7 @@ export async function runTick(
     metrics: metricsFromRecords(listPackages(ctx.db)),
     now: ctx.now(),
     phase: options.phase,
+    checkAll: options.checkAll,
   });
   return applyActions(ctx, actions);
 }

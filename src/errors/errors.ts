@@ -52,16 +52,19 @@ export class ToolError extends NixPgoError {
   declare readonly code: ToolErrorCode;
   readonly tool: string;
   readonly stderr: string;
+  /** The signal that ended the tool (SIGINT from Ctrl-C, SIGTERM from a stop), or null when it exited by itself. */
+  readonly signal: string | null;
 
   constructor(
     code: ToolErrorCode,
     tool: string,
     message: string,
-    options: { hints?: readonly string[]; stderr?: string; cause?: unknown } = {},
+    options: { hints?: readonly string[]; stderr?: string; cause?: unknown; signal?: string | null } = {},
   ) {
     super(code, message, options);
     this.tool = tool;
     this.stderr = options.stderr ?? '';
+    this.signal = options.signal ?? null;
   }
 }
 

@@ -15,6 +15,9 @@ export type GcdaProblem = 'truncated' | 'format-version' | 'corrupt';
 
 export interface GcdaFunction {
   ident: number;
+  /** The checksums GCC compares with the function it compiles (0 when the record is too short to hold them). */
+  linenoChecksum: number;
+  cfgChecksum: number;
   arcs: bigint[];
 }
 
@@ -59,7 +62,13 @@ export function parseGcda(buf: Buffer): GcdaParse {
     if (at + stored > buf.length)
       return { ok: false, problem: 'truncated', detail: `record 0x${tag.toString(16)} at ${at - 8} is cut off` };
     if (tag === TAG_OBJECT_SUMMARY && stored >= 4) runs = buf.readUInt32LE(at);
-    else if (tag === TAG_FUNCTION && stored >= 4) functions.push({ ident: buf.readUInt32LE(at), arcs: [] });
+    else if (tag === TAG_FUNCTION && stored >= 4)
+      functions.push({
+        ident: buf.readUInt32LE(at),
+        linenoChecksum: stored >= 12 ? buf.readUInt32LE(at + 4) : 0,
+        cfgChecksum: stored >= 12 ? buf.readUInt32LE(at + 8) : 0,
+        arcs: [],
+      });
     else if (tag === TAG_ARCS) {
       const current = functions[functions.length - 1];
       if (!current) return { ok: false, problem: 'corrupt', detail: 'arc counters before any function' };

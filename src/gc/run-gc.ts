@@ -38,6 +38,8 @@ export function rootsToKeep(lock: LockFile | null, records: readonly LifecycleRe
   for (const r of records) {
     if (r.optimizedPath !== null && r.profileStorePath !== null) keep.add(r.profileStorePath);
     if (r.boltOptimizedPath && r.boltProfileStorePath) keep.add(r.boltProfileStorePath);
+    // A refresh window combines its fresh data with this profile when it ends.
+    if (r.refresh) keep.add(r.refresh.carried.storePath);
   }
   return keep;
 }

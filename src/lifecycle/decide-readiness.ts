@@ -30,6 +30,17 @@ export interface CollectedMetrics extends PackageMetrics {
   mergedPath: string | null;
 }
 
+/** The numbers of a package nothing has been collected for yet. */
+export const NO_METRICS: Readonly<CollectedMetrics> = Object.freeze({
+  mergedBytes: 0,
+  bytesHarvested: 0,
+  counts: 0,
+  runs: 0,
+  convergence: null,
+  generation: 0,
+  mergedPath: null,
+});
+
 /** The metrics of every package the collector knows, from its records. */
 export function metricsFromRecords(records: readonly PackageRecord[]): Map<string, CollectedMetrics> {
   return new Map(

@@ -5,7 +5,15 @@
  * (transition.ts) says which moves are legal; these fill in the rest.
  */
 import type { RetryPolicy } from '../config/config-types.js';
-import type { ActiveBuild, BuildOutcome, BuildRecord, LifecycleRecord } from '../model/lifecycle-record.js';
+import {
+  HISTORY_LENGTH,
+  type ActiveBuild,
+  type BuildOutcome,
+  type BuildRecord,
+  type HistoryEntry,
+  type LifecycleRecord,
+  type PackageOrigin,
+} from '../model/lifecycle-record.js';
 import type { Stage, Variant } from '../model/variants.js';
 import type { Readiness } from './decide-readiness.js';
 import { recordFailure } from './retry-backoff.js';
@@ -25,7 +33,8 @@ export function recordBuild(variant: Variant, startedAt: Date, endedAt: Date, ou
   };
 }
 
-function step(
+/** The record after one legal move of the state machine, with `fields` set. */
+export function step(
   record: LifecycleRecord,
   event: LifecycleEvent,
   now: Date,
@@ -33,6 +42,33 @@ function step(
 ): LifecycleRecord {
   const next = transition({ state: record.state, beforeBuild: record.beforeBuild }, event);
   return { ...record, ...fields, state: next.state, beforeBuild: next.beforeBuild, updatedAt: now.toISOString() };
+}
+
+/** The record's history with one more entry (the oldest dropped beyond HISTORY_LENGTH). */
+export function withHistory(
+  record: LifecycleRecord,
+  step: { event: string; origin?: PackageOrigin | null; profileStorePath?: string | null; share?: number | null },
+  now: Date,
+): Pick<LifecycleRecord, 'history'> {
+  const entry: HistoryEntry = {
+    at: now.toISOString(),
+    event: step.event,
+    name: step.origin?.name ?? null,
+    version: step.origin?.version ?? null,
+    drvPath: step.origin?.drvPath ?? null,
+    profileStorePath: step.profileStorePath ?? null,
+    share: step.share ?? null,
+  };
+  return { history: [...(record.history ?? []), entry].slice(-HISTORY_LENGTH) };
+}
+
+/** A built variant's derivation, kept beside the variant's other origins. */
+function withOrigin(
+  record: LifecycleRecord,
+  variant: Variant,
+  origin: PackageOrigin | undefined,
+): Pick<LifecycleRecord, 'origins'> {
+  return origin ? { origins: { ...record.origins, [variant]: origin } } : {};
 }
 
 /** A profiling build starts: nothing changes but what status shows as building. */
@@ -60,11 +96,12 @@ function switchedToProfiling(
 /** The profiling variant was built and switched in: profiling starts (or goes on, after a rebuild). */
 export function afterProfilingBuilt(
   record: LifecycleRecord,
-  built: { storePath: string; generation: number; build: BuildRecord },
+  built: { storePath: string; generation: number; build: BuildRecord; origin?: PackageOrigin },
   now: Date,
 ): LifecycleRecord {
   const fields: Partial<LifecycleRecord> = {
     ...switchedToProfiling(built, 'profiling: waiting for the instrumented program to run'),
+    ...withOrigin(record, 'profile', built.origin),
     profilingPath: built.storePath,
     activeVariant: 'profile',
   };
@@ -76,11 +113,12 @@ export function afterProfilingBuilt(
 /** The BOLT-instrumented variant (built on the PGO-optimized one) was built and switched in: BOLT profiling starts. */
 export function afterBoltProfilingBuilt(
   record: LifecycleRecord,
-  built: { storePath: string; generation: number; build: BuildRecord },
+  built: { storePath: string; generation: number; build: BuildRecord; origin?: PackageOrigin },
   now: Date,
 ): LifecycleRecord {
   const fields: Partial<LifecycleRecord> = {
     ...switchedToProfiling(built, 'BOLT profiling: waiting for the BOLT-instrumented program to run and exit'),
+    ...withOrigin(record, 'bolt-profile', built.origin),
     boltProfilingPath: built.storePath,
     activeVariant: 'bolt-profile',
   };
@@ -148,10 +186,15 @@ export function afterBuildStarted(
   build: ActiveBuild,
   now: Date,
 ): LifecycleRecord {
+  const what = build.variant === 'bolt-optimized' ? 'the BOLT-optimized variant' : 'the optimized variant';
   const reason =
-    build.variant === 'bolt-optimized'
-      ? `building the BOLT-optimized variant with BOLT merge ${generation}`
-      : `building the optimized variant with merge ${generation}`;
+    record.state === 'optimized-stale'
+      ? `building ${what} of ${describeOrigin(record.upgrade?.to ?? null)} with the profile it had (carry-over); the old build stays active until it succeeds`
+      : record.state === 'refreshing'
+        ? `building the optimized variant with the fresh data of merge ${generation} and the still-matching part of the old profile`
+        : build.variant === 'bolt-optimized'
+          ? `building the BOLT-optimized variant with BOLT merge ${generation}`
+          : `building the optimized variant with merge ${generation}`;
   return step(record, { type: 'build-started' }, now, {
     buildRequested: false,
     held: false,
@@ -160,7 +203,17 @@ export function afterBuildStarted(
   });
 }
 
-/** The optimized variant (PGO, or BOLT on top of it) was built and switched in. */
+/** `name-version` of a variant's origin, or words for an unknown one. */
+export function describeOrigin(origin: PackageOrigin | null | undefined): string {
+  if (!origin) return 'an unrecorded derivation';
+  return origin.version ? `${origin.name}-${origin.version}` : origin.name;
+}
+
+/**
+ * The optimized variant (PGO, or BOLT on top of it) was built and switched in: from new data, or
+ * (from `optimized-stale`) a new derivation with the profile it had, or (from `refreshing`) with
+ * fresh data and the still-matching part of the profile carried over.
+ */
 export function afterOptimizedBuilt(
   record: LifecycleRecord,
   built: {
@@ -169,9 +222,17 @@ export function afterOptimizedBuilt(
     mergeGeneration: number;
     profileStorePath: string;
     build: BuildRecord;
+    origin?: PackageOrigin;
   },
   now: Date,
 ): LifecycleRecord {
+  const variant = built.build.variant === 'bolt-optimized' ? 'bolt-optimized' : 'optimized';
+  const kind =
+    record.beforeBuild === 'optimized-stale'
+      ? 'carried-over'
+      : record.beforeBuild === 'refreshing'
+        ? 'refreshed'
+        : 'trained';
   const common: Partial<LifecycleRecord> = {
     activePath: built.storePath,
     generation: built.generation,
@@ -179,24 +240,45 @@ export function afterOptimizedBuilt(
     nextRetryAt: null,
     lastBuild: built.build,
     activeBuild: null,
+    ...withOrigin(record, variant, built.origin),
+    upgrade: null,
+    refresh: null,
+    // A new profile or a new derivation: the old match says nothing about it; after an upgrade it is measured.
+    match: null,
+    measureRequested: kind !== 'trained',
+    ...withHistory(
+      record,
+      {
+        event: kind,
+        origin: built.origin,
+        profileStorePath: variant === 'bolt-optimized' ? record.profileStorePath : built.profileStorePath,
+      },
+      now,
+    ),
   };
-  if (built.build.variant === 'bolt-optimized') {
-    return step(record, { type: 'build-succeeded' }, now, {
+  const carried =
+    kind === 'carried-over' ? ` (carried over: ${describeOrigin(built.origin)} with the profile it had)` : '';
+  if (variant === 'bolt-optimized') {
+    return step(record, { type: 'build-succeeded', variant }, now, {
       ...common,
       boltOptimizedPath: built.storePath,
       activeVariant: 'bolt-optimized',
       boltProfileGeneration: built.mergeGeneration,
       boltProfileStorePath: built.profileStorePath,
-      reason: `optimized with BOLT merge ${built.mergeGeneration} (${built.profileStorePath}) on the PGO-optimized variant`,
+      reason: `optimized${carried} with BOLT merge ${built.mergeGeneration} (${built.profileStorePath}) on the PGO-optimized variant`,
     });
   }
-  return step(record, { type: 'build-succeeded' }, now, {
+  return step(record, { type: 'build-succeeded', variant }, now, {
     ...common,
     optimizedPath: built.storePath,
     activeVariant: 'optimized',
     profileGeneration: built.mergeGeneration,
     profileStorePath: built.profileStorePath,
-    reason: `optimized with merge ${built.mergeGeneration} (${built.profileStorePath})`,
+    profileSource: kind === 'carried-over' ? (record.profileSource ?? null) : (record.origins?.profile ?? null),
+    reason:
+      kind === 'refreshed'
+        ? `optimized with the fresh data of merge ${built.mergeGeneration} and the still-matching part of the old profile (${built.profileStorePath})`
+        : `optimized${carried} with merge ${built.mergeGeneration} (${built.profileStorePath})`,
   });
 }
 
@@ -216,9 +298,16 @@ export function afterOptimizedFailed(
   });
 }
 
-/** A build another process started never ended (that process is gone): back to what was active, building again. */
+/**
+ * A build was interrupted (a signal stopped it, or the process that ran it is gone): back to what
+ * was active, with no failure counted, and asked for again if it was asked for.
+ */
 export function afterBuildInterrupted(record: LifecycleRecord, now: Date): LifecycleRecord {
-  const fields = { activeBuild: null, reason: 'the build was interrupted by a daemon restart; building again' };
+  const fields: Partial<LifecycleRecord> = {
+    activeBuild: null,
+    buildRequested: record.buildRequested || (record.activeBuild?.requested ?? false),
+    reason: 'the build was interrupted (a signal, or a daemon restart); it starts again',
+  };
   return record.state === 'building'
     ? step(record, { type: 'build-failed' }, now, fields)
     : { ...record, ...fields, updatedAt: now.toISOString() };

@@ -7,15 +7,39 @@ import type { PackageConfig, Policy } from '../config/config-types.js';
 import { BOLT_STATES } from '../model/lifecycle-states.js';
 import { boltDataName, type Stage } from '../model/variants.js';
 import type { LifecycleRecord } from '../model/lifecycle-record.js';
-import { decideReadiness, type CollectedMetrics, type Readiness } from './decide-readiness.js';
+import { decideReadiness, NO_METRICS, type CollectedMetrics, type Readiness } from './decide-readiness.js';
+import { decideRefresh } from './decide-refresh.js';
 
 export type TickAction =
   /** Build the stage's profiling variant (PGO-instrumented, or BOLT-instrumented on the PGO-optimized one) and put it into the Nix profile. */
   | { type: 'build-profiling'; name: string; stage: Stage }
   /** A new merge of the stage's data happened since the package last looked. */
   | { type: 'data-arrived'; name: string; stage: Stage; generation: number; readiness: Readiness }
-  /** Store the stage's profile, build its optimized variant, switch to it. */
-  | { type: 'build-optimized'; name: string; stage: Stage; generation: number; mergedPath: string; requested: boolean }
+  /**
+   * Store the stage's profile, build its optimized variant, switch to it. With `carried` (the end of a
+   * refresh window), the profile is the fresh data combined with the still-matching part of that one.
+   */
+  | {
+      type: 'build-optimized';
+      name: string;
+      stage: Stage;
+      generation: number;
+      mergedPath: string;
+      requested: boolean;
+      carried?: { storePath: string; generation: number };
+    }
+  /** Compare the active variant's derivation with what the Nix file gives now (evaluates, builds nothing). */
+  | { type: 'check-upgrade'; name: string }
+  /** The derivation changed: build the new one with the profile(s) the active variant had, and switch to it. */
+  | { type: 'carry-over'; name: string; variant: 'optimized' | 'bolt-optimized' }
+  /** Build the instrumented twin of the active optimized variant and measure how much of its profile applies. */
+  | { type: 'measure-match'; name: string }
+  /** The profile matches too little: the instrumented twin becomes active for a bounded window of fresh data. */
+  | { type: 'start-refresh'; name: string }
+  /** The refresh window ended without data: the optimized variant it started from comes back. */
+  | { type: 'end-refresh'; name: string }
+  /** `nix-pgo reset`: forget the package's data and start over with a profiling build of the current derivation. */
+  | { type: 'reset'; name: string }
   /** Policy met but the user wants to decide: tell them once. */
   | { type: 'notify-ready'; name: string; stage: Stage; readiness: Readiness }
   /** BOLT was turned off in the config while a BOLT variant is active: back to the PGO-optimized variant (of `record`). */
@@ -33,6 +57,8 @@ export interface TickInput {
   metrics: ReadonlyMap<string, CollectedMetrics>;
   now: Date;
   phase: TickPhase;
+  /** Compare every package's derivation with the Nix file now (the daemon's start, a reload of the config). */
+  checkAll?: boolean;
 }
 
 /** States in which a package waits for PGO data and may become ready. */
@@ -47,10 +73,37 @@ export function planTick(input: TickInput): TickAction[] {
       if (input.phase === 'start') actions.push({ type: 'recover-build', name: pkg.name });
       continue;
     }
+    if (record?.resetRequested) {
+      actions.push({ type: 'reset', name: pkg.name });
+      continue;
+    }
+    if (record !== null && checkDue(record, pkg, input)) {
+      // Alone in this tick: what it finds decides what comes next.
+      actions.push({ type: 'check-upgrade', name: pkg.name });
+      continue;
+    }
     if (record === null || record.state === 'vanilla' || record.profilingPath === null) {
       // A package rolled back to vanilla stays there until the user asks again; a user's request overrides the backoff.
       if (record?.buildRequested || (!record?.held && !waitingForRetry(record, input.now)))
         actions.push({ type: 'build-profiling', name: pkg.name, stage: 'pgo' });
+      continue;
+    }
+    if (record.state === 'optimized-stale') {
+      if (record.upgrade && !record.held && (record.buildRequested || !waitingForRetry(record, input.now)))
+        actions.push({ type: 'carry-over', name: pkg.name, variant: record.upgrade.variant });
+      continue;
+    }
+    const optimizedNow = record.state === 'optimized' || record.state === 'bolt-optimized';
+    if (optimizedNow && !record.held && record.measureRequested) {
+      actions.push({ type: 'measure-match', name: pkg.name });
+      continue;
+    }
+    if (optimizedNow && !record.held && wantsRefresh(record, pkg.policy)) {
+      actions.push({ type: 'start-refresh', name: pkg.name });
+      continue;
+    }
+    if (record.state === 'refreshing') {
+      actions.push(...planRefresh(pkg.name, record, input.metrics.get(pkg.name), pkg.policy, input.now));
       continue;
     }
     if (BOLT_STATES.has(record.state)) {
@@ -115,6 +168,63 @@ function planStage(
   } else if (record.state !== readyState) {
     actions.push({ type: 'notify-ready', name, stage, readiness });
   }
+  return actions;
+}
+
+/** Whether to compare the package's derivation now: asked for, or its interval passed (a running daemon only). */
+function checkDue(record: LifecycleRecord, pkg: PackageConfig, input: TickInput): boolean {
+  if (record.activePath === null || record.state === 'building' || record.activeBuild) return false;
+  if (record.checkRequested) return true;
+  // A package starting over builds the current derivation next anyway.
+  if (record.state === 'vanilla') return false;
+  if (input.checkAll) return true;
+  if (input.phase !== 'running') return false;
+  const last = record.checkedAt ? Date.parse(record.checkedAt) : Number.NEGATIVE_INFINITY;
+  return input.now.getTime() - last >= pkg.policy.upgrades.checkMinutes * 60_000;
+}
+
+/** A measured match below the policy's bound, for an optimized variant no refresh has been started for yet. */
+function wantsRefresh(record: LifecycleRecord, policy: Policy): boolean {
+  const match = record.match;
+  return (
+    match?.result != null &&
+    match.optimizedPath === record.optimizedPath &&
+    match.result.share < policy.upgrades.refreshBelow &&
+    record.refreshedFor !== record.optimizedPath &&
+    record.profilingPath !== null &&
+    record.profileStorePath !== null
+  );
+}
+
+/** A refresh window: data arrives; once the window's bound is reached, the optimized build; without any data, back. */
+function planRefresh(
+  name: string,
+  record: LifecycleRecord,
+  metrics: CollectedMetrics | undefined,
+  policy: Policy,
+  now: Date,
+): TickAction[] {
+  const refresh = record.refresh;
+  if (!refresh) return [{ type: 'end-refresh', name }];
+  const m = metrics ?? NO_METRICS;
+  const decision = decideRefresh(m, policy.upgrades, refresh.startedAt, now);
+  const actions: TickAction[] = [];
+  if (m.generation > record.seenGeneration)
+    actions.push({ type: 'data-arrived', name, stage: 'pgo', generation: m.generation, readiness: decision });
+  if (decision.giveUp) return [...actions, { type: 'end-refresh', name }];
+  const fresh = m.generation > (record.profileGeneration ?? 0);
+  // `nix-pgo build` ends the window early, with the fresh data there is.
+  const ends = decision.ready || (record.buildRequested && m.mergedBytes > 0);
+  if (ends && fresh && m.mergedPath !== null && (record.buildRequested || !waitingForRetry(record, now)))
+    actions.push({
+      type: 'build-optimized',
+      name,
+      stage: 'pgo',
+      generation: m.generation,
+      mergedPath: m.mergedPath,
+      requested: record.buildRequested,
+      carried: refresh.carried,
+    });
   return actions;
 }
 

@@ -13,11 +13,19 @@ export type LifecycleEvent =
   /** decideReadiness said ready. */
   | { type: 'policy-met' }
   | { type: 'build-started' }
-  /** The optimized variant was built and switched in. */
-  | { type: 'build-succeeded' }
+  /** The optimized variant (`variant`: which one; default: as the state before the build says) was built and switched in. */
+  | { type: 'build-succeeded'; variant?: 'optimized' | 'bolt-optimized' }
   | { type: 'build-failed' }
   /** The BOLT-instrumented variant was built and switched in: BOLT profiling starts. */
   | { type: 'bolt-enable' }
+  /** The package's derivation changed under its active optimized (or BOLT) variant: a carry-over build comes next. */
+  | { type: 'upgraded' }
+  /** The profile matches the active build too little: its instrumented twin is active for a bounded window. */
+  | { type: 'refresh-started' }
+  /** The refresh window ended without data: back to the optimized variant it started from. */
+  | { type: 'refresh-ended' }
+  /** The package's cycle starts over (`nix-pgo reset`, or its derivation changed before it was ever optimized). */
+  | { type: 'reset' }
   /** The Nix profile went back a generation; `to` is the state recorded with that generation. */
   | { type: 'rollback'; to: Exclude<LifecycleState, 'building'> };
 
@@ -41,21 +49,54 @@ const TRANSITIONS: Record<LifecycleState, Partial<Record<LifecycleEventType, Nex
     // The profiling variant stays active during a build, so data keeps coming.
     'data-arrived': 'building',
     'policy-met': 'building',
-    // A build from a BOLT state is the BOLT-optimized variant.
-    'build-succeeded': (position) => ({
-      state: position.beforeBuild && BOLT_STATES.has(position.beforeBuild) ? 'bolt-optimized' : 'optimized',
+    // A build from a BOLT state is the BOLT-optimized variant, and so is a carry-over of one.
+    'build-succeeded': (position, event) => ({
+      state:
+        (event as Extract<LifecycleEvent, { type: 'build-succeeded' }>).variant ??
+        (position.beforeBuild && BOLT_STATES.has(position.beforeBuild) ? 'bolt-optimized' : 'optimized'),
       beforeBuild: null,
     }),
     'build-failed': (position) => ({ state: position.beforeBuild ?? 'collecting', beforeBuild: null }),
   },
-  optimized: { 'data-arrived': 'optimized', 'build-started': 'building', 'bolt-enable': 'bolt-profiling' },
-  'bolt-profiling': { 'data-arrived': 'bolt-profiling', 'policy-met': 'bolt-ready', 'build-started': 'building' },
-  'bolt-ready': { 'data-arrived': 'bolt-ready', 'policy-met': 'bolt-ready', 'build-started': 'building' },
-  'bolt-optimized': { 'data-arrived': 'bolt-optimized', 'build-started': 'building' },
+  optimized: {
+    'data-arrived': 'optimized',
+    'build-started': 'building',
+    'bolt-enable': 'bolt-profiling',
+    upgraded: 'optimized-stale',
+    'refresh-started': 'refreshing',
+  },
+  // The old optimized variant stays active until the carry-over build of the new derivation succeeds.
+  'optimized-stale': { 'data-arrived': 'optimized-stale', 'build-started': 'building', upgraded: 'optimized-stale' },
+  refreshing: {
+    'data-arrived': 'refreshing',
+    'policy-met': 'refreshing',
+    'build-started': 'building',
+    upgraded: 'optimized-stale',
+    'refresh-ended': 'optimized',
+  },
+  'bolt-profiling': {
+    'data-arrived': 'bolt-profiling',
+    'policy-met': 'bolt-ready',
+    'build-started': 'building',
+    upgraded: 'optimized-stale',
+  },
+  'bolt-ready': {
+    'data-arrived': 'bolt-ready',
+    'policy-met': 'bolt-ready',
+    'build-started': 'building',
+    upgraded: 'optimized-stale',
+  },
+  'bolt-optimized': {
+    'data-arrived': 'bolt-optimized',
+    'build-started': 'building',
+    upgraded: 'optimized-stale',
+    'refresh-started': 'refreshing',
+  },
 };
 
 /** Events that need no state of their own: allowed from every state but building. */
 const FROM_ANY_BUT_BUILDING: Partial<Record<LifecycleEventType, Next>> = {
+  reset: 'vanilla',
   rollback: (_position, event) => ({
     state: (event as Extract<LifecycleEvent, { type: 'rollback' }>).to,
     beforeBuild: null,

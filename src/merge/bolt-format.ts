@@ -49,4 +49,10 @@ export const boltFormat: ProfileFormat = {
   measureMass: async (_tool, path) => fdataTreeMass(readFdataTree(path)),
   hashOutput: hashTree,
   listFunctionsRun: () => null,
+  // BOLT's profiles name addresses in one binary: how much of one applies to another build is not measured.
+  listRecords: async () => [],
+  listBuildKeys: () => null,
+  async restrictToKeys(_tool, path, _keys, target) {
+    writeFdataTree(readFdataTree(path), target);
+  },
 };

@@ -5,13 +5,16 @@
  * through the text form (text-profile.ts).
  */
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { listLlvmBuildKeys, llvmFunctionKey } from '../formats/build-keys.js';
 import { parseRawProfile } from '../formats/raw-profile.js';
 import type { StagedRecord } from '../state/harvest-journal.js';
 import { mergeProfiles, profileIsReadable, profileOverlap, writeTextProfile } from '../tools/llvm-profdata.js';
+import { forEachElfFile } from './build-elf-files.js';
 import { hashFile } from './hash-output.js';
+import { identityOfKey, type ProfileRecord } from './measure-match.js';
 import type { ProfileFormat } from './profile-format.js';
 import { publish } from './publish-output.js';
-import { scaleTextProfile, sumTextProfileCounters } from './text-profile.js';
+import { filterTextProfile, scaleTextProfile, splitTextProfile, sumTextProfileCounters } from './text-profile.js';
 
 /** The first bytes of an indexed LLVM profile ("\xfflprofi\x81"), read as a little-endian u64. */
 const INDEXED_MAGIC = 0x8169666f72706cffn;
@@ -37,6 +40,17 @@ const mergeInputs: ProfileFormat['mergeInputs'] = async (tools, base, staged, ta
   publish(tmp, target);
   return inputs;
 };
+
+/** `path` in the text form, for reading (removed afterwards). */
+async function withTextProfile<T>(tool: string, path: string, use: (text: string) => T): Promise<T> {
+  const text = `${path}.${process.pid}.txt`;
+  try {
+    await writeTextProfile(tool, path, text);
+    return use(readFileSync(text, 'utf8'));
+  } finally {
+    rmSync(text, { force: true });
+  }
+}
 
 const combine: ProfileFormat['combine'] = async (tool, parts, target) => {
   const tmp = `${target}.tmp`;
@@ -73,15 +87,7 @@ export const clangFormat: ProfileFormat = {
     return null;
   },
   measureOverlap: profileOverlap,
-  async measureMass(tool, path) {
-    const text = `${path}.mass.txt`;
-    try {
-      await writeTextProfile(tool, path, text);
-      return sumTextProfileCounters(readFileSync(text, 'utf8'));
-    } finally {
-      rmSync(text, { force: true });
-    }
-  },
+  measureMass: (tool, path) => withTextProfile(tool, path, sumTextProfileCounters),
   hashOutput: hashFile,
   listFunctionsRun(_output, inputs) {
     const keys = new Set<string>();
@@ -91,5 +97,43 @@ export const clangFormat: ProfileFormat = {
       for (const segment of parsed.segments) for (const key of segment.functionsRun) keys.add(key);
     }
     return { keys: [...keys] };
+  },
+  listRecords: (tool, path) =>
+    withTextProfile(tool, path, (text) =>
+      splitTextProfile(text).records.map((r): ProfileRecord => {
+        const key = llvmFunctionKey(r.name, r.hash);
+        return {
+          key,
+          identity: identityOfKey(key),
+          name: r.name,
+          mass: r.counters.reduce((sum, c) => sum + Number(c), 0),
+        };
+      }),
+    ),
+  listBuildKeys(_manifest, outputs) {
+    const keys: string[] = [];
+    let found = false;
+    forEachElfFile(outputs, (image) => {
+      const own = listLlvmBuildKeys(image);
+      if (own === null) return;
+      found = true;
+      keys.push(...own);
+    });
+    return found ? keys : null;
+  },
+  async restrictToKeys(tool, path, keys, target) {
+    const wanted = new Set(keys);
+    const filtered = `${target}.filtered.txt`;
+    try {
+      const text = await withTextProfile(tool, path, (t) =>
+        filterTextProfile(t, (r) => wanted.has(llvmFunctionKey(r.name, r.hash))),
+      );
+      writeFileSync(filtered, text);
+      await mergeProfiles(tool, `${target}.tmp`, [filtered], `${target}.inputs`);
+    } finally {
+      rmSync(filtered, { force: true });
+      rmSync(`${target}.inputs`, { force: true });
+    }
+    publish(`${target}.tmp`, target);
   },
 };

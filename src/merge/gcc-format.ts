@@ -6,12 +6,15 @@
  */
 import { linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { listGcovBuildKeys } from '../formats/build-keys.js';
 import { parseGcda } from '../formats/gcda-file.js';
 import type { StagedRecord } from '../state/harvest-journal.js';
 import { mergeGcdaTrees, scaleGcdaTree } from '../tools/gcov-tool.js';
+import { forEachElfFile } from './build-elf-files.js';
 import { countOverlap } from './count-overlap.js';
 import { listTreeFiles, summarizeGcdaTree } from './gcda-tree.js';
 import { hashTree } from './hash-output.js';
+import type { ProfileRecord } from './measure-match.js';
 import type { ProfileFormat } from './profile-format.js';
 import { publishTree } from './publish-output.js';
 
@@ -100,4 +103,39 @@ export const gccFormat: ProfileFormat = {
   },
   hashOutput: hashTree,
   listFunctionsRun: (output) => ({ count: summarizeGcdaTree(output).functionsNonzero }),
+  async listRecords(_tool, path) {
+    const records: ProfileRecord[] = [];
+    for (const rel of listTreeFiles(path)) {
+      if (!rel.endsWith('.gcda')) continue;
+      const parsed = parseGcda(readFileSync(join(path, rel)));
+      if (!parsed.ok) continue;
+      for (const fn of parsed.file.functions) {
+        const identity = `${rel}:${fn.ident}`;
+        records.push({
+          key: `${identity}:${fn.linenoChecksum}:${fn.cfgChecksum}`,
+          identity,
+          // A gcda file names no function: its object and the function's ident say which one it is.
+          name: `${rel.replace(/\.gcda$/, '')} function ${fn.ident}`,
+          mass: fn.arcs.reduce((sum, c) => sum + Number(c), 0),
+        });
+      }
+    }
+    return records;
+  },
+  listBuildKeys(manifest, outputs) {
+    if (manifest.gcdaDir === null) return null;
+    const keys: string[] = [];
+    let found = false;
+    forEachElfFile(outputs, (image) => {
+      const own = listGcovBuildKeys(image, manifest.gcdaDir!);
+      if (own === null) return;
+      found = true;
+      keys.push(...own);
+    });
+    return found ? keys : null;
+  },
+  // GCC skips a function whose checksums differ and keeps nothing of it, so the whole tree can go in as it is.
+  async restrictToKeys(_tool, path, _keys, target) {
+    publishTree(path, target);
+  },
 };

@@ -5,7 +5,9 @@
  * and the commit protocol, and asks the format for everything that depends
  * on the bytes.
  */
+import type { ProfileManifest } from '../formats/manifest.js';
 import type { StagedRecord } from '../state/harvest-journal.js';
+import type { ProfileRecord } from './measure-match.js';
 
 /** What a format's merge may use: the tool the manifest names, and a way to set aside an input it cannot read. */
 export interface MergeTools {
@@ -50,4 +52,13 @@ export interface ProfileFormat {
   hashOutput(path: string): { sha256: string; bytes: number };
   /** The functions that ran, for the generation's count of them. */
   listFunctionsRun(output: string, inputs: readonly StagedRecord[]): FunctionsRun;
+  /** The functions of a whole output, with the keys the compiler looks them up by and their counts; [] when the format has none. */
+  listRecords(tool: string, path: string): Promise<ProfileRecord[]>;
+  /**
+   * The keys of the functions an instrumented build of `manifest` carries in the ELF files of its
+   * outputs: what the optimized build of the same derivation looks up. Null when none is found.
+   */
+  listBuildKeys(manifest: ProfileManifest, outputs: readonly string[]): string[] | null;
+  /** Publishes as `target` the part of a whole output whose functions have one of `keys` (all of it where the format cannot tell). */
+  restrictToKeys(tool: string, path: string, keys: readonly string[], target: string): Promise<void>;
 }

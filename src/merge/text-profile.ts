@@ -56,3 +56,47 @@ export function sumTextProfileCounters(text: string): number {
   }
   return total;
 }
+
+/** One function of a text profile: its name, hash and block counters, and its lines as written. */
+export interface TextProfileRecord {
+  name: string;
+  hash: bigint;
+  counters: bigint[];
+  lines: string[];
+}
+
+/** The header lines (`:ir` and its comments) and the function records of a text profile (pure). */
+export function splitTextProfile(text: string): { header: string[]; records: TextProfileRecord[] } {
+  const header: string[] = [];
+  const records: TextProfileRecord[] = [];
+  let block: string[] = [];
+  const flush = () => {
+    const start = block.findIndex((line, i) => block[i + 1] === '# Func Hash:' && !line.startsWith('#'));
+    if (start < 0) {
+      if (records.length === 0) header.push(...block.filter((l) => l !== ''));
+    } else {
+      if (records.length === 0) header.push(...block.slice(0, start));
+      const lines = block.slice(start);
+      const count = Number(lines[4]);
+      records.push({
+        name: lines[0]!,
+        hash: BigInt(lines[2]!.trim()),
+        counters: lines.slice(6, 6 + count).map((v) => BigInt(v.trim())),
+        lines,
+      });
+    }
+    block = [];
+  };
+  for (const line of text.split('\n')) {
+    if (line === '') flush();
+    else block.push(line);
+  }
+  flush();
+  return { header, records };
+}
+
+/** The text profile with only the records `keep` accepts (pure). */
+export function filterTextProfile(text: string, keep: (record: TextProfileRecord) => boolean): string {
+  const { header, records } = splitTextProfile(text);
+  return `${[header.join('\n'), ...records.filter(keep).map((r) => r.lines.join('\n'))].join('\n\n')}\n`;
+}

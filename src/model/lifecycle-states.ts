@@ -7,6 +7,8 @@ export const LIFECYCLE_STATES = [
   'ready',
   'building',
   'optimized',
+  'optimized-stale',
+  'refreshing',
   'bolt-profiling',
   'bolt-ready',
   'bolt-optimized',

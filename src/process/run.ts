@@ -22,6 +22,8 @@ export interface RunOptions {
   onSpawn?: (pid: number) => void;
   /** Run as this user (needs root): a program of another user, or a tool with less privilege. */
   user?: { uid: number; gid: number };
+  /** Stops the child (SIGTERM) when aborted: a daemon that is stopping does not wait for a long build. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -89,6 +91,9 @@ export function run(command: string, args: readonly string[], options: RunOption
             timedOut = true;
             child.kill('SIGKILL');
           }, options.timeoutMs);
+    const stop = () => child.kill('SIGTERM');
+    if (options.signal?.aborted) stop();
+    else options.signal?.addEventListener('abort', stop, { once: true });
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => {
       err.push(chunk);
@@ -96,6 +101,7 @@ export function run(command: string, args: readonly string[], options: RunOption
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', stop);
       if (error.code === 'ENOENT') {
         reject(
           new ToolError('TOOL_MISSING', command, `${command} is not installed or not on PATH`, {
@@ -109,6 +115,7 @@ export function run(command: string, args: readonly string[], options: RunOption
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', stop);
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (code === 0) {
@@ -125,9 +132,7 @@ export function run(command: string, args: readonly string[], options: RunOption
           'TOOL_FAILED',
           command,
           `${formatCommand(command, args)} ${why}\n${tailLines(stderr)}`.trimEnd(),
-          {
-            stderr,
-          },
+          { stderr, signal: timedOut ? null : signal },
         ),
       );
     });

@@ -191,3 +191,27 @@ function mapPackage(r: Record<string, unknown>): PackageRecord {
     updatedAt: r.updated_at as string | null,
   };
 }
+
+/**
+ * Forgets a package's collected data (its cycle starts over): contributors, runs, functions seen,
+ * metrics and its ready staged inputs; returns the paths of those inputs (the caller deletes them).
+ * The generation number goes on, so the next merge is newer than any profile stored before.
+ */
+export function resetPackageData(db: Db, name: string): string[] {
+  return db
+    .transaction(() => {
+      const staged = db.prepare('SELECT path FROM staged WHERE package = ? AND ready = 1').all(name) as {
+        path: string;
+      }[];
+      db.prepare('DELETE FROM staged WHERE package = ? AND ready = 1').run(name);
+      db.prepare('DELETE FROM contributions WHERE package = ?').run(name);
+      db.prepare('DELETE FROM run_units WHERE package = ?').run(name);
+      db.prepare('DELETE FROM function_hits WHERE package = ?').run(name);
+      db.prepare(
+        `UPDATE packages SET merged_path = NULL, merged_sha256 = NULL, merged_bytes = 0, bytes_harvested = 0, files_harvested = 0,
+         functions_nonzero = NULL, overlap = NULL, updated_at = ? WHERE name = ?`,
+      ).run(new Date().toISOString(), name);
+      return staged.map((s) => s.path);
+    })
+    .immediate();
+}

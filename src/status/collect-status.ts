@@ -8,6 +8,7 @@ import type { Config } from '../config/config-types.js';
 import {
   decideReadiness,
   describeMeasures,
+  NO_METRICS,
   type CollectedMetrics,
   type Measure,
 } from '../lifecycle/decide-readiness.js';
@@ -15,7 +16,17 @@ import { planContributorWeights } from '../merge/plan-merge.js';
 import type { ContributionRecord } from '../state/package-records.js';
 import type { BoltFileOutcome } from '../formats/manifest.js';
 import { boltDataName } from '../model/variants.js';
-import type { ActiveBuild, BuildRecord, LifecycleRecord } from '../model/lifecycle-record.js';
+import { decideRefresh, describeRefreshWindow } from '../lifecycle/decide-refresh.js';
+import { describeOrigin } from '../lifecycle/next-record.js';
+import type {
+  ActiveBuild,
+  BuildRecord,
+  HistoryEntry,
+  LifecycleRecord,
+  MatchRecord,
+  PackageOrigin,
+  UpgradeRecord,
+} from '../model/lifecycle-record.js';
 import type { QuarantineSummary } from '../state/quarantine-records.js';
 import type { ProfileCollision } from '../activate/profile-collisions.js';
 import { judgeDaemon, type DaemonStatus } from './daemon-state.js';
@@ -56,6 +67,21 @@ export interface PackageStatus {
   lastBuild: BuildRecord | null;
   /** BOLT after PGO: null when the config does not ask for it and no BOLT variant was ever built. */
   bolt: BoltStatus | null;
+  /** The package and derivation of the active variant (`name-version`), when recorded. */
+  active: (PackageOrigin & { words: string }) | null;
+  /** The instrumented build whose runs the profile holds. */
+  profileSource: (PackageOrigin & { words: string }) | null;
+  /** When the derivation was last compared with the Nix file's, and what failed then. */
+  checkedAt: string | null;
+  checkError: string | null;
+  /** The derivation changed under the active variant: what the carry-over builds. */
+  upgrade: UpgradeRecord | null;
+  /** How much of the active optimized variant's profile its derivation uses. */
+  match: MatchRecord | null;
+  /** A refresh window in progress: its start, the profile carried, its progress toward its bound. */
+  refresh: { startedAt: string; carried: string; progress: number; window: string } | null;
+  /** Each profile and version the package went through, oldest first. */
+  history: HistoryEntry[];
 }
 
 export interface BoltStatus {
@@ -140,6 +166,11 @@ export function collectStatus(input: {
       pkg.policy.maxContributorShare,
     );
     const total = contributions.reduce((sum, c) => sum + c.mass * (weights.get(c.contributor) ?? 1), 0);
+    const refresh =
+      record?.state === 'refreshing' && record.refresh
+        ? decideRefresh(m ?? NO_METRICS, pkg.policy.upgrades, record.refresh.startedAt, now)
+        : null;
+    const activeOrigin = record?.activeVariant ? (record.origins?.[record.activeVariant] ?? null) : null;
     return {
       name: pkg.name,
       state: record?.activeBuild ? 'building' : (record?.state ?? 'vanilla'),
@@ -149,15 +180,25 @@ export function collectStatus(input: {
             elapsedSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(record.activeBuild.startedAt)) / 1000)),
           }
         : null,
-      reason: record?.reason ?? 'not built yet: the daemon builds the profiling variant first',
-      progress: readiness?.progress ?? 0,
+      reason: liveReason(record, readiness, refresh?.reason ?? null, pkg.policy.onReady),
+      progress: refresh?.progress ?? readiness?.progress ?? 0,
       thresholdCounts: pkg.policy.thresholdCounts,
       counts: m?.counts ?? 0,
       bytesHarvested: m?.bytesHarvested ?? 0,
       runs: m?.runs ?? 0,
       convergence: m?.convergence ?? null,
       mergeGeneration: m?.generation ?? 0,
-      measures: describeMeasures(m ?? NO_METRICS, pkg.policy),
+      // During a refresh window the data counts toward the window, not toward the first threshold.
+      measures: describeMeasures(
+        m ?? NO_METRICS,
+        refresh
+          ? {
+              thresholdCounts: pkg.policy.upgrades.refreshCounts,
+              minRuns: pkg.policy.upgrades.refreshRuns,
+              convergence: null,
+            }
+          : pkg.policy,
+      ),
       live: liveStatus(input.live?.get(pkg.name), current),
       collisions: collisions.filter((c) => c.packages.includes(pkg.name)),
       contributors: contributions.map((c) => ({
@@ -185,6 +226,24 @@ export function collectStatus(input: {
               input.boltFiles?.get(pkg.name) ?? [],
             )
           : null,
+      active: activeOrigin ? { ...activeOrigin, words: describeOrigin(activeOrigin) } : null,
+      profileSource: record?.profileSource
+        ? { ...record.profileSource, words: describeOrigin(record.profileSource) }
+        : null,
+      checkedAt: record?.checkedAt ?? null,
+      checkError: record?.checkError ?? null,
+      upgrade: record?.upgrade ?? null,
+      match: record?.match ?? null,
+      refresh:
+        record?.refresh && refresh
+          ? {
+              startedAt: record.refresh.startedAt,
+              carried: record.refresh.carried.storePath,
+              progress: refresh.progress,
+              window: describeRefreshWindow(pkg.policy.upgrades),
+            }
+          : null,
+      history: record?.history ?? [],
     };
   });
   return {
@@ -199,15 +258,25 @@ export function collectStatus(input: {
   };
 }
 
-const NO_METRICS: CollectedMetrics = {
-  mergedBytes: 0,
-  bytesHarvested: 0,
-  counts: 0,
-  runs: 0,
-  convergence: null,
-  generation: 0,
-  mergedPath: null,
-};
+/**
+ * Why the package is where it is, from the data as it is now where the record's words come from
+ * numbers that have moved since (collecting, a refresh window); else the record's own words.
+ */
+function liveReason(
+  record: LifecycleRecord | null,
+  readiness: ReturnType<typeof decideReadiness> | null,
+  refreshReason: string | null,
+  onReady: Config['policy']['onReady'],
+): string {
+  if (!record) return 'not built yet: the daemon builds the profiling variant first';
+  const settled = !record.held && !record.activeBuild && record.failures === 0;
+  if (!settled) return record.reason;
+  if (record.state === 'refreshing' && refreshReason) return refreshReason;
+  if (readiness === null || !['collecting', 'ready'].includes(record.state)) return record.reason;
+  if (record.state === 'ready' && onReady === 'notify')
+    return `${readiness.reason}; run \`nix-pgo build ${record.name}\` to build and switch`;
+  return readiness.reason;
+}
 
 function liveStatus(
   live: { running: number; lastSnapshot: string | null } | undefined,

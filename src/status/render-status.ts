@@ -1,8 +1,14 @@
 /** Human text for `nix-pgo status` (pure); `--json` prints the Status itself. */
 import { formatCounts } from '../config/format-counts.js';
 import type { Variant } from '../model/variants.js';
+import { describeOrigin } from '../lifecycle/next-record.js';
+import { formatShare } from '../lifecycle/upgrade-records.js';
+import type { HistoryEntry, MatchRecord } from '../model/lifecycle-record.js';
 import type { BoltStatus, ContributorStatus, LiveStatus, PackageStatus, Status } from './collect-status.js';
 import type { DaemonStatus } from './daemon-state.js';
+
+/** How many history entries the human status shows (--json has all). */
+const HISTORY_SHOWN = 8;
 
 const BAR_WIDTH = 20;
 
@@ -34,10 +40,22 @@ function renderPackage(p: PackageStatus, daemonRuns: boolean): string[] {
     const runs = c.winner === p.name ? "this package's" : `${c.winner}'s`;
     lines.push(`  collides: ${c.file} with ${others}: the Nix profile runs ${runs}`);
   }
+  if (p.refresh)
+    lines.push(
+      `  refresh:  ${renderProgressBar(p.progress)} the window ends at ${p.refresh.window}; since ${p.refresh.startedAt}`,
+    );
   lines.push(
-    `  active:   ${p.activeVariant ?? 'nothing yet'}${p.generation === null ? '' : ` (profile generation ${p.generation})`}${p.activePath ? `  ${p.activePath}` : ''}`,
+    `  active:   ${p.activeVariant ?? 'nothing yet'}${p.active ? ` of ${p.active.words}` : ''}${p.generation === null ? '' : ` (profile generation ${p.generation})`}${p.activePath ? `  ${p.activePath}` : ''}`,
   );
-  if (p.profileStorePath) lines.push(`  profile:  ${p.profileStorePath}`);
+  if (p.upgrade)
+    lines.push(
+      `  upgrade:  ${describeOrigin(p.upgrade.from)} → ${describeOrigin(p.upgrade.to)} (noticed ${p.upgrade.noticedAt}): the ${p.upgrade.variant} variant is built with the profile it had`,
+    );
+  if (p.checkError)
+    lines.push(`  check:    the Nix file could not be evaluated at ${p.checkedAt}: ${p.checkError.split('\n')[0]}`);
+  if (p.profileStorePath)
+    lines.push(`  profile:  ${p.profileStorePath}${p.profileSource ? `, from runs of ${p.profileSource.words}` : ''}`);
+  if (p.match) lines.push(...renderMatch(p.match));
   if (p.bolt) lines.push(...renderBolt(p.bolt));
   if (p.lastBuild) {
     const b = p.lastBuild;
@@ -48,7 +66,31 @@ function renderPackage(p: PackageStatus, daemonRuns: boolean): string[] {
       for (const line of (b.logTail ?? '').split('\n').slice(-8)) lines.push(`    | ${line}`);
     }
   }
+  if (p.history.length > 0) {
+    const shown = p.history.slice(-HISTORY_SHOWN);
+    lines.push(
+      `  history:${p.history.length > shown.length ? ` (the last ${shown.length} of ${p.history.length})` : ''}`,
+      ...shown.map(renderHistoryEntry),
+    );
+  }
   return lines;
+}
+
+function renderMatch(m: MatchRecord): string[] {
+  if (m.result === null) return [`  match:    not measured: ${m.unmeasured ?? 'unknown'}`];
+  const r = m.result;
+  const lost = r.lost.filter((l) => l.share > 0);
+  return [
+    `  match:    ${formatShare(r.share)} of the profile's counts apply (${r.matched} of ${r.functions} functions; ${r.changed} changed, ${r.gone} gone), measured ${m.measuredAt}`,
+    ...(lost.length > 0 ? [`  lost:     ${lost.map((l) => `${l.name} ${formatShare(l.share)}`).join(', ')}`] : []),
+  ];
+}
+
+function renderHistoryEntry(h: HistoryEntry): string {
+  const what = h.name ? ` ${h.version ? `${h.name}-${h.version}` : h.name}` : '';
+  const share = h.share === null ? '' : `, ${formatShare(h.share)} of the profile applies`;
+  const profile = h.profileStorePath ? `  profile ${h.profileStorePath}` : '';
+  return `    ${h.at}  ${h.event}${what}${share}${profile}`;
 }
 
 const VARIANT_WORDS: Record<Variant, string> = {

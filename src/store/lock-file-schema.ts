@@ -43,6 +43,38 @@ export const LockedProfileSchema = Type.Object(
         expected: 'a Nix system such as x86_64-linux',
       }),
     ),
+    source: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ expected: 'a string' }),
+          version: Type.Union([Type.String(), Type.Null()], { expected: 'a string or null' }),
+          drvPath: Type.String({ pattern: '^/', expected: 'a store path' }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'The instrumented build whose runs the profile holds: its package, version and derivation. Absent in entries written before it was recorded.',
+          expected: 'an object with name, version and drvPath',
+        },
+      ),
+    ),
+    match: Type.Optional(
+      Type.Object(
+        {
+          drvPath: Type.String({ pattern: '^/', expected: 'a store path' }),
+          share: Type.Number({ minimum: 0, maximum: 1, expected: 'a number from 0 to 1' }),
+          functions: Type.Integer({ minimum: 0, expected: 'a whole number' }),
+          matched: Type.Integer({ minimum: 0, expected: 'a whole number' }),
+          measuredAt: Type.String({ expected: 'a string' }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "How much of the profile the optimized build of drvPath uses, measured on its instrumented twin: the share of the profile's counts, and its functions with counts and how many of them the build keeps. Absent until measured.",
+          expected: 'an object with drvPath, share, functions, matched and measuredAt',
+        },
+      ),
+    ),
   },
   { additionalProperties: false, description: 'One locked profile.', expected: 'an object' },
 );

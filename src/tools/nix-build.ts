@@ -40,3 +40,21 @@ export async function nixBuild(request: NixBuildRequest): Promise<NixBuildResult
   const storePath = stdout.trim().split('\n').at(-1) ?? '';
   return { storePath, log: stderr };
 }
+
+/** Builds a store derivation nix-instantiate wrote, without evaluating anything again; returns every output path it prints. */
+export async function buildDerivation(
+  drvPath: string,
+  options: { timeoutMs?: number; onLog?: (chunk: string) => void; signal?: AbortSignal; useSubstitutes?: boolean } = {},
+): Promise<{ outputs: string[] }> {
+  const { stdout } = await run(
+    'nix-build',
+    [...substituterOptions(options.useSubstitutes ?? false), drvPath, '--no-out-link'],
+    { timeoutMs: options.timeoutMs, installHint: NIX_INSTALL_HINT, onStderr: options.onLog, signal: options.signal },
+  );
+  return {
+    outputs: stdout
+      .trim()
+      .split('\n')
+      .filter((line) => line !== ''),
+  };
+}

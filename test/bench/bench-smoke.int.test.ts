@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { benchProgram } from '../../bench/real/bench-program.js';
 import type { Ratios } from '../../bench/real/bench-result.js';
-import { isValgrindAvailable } from '../../bench/real/callgrind.js';
+import { isValgrindAvailable } from '../../bench/real/cachegrind.js';
 import { makeCalcSpec } from '../../bench/real/example-programs.js';
 import { formatReport } from '../../bench/real/format-report.js';
 import { makeDaemonSource } from '../../bench/real/optimized-source.js';
@@ -14,10 +14,12 @@ import type { Summary } from '../../bench/real/statistics.js';
 import { VARIANT_NAMES } from '../../bench/real/variants.js';
 import { makeTempDir } from '../support/nix.js';
 
-const REPETITIONS = 3;
+const COPIES = 2;
+const REPETITIONS = 2;
+const SAMPLES = COPIES * REPETITIONS;
 
 function assertSummary(summary: Summary, what: string): void {
-  assert.equal(summary.n, REPETITIONS, `${what}: one value per repetition`);
+  assert.equal(summary.n, SAMPLES, `${what}: one value per copy and repetition`);
   for (const value of [summary.min, summary.q1, summary.median, summary.q3, summary.max]) {
     assert.ok(Number.isFinite(value) && value > 0, `${what}: ${value} is a positive number`);
   }
@@ -40,7 +42,9 @@ describe('bench smoke (calc)', () => {
     const callgrind = await isValgrindAvailable();
     const spec = makeCalcSpec();
     const result = await benchProgram(spec, {
+      copies: COPIES,
       repetitions: REPETITIONS,
+      cpu: 'default',
       work,
       callgrind,
       nixPgo: makeDaemonSource(work),
@@ -52,8 +56,18 @@ describe('bench smoke (calc)', () => {
     for (const name of VARIANT_NAMES) {
       assert.ok(existsSync(result.variants[name] ?? ''), `${name}: ${result.variants[name]} exists`);
       assertSummary(result.seconds[name]!, `seconds of ${name}`);
-      assert.equal(result.rawSeconds[name]!.length, REPETITIONS);
+      assert.equal(result.rawSeconds[name]!.length, SAMPLES);
     }
+    assert.deepEqual(result.sampleCopies, [0, 0, 1, 1]);
+    assert.equal(result.method.copies, COPIES);
+    assert.equal(typeof result.method.cpu, 'number', 'pinned to a processor');
+    // The same build and training give the same code (a check, since calc's training is deterministic).
+    assert.equal(result.sameTraining.sameInstructions, true, JSON.stringify(result.sameTraining));
+    assert.match(result.sameTraining.nixPgo.textSha256, /^[0-9a-f]{64}$/);
+    assert.notEqual(result.variants.oracle, result.variants['by-hand']);
+    assert.notEqual(result.variants['real-use'], result.variants['by-hand']);
+    for (const share of Object.values(result.oracleShares.total))
+      assert.ok(share.cpu === null || Number.isFinite(share.cpu), JSON.stringify(share));
     assert.match(result.variants['nix-pgo'], /^\/nix\/store\/[a-z0-9]{32}-calc-1\.0\/bin\/calc$/);
     assert.notEqual(result.variants['nix-pgo'], result.variants.vanilla);
 
@@ -79,6 +93,8 @@ describe('bench smoke (calc)', () => {
         'nix-pgo',
         'by-hand instrumented',
         'by-hand optimized',
+        'real-use optimized',
+        'oracle optimized',
         'bolt-instrumented',
         'nix-pgo+bolt',
       ],
@@ -99,25 +115,34 @@ describe('bench smoke (calc)', () => {
     for (const [workload, ratios] of Object.entries(result.perWorkload)) assertRatios(ratios, workload);
 
     if (callgrind) {
-      assert.ok(result.instructions, 'instruction counts');
-      for (const name of VARIANT_NAMES)
-        assert.ok(result.instructions.counts[name]! > 0, `${name} executed instructions`);
-      // The BOLT-instrumented build counts its branches on top of the same work.
-      assert.ok(result.instructions.counts['bolt-instrumented']! > result.instructions.counts['nix-pgo']);
-      assert.ok(result.cache, 'cachegrind counts');
-      for (const name of VARIANT_NAMES) {
-        const c = result.cache.counts[name]!;
-        assert.ok(
-          c.instructions > 0 && c.branches > 0 && c.i1Misses >= 0 && c.mispredicts >= 0,
-          `${name}: ${JSON.stringify(c)}`,
-        );
+      assert.ok(result.counts && result.countRatios, 'cachegrind counts');
+      for (const workload of spec.measure) {
+        for (const name of VARIANT_NAMES) {
+          const c = result.counts.perWorkload[workload.name]![name]!;
+          assert.ok(
+            c.instructions > 0 && c.branches > 0 && c.i1Misses >= 0 && c.mispredicts >= 0,
+            `${workload.name} ${name}: ${JSON.stringify(c)}`,
+          );
+        }
       }
-      // The instrumented build executes its counter updates on top of the same work.
-      assert.ok(result.instructions.counts.instrumented > result.instructions.counts.vanilla);
+      const total = result.counts.total;
+      // The instrumented builds execute their counter updates on top of the same work.
+      assert.ok(total.instrumented.instructions > total.vanilla.instructions);
+      assert.ok(total['bolt-instrumented']!.instructions > total['nix-pgo'].instructions);
+      // The same instructions execute the same work; only the dynamic loader's (other run paths) differs.
+      assert.ok(Math.abs(result.countRatios.instructions.total.nixPgoOverByHand - 1) < 1e-4);
     }
 
     const report = formatReport([result]);
     assert.match(report, /speedup nix-pgo over vanilla/);
+    assert.match(
+      report,
+      /method: CPU time \(user\+sys of the child\), pinned to processor \d+, interleaved; 2 fresh page-cache copies/,
+    );
+    assert.match(report, /\.text sha256 +nix-pgo [0-9a-f]+/);
+    assert.match(report, /IDENTICAL bytes|SAME INSTRUCTIONS/);
+    assert.match(report, /share of the oracle's gain/);
+    assert.match(report, /speedup oracle over vanilla/);
     assert.match(report, /outputs identical to vanilla: yes/);
     assert.match(report, /checks: all passed/);
     assert.match(report, /build time per variant/);

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs } from '../../bench/real/parse-bench-args.js';
 import { rotate } from '../../bench/real/measure.js';
-import { parseCollected } from '../../bench/real/callgrind.js';
 import { parseCachegrindSummary } from '../../bench/real/cachegrind.js';
 import { computeInstructionRatios, computeRatios } from '../../bench/real/bench-result.js';
 import { countProcesses, listBoltProfiles, removeBoltProfiles } from '../../bench/real/bolt-stage.js';
@@ -21,12 +20,16 @@ describe('parseBenchArgs', () => {
   it('has defaults for every option', () => {
     assert.deepEqual(parseBenchArgs([]), {
       programs: ['lua', 'sqlite'],
+      copies: null,
       repetitions: null,
+      cpu: 'default',
       work: null,
       sources: null,
       callgrind: true,
       nixPgoSource: 'daemon',
       json: false,
+      compare: null,
+      report: null,
       help: false,
     });
     assert.equal(parseBenchArgs(['--local-merge']).nixPgoSource, 'local');
@@ -42,6 +45,24 @@ describe('parseBenchArgs', () => {
     assert.deepEqual(
       [args.programs, args.repetitions, args.callgrind, args.json, args.work],
       [['calc'], 3, false, true, 'w'],
+    );
+  });
+
+  it('reads copies, the processor to pin to, and two runs to compare', () => {
+    const args = parseBenchArgs(['--copies', '5', '--reps', '2', '--cpu', '1']);
+    assert.deepEqual([args.copies, args.repetitions, args.cpu], [5, 2, 1]);
+    assert.equal(parseBenchArgs(['--cpu', 'none']).cpu, null);
+    assert.deepEqual(parseBenchArgs(['--compare', 'a.json', 'b.json']).compare, ['a.json', 'b.json']);
+    assert.throws(() => parseBenchArgs(['--compare', 'a.json']), /--compare takes two JSON files/);
+    assert.equal(parseBenchArgs(['--report', 'a.json']).report, 'a.json');
+    assert.throws(() => parseBenchArgs(['stray']), /unexpected argument "stray"/);
+    assert.throws(
+      () => parseBenchArgs(['--copies', '0', '--cpu', 'x']),
+      (error: Error) => {
+        assert.match(error.message, /--copies must be a positive integer/);
+        assert.match(error.message, /--cpu must be a processor number or "none"/);
+        return true;
+      },
     );
   });
 
@@ -64,16 +85,6 @@ describe('rotate', () => {
       [0, 1, 2, 3].map((rep) => rotate(items, rep).join('')),
       ['abc', 'bca', 'cab', 'abc'],
     );
-  });
-});
-
-describe('parseCollected', () => {
-  it('reads the instruction count callgrind prints at exit', () => {
-    assert.equal(parseCollected('==12== Events    : Ir\n==12== Collected : 37671700\n==12==\n'), 37671700);
-  });
-
-  it('fails when the line is missing', () => {
-    assert.throws(() => parseCollected('valgrind: something else'), /no "Collected" line/);
   });
 });
 
@@ -105,7 +116,14 @@ describe('parseCachegrindSummary', () => {
 
 describe('ratios', () => {
   it('pairs repetitions, and has the BOLT ratios only when both BOLT variants ran', () => {
-    const core = { vanilla: [2, 4], instrumented: [4, 8], 'nix-pgo': [1, 2], 'by-hand': [1, 4] };
+    const core = {
+      vanilla: [2, 4],
+      instrumented: [4, 8],
+      'nix-pgo': [1, 2],
+      'by-hand': [1, 4],
+      'real-use': [1, 2],
+      oracle: [1, 2],
+    };
     const withoutBolt = computeRatios(core);
     assert.equal(withoutBolt.nixPgoOverVanilla.median, 2);
     assert.equal(withoutBolt.instrumentedSlowdown.median, 2);
@@ -120,6 +138,8 @@ describe('ratios', () => {
         instrumented: 30,
         'nix-pgo': 5,
         'by-hand': 5,
+        'real-use': 5,
+        oracle: 4,
         'nix-pgo+bolt': 4,
         'bolt-instrumented': 20,
       }),
@@ -127,6 +147,8 @@ describe('ratios', () => {
         nixPgoOverVanilla: 2,
         nixPgoOverByHand: 1,
         byHandOverVanilla: 2,
+        realUseOverVanilla: 2,
+        oracleOverVanilla: 2.5,
         instrumentedSlowdown: 3,
         boltOverNixPgo: 1.25,
         boltOverVanilla: 2.5,
@@ -172,12 +194,12 @@ describe('findSourceTree', () => {
 describe('real program specs', () => {
   const src = { dir: '/src', version: '1.2.3' };
 
-  it('train and measure on different inputs', () => {
-    for (const spec of [makeLuaSpec(src), makeSqliteSpec(src), makeEmacsSpec(src)]) {
-      const trained = new Set(spec.train.map((w) => w.args.join(' ')));
+  it('train, train for real use and measure on different inputs', () => {
+    for (const spec of [makeLuaSpec(src), makeSqliteSpec(src), makeEmacsSpec(src), makeCalcSpec()]) {
+      const trained = new Set([...spec.train, ...spec.realUse].map((w) => w.args.join(' ')));
       for (const w of spec.measure)
         assert.ok(!trained.has(w.args.join(' ')), `${spec.name}: ${w.name} is also a training input`);
-      assert.ok(spec.measure.some((w) => w.name === spec.callgrindWorkload));
+      assert.ok(spec.realUse.length > 0, `${spec.name} has real-use training`);
     }
   });
 
@@ -188,6 +210,8 @@ describe('real program specs', () => {
       normalize(' 100 - 2500 INSERTs....    0.013s\n       TOTAL....    1.250s\n'),
     );
     assert.notEqual(normalize(' 100 - 2500 INSERTs....    0.002s\n'), normalize(' 100 - 2600 INSERTs....    0.002s\n'));
+    // A run slower than 10 s prints one digit more and one space less.
+    assert.equal(normalize('       TOTAL....    1.250s\n'), normalize('       TOTAL....   12.500s\n'));
   });
 });
 

@@ -2,7 +2,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pairRatios, quantile, summarize } from '../../bench/real/statistics.js';
-import { computeInstructionRatios, computeRatios } from '../../bench/real/bench-result.js';
+import {
+  computeInstructionRatios,
+  computeOracleShares,
+  computeRatios,
+  shareOfGain,
+} from '../../bench/real/bench-result.js';
 
 describe('quantile and summarize', () => {
   it('interpolates between order statistics', () => {
@@ -30,6 +35,8 @@ describe('ratios', () => {
       instrumented: [1.5, 3.0, 1.8],
       'nix-pgo': [0.8, 1.6, 1.0],
       'by-hand': [0.8, 2.0, 1.2],
+      'real-use': [0.9, 1.8, 1.1],
+      oracle: [0.5, 1.0, 0.6],
     });
     assert.deepEqual(
       [ratios.nixPgoOverVanilla.min, ratios.nixPgoOverVanilla.median, ratios.nixPgoOverVanilla.max],
@@ -38,15 +45,68 @@ describe('ratios', () => {
     assert.equal(ratios.instrumentedSlowdown.median, 1.5);
     assert.equal(ratios.nixPgoOverByHand.median, 1.2);
     assert.equal(ratios.byHandOverVanilla.median, 1);
+    assert.equal(ratios.oracleOverVanilla.median, 2);
   });
 
   it('instruction ratios follow the same directions', () => {
-    const r = computeInstructionRatios({ vanilla: 100, instrumented: 130, 'nix-pgo': 80, 'by-hand': 80 });
+    const r = computeInstructionRatios({
+      vanilla: 100,
+      instrumented: 130,
+      'nix-pgo': 80,
+      'by-hand': 80,
+      'real-use': 50,
+      oracle: 40,
+    });
     assert.deepEqual(r, {
       nixPgoOverVanilla: 1.25,
       nixPgoOverByHand: 1,
       byHandOverVanilla: 1.25,
+      realUseOverVanilla: 2,
+      oracleOverVanilla: 2.5,
       instrumentedSlowdown: 1.3,
     });
+  });
+});
+
+describe("share of the oracle's gain", () => {
+  it('is (speedup - 1) / (oracle speedup - 1), in time and in instructions', () => {
+    // The numbers: oracle 1.24x, PGO 1.085x over vanilla.
+    assert.ok(Math.abs(shareOfGain(1.085, 1.24)! - 0.354) < 0.001);
+    assert.equal(shareOfGain(1.24, 1.24), 1);
+    assert.ok(shareOfGain(0.97, 1.2)! < 0, 'a loss is a negative share');
+    assert.equal(shareOfGain(1.1, 1), null, 'an oracle that gains nothing has no gain to share');
+    assert.equal(shareOfGain(1.1, undefined), null);
+  });
+
+  it('has a share for every variant with a speedup, BOLT only when present', () => {
+    const s = (median: number, q1 = median) => ({ n: 1, median, q1, q3: median, min: median, max: median });
+    const cpu = {
+      nixPgoOverVanilla: s(1.1),
+      nixPgoOverByHand: s(1),
+      byHandOverVanilla: s(1.1),
+      realUseOverVanilla: s(1.15),
+      oracleOverVanilla: s(1.2),
+      instrumentedSlowdown: s(1.3),
+    };
+    const shares = computeOracleShares(cpu, null);
+    assert.deepEqual(Object.keys(shares), ['nix-pgo', 'by-hand', 'real-use']);
+    assert.ok(Math.abs(shares['real-use']!.cpu! - 0.75) < 1e-9);
+    assert.equal(shares['nix-pgo']!.instructions, null);
+    const withBolt = computeOracleShares({ ...cpu, boltOverVanilla: s(1.3) }, null);
+    assert.ok(Math.abs(withBolt['nix-pgo+bolt']!.cpu! - 1.5) < 1e-9, 'BOLT can go past what PGO alone can');
+    // An oracle whose gain is within the noise has no share in time; instructions do not depend on noise.
+    const noisy = computeOracleShares(
+      { ...cpu, oracleOverVanilla: s(1.02, 0.99) },
+      {
+        nixPgoOverVanilla: 1.01,
+        nixPgoOverByHand: 1,
+        byHandOverVanilla: 1.01,
+        realUseOverVanilla: 1.03,
+        oracleOverVanilla: 1.04,
+        instrumentedSlowdown: 1.2,
+      },
+    );
+    assert.equal(noisy['nix-pgo']!.cpu, null);
+    assert.ok(Math.abs(noisy['nix-pgo']!.instructions! - 0.25) < 1e-9);
   });
 });

@@ -15,7 +15,18 @@ let dir = '';
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'nix-pgo-cli-'));
-  await writeFile(path.join(dir, 'packages.nix'), '{ }\n');
+  // check-config evaluates ATTR.pgo.profile of every package: these stand in for two managed packages.
+  await writeFile(
+    path.join(dir, 'packages.nix'),
+    [
+      'let',
+      '  variant = name: derivation { inherit name; system = builtins.currentSystem; builder = "/bin/sh"; };',
+      '  package = name: { pgo.profile = variant name; };',
+      'in',
+      '{ hello = package "hello"; lua5_4 = package "lua"; }',
+      '',
+    ].join('\n'),
+  );
   await writeFile(path.join(dir, 'notify.sh'), '#!/bin/sh\ncat >/dev/null\n');
   await chmod(path.join(dir, 'notify.sh'), 0o755);
   await writeFile(
@@ -81,6 +92,24 @@ describe('nix-pgo check-config', () => {
       new RegExp(`hello +hello from ${path.join(dir, 'packages.nix')} \\(profiles through --arg pgoProfiles\\)`),
     );
     assert.match(stdout, /lua +lua5_4 from .*\n +ready at 2G counts, 5 runs, overlap ≥ 0\.99, then notify/);
+  });
+
+  it('evaluates the Nix file: a package it does not define is a problem, found before any build', async () => {
+    await writeFile(
+      path.join(dir, 'missing.json'),
+      JSON.stringify({ nixFile: './packages.nix', packages: { hello: {}, gawk: {} } }),
+    );
+    const { status, stdout } = nixPgo('check-config', 'missing.json');
+    assert.equal(status, 65, stdout);
+    assert.match(
+      stdout,
+      new RegExp(
+        `packages\\.gawk: ${path.join(dir, 'packages.nix')} does not evaluate to gawk\\.pgo\\.profile: attribute 'gawk' in selection path`,
+      ),
+    );
+    assert.doesNotMatch(stdout, /packages\.hello:/);
+    // In a build sandbox nothing can be evaluated: --sandbox leaves it out.
+    assert.equal(nixPgo('check-config', 'missing.json', '--sandbox').status, 0);
   });
 
   it('prints the normalized config with --json', () => {

@@ -85,7 +85,12 @@ describe('parseConfig defaults', () => {
     );
     const [a, b, c] = config.packages;
     assert.deepEqual(a!.bolt, { profileArg: 'boltProfiles', policy: { ...DEFAULT_POLICY, minRuns: 2 } });
-    assert.deepEqual(b!.bolt, { profileArg: 'bp', policy: { ...DEFAULT_POLICY, thresholdCounts: 4e9, minRuns: 9 } });
+    // A refresh window collects a tenth of the threshold unless upgrades.refreshCounts says otherwise.
+    const upgrades = { ...DEFAULT_POLICY.upgrades, refreshCounts: 4e8 };
+    assert.deepEqual(b!.bolt, {
+      profileArg: 'bp',
+      policy: { ...DEFAULT_POLICY, thresholdCounts: 4e9, minRuns: 9, upgrades },
+    });
     assert.equal(c!.bolt, null);
     const bad = checkConfigText(
       source({
@@ -216,11 +221,14 @@ describe('parseConfig packages and policy', () => {
         },
       }),
     );
+    // refreshCounts follows the threshold unless given.
+    const upgrades = { ...DEFAULT_POLICY.upgrades, refreshCounts: 4e8 };
     assert.deepEqual(config.policy, {
       ...DEFAULT_POLICY,
       thresholdCounts: 4e9,
       onReady: 'notify',
       retry: { initialDelaySeconds: 60, maxDelaySeconds: 600 },
+      upgrades,
     });
     assert.deepEqual(
       config.packages.map((p) => p.name),
@@ -239,7 +247,34 @@ describe('parseConfig packages and policy', () => {
       convergence: 0.99,
       onReady: 'notify',
       retry: { initialDelaySeconds: 5, maxDelaySeconds: 600 },
+      upgrades,
     });
+  });
+
+  it('takes the upgrades policy field by field; refreshCounts is a tenth of the threshold unless given', () => {
+    const config = parseConfig(
+      source({
+        nixFile: '/p.nix',
+        policy: { thresholdCounts: 2e9, upgrades: { checkMinutes: 5 } },
+        packages: {
+          a: { policy: { upgrades: { refreshBelow: 0.5, refreshCounts: 5e7 } } },
+          b: { policy: { thresholdMB: 0.5 } },
+        },
+      }),
+    );
+    assert.deepEqual(config.policy.upgrades, { ...DEFAULT_POLICY.upgrades, checkMinutes: 5, refreshCounts: 2e8 });
+    const [a, b] = config.packages;
+    assert.deepEqual(a!.policy.upgrades, {
+      ...DEFAULT_POLICY.upgrades,
+      checkMinutes: 5,
+      refreshBelow: 0.5,
+      refreshCounts: 5e7,
+    });
+    assert.deepEqual(b!.policy.upgrades, { ...DEFAULT_POLICY.upgrades, checkMinutes: 5, refreshCounts: 5e7 });
+    assert.deepEqual(problemPaths({ policy: { upgrades: { refreshBelow: 2, checkMinutes: 0 } } }), [
+      'policy.upgrades.checkMinutes',
+      'policy.upgrades.refreshBelow',
+    ]);
   });
 
   it('accepts dotted attribute paths and convergence at its bounds', () => {

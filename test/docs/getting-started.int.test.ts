@@ -151,6 +151,31 @@ describe('docs/getting-started.md', { timeout: 1_200_000 }, () => {
     assert.match(output, /^@@ end$/m, output);
   });
 
+  it('carries the profile over to the new version, measures it, refreshes it, and optimizes again', () => {
+    const checkIndex = blocks.findIndex((b) => b.code.trim() === 'nix-pgo check minivm');
+    assert.match(outputOf(output, checkIndex), /^minivm: changed: minivm-1\.0 → minivm-1\.1; /m, output);
+    const refreshIndex = blocks.findIndex((b) => b.code.includes("grep -q '^minivm: refreshing'"));
+    const refresh = outputOf(output, refreshIndex);
+    assert.match(refresh, /^minivm: refreshing$/m, output);
+    assert.match(
+      refresh,
+      /^ {2}match: {4}3\d\.\d % of the profile's counts apply \(2 of 3 functions; 1 changed, 0 gone\)/m,
+      output,
+    );
+    assert.match(refresh, /^ {2}lost: {5}minivm\.c:step 6\d\.\d %$/m, output);
+    assert.match(refresh, /^ {2}active: {3}profile of minivm-1\.1 /m, output);
+    assert.match(refresh, /^ {4}\S+ {2}refreshed minivm-1\.1 /m, output);
+    assert.match(refresh, /^minivm: optimized$/m, output);
+    assert.match(refresh, /^ {2}match: {4}100 % of the profile's counts apply/m, output);
+    // The second status: every step, the carry-over before the refresh (never the instrumented build because of the upgrade).
+    const last = refresh.slice(refresh.lastIndexOf('minivm: optimized'));
+    assert.deepEqual(
+      [...last.matchAll(/^ {4}\S+ {2}([a-z-]+) /gm)].map((m) => m[1]),
+      ['trained', 'upgraded', 'carried-over', 'measured', 'refresh-started', 'refreshed', 'measured'],
+      output,
+    );
+  });
+
   it('ends with the package optimized, then rolled back to its profiling variant', () => {
     const waitIndex = blocks.findIndex((b) => b.code.includes("grep -q '^minivm: optimized'"));
     const optimized = outputOf(output, waitIndex);

@@ -19,7 +19,7 @@ function gcda(): Buffer {
   return Buffer.concat([
     words(GCDA_MAGIC, VERSION_12, 1, 2),
     words(0xa1000000, 8, 5, 99), // object summary: runs 5
-    words(0x01000000, 12, 7, 0, 0), // function 7
+    words(0x01000000, 12, 7, 0x1234, 0x5678), // function 7 and its checksums
     words(0x01a10000, 24),
     u64s(3n, 0n, 9n),
     words(0x01000000, 12, 8, 0, 0), // function 8, all-zero counters stored as a negative length
@@ -28,15 +28,15 @@ function gcda(): Buffer {
   ]);
 }
 
-test('reads runs and arc counters, including all-zero records', () => {
+test('reads runs, checksums and arc counters, including all-zero records', () => {
   const parsed = parseGcda(gcda());
   assert.ok(parsed.ok);
   assert.deepEqual(parsed.file, {
     compilerMajor: 12,
     runs: 5,
     functions: [
-      { ident: 7, arcs: [3n, 0n, 9n] },
-      { ident: 8, arcs: [0n, 0n] },
+      { ident: 7, linenoChecksum: 0x1234, cfgChecksum: 0x5678, arcs: [3n, 0n, 9n] },
+      { ident: 8, linenoChecksum: 0, cfgChecksum: 0, arcs: [0n, 0n] },
     ],
   });
 });

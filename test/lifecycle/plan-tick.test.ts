@@ -277,3 +277,128 @@ describe('planTick', () => {
     });
   });
 });
+
+describe('planTick through upgrades', () => {
+  const optimized = (fields: Partial<LifecycleRecord> = {}) =>
+    slot('a', {
+      state: 'optimized',
+      activeVariant: 'optimized',
+      activePath: '/nix/store/o',
+      optimizedPath: '/nix/store/o',
+      profileStorePath: '/nix/store/prof',
+      profileGeneration: 1,
+      seenGeneration: 1,
+      checkedAt: now.toISOString(),
+      ...fields,
+    });
+  const records = (r: LifecycleRecord) => new Map([['a', r]]);
+  const match = (share: number, optimizedPath = '/nix/store/o') => ({
+    optimizedPath,
+    profileStorePath: '/nix/store/prof',
+    measuredAt: now.toISOString(),
+    result: { functions: 3, matched: 2, changed: 1, gone: 0, share, lost: [] },
+    unmeasured: null,
+  });
+
+  it('checks the derivation alone in a tick: at the start, on reload, when asked, and once its interval has passed', () => {
+    const checked = optimized();
+    assert.deepEqual(plan({ packages: [pkg('a')], records: records(checked) }), []);
+    for (const input of [{ checkAll: true }, { phase: 'start' as const, checkAll: true }])
+      assert.deepEqual(plan({ packages: [pkg('a')], records: records(checked), ...input }), [
+        { type: 'check-upgrade', name: 'a' },
+      ]);
+    assert.deepEqual(plan({ packages: [pkg('a')], records: records(optimized({ checkRequested: true })) }), [
+      { type: 'check-upgrade', name: 'a' },
+    ]);
+    const hourAgo = optimized({ checkedAt: new Date(now.getTime() - 3_600_000).toISOString() });
+    assert.deepEqual(plan({ packages: [pkg('a')], records: records(hourAgo) }), [{ type: 'check-upgrade', name: 'a' }]);
+    // A one-shot command's tick (nix-pgo build) checks nothing by the clock.
+    assert.deepEqual(plan({ packages: [pkg('a')], records: records(hourAgo), phase: 'start' }), []);
+    // Nothing active, or starting over: nothing to compare.
+    assert.deepEqual(
+      plan({ packages: [pkg('a')], records: records(slot('a', { state: 'vanilla' })), checkAll: true }),
+      [{ type: 'build-profiling', name: 'a', stage: 'pgo' }],
+    );
+  });
+
+  it('carries an upgraded package over, with its variant, after the backoff of a failed try', () => {
+    const upgrade = {
+      from: null,
+      to: { drvPath: '/nix/store/n.drv', name: 'a', version: '2' },
+      variant: 'bolt-optimized' as const,
+      noticedAt: now.toISOString(),
+    };
+    const stale = optimized({ state: 'optimized-stale', upgrade });
+    assert.deepEqual(plan({ packages: [pkg('a')], records: records(stale) }), [
+      { type: 'carry-over', name: 'a', variant: 'bolt-optimized' },
+    ]);
+    const failed = optimized({ state: 'optimized-stale', upgrade, nextRetryAt: '2026-11-26T12:05:00Z' });
+    assert.deepEqual(plan({ packages: [pkg('a')], records: records(failed) }), []);
+    // New data does not build the old derivation meanwhile.
+    assert.deepEqual(
+      plan({ packages: [pkg('a')], records: records(stale), metrics: new Map([['a', metrics({ generation: 5 })]]) }),
+      [{ type: 'carry-over', name: 'a', variant: 'bolt-optimized' }],
+    );
+  });
+
+  it('measures the match after a carry-over, then refreshes once when it is below the policy', () => {
+    assert.deepEqual(plan({ packages: [pkg('a')], records: records(optimized({ measureRequested: true })) }), [
+      { type: 'measure-match', name: 'a' },
+    ]);
+    assert.deepEqual(plan({ packages: [pkg('a')], records: records(optimized({ match: match(0.5) })) }), [
+      { type: 'start-refresh', name: 'a' },
+    ]);
+    // Above the bound, measured for another build, already refreshed for this one, held, or turned off: no refresh.
+    for (const r of [
+      optimized({ match: match(0.95) }),
+      optimized({ match: match(0.5, '/nix/store/older') }),
+      optimized({ match: match(0.5), refreshedFor: '/nix/store/o' }),
+      optimized({ match: match(0.5), held: true }),
+    ])
+      assert.deepEqual(plan({ packages: [pkg('a')], records: records(r) }), []);
+    const off = pkg('a', { upgrades: { ...DEFAULT_POLICY.upgrades, refreshBelow: 0 } });
+    assert.deepEqual(plan({ packages: [off], records: records(optimized({ match: match(0.5) })) }), []);
+  });
+
+  it('during a refresh window: data arrives; the bound reached, builds with the carried profile; nothing after its hours, goes back', () => {
+    const startedAt = now.toISOString();
+    const refresh = {
+      carried: { storePath: '/nix/store/prof', generation: 1 },
+      optimizedPath: '/nix/store/o',
+      startedAt,
+    };
+    const refreshing = optimized({ state: 'refreshing', activeVariant: 'profile', refresh });
+    const small = pkg('a', { upgrades: { ...DEFAULT_POLICY.upgrades, refreshCounts: 1e6 } });
+    const some = metrics({ generation: 2, counts: 5e5 });
+    assert.deepEqual(
+      plan({ packages: [small], records: records(refreshing), metrics: new Map([['a', some]]) }).map((a) => a.type),
+      ['data-arrived'],
+    );
+    const enough = metrics({ generation: 2, counts: 1e6 });
+    const actions = plan({ packages: [small], records: records(refreshing), metrics: new Map([['a', enough]]) });
+    assert.deepEqual(
+      actions.map((a) => a.type),
+      ['data-arrived', 'build-optimized'],
+    );
+    assert.deepEqual(actions[1]!.type === 'build-optimized' && actions[1]!.carried, refresh.carried);
+    const late = new Date(now.getTime() + 25 * 3_600_000);
+    const nothing = metrics({ generation: 1, mergedBytes: 0, bytesHarvested: 0, counts: 0, mergedPath: null });
+    assert.deepEqual(
+      planTick({
+        packages: [small],
+        records: records({ ...refreshing, checkedAt: late.toISOString() }),
+        metrics: new Map([['a', nothing]]),
+        now: late,
+        phase: 'running',
+      }),
+      [{ type: 'end-refresh', name: 'a' }],
+    );
+  });
+
+  it('starts over when asked, before anything else', () => {
+    assert.deepEqual(
+      plan({ packages: [pkg('a')], records: records(optimized({ resetRequested: true, checkRequested: true })) }),
+      [{ type: 'reset', name: 'a' }],
+    );
+  });
+});

@@ -78,6 +78,33 @@ describe('transition', () => {
     assert.throws(() => transition(at('collecting'), { type: 'bolt-enable' }), NixPgoError);
   });
 
+  it('carries an upgrade over from every optimized state, and refreshes from one', () => {
+    for (const state of ['optimized', 'bolt-optimized', 'bolt-profiling', 'bolt-ready', 'refreshing'] as const)
+      assert.deepEqual(transition(at(state), { type: 'upgraded' }), at('optimized-stale'), state);
+    assert.deepEqual(
+      run(at('optimized-stale'), [{ type: 'build-started' }, { type: 'data-arrived' }, { type: 'build-failed' }]),
+      at('optimized-stale'),
+    );
+    assert.deepEqual(
+      run(at('optimized-stale'), [{ type: 'build-started' }, { type: 'build-succeeded', variant: 'bolt-optimized' }]),
+      at('bolt-optimized'),
+    );
+    assert.deepEqual(
+      run(at('optimized'), [{ type: 'refresh-started' }, { type: 'data-arrived' }, { type: 'build-started' }]),
+      at('building', 'refreshing'),
+    );
+    assert.deepEqual(transition(at('building', 'refreshing'), { type: 'build-succeeded' }), at('optimized'));
+    assert.deepEqual(transition(at('refreshing'), { type: 'refresh-ended' }), at('optimized'));
+    assert.throws(() => transition(at('collecting'), { type: 'upgraded' }), NixPgoError);
+    assert.throws(() => transition(at('optimized-stale'), { type: 'refresh-started' }), NixPgoError);
+  });
+
+  it('starts over from anything but a build', () => {
+    for (const state of LIFECYCLE_STATES.filter((s) => s !== 'building'))
+      assert.deepEqual(transition(at(state), { type: 'reset' }), at('vanilla'), state);
+    assert.throws(() => transition(at('building', 'ready'), { type: 'reset' }), /wait until the build ends/);
+  });
+
   it('returns a failed build to the state it started from', () => {
     assert.deepEqual(run(at('ready'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('ready'));
     assert.deepEqual(run(at('collecting'), [{ type: 'build-started' }, { type: 'build-failed' }]), at('collecting'));

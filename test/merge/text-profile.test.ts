@@ -1,7 +1,12 @@
 /** Scaling and summing a profile in llvm-profdata's text form. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scaleTextProfile, sumTextProfileCounters } from '../../src/merge/text-profile.js';
+import {
+  filterTextProfile,
+  scaleTextProfile,
+  splitTextProfile,
+  sumTextProfileCounters,
+} from '../../src/merge/text-profile.js';
 
 const text = [
   '# IR level Instrumentation Flag',
@@ -60,4 +65,27 @@ test('counters and indirect-call target counts are scaled and rounded; names, ha
 
 test('the sum of block counters leaves value-profile counts out', () => {
   assert.equal(sumTextProfileCounters(text), 1027);
+});
+
+test('splits a text profile into its header and records, value profiles kept with their record', () => {
+  const { header, records } = splitTextProfile(text);
+  assert.deepEqual(header, ['# IR level Instrumentation Flag', ':ir']);
+  assert.deepEqual(
+    records.map((r) => [r.name, r.hash, r.counters]),
+    [
+      ['main', 1234n, [1000n, 7n, 0n]],
+      ['file.c;helper', 99n, [20n]],
+    ],
+  );
+  assert.ok(records[0]!.lines.includes('file.c;bar:400'));
+});
+
+test('keeps only the records asked for, in a form that splits the same way', () => {
+  const kept = filterTextProfile(text, (r) => r.name === 'file.c;helper');
+  assert.deepEqual(
+    splitTextProfile(kept).records.map((r) => r.name),
+    ['file.c;helper'],
+  );
+  assert.equal(sumTextProfileCounters(kept), 20);
+  assert.ok(kept.startsWith('# IR level Instrumentation Flag\n:ir\n'));
 });

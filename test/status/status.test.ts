@@ -295,3 +295,101 @@ describe('status', () => {
     assert.equal(renderProgressBar(0.5, 4), '[##..] 50%');
   });
 });
+
+describe('status of a package collecting data, and through an upgrade', () => {
+  const metrics = (counts: number) =>
+    new Map([
+      [
+        'calc',
+        { mergedBytes: 10, bytesHarvested: 1024, counts, runs: 4, convergence: null, generation: 5, mergedPath: '/m' },
+      ],
+    ]);
+
+  it('says why from the same numbers as its data line, not from the last planned step', () => {
+    const calc = {
+      ...newLifecycleRecord('calc', now),
+      state: 'collecting' as const,
+      reason: '0.3M of 2.0M counts collected',
+      activeVariant: 'profile' as const,
+      activePath: '/nix/store/x-calc',
+    };
+    const [p] = collectStatus({ config, records: [calc], metrics: metrics(800_000), profileGeneration: 1 }).packages;
+    assert.equal(p!.reason, '0.8M of 2.0M counts collected');
+    assert.match(
+      renderStatus(collectStatus({ config, records: [calc], metrics: metrics(800_000), profileGeneration: 1 })),
+      /data: {5}\S+ \d+% 0\.8M of 2\.0M counts/,
+    );
+    // A failure's words stay: they say what went wrong.
+    const failed = { ...calc, failures: 1, reason: 'building failed' };
+    assert.equal(
+      collectStatus({ config, records: [failed], metrics: metrics(800_000), profileGeneration: 1 }).packages[0]!.reason,
+      'building failed',
+    );
+  });
+
+  it('shows the version, the match with what it loses, the upgrade and the history', () => {
+    const v10 = { drvPath: '/nix/store/a-calc-1.0.drv', name: 'calc', version: '1.0' };
+    const v11 = { drvPath: '/nix/store/b-calc-1.1.drv', name: 'calc', version: '1.1' };
+    const calc = {
+      ...newLifecycleRecord('calc', now),
+      state: 'optimized-stale' as const,
+      reason: 'the derivation changed',
+      activeVariant: 'optimized' as const,
+      activePath: '/nix/store/o',
+      optimizedPath: '/nix/store/o',
+      profileStorePath: '/nix/store/prof',
+      origins: { optimized: v10 },
+      profileSource: v10,
+      upgrade: { from: v10, to: v11, variant: 'optimized' as const, noticedAt: now.toISOString() },
+      match: {
+        optimizedPath: '/nix/store/o',
+        profileStorePath: '/nix/store/prof',
+        measuredAt: now.toISOString(),
+        result: {
+          functions: 3,
+          matched: 2,
+          changed: 1,
+          gone: 0,
+          share: 0.311,
+          lost: [{ name: 'calc.c:step', share: 0.689 }],
+        },
+        unmeasured: null,
+      },
+      history: [
+        {
+          at: now.toISOString(),
+          event: 'trained',
+          name: 'calc',
+          version: '1.0',
+          drvPath: null,
+          profileStorePath: '/nix/store/prof',
+          share: null,
+        },
+        {
+          at: now.toISOString(),
+          event: 'upgraded',
+          name: 'calc',
+          version: '1.1',
+          drvPath: null,
+          profileStorePath: '/nix/store/prof',
+          share: null,
+        },
+      ],
+    };
+    const text = renderStatus(
+      collectStatus({ config, records: [calc], metrics: metrics(800_000), profileGeneration: 1 }),
+    );
+    assert.match(text, /^ {2}active: {3}optimized of calc-1\.0 /m);
+    assert.match(
+      text,
+      /^ {2}upgrade: {2}calc-1\.0 → calc-1\.1 \(noticed \S+\): the optimized variant is built with the profile it had$/m,
+    );
+    assert.match(text, /^ {2}profile: {2}\/nix\/store\/prof, from runs of calc-1\.0$/m);
+    assert.match(text, /^ {2}match: {4}31\.1 % of the profile's counts apply \(2 of 3 functions; 1 changed, 0 gone\)/m);
+    assert.match(text, /^ {2}lost: {5}calc\.c:step 68\.9 %$/m);
+    assert.match(
+      text,
+      /^ {2}history:\n {4}\S+ {2}trained calc-1\.0 {2}profile \/nix\/store\/prof\n {4}\S+ {2}upgraded calc-1\.1 /m,
+    );
+  });
+});

@@ -8,6 +8,7 @@ import { describePolicy } from '../../config/describe-policy.js';
 import { inspectConfig } from '../../config/read-config.js';
 import { InputError } from '../../errors/errors.js';
 import type { FileReference } from '../../config/parse-config.js';
+import { checkPackageAttributes } from '../../variants/check-attributes.js';
 import type { Command, OptionSpecs } from '../command.js';
 
 export interface CheckConfigResult {
@@ -58,8 +59,10 @@ export const checkConfigCommand: Command<CheckConfigResult, typeof options> = {
     '             else $XDG_CONFIG_HOME/nix-pgo/config.json, else ~/.config/nix-pgo/config.json',
     '             (absent there: the defaults, no packages)',
     '  --sandbox  check as a Nix build sandbox can: files the config names outside the Nix store',
-    '             (which may not exist yet) are listed, not checked; everything else is',
+    '             (which may not exist yet) are listed, not checked, and the Nix file is not evaluated;',
+    '             everything else is',
     '  --json     print the result (problems or the normalized config) as JSON',
+    "Without --sandbox it also evaluates each package's ATTR.pgo.profile in its Nix file (nothing is built).",
     'Exits 0 when the config is valid, 65 when it has problems.',
   ].join('\n'),
   options,
@@ -69,13 +72,20 @@ export const checkConfigCommand: Command<CheckConfigResult, typeof options> = {
         hints: ['usage: nix-pgo check-config [FILE]'],
       });
     }
-    const report = await inspectConfig({ file: args.positionals[0], storeFilesOnly: args.options.sandbox === true });
+    const sandbox = args.options.sandbox === true;
+    const report = await inspectConfig({ file: args.positionals[0], storeFilesOnly: sandbox });
+    // A sandboxed build cannot evaluate the Nix file; everyone else learns of a missing attribute here.
+    const problems =
+      report.config !== null && !sandbox
+        ? [...report.problems, ...(await checkPackageAttributes(report.config))]
+        : report.problems;
+    const ok = report.config !== null && problems.length === 0;
     return {
-      ok: report.config !== null,
+      ok,
       file: report.file,
       exists: report.exists,
-      problems: report.problems,
-      config: report.config,
+      problems,
+      config: ok ? report.config : null,
       unchecked: report.unchecked,
     };
   },

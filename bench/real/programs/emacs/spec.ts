@@ -139,16 +139,23 @@ export function makeEmacsSpec(src: SourceTree): ProgramSpec {
       script('measure', 'json'),
       script('measure', 'org-export'),
     ],
-    callgrindWorkload: 'regex',
+    // The measuring scripts with `bench-real-use' set: other seeds, sizes and files (bench-lib.el).
+    realUse: ['byte-compile', 'regex', 'json', 'org-export'].map((name) => ({
+      name: `${name} (real use)`,
+      args: ['-Q', '--batch', '--eval', '(setq bench-real-use t)', '-l', join(workloads, 'measure', `${name}.el`)],
+    })),
+    // Timers, garbage collection and the daemon's event loop make two trainings' counts differ slightly.
+    deterministicTraining: false,
     validateOutput: (workload, stdout) => {
       const kind = workloadKind(workload.args);
       return kind ? validateEmacsOutput(kind, stdout) : [`${workload.name} is no Emacs workload this benchmark knows`];
     },
     trainLive: (session) => trainEmacsDaemon(session, join(workloads, 'train', 'live.el'), LIVE_FILES),
     checks: (variants) => emacsChecks(variants),
-    // One repetition runs 4 workloads of 1.5-5 s on 4 variants (about 35 s here): 12 take 7 minutes,
-    // a tenth of the run, whose builds take an hour. --reps 30 narrows the spread for another 10 minutes.
-    defaultRepetitions: 12,
+    // One repetition runs 4 workloads of 1.5-5 s on 6 variants (about 50 s here), plus one untimed run per copy:
+    // 6 copies of 2 repetitions take about 15 minutes, against builds of more than an hour.
+    defaultCopies: 6,
+    defaultRepetitions: 2,
     // A build compiles the C core and byte-compiles about 1,500 Lisp files: 12-20 minutes on 2 cores.
     buildTimeoutMinutes: 90,
   };

@@ -4,15 +4,19 @@
 # compile the same files with the same flags; only $CC differs
 # (usage: CC="clang-16 -fprofile-generate" build.sh SRC OUT).
 set -euo pipefail
-src=$1 out=$2
+src=$(cd "$1" && pwd)
+mkdir -p "$2/obj"
+out=$(cd "$2" && pwd)
 cc=${CC:-cc}
-mkdir -p "$out/obj"
 cflags=(-std=gnu99 -O2 -Wall -Wextra -DLUA_COMPAT_5_3 -DLUA_USE_LINUX -I"$out/include")
 # Debian's luaconf.h patch includes a header that debian/rules would generate.
 mkdir -p "$out/include"
 echo "#define DEB_HOST_MULTIARCH \"$(uname -m)-linux-gnu\"" >"$out/include/lua5.4-deb-multiarch.h"
 objects=()
-for file in "$src"/src/*.c; do
+# Relative source paths: IR PGO names static functions after them, so the
+# names do not depend on where the tree was copied (Nix and by hand alike).
+cd "$src/src"
+for file in *.c; do
   name=$(basename "$file" .c)
   # luac is a second program; the interpreter does not link it.
   [[ $name == luac ]] && continue

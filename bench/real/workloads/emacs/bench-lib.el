@@ -8,6 +8,15 @@
 (defvar bench-seed 1
   "The generator's state: each script sets its own seed.")
 
+(defvar bench-real-use nil
+  "Non-nil (set with --eval before the script loads): a measuring script
+works on other inputs of its kind, another seed and size or other files,
+as the real use the real-use variant is trained on would.")
+
+(defun bench-choose (measured real-use)
+  "MEASURED, or REAL-USE when `bench-real-use' is set."
+  (if bench-real-use real-use measured))
+
 (defun bench-random-15 ()
   "The next 15 bits of a linear congruential generator."
   (setq bench-seed (% (+ (* bench-seed 1103515245) 12345) 2147483648))

@@ -8,9 +8,9 @@
 ;; sources and prose.
 
 (load (expand-file-name "../bench-lib.el" (file-name-directory load-file-name)) nil t)
-(setq bench-seed 20261126)
+(setq bench-seed (bench-choose 20261126 7))
 
-(defconst bench-lines 18000)
+(defconst bench-lines (bench-choose 18000 11000))
 (defconst bench-users '("alice" "bob" "carol" "dave" "erin" "frank" "grace" "heidi" "ivan" "judy"))
 (defconst bench-actions '("GET" "POST" "PUT" "DELETE" "PATCH" "HEAD"))
 (defconst bench-words '("index" "api" "v1" "v2" "users" "orders" "items" "search" "static" "img"
