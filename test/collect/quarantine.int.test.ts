@@ -23,7 +23,6 @@ import {
 import { dirname, join } from 'node:path';
 import { QUARANTINE_REASONS } from '../../src/formats/quarantine-reason.js';
 import { run } from '../../src/process/run.js';
-import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import { openDatabase } from '../../src/state/database.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { openTestCollector } from '../support/collector.js';
@@ -35,6 +34,7 @@ import {
   gcdaSpoolPathOf,
   scanTestSpool,
   tempDir,
+  writerEnvironment,
 } from '../support/spool-fixture.js';
 
 const SPOOL_UID = 65534; // nobody: the spool user is not the collector's user, as on NixOS
@@ -92,7 +92,7 @@ test('hostile and broken spool input: each case recorded with its reason, only t
 
   // Real raw profiles, written by the collector's own user into a scratch spool, then placed as the spool user's.
   const scratch = join(root, 'scratch');
-  const scratchEnv = { ...process.env, ...spoolEnvironment(scratch, 0) };
+  const scratchEnv = writerEnvironment(scratch);
   await run(clang.exe, [], { env: scratchEnv });
   await run(gcc.exe, [], { env: scratchEnv });
   await run(stranger.exe, [], { env: scratchEnv });
@@ -128,11 +128,11 @@ test('hostile and broken spool input: each case recorded with its reason, only t
 
   // The good ones: the managed packages' profiles, written by the spool user's own runs.
   await run(clang.exe, [], {
-    env: { ...process.env, ...spoolEnvironment(layout.spoolDir, SPOOL_UID) },
+    env: writerEnvironment(layout.spoolDir, SPOOL_UID),
     user: { uid: SPOOL_UID, gid: SPOOL_UID },
   });
   await run(gcc.exe, [], {
-    env: { ...process.env, ...spoolEnvironment(layout.spoolDir, SPOOL_UID) },
+    env: writerEnvironment(layout.spoolDir, SPOOL_UID),
     user: { uid: SPOOL_UID, gid: SPOOL_UID },
   });
 
@@ -380,7 +380,7 @@ test('spool and quarantine disk caps are reported in the status', async () => {
   const root = tempDir('caps');
   const clang = await buildClangExample(root, 'caps');
   const layout = stateLayout(join(root, 'state'));
-  await run(clang.exe, [], { env: { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) } });
+  await run(clang.exe, [], { env: writerEnvironment(layout.spoolDir) });
   const llvm = join(layout.spoolDir, 'llvm');
   const first = scanTestSpool(layout.spoolDir).files[0]!.path;
   copyFileSync(first, join(llvm, 'junk.txt'));

@@ -79,8 +79,8 @@ describe('a program that runs for days, with the daemon and the program as two o
       '0644',
       'pgo',
     );
-    // alice's program, with the spool's variables (a script: systemd would expand the % of a unit's own lines).
-    const env = Object.entries(spoolEnvironment(SPOOL, alice)).map(([k, v]) => `export ${k}='${v}'`);
+    // alice's program, with the spool's variable (in a script, as a login shell has it).
+    const env = Object.entries(spoolEnvironment(SPOOL)).map(([k, v]) => `export ${k}='${v}'`);
     await host.writeFile('/usr/local/bin/alice-ticker', ['#!/bin/sh', ...env, 'exec "$@"', ''].join('\n'), '0755');
     await host.exec([
       'systemd-run',
