@@ -77,11 +77,11 @@ function checkWritableDir(name: string, dir: string): Check {
   }
 }
 
-/** Instrumented programs must be able to create files in the spool's llvm/ and in the user's gcda/ directory; no symlinks. */
+/** Instrumented programs must be able to create files in the user's own llvm/ and gcda/ directories; no symlinks. */
 function checkSpool(spoolDir: string, uid: number): Check[] {
   const checks: Check[] = [];
   for (const [name, dir] of [
-    ['spool llvm/', llvmSpoolDir(spoolDir)],
+    ['spool llvm/', llvmSpoolDir(spoolDir, uid)],
     ['spool gcda/', gcdaSpoolDir(spoolDir, uid)],
   ] as const) {
     if (!existsSync(dir)) {

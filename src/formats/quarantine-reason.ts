@@ -12,6 +12,8 @@ export const QUARANTINE_REASONS = {
     'a raw profile whose build IDs are in no managed manifest (or in none at all); a BOLT profile named by a build ID no managed BOLT build instrumented',
   'unknown-package': 'a gcda file below no directory a managed GCC build baked in',
   symlink: 'a symlink anywhere in the spool: moved away, never followed',
+  squatted:
+    "a user's directory name in the spool (`<fmt>/<uid>` or `<uid>.XXXXXX`) taken by another user, or by a file or symlink: moved out of the way unread; the user's programs write to a fallback directory meanwhile",
   'wrong-owner':
     'a file or directory not owned by the uid of its user directory, or a spool directory owned by someone else than the collector',
   'untrusted-contributor': 'profile data from a user the package does not trust (trustedUsers)',

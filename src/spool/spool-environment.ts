@@ -1,15 +1,16 @@
 /**
  * The environment variables that send an instrumented program's profiles into
- * the spool. Raw profiles go to one directory for everybody, one file per
- * process and binary (`%p-%m`); their owner says whose they are. GCC files go
- * below the user's own directory, under the whole path their build baked in
+ * the spool (layout v2): every format below the user's own directory
+ * `<fmt>/<uid>`, which the user's programs create and own and no other user
+ * can create first. Raw profiles are one file per process and binary
+ * (`%p-%m`). GCC files go under the whole path their build baked in
  * (GCOV_PREFIX_STRIP=0), so the collector attributes them by the manifest's
  * `gcdaDir` whatever the library's `defaultProfileDir` was.
  */
 import { join } from 'node:path';
 
-export function llvmSpoolDir(spoolDir: string): string {
-  return join(spoolDir, 'llvm');
+export function llvmSpoolDir(spoolDir: string, uid?: number): string {
+  return uid === undefined ? join(spoolDir, 'llvm') : join(spoolDir, 'llvm', String(uid));
 }
 
 export function gcdaSpoolDir(spoolDir: string, uid: number): string {
@@ -26,7 +27,7 @@ export function spoolEnvironment(
   uid: number,
 ): { LLVM_PROFILE_FILE: string; GCOV_PREFIX: string; GCOV_PREFIX_STRIP: string } {
   return {
-    LLVM_PROFILE_FILE: join(llvmSpoolDir(spoolDir), '%p-%m.profraw'),
+    LLVM_PROFILE_FILE: join(llvmSpoolDir(spoolDir, uid), '%p-%m.profraw'),
     GCOV_PREFIX: gcdaSpoolDir(spoolDir, uid),
     GCOV_PREFIX_STRIP: '0',
   };

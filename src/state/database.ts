@@ -167,6 +167,11 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE staged_new RENAME TO staged;
   CREATE INDEX staged_ready ON staged (package, ready);
   `,
+  `
+  -- What the collector's last pass found in the spool that was not its to take: files of other users or
+  -- daemons (left alone) and user directory names others took (squats), as one JSON document.
+  CREATE TABLE spool_report (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL, data TEXT NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

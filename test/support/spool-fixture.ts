@@ -3,7 +3,7 @@
  * and writes the manifest a profiling build would write for them, so the
  * harvest engine can be tested without the Nix library.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -170,14 +170,16 @@ export const MERGE_FDATA = '/usr/lib/llvm-16/bin/merge-fdata';
 
 /**
  * The example program and library linked with relocations and BOLT-instrumented the way nix/bolt.nix
- * does it: each file writes `<boltDir>/<its input's build id>.<pid>.fdata` at exit.
+ * does it: each file writes `<boltDir>/<uid>/<its input's build id>.<pid>.fdata` at exit, the name the
+ * v2 writer gives it for the user `writerUid` (whose directory is made here, as the writer would make it).
  */
 export async function buildBoltExample(
   root: string,
   name: string,
   boltDir: string,
-  options: { dumpInterval?: number; prog?: string } = {},
+  options: { dumpInterval?: number; prog?: string; writerUid?: number } = {},
 ): Promise<Example> {
+  const writerUid = options.writerUid ?? process.getuid!();
   const dir = join(root, name);
   const input = join(dir, 'input');
   mkdirSync(input, { recursive: true });
@@ -209,7 +211,7 @@ export async function buildBoltExample(
       '-o',
       join(dir, file),
       '-instrument',
-      `-instrumentation-file=${boltDir}/${id}`,
+      `-instrumentation-file=${boltDir}/${writerUid}/${id}`,
       '-instrumentation-file-append-pid',
       ...periodic,
       '-bolt-info=0',
@@ -221,7 +223,7 @@ export async function buildBoltExample(
       inputBuildId: id,
       outcome: 'instrumented',
       reason: null,
-      fdataPrefix: `${boltDir}/${id}`,
+      fdataPrefix: `${boltDir}/${writerUid}/${id}`,
     });
   }
   const manifest = {
@@ -244,6 +246,7 @@ export async function buildBoltExample(
   // As the daemon does before it activates a BOLT-instrumented variant: its programs fail without the directory.
   const problem = ensureBoltDir(boltDir, process.getuid!());
   if (problem) throw new Error(problem);
+  ensureUserDir(boltDir, writerUid);
   return { name, manifestPath, exe: join(dir, name), toolchain: 'bolt' };
 }
 
@@ -265,14 +268,38 @@ export function gcdaSpoolPathOf(example: Example): string {
   return manifest.gcdaDir.replace(/^\/+/, '');
 }
 
+/** `<fmtDir>/<uid>`, owned by `uid`, as the v2 writer makes its directory (mode 0700; the fmt dir 1733 if new). */
+export function ensureUserDir(fmtDir: string, uid: number): string {
+  if (!existsSync(fmtDir)) {
+    mkdirSync(fmtDir, { recursive: true });
+    chmodSync(fmtDir, 0o1733);
+  }
+  const dir = join(fmtDir, String(uid));
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, uid, uid);
+  }
+  return dir;
+}
+
 /** The spool as the collector of this process sees it. */
 export function scanTestSpool(spoolDir: string): SpoolScan {
-  return scanSpool(spoolDir, { trustedOwners: new Set([process.getuid!(), 0]) });
+  return scanSpool(spoolDir, { trustedOwners: new Set([process.getuid!(), 0]), selfUid: process.getuid!() });
+}
+
+/**
+ * The environment a program of user `uid` gets, writing where the v2 writer points it: the real LLVM runtime
+ * at `<spool>/llvm/<uid>/%p-%m.profraw` (byte for byte the name the v2 startup object sets), gcc below
+ * `<spool>/gcda/<uid>`. The user's directories are made here, owned by them, as the writer makes them.
+ */
+export function writerEnvironment(spoolDir: string, uid = process.getuid!()): NodeJS.ProcessEnv {
+  ensureUserDir(join(spoolDir, 'llvm'), uid);
+  return { ...process.env, ...spoolEnvironment(spoolDir, uid) };
 }
 
 /** Runs an instrumented program as the spool user `uid` would (same env vars). */
 export async function runExample(example: Example, spoolDir: string, uid = process.getuid!()): Promise<void> {
-  await run(example.exe, [], { env: { ...process.env, ...spoolEnvironment(spoolDir, uid) } });
+  await run(example.exe, [], { env: writerEnvironment(spoolDir, uid) });
 }
 
 /** Every counter of a merged clang profile, keyed by function and index. */
