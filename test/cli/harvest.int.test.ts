@@ -25,7 +25,13 @@ test('env then harvest: the printed variables route profiles to the spool that h
 
   const env = await envCommand.run({ positionals: [], options: { config } });
   const text = envCommand.render(env);
-  assert.match(text, new RegExp(`^export LLVM_PROFILE_FILE=${join(stateDir, 'spool', 'llvm')}/%p-%m\\.profraw$`, 'm'));
+  assert.match(
+    text,
+    new RegExp(
+      `^export LLVM_PROFILE_FILE=${join(stateDir, 'spool', 'llvm', String(process.getuid!()))}/%p-%m\\.profraw$`,
+      'm',
+    ),
+  );
   const variables = Object.fromEntries(
     text.split('\n').map((l) => l.replace(/^export /, '').split('=') as [string, string]),
   );

@@ -82,8 +82,8 @@ test('a BOLT package registered after start() is harvested through file events: 
 
 test('a BOLT profile whose writer still ran at the pass is taken once the writer is gone, without another file event', async () => {
   const root = tempDir('daemon-busy');
-  const boltDir = join(root, 'bolt');
-  const example = await buildBoltExample(root, 'boltbusy', boltDir);
+  const example = await buildBoltExample(root, 'boltbusy', join(root, 'bolt'));
+  const boltDir = join(root, 'bolt', String(process.getuid!()));
   const locations = stateLayout(join(root, 'state'));
   // One real run's profiles, set aside; they come back below named after a process that is still running.
   await runExample(example, locations.spoolDir);

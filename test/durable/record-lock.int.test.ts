@@ -66,7 +66,10 @@ async function blocksWhileLocked(
 test('a clang-16 program waits on the fcntl lock of its %m profile', async () => {
   const example = await buildClangExample(tempDir('lockc'), 'lockc');
   // A pattern without %p, so the second run writes the same file as the first.
-  const env = (spool: string) => ({ ...process.env, LLVM_PROFILE_FILE: join(spool, 'llvm', '%m.profraw') });
+  const env = (spool: string) => ({
+    ...process.env,
+    LLVM_PROFILE_FILE: join(spool, 'llvm', String(process.getuid!()), '%m.profraw'),
+  });
   // The executable's own profile is the larger of the two %m files (the library's has one function).
   await blocksWhileLocked(example, env, (files) => files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!);
 });
@@ -97,5 +100,5 @@ test('a second lock on the same file from another process is refused without wai
   assert.deepEqual(JSON.parse(stdout), { got: false, holder: process.pid });
   unlockFile(opened.fd);
   closeSync(opened.fd);
-  assert.ok(readdirSync(join(spool, 'llvm')).length >= 1);
+  assert.ok(readdirSync(join(spool, 'llvm', String(process.getuid!()))).length >= 1);
 });
