@@ -25,7 +25,7 @@ import { removeUncommittedOutputs } from '../merge/remove-uncommitted-outputs.js
 import { Quarantine } from '../quarantine/quarantine.js';
 import { ensureBoltDir } from '../spool/bolt-dir.js';
 import { ensureFormatDirs } from '../spool/format-dirs.js';
-import { asideName, scanSpool, type SpoolFile } from '../spool/scan.js';
+import { asideName, scanSpool, type SpoolFile, type SpoolReject } from '../spool/scan.js';
 import { saveSpoolReport, type SquatRecord } from '../state/spool-report.js';
 import { claimFiles } from '../harvest/claim-files.js';
 import type { Db } from '../state/database.js';
@@ -264,28 +264,11 @@ export class Collector {
     return { ...attribution, boltDirs: [...boltDirs] };
   }
 
-  private async pass(): Promise<PassReport & { directories: string[] }> {
-    const attribution = this.loadPackages();
-    this.quarantine.refresh();
-    const now = () => Date.now();
-    const recovery = await recoverHarvests({
-      db: this.db,
-      quarantine: this.quarantine,
-      lockTimeoutMs: this.limits.lockTimeoutMs,
-      drain: this.drain,
-      now,
-    });
-    const orphans =
-      removeOrphanStaging(this.db, this.layout.stagingDir) + removeUncommittedOutputs(this.db, this.layout.profilesDir);
-    const scan = scanSpool(this.layout.spoolDir, {
-      trustedOwners: new Set([this.uid, 0]),
-      boltDirs: attribution.boltDirs,
-      selfUid: this.uid,
-    });
-    this.spoolBytes = scan.totalBytes;
-    const harvested: Omit<BatchReport, 'packages'> = { taken: 0, bytes: 0, busy: 0, quarantined: 0 };
+  /** Moves or removes what the scan rejected, records each once, and returns the squats among them. */
+  private setAside(rejects: readonly SpoolReject[], now: () => number): { squats: SquatRecord[]; rejected: number } {
     const squats: SquatRecord[] = [];
-    for (const reject of scan.rejects) {
+    let rejected = 0;
+    for (const reject of rejects) {
       const key = `${reject.path}\0${reject.reason}`;
       if (this.reported.has(key)) continue;
       // A file that may be trusted is moved away unread; anything else loses its name (a hard link to someone's
@@ -311,15 +294,42 @@ export class Collector {
         keptPath,
         bytes: reject.size,
       });
-      harvested.quarantined++;
+      rejected++;
     }
+    return { squats, rejected };
+  }
+
+  private async pass(): Promise<PassReport & { directories: string[] }> {
+    const attribution = this.loadPackages();
+    this.quarantine.refresh();
+    const now = () => Date.now();
+    const recovery = await recoverHarvests({
+      db: this.db,
+      quarantine: this.quarantine,
+      lockTimeoutMs: this.limits.lockTimeoutMs,
+      drain: this.drain,
+      now,
+    });
+    const orphans =
+      removeOrphanStaging(this.db, this.layout.stagingDir) + removeUncommittedOutputs(this.db, this.layout.profilesDir);
+    const scan = scanSpool(this.layout.spoolDir, {
+      trustedOwners: new Set([this.uid, 0]),
+      boltDirs: attribution.boltDirs,
+      selfUid: this.uid,
+      knownUids: knownUids(this.uid, attribution),
+    });
+    this.spoolBytes = scan.totalBytes;
+    const harvested: Omit<BatchReport, 'packages'> = { taken: 0, bytes: 0, busy: 0, quarantined: 0 };
+    // One transaction for all the rows: a spool of thousands of junk entries costs one commit, not thousands.
+    const squats = this.db.transaction(() => this.setAside(scan.rejects, now))();
+    harvested.quarantined += squats.rejected;
     // Files of other users and daemons sharing the directories are not read, moved or quarantined: only counted.
     const claimed = claimFiles(scan.files, attribution);
     this.leftAlone = { files: claimed.leftAlone.length, bytes: claimed.leftAlone.reduce((sum, f) => sum + f.size, 0) };
     saveSpoolReport(this.db, {
       at: new Date(now()).toISOString(),
       leftAlone: this.leftAlone,
-      squats,
+      squats: squats.squats,
       movedAside: scan.movedAside,
     });
     const ours = claimed.ours;
@@ -410,6 +420,14 @@ export class Collector {
       directories: scan.directories,
     };
   }
+}
+
+/** The users whose data some managed package counts (a package trusting anyone adds nobody in particular). */
+function knownUids(self: number, attribution: Attribution): number[] {
+  const uids = new Set([self]);
+  for (const pkg of attribution.packages.values())
+    if (!pkg.trust.anyone) for (const uid of pkg.trust.uids) uids.add(uid);
+  return [...uids].sort((a, b) => a - b);
 }
 
 function entryExists(path: string | Buffer): boolean {

@@ -36,27 +36,9 @@ const MAX_COUNT = (1n << 63n) - 1n;
  * that is not eight well-formed fields is refused as corrupt.
  */
 export function parseFdata(bytes: Buffer): FdataParse {
-  if (bytes.length === 0)
-    return { ok: false, problem: 'truncated', detail: 'empty: its program was stopped while writing it' };
-  if (bytes[bytes.length - 1] !== 0x0a)
-    return { ok: false, problem: 'truncated', detail: 'ends inside a line: its program was stopped while writing it' };
-  const text = bytes.toString('latin1');
-  const profile: FdataProfile = new Map();
-  let mass = 0;
-  const lines = text.slice(0, -1).split('\n');
-  for (const [i, line] of lines.entries()) {
-    const parsed = parseLine(line);
-    if (typeof parsed === 'string') return { ok: false, problem: 'corrupt', detail: `line ${i + 1}: ${parsed}` };
-    const seen = profile.get(parsed.key);
-    profile.set(
-      parsed.key,
-      seen
-        ? { mispredicts: seen.mispredicts + parsed.mispredicts, count: seen.count + parsed.count }
-        : { mispredicts: parsed.mispredicts, count: parsed.count },
-    );
-    mass += Number(parsed.count);
-  }
-  return { ok: true, profile, mass };
+  const reader = new FdataReader(true);
+  reader.feed(bytes);
+  return reader.end() as FdataParse;
 }
 
 /** One line's branch and counts, or what is wrong with it. */
@@ -93,16 +75,20 @@ function lineProblem(fields: readonly string[]): string | null {
 const MAX_LINE = 1 << 20;
 
 /**
- * Checks a profile fed in chunks, as parseFdata would, keeping only the line being read: memory does not
- * grow with the file. `end()` gives the mass (the sum of the counts) or the problem.
+ * Reads a profile fed in chunks, as parseFdata does, keeping only the line being read and (when `collect`)
+ * one entry per distinct branch: memory grows with the branches, not with the file. `end()` gives the mass
+ * (the sum of the counts), the profile when collected, or the problem.
  */
-export class FdataStreamCheck {
+export class FdataReader {
   private carry = '';
   private line = 0;
   private mass = 0;
   private bytes = 0;
   private last = -1;
   private problem: { problem: FdataProblem; detail: string } | null = null;
+  private readonly profile: FdataProfile = new Map();
+
+  constructor(private readonly collect = false) {}
 
   feed(chunk: Buffer): void {
     if (this.problem !== null || chunk.length === 0) return;
@@ -122,10 +108,18 @@ export class FdataStreamCheck {
         return;
       }
       this.mass += Number(parsed.count);
+      if (!this.collect) continue;
+      const seen = this.profile.get(parsed.key);
+      this.profile.set(
+        parsed.key,
+        seen
+          ? { mispredicts: seen.mispredicts + parsed.mispredicts, count: seen.count + parsed.count }
+          : { mispredicts: parsed.mispredicts, count: parsed.count },
+      );
     }
   }
 
-  end(): { ok: true; mass: number } | { ok: false; problem: FdataProblem; detail: string } {
+  end(): { ok: true; mass: number; profile: FdataProfile } | { ok: false; problem: FdataProblem; detail: string } {
     if (this.problem !== null) return { ok: false, ...this.problem };
     if (this.bytes === 0)
       return { ok: false, problem: 'truncated', detail: 'empty: its program was stopped while writing it' };
@@ -135,7 +129,7 @@ export class FdataStreamCheck {
         problem: 'truncated',
         detail: 'ends inside a line: its program was stopped while writing it',
       };
-    return { ok: true, mass: this.mass };
+    return { ok: true, mass: this.mass, profile: this.profile };
   }
 }
 

@@ -12,7 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, ftruncateSync, lstatSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyDurable, fsyncPath, writeDurable } from '../durable/durable-file.js';
-import { FdataStreamCheck } from '../formats/fdata.js';
+import { FdataReader } from '../formats/fdata.js';
 import { faultPoint } from '../durable/fault-points.js';
 import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
 import type { Quarantine } from '../quarantine/quarantine.js';
@@ -139,7 +139,7 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
       if (file.format === 'fdata') {
         // Its writer is gone and it takes no lock: it is checked while it is copied, a chunk at a time.
         const path = join(ctx.stagingDir, `${randomUUID()}.fdata`);
-        const check = new FdataStreamCheck();
+        const check = new FdataReader();
         const hash = createHash('sha256');
         const length = copyDurable(opened.fd, path, (chunk) => {
           check.feed(chunk);

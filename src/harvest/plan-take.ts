@@ -4,7 +4,7 @@
  * binary or object, and its mass: the sum of its counters). Pure: no file
  * system, no clock.
  */
-import { parseFdata, type FdataStreamCheck } from '../formats/fdata.js';
+import { parseFdata, type FdataReader } from '../formats/fdata.js';
 import { parseGcda } from '../formats/gcda-file.js';
 import type { QuarantineReason } from '../formats/quarantine-reason.js';
 import { parseRawProfile, type RawProfileSegment } from '../formats/raw-profile.js';
@@ -147,7 +147,7 @@ function planGcda(file: SpoolFile, bytes: Buffer, attribution: Attribution): Tak
  */
 export function planStreamedFdata(
   file: SpoolFile,
-  check: ReturnType<FdataStreamCheck['end']>,
+  check: ReturnType<FdataReader['end']>,
   staged: { path: string; length: number },
   attribution: Attribution,
 ): TakePlan {

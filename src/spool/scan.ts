@@ -84,6 +84,8 @@ export interface ScanOptions {
   boltDirs?: readonly string[];
   /** The collector's own uid: entries of a `<fmt>/` it owns may be moved out of the way. */
   selfUid?: number;
+  /** Users whose directories are looked up by name in a `<fmt>/` the collector may not list. */
+  knownUids?: readonly number[];
 }
 
 const PROFRAW_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}\.profraw$/;
@@ -154,13 +156,16 @@ function utf8SequenceLength(bytes: Buffer): number {
   return Buffer.from(candidate.toString('utf8'), 'utf8').equals(candidate) ? length : 0;
 }
 
-/** The entries of `dir`, read through `listFrom` when given (the directory as a checked descriptor holds it). */
-function listEntries(dir: string, listFrom: string = dir): Entry[] {
+/**
+ * The entries of `dir`, read through `listFrom` when given (the directory as a checked descriptor holds it);
+ * null when it cannot be listed.
+ */
+function listEntries(dir: string, listFrom: string = dir): Entry[] | null {
   let names: Buffer[];
   try {
     names = readdirSync(listFrom, { encoding: 'buffer' });
   } catch {
-    return [];
+    return null;
   }
   return names
     .map((raw): Entry => {
@@ -245,7 +250,7 @@ class Scanner {
 
   root(spoolDir: string): void {
     this.scan.directories.push(spoolDir);
-    for (const entry of listEntries(spoolDir)) {
+    for (const entry of listEntries(spoolDir) ?? []) {
       const st = tryLstat(entry.fsPath);
       if (!st) continue;
       if (entry.name !== 'llvm' && entry.name !== 'gcda' && entry.name !== 'bolt') {
@@ -274,7 +279,13 @@ class Scanner {
   private formatDir(dir: string, format: ProfileFormat, dirStat: Stats): void {
     this.scan.directories.push(dir);
     const movable = this.options.selfUid !== undefined && dirStat.uid === this.options.selfUid;
-    for (const entry of listEntries(dir)) {
+    // A `<fmt>/` of another owner (1733: nobody else may list it) still holds the trusted users' directories by name.
+    const entries =
+      listEntries(dir) ??
+      (this.options.knownUids ?? []).map(
+        (uid): Entry => ({ name: String(uid), shown: join(dir, String(uid)), fsPath: join(dir, String(uid)) }),
+      );
+    for (const entry of entries) {
       const st = tryLstat(entry.fsPath);
       if (!st) continue;
       if (st.isFile()) this.scan.totalBytes += allocated(st);
@@ -317,7 +328,7 @@ class Scanner {
       return;
     }
     this.scan.directories.push(dir);
-    for (const entry of listEntries(dir, listFrom)) {
+    for (const entry of listEntries(dir, listFrom) ?? []) {
       const st = tryLstat(entry.fsPath);
       if (!st) continue;
       if (st.isFile()) this.scan.totalBytes += allocated(st);
@@ -332,7 +343,7 @@ class Scanner {
 
   private gcdaTree(dir: string, rel: string, uid: number, depth: number, listFrom: string = dir): void {
     this.scan.directories.push(dir);
-    for (const entry of listEntries(dir, listFrom)) {
+    for (const entry of listEntries(dir, listFrom) ?? []) {
       const st = tryLstat(entry.fsPath);
       if (!st) continue;
       const gcdaPath = entry.name === null ? null : rel === '' ? entry.name : `${rel}/${entry.name}`;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   addFdata,
-  FdataStreamCheck,
+  FdataReader,
   fdataMass,
   parseFdata,
   parseFdataName,
@@ -94,7 +94,7 @@ test('the streamed check agrees with the whole-file parse, however the file is c
     const bytes = Buffer.from(text, 'latin1');
     const whole = parseFdata(bytes);
     for (const size of [1, 3, 7, 64]) {
-      const check = new FdataStreamCheck();
+      const check = new FdataReader();
       for (let at = 0; at < bytes.length; at += size) check.feed(bytes.subarray(at, at + size));
       const streamed = check.end();
       assert.equal(streamed.ok, whole.ok, `${JSON.stringify(text)} in chunks of ${size}`);

@@ -3,12 +3,21 @@
  * and writes the manifest a profiling build would write for them, so the
  * harvest engine can be tested without the Nix library.
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  type Stats,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run } from '../../src/process/run.js';
-import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import { scanSpool, type SpoolScan } from '../../src/spool/scan.js';
 import { ensureBoltDir } from '../../src/spool/bolt-dir.js';
 
@@ -288,13 +297,42 @@ export function scanTestSpool(spoolDir: string): SpoolScan {
 }
 
 /**
+ * The directory the v2 writer of user `uid` writes to in `fmtDir`: `<uid>` when it is a real directory of
+ * theirs (made here, mode 0700, when missing), else a fresh fallback `<uid>.XXXXXX` of theirs.
+ */
+export function claimUserDir(fmtDir: string, uid: number): string {
+  if (!existsSync(fmtDir)) {
+    mkdirSync(fmtDir, { recursive: true });
+    chmodSync(fmtDir, 0o1733);
+  }
+  const dir = join(fmtDir, String(uid));
+  let st: Stats | null = null;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, uid, uid);
+    return dir;
+  }
+  if (st.isDirectory() && st.uid === uid) return dir;
+  const fallback = mkdtempSync(`${dir}.`);
+  chmodSync(fallback, 0o700);
+  chownSync(fallback, uid, uid);
+  return fallback;
+}
+
+/**
  * The environment a program of user `uid` gets, writing where the v2 writer points it: the real LLVM runtime
  * at `<spool>/llvm/<uid>/%p-%m.profraw` (byte for byte the name the v2 startup object sets), gcc below
- * `<spool>/gcda/<uid>`. The user's directories are made here, owned by them, as the writer makes them.
+ * `<spool>/gcda/<uid>`, or their fallbacks when those names are taken.
  */
 export function writerEnvironment(spoolDir: string, uid = process.getuid!()): NodeJS.ProcessEnv {
-  ensureUserDir(join(spoolDir, 'llvm'), uid);
-  return { ...process.env, ...spoolEnvironment(spoolDir, uid) };
+  return {
+    ...process.env,
+    LLVM_PROFILE_FILE: join(claimUserDir(join(spoolDir, 'llvm'), uid), '%p-%m.profraw'),
+    GCOV_PREFIX: claimUserDir(join(spoolDir, 'gcda'), uid),
+    GCOV_PREFIX_STRIP: '0',
+  };
 }
 
 /** Runs an instrumented program as the spool user `uid` would (same env vars). */
