@@ -716,8 +716,10 @@ function repeatColdRecord(source: Buffer, times: number): Buffer {
     return Array.from({ length: raw.readUInt32LE(at + 40) }, (_, c) => seg.countersOffset + (first + c) * 8);
   };
   let largest = 0n;
-  for (let c = 0; c < seg.counters; c++)
-    largest = [largest, raw.readBigUInt64LE(seg.countersOffset + c * 8)].reduce((a, b) => (a > b ? a : b));
+  for (let c = 0; c < seg.counters; c++) {
+    const value = raw.readBigUInt64LE(seg.countersOffset + c * 8);
+    if (value > largest) largest = value;
+  }
   let best = -1;
   let bestSum = -1n;
   for (let i = 0; i < dataCount; i++) {
