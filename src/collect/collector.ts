@@ -28,7 +28,7 @@ import { ensureFormatDirs } from '../spool/format-dirs.js';
 import { asideName, scanSpool, type SpoolFile, type SpoolReject } from '../spool/scan.js';
 import { saveSpoolReport, type SquatRecord } from '../state/spool-report.js';
 import { claimFiles } from '../harvest/claim-files.js';
-import type { Db } from '../state/database.js';
+import { type Db, inTransaction } from '../state/database.js';
 import { packagesWithReadyStaged } from '../state/harvest-journal.js';
 import { getLiveSnapshot } from '../state/live-snapshots.js';
 import { ensurePackage, listPackages, type PackageRecord } from '../state/package-records.js';
@@ -321,7 +321,7 @@ export class Collector {
     this.spoolBytes = scan.totalBytes;
     const harvested: Omit<BatchReport, 'packages'> = { taken: 0, bytes: 0, busy: 0, quarantined: 0 };
     // One transaction for all the rows: a spool of thousands of junk entries costs one commit, not thousands.
-    const squats = this.db.transaction(() => this.setAside(scan.rejects, now))();
+    const squats = inTransaction(this.db, () => this.setAside(scan.rejects, now));
     harvested.quarantined += squats.rejected;
     // Files of other users and daemons sharing the directories are not read, moved or quarantined: only counted.
     const claimed = claimFiles(scan.files, attribution);

@@ -296,3 +296,8 @@ export async function withDatabase<T>(file: string, act: (db: Db) => T | Promise
     db.close();
   }
 }
+
+/** Runs `body` in one transaction: the rows it writes are committed together, once. */
+export function inTransaction<T>(db: Db, body: () => T): T {
+  return db.transaction(body)();
+}
