@@ -136,7 +136,7 @@ writeFileSync(
       // Named here, so that every command given this config acts on the demo's state, not the user's.
       stateDir: join(work, 'state'),
       nixFile: join(root, 'examples'),
-      policy: { thresholdMB: 0.002 },
+      policy: { thresholdCounts: 2e6 },
       packages: Object.fromEntries(names.map((n) => [n, {}])),
     },
     null,

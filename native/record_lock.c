@@ -70,14 +70,17 @@ static napi_value try_lock_write(napi_env env, napi_callback_info info) { return
 static napi_value lock_write_wait(napi_env env, napi_callback_info info) { return set_lock(env, info, F_WRLCK, 1); }
 static napi_value unlock(napi_env env, napi_callback_info info) { return set_lock(env, info, F_UNLCK, 0); }
 
-/* Which process holds a lock that conflicts with a write lock (0 when none): lets tests see a holder. */
+/*
+ * Which process holds a lock that conflicts with a write lock: its pid, 0 when none, -1 when one is held by a
+ * process this one cannot see (another pid namespace reports pid 0). Tells status whether a daemon runs.
+ */
 static napi_value lock_holder(napi_env env, napi_callback_info info) {
   int fd = fd_arg(env, info);
   if (fd < 0) return NULL;
   struct flock fl = whole_file(F_WRLCK);
   if (fcntl(fd, F_GETLK, &fl) == -1) return throw_errno(env, "fcntl", errno);
   napi_value result;
-  napi_create_int32(env, fl.l_type == F_UNLCK ? 0 : (int32_t)fl.l_pid, &result);
+  napi_create_int32(env, fl.l_type == F_UNLCK ? 0 : fl.l_pid > 0 ? (int32_t)fl.l_pid : -1, &result);
   return result;
 }
 
@@ -90,12 +93,11 @@ static napi_value sync_fs(napi_env env, napi_callback_info info) {
 }
 
 /*
- * flock(LOCK_EX|LOCK_NB), then released at once: true when no other open file description holds a flock on
- * the file. A program in continuous collection holds a shared flock for its whole life (and so do its forked
- * children), so this tells a live profile from one whose programs are gone (locks of this kind and fcntl's
- * do not interact).
+ * flock(LOCK_EX|LOCK_NB), kept until flock_release: true when no other open file description holds a flock on the
+ * file. Held while the collector reads a live profile for the last time and removes it; a program's startup
+ * object that takes its shared flock (blocking) meanwhile waits, and then finds the name gone.
  */
-static napi_value flock_free(napi_env env, napi_callback_info info) {
+static napi_value flock_try_exclusive(napi_env env, napi_callback_info info) {
   int fd = fd_arg(env, info);
   if (fd < 0) return NULL;
   int rc;
@@ -104,7 +106,13 @@ static napi_value flock_free(napi_env env, napi_callback_info info) {
   } while (rc == -1 && errno == EINTR);
   if (rc == -1 && errno == EWOULDBLOCK) return js_bool(env, 0);
   if (rc == -1) return throw_errno(env, "flock", errno);
-  flock(fd, LOCK_UN);
+  return js_bool(env, 1);
+}
+
+static napi_value flock_release(napi_env env, napi_callback_info info) {
+  int fd = fd_arg(env, info);
+  if (fd < 0) return NULL;
+  if (flock(fd, LOCK_UN) == -1) return throw_errno(env, "flock", errno);
   return js_bool(env, 1);
 }
 
@@ -115,7 +123,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"unlock", NULL, unlock, NULL, NULL, NULL, napi_default, NULL},
     {"lockHolder", NULL, lock_holder, NULL, NULL, NULL, napi_default, NULL},
     {"syncFs", NULL, sync_fs, NULL, NULL, NULL, napi_default, NULL},
-    {"flockFree", NULL, flock_free, NULL, NULL, NULL, napi_default, NULL},
+    {"flockTryExclusive", NULL, flock_try_exclusive, NULL, NULL, NULL, napi_default, NULL},
+    {"flockRelease", NULL, flock_release, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

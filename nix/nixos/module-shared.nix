@@ -160,7 +160,9 @@ in
       example = 5;
       description = ''
         Profile data to collect per package before its optimized variant is
-        built, in MB of 1,048,576 bytes (`policy.thresholdMB`).
+        built (`policy.thresholdMB`): N is read as N × 10^9 counts, the sum of
+        every counter merged; `settings.policy.thresholdCounts` gives the
+        counts themselves and wins.
       '';
     };
 

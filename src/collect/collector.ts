@@ -30,6 +30,7 @@ import { saveSpoolReport, type SquatRecord } from '../state/spool-report.js';
 import { claimFiles } from '../harvest/claim-files.js';
 import { type Db, inTransaction } from '../state/database.js';
 import { packagesWithReadyStaged } from '../state/harvest-journal.js';
+import { recordCollectorPass, recordCollectorStart, recordCollectorStop } from '../state/collector-heartbeat.js';
 import { getLiveSnapshot } from '../state/live-snapshots.js';
 import { ensurePackage, listPackages, type PackageRecord } from '../state/package-records.js';
 import type { StateLayout } from '../state/state-layout.js';
@@ -77,6 +78,8 @@ export interface CollectorStatus {
 
 export interface PassReport {
   harvested: Omit<BatchReport, 'packages'>;
+  /** Files of programs that may still run (live raw profiles, BOLT profiles dumped periodically): read again soon. */
+  live: number;
   merged: MergeResult[];
   errors: { package: string; message: string }[];
   recovered: { settled: number; excluded: number; deferred: number; orphans: number };
@@ -129,6 +132,7 @@ export class Collector {
     this.watcher = new SpoolWatcher(() => this.runOnce(), {
       debounceMs: this.limits.debounceMs,
       rescanIntervalMs: this.limits.rescanIntervalMs,
+      liveIntervalMs: this.limits.liveSnapshotMs,
       onError: (error) => this.log(`nix-pgo: harvest pass failed: ${(error as Error).message}`),
     });
   }
@@ -147,6 +151,8 @@ export class Collector {
         hints: ['stop the running daemon, or wait for the other harvest to finish'],
       });
     }
+    // While the lock is held, status names this process and since when; after a kill, its last pass.
+    recordCollectorStart(options.db, process.pid, new Date());
     return new Collector(options.db, lockFd, layout, options);
   }
 
@@ -200,7 +206,7 @@ export class Collector {
     };
   }
 
-  /** Runs passes on file events and on a slow timer until stop(). */
+  /** Runs passes on file events, on a slow timer, and while programs run on the live snapshot schedule, until stop(). */
   start(): void {
     this.watcher.start();
   }
@@ -216,6 +222,7 @@ export class Collector {
     if (this.closed) return;
     this.closed = true;
     this.drain.closeAll();
+    if (this.db.open) recordCollectorStop(this.db, process.pid, new Date());
     closeSync(this.lockFd);
   }
 
@@ -225,6 +232,8 @@ export class Collector {
 
   private startPass(): Promise<PassReport & { directories: string[] }> {
     const pass = this.pass().then(async (report) => {
+      // Status reads it as this process's sign of life.
+      recordCollectorPass(this.db, process.pid, new Date());
       await this.options.onPass?.(report);
       return report;
     });
@@ -363,20 +372,22 @@ export class Collector {
       now,
     };
     let previous = new Set<string>();
+    let live = 0;
     try {
       const drained = await drainUnlinked(ctx);
       harvested.taken += drained.taken;
       harvested.bytes += drained.bytes;
       harvested.quarantined += drained.quarantined;
-      const live = await snapshotLiveFiles(
+      const snapshots = await snapshotLiveFiles(
         ctx,
         ours.filter((f) => f.live),
       );
-      harvested.taken += live.taken;
-      harvested.bytes += live.bytes;
-      harvested.busy += live.busy;
-      harvested.quarantined += live.quarantined;
-      for (const name of live.packages) queue.add(name);
+      harvested.taken += snapshots.taken;
+      harvested.bytes += snapshots.bytes;
+      harvested.busy += snapshots.busy;
+      harvested.quarantined += snapshots.quarantined;
+      for (const name of snapshots.packages) queue.add(name);
+      live = snapshots.live;
       // A BOLT profile is whole only once its writer is gone; until then it is busy, unless its build
       // dumps periodically: then each pass merges what grew, and the copy after the watcher is gone is the last.
       const fdata = ours.filter((f) => f.format === 'fdata');
@@ -388,6 +399,7 @@ export class Collector {
         .filter((f) => (writing.has(f) ? periodic(f) : getLiveSnapshot(this.db, f.path) !== null))
         .map((file) => ({ file, ended: !writing.has(file) }));
       harvested.busy += [...writing].filter((f) => !periodic(f)).length;
+      live += liveFdata.filter((l) => !l.ended).length;
       const grown = await snapshotLiveFdata(ctx, liveFdata);
       harvested.taken += grown.taken;
       harvested.bytes += grown.bytes;
@@ -413,6 +425,7 @@ export class Collector {
     merged.sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
     return {
       harvested,
+      live,
       merged,
       errors,
       recovered: { ...recovery, orphans },

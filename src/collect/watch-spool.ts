@@ -4,19 +4,28 @@
  * plus a slow periodic pass; each pass says which directories to watch next.
  * A pass that left files busy (their writer still at it) is followed by
  * another one soon, backing off: a program that exits raises no file event.
+ * While programs in continuous collection run (their counters grow through a
+ * mapping, which raises no file event either), a pass starts every live
+ * snapshot interval.
  */
 import { DirectoryWatcher } from '../watch/directory-watcher.js';
 
 export interface WatchOptions {
   debounceMs: number;
   rescanIntervalMs: number;
+  /** While a pass finds files of running programs, the next one starts this long after it started. */
+  liveIntervalMs: number;
   onError: (error: unknown) => void;
 }
 
-/** What a pass tells the watcher: the directories to watch from now on, and how many files it left busy. */
+/**
+ * What a pass tells the watcher: the directories to watch from now on, how many files it left busy, and how many
+ * files of programs that may still run it read.
+ */
 export interface PassOutcome {
   directories: readonly string[];
   harvested: { busy: number };
+  live: number;
 }
 
 export class SpoolWatcher {
@@ -29,9 +38,10 @@ export class SpoolWatcher {
   constructor(pass: () => Promise<PassOutcome>, options: WatchOptions) {
     this.watcher = new DirectoryWatcher(
       async () => {
+        const started = Date.now();
         const outcome = await pass();
         this.follow(outcome.directories);
-        this.retryIfBusy(outcome.harvested.busy > 0, options.rescanIntervalMs);
+        this.scheduleNext(outcome, started, options);
       },
       { ...options, debounceFrom: 'first-event' },
     );
@@ -69,17 +79,22 @@ export class SpoolWatcher {
     if (added) this.watcher.trigger();
   }
 
-  private retryIfBusy(busy: boolean, maxMs: number): void {
+  /** The next pass without an event: soon after busy files (backing off), and on the schedule of running programs. */
+  private scheduleNext(outcome: PassOutcome, started: number, options: WatchOptions): void {
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
-    if (!busy || !this.active) {
-      this.retryMs = 0;
-      return;
-    }
-    this.retryMs = Math.min(Math.max(2 * this.retryMs, 1000), maxMs);
-    this.retry = setTimeout(() => {
-      this.retry = null;
-      this.watcher.trigger();
-    }, this.retryMs);
+    const busy = outcome.harvested.busy > 0;
+    this.retryMs = busy ? Math.min(Math.max(2 * this.retryMs, 1000), options.rescanIntervalMs) : 0;
+    // From the start of this pass, so a slow pass does not stretch the interval running programs are read at.
+    const liveMs = outcome.live > 0 ? Math.max(0, started + options.liveIntervalMs - Date.now()) : null;
+    const delays = [...(busy ? [this.retryMs] : []), ...(liveMs === null ? [] : [liveMs])];
+    if (delays.length === 0 || !this.active) return;
+    this.retry = setTimeout(
+      () => {
+        this.retry = null;
+        this.watcher.trigger();
+      },
+      Math.min(...delays),
+    );
   }
 }

@@ -12,6 +12,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
   BYTES_PER_MB,
+  COUNTS_PER_THRESHOLD_MB,
   DEFAULT_BOLT_PROFILE_ARG,
   DEFAULT_COLLECTOR,
   DEFAULT_POLICY,
@@ -37,12 +38,20 @@ function pathField(description: string, fix: string) {
 function policySchema(description: string) {
   return Type.Object(
     {
+      thresholdCounts: Type.Optional(
+        Type.Number({
+          exclusiveMinimum: 0,
+          default: DEFAULT_POLICY.thresholdCounts,
+          description:
+            "Counts to merge before building: the sum of every counter the merges added, from exited programs' profiles and from the growth of running programs' live profiles alike.",
+          fix: 'give the number of counts to merge before building, e.g. 1e9',
+        }),
+      ),
       thresholdMB: Type.Optional(
         Type.Number({
           exclusiveMinimum: 0,
-          default: DEFAULT_POLICY.thresholdMB,
-          description: 'Profile data to collect before building, in MB of 1,048,576 bytes.',
-          fix: 'give the MB of profile data to collect before building, e.g. 1 or 0.5',
+          description: `The threshold as configs before thresholdCounts gave it: N is read as N × ${COUNTS_PER_THRESHOLD_MB.toLocaleString('en-US')} counts. A thresholdCounts in the same policy wins.`,
+          fix: 'give a number > 0, e.g. 1 (read as 1e9 counts), or use thresholdCounts',
         }),
       ),
       minRuns: Type.Optional(
@@ -118,7 +127,7 @@ function policySchema(description: string) {
     {
       additionalProperties: false,
       description,
-      fix: 'write it as { "thresholdMB": 1 }',
+      fix: 'write it as { "thresholdCounts": 1e9 }',
     },
   );
 }
@@ -326,11 +335,20 @@ export const ConfigFileSchema = Type.Object(
               fix: 'give a whole number of merges, at least 1, e.g. 2',
             }),
           ),
+          liveSnapshotSeconds: Type.Optional(
+            Type.Number({
+              minimum: 1,
+              default: DEFAULT_COLLECTOR.liveSnapshotMs / 1000,
+              description:
+                'How often, in seconds, the live profiles of running programs (continuous collection) are read and what they counted since is merged; a program that dies is merged for the last time and its file removed within two of these.',
+              fix: 'give the seconds between two readings of running programs, at least 1, e.g. 30',
+            }),
+          ),
         },
         {
           additionalProperties: false,
           description:
-            "The collector's limits: disk caps of the spool and the quarantine, the largest spool file, how many files one harvest takes at once and how many packages merge at once. A running daemon uses new values after a restart.",
+            "The collector's limits: disk caps of the spool and the quarantine, the largest spool file, how many files one harvest takes at once, how many packages merge at once, and how often running programs' live profiles are read. A running daemon uses new values after a restart.",
           fix: 'write it as { "spoolCapMB": 2048, "quarantineCapMB": 256 }',
         },
       ),

@@ -14,8 +14,12 @@ export interface RetryPolicy {
 }
 
 export interface Policy {
-  /** Profile data (MB = 1,048,576 bytes) to harvest before building. */
-  thresholdMB: number;
+  /**
+   * Counts to merge before building: the sum of every counter the merges added, from running programs' live
+   * profiles (what they grew since the last snapshot) and exited programs' files alike (`thresholdMB` in the file
+   * is read as billions of counts).
+   */
+  thresholdCounts: number;
   /** Instrumented runs to see before building (0: no minimum). */
   minRuns: number;
   /** Overlap (0..1) successive merged profiles must reach; null: not required. */
@@ -78,6 +82,8 @@ export interface CollectorConfig {
   batchSize: number;
   /** Packages merged at the same time. */
   mergeConcurrency: number;
+  /** How often the live profiles of running programs are read while any exist (continuous collection). */
+  liveSnapshotMs: number;
 }
 
 export interface Config {

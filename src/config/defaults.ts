@@ -6,9 +6,15 @@ import type { CollectorConfig, Policy } from './config-types.js';
 
 export const BYTES_PER_MB = 1024 * 1024;
 
+/**
+ * A `thresholdMB` of N (the measure before counts) is read as N billion counts: about what a megabyte of raw
+ * profiles carried for the programs measured (from 3·10^8 to 4·10^10), and it keeps the default 1 the default.
+ */
+export const COUNTS_PER_THRESHOLD_MB = 1_000_000_000;
+
 // Frozen because every normalized policy starts as a copy of it.
 export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
-  thresholdMB: 1,
+  thresholdCounts: COUNTS_PER_THRESHOLD_MB,
   minRuns: 0,
   convergence: null,
   onReady: 'switch',
@@ -33,4 +39,5 @@ export const DEFAULT_COLLECTOR: Readonly<CollectorConfig> = Object.freeze({
   maxFileBytes: 256 * BYTES_PER_MB,
   batchSize: 256,
   mergeConcurrency: 2,
+  liveSnapshotMs: 30 * 1000,
 });

@@ -21,6 +21,7 @@ import { ConfigFileSchema, type ConfigFile, type PackageFile, type PolicyFile } 
 import { resolveDefaultStateDir, type Env } from './default-paths.js';
 import {
   BYTES_PER_MB,
+  COUNTS_PER_THRESHOLD_MB,
   DEFAULT_BOLT_PROFILE_ARG,
   DEFAULT_COLLECTOR,
   DEFAULT_POLICY,
@@ -135,9 +136,13 @@ class Normalizer {
   effectivePolicy(layers: readonly (PolicyFile | undefined)[], where: string | undefined): Policy {
     const policy: Policy = { ...DEFAULT_POLICY, retry: { ...DEFAULT_POLICY.retry } };
     for (const layer of layers) {
-      const { retry, ...fields } = layer ?? {};
+      const { retry, thresholdMB, ...fields } = layer ?? {};
       Object.assign(policy, fields);
       Object.assign(policy.retry, retry);
+      // A layer's own threshold replaces an inherited one, in whichever key it is written; counts win over MB in one
+      // layer (the NixOS module always writes thresholdMB, and its `settings` may add thresholdCounts).
+      if (fields.thresholdCounts === undefined && thresholdMB !== undefined)
+        policy.thresholdCounts = thresholdMB * COUNTS_PER_THRESHOLD_MB;
     }
     if (where !== undefined && policy.retry.maxDelaySeconds < policy.retry.initialDelaySeconds) {
       this.add(
@@ -268,6 +273,10 @@ function normalize(
     maxFileBytes: megabytes(limits.maxFileMB, DEFAULT_COLLECTOR.maxFileBytes),
     batchSize: limits.batchSize ?? DEFAULT_COLLECTOR.batchSize,
     mergeConcurrency: limits.mergeConcurrency ?? DEFAULT_COLLECTOR.mergeConcurrency,
+    liveSnapshotMs:
+      limits.liveSnapshotSeconds === undefined
+        ? DEFAULT_COLLECTOR.liveSnapshotMs
+        : Math.round(limits.liveSnapshotSeconds * 1000),
   };
 
   const writtenPackages = has(written, 'packages') ? (written.packages as Record<string, unknown>) : {};

@@ -4,6 +4,7 @@
  */
 import { accessSync, constants, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { findProfileCollisions } from '../activate/profile-collisions.js';
 import type { Config } from '../config/config-types.js';
 import { manifestPathOf } from '../formats/manifest.js';
 import { run } from '../process/run.js';
@@ -196,6 +197,24 @@ function checkBoltDirs(records: readonly LifecycleRecord[], uid: number): Check[
     });
 }
 
+/** Two managed packages whose active variants ship the same program: the Nix profile runs only one of them. */
+function checkCollisions(nixProfile: string, records: readonly LifecycleRecord[]): Check {
+  const collisions = findProfileCollisions(nixProfile, records);
+  if (collisions.length === 0)
+    return { name: 'profile collisions', ok: true, detail: 'no two managed packages ship the same program', fix: '' };
+  return {
+    name: 'profile collisions',
+    ok: false,
+    detail: collisions
+      .map(
+        (c) =>
+          `${c.file} is in ${c.packages.join(' and ')}; the Nix profile runs ${c.winner}'s (the name that sorts first wins), so the others' runs and profile data come only from calls by their store path`,
+      )
+      .join('; '),
+    fix: `manage one package per program (remove the others from "packages"), or give the builds different program names`,
+  };
+}
+
 export async function runDoctor(input: {
   config: Config;
   records: readonly LifecycleRecord[];
@@ -211,6 +230,7 @@ export async function runDoctor(input: {
     checkEnvironment(input.config.spoolDir, input.uid, input.env),
     ...checkMergeTools(input.records),
     ...checkBoltDirs(input.records, input.uid),
+    checkCollisions(input.config.nixProfile, input.records),
   ];
   return { ok: checks.every((c) => c.ok), checks };
 }

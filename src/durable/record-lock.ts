@@ -15,7 +15,8 @@ interface RecordLockAddon {
   unlock(fd: number): boolean;
   lockHolder(fd: number): number;
   syncFs(fd: number): boolean;
-  flockFree(fd: number): boolean;
+  flockTryExclusive(fd: number): boolean;
+  flockRelease(fd: number): boolean;
 }
 
 const ADDON_RELATIVE = join('build', 'Release', 'record_lock.node');
@@ -51,7 +52,7 @@ export function unlockFile(fd: number): void {
   load().unlock(fd);
 }
 
-/** The pid holding a lock that conflicts with a write lock, or 0. */
+/** The pid holding a lock that conflicts with a write lock, 0 when none, -1 when held by a process not visible here. */
 export function lockHolder(fd: number): number {
   return load().lockHolder(fd);
 }
@@ -73,7 +74,14 @@ export async function lockWrite(fd: number, timeoutMs: number): Promise<boolean>
   return true;
 }
 
-/** True when no process holds a flock on the file (a live profile's programs each hold a shared one). */
-export function flockFree(fd: number): boolean {
-  return load().flockFree(fd);
+/**
+ * Takes an exclusive flock without waiting and keeps it until releaseFlock: false when another open file description
+ * holds one (a live profile's programs each hold a shared one for their whole life). Independent of record locks.
+ */
+export function tryFlockExclusive(fd: number): boolean {
+  return load().flockTryExclusive(fd);
+}
+
+export function releaseFlock(fd: number): void {
+  load().flockRelease(fd);
 }

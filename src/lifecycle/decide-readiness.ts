@@ -3,14 +3,19 @@
  * and why (or why not) in words a status line can show.
  */
 import type { Policy } from '../config/config-types.js';
-import { BYTES_PER_MB } from '../config/defaults.js';
+import { countUnit, formatCounts } from '../config/format-counts.js';
 import type { PackageRecord } from '../state/package-records.js';
 
 export interface PackageMetrics {
   /** Size of the current merged profile; 0 when nothing has been merged. */
   mergedBytes: number;
-  /** Raw profile bytes harvested from the spool so far (what the threshold counts). */
+  /** Raw profile bytes harvested from the spool so far (a live file counts once). */
   bytesHarvested: number;
+  /**
+   * What the threshold counts: the sum of every counter the merges added, from exited programs' files and from what
+   * running programs' live files grew, so a day of one program's work counts as much as the same work in short runs.
+   */
+  counts: number;
   /** Instrumented runs seen. */
   runs: number;
   /** Overlap (0..1) of the last two merged profiles; null before there are two. */
@@ -33,6 +38,7 @@ export function metricsFromRecords(records: readonly PackageRecord[]): Map<strin
       {
         mergedBytes: r.mergedBytes,
         bytesHarvested: r.bytesHarvested,
+        counts: r.countsMerged,
         runs: r.runs ?? 0,
         convergence: r.overlap,
         generation: r.generation,
@@ -42,7 +48,7 @@ export function metricsFromRecords(records: readonly PackageRecord[]): Map<strin
   );
 }
 
-export type ReadinessPolicy = Pick<Policy, 'thresholdMB' | 'minRuns' | 'convergence'>;
+export type ReadinessPolicy = Pick<Policy, 'thresholdCounts' | 'minRuns' | 'convergence'>;
 
 export type BlockerKind = 'no-profile' | 'threshold' | 'min-runs' | 'convergence-unmeasured' | 'convergence';
 
@@ -53,7 +59,7 @@ export interface Blocker {
 
 export interface Readiness {
   ready: boolean;
-  /** One sentence for humans, e.g. "0.4 of 1.0 MB collected". */
+  /** One sentence for humans, e.g. "0.4M of 1.0M counts collected". */
   reason: string;
   /** 0..1 toward the data threshold (the progress bar). */
   progress: number;
@@ -66,26 +72,11 @@ export interface Readiness {
 /** One measure of a package's data: what there is, what the policy needs, and what is still missing. */
 export interface Measure {
   kind: 'data' | 'runs' | 'convergence';
-  /** E.g. "0.9 of 1.0 MB", "3 of 5 runs", "3 runs", "overlap 0.985 of 0.990", "overlap not measured yet". */
+  /** E.g. "0.9M of 1.0M counts", "3 of 5 runs", "3 runs", "overlap 0.985 of 0.990", "overlap not measured yet". */
   text: string;
-  /** E.g. "0.2 MB more", "2 more runs"; null when met or not asked for. */
+  /** E.g. "0.2M counts more", "2 more runs"; null when met or not asked for. */
   missing: string | null;
   met: boolean;
-}
-
-/**
- * MB with one decimal (two significant digits below 0.1 MB). `down` rounds
- * down, so an amount still short of the threshold never shows as reaching it;
- * `up` rounds what is missing up, so it never shows as less than it is.
- */
-export function formatMB(megabytes: number, rounding: 'nearest' | 'down' | 'up' = 'nearest'): string {
-  if (megabytes <= 0) return '0';
-  const decimals = megabytes >= 0.1 ? 1 : 1 - Math.floor(Math.log10(megabytes));
-  const scaled = megabytes * 10 ** decimals;
-  // The small epsilons keep 0.3 * 10 = 2.9999... from rounding down to 2 (or 3.0000...1 up to 4).
-  const rounded =
-    rounding === 'down' ? Math.floor(scaled + 1e-9) : rounding === 'up' ? Math.ceil(scaled - 1e-9) : Math.round(scaled);
-  return (rounded / 10 ** decimals).toFixed(decimals);
 }
 
 function pluralize(count: number, word: string): string {
@@ -94,14 +85,16 @@ function pluralize(count: number, word: string): string {
 
 /** The measures in the words status and the reasons share; amounts short of a target are rounded down. */
 export function describeMeasures(metrics: PackageMetrics, policy: ReadinessPolicy): Measure[] {
-  const thresholdBytes = policy.thresholdMB * BYTES_PER_MB;
-  const short = metrics.bytesHarvested < thresholdBytes;
+  const threshold = policy.thresholdCounts;
+  const short = metrics.counts < threshold;
+  // The amounts in the threshold's unit, so they compare at a glance.
+  const unit = countUnit(threshold);
   const measures: Measure[] = [
     {
       kind: 'data',
-      text: `${formatMB(metrics.bytesHarvested / BYTES_PER_MB, short ? 'down' : 'nearest')} of ${formatMB(policy.thresholdMB)} MB`,
-      // Rounded up, so "0.1 MB more" is never shown when 0.15 are missing.
-      missing: short ? `${formatMB((thresholdBytes - metrics.bytesHarvested) / BYTES_PER_MB, 'up')} MB more` : null,
+      text: `${formatCounts(metrics.counts, unit, short ? 'down' : 'nearest')} of ${formatCounts(threshold, unit)} counts`,
+      // Rounded up, so "0.1M counts more" is never shown when 0.15M are missing.
+      missing: short ? `${formatCounts(threshold - metrics.counts, unit, 'up')} counts more` : null,
       met: !short,
     },
     {
@@ -142,8 +135,8 @@ function formatOverlap(value: number, short: boolean): string {
 }
 
 export function decideReadiness(metrics: PackageMetrics, policy: ReadinessPolicy): Readiness {
-  const thresholdBytes = policy.thresholdMB * BYTES_PER_MB;
-  const progress = thresholdBytes > 0 ? Math.min(1, Math.max(0, metrics.bytesHarvested / thresholdBytes)) : 1;
+  const threshold = policy.thresholdCounts;
+  const progress = threshold > 0 ? Math.min(1, Math.max(0, metrics.counts / threshold)) : 1;
   const measures = describeMeasures(metrics, policy);
   const [data, runs, convergence] = measures;
   const collected = `${data!.text} collected`;

@@ -168,6 +168,22 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX staged_ready ON staged (package, ready);
   `,
   `
+  -- What the data threshold counts: the sum of every counter the merges added (each merged input's mass), for
+  -- exited programs' files and the growth of running programs' live files alike. The contributors' masses are
+  -- exactly that sum for what was merged before.
+  ALTER TABLE packages ADD COLUMN counts_merged REAL NOT NULL DEFAULT 0;
+  UPDATE packages SET counts_merged = COALESCE((SELECT SUM(mass) FROM contributions c WHERE c.package = packages.name), 0);
+  -- The daemon's collector in this state directory (one row): its pid, since when it follows the spool, its last
+  -- pass, and whether it stopped cleanly, so status can tell a daemon that died from one that runs.
+  CREATE TABLE collector_heartbeat (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    last_pass_at TEXT,
+    stopped_at TEXT
+  );
+  `,
+  `
   -- What the collector's last pass found in the spool that was not its to take: files of other users or
   -- daemons (left alone) and user directory names others took (squats), as one JSON document.
   CREATE TABLE spool_report (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL, data TEXT NOT NULL);

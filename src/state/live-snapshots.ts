@@ -17,7 +17,7 @@ export interface LiveSnapshot {
   package: string;
   bytes: Buffer;
   takenAt: string;
-  /** No program maps the file any more; its last counts are merged. */
+  /** No program held the file when this snapshot was taken (its flock was free): its counts so far are merged. */
   ended: boolean;
 }
 
@@ -101,7 +101,17 @@ export function commitLiveSnapshot(
   })();
 }
 
-/** Forgets a live file whose programs are gone and which was emptied. */
+/** Records that a live file was read again and had not changed since its snapshot (the bytes stay as they are). */
+export function touchLiveSnapshot(db: Db, path: string, takenAt: string): void {
+  db.prepare('UPDATE live_snapshots SET taken_at = ? WHERE path = ?').run(takenAt, path);
+}
+
+/** The path of every live file with a snapshot. */
+export function listLiveSnapshotPaths(db: Db): string[] {
+  return (db.prepare('SELECT path FROM live_snapshots').all() as { path: string }[]).map((r) => r.path);
+}
+
+/** Forgets a live file that was removed (its programs gone, its last counts merged). */
 export function forgetLiveSnapshot(db: Db, path: string): void {
   db.prepare('DELETE FROM live_snapshots WHERE path = ?').run(path);
 }

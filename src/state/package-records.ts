@@ -13,6 +13,8 @@ export interface PackageRecord {
   mergedBytes: number;
   bytesHarvested: number;
   filesHarvested: number;
+  /** The sum of every counter the merges added (the data threshold's measure). */
+  countsMerged: number;
   /** Runs of the package's most-run binary (clang) or object (gcc), over every contributor. */
   runs: number;
   functionsNonzero: number | null;
@@ -103,7 +105,7 @@ export function listContributions(db: Db, pkg: string): ContributionRecord[] {
 
 /**
  * The one transaction of a merge: the contributors' new profiles, the package's new generation,
- * the consumed inputs gone. With `functionKeys` (clang), functionsNonzero becomes the size of the
+ * the consumed inputs gone and their counts added to the package's. With `functionKeys` (clang), functionsNonzero becomes the size of the
  * package's union of run functions.
  */
 export function commitMerge(
@@ -161,8 +163,14 @@ export function commitMerge(
     db.prepare(
       'UPDATE packages SET generation = ?, merged_path = ?, merged_sha256 = ?, merged_bytes = ?, functions_nonzero = ?, overlap = ?, updated_at = ? WHERE name = ?',
     ).run(gen.generation, gen.path, gen.sha256, gen.bytes, gen.functionsNonzero, gen.overlap, at, gen.package);
+    const mass = db.prepare('SELECT mass FROM staged WHERE id = ?');
     const del = db.prepare('DELETE FROM staged WHERE id = ?');
-    for (const id of consumedStagedIds) del.run(id);
+    let added = 0;
+    for (const id of consumedStagedIds) {
+      added += (mass.get(id) as { mass: number } | undefined)?.mass ?? 0;
+      del.run(id);
+    }
+    db.prepare('UPDATE packages SET counts_merged = counts_merged + ? WHERE name = ?').run(added, gen.package);
   })();
 }
 
@@ -176,6 +184,7 @@ function mapPackage(r: Record<string, unknown>): PackageRecord {
     mergedBytes: r.merged_bytes as number,
     bytesHarvested: r.bytes_harvested as number,
     filesHarvested: r.files_harvested as number,
+    countsMerged: r.counts_merged as number,
     runs: r.unit_runs as number,
     functionsNonzero: r.functions_nonzero as number | null,
     overlap: r.overlap as number | null,

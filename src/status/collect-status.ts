@@ -18,6 +18,8 @@ import { boltDataName } from '../model/variants.js';
 import type { ActiveBuild, BuildRecord, LifecycleRecord } from '../model/lifecycle-record.js';
 import type { QuarantineSummary } from '../state/quarantine-records.js';
 import type { SpoolReport } from '../state/spool-report.js';
+import type { ProfileCollision } from '../activate/profile-collisions.js';
+import { judgeDaemon, type DaemonStatus } from './daemon-state.js';
 
 export interface PackageStatus {
   name: string;
@@ -28,7 +30,11 @@ export interface PackageStatus {
   reason: string;
   /** 0..1 toward the data threshold. */
   progress: number;
-  thresholdMB: number;
+  /** The policy's threshold: counts to merge before building. */
+  thresholdCounts: number;
+  /** Counts merged so far (the sum of every counter the merges added): what the threshold measures. */
+  counts: number;
+  /** Raw profile bytes harvested (a live file counts once). */
   bytesHarvested: number;
   runs: number;
   convergence: number | null;
@@ -37,8 +43,10 @@ export interface PackageStatus {
   measures: Measure[];
   /** Who the merged profile's data comes from, and each one's share of it after the cap. */
   contributors: ContributorStatus[];
-  /** Programs in continuous collection that run now, whose counts are merged while they run. */
-  live: { running: number; lastSnapshot: string | null } | null;
+  /** Live profiles of programs in continuous collection, whose counts are merged while they run. */
+  live: LiveStatus | null;
+  /** Files of this package's active variant that another managed package's active variant ships too. */
+  collisions: ProfileCollision[];
   activeVariant: LifecycleRecord['activeVariant'];
   activePath: string | null;
   generation: number | null;
@@ -64,10 +72,20 @@ export interface BoltStatus {
   files: BoltFileOutcome[];
 }
 
+export interface LiveStatus {
+  /** Live files whose programs ran when they were last read. */
+  running: number;
+  lastSnapshot: string | null;
+  /** Read recently by a daemon that runs now; false: what they show is old (the daemon stopped, or has not read them for 3 intervals). */
+  current: boolean;
+}
+
 export interface ContributorStatus {
   uid: number;
   /** The user's name, when it is known. */
   user: string | null;
+  /** Counts merged from this contributor (before the share cap). */
+  counts: number;
   bytesHarvested: number;
   runs: number;
   /** 0..1 of the package's merged profile. */
@@ -83,6 +101,10 @@ export interface Status {
   quarantine: QuarantineSummary | null;
   /** What the last pass left alone in the spool (other users' and daemons' files) and the squats it saw. */
   spool: SpoolReport | null;
+  /** Whether the daemon runs, and since when (or since when not). */
+  daemon: DaemonStatus;
+  /** Managed packages whose active variants ship the same program, and which one the Nix profile links. */
+  collisions: ProfileCollision[];
   /** Engine-wide conditions a user must know about (disk cap reached, quarantined files). */
   warnings: string[];
 }
@@ -99,9 +121,18 @@ export function collectStatus(input: {
   live?: ReadonlyMap<string, { running: number; lastSnapshot: string | null }>;
   /** Per package: the file outcomes from the manifest of its active BOLT variant. */
   boltFiles?: ReadonlyMap<string, BoltFileOutcome[]>;
+  daemon?: DaemonStatus;
+  collisions?: readonly ProfileCollision[];
   now?: Date;
 }): Status {
   const now = input.now ?? new Date();
+  const daemon = input.daemon ?? judgeDaemon({ holder: 0 }, null);
+  const collisions = [...(input.collisions ?? [])];
+  // Read at every snapshot interval while programs run: three missed in a row, and what they show is old.
+  const current = (last: string | null) =>
+    daemon.state === 'running' &&
+    last !== null &&
+    now.getTime() - Date.parse(last) <= 3 * input.config.collector.liveSnapshotMs;
   const records = new Map(input.records.map((r) => [r.name, r] as const));
   const packages = input.config.packages.map((pkg): PackageStatus => {
     const record = records.get(pkg.name) ?? null;
@@ -124,16 +155,19 @@ export function collectStatus(input: {
         : null,
       reason: record?.reason ?? 'not built yet: the daemon builds the profiling variant first',
       progress: readiness?.progress ?? 0,
-      thresholdMB: pkg.policy.thresholdMB,
+      thresholdCounts: pkg.policy.thresholdCounts,
+      counts: m?.counts ?? 0,
       bytesHarvested: m?.bytesHarvested ?? 0,
       runs: m?.runs ?? 0,
       convergence: m?.convergence ?? null,
       mergeGeneration: m?.generation ?? 0,
-      measures: describeMeasures(m ?? { mergedBytes: 0, bytesHarvested: 0, runs: 0, convergence: null }, pkg.policy),
-      live: input.live?.get(pkg.name) ?? null,
+      measures: describeMeasures(m ?? NO_METRICS, pkg.policy),
+      live: liveStatus(input.live?.get(pkg.name), current),
+      collisions: collisions.filter((c) => c.packages.includes(pkg.name)),
       contributors: contributions.map((c) => ({
         uid: c.contributor,
         user: input.userNames?.get(c.contributor) ?? null,
+        counts: c.mass,
         bytesHarvested: c.bytesHarvested,
         runs: c.runs,
         share: total > 0 ? (c.mass * (weights.get(c.contributor) ?? 1)) / total : 0,
@@ -164,11 +198,30 @@ export function collectStatus(input: {
     packages,
     quarantine: input.quarantine ?? null,
     spool: input.spool ?? null,
+    daemon,
+    collisions,
     warnings: [
       ...describeQuarantine(input.quarantine ?? null, input.config.stateDir),
       ...describeSpool(input.spool ?? null, input.userNames ?? new Map()),
     ],
   };
+}
+
+const NO_METRICS: CollectedMetrics = {
+  mergedBytes: 0,
+  bytesHarvested: 0,
+  counts: 0,
+  runs: 0,
+  convergence: null,
+  generation: 0,
+  mergedPath: null,
+};
+
+function liveStatus(
+  live: { running: number; lastSnapshot: string | null } | undefined,
+  current: (last: string | null) => boolean,
+): LiveStatus | null {
+  return live ? { ...live, current: current(live.lastSnapshot) } : null;
 }
 
 function boltStatus(
@@ -177,14 +230,7 @@ function boltStatus(
   record: LifecycleRecord | null,
   files: BoltFileOutcome[],
 ): BoltStatus {
-  const metrics = m ?? {
-    mergedBytes: 0,
-    bytesHarvested: 0,
-    runs: 0,
-    convergence: null,
-    generation: 0,
-    mergedPath: null,
-  };
+  const metrics = m ?? NO_METRICS;
   return {
     progress: decideReadiness(metrics, policy).progress,
     measures: describeMeasures(metrics, policy),

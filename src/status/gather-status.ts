@@ -1,16 +1,19 @@
 /**
  * Gathers what `nix-pgo status` shows: the lifecycle records, the collector's
  * metrics and contributions, quarantine and live files, the Nix profile's
- * generation, the active BOLT variants' file outcomes, read without writing
- * anything; collect-status.ts puts them together.
+ * generation and collisions in it, the active BOLT variants' file outcomes,
+ * whether the daemon runs, read without writing anything; collect-status.ts
+ * puts them together.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { findProfileCollisions } from '../activate/profile-collisions.js';
 import { currentGeneration } from '../activate/switch-profile.js';
 import type { Config } from '../config/config-types.js';
 import { findPackage } from '../config/find-package.js';
 import { type BoltFileOutcome, manifestPathOf, parseBoltOutcomes } from '../formats/manifest.js';
 import { metricsFromRecords } from '../lifecycle/decide-readiness.js';
 import type { LifecycleRecord } from '../model/lifecycle-record.js';
+import { getCollectorHeartbeat } from '../state/collector-heartbeat.js';
 import { withDatabaseReadOnly } from '../state/database.js';
 import { listLifecycles } from '../state/lifecycle-records.js';
 import { summarizeLive } from '../state/live-snapshots.js';
@@ -20,15 +23,26 @@ import { readSpoolReport } from '../state/spool-report.js';
 import { stateLayout } from '../state/state-layout.js';
 import { lookupUserName } from '../tools/getent.js';
 import { collectStatus, type Status } from './collect-status.js';
+import { judgeDaemon, probeCollectorLock } from './daemon-state.js';
 
 /** The status of every managed package, or of `only`. */
 export async function gatherStatus(config: Config, only?: string): Promise<Status> {
   if (only !== undefined) findPackage(config, only);
   const profileGeneration = existsSync(config.nixProfile) ? await currentGeneration(config.nixProfile) : null;
+  const layout = stateLayout(config.stateDir, config.spoolDir);
+  // Before the database: a daemon that stops meanwhile has written its stop before it released the lock.
+  const lock = probeCollectorLock(layout.collectorLock);
   // Read-only: status (also as root, `sudo nix-pgo status`) never creates or migrates the daemon's database.
-  const status = await withDatabaseReadOnly(stateLayout(config.stateDir, config.spoolDir).database, async (db) => {
+  const status = await withDatabaseReadOnly(layout.database, async (db) => {
     // No database yet: nothing collected or built (a fresh install).
-    if (db === null) return collectStatus({ config, records: [], metrics: new Map(), profileGeneration });
+    if (db === null)
+      return collectStatus({
+        config,
+        records: [],
+        metrics: new Map(),
+        profileGeneration,
+        daemon: judgeDaemon(lock, null),
+      });
     const contributions = new Map(config.packages.map((p) => [p.name, listContributions(db, p.name)] as const));
     const spool = readSpoolReport(db);
     const userNames = await lookupNames([
@@ -37,6 +51,8 @@ export async function gatherStatus(config: Config, only?: string): Promise<Statu
     ]);
     const records = listLifecycles(db);
     return collectStatus({
+      daemon: judgeDaemon(lock, getCollectorHeartbeat(db)),
+      collisions: findProfileCollisions(config.nixProfile, records),
       config,
       records,
       metrics: metricsFromRecords(listPackages(db)),

@@ -1,8 +1,8 @@
 /** Human text for `nix-pgo status` (pure); `--json` prints the Status itself. */
-import { formatMB } from '../lifecycle/decide-readiness.js';
-import { BYTES_PER_MB } from '../config/defaults.js';
+import { formatCounts } from '../config/format-counts.js';
 import type { Variant } from '../model/variants.js';
-import type { BoltStatus, ContributorStatus, PackageStatus, Status } from './collect-status.js';
+import type { BoltStatus, ContributorStatus, LiveStatus, PackageStatus, Status } from './collect-status.js';
+import type { DaemonStatus } from './daemon-state.js';
 
 const BAR_WIDTH = 20;
 
@@ -12,7 +12,7 @@ export function renderProgressBar(progress: number, width = BAR_WIDTH): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(clamped * 100)}%`;
 }
 
-function renderPackage(p: PackageStatus): string[] {
+function renderPackage(p: PackageStatus, daemonRuns: boolean): string[] {
   const lines = [`${p.name}: ${p.state}${p.held ? ' (held by a rollback)' : ''}`, `  why:      ${p.reason}`];
   if (p.building) {
     lines.push(
@@ -28,11 +28,11 @@ function renderPackage(p: PackageStatus): string[] {
     `  data:     ${renderProgressBar(p.progress)} ${[...measures, ...overlap, `merge ${p.mergeGeneration}`].join(', ')}`,
   );
   if (p.contributors.length > 0) lines.push(`  from:     ${p.contributors.map(renderContributor).join('; ')}`);
-  if (p.live) {
-    const files = `${p.live.running} live profile${p.live.running === 1 ? '' : 's'}`;
-    lines.push(
-      `  running:  ${files} of running programs, merged while they run${p.live.lastSnapshot ? ` (last read ${p.live.lastSnapshot})` : ''}`,
-    );
+  if (p.live) lines.push(`  running:  ${renderLive(p.live, daemonRuns)}`);
+  for (const c of p.collisions) {
+    const others = c.packages.filter((name) => name !== p.name).join(', ');
+    const runs = c.winner === p.name ? "this package's" : `${c.winner}'s`;
+    lines.push(`  collides: ${c.file} with ${others}: the Nix profile runs ${runs}`);
   }
   lines.push(
     `  active:   ${p.activeVariant ?? 'nothing yet'}${p.generation === null ? '' : ` (profile generation ${p.generation})`}${p.activePath ? `  ${p.activePath}` : ''}`,
@@ -73,7 +73,34 @@ function renderBolt(b: BoltStatus): string[] {
 
 function renderContributor(c: ContributorStatus): string {
   const who = c.user === null ? `uid ${c.uid}` : `${c.user} (uid ${c.uid})`;
-  return `${who} ${formatMB(c.bytesHarvested / BYTES_PER_MB)} MB, ${c.runs} run${c.runs === 1 ? '' : 's'}, ${Math.round(c.share * 100)}% of the profile`;
+  return `${who} ${formatCounts(c.counts)} counts, ${c.runs} run${c.runs === 1 ? '' : 's'}, ${Math.round(c.share * 100)}% of the profile`;
+}
+
+/** Live files as current only when a running daemon read them lately; otherwise as what they were, and since when. */
+function renderLive(live: LiveStatus, daemonRuns: boolean): string {
+  const files = `${live.running} live profile${live.running === 1 ? '' : 's'}`;
+  const at = live.lastSnapshot ?? 'an unknown time';
+  if (live.current) return `${files} of running programs, merged while they run (last read ${at})`;
+  const why = daemonRuns ? 'not read since (see the daemon log)' : 'not read since: the daemon is not running';
+  return `${files} of programs that ran when last read at ${at}; ${why}`;
+}
+
+function renderDaemon(d: DaemonStatus): string {
+  const passed = d.lastPassAt ? `; last pass ${d.lastPassAt}` : '';
+  switch (d.state) {
+    case 'running':
+      return `running (pid ${d.pid}, since ${d.since}${passed})`;
+    case 'locked':
+      return `a nix-pgo process${d.pid === null ? '' : ` (pid ${d.pid})`} holds the collector lock; no daemon has reported from it`;
+    case 'stopped':
+      return `NOT RUNNING since ${d.since} (it was stopped); start it: nix-pgo daemon (NixOS: systemctl start nix-pgo)`;
+    case 'died':
+      return `NOT RUNNING since about ${d.since} (its last sign of life): it did not stop cleanly (killed or crashed); start it: nix-pgo daemon (NixOS: systemctl start nix-pgo)`;
+    case 'never':
+      return 'NOT RUNNING: no daemon has run with this state directory yet; start it: nix-pgo daemon';
+    case 'unknown':
+      return `cannot tell whether it runs: ${d.detail}`;
+  }
 }
 
 function formatDuration(seconds: number): string {
@@ -85,8 +112,9 @@ function formatDuration(seconds: number): string {
 export function renderStatus(status: Status): string {
   const out: string[] = [];
   if (status.packages.length === 0) out.push('no managed packages: list some under "packages" in the config');
-  for (const p of status.packages) out.push(...renderPackage(p), '');
+  for (const p of status.packages) out.push(...renderPackage(p, status.daemon.state === 'running'), '');
   for (const w of status.warnings) out.push(`warning: ${w}`);
+  out.push(`daemon:      ${renderDaemon(status.daemon)}`);
   out.push(
     `Nix profile: ${status.nixProfile}${status.profileGeneration === null ? '' : ` (generation ${status.profileGeneration})`}`,
   );

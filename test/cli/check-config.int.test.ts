@@ -80,7 +80,7 @@ describe('nix-pgo check-config', () => {
       stdout,
       new RegExp(`hello +hello from ${path.join(dir, 'packages.nix')} \\(profiles through --arg pgoProfiles\\)`),
     );
-    assert.match(stdout, /lua +lua5_4 from .*\n +ready at 2 MB, 5 runs, overlap ≥ 0\.99, then notify/);
+    assert.match(stdout, /lua +lua5_4 from .*\n +ready at 2G counts, 5 runs, overlap ≥ 0\.99, then notify/);
   });
 
   it('prints the normalized config with --json', () => {
@@ -91,14 +91,14 @@ describe('nix-pgo check-config', () => {
     assert.deepEqual(result.problems, []);
     assert.equal(result.config.notify.hook, path.join(dir, 'notify.sh'));
     assert.deepEqual(
-      result.config.packages.map((p: { name: string; attr: string; policy: { thresholdMB: number } }) => [
+      result.config.packages.map((p: { name: string; attr: string; policy: { thresholdCounts: number } }) => [
         p.name,
         p.attr,
-        p.policy.thresholdMB,
+        p.policy.thresholdCounts,
       ]),
       [
-        ['hello', 'hello', 2],
-        ['lua', 'lua5_4', 2],
+        ['hello', 'hello', 2e9],
+        ['lua', 'lua5_4', 2e9],
       ],
     );
   });

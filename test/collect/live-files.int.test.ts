@@ -3,7 +3,8 @@
  * their live profiles by snapshots while they run and merges exactly what the
  * counters grew, never emptying a mapped file. A program that works through 20
  * harvests and is then killed with SIGKILL has contributed exactly its counts,
- * nothing twice, and never crashed because of a harvest. A program that forks
+ * nothing twice, and never crashed because of a harvest; its files are removed
+ * at the second pass that finds nobody holding them. A program that forks
  * without exec is counted as docs/harvest.md says: in continuous collection
  * the child counts into its parent's live file and what ran before the fork
  * counts once; at exit, the child writes its own profile and the part before
@@ -78,6 +79,8 @@ test('a live program through 20 harvests, then SIGKILL: exactly its counts, noth
       assert.equal(program.exitCode, null, `still running after harvest ${pass + 1}`);
       assert.equal(program.signalCode, null);
     }
+    // Idle but alive: it holds its files, which stay however many passes see them unchanged.
+    for (let pass = 0; pass < 2; pass++) assert.equal((await collector.runOnce()).live, 2);
     // While it runs, its data is merged and the file counts as a running program.
     const running = await withDatabase(layout.database, (db) => ({
       live: summarizeLive(db).get('tickerLive'),
@@ -94,6 +97,15 @@ test('a live program through 20 harvests, then SIGKILL: exactly its counts, noth
     assert.equal(signal, 'SIGKILL');
     const last = await collector.runOnce();
     assert.deepEqual(last.errors, []);
+    const merged = await withDatabase(layout.database, (db) => getPackage(db, 'tickerLive')!.mergedPath!);
+    assert.deepEqual(
+      library(await countersOf(merged)),
+      library(await reference(join(out, 'bin/ticker'), 207)),
+      'the last counts are merged at the first pass after the kill',
+    );
+    assert.equal(last.live, 2, 'the files stay one more pass: nobody held them at this one');
+    const removal = await collector.runOnce();
+    assert.equal(removal.live, 0, 'nobody held them at two passes in a row, and nothing changed: removed');
   } finally {
     if (program.exitCode === null && program.signalCode === null) program.kill('SIGKILL');
     collector.close();
@@ -111,9 +123,8 @@ test('a live program through 20 harvests, then SIGKILL: exactly its counts, noth
     library(await reference(join(out, 'bin/ticker'), 207)),
     'every unit up to the kill, once',
   );
-  // The emptied live files stay for a program that starts under the same name; nothing else is left.
-  for (const name of readdirSync(join(layout.spoolDir, 'llvm', String(process.getuid!()))))
-    assert.match(name, /^live-/);
+  // The live files are gone with their programs: nothing is left in the spool.
+  assert.deepEqual(readdirSync(join(layout.spoolDir, 'llvm', String(process.getuid!()))), []);
 });
 
 /** Runs `ticker -F -n 50` (the parent forks a worker and exits at once, as a program that daemonizes) and collects. */

@@ -85,7 +85,7 @@ describe('parseConfig defaults', () => {
     );
     const [a, b, c] = config.packages;
     assert.deepEqual(a!.bolt, { profileArg: 'boltProfiles', policy: { ...DEFAULT_POLICY, minRuns: 2 } });
-    assert.deepEqual(b!.bolt, { profileArg: 'bp', policy: { ...DEFAULT_POLICY, thresholdMB: 4, minRuns: 9 } });
+    assert.deepEqual(b!.bolt, { profileArg: 'bp', policy: { ...DEFAULT_POLICY, thresholdCounts: 4e9, minRuns: 9 } });
     assert.equal(c!.bolt, null);
     const bad = checkConfigText(
       source({
@@ -165,6 +165,40 @@ describe('parseConfig paths', () => {
   });
 });
 
+describe('the data threshold', () => {
+  it('is counts; thresholdMB, as older configs give it, is read as billions of counts', () => {
+    assert.equal(parseConfig(source({})).policy.thresholdCounts, 1e9);
+    assert.equal(parseConfig(source({ policy: { thresholdMB: 0.5 } })).policy.thresholdCounts, 5e8);
+    assert.equal(parseConfig(source({ policy: { thresholdCounts: 2e6 } })).policy.thresholdCounts, 2e6);
+  });
+
+  it("a layer's own threshold replaces the inherited one, in whichever key each gives it", () => {
+    const config = parseConfig(
+      source({
+        nixFile: './pkgs.nix',
+        policy: { thresholdMB: 5 },
+        packages: {
+          days: { policy: { thresholdCounts: 2e10 } },
+          runs: {},
+          bolted: { policy: { thresholdCounts: 7e6 }, bolt: { policy: { thresholdMB: 0.01 } } },
+        },
+      }),
+    );
+    assert.deepEqual(
+      config.packages.map((p) => [p.name, p.policy.thresholdCounts, p.bolt?.policy.thresholdCounts ?? null]),
+      [
+        ['bolted', 7e6, 1e7],
+        ['days', 2e10, null],
+        ['runs', 5e9, null],
+      ],
+    );
+  });
+
+  it('in one policy, thresholdCounts wins (the NixOS module always writes thresholdMB; its settings may add counts)', () => {
+    assert.equal(parseConfig(source({ policy: { thresholdMB: 1, thresholdCounts: 5 } })).policy.thresholdCounts, 5);
+  });
+});
+
 describe('parseConfig packages and policy', () => {
   it('applies package overrides on top of the global policy, field by field', () => {
     const config = parseConfig(
@@ -184,7 +218,7 @@ describe('parseConfig packages and policy', () => {
     );
     assert.deepEqual(config.policy, {
       ...DEFAULT_POLICY,
-      thresholdMB: 4,
+      thresholdCounts: 4e9,
       onReady: 'notify',
       retry: { initialDelaySeconds: 60, maxDelaySeconds: 600 },
     });
@@ -200,7 +234,7 @@ describe('parseConfig packages and policy', () => {
     assert.equal(lua?.profileArg, 'luaProfiles');
     assert.deepEqual(lua?.policy, {
       ...DEFAULT_POLICY,
-      thresholdMB: 4,
+      thresholdCounts: 4e9,
       minRuns: 10,
       convergence: 0.99,
       onReady: 'notify',
@@ -256,8 +290,17 @@ describe('collector', () => {
       maxFileBytes: 256 * 1024 * 1024,
       batchSize: 256,
       mergeConcurrency: 2,
+      liveSnapshotMs: 30_000,
     });
     assert.deepEqual(config.collector, DEFAULT_COLLECTOR);
+  });
+
+  it('takes the live snapshot interval in seconds', () => {
+    const config = parseConfig(source({ nixFile: '/p.nix', collector: { liveSnapshotSeconds: 2.5 } }));
+    assert.equal(config.collector.liveSnapshotMs, 2500);
+    assert.deepEqual(problemPaths({ nixFile: '/p.nix', collector: { liveSnapshotSeconds: 0.5 } }), [
+      'collector.liveSnapshotSeconds',
+    ]);
   });
 
   it('takes sizes in MB and counts as whole numbers, field by field', () => {

@@ -140,7 +140,7 @@ describe('the checks follow the schema', () => {
       assert.equal(accepts({ policy: at(null) }), nullable, `${key} null`);
       assert.equal(accepts({ policy: at('2') }), false, `${key} as a string`);
     }
-    assert.equal(probed, 7, 'every numeric policy field was probed');
+    assert.equal(probed, 8, 'every numeric policy field was probed');
   });
 
   it('has the name patterns of the schema for packages, attributes and profile arguments', () => {

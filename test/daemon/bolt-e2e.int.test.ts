@@ -31,8 +31,8 @@ describe('BOLT after PGO, end to end', () => {
     const baked = join(dir, 'baked');
     const setup = writeConfig(
       dir,
-      { calcBolt: { bolt: { policy: { thresholdMB: 0.0001, minRuns: 2 } } } },
-      { thresholdMB: 0.0005 },
+      { calcBolt: { bolt: { policy: { thresholdCounts: 100, minRuns: 2 } } } },
+      { thresholdCounts: 1000 },
       {},
       `profileDir = "${baked}";`,
     );

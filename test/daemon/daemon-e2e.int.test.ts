@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../../src/process/run.js';
+import { run, startBackground } from '../../src/process/run.js';
 import { substituterOptions } from '../../src/tools/nix-common.js';
 import { listGenerations } from '../../src/tools/nix-env.js';
 import { parseLockFile } from '../../src/store/lock-file.js';
@@ -65,7 +65,7 @@ describe('daemon end to end', () => {
     const hook = join(dir, 'hook.sh');
     const events = join(dir, 'events.jsonl');
     writeFileSync(hook, `#!/bin/sh\ncat >> ${events}\n`, { mode: 0o755 });
-    const setup = writeConfig(dir, ['calc'], { thresholdMB: 0.001, minRuns: 0 }, { notify: { hook } });
+    const setup = writeConfig(dir, ['calc'], { thresholdCounts: 1e6, minRuns: 0 }, { notify: { hook } });
     const daemon = startDaemon(setup);
     try {
       const profiling = await waitFor('the profiling variant to be active', async () => {
@@ -248,7 +248,7 @@ describe('daemon end to end', () => {
     const setup = writeConfig(
       dir,
       ['calc'],
-      { thresholdMB: 0.001, minRuns: 0, onReady: 'notify' },
+      { thresholdCounts: 1e6, minRuns: 0, onReady: 'notify' },
       { notify: { hook } },
     );
     const daemon = startDaemon(setup);
@@ -274,7 +274,7 @@ describe('daemon end to end', () => {
       const readyEvents = told.filter((e) => e.type === 'ready');
       assert.equal(readyEvents.length, 1, JSON.stringify(told));
       assert.equal(readyEvents[0]!.package, 'calc');
-      assert.match(readyEvents[0]!.reason!, /MB/);
+      assert.match(readyEvents[0]!.reason!, /counts/);
       assert.deepEqual(
         told.filter((e) => e.type === 'switched').map((e) => e.variant),
         ['profile'],
@@ -289,9 +289,9 @@ describe('daemon end to end', () => {
     }
   });
 
-  it('two managed packages that ship the same program share the profile: the one whose name sorts first provides it', async () => {
+  it('two managed packages that ship the same program share the profile: the one whose name sorts first provides it, and status and doctor say so', async () => {
     // calcTwin is another build of calc: both ship bin/calc.
-    const setup = writeConfig(makeTempDir('e2e-collision'), ['calcTwin', 'calc'], { thresholdMB: 1000 });
+    const setup = writeConfig(makeTempDir('e2e-collision'), ['calcTwin', 'calc'], { thresholdCounts: 1e12 });
     const daemon = startDaemon(setup);
     try {
       const [calc, twin] = await waitFor(
@@ -317,6 +317,18 @@ describe('daemon end to end', () => {
         ],
       );
       assert.equal(realpathSync(join(profile, 'bin', 'calc')), join(calc!.activePath!, 'bin/calc'));
+      // status and doctor say so, and which one the profile runs.
+      assert.deepEqual((await status(setup)).collisions, [
+        { file: 'bin/calc', packages: ['calc', 'calcTwin'], winner: 'calc', from: 'profile' },
+      ]);
+      const text = (await run(process.execPath, [cli, 'status', '--config', setup.configFile])).stdout;
+      assert.match(text, /calcTwin: .*\n(.*\n)* {2}collides: bin\/calc with calc: the Nix profile runs calc's\n/);
+      const doctor = startBackground(process.execPath, [cli, 'doctor', '--config', setup.configFile]);
+      assert.equal(await doctor.exited, 1, doctor.output());
+      assert.match(
+        doctor.output(),
+        /FAIL profile collisions: bin\/calc is in calc and calcTwin; the Nix profile runs calc's/,
+      );
     } finally {
       assert.equal(await stopDaemon(daemon), 0, daemon.output());
     }

@@ -20,7 +20,7 @@ const pkg = async (setup: Parameters<typeof status>[0], name: string) =>
 describe('the first hour', () => {
   it('profiles reach the Nix file keyed by the package name, even when the attribute differs', async () => {
     const dir = makeTempDir('byname');
-    const setup = writeConfig(dir, { 'fast-calc': { attr: 'calc' } }, { thresholdMB: 0.0001 });
+    const setup = writeConfig(dir, { 'fast-calc': { attr: 'calc' } }, { thresholdCounts: 100 });
     // A Nix file that looks its profile up by the config's package name, as docs/config.md says.
     writeFileSync(
       setup.nixFile,
@@ -48,7 +48,7 @@ describe('the first hour', () => {
 
   it('a running profiling or optimized build shows as building, with its time and log', async () => {
     const dir = makeTempDir('building');
-    const setup = writeConfig(dir, ['slowProfile'], { thresholdMB: 0.0001 });
+    const setup = writeConfig(dir, ['slowProfile'], { thresholdCounts: 100 });
     const daemon = startDaemon(setup);
     try {
       const building = await waitFor('the profiling build to show', async () => {
@@ -113,7 +113,7 @@ describe('the first hour', () => {
 
   it('the daemon reads the config again when it changes; a bad one is reported and the running one kept', async () => {
     const dir = makeTempDir('reload');
-    const setup = writeConfig(dir, ['calc'], { thresholdMB: 1000 });
+    const setup = writeConfig(dir, ['calc'], { thresholdCounts: 1e12 });
     const daemon = startDaemon(setup);
     const rewrite = (change: (config: Record<string, unknown>) => void) => {
       const config = JSON.parse(JSON.stringify(baseConfig)) as Record<string, unknown>;

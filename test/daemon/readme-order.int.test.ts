@@ -28,7 +28,7 @@ for (const [name, toolchain] of [
     const dir = makeTempDir(`readme-${toolchain}`);
     // GCC counts each run (gcda run counters), so it waits for all three below: none of them may run the optimized
     // variant, which a loaded machine switches to between the second and the third otherwise.
-    const setup = writeConfig(dir, [name], { thresholdMB: 0.0001, minRuns: toolchain === 'gcc' ? 3 : 2 });
+    const setup = writeConfig(dir, [name], { thresholdCounts: 100, minRuns: toolchain === 'gcc' ? 3 : 2 });
     const daemon = startBackground('bash', [
       '-c',
       `${shellEnv(setup.configFile)}; exec ${process.execPath} ${cli} daemon --config ${setup.configFile} --tick-ms 200`,

@@ -1,7 +1,7 @@
 /** `nix-pgo doctor`: every check runs; an active BOLT-instrumented variant needs the directory its programs write to. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/parse-config.js';
 import { renderDoctor, runDoctor } from '../../src/doctor/run-doctor.js';
@@ -45,4 +45,37 @@ test('an active BOLT-instrumented variant whose directory is missing is a proble
     after.checks.find((c) => c.name === 'BOLT directory of calc'),
     { name: 'BOLT directory of calc', ok: true, detail: `${boltDir} (mode 1733)`, fix: '' },
   );
+});
+
+test('two managed packages that ship the same program are a problem: doctor names them and the one the profile runs', async () => {
+  const root = tempDir('doctor-collision');
+  const variant = (name: string) => {
+    mkdirSync(join(root, name, 'bin'), { recursive: true });
+    writeFileSync(join(root, name, 'bin', 'ticker'), '');
+    return join(root, name);
+  };
+  const config = parseConfig({
+    text: JSON.stringify({
+      stateDir: join(root, 'state'),
+      nixProfile: join(root, 'profile'),
+      nixFile: '/p.nix',
+      packages: { ticker: {}, tickerLive: {} },
+    }),
+    file: join(root, 'config.json'),
+    env: {},
+  });
+  mkdirSync(join(root, 'profile', 'bin'), { recursive: true });
+  symlinkSync(join(variant('ticker'), 'bin', 'ticker'), join(root, 'profile', 'bin', 'ticker'));
+  const records = ['ticker', 'tickerLive'].map((name) => ({
+    ...newLifecycleRecord(name, new Date()),
+    activeVariant: 'profile' as const,
+    activePath: variant(name),
+  }));
+  const report = await runDoctor({ config, records, env: {}, uid: process.getuid!() });
+  const check = report.checks.find((c) => c.name === 'profile collisions')!;
+  assert.equal(check.ok, false);
+  assert.match(check.detail, /^bin\/ticker is in ticker and tickerLive; the Nix profile runs ticker's/);
+  assert.match(renderDoctor(report), /fix: manage one package per program/);
+  const alone = await runDoctor({ config, records: records.slice(0, 1), env: {}, uid: process.getuid!() });
+  assert.equal(alone.checks.find((c) => c.name === 'profile collisions')!.ok, true);
 });

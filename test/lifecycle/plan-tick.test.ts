@@ -26,6 +26,7 @@ const MB = 1024 * 1024;
 const metrics = (fields: Partial<CollectedMetrics>): CollectedMetrics => ({
   mergedBytes: 100,
   bytesHarvested: 2 * MB,
+  counts: 2e9,
   runs: 5,
   convergence: null,
   generation: 1,
@@ -74,7 +75,7 @@ describe('planTick', () => {
     const actions = plan({
       packages: [pkg('a')],
       records: new Map([['a', s]]),
-      metrics: new Map([['a', metrics({ bytesHarvested: MB / 2 })]]),
+      metrics: new Map([['a', metrics({ counts: 5e8 })]]),
     });
     assert.deepEqual(
       actions.map((a) => a.type),
@@ -86,7 +87,7 @@ describe('planTick', () => {
   it('does not report the same merge twice', () => {
     const s = slot('a', { state: 'collecting', seenGeneration: 1 });
     const actions = plan({
-      packages: [pkg('a', { thresholdMB: 10 })],
+      packages: [pkg('a', { thresholdCounts: 1e10 })],
       records: new Map([['a', s]]),
       metrics: new Map([['a', metrics({ generation: 1 })]]),
     });
@@ -136,7 +137,7 @@ describe('planTick', () => {
   it('builds on request whatever the policy says', () => {
     const s = slot('a', { state: 'collecting', seenGeneration: 1, buildRequested: true });
     const actions = plan({
-      packages: [pkg('a', { thresholdMB: 100 })],
+      packages: [pkg('a', { thresholdCounts: 1e11 })],
       records: new Map([['a', s]]),
       metrics: new Map([['a', metrics({})]]),
     });
@@ -194,7 +195,7 @@ describe('planTick', () => {
   describe('BOLT after PGO', () => {
     const boltPkg = (overrides: Partial<Policy> = {}): PackageConfig => ({
       ...pkg('a'),
-      bolt: { profileArg: 'boltProfiles', policy: { ...policy, thresholdMB: 0.001, ...overrides } },
+      bolt: { profileArg: 'boltProfiles', policy: { ...policy, thresholdCounts: 1000, ...overrides } },
     });
     const boltMetrics = (fields: Partial<CollectedMetrics>) =>
       new Map([['a#bolt', metrics({ mergedPath: '/state/profiles/a#bolt/gen-1.fdata.d', ...fields })]]);
@@ -231,7 +232,7 @@ describe('planTick', () => {
       });
       const records = new Map([['a', profiling]]);
       assert.deepEqual(plan({ packages: [boltPkg()], records }), [], 'no BOLT data yet');
-      const actions = plan({ packages: [boltPkg()], records, metrics: boltMetrics({ bytesHarvested: 2048 }) });
+      const actions = plan({ packages: [boltPkg()], records, metrics: boltMetrics({ counts: 2048 }) });
       assert.deepEqual(
         actions.map((a) => [a.type, 'stage' in a ? a.stage : null]),
         [
@@ -242,7 +243,7 @@ describe('planTick', () => {
       const short = plan({
         packages: [boltPkg({ minRuns: 10 })],
         records,
-        metrics: boltMetrics({ bytesHarvested: 2048 }),
+        metrics: boltMetrics({ counts: 2048 }),
       });
       assert.deepEqual(
         short.map((a) => a.type),
@@ -251,7 +252,7 @@ describe('planTick', () => {
       const notify = plan({
         packages: [boltPkg({ onReady: 'notify' })],
         records,
-        metrics: boltMetrics({ bytesHarvested: 2048 }),
+        metrics: boltMetrics({ counts: 2048 }),
       });
       assert.deepEqual(
         notify.map((a) => a.type),

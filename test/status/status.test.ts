@@ -5,6 +5,7 @@ import { renderProgressBar, renderStatus } from '../../src/status/render-status.
 import { newLifecycleRecord } from '../../src/model/lifecycle-record.js';
 import { DEFAULT_COLLECTOR, DEFAULT_POLICY, DEFAULT_TRUSTED_USERS } from '../../src/config/defaults.js';
 import type { Config } from '../../src/config/config-types.js';
+import { judgeDaemon } from '../../src/status/daemon-state.js';
 
 const now = new Date('2026-11-26T12:00:00Z');
 const config: Config = {
@@ -21,7 +22,7 @@ const config: Config = {
       nixFile: '/p/default.nix',
       attr: 'calc',
       profileArg: 'pgoProfiles',
-      policy: { ...DEFAULT_POLICY, thresholdMB: 2 },
+      policy: { ...DEFAULT_POLICY, thresholdCounts: 2_000_000 },
       trustedUsers: DEFAULT_TRUSTED_USERS,
       bolt: null,
     },
@@ -37,12 +38,19 @@ const config: Config = {
   ],
 };
 
+const heartbeat = {
+  pid: 4242,
+  startedAt: '2026-11-26T10:00:00Z',
+  lastPassAt: '2026-11-26T11:59:41Z',
+  stoppedAt: null,
+};
+
 describe('status', () => {
   it('reports progress toward each package threshold and what is active', () => {
     const calc = {
       ...newLifecycleRecord('calc', now),
       state: 'collecting' as const,
-      reason: '1.0 of 2.0 MB collected',
+      reason: '1.0M of 2.0M counts collected',
       activeVariant: 'profile' as const,
       activePath: '/nix/store/x-calc',
       generation: 3,
@@ -53,7 +61,15 @@ describe('status', () => {
       metrics: new Map([
         [
           'calc',
-          { mergedBytes: 10, bytesHarvested: 1024 * 1024, runs: 4, convergence: 0.5, generation: 2, mergedPath: '/m' },
+          {
+            mergedBytes: 10,
+            bytesHarvested: 1024,
+            counts: 1_000_000,
+            runs: 4,
+            convergence: 0.5,
+            generation: 2,
+            mergedPath: '/m',
+          },
         ],
       ]),
       profileGeneration: 3,
@@ -64,7 +80,10 @@ describe('status', () => {
     assert.match(status.packages[1]!.reason, /not built yet/);
     const text = renderStatus(status);
     assert.match(text, /calc: collecting/);
-    assert.match(text, /\[##########\.{10}\] 50% 1\.0 of 2\.0 MB \(1\.0 MB more\), 4 runs, overlap 0\.500, merge 2/);
+    assert.match(
+      text,
+      /\[##########\.{10}\] 50% 1\.0M of 2\.0M counts \(1\.0M counts more\), 4 runs, overlap 0\.500, merge 2/,
+    );
     assert.match(text, /active: {3}profile \(profile generation 3\) {2}\/nix\/store\/x-calc/);
     assert.match(text, /lua: vanilla/);
   });
@@ -102,23 +121,76 @@ describe('status', () => {
     );
     assert.match(
       renderStatus(status),
-      /from: {5}alice \(uid 1000\) 2\.0 MB, 50 runs, 50% of the profile; uid 1001 0\.00098 MB, 1 run, 50% of the profile/,
+      /from: {5}alice \(uid 1000\) 100 counts, 50 runs, 50% of the profile; uid 1001 1000\.0T counts, 1 run, 50% of the profile/,
     );
   });
 
-  it('shows programs that run now in continuous collection', () => {
+  it('shows programs that run now in continuous collection, read lately by a daemon that runs', () => {
     const status = collectStatus({
       config,
       records: [],
       metrics: new Map(),
       profileGeneration: null,
-      live: new Map([['calc', { running: 2, lastSnapshot: '2026-11-26T12:00:00Z' }]]),
+      live: new Map([['calc', { running: 2, lastSnapshot: '2026-11-26T11:59:40Z' }]]),
+      daemon: judgeDaemon({ holder: 4242 }, heartbeat),
+      now,
     });
-    assert.deepEqual(status.packages[0]!.live, { running: 2, lastSnapshot: '2026-11-26T12:00:00Z' });
+    assert.deepEqual(status.packages[0]!.live, { running: 2, lastSnapshot: '2026-11-26T11:59:40Z', current: true });
+    const text = renderStatus(status);
     assert.match(
-      renderStatus(status),
-      /running: {2}2 live profiles of running programs, merged while they run \(last read 2026-11-26T12:00:00Z\)/,
+      text,
+      /running: {2}2 live profiles of running programs, merged while they run \(last read 2026-11-26T11:59:40Z\)/,
     );
+    assert.match(text, /daemon: {6}running \(pid 4242, since 2026-11-26T10:00:00Z; last pass 2026-11-26T11:59:41Z\)/);
+  });
+
+  it('never shows old live data as current: the daemon died, or has not read the files for three intervals', () => {
+    const live = new Map([['calc', { running: 2, lastSnapshot: '2026-11-26T11:59:40Z' }]]);
+    const dead = collectStatus({
+      config,
+      records: [],
+      metrics: new Map(),
+      profileGeneration: null,
+      live,
+      daemon: judgeDaemon({ holder: 0 }, heartbeat),
+      now,
+    });
+    assert.equal(dead.packages[0]!.live!.current, false);
+    const text = renderStatus(dead);
+    assert.doesNotMatch(text, /of running programs, merged while they run/);
+    assert.match(
+      text,
+      /running: {2}2 live profiles of programs that ran when last read at 2026-11-26T11:59:40Z; not read since: the daemon is not running/,
+    );
+    assert.match(
+      text,
+      /daemon: {6}NOT RUNNING since about 2026-11-26T11:59:41Z \(its last sign of life\): it did not stop cleanly/,
+    );
+    const stuck = collectStatus({
+      config,
+      records: [],
+      metrics: new Map(),
+      profileGeneration: null,
+      live,
+      daemon: judgeDaemon({ holder: 4242 }, heartbeat),
+      now: new Date(now.getTime() + 3 * DEFAULT_COLLECTOR.liveSnapshotMs),
+    });
+    assert.equal(stuck.packages[0]!.live!.current, false);
+    assert.match(renderStatus(stuck), /when last read at 2026-11-26T11:59:40Z; not read since \(see the daemon log\)/);
+  });
+
+  it('names packages whose programs collide in the Nix profile, and which one it runs', () => {
+    const status = collectStatus({
+      config,
+      records: [],
+      metrics: new Map(),
+      profileGeneration: null,
+      collisions: [{ file: 'bin/calc', packages: ['calc', 'lua'], winner: 'calc', from: 'profile' }],
+    });
+    const text = renderStatus(status);
+    assert.match(text, /calc: vanilla\n(.*\n)* {2}collides: bin\/calc with lua: the Nix profile runs this package's\n/);
+    assert.match(text, /lua: vanilla\n(.*\n)* {2}collides: bin\/calc with calc: the Nix profile runs calc's\n/);
+    assert.deepEqual(status.collisions, status.packages[0]!.collisions);
   });
 
   it('shows the BOLT stage: its data against the BOLT policy, its profile, and what BOLT did to each file', () => {
@@ -127,7 +199,7 @@ describe('status', () => {
       packages: [
         {
           ...config.packages[0]!,
-          bolt: { profileArg: 'boltProfiles', policy: { ...DEFAULT_POLICY, thresholdMB: 1, minRuns: 4 } },
+          bolt: { profileArg: 'boltProfiles', policy: { ...DEFAULT_POLICY, thresholdCounts: 1_000_000, minRuns: 4 } },
         },
       ],
     };
@@ -144,7 +216,15 @@ describe('status', () => {
       metrics: new Map([
         [
           'calc#bolt',
-          { mergedBytes: 10, bytesHarvested: 1024 * 1024, runs: 3, convergence: null, generation: 2, mergedPath: '/m' },
+          {
+            mergedBytes: 10,
+            bytesHarvested: 1024,
+            counts: 1_000_000,
+            runs: 3,
+            convergence: null,
+            generation: 2,
+            mergedPath: '/m',
+          },
         ],
       ]),
       profileGeneration: 5,
@@ -161,7 +241,7 @@ describe('status', () => {
     assert.equal(status.packages[0]!.bolt!.runs, 3);
     const text = renderStatus(status);
     assert.match(text, /calc: bolt-optimized/);
-    assert.match(text, /bolt: {5}\[#{20}\] 100% 1\.0 of 1\.0 MB, 3 of 4 runs \(1 more run\), BOLT merge 2/);
+    assert.match(text, /bolt: {5}\[#{20}\] 100% 1\.0M of 1\.0M counts, 3 of 4 runs \(1 more run\), BOLT merge 2/);
     assert.match(text, /bolt profile: \/nix\/store\/f-bolt-calc-fdata/);
     assert.match(text, /bin\/calc: optimized\n {4}lib\/libcalc\.so: kept as PGO built it: llvm-bolt refused it/);
     assert.equal(

@@ -41,7 +41,7 @@ export function writeConfig(
   const config = {
     stateDir,
     nixFile,
-    policy: { thresholdMB: 0.0005, retry: { initialDelaySeconds: 1, maxDelaySeconds: 2 }, ...policy },
+    policy: { thresholdCounts: 1000, retry: { initialDelaySeconds: 1, maxDelaySeconds: 2 }, ...policy },
     packages: Array.isArray(packages) ? Object.fromEntries(packages.map((p) => [p, {}])) : packages,
     ...extra,
   };
