@@ -178,13 +178,8 @@ for (const fileSystem of ['disk', 'tmpfs'] as const) {
         }),
       );
       for (const user of [ALICE, BOB]) {
-        // Where the v2 writer points the runtime: the user's own directory, claimed 0770 under the ACL of llvm/
-        // (its group bits are the mask, so the daemon's user keeps rwx).
-        const mine = `${spool}/llvm/${user.uid}`;
-        await as(user, 'install', ['-d', '-m', '0770', mine]);
-        const env = { ...profileEnv(user.uid), LLVM_PROFILE_FILE: `${mine}/%p-%m.profraw` };
-        await as(user, `${calc}/bin/calc`, ['5'], env);
-        await as(user, `${wordfreq}/bin/wordfreq`, [], env, 'a b a\n');
+        await as(user, `${calc}/bin/calc`, ['5'], profileEnv(user.uid));
+        await as(user, `${wordfreq}/bin/wordfreq`, [], profileEnv(user.uid), 'a b a\n');
       }
       const cli = join(repoRoot, 'dist/src/cli/main.js');
       const harvest = await as(
