@@ -309,7 +309,7 @@ export function gcdaSpoolPathOf(example: Example): string {
 
 /** The spool as the collector of this process sees it. */
 export function scanTestSpool(spoolDir: string): SpoolScan {
-  return scanSpool(spoolDir, { trustedOwners: new Set([process.getuid!(), 0]) });
+  return scanSpool(spoolDir, { trustedOwners: new Set([process.getuid!(), 0]), selfUid: process.getuid!() });
 }
 
 /** The spool as the daemon makes it (its llvm/, gcda/, bolt/): without them programs write nothing. */
