@@ -138,7 +138,7 @@ in
       services.nix-pgo.finalSettings = machine.services.nix-pgo.finalSettings;
       nixpkgs.overlays = mkAfter machine.nixpkgs.overlays;
       environment = {
-        inherit (machine.environment) systemPackages sessionVariables extraInit etc;
+        inherit (machine.environment) systemPackages sessionVariables etc;
         profiles = mkBefore machine.environment.profiles;
       };
       systemd = {

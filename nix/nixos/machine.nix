@@ -202,7 +202,6 @@ in
   environment = {
     systemPackages = [ cfg.package ];
     sessionVariables = env.variables // { NIX_PGO_CONFIG = configPath; };
-    extraInit = env.shellInit;
     # Root's profile of root's own builds: never the daemon's.
     profiles = [ activate.profile ];
     etc."nix-pgo/config.json".source = checkedConfig;

@@ -170,7 +170,7 @@ let
     environment = {
       # coreutils, findutils, grep, sed: what NixOS' system-path.nix always installs (requiredPackages).
       systemPackages = required ++ [ pkgs.calc pkgs.wordfreq probePackage ] ++ machine.environment.systemPackages;
-      inherit (machine.environment) sessionVariables extraInit;
+      inherit (machine.environment) sessionVariables;
       profiles = machine.environment.profiles ++ nixosProfiles;
       profileRelativeSessionVariables.PATH = [ "/bin" ];
       etc = machine.environment.etc // shim;

@@ -110,7 +110,13 @@ let
             machine.succeed("findmnt -n -o FSTYPE /var/spool/nix-pgo | grep -qx tmpfs")
             for fmt in ["llvm", "gcda", "bolt"]:
                 machine.succeed(f"test \"$(stat -c %a:%U /var/spool/nix-pgo/{fmt})\" = 1733:nix-pgo")
-                machine.succeed(f"getfacl -p /var/spool/nix-pgo/{fmt} | grep -q 'default:user:nix-pgo:'")
+                machine.succeed(f"getfacl -p /var/spool/nix-pgo/{fmt} | grep -qx 'default:user:nix-pgo:rwx'")
+                machine.succeed(f"test \"$(stat -c %U /var/spool/nix-pgo/{fmt}/1000)\" = alice")
+
+        with subtest("login shells and services get the one variable, the daemon does not"):
+            machine.succeed("su - alice -c 'printenv NIX_PGO_SPOOL' | grep -qx /var/spool/nix-pgo")
+            machine.fail("su - alice -c 'printenv LLVM_PROFILE_FILE'")
+            machine.succeed("systemctl show -p Environment sandboxed-hello | grep -q NIX_PGO_SPOOL=")
 
         with subtest("the system uses the profiling variants"):
             assert kind(which("alice", "hello")) == "profile"
@@ -145,6 +151,18 @@ let
             machine.wait_until_succeeds("nix-pgo status --json --config /etc/nix-pgo/config.json | grep -q '\"activeVariant\":\"optimized\"'", timeout=1800)
             for name, runs in counted().items():
                 assert runs == want, f"{name}: {runs} != {want}"
+
+        with subtest("nobody reads, renames or deletes another's data"):
+            # The system's own hello, still the profiling variant (root's profile may have the optimized one by now).
+            machine.succeed("su - alice -c /run/current-system/sw/bin/hello")
+            alices = machine.succeed("find /var/spool/nix-pgo/llvm/1000 -user alice -name '*.profraw' | head -n 1").strip()
+            if alices:
+                machine.fail(f"su - bob -c 'cat {alices}'")
+                machine.fail(f"su - bob -c 'rm -f {alices}'")
+                machine.fail(f"su - bob -c 'mv {alices} {alices}.x'")
+            machine.fail("su - bob -c 'ls /var/spool/nix-pgo/llvm'")
+            machine.fail("su - bob -c 'ls /var/spool/nix-pgo/gcda/1000'")
+            machine.fail("su - bob -c 'ls /var/spool/nix-pgo/llvm/1000'")
 
         with subtest("root's activation puts root's own build first on every user's PATH, root's included"):
             machine.wait_until_succeeds("grep -q helloClang /var/lib/nix-pgo-system/pgo-lock.json && grep -q jq /var/lib/nix-pgo-system/pgo-lock.json", timeout=1800)
