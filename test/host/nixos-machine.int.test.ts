@@ -202,9 +202,40 @@ describe('the NixOS module on a real systemd', { skip }, () => {
     const expected = await evaluateMachine<Record<string, string>>(
       (machine) => `removeAttrs ${machine}.config.environment.sessionVariables [ "NIX_PGO_CONFIG" ]`,
     );
+    assert.deepEqual(Object.keys(expected), ['NIX_PGO_SPOOL']);
     for (const [who, s] of Object.entries(seen)) {
-      for (const [name, value] of Object.entries(expected)) assert.equal(s.before!.env[name], value, `${who}: ${name}`);
+      // The probe reports the old layout's variables too: nobody may have them set.
+      for (const [name, value] of Object.entries(s.before!.env))
+        assert.equal(value, expected[name] ?? null, `${who}: ${name}`);
     }
+  });
+
+  it("the spool is laid out per user (v2): each one's directories its own, nobody else's readable", async () => {
+    const stat = async (path: string) => (await host.exec(['stat', '-c', '%a:%U', path])).stdout.trim();
+    for (const format of ['llvm', 'gcda', 'bolt']) {
+      const dir = `/var/spool/nix-pgo/${format}`;
+      assert.equal(await stat(dir), '1733:nix-pgo', dir);
+      assert.match((await host.exec(['getfacl', '-p', dir])).stdout, /^default:user:nix-pgo:rwx$/m, dir);
+      // Made for root and the normal users before the daemon started, each with the ACL's mask as group bits.
+      for (const [user, uid] of [
+        ['root', 0],
+        ['alice', uids.alice!],
+        ['bob', uids.bob!],
+      ] as const)
+        assert.equal(await stat(`${dir}/${uid}`), `770:${user}`, `${dir}/${uid}`);
+    }
+    // The dynamic user's own program made its directory (its uid has no name once the service is gone).
+    const service = seen.service!.before!.uid;
+    assert.equal(
+      (await host.exec(['stat', '-c', '%u', `/var/spool/nix-pgo/llvm/${service}`])).stdout.trim(),
+      `${service}`,
+    );
+    for (const path of [
+      '/var/spool/nix-pgo/llvm',
+      `/var/spool/nix-pgo/llvm/${uids.alice}`,
+      `/var/spool/nix-pgo/gcda/${uids.alice}`,
+    ])
+      await assert.rejects(host.exec(['ls', path], { user: 'bob' }), path);
   });
 
   it('counts every run exactly, each for its contributor, and builds the optimized variants', async (t) => {
@@ -216,6 +247,9 @@ describe('the NixOS module on a real systemd', { skip }, () => {
     const packages = await waitFor('both packages optimized', 300_000, async () => {
       const all = await status();
       return all.every((p) => p.activeVariant === 'optimized') ? all : undefined;
+    }).catch(async (error: Error) => {
+      const said = await host.exec(['node', cli, 'status', '--config', '/etc/nix-pgo/config.json']);
+      throw new Error(`${error.message}; nix-pgo status says:\n${said.stdout}`);
     });
     for (const p of packages) {
       const counted = new Map(p.contributors.map((c) => [c.uid, c.runs]));
@@ -256,7 +290,7 @@ describe('the NixOS module on a real systemd', { skip }, () => {
 
     const counts = new Map((await status()).map((p) => [p.name, new Map(p.contributors.map((c) => [c.uid, c.runs]))]));
     const lines = [
-      'who | uid | variables seen | runs counted (calc, wordfreq) | ran after the switch (calc, wordfreq)',
+      'who | uid | variables seen | runs counted for the uid (calc, wordfreq) | ran after the switch (calc, wordfreq)',
     ];
     for (const [who, s] of Object.entries(seen)) {
       const vars = Object.entries(s.before!.env)
@@ -396,6 +430,52 @@ describe('the NixOS module on a real systemd', { skip }, () => {
     await assert.rejects(asDaemon(['nix-env', '-p', ROOT_PROFILE, '--set', evil]));
     await assert.rejects(asDaemon(['touch', ROOT_LOCK]));
     await host.systemctl('reset-failed');
+  });
+
+  it('a spool writer cannot make root or another user run code, nor be counted as another user', async (t) => {
+    const marker = '/var/tmp/nix-pgo-pwned-spool';
+    const counts = async () =>
+      new Map((await status()).map((p) => [p.name, new Map(p.contributors.map((c) => [c.uid, c.runs]))]));
+    const before = {
+      counts: await counts(),
+      builds: (await host.exec(['readlink', '-f', `${ROOT_PROFILE}/bin/calc`, `${ROOT_PROFILE}/bin/wordfreq`])).stdout,
+      lock: await host.readFile(ROOT_LOCK),
+    };
+    const script = `#!/bin/sh\ntouch ${marker}-$(id -u)\n`;
+    const llvm = `/var/spool/nix-pgo/llvm/${uids.alice}`;
+    const fallback = `/var/spool/nix-pgo/llvm/${uids.bob}.Abc123`;
+    const gcda = `/var/spool/nix-pgo/gcda/${uids.alice}/x`;
+    // Shell code in names and contents goes in on stdin: only the daemon could ever run it.
+    const asAlice = (code: string, args: string[], input?: string) =>
+      host.exec(['sh', '-c', code, 'sh', ...args], { user: 'alice', ...(input === undefined ? {} : { input }) });
+    // A file whose name is shell code (a name has no slash: it climbs to / first), holding a script, in her own directory.
+    const climbToMarker = `${'cd ..;'.repeat(8)}cd var;cd tmp;touch ${marker.split('/').pop()}`;
+    await asAlice('IFS= read -r path; cat > "$path"', [], `${llvm}/$(${climbToMarker}-name).profraw\n${script}`);
+    // A link to a file only root may read, named as a raw profile.
+    await asAlice('ln -s /etc/shadow "$1"', [`${llvm}/1-2.profraw`]);
+    // A directory named as bob's fallback directory, holding a real raw profile of the profiling calc: never bob's.
+    await asAlice(
+      'mkdir -p "$1" "$HOME/own/llvm" && NIX_PGO_SPOOL="$HOME/own" "$2" 1 >/dev/null && cp "$HOME"/own/llvm/*/*.profraw "$1"/',
+      [fallback, seen.alice!.before!.ran.calc!],
+    );
+    // GCC data that is a script, below a path as a GCC build bakes it in.
+    await asAlice('mkdir -p "$1" && cat > "$1/main.gcda"', [gcda], script);
+    // The daemon harvests on file events; give it a few passes, then let every one run the managed programs.
+    await new Promise((r) => setTimeout(r, 10_000));
+    for (const user of ['root', 'alice', 'bob'])
+      await host.exec(['sh', '-c', 'calc 1 >/dev/null; echo x | wordfreq >/dev/null'], { user });
+    assert.equal((await host.exec(['sh', '-c', `ls ${marker}-* 2>/dev/null || true`])).stdout, '');
+    assert.equal(
+      (await host.systemctl('show', '--property=ActiveState', '--value', 'nix-pgo.service')).trim(),
+      'active',
+    );
+    assert.deepEqual(await counts(), before.counts, 'no run counted for anybody');
+    assert.deepEqual(
+      (await host.exec(['readlink', '-f', `${ROOT_PROFILE}/bin/calc`, `${ROOT_PROFILE}/bin/wordfreq`])).stdout,
+      before.builds,
+    );
+    assert.equal(await host.readFile(ROOT_LOCK), before.lock);
+    t.diagnostic("alice's files in the spool: no code ran, no run counted, root's profile and lock unchanged");
   });
 
   it("home-manager's unit for a flake gives the daemon one NIX_CONFIG, the flakes feature added to the system's", async () => {
