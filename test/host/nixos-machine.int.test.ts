@@ -478,6 +478,33 @@ describe('the NixOS module on a real systemd', { skip }, () => {
     t.diagnostic("alice's files in the spool: no code ran, no run counted, root's profile and lock unchanged");
   });
 
+  it('a profiling program run where the spool is absent (as in a Nix build) says nothing and behaves as it does', async () => {
+    const { calc, wordfreq } = seen.alice!.before!.ran;
+    for (const path of [calc!, wordfreq!]) assert.equal(await kindOf(path), 'profile', path);
+    const script = 'echo "$("$1" 7)"; echo the quick brown fox the end | "$2"';
+    const normal = await host.exec(['sh', '-c', script, 'sh', calc!, wordfreq!], { user: 'bob' });
+    // A unit whose /var/spool is an empty tmpfs, the variable still set: no spool, as in a build's sandbox.
+    const absent = await host.exec([
+      'systemd-run',
+      '--quiet',
+      '--pipe',
+      '--wait',
+      '--collect',
+      '--property=DynamicUser=yes',
+      '--property=TemporaryFileSystem=/var/spool',
+      '--setenv=NIX_PGO_SPOOL=/var/spool/nix-pgo',
+      '--',
+      '/bin/sh',
+      '-c',
+      script,
+      'sh',
+      calc!,
+      wordfreq!,
+    ]);
+    assert.equal(absent.stderr, '');
+    assert.equal(absent.stdout, normal.stdout);
+  });
+
   it("home-manager's unit for a flake gives the daemon one NIX_CONFIG, the flakes feature added to the system's", async () => {
     const unit = (await buildSystem(host, 'homeManagerUnit')).path;
     await host.exec([
