@@ -28,7 +28,7 @@ in
     packages = [ "helloClang" "jq" ];
     # The optimized builds start once every run of the test script is merged
     # (nixos-vm.nix: alice 2, bob 3, the service 1, bob's user unit 1).
-    thresholdMB = 0.0001;
+    thresholdMB = 0.00001;
     settings = {
       trustedUsers = "*";
       policy.minRuns = 7;

@@ -80,6 +80,7 @@ let
       in
       ''
         import json
+        import shlex
 
         machine.wait_for_unit("multi-user.target")
         machine.wait_for_unit("nix-pgo.service")
@@ -183,6 +184,39 @@ let
             assert rebuilt == active, f"{rebuilt} != {active}"
             service = machine.succeed(f"{evaluate} '(import <nixpkgs/nixos> {{ }}).config.systemd.services.sandboxed-hello.environment.PROBE_HELLO' | tr -d '\"'").strip()
             assert service == active, f"the rebuilt service runs {service}, not {active}"
+
+        with subtest("a spool writer cannot make root or another user run code, nor be counted as another user"):
+            def counts():
+                status = json.loads(machine.succeed("nix-pgo status --json --config /etc/nix-pgo/config.json"))
+                return {p["name"]: {c["uid"]: c["runs"] for c in p["contributors"]} for p in status["packages"]}
+            def as_alice(script, *args, stdin=None):
+                command = "runuser -u alice -- sh -c " + shlex.quote(script) + " sh " + " ".join(shlex.quote(a) for a in args)
+                return machine.succeed(command if stdin is None else command + " <<'EOF'\n" + stdin + "\nEOF")
+            before = (counts(), which("root", "hello"), machine.succeed("cat /var/lib/nix-pgo-system/pgo-lock.json"))
+            evil = "#!/bin/sh\ntouch /var/tmp/pwned-spool-$(id -u)"
+            # A name has no slash: the shell code in it climbs to / first.
+            climb = "cd ..;" * 8 + "cd var;cd tmp;touch pwned-spool-name"
+            as_alice('cat > "$1"', "/var/spool/nix-pgo/llvm/1000/$(" + climb + ").profraw", stdin=evil)
+            as_alice('ln -s /etc/shadow "$1"', "/var/spool/nix-pgo/llvm/1000/1-2.profraw")
+            # A real raw profile of the system's (profiling) hello in a directory named as bob's fallback.
+            as_alice('mkdir -p "$1" "$HOME/own/llvm" && NIX_PGO_SPOOL="$HOME/own" /run/current-system/sw/bin/hello >/dev/null && cp "$HOME"/own/llvm/*/*.profraw "$1"/', "/var/spool/nix-pgo/llvm/1001.Abc123")
+            as_alice('mkdir -p "$1" && cat > "$1/main.gcda"', "/var/spool/nix-pgo/gcda/1000/x", stdin=evil)
+            machine.sleep(10)
+            for user in ["root", "alice", "bob"]:
+                machine.succeed(f"su - {user} -c 'hello >/dev/null; echo {{}} | jq -c . >/dev/null'")
+            machine.fail("ls /var/tmp/pwned-spool-*")
+            machine.succeed("systemctl is-active nix-pgo.service")
+            assert counts() == before[0], f"{counts()} != {before[0]}"
+            assert which("root", "hello") == before[1]
+            assert machine.succeed("cat /var/lib/nix-pgo-system/pgo-lock.json") == before[2]
+
+        with subtest("a profiling program run where the spool is absent (as in a Nix build) says nothing and behaves as it does"):
+            assert kind(machine.succeed("readlink -f /run/current-system/sw/bin/hello").strip()) == "profile"
+            absent = "systemd-run --quiet --pipe --wait --collect -p DynamicUser=yes -p TemporaryFileSystem=/var/spool --setenv=NIX_PGO_SPOOL=/var/spool/nix-pgo --"
+            out = machine.succeed(f"{absent} /run/current-system/sw/bin/hello 2>&1")
+            assert out == "Hello, world!\n", out
+            out = machine.succeed(f"echo {{}} | {absent} /run/current-system/sw/bin/jq -c . 2>&1")
+            assert out == "{}\n", out
 
         with subtest("the daemon's user cannot make root or another user run code of its own"):
             before = machine.succeed("readlink -f /var/lib/nix-pgo-system/profile/bin/hello")
