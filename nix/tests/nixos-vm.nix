@@ -132,6 +132,8 @@ let
                 env = dict(line.split("=", 1) for line in machine.succeed(f"su - {user} -c env").splitlines() if "=" in line)
                 for name, value in expected.items():
                     assert env.get(name) == value, f"{user}: {name}={env.get(name)}"
+                for name in ["LLVM_PROFILE_FILE", "GCOV_PREFIX", "GCOV_PREFIX_STRIP", "NIX_PGO_GCDA_ROOT"]:
+                    assert name not in env, f"{user}: {name}={env.get(name)}"
             machine.succeed("systemctl start sandboxed-hello")
             seen["service"] = probe_report(machine.succeed("journalctl -o cat -u sandboxed-hello"))
             machine.succeed("loginctl enable-linger bob")
@@ -141,6 +143,7 @@ let
             for who, report in seen.items():
                 for name, value in expected.items():
                     assert report["env"].get(name) == value, f"{who}: {name}={report['env'].get(name)}"
+                assert set(report["env"]) - {"NIX_PGO_CONFIG"} == set(expected), f"{who}: {report['env']}"
             machine.fail("journalctl -u sandboxed-hello | grep -i 'profile error'")
             machine.fail("tr '\\0' '\\n' < /proc/$(systemctl show -p MainPID --value nix-pgo)/environ | grep -q '^NIX_PGO_SPOOL='")
 
