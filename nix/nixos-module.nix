@@ -203,7 +203,6 @@ in
 
       environment.systemPackages = [ cfg.package ];
       environment.sessionVariables = env.variables // { NIX_PGO_CONFIG = configPath; };
-      environment.extraInit = env.shellInit;
       environment.profiles = mkBefore [ nixProfile ];
       environment.etc."nix-pgo/config.json".source = checkedConfig;
       environment.etc."nix-pgo/system.nix".source = systemFile;

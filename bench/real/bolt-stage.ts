@@ -46,8 +46,12 @@ export interface DaemonControl {
   merged(): boolean;
 }
 
-/** The BOLT profiles in `dir` named by one of `buildIds` (`<build id>.<pid>.fdata`). */
-export function listBoltProfiles(dir: string, buildIds: readonly string[]): string[] {
+/**
+ * The BOLT profiles this user's programs wrote below `boltDir` (in its own directory of it, `<uid>/`) named by one
+ * of `buildIds` (`<build id>.<pid>.fdata`).
+ */
+export function listBoltProfiles(boltDir: string, buildIds: readonly string[]): string[] {
+  const dir = join(boltDir, String(process.getuid?.() ?? 0));
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((name) => name.endsWith('.fdata') && buildIds.some((id) => name.startsWith(`${id}.`)))

@@ -56,8 +56,8 @@ let
   cfg = config.services.nix-pgo;
   nixProfile = "${stateDir}/profile";
 
-  # The spool is the library's defaultProfileDir: BOLT-instrumented programs, which read no
-  # variable, write into its bolt/ (baked in); GCC's baked directories name it too.
+  # The spool is the library's defaultProfileDir: the spool programs use when NIX_PGO_SPOOL is
+  # unset (a service that clears its environment); GCC's baked directories name it too.
   nix-pgo = import ../. { defaultProfileDir = cfg.settings.spoolDir or spoolDir; };
 
   lock = import ./read-lock.nix { inherit (cfg) lockFile; };
@@ -109,7 +109,7 @@ in
     else
       configFile;
 
-  env = import ./environment.nix { inherit (rendered) spoolDir; id = "${pkgs.coreutils}/bin/id"; };
+  env = import ./environment.nix { inherit (rendered) spoolDir; };
 
   overlay = import ./overlay.nix {
     inherit nix-pgo replace;

@@ -9,7 +9,7 @@
   indirect GC roots in its state directory are what any Nix user can have.
   Only two steps before it starts run as root (`+`): re-applying the spool's
   tmpfiles rules (a tmpfs spool mounted after systemd-tmpfiles ran would
-  lack them) and creating each user's GCC directory.
+  lack them) and creating each known user's directories in it.
 
   The sandbox is `ProtectSystem=strict` with the state, cache and runtime
   directories and the spool writable. Not used, and why: `PrivateUsers`

@@ -175,7 +175,7 @@ let
       expected = [ true true true [ "graphical-session.target" ] ];
     }
     {
-      name = "every user and service gets the variables; login shells their own GCC directory; the daemon none";
+      name = "every user and service gets the one variable; no shell code; the daemon none";
       expr =
         let
           c = configOf [ { services.nix-pgo.packages = [ "calc" ]; } ];
@@ -184,24 +184,16 @@ let
           c.systemd.globalEnvironment
           (removeAttrs c.environment.sessionVariables [ "NIX_PGO_CONFIG" ])
           c.environment.sessionVariables.NIX_PGO_CONFIG
-          (hasInfix "export GCOV_PREFIX=\"/var/spool/nix-pgo/gcda/" c.environment.extraInit)
+          (hasInfix "GCOV_PREFIX" c.environment.extraInit)
           (builtins.intersectAttrs c.systemd.globalEnvironment c.systemd.services.nix-pgo.environment)
           c.environment.profiles
         ];
       expected = [
-        {
-          LLVM_PROFILE_FILE = "/var/spool/nix-pgo/llvm/%p-%m.profraw";
-          GCOV_PREFIX_STRIP = "0";
-          NIX_PGO_GCDA_ROOT = "/var/spool/nix-pgo/gcda";
-        }
-        {
-          LLVM_PROFILE_FILE = "/var/spool/nix-pgo/llvm/%p-%m.profraw";
-          GCOV_PREFIX_STRIP = "0";
-          NIX_PGO_GCDA_ROOT = "/var/spool/nix-pgo/gcda";
-        }
+        { NIX_PGO_SPOOL = "/var/spool/nix-pgo"; }
+        { NIX_PGO_SPOOL = "/var/spool/nix-pgo"; }
         "/etc/nix-pgo/config.json"
-        true
-        { LLVM_PROFILE_FILE = null; GCOV_PREFIX_STRIP = null; NIX_PGO_GCDA_ROOT = null; }
+        false
+        { NIX_PGO_SPOOL = null; }
         [ "/var/lib/nix-pgo/profile" ]
       ];
     }
@@ -234,7 +226,7 @@ let
       expected = [
         [ "/var/spool/nix-pgo" "/var/spool/nix-pgo/bolt" "/var/spool/nix-pgo/gcda" "/var/spool/nix-pgo/llvm" ]
         "1733"
-        "default:user::rw-,default:group::---,default:other::---,default:user:nix-pgo:rw-,default:mask::rw-"
+        "default:user::rwx,default:group::---,default:other::---,default:user:nix-pgo:rwx,default:mask::rwx"
         { device = "tmpfs"; fsType = "tmpfs"; options = [ "size=25%" "mode=0755" "nosuid" "nodev" "noexec" ]; }
         false
         { isSystemUser = true; group = "nix-pgo"; home = "/var/lib/nix-pgo"; }
@@ -356,8 +348,8 @@ let
           s.nixProfile
           s.policy
           (s ? trustedUsers)
-          c.home.sessionVariables.LLVM_PROFILE_FILE
-          c.systemd.user.sessionVariables.NIX_PGO_GCDA_ROOT
+          c.home.sessionVariables.NIX_PGO_SPOOL
+          c.systemd.user.sessionVariables
           (hasInfix ''export PATH="/home/alice/.local/state/nix-pgo/profile/bin'' c.home.sessionVariablesExtra)
           (hasInfix "/bin/nix-pgo daemon --config /home/alice/.config/nix-pgo/config.json$" (builtins.head c.systemd.user.services.nix-pgo.Service.ExecStart))
           c.systemd.user.services.nix-pgo.Install.WantedBy
@@ -372,8 +364,8 @@ let
         "/home/alice/.local/state/nix-pgo/profile"
         { thresholdMB = 2; onReady = "switch"; }
         false
-        "/home/alice/.local/state/nix-pgo/spool/llvm/%p-%m.profraw"
-        "/home/alice/.local/state/nix-pgo/spool/gcda"
+        "/home/alice/.local/state/nix-pgo/spool"
+        { NIX_PGO_SPOOL = "/home/alice/.local/state/nix-pgo/spool"; }
         true
         true
         [ "default.target" ]

@@ -88,14 +88,16 @@ let
             machine.succeed("findmnt -n -o FSTYPE /var/spool/nix-pgo | grep -qx tmpfs")
             machine.succeed("test \"$(stat -c %a:%U /var/spool/nix-pgo/llvm)\" = 1733:nix-pgo")
             machine.succeed("test \"$(stat -c %a:%U /var/spool/nix-pgo/gcda)\" = 1733:nix-pgo")
-            machine.succeed("getfacl -p /var/spool/nix-pgo/llvm | grep -qx 'default:user:nix-pgo:rw-'")
-            machine.succeed("test \"$(stat -c %U /var/spool/nix-pgo/gcda/1000)\" = alice")
+            machine.succeed("test \"$(stat -c %a:%U /var/spool/nix-pgo/bolt)\" = 1733:nix-pgo")
+            machine.succeed("getfacl -p /var/spool/nix-pgo/llvm | grep -qx 'default:user:nix-pgo:rwx'")
+            for fmt in ["llvm", "gcda", "bolt"]:
+                machine.succeed(f"test \"$(stat -c %U /var/spool/nix-pgo/{fmt}/1000)\" = alice")
 
         with subtest("login shells and services get the variables, the daemon does not"):
-            machine.succeed("su - alice -c 'printenv LLVM_PROFILE_FILE' | grep -qx '/var/spool/nix-pgo/llvm/%p-%m.profraw'")
-            machine.succeed("su - alice -c 'printenv GCOV_PREFIX' | grep -qx /var/spool/nix-pgo/gcda/1000")
-            machine.succeed("systemctl show -p Environment sandboxed-hello | grep -q LLVM_PROFILE_FILE=")
-            machine.fail("tr '\\0' '\\n' < /proc/$(systemctl show -p MainPID --value nix-pgo)/environ | grep -q LLVM_PROFILE_FILE")
+            machine.succeed("su - alice -c 'printenv NIX_PGO_SPOOL' | grep -qx /var/spool/nix-pgo")
+            machine.fail("su - alice -c 'printenv LLVM_PROFILE_FILE'")
+            machine.succeed("systemctl show -p Environment sandboxed-hello | grep -q NIX_PGO_SPOOL=")
+            machine.fail("tr '\\0' '\\n' < /proc/$(systemctl show -p MainPID --value nix-pgo)/environ | grep -q NIX_PGO_SPOOL")
 
         with subtest("the system uses the profiling variants"):
             assert manifest("hello")["kind"] == "profile"
@@ -110,13 +112,14 @@ let
 
         with subtest("nobody reads, renames or deletes another's data"):
             machine.succeed("su - alice -c hello")
-            alices = machine.succeed("find /var/spool/nix-pgo/llvm -user alice -name '*.profraw' | head -n 1").strip()
+            alices = machine.succeed("find /var/spool/nix-pgo/llvm/1000 -user alice -name '*.profraw' | head -n 1").strip()
             if alices:
                 machine.fail(f"su - bob -c 'cat {alices}'")
                 machine.fail(f"su - bob -c 'rm -f {alices}'")
                 machine.fail(f"su - bob -c 'mv {alices} {alices}.x'")
             machine.fail("su - bob -c 'ls /var/spool/nix-pgo/llvm'")
             machine.fail("su - bob -c 'ls /var/spool/nix-pgo/gcda/1000'")
+            machine.fail("su - bob -c 'ls /var/spool/nix-pgo/llvm/1000'")
 
         with subtest("the daemon builds the optimized variants and puts them first on PATH"):
             machine.wait_until_succeeds("grep -q helloClang /var/lib/nix-pgo/pgo-lock.json", timeout=1800)
