@@ -192,8 +192,8 @@ NPG_FN void npgStart(const char *spool) {
 
 #if defined(__GLIBC__) && defined(NPG_RAW_SYSCALLS)
 typedef void (*npgFunction)(void);
-__attribute__((used, no_profile_instrument_function)) static void npgNothing(void) {}
-__attribute__((used, no_profile_instrument_function)) static npgFunction npgResolve(void) {
+NPG_TEXT __attribute__((used, no_profile_instrument_function)) static void npgNothing(void) {}
+NPG_TEXT __attribute__((used, no_profile_instrument_function)) static npgFunction npgResolve(void) {
     npgStart(NULL);
     return npgNothing;
 }
@@ -213,10 +213,10 @@ __asm__(".type npg_early, %gnu_indirect_function\n"
 #endif
 
 /* Where no resolver ran: before main, which is in time for files without a dump interval. */
-__attribute__((constructor(101), no_profile_instrument_function)) static void npgBoltStart(void) {
+NPG_TEXT __attribute__((constructor(101), no_profile_instrument_function)) static void npgBoltStart(void) {
     if (!npgLooked) npgStart(npgSecure() ? NULL : getenv("NIX_PGO_SPOOL") ? getenv("NIX_PGO_SPOOL") : "");
 }
 
-__attribute__((destructor(101), no_profile_instrument_function)) static void npgBoltEnd(void) {
+NPG_TEXT __attribute__((destructor(101), no_profile_instrument_function)) static void npgBoltEnd(void) {
     if (npgName != NULL && npgEuid() != npgUid) npgPatch(npgSecure() ? NULL : getenv("NIX_PGO_SPOOL"));
 }

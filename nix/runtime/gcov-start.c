@@ -96,13 +96,13 @@ NPG_FN void npgChoose(void) {
     }
 }
 
-__attribute__((constructor(101), no_profile_instrument_function)) static void npgGcovStart(void) {
+NPG_TEXT __attribute__((constructor(101), no_profile_instrument_function)) static void npgGcovStart(void) {
     if (nixPgoGcovStarted) return;
     nixPgoGcovStarted = 1;
     npgChoose();
 }
 
-__attribute__((destructor(101), no_profile_instrument_function)) static void npgGcovEnd(void) {
+NPG_TEXT __attribute__((destructor(101), no_profile_instrument_function)) static void npgGcovEnd(void) {
     if (!npgFromSpool) return;
     if (npgEuid() != npgUid)
         npgChoose();

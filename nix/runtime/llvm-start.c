@@ -174,7 +174,7 @@ NPG_FN void npgAtExit(void) {
     __llvm_profile_write_file();
 }
 
-__attribute__((constructor(101), no_profile_instrument_function)) static void npgLlvmStart(void) {
+NPG_TEXT __attribute__((constructor(101), no_profile_instrument_function)) static void npgLlvmStart(void) {
     if (nixPgoLlvmStarted) return;
     nixPgoLlvmStarted = 1;
     int secure = npgSecure();

@@ -43,7 +43,13 @@
 #define NIX_PGO_DEFAULT_SPOOL "/tmp/nix-pgo"
 #endif
 
-#define NPG_FN static __attribute__((unused, no_profile_instrument_function))
+/*
+ * nix-pgo's own code goes to a section of its own, so a program's .text holds
+ * exactly what its sources compile to (the same bytes as a build made by hand
+ * with the same profile).
+ */
+#define NPG_TEXT __attribute__((section("nix_pgo_text")))
+#define NPG_FN static NPG_TEXT __attribute__((unused, no_profile_instrument_function))
 #define NPG_PATH_MAX 4096
 
 #if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
