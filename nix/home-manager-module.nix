@@ -123,25 +123,13 @@ in
     xdg.configFile."nix-pgo/config.json".source = checkedConfig;
     xdg.configFile."nix-pgo/system.nix".source = systemFile;
 
-    systemd.user.services.nix-pgo = {
-      Unit = {
-        Description = "nix-pgo: collects profiles, builds and switches to optimized variants";
-        X-Reload-Triggers = [ "${checkedConfig}" ];
-      };
-      Service = {
-        ExecStart = "${cfg.package}/bin/nix-pgo daemon --config ${configPath}";
-        ExecReload = "${pkgs.coreutils}/bin/kill -HUP $MAINPID";
-        Restart = "on-failure";
-        RestartSec = "10s";
-        Nice = 10;
-        UnsetEnvironment = env.names;
-        Environment =
-          if cfg.flake == null then
-            [ "NIX_PATH=%h/.nix-defexpr/channels" ]
-          else
-            [ "NIX_CONFIG=experimental-features = nix-command flakes" ];
-      };
-      Install.WantedBy = [ "default.target" ];
+    systemd.user.services.nix-pgo = import ./nixos/home-manager-unit.nix {
+      package = cfg.package;
+      configFile = configPath;
+      configSource = checkedConfig;
+      unset = env.names;
+      flake = cfg.flake != null;
+      kill = "${pkgs.coreutils}/bin/kill";
     };
   };
 }

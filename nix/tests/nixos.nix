@@ -139,18 +139,34 @@ let
       name = "a name the package set does not have, or that is no C/C++ package, is a problem, not an evaluation error";
       expr =
         let
-          s = systemWith { packages = [ "calcc" "aSet" "script" "noCompiler" "removed" "calc" ]; };
+          s = systemWith {
+            packages = [ "calcc" "aSet" "script" "noCompiler" "removed" "calc" "rustTool" "wrapper" "wordfreq" ];
+            options.wordfreq.collection = "continuous";
+          };
         in
         [
           (builtins.mapAttrs (_: p: p.kind) s.nixPgo.problems)
           (s ? calcc)
           (s.noCompiler.drvPath == plain.noCompiler.drvPath)
           (s.script.drvPath == plain.script.drvPath)
+          (s.rustTool.drvPath == plain.rustTool.drvPath)
+          (s.wordfreq.drvPath == plain.wordfreq.drvPath)
           s.calc.pgoKind
         ];
       expected = [
-        { calcc = "missing"; aSet = "not-a-package"; script = "no-overrideAttrs"; noCompiler = "no-compiler"; removed = "fails"; }
+        {
+          calcc = "missing";
+          aSet = "not-a-package";
+          script = "no-overrideAttrs";
+          noCompiler = "no-compiler";
+          removed = "fails";
+          rustTool = "not-compiled";
+          wrapper = "not-compiled";
+          wordfreq = "continuous-gcc";
+        }
         false
+        true
+        true
         true
         true
         "profile"
@@ -208,12 +224,15 @@ let
         (readLock { lockFile = "/var/lib/nix-pgo/pgo-lock.json"; pure = true; }).entries
         (hasInfix "set services.nix-pgo.lockFile = ./pgo-lock.json" (readLock { lockFile = "/var/lib/nix-pgo/pgo-lock.json"; pure = true; }).warning)
         (fails (readLock { lockFile = ./nixos-lock-v2.json; }).entries)
+        # An entry whose values are not what nix-pgo writes (a quote in its store path, Nix in its hash) stops the evaluation.
+        (fails (readLock { lockFile = ./nixos-lock-malformed.json; }).entries)
       ];
       expected = [
         { entries = { }; boltEntries = { }; warning = null; }
         { entries = { }; boltEntries = { }; warning = null; }
         entry
         { }
+        true
         true
         true
       ];
