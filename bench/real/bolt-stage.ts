@@ -44,6 +44,8 @@ export interface DaemonControl {
   nudge(): void;
   /** Nothing staged and not yet merged. */
   merged(): boolean;
+  /** Stops the daemon's process (SIGSTOP) until the function it returns is called. */
+  pause(): () => void;
 }
 
 /**
@@ -95,9 +97,17 @@ export async function runBoltStage(
   const buildIds = manifest.binaries.map((b) => b.buildId.toLowerCase());
   const before = new Set(listBoltProfiles(boltDir, buildIds));
   log(`${spec.name}: training the BOLT-instrumented variant (${spec.train.length} workloads, profiles in ${boltDir})`);
-  // The environment's raw-profile variable does not matter: this variant is not PGO-instrumented.
-  await runTraining(join(instrumented.storePath, spec.binary), spec.train, '/dev/null', work, true);
-  const written = listBoltProfiles(boltDir, buildIds).filter((path) => !before.has(path));
+  // The daemon waits while the training runs: it takes a file as soon as its process is gone, and every file the
+  // training wrote must still be there to be counted.
+  const resume = daemon.pause();
+  let written: string[];
+  try {
+    // The environment's raw-profile variable does not matter: this variant is not PGO-instrumented.
+    await runTraining(join(instrumented.storePath, spec.binary), spec.train, '/dev/null', work, true);
+    written = listBoltProfiles(boltDir, buildIds).filter((path) => !before.has(path));
+  } finally {
+    resume();
+  }
   // A run writes one file per instrumented ELF file it loaded (a program and its libraries): runs are processes.
   const runs = countProcesses(written);
   const ready = await daemon.waitFor(

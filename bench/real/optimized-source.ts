@@ -272,6 +272,10 @@ export function makeDaemonSource(work: string): OptimizedVariantSource {
           lastBuild: describeLastBuild,
           nudge,
           merged,
+          pause: () => {
+            daemon.kill('SIGSTOP');
+            return () => daemon.kill('SIGCONT');
+          },
         };
         const bolt = spec.bolt ? await runBoltStage(spec, control, work, log) : null;
         return {
