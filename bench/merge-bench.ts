@@ -61,8 +61,9 @@ async function measure(
   samples: readonly string[],
 ): Promise<[number, number]> {
   const locations = stateLayout(join(root, 'state'));
-  const spoolLlvm = join(locations.spoolDir, 'llvm');
-  mkdirSync(spoolLlvm, { recursive: true });
+  // This user's own directory of the spool, as its programs' writer makes it.
+  const spoolLlvm = join(locations.spoolDir, 'llvm', String(process.getuid?.() ?? 0));
+  mkdirSync(spoolLlvm, { recursive: true, mode: 0o700 });
   const directInputs: string[][] = [];
   for (const [i, sample] of samples.entries()) {
     const dir = join(root, 'direct', String(i));

@@ -79,30 +79,37 @@ let
     The shell code of the phase that runs before all others. The instrumented
     variant first sends whatever the build's own programs write (profiles of
     configure tests, code generators, test suites) below the build directory,
-    then compiles the startup object of continuous collection and adds it to
-    every link, then adds the GCC flags that need `$out`; the optimized variant
-    checks its profile.
+    then compiles the startup object of its toolchain (runtime/: the user's
+    own directory of the spool, continuous collection) and adds it to every
+    link, then adds the GCC flags that need `$out`. The optimized variant
+    checks its profile, and with BOLT after it links the object that points
+    BOLT's profiles to the user's directory.
 
     # Example
 
     ```nix
     prepareScript { kind = "profile"; gccSetup = ""; }
-    => "source /nix/store/…-pgo.sh\npgoIsolateBuildProfiles"
+    => "source /nix/store/…-pgo.sh\npgoIsolateBuildProfiles\npgoAddStartupObject /nix/store/…-runtime llvm-start"
     ```
   */
   prepareScript =
     {
       kind,
       gccSetup,
-      continuous ? false,
       toolchain ? "clang",
+      bolt ? false,
     }:
     concatStringsSep "\n" (
       [ "source ${./scripts/pgo.sh}" ]
       ++ (if kind == "profile" then [ "pgoIsolateBuildProfiles" ] else [ ])
-      ++ (if kind == "profile" && continuous then [ "pgoAddStartupObject ${./runtime/continuous.c} continuous" ] else [ ])
-      ++ (if kind == "profile" && toolchain == "gcc" then [ "pgoAddStartupObject ${./runtime/gcov-prefix.c} gcov-prefix" ] else [ ])
+      ++ (
+        if kind == "profile" then
+          [ "pgoAddStartupObject ${./runtime} ${if toolchain == "gcc" then "gcov-start" else "llvm-start"}" ]
+        else
+          [ ]
+      )
       ++ (if kind == "optimized" then [ "pgoCheckProfile" ] else [ ])
+      ++ (if kind == "optimized" && bolt then [ "pgoAddStartupObject ${./runtime} bolt-start" ] else [ ])
       ++ (if gccSetup == "" then [ ] else [ "export NIX_CFLAGS_COMPILE=\"\${NIX_CFLAGS_COMPILE:-} ${gccSetup}\"" ])
     );
 
@@ -168,7 +175,10 @@ let
     ]
     ++ (
       if profiling then
-        [ (fixed "collection" collection) ]
+        [
+          (fixed "collection" collection)
+          (fixed "spoolLayout" 2)
+        ]
       else
         [
           (fixed "profile" profile)
@@ -194,11 +204,11 @@ let
       defaultProfileDir,
       profile,
       collection ? "exit",
+      bolt ? false,
     }:
     attrs:
     let
       gccSetup = if toolchain == "gcc" then flagsLib.gccRuntimeFlags { mode = gccMode; inherit defaultProfileDir; } else "";
-      continuous = kind == "profile" && collection == "continuous";
     in
     withPhases attrs (
       applyFlags flags attrs
@@ -209,7 +219,7 @@ let
         pgoCompilerVersion = compilerVersion;
         pgoDefaultProfileDir = defaultProfileDir;
         pgoProfile = profile;
-        pgoPrepare = prepareScript { inherit kind gccSetup continuous toolchain; };
+        pgoPrepare = prepareScript { inherit kind gccSetup toolchain bolt; };
       }
       // (if kind == "profile" then { pgoCollection = collection; } else { })
       // manifest.attrs (manifestMembers { inherit kind toolchain mergeTool compilerVersion defaultProfileDir profile collection; })
@@ -275,7 +285,7 @@ let
       bolt ? false,
     }:
     variantAttrs (
-      removeAttrs settings [ "bolt" ]
+      settings
       // {
         kind = "optimized";
         flags = flagsLib.optimizeFlags { inherit toolchain profile bolt; };

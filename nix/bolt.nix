@@ -5,9 +5,13 @@
 
   - `instrument`: every ELF executable and shared library of the PGO-optimized
     outputs rewritten by `llvm-bolt -instrument`. Each file writes its counts
-    to `BOLTDIR/<build ID of the PGO file>.<pid>.fdata` when a process exits
-    normally (BOLT's runtime reads no environment variable: the directory is
-    baked in here).
+    to `<spool>/bolt/<uid>/<build ID of the PGO file>.<pid>.fdata` when a
+    process exits normally: BOLT's runtime reads no environment variable, so
+    the build bakes in `BOLTDIR/<padding>/<build ID>`, and the startup object
+    the PGO-optimized build linked in (runtime/bolt-start.c) rewrites that
+    name when the program starts, to the user's own directory below
+    `$NIX_PGO_SPOOL/bolt` (else below BOLTDIR), or to /dev/null when there is
+    no safe one.
   - `optimize`: every such file rewritten by `llvm-bolt` with its merged
     profile (`merge-fdata` of those files).
 
@@ -138,6 +142,15 @@ let
   boltDirFor = defaultProfileDir: "${defaultProfileDir}/bolt";
 
   /**
+    What the instrument step bakes between the directory and the build ID
+    of each file's name: 96 slashes. A path means the same with them; they
+    mark the name for runtime/bolt-start.c (which looks for 32) and leave it
+    room for a spool up to about 80 characters longer than `boltDir`'s, plus
+    the user's directory.
+  */
+  boltPadding = concatStringsSep "" (builtins.genList (_: "/") 96);
+
+  /**
     The tools of a BOLT package laid out as nixpkgs' `llvmPackages.bolt`:
     bin/llvm-bolt and bin/merge-fdata, and the instrumentation runtime in
     lib/libbolt_rt_instr.a, where llvm-bolt looks for it (`../lib` of the
@@ -226,7 +239,8 @@ let
           (fixed "boltTool" tools.llvmBolt)
           (fixed "mergeTool" tools.mergeFdata)
           (fixed "boltDir" boltDir)
-          (fixed "fdataName" "<inputBuildId>.<pid>.fdata")
+          (fixed "spoolLayout" 2)
+          (fixed "fdataName" "<uid>/<inputBuildId>.<pid>.fdata")
           (fixed "dumpInterval" dumpInterval)
         ]
       else
@@ -290,7 +304,7 @@ let
       // (
         if kind == "bolt-profile" then
           {
-            inherit boltDir;
+            inherit boltDir boltPadding;
             boltDumpInterval = if dumpInterval == null then "" else toString dumpInterval;
           }
         else
@@ -304,10 +318,13 @@ let
     - `optimized`: the PGO-optimized derivation (linked with `linkFlags`)
     - `tools`: `{ llvmBolt; mergeFdata; }`, see `toolsFrom`;
       the BOLT of the compiler's own LLVM
-    - `boltDir`: the directory baked into every file (see `boltDirFor`); it
-      must exist and be writable by everyone who runs the programs: BOLT's
-      runtime ends a program that cannot open its file with exit status 1,
-      before stdio buffers are flushed
+    - `boltDir`: the directory baked into every file (see `boltDirFor`),
+      where programs write (each in a directory of its user's own, see
+      docs/harvest.md) when `NIX_PGO_SPOOL` is unset. A program that finds no
+      safe directory writes nothing, so it never ends with BOLT's error. Only
+      files of a PGO-optimized build that linked nix-pgo's startup object for
+      BOLT (`enableWith { bolt = true; }`) are instrumented; the others stay
+      the PGO-optimized files, with the reason in the manifest
     - `dumpInterval` (seconds, or null: at exit only), see `instrumentFlags`
     - `smokeTest`: shell code run in an empty directory with `$out` (and every
       other output variable) pointing once at the PGO-optimized outputs and

@@ -19,8 +19,10 @@
 */
 {
   /**
-    Where instrumented programs write their profiles when LLVM_PROFILE_FILE
-    (clang) or GCOV_PREFIX (GCC) is unset. Never the current directory.
+    The spool instrumented programs write to when NIX_PGO_SPOOL (and the
+    user's own LLVM_PROFILE_FILE or GCOV_PREFIX) is unset: each into its
+    user's directory below its llvm/, gcda/ or bolt/, once those exist (see
+    docs/harvest.md). Never the current directory.
   */
   defaultProfileDir ? "/tmp/nix-pgo",
 }:

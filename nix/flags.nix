@@ -36,7 +36,7 @@ in
     Flags for the instrumented ("profile") build. `collection` is "exit"
     (profiles written when a program exits, the default) or "continuous"
     (clang only: the counters live in a memory-mapped file that is current
-    while the program runs; see runtime/continuous.c, which the prepare phase
+    while the program runs; see runtime/llvm-start.c, which the prepare phase
     links into every module).
 
     # Example
@@ -58,8 +58,8 @@ in
       throw "nix-pgo: collection = \"continuous\" needs clang; libgcov (GCC) writes profiles only when a program exits"
     else if toolchain == "clang" then
       {
-        # The directory is only the default: LLVM_PROFILE_FILE overrides it at
-        # run time (the build itself sets it, see pgoIsolateBuildProfiles).
+        # The runtime's own default, which the startup object (runtime/llvm-start.c)
+        # replaces with the user's directory of the spool.
         compile = [ "-fprofile-generate=${defaultProfileDir}/llvm" ] ++ (if collection == "continuous" then continuousFlags else [ ]);
         link = [ "--build-id" ];
       }

@@ -10,9 +10,10 @@
   ```
 
   The daemon runs as a user service with its state, spool and Nix profile
-  below $XDG_STATE_HOME/nix-pgo; the profile comes first on PATH in login
-  shells, and the variables that send instrumented programs to the spool are
-  set for login shells and user services. The overlay (`nixpkgs.overlays`)
+  below $XDG_STATE_HOME/nix-pgo (the spool laid out as on NixOS, created by
+  the daemon); the profile comes first on PATH in login shells, and
+  NIX_PGO_SPOOL, which sends instrumented programs to the spool, is set for
+  login shells and user services. The overlay (`nixpkgs.overlays`)
   substitutes the variants in this home-manager configuration's own pkgs,
   which needs home-manager to make that pkgs (not `useGlobalPkgs`: use the
   NixOS module there). See docs/nixos.md.
@@ -116,31 +117,19 @@ in
     # home.sessionPath appends; the profile must come first.
     home.sessionVariablesExtra = ''
       export PATH="${nixProfile}/bin''${PATH:+:}$PATH"
-    '' + env.shellInit;
+    '';
     systemd.user.sessionVariables = env.variables;
 
     xdg.configFile."nix-pgo/config.json".source = checkedConfig;
     xdg.configFile."nix-pgo/system.nix".source = systemFile;
 
-    systemd.user.services.nix-pgo = {
-      Unit = {
-        Description = "nix-pgo: collects profiles, builds and switches to optimized variants";
-        X-Reload-Triggers = [ "${checkedConfig}" ];
-      };
-      Service = {
-        ExecStart = "${cfg.package}/bin/nix-pgo daemon --config ${configPath}";
-        ExecReload = "${pkgs.coreutils}/bin/kill -HUP $MAINPID";
-        Restart = "on-failure";
-        RestartSec = "10s";
-        Nice = 10;
-        UnsetEnvironment = env.names;
-        Environment =
-          if cfg.flake == null then
-            [ "NIX_PATH=%h/.nix-defexpr/channels" ]
-          else
-            [ "NIX_CONFIG=experimental-features = nix-command flakes" ];
-      };
-      Install.WantedBy = [ "default.target" ];
+    systemd.user.services.nix-pgo = import ./nixos/home-manager-unit.nix {
+      package = cfg.package;
+      configFile = configPath;
+      configSource = checkedConfig;
+      unset = env.names;
+      flake = cfg.flake != null;
+      kill = "${pkgs.coreutils}/bin/kill";
     };
   };
 }

@@ -29,10 +29,13 @@ else
     name = builtins.substring prefixLength (builtins.stringLength storePath) storePath;
     system = entry.system or builtins.currentSystem;
     builder = "/bin/sh";
+    # The names reach the shell as variables, never as code.
     args = [
       "-c"
-      "echo 'nix-pgo: the profile ${storePath} for ${name} is not in this Nix store; copy it here (nix copy) or let the daemon merge one' >&2; exit 1"
+      ''echo "nix-pgo: the profile $profilePath for $package is not in this Nix store; copy it here (nix copy) or let the daemon merge one" >&2; exit 1''
     ];
+    profilePath = storePath;
+    package = name;
     outputHashMode = hashMode;
     outputHashAlgo = builtins.elemAt parts 0;
     outputHash = builtins.elemAt parts 1;

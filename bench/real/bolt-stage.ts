@@ -44,10 +44,16 @@ export interface DaemonControl {
   nudge(): void;
   /** Nothing staged and not yet merged. */
   merged(): boolean;
+  /** Stops the daemon's process (SIGSTOP) until the function it returns is called. */
+  pause(): () => void;
 }
 
-/** The BOLT profiles in `dir` named by one of `buildIds` (`<build id>.<pid>.fdata`). */
-export function listBoltProfiles(dir: string, buildIds: readonly string[]): string[] {
+/**
+ * The BOLT profiles this user's programs wrote below `boltDir` (in its own directory of it, `<uid>/`) named by one
+ * of `buildIds` (`<build id>.<pid>.fdata`).
+ */
+export function listBoltProfiles(boltDir: string, buildIds: readonly string[]): string[] {
+  const dir = join(boltDir, String(process.getuid?.() ?? 0));
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((name) => name.endsWith('.fdata') && buildIds.some((id) => name.startsWith(`${id}.`)))
@@ -91,9 +97,17 @@ export async function runBoltStage(
   const buildIds = manifest.binaries.map((b) => b.buildId.toLowerCase());
   const before = new Set(listBoltProfiles(boltDir, buildIds));
   log(`${spec.name}: training the BOLT-instrumented variant (${spec.train.length} workloads, profiles in ${boltDir})`);
-  // The environment's raw-profile variable does not matter: this variant is not PGO-instrumented.
-  await runTraining(join(instrumented.storePath, spec.binary), spec.train, '/dev/null', work, true);
-  const written = listBoltProfiles(boltDir, buildIds).filter((path) => !before.has(path));
+  // The daemon waits while the training runs: it takes a file as soon as its process is gone, and every file the
+  // training wrote must still be there to be counted.
+  const resume = daemon.pause();
+  let written: string[];
+  try {
+    // The environment's raw-profile variable does not matter: this variant is not PGO-instrumented.
+    await runTraining(join(instrumented.storePath, spec.binary), spec.train, '/dev/null', work, true);
+    written = listBoltProfiles(boltDir, buildIds).filter((path) => !before.has(path));
+  } finally {
+    resume();
+  }
   // A run writes one file per instrumented ELF file it loaded (a program and its libraries): runs are processes.
   const runs = countProcesses(written);
   const ready = await daemon.waitFor(

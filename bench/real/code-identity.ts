@@ -72,17 +72,19 @@ function findBuildId(elf: Buffer, sections: readonly Section[]): string | null {
 
 /**
  * `objdump -d` output reduced to what the instructions are: no raw bytes, no
- * symbolic names or comments, `0x1a2b(%rip)` as `(%rip)`; direct branch
- * targets stay (within an unmoved .text they are the same addresses).
+ * comments, `0x1a2b(%rip)` as `(%rip)`, and a direct branch's target as the
+ * place it names (`<main+0x3d>`, `<strtol@plt>`) rather than its address: a
+ * build whose startup object calls one more library function has one more PLT
+ * entry, which moves all of .text by 16 bytes without changing an instruction.
  */
 export function normalizeDisassembly(listing: string): string {
   const out: string[] = [];
   for (const line of listing.split('\n')) {
     const match = /^\s*[0-9a-f]+:\t(.*)$/.exec(line);
     if (!match) continue;
-    const instruction = match[1]!
-      .replace(/\s*#.*$/, '')
-      .replace(/\s*<[^>]*>/g, '')
+    const bare = match[1]!.replace(/\s*#.*$/, '');
+    const branch = /^(call|j[a-z]+)(\s+)[0-9a-f]+ (<[^>]*>)$/.exec(bare);
+    const instruction = (branch ? `${branch[1]}${branch[2]}${branch[3]}` : bare.replace(/\s*<[^>]*>/g, ''))
       .replace(/-?0x[0-9a-f]+\(%rip\)/g, '(%rip)')
       .trim();
     if (instruction) out.push(instruction);

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { run, startBackground } from '../../src/process/run.js';
-import { llvmSpoolDir, spoolEnvironment } from '../../src/spool/spool-environment.js';
+import { userSpoolDir } from '../../src/spool/spool-layout.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import type { PackageStatus, Status } from '../../src/status/collect-status.js';
 import { parseManifest } from '../../src/formats/manifest.js';
@@ -156,8 +156,9 @@ export function checkSpool(
  */
 export function makeDaemonSource(work: string): OptimizedVariantSource {
   const stateDir = (spec: ProgramSpec) => join(work, `${spec.name}-daemon`, 'state');
+  // The user's own directory of the daemon's spool, named by the training's LLVM_PROFILE_FILE (the runtime creates it).
   const profileFile = (spec: ProgramSpec) =>
-    spoolEnvironment(join(stateDir(spec), 'spool'), process.getuid!()).LLVM_PROFILE_FILE;
+    join(userSpoolDir(join(stateDir(spec), 'spool'), 'llvm', process.getuid!()), '%p-%m.profraw');
   return {
     label:
       'the nix-pgo daemon (spool, harvest, merge, store, build, switch); training runs overlap and pile up before the daemon starts',
@@ -169,7 +170,7 @@ export function makeDaemonSource(work: string): OptimizedVariantSource {
       mkdirSync(dir, { recursive: true });
       const configFile = join(dir, 'config.json');
       const layout = stateLayout(stateDir(spec));
-      const spoolLlvm = llvmSpoolDir(layout.spoolDir);
+      const spoolLlvm = join(layout.spoolDir, 'llvm');
       const buildTimeoutMinutes = 2 * (spec.buildTimeoutMinutes ?? DEFAULT_BUILD_TIMEOUT_MINUTES);
       // BOLT's own policy waits for `nix-pgo build`: the daemon would otherwise optimize after the first run it harvests.
       const writeConfig = (bolt: boolean) =>
@@ -271,6 +272,10 @@ export function makeDaemonSource(work: string): OptimizedVariantSource {
           lastBuild: describeLastBuild,
           nudge,
           merged,
+          pause: () => {
+            daemon.kill('SIGSTOP');
+            return () => daemon.kill('SIGCONT');
+          },
         };
         const bolt = spec.bolt ? await runBoltStage(spec, control, work, log) : null;
         return {

@@ -1,20 +1,23 @@
 /**
   The NixOS module's `services.nix-pgo.fleet` (docs/fleet.md): the option's
-  declaration, the config file's `fleet` section it renders, and the Nix
-  settings a machine of a fleet needs (the cache as a substituter, the
-  aggregator's key trusted), so that the daemon and every `nixos-rebuild`
-  substitute the aggregator's builds.
+  declaration (which needs the nixpkgs lib), and, with builtins only, the
+  config file's `fleet` section it renders and the Nix settings a machine of
+  a fleet needs (the cache as a substituter, the aggregator's key trusted),
+  so that the daemon and every `nixos-rebuild` substitute the aggregator's
+  builds.
 
   # Example
 
   ```nix
-  (import ./fleet.nix { inherit lib; }).section { role = "member"; cache = "http://cache:8080"; secretKeyFile = "/etc/nix-pgo/fleet.sec"; aggregatorKey = "agg:…="; machineKeys = [ ]; profilingDuty = null; fallback = null; intervalSeconds = null; }
+  (import ./fleet.nix { }).section { role = "member"; cache = "http://cache:8080"; secretKeyFile = "/etc/nix-pgo/fleet.sec"; aggregatorKey = "agg:…="; machineKeys = [ ]; profilingDuty = null; fallback = null; intervalSeconds = null; }
   => { role = "member"; cache = "http://cache:8080"; secretKeyFile = "/etc/nix-pgo/fleet.sec"; aggregatorKey = "agg:…="; }
   ```
 */
-{ lib }:
+{
+  lib ? null,
+}:
 let
-  inherit (lib) filterAttrs mkOption optional types;
+  inherit (lib) mkOption types;
 
   publicKey = types.strMatching "[^:/[:space:]]+:[A-Za-z0-9+/]+={0,2}";
 in
@@ -89,11 +92,11 @@ in
   };
 
   /** The config file's `fleet` section: the values given (null and empty lists are the daemon's defaults). */
-  section = fleet: filterAttrs (_: v: v != null && v != [ ]) fleet;
+  section = fleet: removeAttrs fleet (builtins.filter (n: fleet.${n} == null || fleet.${n} == [ ]) (builtins.attrNames fleet));
 
   /** What Nix on the machine needs to substitute the fleet's builds. */
   nixSettings = fleet: {
     substituters = [ fleet.cache ];
-    trusted-public-keys = optional (fleet.aggregatorKey != null) fleet.aggregatorKey;
+    trusted-public-keys = if fleet.aggregatorKey != null then [ fleet.aggregatorKey ] else [ ];
   };
 }

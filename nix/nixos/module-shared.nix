@@ -35,54 +35,29 @@
   settings,
   # Names substituted through system.replaceDependencies instead of the overlay (NixOS).
   replace ? [ ],
-  # Option declarations that differ: lockFile's defaultText, flake's and desktopNotifications'.
+  # Option declarations that differ: lockFile's default and its words, flake's and desktopNotifications'.
+  lockFileDefault ? "${stateDir}/pgo-lock.json",
+  lockFileDefaultWords ? "the daemon's own lock",
   lockFileDefaultText ? null,
   flakeExample,
   flakeNull,
+  flakeDescription ? null,
   desktopNotificationsDefault,
   desktopNotificationsDefaultText ? null,
   desktopNotificationsDescription,
 }:
 let
   inherit (lib)
-    attrNames
     literalExpression
-    mapAttrsToList
     mkOption
     optionalAttrs
     types
     ;
 
   cfg = config.services.nix-pgo;
-  nixProfile = "${stateDir}/profile";
 
-  # The spool is the library's defaultProfileDir: BOLT-instrumented programs, which read no
-  # variable, write into its bolt/ (baked in); GCC's baked directories name it too.
-  nix-pgo = import ../. { defaultProfileDir = cfg.settings.spoolDir or spoolDir; };
-
-  lock = import ./read-lock.nix { inherit (cfg) lockFile; };
-
-  userHook = cfg.settings.notify.hook or null;
-  hook = pkgs.writeShellScript "nix-pgo-hook" (
-    (import ./notify.nix).hookScript (
-      { jq = "${pkgs.jq}/bin/jq"; forward = userHook; } // hookArgs
-    )
-  );
-  useHook = cfg.desktopNotifications || userHook != null;
-
-  rendered = import ./config.nix {
-    names = cfg.packages;
-    boltNames = builtins.filter (name: cfg.enableWith.${name}.bolt or false) cfg.packages;
-    nixFile = "${systemFile}";
-    inherit stateDir nixProfile spoolDir trustedUsers settings;
-    inherit (cfg) thresholdMB onReady;
-    hook = if useHook then "${hook}" else null;
-  };
-
-  configFile = pkgs.writeText "nix-pgo-config.json" (builtins.toJSON rendered);
-
-  problemMessage = import ./problems.nix {
-    names = attrNames pkgs;
+  values = import ./shared-config.nix {
+    inherit cfg pkgs stateDir spoolDir systemFile hookArgs trustedUsers settings replace;
     close = a: b: (lib.strings.levenshteinAtMost or (_: _: _: false)) 2 a b;
   };
 
@@ -95,41 +70,8 @@ let
       description = "JSON value";
     };
 in
-{
-  inherit nixProfile lock rendered;
-  spoolDir = rendered.spoolDir;
-
-  # As attic's module checks its config: a bad value fails the build of the configuration.
-  checkedConfig =
-    if cfg.checkConfig then
-      pkgs.runCommand "nix-pgo-config.json" { } ''
-        ${cfg.package}/bin/nix-pgo check-config --sandbox ${configFile}
-        cp ${configFile} $out
-      ''
-    else
-      configFile;
-
-  env = import ./environment.nix { inherit (rendered) spoolDir; id = "${pkgs.coreutils}/bin/id"; };
-
-  overlay = import ./overlay.nix {
-    inherit nix-pgo replace;
-    inherit (cfg) packages;
-    lock = lock.entries;
-    boltLock = lock.boltEntries;
-    options = cfg.enableWith;
-    lockedProfile = import ./locked-profile.nix { system = pkgs.stdenv.buildPlatform.system; };
-  };
-
-  /** The assertions both modules make: a name pkgs cannot manage, settings that move the state. */
-  assertions =
-    mapAttrsToList (name: problem: { assertion = false; message = problemMessage name problem; }) (pkgs.nixPgo.problems or { })
-    ++ [
-      {
-        assertion = (rendered.stateDir or null) == stateDir && (rendered.nixProfile or null) == nixProfile;
-        message = "services.nix-pgo.settings: stateDir must stay ${stateDir} and nixProfile ${nixProfile} (the daemon's state and the profile first on PATH); remove them from settings";
-      }
-    ];
-
+values
+// {
   options = {
     enable = mkOption {
       type = types.bool;
@@ -187,12 +129,12 @@ in
 
     lockFile = mkOption {
       type = types.nullOr types.path;
-      default = "${stateDir}/pgo-lock.json";
+      default = lockFileDefault;
       example = literalExpression "./pgo-lock.json";
       description = ''
         The lock file that says which profile each optimized package is built
         with. A copy committed with your configuration (`./pgo-lock.json`) is
-        pure, and needed with flakes. The default, the daemon's own lock,
+        pure, and needed with flakes. The default, ${lockFileDefaultWords},
         works only without flakes and makes the evaluation impure: every
         rebuild uses the profiles the daemon locked since. `null`: always the
         profiling variants.
@@ -201,15 +143,25 @@ in
     // optionalAttrs (lockFileDefaultText != null) { defaultText = lockFileDefaultText; };
 
     flake = mkOption {
-      type = types.nullOr types.str;
+      # A flake given as itself (`self`) is evaluated from its store copy.
+      type = types.nullOr (
+        types.either types.str (
+          types.addCheck types.attrs (v: v ? outPath) // { description = "flake (its outputs, such as self)"; }
+        )
+      );
       default = null;
       example = flakeExample;
-      description = ''
-        The flake this configuration is built from, for the daemon, which
-        builds the optimized variants from its own `pkgs` so that the next
-        rebuild finds them built. `null`: ${flakeNull}. The daemon evaluates
-        the flake impurely, as it is on disk (uncommitted changes included).
-      '';
+      description =
+        if flakeDescription != null then
+          flakeDescription
+        else
+          ''
+            The flake this configuration is built from, for the daemon, which
+            builds the optimized variants from its own `pkgs` so that the next
+            rebuild finds them built. `null`: ${flakeNull}. A string is
+            evaluated impurely, as it is on disk (uncommitted changes
+            included); the flake itself (`self`) from its store copy.
+          '';
     };
 
     enableWith = mkOption {

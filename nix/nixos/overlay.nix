@@ -66,6 +66,25 @@ let
   genAttrs = names: f: listToAttrs (map (name: { inherit name; value = f name; }) names);
 
   /**
+    What a package is built from when its stdenv has a C compiler but it
+    compiles no C/C++ of its own (the compiler is only its linker, or it
+    compiles nothing), or null: Rust (buildRustPackage's `cargoDeps`), Go
+    (buildGoModule's `goModules` / `vendorHash`), or no source at all (a
+    wrapper or a script: `runCommand`, `writeShellScriptBin`, `symlinkJoin`).
+    Its profiling build would fail for want of instrumented code.
+  */
+  notCompiled =
+    pkg:
+    if pkg ? cargoDeps || pkg ? cargoHash then
+      "Rust"
+    else if pkg ? goModules || pkg ? vendorHash then
+      "Go"
+    else if (pkg.src or null) == null && (pkg.srcs or null) == null then
+      "no source: a wrapper or a script"
+    else
+      null;
+
+  /**
     Why `prev.NAME` cannot be managed, or null. Everything that may throw is
     evaluated under tryEval, so a broken or removed package becomes a reason
     instead of an evaluation error.
@@ -88,7 +107,16 @@ let
           else if cc == null then
             { kind = "no-compiler"; }
           else if (cc.isClang or false) || (cc.isGNU or false) then
-            null
+            let
+              language = notCompiled pkg;
+              toolchain = options.${name}.toolchain or (if cc.isClang or false then "clang" else "gcc");
+            in
+            if language != null then
+              { kind = "not-compiled"; inherit language; }
+            else if (options.${name}.collection or "exit") == "continuous" && toolchain != "clang" then
+              { kind = "continuous-gcc"; }
+            else
+              null
           else
             { kind = "unsupported-compiler"; compiler = cc.name or "unknown"; }
         );

@@ -28,7 +28,12 @@ let
   first3 = l: genList (i: builtins.elemAt l i) (if length l < 3 then length l else 3);
   suggestion = if candidates == [ ] then "" else " (did you mean ${concatStringsSep ", " (map (n: ''"${n}"'') (first3 candidates))}?)";
   remove = ''remove "${name}" from ${option}'';
+  # Where the package's enableWith options are, for problems of an option.
+  enableWith = "${builtins.substring 0 (builtins.stringLength option - 9) option}.enableWith.${name}";
 in
+if problem.kind == "continuous-gcc" then
+  ''${enableWith}.collection: pkgs.${name} is built with GCC, and collection = "continuous" needs clang (libgcov writes profiles only when a program exits); remove collection = "continuous" from ${enableWith} (its programs then contribute when they exit), or build ${name} with clang''
+else
 "${option}: "
 + {
   missing = ''pkgs has no package named "${name}"${suggestion}; correct the name or remove it from ${option}'';
@@ -37,4 +42,5 @@ in
   no-compiler = ''pkgs.${name} is not built with clang or GCC (its stdenv has no C compiler); nix-pgo only optimizes compiled C/C++ code: ${remove}'';
   unsupported-compiler = ''pkgs.${name} is built with ${problem.compiler or "a compiler"}, not clang or GCC; ${remove}'';
   fails = ''evaluating pkgs.${name} fails (a removed or broken package); ${remove}'';
+  not-compiled = ''pkgs.${name} compiles no C/C++ of its own (${problem.language}), so it has nothing to instrument and its profiling build would fail; nix-pgo only optimizes C/C++ programs: ${remove}'';
 }.${problem.kind}

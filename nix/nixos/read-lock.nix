@@ -4,7 +4,7 @@
   - `lockFile = null`: no entries.
   - A Nix path (a copy committed with the configuration, `./pgo-lock.json`)
     or a store path: read in any evaluation, pure ones (flakes) included.
-  - Any other absolute path (the daemon's own, /var/lib/nix-pgo/pgo-lock.json):
+  - Any other absolute path (root's lock of what it activated, /var/lib/nix-pgo-system/pgo-lock.json):
     read only where evaluation is impure (nixos-rebuild without flakes); a pure
     evaluation gets no entries and a warning saying how to commit the lock.
   - A file that does not exist (yet): no entries.
@@ -31,6 +31,16 @@ let
   readable = isPath lockFile || inStore || !pure;
 
   none = warning: { entries = { }; boltEntries = { }; inherit warning; };
+
+  # An entry's values reach a derivation (locked-profile.nix): only the forms nix-pgo writes.
+  matches = re: v: builtins.isString v && builtins.match re v != null;
+  wellFormed =
+    e:
+    builtins.isAttrs e
+    && matches "${storeDir}/[0-9abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+._?=-]+" (e.storePath or null)
+    && builtins.elem (e.hashMode or null) [ "flat" "recursive" ]
+    && matches "sha256:([0-9a-f]{64}|[0-9abcdfghijklmnpqrsvwxyz]{52})" (e.hash or null)
+    && (!(e ? system) || matches "[a-z0-9_]+-[a-z0-9_]+" e.system);
 in
 if lockFile == null then
   none null
@@ -45,4 +55,12 @@ else
   if !(builtins.isAttrs lock) || (lock.version or null) != 1 || !(builtins.isAttrs (lock.packages or null)) then
     throw "nix-pgo: ${option}: ${text} is not a version 1 nix-pgo lock file; point ${option} at the pgo-lock.json the daemon writes (or a copy of it), or set it to null"
   else
-    { entries = lock.packages; boltEntries = lock.boltProfiles or { }; warning = null; }
+    let
+      boltEntries = lock.boltProfiles or { };
+      bad = builtins.filter (name: !(wellFormed lock.packages.${name})) (builtins.attrNames lock.packages)
+        ++ builtins.filter (name: !(wellFormed boltEntries.${name})) (builtins.attrNames boltEntries);
+    in
+    if bad != [ ] then
+      throw "nix-pgo: ${option}: ${text} has entries that are not profiles nix-pgo locks (${builtins.concatStringsSep ", " bad}); point ${option} at the lock root's activation writes, or a copy of it"
+    else
+      { entries = lock.packages; inherit boltEntries; warning = null; }

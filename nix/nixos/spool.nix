@@ -1,23 +1,24 @@
 /**
   The system-wide spool: its directories (as NixOS `systemd.tmpfiles.settings`
   and as the tmpfiles.d lines NixOS writes from them), and the script that
-  gives each user a GCC directory of its own before anybody else can take it.
+  gives each known user its directories before anybody else can take them.
 
   ```
-  SPOOL/           0755 daemon user
-  SPOOL/llvm/      1733 daemon user, default ACL: owner rw, daemon user rw, nobody else
-  SPOOL/gcda/      1733 daemon user, default ACL: owner rwx, daemon user rwx, nobody else
-  SPOOL/gcda/UID/  the user UID (created by `prepareScript`, or by the program)
-  SPOOL/bolt/      1733 daemon user, default ACL: owner rw, daemon user rw, nobody else
+  SPOOL/                   0755 daemon user
+  SPOOL/FMT/               1733 daemon user, default ACL: owner rwx, daemon user rwx, nobody else (FMT: llvm, gcda, bolt)
+  SPOOL/FMT/UID/           the user UID: created by `prepareScript`, or by the user's program
+  SPOOL/FMT/UID.XXXXXX/    the same user's directory when UID was taken by someone else
   ```
 
   1733 (sticky, write and search for all, no listing): every user and service
-  can create files, nobody but the owner (and the daemon user, which owns the
-  directory) can delete or rename them, and nobody can list them. The default
-  ACL makes every file created below readable and writable by its owner and
-  the daemon user only, whatever the creator's umask (a default ACL replaces
-  the umask), so nobody reads another's data. The daemon attributes a raw
-  profile to its file's owner, a gcda file to the owner of its `gcda/UID/`.
+  can create a directory, nobody but its owner (and the daemon user, which
+  owns FMT/) can delete or rename it, and nobody can list FMT/. Each program
+  writes only into its own user's directory, which it checks before it writes
+  (nix/runtime/spool-dir.h), so no name it writes can be made by another user
+  first. The default ACL makes everything created below readable and writable
+  by its owner and the daemon user only, whatever the creator's umask (a
+  default ACL replaces the umask); the directories need x, so it is rwx for
+  all three. The daemon attributes a file to the owner of its directory.
 
   # Example
 
@@ -47,15 +48,18 @@ let
 
   directory = mode: { d = { inherit mode user group; }; };
 
+  formats = [ "llvm" "gcda" "bolt" ];
+
+  # `a+` adds these entries to what is there.
   settings = {
     ${spoolDir} = directory "0755";
-    # Raw profiles are files: rw. `a+` adds these entries to what is there.
-    "${spoolDir}/llvm" = directory "1733" // { "a+".argument = aclFor "rw-"; };
-    # gcda trees have directories below, which need x.
-    "${spoolDir}/gcda" = directory "1733" // { "a+".argument = aclFor "rwx"; };
-    # BOLT-instrumented programs write <build id>.<pid>.fdata here (baked in: the library's defaultProfileDir is the spool).
-    "${spoolDir}/bolt" = directory "1733" // { "a+".argument = aclFor "rw-"; };
-  };
+  }
+  // builtins.listToAttrs (
+    map (format: {
+      name = "${spoolDir}/${format}";
+      value = directory "1733" // { "a+".argument = aclFor "rwx"; };
+    }) formats
+  );
 
   /**
     One tmpfiles.d line per entry, as NixOS renders `systemd.tmpfiles.settings`
@@ -89,9 +93,11 @@ in
 
   /**
     Shell code (run as root before the daemon starts) that gives each named
-    user its `gcda/UID/` directory, owned by that user, with the ACL of
-    `gcda/`. A directory of that name owned by anybody else (made to catch
-    the user's data) is removed first. Users that do not exist are skipped.
+    user its directory in each format directory (`FMT/UID`, owned by that
+    user, with the ACL of `FMT/`), so nobody else can take the name first.
+    Anything of that name that is not such a directory (a file, a link,
+    another user's directory, made to catch the user's data) is removed
+    first. Users that do not exist are skipped.
   */
   prepareScript =
     {
@@ -104,25 +110,28 @@ in
       rm ? "rm",
     }:
     ''
-      gcda=${spoolDir}/gcda
       for user in ${concatStringsSep " " users}; do
         uid=$(${id} -u -- "$user" 2>/dev/null) || continue
         gid=$(${id} -g -- "$user")
-        dir="$gcda/$uid"
-        if [ -L "$dir" ] || [ -e "$dir" ]; then
-          if [ ! -L "$dir" ] && [ -d "$dir" ] && [ "$(${stat} -c %u -- "$dir")" = "$uid" ]; then
-            continue
+        for format in ${concatStringsSep " " formats}; do
+          dir="${spoolDir}/$format/$uid"
+          if [ -L "$dir" ] || [ -e "$dir" ]; then
+            if [ ! -L "$dir" ] && [ -d "$dir" ] && [ "$(${stat} -c %u -- "$dir")" = "$uid" ]; then
+              continue
+            fi
+            echo "nix-pgo: $dir does not belong to $user (uid $uid); removing it" >&2
+            ${rm} -rf --one-file-system -- "$dir"
           fi
-          echo "nix-pgo: $dir does not belong to $user (uid $uid); removing it" >&2
-          ${rm} -rf --one-file-system -- "$dir"
-        fi
-        # mkdir inherits the default ACL of gcda/; nobody else can rename
-        # or remove it there (sticky), so the chown is on this directory.
-        if ${mkdir} -- "$dir"; then
-          ${chown} -- "$uid:$gid" "$dir"
-        else
-          echo "nix-pgo: cannot create $dir for $user" >&2
-        fi
+          # mkdir inherits the default ACL of FMT/ (its mask rwx: mkdir asks
+          # for 0777, which a default ACL does not cut by the umask); nobody
+          # else can rename or remove it there (sticky), so the chown is on
+          # this directory.
+          if ${mkdir} -- "$dir"; then
+            ${chown} -- "$uid:$gid" "$dir"
+          else
+            echo "nix-pgo: cannot create $dir for $user" >&2
+          fi
+        done
       done
     '';
 }

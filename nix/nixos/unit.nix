@@ -9,7 +9,7 @@
   indirect GC roots in its state directory are what any Nix user can have.
   Only two steps before it starts run as root (`+`): re-applying the spool's
   tmpfiles rules (a tmpfs spool mounted after systemd-tmpfiles ran would
-  lack them) and creating each user's GCC directory.
+  lack them) and creating each known user's directories in it.
 
   The sandbox is `ProtectSystem=strict` with the state, cache and runtime
   directories and the spool writable. Not used, and why: `PrivateUsers`
@@ -72,10 +72,11 @@ in
       XDG_CACHE_HOME = "/var/cache/${stateDirectory}";
     }
     // (if nixPath == [ ] then { } else { NIX_PATH = builtins.concatStringsSep ":" nixPath; })
-    // (if flake then { NIX_CONFIG = "experimental-features = nix-command flakes"; } else { });
+    # extra-: added to the system's features, not in place of them.
+    // (if flake then { NIX_CONFIG = "extra-experimental-features = nix-command flakes"; } else { });
   # A new config is read on SIGHUP; the unit itself does not change.
   reloadTriggers = [ configSource ];
-  serviceConfig = {
+  serviceConfig = import ./sandbox.nix // {
     Type = "simple";
     User = user;
     Group = group;
@@ -96,26 +97,6 @@ in
     UMask = "0022";
     Nice = 10;
 
-    ProtectSystem = "strict";
-    ProtectHome = "read-only";
-    PrivateTmp = true;
-    PrivateDevices = true;
     ProtectProc = "invisible";
-    ProtectKernelTunables = true;
-    ProtectKernelModules = true;
-    ProtectKernelLogs = true;
-    ProtectControlGroups = true;
-    ProtectClock = true;
-    ProtectHostname = true;
-    RestrictNamespaces = true;
-    RestrictRealtime = true;
-    RestrictSUIDSGID = true;
-    LockPersonality = true;
-    NoNewPrivileges = true;
-    CapabilityBoundingSet = "";
-    RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ];
-    SystemCallArchitectures = "native";
-    SystemCallFilter = [ "@system-service" ];
-    SystemCallErrorNumber = "EPERM";
   };
 }

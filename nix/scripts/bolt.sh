@@ -8,7 +8,8 @@
 #   boltInputs        "OUTPUT=STOREPATH ..." of the PGO-optimized derivation
 #   boltTool          llvm-bolt; boltMergeTool: merge-fdata of the same BOLT
 #   boltFlags         llvm-bolt flags common to every file of this variant
-#   boltDir           (instrumented) the directory baked into every file
+#   boltDir           (instrumented) the directory baked into every file: the spool's bolt/
+#   boltPadding       (instrumented) the slashes baked between boltDir and the build ID
 #   boltDumpInterval  (instrumented) seconds between dumps, or ""
 #   boltProfile       (optimized) a directory of .fdata files
 #   boltSmokeTest     shell code run against the PGO tree and this tree, or ""
@@ -290,8 +291,15 @@ boltInstrumentAll() {
             boltReason[$i]="it has no ELF build ID, which names its profile files (link it with --build-id)"
             continue
         fi
+        if ! grep -q -a -F "${pgoStartupMarker}bolt-start" "$TMPDIR/bolt-files/$i.pgo"; then
+            boltOutcome[$i]=fallback
+            boltReason[$i]="it was linked without nix-pgo's startup object for BOLT (the PGO-optimized build of enableWith { bolt = true; } links it), so its profiles could not go to the user's own directory of the spool"
+            echo "nix-pgo: ${boltRel[$i]}: ${boltReason[$i]}; keeping the PGO-optimized file"
+            continue
+        fi
+        # The padding leaves room for runtime/bolt-start.c to rewrite the name to the user's directory.
         if boltRun "$TMPDIR/bolt-files/$i.log" "$TMPDIR/bolt-files/$i.pgo" "$TMPDIR/bolt-files/$i.bolt" \
-            -instrument "-instrumentation-file=$boltDir/$id"; then
+            -instrument "-instrumentation-file=$boltDir/$boltPadding/$id"; then
             boltOutcome[$i]=instrumented
             if [[ -n "${boltSmokeTest:-}" ]]; then
                 # The smoke test runs a copy that writes below the build

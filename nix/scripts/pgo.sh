@@ -10,22 +10,19 @@ pgoFail() {
 # The programs a build runs are instrumented too when the build compiled them
 # (configure's test programs, code generators such as SQLite's lemon, dumps
 # and byte-compilers such as Emacs', test suites). Without this they would
-# write to the default directory baked into them, shared by every user and
-# often not writable by the build user (each one would then print a profile
-# error, which fails builds that treat stderr as failure), or to a spool
-# inherited from a nix-shell. Both runtimes prefer the environment to what is
-# baked in, so pointing it below the build directory keeps every such profile
-# in the build, which Nix deletes with it; nothing is written to $out or to
-# the source tree. Exported variables persist through the following phases.
+# write to a spool inherited from a nix-shell (NIX_PGO_SPOOL), or to the one
+# the library baked in when it exists (a build without a sandbox). The
+# startup objects (runtime/) honour LLVM_PROFILE_FILE and GCOV_PREFIX when
+# NIX_PGO_SPOOL is unset, so pointing those below the build directory keeps
+# every such profile in the build, which Nix deletes with it; nothing is
+# written to $out or to the source tree. Exported variables persist through
+# the following phases.
 pgoIsolateBuildProfiles() {
     local dir
-    if [[ -n "${NIX_BUILD_TOP:-}" ]]; then
-        dir="$NIX_BUILD_TOP/.nix-pgo-build"
-    else
-        dir=$(mktemp -d -t nix-pgo-build.XXXXXX)
-    fi
+    pgoEnsureScratch
+    dir=$pgoScratch
     mkdir -p "$dir/llvm" "$dir/gcda"
-    pgoBuildDir=$dir
+    unset NIX_PGO_SPOOL
     # clang: %m merges the runs of one binary into one file (Emacs alone runs
     # about 1,500 instrumented processes while building).
     export LLVM_PROFILE_FILE="$dir/llvm/%m.profraw"
@@ -33,30 +30,45 @@ pgoIsolateBuildProfiles() {
     # live file of their own (one per process and module, never merged): they
     # write at exit into the %m files above like all others.
     export NIX_PGO_COLLECTION=exit
-    # GCC: the baked gcda path is kept whole below the prefix. A spool root
-    # inherited from a nix-shell would make instrumented programs point
-    # GCOV_PREFIX back into the spool at startup.
+    # GCC: the baked gcda path is kept whole below the prefix.
     export GCOV_PREFIX="$dir/gcda" GCOV_PREFIX_STRIP=0
-    unset NIX_PGO_GCDA_ROOT
 }
 
-# The name a continuous-mode module gives its live file (runtime/continuous.c);
-# the manifest phase looks for it in every instrumented ELF file.
-pgoLiveFileName='live-%p-%m%c.profraw'
+# Sets pgoScratch: a directory of nix-pgo's own below the build directory (a temporary one outside a build).
+pgoEnsureScratch() {
+    if [[ -z "${pgoScratch:-}" ]]; then
+        if [[ -n "${NIX_BUILD_TOP:-}" ]]; then
+            pgoScratch="$NIX_BUILD_TOP/.nix-pgo-build"
+            mkdir -p "$pgoScratch"
+        else
+            pgoScratch=$(mktemp -d -t nix-pgo-build.XXXXXX)
+        fi
+    fi
+}
 
-# Compiles a startup object of nix-pgo (runtime/*.c: continuous collection
-# for clang, the per-user GCOV_PREFIX for GCC) and adds it to every link
-# through NIX_LDFLAGS (a bare object file is an input to ld; nixpkgs' wrappers
-# pass the words of NIX_LDFLAGS to every ld they run, and its purity check
-# accepts paths below the build directory). It is compiled with the package's
-# own compiler but without the package's flags, so it is not instrumented
-# itself. Runs after pgoIsolateBuildProfiles.
+
+# The string each startup object carries (runtime/NAME.c), by which the
+# manifest phase checks that every instrumented file was linked with it.
+pgoStartupMarker="nix-pgo startup object: "
+
+# Compiles a startup object of nix-pgo (runtime/NAME.c: llvm-start for clang,
+# gcov-start for GCC, bolt-start for PGO-optimized builds that BOLT will
+# instrument) and adds it to every link through NIX_LDFLAGS (a bare object
+# file is an input to ld; nixpkgs' wrappers pass the words of NIX_LDFLAGS to
+# every ld they run, and its purity check accepts paths below the build
+# directory). It is compiled with the package's own compiler but without the
+# package's flags, so it is not instrumented itself; it calls no function of
+# the C library before that library is initialized, so the compiler must not
+# add any (-fno-builtin, no stack protector). The spool the library baked in
+# ($pgoDefaultProfileDir) is the one it uses when NIX_PGO_SPOOL is unset.
 pgoAddStartupObject() {
-    local src=$1 name=$2 obj
-    obj="${pgoBuildDir:?pgoIsolateBuildProfiles must run first}/$name.o"
-    if ! NIX_CFLAGS_COMPILE="" NIX_LDFLAGS="" "${CC:-cc}" -O2 -fPIC -fno-asynchronous-unwind-tables \
-        -c "$src" -o "$obj"; then
-        pgoFail "$(pgoPackageName): cannot compile nix-pgo's startup object $name ($src) with ${CC:-cc}"
+    local runtime=$1 name=$2 obj
+    pgoEnsureScratch
+    obj="$pgoScratch/$name.o"
+    if ! NIX_CFLAGS_COMPILE="" NIX_LDFLAGS="" "${CC:-cc}" -O2 -fPIC -fno-asynchronous-unwind-tables -fno-builtin \
+        -fno-stack-protector -I"$runtime" "-DNIX_PGO_DEFAULT_SPOOL=\"${pgoDefaultProfileDir:?}\"" \
+        -c "$runtime/$name.c" -o "$obj"; then
+        pgoFail "$(pgoPackageName): cannot compile nix-pgo's startup object $name ($runtime/$name.c) with ${CC:-cc}"
     fi
     export NIX_LDFLAGS="${NIX_LDFLAGS:-}${NIX_LDFLAGS:+ }$obj"
 }
@@ -123,6 +135,19 @@ pgoOutputs() {
         local o
         for o in ${outputs:-out}; do echo "$o ${!o}"; done
     fi
+}
+
+# The startup object of this toolchain's profiling builds.
+pgoStartupName() {
+    case "$pgoToolchain" in
+    clang) echo llvm-start ;;
+    gcc) echo gcov-start ;;
+    esac
+}
+
+# An executable or a shared library (not an object file or an archive member).
+pgoIsLinked() {
+    "${READELF:-readelf}" -h "$1" 2>/dev/null | grep -q -E '^ *Type: *(EXEC|DYN) '
 }
 
 pgoIsInstrumented() {
@@ -192,8 +217,8 @@ pgoWriteManifest() {
         while IFS= read -r -d '' f; do
             [[ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" == 7f454c46 ]] || continue
             if [[ "$pgoKind" == profile ]] && ! pgoIsInstrumented "$f"; then continue; fi
-            if [[ "$pgoKind" == profile && "${pgoCollection:-exit}" == continuous ]] && ! grep -q -a -F "$pgoLiveFileName" "$f"; then
-                pgoFail "$(pgoPackageName): $f was linked without the startup object of continuous collection, so it would write only at exit; did the package override NIX_LDFLAGS, or link without the compiler driver?"
+            if [[ "$pgoKind" == profile ]] && pgoIsLinked "$f" && ! grep -q -a -F "$pgoStartupMarker$(pgoStartupName)" "$f"; then
+                pgoFail "$(pgoPackageName): $f was linked without nix-pgo's startup object, which chooses the user's own directory of the spool (without it the program would write where another user can take its profiles); did the package override NIX_LDFLAGS, or link without the compiler driver?"
             fi
             id=$("$readelf" -n "$f" 2>/dev/null | sed -n 's/^ *Build ID: *\([0-9a-fA-F]*\).*/\1/p' | head -n 1)
             if [[ -z "$id" ]]; then

@@ -106,7 +106,7 @@ let
         [
           "=nixPgo\t1" "=kind\t\"bolt-profile\"" "?name" "?pname" "?version" "?outPath" "=toolchain\t\"clang\"" "=compilerVersion\t\"16\""
           "?pgoProfileSha256" "=boltTool\t\"/store/bolt/bin/llvm-bolt\"" "=mergeTool\t\"/store/bolt/bin/merge-fdata\""
-          "=boltDir\t\"/var/tmp/pgo-test/bolt\"" "=fdataName\t\"<inputBuildId>.<pid>.fdata\"" "=dumpInterval\t60"
+          "=boltDir\t\"/var/tmp/pgo-test/bolt\"" "=spoolLayout\t2" "=fdataName\t\"<uid>/<inputBuildId>.<pid>.fdata\"" "=dumpInterval\t60"
           "=boltFlags\t\"-bolt-info=0 -no-huge-pages -instrumentation-file-append-pid -instrumentation-sleep-time=60 -instrumentation-no-counters-clear\""
           "?smokeTest" "[binaries"
         ]

@@ -180,7 +180,7 @@ let
       expected = map (lines: builtins.concatLists (map (l: [ l [ ] ]) lines) ++ [ "[binaries" ]) [
         [
           "=nixPgo\t1" "=kind\t\"profile\"" "?name" "?pname" "?version" "?outPath" "=toolchain\t\"gcc\"" "=compilerVersion\t\"12\""
-          "=mergeTool\t\"/store/gcc/bin/gcov-tool\"" "=defaultProfileDir\t\"/var/tmp/pgo-test\"" "?gcdaDir" "=collection\t\"exit\""
+          "=mergeTool\t\"/store/gcc/bin/gcov-tool\"" "=defaultProfileDir\t\"/var/tmp/pgo-test\"" "?gcdaDir" "=collection\t\"exit\"" "=spoolLayout\t2"
         ]
         [
           # No merge tool: an optimized build must not keep it in its runtime closure.
@@ -224,7 +224,7 @@ let
         [
           "source ${../scripts/pgo.sh}"
           "pgoIsolateBuildProfiles"
-          "pgoAddStartupObject ${../runtime/gcov-prefix.c} gcov-prefix"
+          "pgoAddStartupObject ${../runtime} gcov-start"
           "export NIX_CFLAGS_COMPILE=\"\${NIX_CFLAGS_COMPILE:-} -fprofile-prefix-path=$NIX_BUILD_TOP -fprofile-generate=/var/tmp/pgo-test/gcda/$(basename \"$out\")\""
         ]
         false
@@ -240,9 +240,14 @@ let
       expected = [ [ "--build-id" "--emit-relocs" ] [ "--build-id" ] "--build-id --emit-relocs" ];
     }
     {
-      name = "a GCC profiling build links the startup object that puts GCOV_PREFIX below NIX_PGO_GCDA_ROOT per uid; clang's does not";
-      expr = map (s: hasFlag "gcov-prefix" (attrs.profileAttrs s { }).pgoPrepare) [ gccSettings settings ];
-      expected = [ true false ];
+      name = "every profiling build links its toolchain's startup object (the user's directory of the spool); a PGO-optimized build the BOLT one only with BOLT";
+      expr = [
+        (map (s: hasFlag "gcov-start" (attrs.profileAttrs s { }).pgoPrepare) [ gccSettings settings ])
+        (map (s: hasFlag "llvm-start" (attrs.profileAttrs s { }).pgoPrepare) [ gccSettings settings continuousSettings ])
+        (map (bolt: hasFlag "bolt-start" (attrs.optimizeAttrs (settings // { profile = "/p"; inherit bolt; }) { }).pgoPrepare) [ true false ])
+        (hasFlag "-start" (attrs.optimizeAttrs (gccSettings // { profile = "/p"; }) { }).pgoPrepare)
+      ];
+      expected = [ [ true false ] [ false true true ] [ true false ] false ];
     }
     {
       name = "the public interface is the user API and the documented building blocks";
@@ -364,15 +369,15 @@ let
       ];
     }
     {
-      name = "the continuous prepare phase links the startup object after isolating the build's own profiles";
+      name = "the prepare phase links the startup object after isolating the build's own profiles, the same one for both collections";
       expr = [
         (builtins.split "\n" (attrs.profileAttrs continuousSettings { }).pgoPrepare)
-        (hasFlag "pgoAddStartupObject" (attrs.profileAttrs settings { }).pgoPrepare)
+        ((attrs.profileAttrs settings { }).pgoPrepare == (attrs.profileAttrs continuousSettings { }).pgoPrepare)
         (attrs.profileAttrs settings { }).pgoCollection
       ];
       expected = [
-        [ "source ${../scripts/pgo.sh}" [ ] "pgoIsolateBuildProfiles" [ ] "pgoAddStartupObject ${../runtime/continuous.c} continuous" ]
-        false
+        [ "source ${../scripts/pgo.sh}" [ ] "pgoIsolateBuildProfiles" [ ] "pgoAddStartupObject ${../runtime} llvm-start" ]
+        true
         "exit"
       ];
     }

@@ -19,9 +19,11 @@
   # This checkout's root as a string (for the nix-pgo package that runs the
   # compiled CLI), or null for a stub package.
   repo ? null,
+  # The Node.js that runs it (nixos-pkgs.nix).
+  node ? "node",
 }:
 let
-  basePkgs = import ./nixos-pkgs.nix { inherit system repo; };
+  basePkgs = import ./nixos-pkgs.nix { inherit system repo node; };
 
   # What every test configuration has: a package for the daemon that does
   # not need nixpkgs (the module's default is pkgs.callPackage ../package.nix).

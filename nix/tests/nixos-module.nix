@@ -74,7 +74,7 @@ let
           c.warnings
           (length c.nixpkgs.overlays)
         ];
-      expected = [ true 1 "switch" "/var/lib/nix-pgo/pgo-lock.json" null "nixos" "25%" false [ ] [ ] 1 ];
+      expected = [ true 1 "switch" "/var/lib/nix-pgo-system/pgo-lock.json" null "nixos" "25%" false [ ] [ ] 1 ];
     }
     {
       name = "only the named packages and what depends on them change, to the profiling variant";
@@ -117,7 +117,7 @@ let
       expected = [ true "calc" true true ];
     }
     {
-      name = "with flakes the daemon evaluates the flake's configuration of this host";
+      name = "with flakes the daemon evaluates the flake's configuration of this host, adding the flakes feature to the system's";
       expr =
         let
           c = configOf [ { services.nix-pgo = { packages = [ "calc" ]; flake = "/etc/nixos"; }; networking.hostName = "box"; nix.nixPath = [ ]; } ];
@@ -126,8 +126,69 @@ let
           (hasInfix ''\(builtins.getFlake "/etc/nixos"\).nixosConfigurations."box"'' c.environment.etc."nix-pgo/system.nix".source.text)
           c.systemd.services.nix-pgo.environment.NIX_CONFIG
           (c.systemd.services.nix-pgo.environment ? NIX_PATH)
+          c.systemd.services.nix-pgo-activate.environment.NIX_CONFIG
         ];
-      expected = [ true "experimental-features = nix-command flakes" false ];
+      expected = [ true "extra-experimental-features = nix-command flakes" false "extra-experimental-features = nix-command flakes" ];
+    }
+    {
+      name = "a flake given as itself (self) is evaluated from its store copy, which the daemon's user may read";
+      expr =
+        let
+          self = { outPath = builtins.toFile "flake-source" "a flake"; _type = "flake"; };
+          c = configOf [ { services.nix-pgo = { packages = [ "calc" ]; flake = self; }; networking.hostName = "box"; nix.nixPath = [ ]; } ];
+        in
+        [
+          (hasInfix ''\(builtins.getFlake "${builtins.unsafeDiscardStringContext self.outPath}"\).nixosConfigurations."box"'' (builtins.unsafeDiscardStringContext c.environment.etc."nix-pgo/system.nix".source.text))
+          (t.failedAssertions (nixos [ { services.nix-pgo = { packages = [ "calc" ]; flake = self; }; nix.nixPath = [ ]; } ]))
+        ];
+      expected = [ true [ ] ];
+    }
+    {
+      name = "enabled with no packages: a warning that says so, and nothing else (no overlay, spool, variables or daemon)";
+      expr =
+        let
+          e = nixos [ { services.nix-pgo.enable = true; } ];
+          c = e.config;
+        in
+        [
+          (builtins.length c.warnings)
+          (hasInfix "services.nix-pgo.packages is empty" (builtins.head c.warnings))
+          (c.systemd.services ? nix-pgo)
+          c.nixpkgs.overlays
+          c.environment.sessionVariables
+          c.fileSystems
+          (t.failedAssertions e)
+        ];
+      expected = [ 1 true false [ ] { } { } [ ] ];
+    }
+    {
+      name = "root's activation: a oneshot without capabilities, started when the daemon's proposal changes";
+      expr =
+        let
+          c = configOf [ { services.nix-pgo.packages = [ "calc" ]; } ];
+          a = c.systemd.services.nix-pgo-activate;
+          p = c.systemd.paths.nix-pgo-activate;
+        in
+        [
+          a.serviceConfig.Type
+          (a.serviceConfig ? User)
+          a.serviceConfig.CapabilityBoundingSet
+          a.serviceConfig.StateDirectory
+          (hasInfix "/bin/nix-pgo activate-system --config /etc/nix-pgo/config.json --proposer nix-pgo --profile /var/lib/nix-pgo-system/profile --lock /var/lib/nix-pgo-system/pgo-lock.json$" a.serviceConfig.ExecStart)
+          (hasInfix "nixos-config=" a.environment.NIX_PATH)
+          p.pathConfig
+          p.wantedBy
+        ];
+      expected = [
+        "oneshot"
+        false
+        ""
+        "nix-pgo-system"
+        true
+        true
+        { PathChanged = [ "/var/lib/nix-pgo/pgo-lock.json" "/var/lib/nix-pgo/profile.variants.json" ]; Unit = "nix-pgo-activate.service"; }
+        [ "multi-user.target" ]
+      ];
     }
     {
       name = "the rendered config: typed options inside, root and normal users trusted, settings win";
@@ -175,45 +236,42 @@ let
       expected = [ true true true [ "graphical-session.target" ] ];
     }
     {
-      name = "every user and service gets the variables; login shells their own GCC directory; the daemon none";
+      name = "every user and service gets the one variable (in units with any % doubled, as systemd expands specifiers); no shell code; the daemon none";
       expr =
         let
           c = configOf [ { services.nix-pgo.packages = [ "calc" ]; } ];
+          percent = configOf [ { services.nix-pgo = { packages = [ "calc" ]; settings.spoolDir = "/var/spool/pgo%a"; }; } ];
         in
         [
           c.systemd.globalEnvironment
           (removeAttrs c.environment.sessionVariables [ "NIX_PGO_CONFIG" ])
           c.environment.sessionVariables.NIX_PGO_CONFIG
-          (hasInfix "export GCOV_PREFIX=\"/var/spool/nix-pgo/gcda/" c.environment.extraInit)
+          (hasInfix "GCOV_PREFIX" c.environment.extraInit)
           (builtins.intersectAttrs c.systemd.globalEnvironment c.systemd.services.nix-pgo.environment)
           c.environment.profiles
+          percent.systemd.globalEnvironment.NIX_PGO_SPOOL
+          percent.environment.sessionVariables.NIX_PGO_SPOOL
         ];
       expected = [
-        {
-          LLVM_PROFILE_FILE = "/var/spool/nix-pgo/llvm/%p-%m.profraw";
-          GCOV_PREFIX_STRIP = "0";
-          NIX_PGO_GCDA_ROOT = "/var/spool/nix-pgo/gcda";
-        }
-        {
-          LLVM_PROFILE_FILE = "/var/spool/nix-pgo/llvm/%p-%m.profraw";
-          GCOV_PREFIX_STRIP = "0";
-          NIX_PGO_GCDA_ROOT = "/var/spool/nix-pgo/gcda";
-        }
+        { NIX_PGO_SPOOL = "/var/spool/nix-pgo"; }
+        { NIX_PGO_SPOOL = "/var/spool/nix-pgo"; }
         "/etc/nix-pgo/config.json"
-        true
-        { LLVM_PROFILE_FILE = null; GCOV_PREFIX_STRIP = null; NIX_PGO_GCDA_ROOT = null; }
-        [ "/var/lib/nix-pgo/profile" ]
+        false
+        { NIX_PGO_SPOOL = null; }
+        [ "/var/lib/nix-pgo-system/profile" ]
+        "/var/spool/pgo%%a"
+        "/var/spool/pgo%a"
       ];
     }
     {
-      name = "the daemon's profile comes before the other profiles";
+      name = "root's profile of the optimized variants comes before the other profiles; the daemon's own is on nobody's PATH";
       expr =
         (configOf [
           { services.nix-pgo.packages = [ "calc" ]; }
           { environment.profiles = lib.mkAfter [ "/run/current-system/sw" ]; }
           { environment.profiles = [ "$HOME/.nix-profile" "/etc/profiles/per-user/$USER" ]; }
         ]).environment.profiles;
-      expected = [ "/var/lib/nix-pgo/profile" "$HOME/.nix-profile" "/etc/profiles/per-user/$USER" "/run/current-system/sw" ];
+      expected = [ "/var/lib/nix-pgo-system/profile" "$HOME/.nix-profile" "/etc/profiles/per-user/$USER" "/run/current-system/sw" ];
     }
     {
       name = "the spool: tmpfiles rules, a bounded tmpfs, the daemon's user and group";
@@ -234,7 +292,7 @@ let
       expected = [
         [ "/var/spool/nix-pgo" "/var/spool/nix-pgo/bolt" "/var/spool/nix-pgo/gcda" "/var/spool/nix-pgo/llvm" ]
         "1733"
-        "default:user::rw-,default:group::---,default:other::---,default:user:nix-pgo:rw-,default:mask::rw-"
+        "default:user::rwx,default:group::---,default:other::---,default:user:nix-pgo:rwx,default:mask::rwx"
         { device = "tmpfs"; fsType = "tmpfs"; options = [ "size=25%" "mode=0755" "nosuid" "nodev" "noexec" ]; }
         false
         { isSystemUser = true; group = "nix-pgo"; home = "/var/lib/nix-pgo"; }
@@ -316,9 +374,10 @@ let
           e = nixos [
             {
               services.nix-pgo = {
-                packages = [ "calcc" "aSet" "script" "noCompiler" "removed" "calc" ];
+                packages = [ "calcc" "aSet" "script" "noCompiler" "removed" "calc" "rustTool" "wrapper" "wordfreq" ];
                 replaceDependencies = [ "zlib" ];
                 enableWith.calc.profile = ./nixos-lock.json;
+                enableWith.wordfreq.collection = "continuous";
                 settings.stateDir = "/srv/pgo";
               };
               nix.nixPath = [ ];
@@ -335,10 +394,13 @@ let
           ''services.nix-pgo.replaceDependencies: "zlib" is not in services.nix-pgo.packages''
           "services.nix-pgo.enableWith.calc.profile: the module selects the profile"
           "services.nix-pgo.settings: stateDir must stay /var/lib/nix-pgo"
-          ''set services.nix-pgo.flake = "/etc/nixos"''
+          "set services.nix-pgo.flake = self"
+          "services.nix-pgo.packages: pkgs.rustTool compiles no C/C\\+\\+ of its own \\(Rust\\)"
+          "services.nix-pgo.packages: pkgs.wrapper compiles no C/C\\+\\+ of its own \\(no source: a wrapper or a script\\)"
+          ''services.nix-pgo.enableWith.wordfreq.collection: pkgs.wordfreq is built with GCC, and collection = "continuous" needs clang''
         ]
         ++ [ (length messages) ];
-      expected = [ true true true true true true true true true 9 ];
+      expected = [ true true true true true true true true true true true true 12 ];
     }
     {
       name = "home-manager: a user service, the per-user spool and profile first on PATH, the same options";
@@ -356,8 +418,8 @@ let
           s.nixProfile
           s.policy
           (s ? trustedUsers)
-          c.home.sessionVariables.LLVM_PROFILE_FILE
-          c.systemd.user.sessionVariables.NIX_PGO_GCDA_ROOT
+          c.home.sessionVariables.NIX_PGO_SPOOL
+          c.systemd.user.sessionVariables
           (hasInfix ''export PATH="/home/alice/.local/state/nix-pgo/profile/bin'' c.home.sessionVariablesExtra)
           (hasInfix "/bin/nix-pgo daemon --config /home/alice/.config/nix-pgo/config.json$" (builtins.head c.systemd.user.services.nix-pgo.Service.ExecStart))
           c.systemd.user.services.nix-pgo.Install.WantedBy
@@ -372,14 +434,20 @@ let
         "/home/alice/.local/state/nix-pgo/profile"
         { thresholdMB = 2; onReady = "switch"; }
         false
-        "/home/alice/.local/state/nix-pgo/spool/llvm/%p-%m.profraw"
-        "/home/alice/.local/state/nix-pgo/spool/gcda"
+        "/home/alice/.local/state/nix-pgo/spool"
+        { NIX_PGO_SPOOL = "/home/alice/.local/state/nix-pgo/spool"; }
         true
         true
         [ "default.target" ]
         true
         true
       ];
+    }
+    {
+      name = "home-manager with a flake: NIX_CONFIG quoted for systemd (home-manager writes values as they are), adding the flakes feature";
+      expr =
+        (t.homeManager [ { services.nix-pgo = { packages = [ "calc" ]; flake = "/home/alice/config"; }; } ]).config.systemd.user.services.nix-pgo.Service.Environment;
+      expected = [ ''"NIX_CONFIG=extra-experimental-features = nix-command flakes"'' ];
     }
     {
       name = "home-manager: the daemon's Nix file gives what the overlay substitutes";

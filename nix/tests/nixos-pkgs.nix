@@ -15,6 +15,9 @@
   # for the `nix-pgo` package the check-config step runs; null: a package
   # whose nix-pgo only prints its arguments.
   repo ? null,
+  # The Node.js that runs it: a command on PATH, or an absolute path where
+  # units run it (their PATH has only their packages).
+  node ? "node",
 }:
 final:
 let
@@ -60,6 +63,20 @@ in
     buildCommand = ''mkdir -p $out; "$calc/bin/calc" 3 > $out/result'';
   };
 
+  # Built with a C compiler in their stdenv, but compiling no C/C++ of their own.
+  rustTool = stdenvs.clangStdenv.mkDerivation {
+    pname = "rust-tool";
+    version = "1.0";
+    src = ../../examples/pkgs/calc/src;
+    cargoDeps = "/nix/store/00000000000000000000000000000000-rust-tool-vendor";
+    buildCommand = "touch $out";
+  };
+  wrapper = stdenvs.clangStdenv.mkDerivation {
+    pname = "wrapper";
+    version = "1.0";
+    buildCommand = ''mkdir -p $out/bin; printf '#!/bin/sh\nexec calc "$@"\n' > $out/bin/wrapper'';
+  };
+
   # Not C/C++ packages.
   script = sh "script" "echo hi > $out" { };
   noCompiler = (stdenvs.clangStdenv.override (_: { cc = null; })).mkDerivation { pname = "no-compiler"; version = "1"; buildCommand = "touch $out"; };
@@ -76,11 +93,16 @@ in
   runCommand =
     name: env: script:
     derivation ({ inherit name system; builder = "/bin/sh"; args = [ "-ec" script ]; PATH = hostPath; } // env);
-  coreutils = hostTools "coreutils-host" [ "id" "stat" "mkdir" "chown" "rm" "kill" "tail" "cp" "cat" ];
+  coreutils = hostTools "coreutils-host" [ "id" "stat" "mkdir" "chown" "rm" "kill" "tail" "cp" "cat" "ls" "env" "readlink" "dirname" "basename" "sleep" "true" "printf" "echo" "touch" "ln" "mv" "head" "tr" "wc" "sort" "install" "printenv" ];
+  findutils = hostTools "findutils-host" [ "find" "xargs" ];
+  gnugrep = hostTools "gnugrep-host" [ "grep" ];
+  gnused = hostTools "gnused-host" [ "sed" ];
+  util-linux = hostTools "util-linux-host" [ "setpriv" ];
+  getent = hostTools "getent-host" [ "getent" ];
   jq = hostTools "jq-host" [ "jq" ];
   git = hostTools "git-host" [ "git" ];
-  systemd = hostTools "systemd-host" [ "systemd-tmpfiles" "systemd-analyze" ];
-  nix = hostTools "nix-host" [ "nix-build" "nix-instantiate" "nix-store" "nix-env" ];
+  systemd = hostTools "systemd-host" [ "systemd-tmpfiles" "systemd-analyze" "systemctl" "systemd-run" ];
+  nix = hostTools "nix-host" [ "nix" "nix-build" "nix-instantiate" "nix-store" "nix-env" ];
   libnotify = sh "libnotify-stub" ''
     mkdir -p $out/bin
     printf '#!/bin/sh\necho notify-send "$@"\n' > $out/bin/notify-send
@@ -98,7 +120,7 @@ in
     else
       sh "nix-pgo-checkout" ''
         mkdir -p $out/bin
-        printf '#!/bin/sh\nexec node %s/dist/src/cli/main.js "$@"\n' "$repo" > $out/bin/nix-pgo
+        printf '#!/bin/sh\nexec %s %s/dist/src/cli/main.js "$@"\n' "$node" "$repo" > $out/bin/nix-pgo
         chmod +x $out/bin/nix-pgo
-      '' { inherit repo; };
+      '' { inherit repo node; };
 }

@@ -86,6 +86,23 @@ let
     }
   );
 
+  # nixos/lib/systemd-unit-options.nix (pathOptions with the common unit options)
+  pathType = types.attrsOf (
+    types.submodule {
+      options = {
+        enable = mkOption { type = types.bool; default = true; };
+        description = mkOption { type = types.singleLineStr; default = ""; };
+        wantedBy = unitsOf null;
+        requiredBy = unitsOf null;
+        wants = unitsOf null;
+        after = unitsOf null;
+        before = unitsOf null;
+        unitConfig = mkOption { type = types.attrsOf unitOption; default = { }; };
+        pathConfig = mkOption { type = types.attrsOf unitOption; default = { }; };
+      };
+    }
+  );
+
   # nixos/modules/config/shells-environment.nix (environment.variables)
   variablesType = with types; attrsOf (oneOf [ (listOf (oneOf [ int str path ])) int str path ]);
   variablesApply = lib.mapAttrs (n: v: if lib.isList v then lib.concatMapStringsSep ":" toString v else toString v);
@@ -156,6 +173,7 @@ in
       packages = mkOption { type = types.listOf types.package; default = [ ]; };
       globalEnvironment = mkOption { type = with types; attrsOf (nullOr (oneOf [ str path package ])); default = { }; };
       services = mkOption { type = serviceType; default = { }; };
+      paths = mkOption { type = pathType; default = { }; };
       user.services = mkOption { type = serviceType; default = { }; };
       tmpfiles.settings = mkOption { type = tmpfilesType; default = { }; };
     };

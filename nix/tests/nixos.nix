@@ -139,18 +139,34 @@ let
       name = "a name the package set does not have, or that is no C/C++ package, is a problem, not an evaluation error";
       expr =
         let
-          s = systemWith { packages = [ "calcc" "aSet" "script" "noCompiler" "removed" "calc" ]; };
+          s = systemWith {
+            packages = [ "calcc" "aSet" "script" "noCompiler" "removed" "calc" "rustTool" "wrapper" "wordfreq" ];
+            options.wordfreq.collection = "continuous";
+          };
         in
         [
           (builtins.mapAttrs (_: p: p.kind) s.nixPgo.problems)
           (s ? calcc)
           (s.noCompiler.drvPath == plain.noCompiler.drvPath)
           (s.script.drvPath == plain.script.drvPath)
+          (s.rustTool.drvPath == plain.rustTool.drvPath)
+          (s.wordfreq.drvPath == plain.wordfreq.drvPath)
           s.calc.pgoKind
         ];
       expected = [
-        { calcc = "missing"; aSet = "not-a-package"; script = "no-overrideAttrs"; noCompiler = "no-compiler"; removed = "fails"; }
+        {
+          calcc = "missing";
+          aSet = "not-a-package";
+          script = "no-overrideAttrs";
+          noCompiler = "no-compiler";
+          removed = "fails";
+          rustTool = "not-compiled";
+          wrapper = "not-compiled";
+          wordfreq = "continuous-gcc";
+        }
         false
+        true
+        true
         true
         true
         "profile"
@@ -208,12 +224,15 @@ let
         (readLock { lockFile = "/var/lib/nix-pgo/pgo-lock.json"; pure = true; }).entries
         (hasInfix "set services.nix-pgo.lockFile = ./pgo-lock.json" (readLock { lockFile = "/var/lib/nix-pgo/pgo-lock.json"; pure = true; }).warning)
         (fails (readLock { lockFile = ./nixos-lock-v2.json; }).entries)
+        # An entry whose values are not what nix-pgo writes (a quote in its store path, Nix in its hash) stops the evaluation.
+        (fails (readLock { lockFile = ./nixos-lock-malformed.json; }).entries)
       ];
       expected = [
         { entries = { }; boltEntries = { }; warning = null; }
         { entries = { }; boltEntries = { }; warning = null; }
         entry
         { }
+        true
         true
         true
       ];
@@ -245,43 +264,45 @@ let
       };
     }
     {
-      name = "one value of the variables for everybody, GCOV_PREFIX per user in shells";
+      name = "one variable, the same for everybody and without %; the daemon unsets every profile variable";
       expr =
         let
-          e = environment { spoolDir = "/var/spool/nix-pgo"; id = "/bin/id"; };
+          e = environment { spoolDir = "/var/spool/nix-pgo"; };
         in
-        [ e.variables e.shellInit e.names ];
+        [ e.variables e.names ];
       expected = [
-        {
-          LLVM_PROFILE_FILE = "/var/spool/nix-pgo/llvm/%p-%m.profraw";
-          GCOV_PREFIX_STRIP = "0";
-          NIX_PGO_GCDA_ROOT = "/var/spool/nix-pgo/gcda";
-        }
-        "export GCOV_PREFIX=\"/var/spool/nix-pgo/gcda/\${UID:-$(/bin/id -u)}\"\n"
-        [ "LLVM_PROFILE_FILE" "GCOV_PREFIX" "GCOV_PREFIX_STRIP" "NIX_PGO_GCDA_ROOT" ]
+        { NIX_PGO_SPOOL = "/var/spool/nix-pgo"; }
+        [ "NIX_PGO_SPOOL" "LLVM_PROFILE_FILE" "GCOV_PREFIX" "GCOV_PREFIX_STRIP" "NIX_PGO_GCDA_ROOT" ]
       ];
     }
     {
-      name = "the spool's tmpfiles rules: sticky write-only directories with a default ACL for owner and daemon";
+      name = "the spool's tmpfiles rules: sticky write-only directories with a default ACL for owner and daemon, rwx for the users' directories";
       expr = spool.rules;
       expected = [
         "'d' '/var/spool/nix-pgo' '0755' 'nix-pgo' 'nix-pgo' '-' "
-        "'a+' '/var/spool/nix-pgo/bolt' '-' '-' '-' '-' default:user::rw-,default:group::---,default:other::---,default:user:nix-pgo:rw-,default:mask::rw-"
+        "'a+' '/var/spool/nix-pgo/bolt' '-' '-' '-' '-' default:user::rwx,default:group::---,default:other::---,default:user:nix-pgo:rwx,default:mask::rwx"
         "'d' '/var/spool/nix-pgo/bolt' '1733' 'nix-pgo' 'nix-pgo' '-' "
         "'a+' '/var/spool/nix-pgo/gcda' '-' '-' '-' '-' default:user::rwx,default:group::---,default:other::---,default:user:nix-pgo:rwx,default:mask::rwx"
         "'d' '/var/spool/nix-pgo/gcda' '1733' 'nix-pgo' 'nix-pgo' '-' "
-        "'a+' '/var/spool/nix-pgo/llvm' '-' '-' '-' '-' default:user::rw-,default:group::---,default:other::---,default:user:nix-pgo:rw-,default:mask::rw-"
+        "'a+' '/var/spool/nix-pgo/llvm' '-' '-' '-' '-' default:user::rwx,default:group::---,default:other::---,default:user:nix-pgo:rwx,default:mask::rwx"
         "'d' '/var/spool/nix-pgo/llvm' '1733' 'nix-pgo' 'nix-pgo' '-' "
       ];
     }
     {
-      name = "the gcda directories script skips unknown users and replaces a directory someone else owns";
+      name = "the users' directories script covers every format, skips unknown users and replaces what someone else made";
       expr =
         let
           s = spool.prepareScript { users = [ "root" "alice" ]; };
         in
-        map (infix: hasInfix infix s) [ "for user in root alice; do" "|| continue" "rm -rf --one-file-system" "chown -- \"\\$uid:\\$gid\"" ];
-      expected = [ true true true true ];
+        map (infix: hasInfix infix s) [
+          "for user in root alice; do"
+          "for format in llvm gcda bolt; do"
+          "dir=\"/var/spool/nix-pgo/\\$format/\\$uid\""
+          "|| continue"
+          "rm -rf --one-file-system"
+          "chown -- \"\\$uid:\\$gid\""
+        ];
+      expected = [ true true true true true true ];
     }
     {
       name = "the unit: its own user, the config, reload on SIGHUP, no profile variables, a strict sandbox Node survives";
@@ -297,7 +318,7 @@ let
         (unit.serviceConfig ? PrivateUsers)
         (unit.serviceConfig ? DynamicUser)
         unit.serviceConfig.UnsetEnvironment
-        (builtins.intersectAttrs { LLVM_PROFILE_FILE = 0; GCOV_PREFIX = 0; NIX_REMOTE = 0; NIX_PATH = 0; } unit.environment)
+        (builtins.intersectAttrs { NIX_PGO_SPOOL = 0; LLVM_PROFILE_FILE = 0; GCOV_PREFIX = 0; NIX_REMOTE = 0; NIX_PATH = 0; } unit.environment)
         unit.reloadTriggers
       ];
       expected = [
@@ -311,8 +332,8 @@ let
         false
         false
         false
-        [ "LLVM_PROFILE_FILE" "GCOV_PREFIX" "GCOV_PREFIX_STRIP" "NIX_PGO_GCDA_ROOT" ]
-        { LLVM_PROFILE_FILE = null; GCOV_PREFIX = null; NIX_REMOTE = "daemon"; NIX_PATH = "nixos-config=/etc/nixos/configuration.nix"; }
+        [ "NIX_PGO_SPOOL" "LLVM_PROFILE_FILE" "GCOV_PREFIX" "GCOV_PREFIX_STRIP" "NIX_PGO_GCDA_ROOT" ]
+        { NIX_PGO_SPOOL = null; LLVM_PROFILE_FILE = null; GCOV_PREFIX = null; NIX_REMOTE = "daemon"; NIX_PATH = "nixos-config=/etc/nixos/configuration.nix"; }
         [ "/nix/store/c-config.json" ]
       ];
     }

@@ -3,6 +3,9 @@
  * writes a whole new generation (atomic symlink flip, old ones kept), so a
  * rollback is a generation switch.
  *
+ * After each change the profile's active-variants file follows
+ * (active-variants.ts).
+ *
  * Two packages may ship a file of the same name (bin/hello). The profile then
  * links the one of the package whose name sorts first (JavaScript's default
  * order: by UTF-16 code unit, so "Hello" before "calc" before "hello"), the
@@ -11,6 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import { StateError } from '../errors/errors.js';
+import { writeActiveVariants } from './active-variants.js';
 import {
   listGenerations,
   queryElements,
@@ -38,9 +42,9 @@ export async function switchProfile(profile: string, active: Record<string, stri
   const wanted = planProfileContents(active);
   // Names and paths: the same names in the same order give the same priorities.
   const key = (e: { name: string; storePath: string }) => `${e.name} ${e.storePath}`;
-  if (existsSync(profile) && sameSet((await queryElements(profile)).map(key), wanted.map(key)))
-    return currentGeneration(profile);
-  await setProfileElements(profile, wanted);
+  if (!(existsSync(profile) && sameSet((await queryElements(profile)).map(key), wanted.map(key))))
+    await setProfileElements(profile, wanted);
+  await writeActiveVariants(profile);
   return currentGeneration(profile);
 }
 
@@ -71,6 +75,7 @@ export async function rollbackProfile(profile: string): Promise<number | null> {
   const target = previousGeneration(existsSync(profile) ? await listGenerations(profile) : []);
   if (target === null) return null;
   await switchGeneration(profile, target);
+  await writeActiveVariants(profile);
   return target;
 }
 

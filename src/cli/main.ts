@@ -4,6 +4,7 @@
  * its Command object and put it in the list.
  */
 import type { Command } from './command.js';
+import { activateSystemCommand } from './commands/activate-system.js';
 import { buildCommand } from './commands/build.js';
 import { checkCommand } from './commands/check.js';
 import { checkConfigCommand } from './commands/check-config.js';
@@ -34,6 +35,7 @@ const commands: Command[] = [
   gcCommand,
   doctorCommand,
   checkConfigCommand,
+  activateSystemCommand,
 ] as Command[];
 commands.push(createHelpCommand(() => commands));
 

@@ -25,8 +25,11 @@ import { packageDirName, packagesToMergeEarly } from '../merge/plan-merge.js';
 import { removeUncommittedOutputs } from '../merge/remove-uncommitted-outputs.js';
 import { Quarantine } from '../quarantine/quarantine.js';
 import { ensureBoltDir } from '../spool/bolt-dir.js';
-import { scanSpool, type SpoolFile } from '../spool/scan.js';
-import type { Db } from '../state/database.js';
+import { ensureFormatDirs } from '../spool/format-dirs.js';
+import { asideName, scanSpool, type SpoolFile, type SpoolReject } from '../spool/scan.js';
+import { saveSpoolReport, type SquatRecord } from '../state/spool-report.js';
+import { claimFiles } from '../harvest/claim-files.js';
+import { type Db, inTransaction } from '../state/database.js';
 import { packagesWithReadyStaged } from '../state/harvest-journal.js';
 import { recordCollectorPass, recordCollectorStart, recordCollectorStop } from '../state/collector-heartbeat.js';
 import { getLiveSnapshot } from '../state/live-snapshots.js';
@@ -67,7 +70,8 @@ export const DEFAULT_LIMITS: CollectorLimits = {
 
 export interface CollectorStatus {
   packages: PackageRecord[];
-  spool: { bytes: number; capBytes: number; full: boolean };
+  /** `bytes`: what the spool's files take on disk; `leftAlone`: files of other users or daemons, not taken. */
+  spool: { bytes: number; capBytes: number; full: boolean; leftAlone: { files: number; bytes: number } };
   quarantine: { bytes: number; capBytes: number; full: boolean };
   /** Manifests that could not be read, and build ids claimed twice. */
   problems: string[];
@@ -107,6 +111,9 @@ export class Collector {
   private readonly reported = new Set<string>();
   private readonly watcher: SpoolWatcher;
   private spoolBytes = 0;
+  private leftAlone = { files: 0, bytes: 0 };
+  /** Sources a reload removed: a reload that adds the package again brings its profiling build back. */
+  private readonly retired = new Map<string, PackageSource>();
   private problems: string[] = [];
   /** Problems already logged, so a pass logs only new ones. */
   private reportedProblems = new Set<string>();
@@ -139,6 +146,7 @@ export class Collector {
     for (const dir of [layout.stateDir, layout.stagingDir, layout.quarantineDir, layout.profilesDir])
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     mkdirSync(layout.spoolDir, { recursive: true, mode: 0o755 });
+    ensureFormatDirs(layout.spoolDir);
     const lockFd = openSync(layout.collectorLock, 'a+', 0o600);
     if (!tryLockWrite(lockFd)) {
       closeSync(lockFd);
@@ -153,13 +161,19 @@ export class Collector {
 
   /** A package's trust and share settings changed (the config was reloaded); undefined: it is no longer managed. */
   configure(name: string, settings: Pick<PackageSource, 'trust' | 'maxContributorShare'> | undefined): void {
-    const source = this.sources.get(name);
-    if (settings === undefined) this.sources.delete(name);
-    else if (source) this.sources.set(name, { ...source, ...settings });
+    const source = this.sources.get(name) ?? this.retired.get(name);
+    if (settings === undefined) {
+      if (source) this.retired.set(name, source);
+      this.sources.delete(name);
+    } else if (source) {
+      this.sources.set(name, { ...source, ...settings });
+      if (this.retired.delete(name)) this.watcher.trigger();
+    }
   }
 
   /** Attributes profiles of this profiling build to the package from the next pass on (keeping its trust settings). */
   register(name: string, manifestPath: string): void {
+    this.retired.delete(name);
     this.sources.set(name, { ...this.options.settings?.(name), ...this.sources.get(name), name, manifestPath });
     // A pass now, not at the next rescan: a BOLT build's directory is outside the spool, watched once a pass names it.
     this.watcher.trigger();
@@ -193,6 +207,7 @@ export class Collector {
         bytes: this.spoolBytes,
         capBytes: this.limits.spoolCapBytes,
         full: this.spoolBytes >= this.limits.spoolCapBytes,
+        leftAlone: { ...this.leftAlone },
       },
       quarantine: {
         bytes: this.quarantine.usedBytes,
@@ -270,6 +285,41 @@ export class Collector {
     return { ...attribution, boltDirs: [...boltDirs] };
   }
 
+  /** Moves or removes what the scan rejected, records each once, and returns the squats among them. */
+  private setAside(rejects: readonly SpoolReject[], now: () => number): { squats: SquatRecord[]; rejected: number } {
+    const squats: SquatRecord[] = [];
+    let rejected = 0;
+    for (const reject of rejects) {
+      const key = `${reject.path}\0${reject.reason}`;
+      if (this.reported.has(key)) continue;
+      // A file that may be trusted is moved away unread; anything else loses its name (a hard link to someone's
+      // secret must not gain a second name in our state). A directory in a <fmt>/ we own is moved out of the
+      // way in place (unread: it may hold a user's data, and frees a name a writer needs); others are reported once.
+      const keptPath = reject.isDirectory
+        ? reject.movable
+          ? this.quarantine.moveAside(reject.fsPath, asideName(reject.path))
+          : null
+        : reject.keepable
+          ? this.quarantine.moveAway(reject.fsPath, reject.size)
+          : this.quarantine.remove(reject.fsPath);
+      const cleared = !entryExists(reject.fsPath);
+      if (reject.squat)
+        squats.push({ ...reject.squat, movedTo: keptPath, cleared, lastSeen: new Date(now()).toISOString() });
+      if (!cleared) this.reported.add(key);
+      this.quarantine.record({
+        reason: reject.reason,
+        sourcePath: reject.path,
+        uid: reject.uid,
+        package: null,
+        detail: reject.detail,
+        keptPath,
+        bytes: reject.size,
+      });
+      rejected++;
+    }
+    return { squats, rejected };
+  }
+
   private async pass(): Promise<PassReport & { directories: string[] }> {
     for (const name of this.forgetting) {
       for (const path of resetPackageData(this.db, name)) rmSync(path, { force: true });
@@ -291,31 +341,24 @@ export class Collector {
     const scan = scanSpool(this.layout.spoolDir, {
       trustedOwners: new Set([this.uid, 0]),
       boltDirs: attribution.boltDirs,
+      selfUid: this.uid,
+      knownUids: knownUids(this.uid, attribution),
     });
     this.spoolBytes = scan.totalBytes;
     const harvested: Omit<BatchReport, 'packages'> = { taken: 0, bytes: 0, busy: 0, quarantined: 0 };
-    for (const reject of scan.rejects) {
-      const key = `${reject.path}\0${reject.reason}`;
-      if (this.reported.has(key)) continue;
-      // A file that may be trusted is moved away unread; anything else loses its name (a hard link to someone's
-      // secret must not gain a second name in our state). Directories stay (they may hold a user's data), reported once.
-      const keptPath = reject.isDirectory
-        ? null
-        : reject.keepable
-          ? this.quarantine.moveAway(reject.fsPath, reject.size)
-          : this.quarantine.remove(reject.fsPath);
-      if (reject.isDirectory || entryExists(reject.fsPath)) this.reported.add(key);
-      this.quarantine.record({
-        reason: reject.reason,
-        sourcePath: reject.path,
-        uid: reject.uid,
-        package: null,
-        detail: reject.detail,
-        keptPath,
-        bytes: reject.size,
-      });
-      harvested.quarantined++;
-    }
+    // One transaction for all the rows: a spool of thousands of junk entries costs one commit, not thousands.
+    const squats = inTransaction(this.db, () => this.setAside(scan.rejects, now));
+    harvested.quarantined += squats.rejected;
+    // Files of other users and daemons sharing the directories are not read, moved or quarantined: only counted.
+    const claimed = claimFiles(scan.files, attribution);
+    this.leftAlone = { files: claimed.leftAlone.length, bytes: claimed.leftAlone.reduce((sum, f) => sum + f.size, 0) };
+    saveSpoolReport(this.db, {
+      at: new Date(now()).toISOString(),
+      leftAlone: this.leftAlone,
+      squats: squats.squats,
+      movedAside: scan.movedAside,
+    });
+    const ours = claimed.ours;
     const merged: MergeResult[] = [];
     const errors: { package: string; message: string }[] = [];
     // Packages are independent (disjoint rows and files), so merges run beside the harvest and each other.
@@ -354,7 +397,7 @@ export class Collector {
       harvested.quarantined += drained.quarantined;
       const snapshots = await snapshotLiveFiles(
         ctx,
-        scan.files.filter((f) => f.live),
+        ours.filter((f) => f.live),
       );
       harvested.taken += snapshots.taken;
       harvested.bytes += snapshots.bytes;
@@ -364,7 +407,7 @@ export class Collector {
       live = snapshots.live;
       // A BOLT profile is whole only once its writer is gone; until then it is busy, unless its build
       // dumps periodically: then each pass merges what grew, and the copy after the watcher is gone is the last.
-      const fdata = scan.files.filter((f) => f.format === 'fdata');
+      const fdata = ours.filter((f) => f.format === 'fdata');
       const writing = new Set(fdata.filter((f) => !fdataWriterGone(f)));
       const periodic = (f: SpoolFile) =>
         (attribution.packages.get(attribution.byBoltId.get(f.fdata!.buildId) ?? '')?.manifest.dumpInterval ?? null) !==
@@ -380,7 +423,7 @@ export class Collector {
       harvested.quarantined += grown.quarantined;
       for (const name of grown.packages) queue.add(name);
       const taken = new Set([...writing, ...liveFdata.map((l) => l.file)]);
-      const files = scan.files.filter((f) => !f.live && !taken.has(f));
+      const files = ours.filter((f) => !f.live && !taken.has(f));
       for (let i = 0; i < files.length; i += this.limits.batchSize) {
         const batch: SpoolFile[] = files.slice(i, i + this.limits.batchSize);
         const report = await harvestBatch(ctx, batch);
@@ -407,6 +450,14 @@ export class Collector {
       directories: scan.directories,
     };
   }
+}
+
+/** The users whose data some managed package counts (a package trusting anyone adds nobody in particular). */
+function knownUids(self: number, attribution: Attribution): number[] {
+  const uids = new Set([self]);
+  for (const pkg of attribution.packages.values())
+    if (!pkg.trust.anyone) for (const uid of pkg.trust.uids) uids.add(uid);
+  return [...uids].sort((a, b) => a - b);
 }
 
 function entryExists(path: string | Buffer): boolean {

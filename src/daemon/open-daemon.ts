@@ -128,9 +128,13 @@ export async function openDaemon(
     collector,
     async reconfigure(next) {
       const nextSettings = await resolveSettings(next);
+      const added = [...nextSettings.keys()].filter((name) => !settings.has(name));
       for (const name of new Set([...settings.keys(), ...nextSettings.keys()]))
         collector.configure(name, nextSettings.get(name));
       settings = nextSettings;
+      // A package added back keeps its lifecycle record: its profiling build is collected again at once.
+      for (const source of knownSources(listLifecycles(db), nextSettings))
+        if (added.includes(source.name)) collector.register(source.name, source.manifestPath);
       ctx.config = next;
       // A changed hook or notify.desktop applies from the next event on.
       notifier = notifierFor(next);

@@ -3,7 +3,7 @@
  * Every check runs, so one report lists everything.
  */
 import { accessSync, constants, existsSync, lstatSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { findProfileCollisions } from '../activate/profile-collisions.js';
 import type { Config } from '../config/config-types.js';
 import { manifestPathOf } from '../formats/manifest.js';
@@ -12,7 +12,9 @@ import { evalJson } from '../tools/nix-instantiate.js';
 import { NIX_INSTALL_HINT } from '../tools/nix-common.js';
 import type { LifecycleRecord } from '../model/lifecycle-record.js';
 import { BOLT_DIR_MODE, boltDirProblem } from '../spool/bolt-dir.js';
-import { gcdaSpoolDir, llvmSpoolDir, spoolEnvironment } from '../spool/spool-environment.js';
+import { spoolEnvironment } from '../spool/spool-environment.js';
+import { FORMAT_DIR_MODE, FORMAT_DIRS } from '../spool/format-dirs.js';
+import { userSpoolDir } from '../spool/spool-layout.js';
 
 export interface Check {
   name: string;
@@ -78,54 +80,74 @@ function checkWritableDir(name: string, dir: string): Check {
   }
 }
 
-/** Instrumented programs must be able to create files in the spool's llvm/ and in the user's gcda/ directory; no symlinks. */
-function checkSpool(spoolDir: string, uid: number): Check[] {
-  const checks: Check[] = [];
-  for (const [name, dir] of [
-    ['spool llvm/', llvmSpoolDir(spoolDir)],
-    ['spool gcda/', gcdaSpoolDir(spoolDir, uid)],
-  ] as const) {
-    if (!existsSync(dir)) {
-      checks.push({ name, ok: true, detail: `${dir} does not exist yet; instrumented programs create it`, fix: '' });
-      continue;
-    }
-    const stat = lstatSync(dir);
-    if (stat.isSymbolicLink())
-      checks.push({
-        name,
-        ok: false,
-        detail: `${dir} is a symlink`,
-        fix: `remove ${dir}; nix-pgo never follows links in the spool`,
-      });
-    else {
-      try {
-        accessSync(dir, constants.W_OK | constants.X_OK);
-        checks.push({ name, ok: true, detail: `${dir} (mode ${(stat.mode & 0o7777).toString(8)})`, fix: '' });
-      } catch {
-        checks.push({
-          name,
-          ok: false,
-          detail: `${dir} is not writable for uid ${uid}: instrumented programs cannot write there`,
-          fix: `make ${dir} writable for you (NixOS: the module creates it)`,
-        });
-      }
-    }
+function lstatOrNull(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
   }
-  return checks;
 }
 
-function checkEnvironment(spoolDir: string, uid: number, env: NodeJS.ProcessEnv): Check {
-  const wanted = spoolEnvironment(spoolDir, uid);
-  const value = env.LLVM_PROFILE_FILE;
-  if (value === wanted.LLVM_PROFILE_FILE)
-    return { name: 'environment', ok: true, detail: `LLVM_PROFILE_FILE=${value}`, fix: '' };
+/**
+ * Instrumented programs write only into a format directory of the spool (llvm/, gcda/, bolt/) that is a real
+ * directory, 1733 or the user's own, and below it into the user's own directory, which they create.
+ */
+function checkSpool(spoolDir: string, uid: number): Check[] {
+  return FORMAT_DIRS.map((format): Check => {
+    const name = `spool ${format}/`;
+    const dir = join(spoolDir, format);
+    const st = lstatOrNull(dir);
+    if (st === null)
+      return {
+        name,
+        ok: false,
+        detail: `${dir} does not exist: instrumented programs write nothing`,
+        fix: 'start the daemon once (it creates the spool), or on NixOS run: systemctl restart nix-pgo',
+      };
+    if (st.isSymbolicLink() || !st.isDirectory())
+      return {
+        name,
+        ok: false,
+        detail: `${dir} is ${st.isSymbolicLink() ? 'a symlink' : 'not a directory'}: instrumented programs write nothing`,
+        fix: `remove ${dir}; the daemon creates it again`,
+      };
+    const mode = st.mode & 0o7777;
+    if (st.uid !== uid && mode !== FORMAT_DIR_MODE)
+      return {
+        name,
+        ok: false,
+        detail: `${dir} has mode ${mode.toString(8)} and belongs to uid ${st.uid}: your programs cannot make their directory there`,
+        fix: `chmod ${FORMAT_DIR_MODE.toString(8)} ${dir} (as its owner)`,
+      };
+    const own = userSpoolDir(spoolDir, format, uid);
+    const mine = lstatOrNull(own);
+    if (mine !== null && (mine.isSymbolicLink() || !mine.isDirectory() || mine.uid !== uid))
+      return {
+        name,
+        ok: false,
+        detail: `${own} is not your directory (another user made it first): your programs write into ${own}.XXXXXX instead`,
+        fix: `remove ${own} (as root, or its owner)`,
+      };
+    return {
+      name,
+      ok: true,
+      detail: `${dir} (mode ${mode.toString(8)})${mine ? `, ${own}` : `; your programs create ${own}`}`,
+      fix: '',
+    };
+  });
+}
+
+function checkEnvironment(spoolDir: string, env: NodeJS.ProcessEnv): Check {
+  const wanted = spoolEnvironment(spoolDir).NIX_PGO_SPOOL;
+  const value = env.NIX_PGO_SPOOL;
+  if (value === wanted) return { name: 'environment', ok: true, detail: `NIX_PGO_SPOOL=${value}`, fix: '' };
   return {
     name: 'environment',
     ok: false,
     detail: value
-      ? `LLVM_PROFILE_FILE=${value}, not ${wanted.LLVM_PROFILE_FILE}`
-      : 'LLVM_PROFILE_FILE is not set: instrumented programs write to their default directory, which is not harvested',
-    fix: 'add `eval "$(nix-pgo env)"` to your shell profile (NixOS: the module sets it)',
+      ? `NIX_PGO_SPOOL=${value}, not ${wanted}`
+      : 'NIX_PGO_SPOOL is not set: instrumented programs write to the spool their build baked in, which may not be this one',
+    fix: 'add `eval "$(nix-pgo env)"` to your shell profile (NixOS and home-manager: the module sets it)',
   };
 }
 
@@ -151,8 +173,8 @@ function checkMergeTools(records: readonly LifecycleRecord[]): Check[] {
 }
 
 /**
- * A BOLT-instrumented variant that is active fails (exit status 1) where its baked directory is missing:
- * the directory each such variant writes to must be there, 1733, and the daemon's or root's.
+ * A BOLT-instrumented variant that is active writes nothing where its baked directory is missing (builds
+ * before spoolLayout 2 fail with exit status 1): the directory must be there, 1733, and the daemon's or root's.
  */
 function checkBoltDirs(records: readonly LifecycleRecord[], uid: number): Check[] {
   return records
@@ -161,8 +183,11 @@ function checkBoltDirs(records: readonly LifecycleRecord[], uid: number): Check[
       const name = `BOLT directory of ${r.name}`;
       const manifest = manifestPathOf(r.activePath!);
       let dir: string;
+      let perUser = false;
       try {
-        dir = (JSON.parse(readFileSync(manifest, 'utf8')) as { boltDir?: string }).boltDir ?? '';
+        const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { boltDir?: string; spoolLayout?: number };
+        dir = parsed.boltDir ?? '';
+        perUser = parsed.spoolLayout === 2;
       } catch (error) {
         return {
           name,
@@ -191,7 +216,7 @@ function checkBoltDirs(records: readonly LifecycleRecord[], uid: number): Check[
       return {
         name,
         ok: false,
-        detail: `${problem ?? mode}: the BOLT-instrumented ${r.name} exits with status 1 when it cannot write its profile`,
+        detail: `${problem ?? mode}: the BOLT-instrumented ${r.name} ${perUser ? 'writes no profile' : 'exits with status 1 when it cannot write its profile'}`,
         fix: `start the daemon (it creates the directory), or switch back: nix-pgo switch ${r.name} optimized`,
       };
     });
@@ -227,7 +252,7 @@ export async function runDoctor(input: {
     checkWritableDir('state directory', input.config.stateDir),
     checkWritableDir('Nix profile directory', dirname(input.config.nixProfile)),
     ...checkSpool(input.config.spoolDir, input.uid),
-    checkEnvironment(input.config.spoolDir, input.uid, input.env),
+    checkEnvironment(input.config.spoolDir, input.env),
     ...checkMergeTools(input.records),
     ...checkBoltDirs(input.records, input.uid),
     checkCollisions(input.config.nixProfile, input.records),

@@ -27,35 +27,29 @@ const DECIMAL = /^[0-9]{1,19}$/;
 /** Symbol names never contain blanks or control characters; anything else in them is a broken file. */
 const SYMBOL = /^[\x21-\x7e\x80-\xff]+$/;
 
+/** The largest count a BOLT profile may hold: llvm-bolt reads counts as int64. */
+const MAX_COUNT = (1n << 63n) - 1n;
+
 /**
  * Parses and checks a whole file. A file a killed program left half written
  * ends inside a line (no final newline) and is refused as truncated; a line
  * that is not eight well-formed fields is refused as corrupt.
  */
 export function parseFdata(bytes: Buffer): FdataParse {
-  if (bytes.length === 0)
-    return { ok: false, problem: 'truncated', detail: 'empty: its program was stopped while writing it' };
-  if (bytes[bytes.length - 1] !== 0x0a)
-    return { ok: false, problem: 'truncated', detail: 'ends inside a line: its program was stopped while writing it' };
-  const text = bytes.toString('latin1');
-  const profile: FdataProfile = new Map();
-  let mass = 0;
-  const lines = text.slice(0, -1).split('\n');
-  for (const [i, line] of lines.entries()) {
-    const fields = line.split(' ');
-    const problem = lineProblem(fields);
-    if (problem !== null) return { ok: false, problem: 'corrupt', detail: `line ${i + 1}: ${problem}` };
-    const key = fields.slice(0, 6).join(' ');
-    const mispredicts = BigInt(fields[6]!);
-    const count = BigInt(fields[7]!);
-    const seen = profile.get(key);
-    profile.set(
-      key,
-      seen ? { mispredicts: seen.mispredicts + mispredicts, count: seen.count + count } : { mispredicts, count },
-    );
-    mass += Number(count);
-  }
-  return { ok: true, profile, mass };
+  const reader = new FdataReader(true);
+  reader.feed(bytes);
+  return reader.end() as FdataParse;
+}
+
+/** One line's branch and counts, or what is wrong with it. */
+function parseLine(line: string): ({ key: string } & FdataCounts) | string {
+  const fields = line.split(' ');
+  const problem = lineProblem(fields);
+  if (problem !== null) return problem;
+  const mispredicts = BigInt(fields[6]!);
+  const count = BigInt(fields[7]!);
+  if (mispredicts > MAX_COUNT || count > MAX_COUNT) return 'a count above the int64 range';
+  return { key: fields.slice(0, 6).join(' '), mispredicts, count };
 }
 
 function lineProblem(fields: readonly string[]): string | null {
@@ -75,6 +69,68 @@ function lineProblem(fields: readonly string[]): string | null {
   if (!OFFSET.test(fromOff) || !OFFSET.test(toOff)) return 'an offset is not hexadecimal';
   if (!DECIMAL.test(mispredicts) || !DECIMAL.test(count)) return 'a count is not a decimal number';
   return null;
+}
+
+/** A line longer than this is not one BOLT wrote (a symbol name of a megabyte). */
+const MAX_LINE = 1 << 20;
+
+/**
+ * Reads a profile fed in chunks, as parseFdata does, keeping only the line being read and (when `collect`)
+ * one entry per distinct branch: memory grows with the branches, not with the file. `end()` gives the mass
+ * (the sum of the counts), the profile when collected, or the problem.
+ */
+export class FdataReader {
+  private carry = '';
+  private line = 0;
+  private mass = 0;
+  private bytes = 0;
+  private last = -1;
+  private problem: { problem: FdataProblem; detail: string } | null = null;
+  private readonly profile: FdataProfile = new Map();
+
+  constructor(private readonly collect = false) {}
+
+  feed(chunk: Buffer): void {
+    if (this.problem !== null || chunk.length === 0) return;
+    this.bytes += chunk.length;
+    this.last = chunk[chunk.length - 1]!;
+    const lines = (this.carry + chunk.toString('latin1')).split('\n');
+    this.carry = lines.pop()!;
+    if (this.carry.length > MAX_LINE) {
+      this.problem = { problem: 'corrupt', detail: `line ${this.line + 1}: longer than ${MAX_LINE} bytes` };
+      return;
+    }
+    for (const line of lines) {
+      this.line++;
+      const parsed = parseLine(line);
+      if (typeof parsed === 'string') {
+        this.problem = { problem: 'corrupt', detail: `line ${this.line}: ${parsed}` };
+        return;
+      }
+      this.mass += Number(parsed.count);
+      if (!this.collect) continue;
+      const seen = this.profile.get(parsed.key);
+      this.profile.set(
+        parsed.key,
+        seen
+          ? { mispredicts: seen.mispredicts + parsed.mispredicts, count: seen.count + parsed.count }
+          : { mispredicts: parsed.mispredicts, count: parsed.count },
+      );
+    }
+  }
+
+  end(): { ok: true; mass: number; profile: FdataProfile } | { ok: false; problem: FdataProblem; detail: string } {
+    if (this.problem !== null) return { ok: false, ...this.problem };
+    if (this.bytes === 0)
+      return { ok: false, problem: 'truncated', detail: 'empty: its program was stopped while writing it' };
+    if (this.last !== 0x0a)
+      return {
+        ok: false,
+        problem: 'truncated',
+        detail: 'ends inside a line: its program was stopped while writing it',
+      };
+    return { ok: true, mass: this.mass, profile: this.profile };
+  }
 }
 
 /** Adds `more` into `into` (both keyed by branch). */

@@ -88,7 +88,15 @@ const toolchain = oneOf(
 );
 const compilerVersion = text("The compiler's version: profiles must be merged with the tools of the same release.");
 const defaultProfileDir = text(
-  "The library's defaultProfileDir: where programs write when LLVM_PROFILE_FILE or GCOV_PREFIX is unset.",
+  "The library's defaultProfileDir: the spool programs write to when NIX_PGO_SPOOL is unset (see docs/harvest.md).",
+);
+
+const spoolLayout = Type.Optional(
+  Type.Literal(2, {
+    description:
+      "How the build's programs write into the spool: 2, each into a directory of its user's own (<fmt>/<uid>/) that it checked; missing in older builds, whose programs wrote into <fmt>/ itself.",
+    expected: '2',
+  }),
 );
 
 export const ProfileManifestSchema = Type.Object(
@@ -110,6 +118,7 @@ export const ProfileManifestSchema = Type.Object(
     collection: Type.Optional(
       oneOf(['exit', 'continuous'], 'When the programs write: at exit, or continuously into a live file (clang).'),
     ),
+    spoolLayout,
     binaries: Type.Array(pgoBinary, {
       description: 'Every instrumented ELF file of every output.',
       expected: 'a list of objects',
@@ -211,12 +220,15 @@ export const BoltProfileManifestSchema = Type.Object(
     ...boltCommon,
     boltTool: Type.Optional(text('The llvm-bolt the files were instrumented with.')),
     mergeTool: text('merge-fdata of the same BOLT, kept in the closure on purpose: the daemon merges with it.'),
-    boltDir: absoluteDir('The directory baked into every instrumented file (BOLT reads no environment variable).'),
+    boltDir: absoluteDir(
+      "The spool's bolt/ directory baked into every instrumented file (BOLT reads no environment variable), where programs write when NIX_PGO_SPOOL is unset.",
+    ),
+    spoolLayout,
     fdataName: Type.Optional(
-      Type.Literal('<inputBuildId>.<pid>.fdata', {
-        description: 'How the instrumented files name what they write in boltDir.',
-        expected: '"<inputBuildId>.<pid>.fdata"',
-      }),
+      oneOf(
+        ['<uid>/<inputBuildId>.<pid>.fdata', '<inputBuildId>.<pid>.fdata'],
+        "How the instrumented files name what they write below boltDir (or NIX_PGO_SPOOL's bolt/): in the user's own directory; directly in boltDir in builds before spoolLayout 2.",
+      ),
     ),
     dumpInterval: Type.Optional(
       orNull(
@@ -232,7 +244,8 @@ export const BoltProfileManifestSchema = Type.Object(
           fdataPrefix: Type.Optional(
             Type.String({
               pattern: '^/',
-              description: 'Instrumented files: where they write, before `.<pid>.fdata`.',
+              description:
+                'Instrumented files: boltDir and the input build ID; the file writes <boltDir>/<uid>/<input build id>.<pid>.fdata (directly <fdataPrefix>.<pid>.fdata in builds before spoolLayout 2).',
               expected: 'an absolute path',
             }),
           ),

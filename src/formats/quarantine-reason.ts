@@ -9,12 +9,16 @@ export const QUARANTINE_REASONS = {
     'wrong magic, sizes that do not add up, absurd header fields; a BOLT profile line that is not eight well-formed fields',
   'format-version': 'raw profile version other than 8, 32-bit profile, gcda of another GCC major',
   'unknown-binary-id':
-    'a raw profile whose build IDs are in no managed manifest (or in none at all); a BOLT profile named by a build ID no managed BOLT build instrumented',
-  'unknown-package': 'a gcda file below no directory a managed GCC build baked in',
+    "a raw profile without build IDs, or a profile of no managed build inside a file that is otherwise ours (a file of builds no managed package has is another daemon's: left alone)",
+  'unknown-package':
+    "a gcda file below no directory a managed GCC build baked in (recorded by older versions: such files are now another daemon's, left alone)",
   symlink: 'a symlink anywhere in the spool: moved away, never followed',
+  squatted:
+    "a user's directory name in the spool (`<fmt>/<uid>` or `<uid>.XXXXXX`) taken by another user, or by a file or symlink: moved out of the way unread; the user's programs write to a fallback directory meanwhile",
   'wrong-owner':
     'a file or directory not owned by the uid of its user directory, or a spool directory owned by someone else than the collector',
-  'untrusted-contributor': 'profile data from a user the package does not trust (trustedUsers)',
+  'untrusted-contributor':
+    'profile data of a user a package does not trust (trustedUsers) inside a file that is otherwise ours (a file of an untrusted user is left alone)',
   'not-regular': 'a fifo, socket or device: never opened',
   'hard-link': 'a file with more than one link',
   'too-large': 'over the per-file cap: truncated, bytes not kept',

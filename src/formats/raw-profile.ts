@@ -35,7 +35,10 @@ export interface RawProfileSegment {
   /** Absolute offset of the counters section in the buffer, and the width of one counter (8, or 1 for byte coverage). */
   countersOffset: number;
   counterWidth: number;
-  /** Sum of all counters (byte coverage: counters set): the amount of profile data, for weighing contributors. */
+  /**
+   * What a merge adds: the sum over data records of each record's counters (byte coverage: counters set).
+   * llvm-profdata adds a record's counters once per record, so a record repeated 200 times weighs 200 times.
+   */
   mass: number;
 }
 
@@ -119,7 +122,7 @@ function readSegment(buf: Buffer, offset: number): RawProfileSegment {
     dataCount * dataRecordBytes + padBefore + counterCount * counterBytes + padAfter + namesSize + pad8(namesSize);
   need(buf, at, fixedBytes, 'the data, counters and names');
   const countersStart = dataStart + dataCount * dataRecordBytes + padBefore;
-  const functionsRun = readFunctionsRun(buf, {
+  const { functionsRun, mass } = readRecords(buf, {
     dataStart,
     dataCount,
     dataRecordBytes,
@@ -128,7 +131,6 @@ function readSegment(buf: Buffer, offset: number): RawProfileSegment {
     counterBytes,
     countersDelta: h(8),
   });
-  const mass = sumCounters(buf, countersStart, counterCount, counterBytes);
   at += fixedBytes;
   // Value profile records follow the names: one per function that has value sites, each starting with its byte size.
   for (let i = 0; i < dataCount; i++) {
@@ -160,13 +162,6 @@ function readSegment(buf: Buffer, offset: number): RawProfileSegment {
   };
 }
 
-function sumCounters(buf: Buffer, start: number, count: number, width: number): number {
-  let total = 0;
-  for (let i = 0; i < count; i++)
-    total += width === 8 ? Number(buf.readBigUInt64LE(start + i * 8)) : buf.readUInt8(start + i) === 0 ? 1 : 0;
-  return total;
-}
-
 interface CounterLayout {
   dataStart: number;
   dataCount: number;
@@ -177,12 +172,17 @@ interface CounterLayout {
   countersDelta: bigint;
 }
 
+/** The largest count llvm-profdata keeps exactly: its counters are int64 in the indexed profile and its text form. */
+export const MAX_COUNT = (1n << 63n) - 1n;
+
 /**
  * Each data record points at its counters relative to its own address; the header's CountersDelta is
- * that distance for the first record (as RawInstrProfReader computes it).
+ * that distance for the first record (as RawInstrProfReader computes it). Returns the functions run and
+ * the mass, both per record, as llvm-profdata reads them.
  */
-function readFunctionsRun(buf: Buffer, l: CounterLayout): string[] {
+function readRecords(buf: Buffer, l: CounterLayout): { functionsRun: string[]; mass: number } {
   const run: string[] = [];
+  let mass = 0;
   for (let i = 0; i < l.dataCount; i++) {
     const record = l.dataStart + i * l.dataRecordBytes;
     const relative =
@@ -192,17 +192,41 @@ function readFunctionsRun(buf: Buffer, l: CounterLayout): string[] {
     if (!Number.isInteger(first) || first < 0 || first + count > l.counterCount) {
       throw new Malformed('corrupt', `function ${i} points outside the counters`);
     }
+    let nonzero = false;
     for (let c = 0; c < count; c++) {
       const at = l.countersStart + (first + c) * l.counterBytes;
-      const nonzero = l.counterBytes === 8 ? buf.readBigUInt64LE(at) !== 0n : buf.readUInt8(at) === 0;
-      if (nonzero) {
-        run.push(`${buf.readBigUInt64LE(record).toString(16)}:${buf.readBigUInt64LE(record + 8).toString(16)}`);
-        break;
-      }
+      const value = l.counterBytes === 8 ? buf.readBigUInt64LE(at) : buf.readUInt8(at) === 0 ? 1n : 0n;
+      if (value > MAX_COUNT)
+        throw new Malformed('corrupt', `function ${i} has a counter above the int64 range (${value})`);
+      if (value !== 0n) nonzero = true;
+      mass += Number(value);
     }
+    if (nonzero)
+      run.push(`${buf.readBigUInt64LE(record).toString(16)}:${buf.readBigUInt64LE(record + 8).toString(16)}`);
   }
-  return run;
+  return { functionsRun: run, mass };
 }
+
+/**
+ * The binary ids of the first profile of a file, from its header alone (`head`: the file's first bytes,
+ * at least RAW_HEADER_PEEK of them or the whole file), or null when the header is not one this reader takes:
+ * enough to tell whose file it is before reading the rest.
+ */
+export function peekBinaryIds(head: Buffer): string[] | null {
+  try {
+    if (head.length < HEADER_BYTES) return null;
+    if (head.readBigUInt64LE(0) !== RAW_MAGIC_64) return null;
+    if (Number(head.readBigUInt64LE(8) & VERSION_MASK) !== SUPPORTED_RAW_VERSION) return null;
+    const size = head.readBigUInt64LE(16);
+    if (size % 8n !== 0n || size > BigInt(head.length - HEADER_BYTES)) return null;
+    return readBinaryIds(head, HEADER_BYTES, Number(size));
+  } catch {
+    return null;
+  }
+}
+
+/** How many bytes peekBinaryIds needs at most: the header and a binary id section of a few ids. */
+export const RAW_HEADER_PEEK = HEADER_BYTES + 4096;
 
 /** Splits a raw profile file into its profiles; an empty buffer has none. */
 export function parseRawProfile(buf: Buffer): RawProfileParse {

@@ -4,9 +4,12 @@
  * exit (or, with a dump interval, its watcher process rewrites it), so a file
  * is whole exactly when the process named by its pid is gone. A process with
  * that pid that started after the file was last written is another program
- * (the pid was reused), and a zombie has finished writing.
+ * (the pid was reused), a zombie has finished writing, and a process of
+ * another user (`/proc/PID` belongs to its effective uid) cannot be the
+ * writer of a file the file's owner created: so a name that points at pid 1
+ * does not keep a file waiting forever.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 /** Linux reports process start times in clock ticks of 1/100 s (USER_HZ) on every architecture nix-pgo runs on. */
 const TICKS_PER_SECOND = 100;
@@ -23,10 +26,19 @@ function readBootTimeMs(): number {
   return bootTimeMs;
 }
 
-/** A running process's start (ms since the epoch) and whether it is a zombie; null when there is no such process. */
-export function readProcessStart(pid: number): { startMs: number; zombie: boolean } | null {
+export interface ProcessSeen {
+  startMs: number;
+  zombie: boolean;
+  /** Its effective uid (the owner of /proc/PID). */
+  uid: number;
+}
+
+/** A running process's start (ms since the epoch), whether it is a zombie, and its uid; null when there is no such process. */
+export function readProcessStart(pid: number): ProcessSeen | null {
   let stat: string;
+  let uid: number;
   try {
+    uid = statSync(`/proc/${pid}`).uid;
     stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch {
     return null;
@@ -35,15 +47,15 @@ export function readProcessStart(pid: number): { startMs: number; zombie: boolea
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const startTicks = Number(fields[19]);
   if (!Number.isFinite(startTicks)) return null;
-  return { startMs: readBootTimeMs() + (startTicks * 1000) / TICKS_PER_SECOND, zombie: fields[0] === 'Z' };
+  return { startMs: readBootTimeMs() + (startTicks * 1000) / TICKS_PER_SECOND, zombie: fields[0] === 'Z', uid };
 }
 
-/** Pure: is the file's writer gone, given what /proc says about its pid now? */
-export function isWriterGone(mtimeMs: number, process: { startMs: number; zombie: boolean } | null): boolean {
-  if (process === null || process.zombie) return true;
+/** Pure: is the writer of a file owned by `ownerUid` gone, given what /proc says about its pid now? */
+export function isWriterGone(mtimeMs: number, process: ProcessSeen | null, ownerUid: number): boolean {
+  if (process === null || process.zombie || process.uid !== ownerUid) return true;
   return process.startMs > mtimeMs + CLOCK_SLACK_MS;
 }
 
-export function fdataWriterGone(file: { mtimeMs: number; fdata?: { pid: number } }): boolean {
-  return file.fdata === undefined || isWriterGone(file.mtimeMs, readProcessStart(file.fdata.pid));
+export function fdataWriterGone(file: { mtimeMs: number; uid: number; fdata?: { pid: number } }): boolean {
+  return file.fdata === undefined || isWriterGone(file.mtimeMs, readProcessStart(file.fdata.pid), file.uid);
 }

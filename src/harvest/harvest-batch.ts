@@ -11,7 +11,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, ftruncateSync, lstatSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncPath, writeDurable } from '../durable/durable-file.js';
+import { copyDurable, fsyncPath, writeDurable } from '../durable/durable-file.js';
+import { FdataReader } from '../formats/fdata.js';
 import { faultPoint } from '../durable/fault-points.js';
 import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
 import type { Quarantine } from '../quarantine/quarantine.js';
@@ -22,7 +23,7 @@ import type { QuarantineRecord } from '../state/quarantine-records.js';
 import type { Attribution } from './attribution.js';
 import type { DrainList } from './drain-list.js';
 import { openSpoolFile, readWhole } from './open-spool-file.js';
-import { planTake, type TakePlan } from './plan-take.js';
+import { planStreamedFdata, planTake, type TakePlan } from './plan-take.js';
 
 export interface HarvestLimits {
   maxFileBytes: number;
@@ -60,6 +61,8 @@ interface Held {
   dev: bigint;
   ino: bigint;
   bytes: Buffer;
+  /** A BOLT profile copied to staging as it was read (never whole in memory): its length and SHA-256. */
+  streamed: { length: number; sha256: string } | null;
   plan: TakePlan;
   settle: TakeRecord['settle'];
   /** Whether this process holds the file's write lock (a BOLT profile is read without one). */
@@ -110,6 +113,7 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
         dev: opened.stat.dev,
         ino: opened.stat.ino,
         bytes: Buffer.alloc(0),
+        streamed: null,
         plan: { pieces: [], quarantine: [] },
         settle: file.format === 'llvm' ? 'unlink' : file.format === 'fdata' ? 'remove' : 'truncate',
         locked: !unlocked,
@@ -130,6 +134,19 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
             },
           ],
         };
+        continue;
+      }
+      if (file.format === 'fdata') {
+        // Its writer is gone and it takes no lock: it is checked while it is copied, a chunk at a time.
+        const path = join(ctx.stagingDir, `${randomUUID()}.fdata`);
+        const check = new FdataReader();
+        const hash = createHash('sha256');
+        const length = copyDurable(opened.fd, path, (chunk) => {
+          check.feed(chunk);
+          hash.update(chunk);
+        });
+        entry.streamed = { length, sha256: hash.digest('hex') };
+        entry.plan = planStreamedFdata(file, check.end(), { path, length }, ctx.attribution);
         continue;
       }
       entry.bytes = readWhole(opened.fd);
@@ -173,6 +190,7 @@ export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
         dev: entry.dev,
         ino: entry.ino,
         bytes,
+        streamed: null,
         plan,
         settle: 'truncate',
         locked: true,
@@ -193,14 +211,18 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
     if (h.settle === 'unlink' && !h.handedOff && fstatSync(h.fd).size === 0 && h.plan.quarantine.length === 0)
       unlinkHeld(ctx, h);
   }
-  const work = held.filter((h) => h.bytes.length > 0 || h.plan.quarantine.length > 0);
+  const work = held.filter((h) => h.bytes.length > 0 || h.streamed !== null || h.plan.quarantine.length > 0);
   if (work.length === 0) return;
 
   const quarantineRows: QuarantineRecord[] = [];
   const { staged, takes } = stageCopies(ctx, work);
   for (const h of work) {
     for (const q of h.plan.quarantine) {
-      const keptPath = q.bytes.length > 0 ? ctx.quarantine.keepCopy(h.file.path, q.bytes) : null;
+      const keptPath = q.staged
+        ? ctx.quarantine.keepFile(h.file.path, q.staged.path, q.staged.length)
+        : q.bytes.length > 0
+          ? ctx.quarantine.keepCopy(h.file.path, q.bytes)
+          : null;
       quarantineRows.push({
         reason: q.reason,
         sourcePath: h.sourcePath,
@@ -208,7 +230,7 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
         package: q.package,
         detail: q.detail,
         keptPath,
-        bytes: q.bytes.length,
+        bytes: q.staged?.length ?? q.bytes.length,
       });
       report.quarantined++;
     }
@@ -230,7 +252,7 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
   for (const s of staged) report.packages.add(s.package);
   for (const h of work) {
     report.taken++;
-    report.bytes += h.bytes.length;
+    report.bytes += h.streamed?.length ?? h.bytes.length;
   }
 }
 
@@ -286,13 +308,28 @@ function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewS
       uid: h.file.uid,
       dev: String(h.dev),
       ino: String(h.ino),
-      size: h.bytes.length,
-      sha256: createHash('sha256').update(h.bytes).digest('hex'),
+      size: h.streamed?.length ?? h.bytes.length,
+      sha256: h.streamed?.sha256 ?? createHash('sha256').update(h.bytes).digest('hex'),
       pieces: [],
       settle: h.settle,
     };
     takes.push(take);
     for (const piece of h.plan.pieces) {
+      if (piece.staged) {
+        staged.push({
+          package: piece.package,
+          kind: h.file.format,
+          path: piece.staged.path,
+          relPath: piece.relPath ?? null,
+          bytes: piece.staged.length,
+          files: 1,
+          contributor: h.file.uid,
+          runs: piece.runs,
+          mass: piece.mass,
+        });
+        take.pieces.push({ path: piece.staged.path, offset: 0, length: piece.staged.length });
+        continue;
+      }
       if (h.file.format === 'gcda' || h.file.format === 'fdata') {
         const path = join(ctx.stagingDir, `${randomUUID()}.${h.file.format}`);
         writeDurable(path, piece.bytes);

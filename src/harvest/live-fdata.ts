@@ -27,6 +27,24 @@ export async function snapshotLiveFdata(ctx: HarvestContext, entries: readonly L
     const opened = openSpoolFile(file.path, file.uid, 'read');
     if (!opened.ok) continue;
     try {
+      // Over the cap it is never read (its copies would be kept whole in memory); once its watcher is gone it goes.
+      if (Number(opened.stat.size) > ctx.limits.maxFileBytes) {
+        if (ended) {
+          ctx.quarantine.record({
+            reason: 'too-large',
+            sourcePath: file.path,
+            uid: file.uid,
+            package: null,
+            detail: `${opened.stat.size} bytes, cap ${ctx.limits.maxFileBytes}`,
+            keptPath: null,
+            bytes: 0,
+          });
+          report.quarantined++;
+          unlinkSamePath(file.path, opened.stat.dev, opened.stat.ino);
+          forgetLiveSnapshot(ctx.db, file.path);
+        }
+        continue;
+      }
       const bytes = readWhole(opened.fd);
       // Empty: the watcher truncated it and has not written yet.
       if (bytes.length === 0 && !ended) continue;

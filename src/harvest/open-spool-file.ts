@@ -61,3 +61,24 @@ export function readWhole(fd: number): Buffer {
   }
   return done === size ? buf : buf.subarray(0, done);
 }
+
+/**
+ * The first `bytes` bytes of a spool file, read on a descriptor checked like openSpoolFile's, then closed
+ * (no lock is held on spool files between passes, so closing drops none); null when it cannot be opened.
+ */
+export function readHead(path: string, uid: number, bytes: number): Buffer | null {
+  const opened = openSpoolFile(path, uid, 'read');
+  if (!opened.ok) return null;
+  try {
+    const buf = Buffer.alloc(Math.min(bytes, Number(opened.stat.size)));
+    let done = 0;
+    while (done < buf.length) {
+      const n = readSync(opened.fd, buf, done, buf.length - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    return buf.subarray(0, done);
+  } finally {
+    closeSync(opened.fd);
+  }
+}

@@ -4,7 +4,7 @@
  * binary or object, and its mass: the sum of its counters). Pure: no file
  * system, no clock.
  */
-import { parseFdata } from '../formats/fdata.js';
+import { parseFdata, type FdataReader } from '../formats/fdata.js';
 import { parseGcda } from '../formats/gcda-file.js';
 import type { QuarantineReason } from '../formats/quarantine-reason.js';
 import { parseRawProfile, type RawProfileSegment } from '../formats/raw-profile.js';
@@ -14,6 +14,8 @@ import { findGcdaOwner, trusts, type Attribution } from './attribution.js';
 export interface PlannedPiece {
   package: string;
   bytes: Buffer;
+  /** A piece streamed into staging as it was read (a BOLT profile): its file and length, instead of `bytes`. */
+  staged?: { path: string; length: number };
   /** gcda and fdata: the file's path inside its package's tree (what gcov-tool merges by; `<build id>.fdata`). */
   relPath?: string;
   /** Runs per unit: the build id of each binary (clang, BOLT), or the gcda file's path (gcc). */
@@ -26,6 +28,8 @@ export interface PlannedQuarantine {
   detail: string;
   package: string | null;
   bytes: Buffer;
+  /** A copy already written to staging (a streamed BOLT profile), to keep instead of `bytes`. */
+  staged?: { path: string; length: number };
 }
 
 export interface TakePlan {
@@ -136,6 +140,34 @@ function planGcda(file: SpoolFile, bytes: Buffer, attribution: Attribution): Tak
     quarantine: [],
   };
 }
+
+/**
+ * A BOLT profile streamed into staging (`staged`) and checked on the way (`check`): the whole file goes to its
+ * package, or to the quarantine with the check's problem. Trust was decided before it was read (claim-files.ts).
+ */
+export function planStreamedFdata(
+  file: SpoolFile,
+  check: ReturnType<FdataReader['end']>,
+  staged: { path: string; length: number },
+  attribution: Attribution,
+): TakePlan {
+  const buildId = file.fdata?.buildId ?? '';
+  const owner = attribution.byBoltId.get(buildId) ?? null;
+  if (!check.ok || owner === null) {
+    const problem = check.ok
+      ? { reason: 'unknown-binary-id' as const, detail: `build id ${buildId} is in no managed BOLT-instrumented build` }
+      : { reason: check.problem, detail: check.detail };
+    return { pieces: [], quarantine: [{ ...problem, package: owner, bytes: EMPTY, staged }] };
+  }
+  return {
+    pieces: [
+      { package: owner, bytes: EMPTY, staged, relPath: `${buildId}.fdata`, runs: { [buildId]: 1 }, mass: check.mass },
+    ],
+    quarantine: [],
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /** One process's BOLT profile of one file: the package is named by the build id in the file's name. */
 function planFdata(file: SpoolFile, bytes: Buffer, attribution: Attribution): TakePlan {

@@ -3,8 +3,7 @@
  * file, merged and weighed here in TypeScript (fdata-tree.ts). Each input is
  * one instrumented file's profile of one run, summed into the file of its name.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { parseFdata } from '../formats/fdata.js';
+import { statSync } from 'node:fs';
 import type { StagedRecord } from '../state/harvest-journal.js';
 import { countOverlap } from './count-overlap.js';
 import {
@@ -13,6 +12,7 @@ import {
   combineFdataTrees,
   fdataTreeCounters,
   fdataTreeMass,
+  readFdataFile,
   readFdataTree,
   writeFdataTree,
   type FdataTree,
@@ -24,7 +24,7 @@ const mergeInputs: ProfileFormat['mergeInputs'] = async (tools, base, staged, ta
   const tree: FdataTree = base ? readFdataTree(base) : new Map();
   const used: StagedRecord[] = [];
   for (const input of staged) {
-    const parsed = parseFdata(readFileSync(input.path));
+    const parsed = readFdataFile(input.path);
     if (!parsed.ok) {
       tools.reject(input, `not a whole BOLT profile: ${parsed.detail}`);
       continue;

@@ -6,21 +6,47 @@
  * equal bytes. Profiles of two files are never mixed: they are keyed by
  * function names, which differ in meaning between files.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncPath } from '../durable/durable-file.js';
 import { InputError } from '../errors/errors.js';
-import { addFdata, fdataMass, parseFdata, renderFdata, scaleFdata, type FdataProfile } from '../formats/fdata.js';
+import {
+  addFdata,
+  type FdataParse,
+  FdataReader,
+  fdataMass,
+  renderFdata,
+  scaleFdata,
+  type FdataProfile,
+} from '../formats/fdata.js';
 import { publish } from './publish-output.js';
 
 export type FdataTree = Map<string, FdataProfile>;
+
+/** Reads one profile a chunk at a time: memory grows with its distinct branches, never with its size. */
+export function readFdataFile(path: string): FdataParse {
+  const reader = new FdataReader(true);
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let at = 0; ; ) {
+      const n = readSync(fd, buf, 0, buf.length, at);
+      if (n === 0) break;
+      reader.feed(buf.subarray(0, n));
+      at += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return reader.end();
+}
 
 /** Reads every `.fdata` file of a tree; throws on one that does not parse (a tree is checked before use). */
 export function readFdataTree(dir: string): FdataTree {
   const tree: FdataTree = new Map();
   for (const name of readdirSync(dir).sort()) {
     if (!name.endsWith('.fdata')) continue;
-    const parsed = parseFdata(readFileSync(join(dir, name)));
+    const parsed = readFdataFile(join(dir, name));
     if (!parsed.ok)
       throw new InputError('PROFILE_INVALID', `${join(dir, name)}: not a whole BOLT profile: ${parsed.detail}`);
     tree.set(name, parsed.profile);
@@ -33,7 +59,7 @@ export function checkFdataTree(dir: string): string | null {
   const names = readdirSync(dir).filter((n) => n.endsWith('.fdata'));
   if (names.length === 0) return `${dir} holds no .fdata file`;
   for (const name of names) {
-    const parsed = parseFdata(readFileSync(join(dir, name)));
+    const parsed = readFdataFile(join(dir, name));
     if (!parsed.ok) return `${join(dir, name)}: ${parsed.detail}`;
   }
   return null;

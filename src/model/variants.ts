@@ -1,7 +1,8 @@
 /** The variants nix-pgo builds of a package, and the two stages they belong to. */
 
 /** The PGO stage's two variants, then BOLT's (both built on the PGO-optimized one). */
-export type Variant = 'profile' | 'optimized' | 'bolt-profile' | 'bolt-optimized';
+export const VARIANTS = ['profile', 'optimized', 'bolt-profile', 'bolt-optimized'] as const;
+export type Variant = (typeof VARIANTS)[number];
 
 /** The stage a variant, an action or a build belongs to. */
 export type Stage = 'pgo' | 'bolt';

@@ -35,11 +35,16 @@ const STDERR_TAIL_LINES = 30;
 
 /**
  * The variables that tell profile runtimes where to write. A tool nix-pgo runs
- * must not inherit them from a shell that did `eval "$(nix-pgo env)"`: gcov-tool
- * obeys GCOV_PREFIX for its own output, and anything instrumented that a build
- * or a hook runs would write into the spool.
+ * must not inherit them from a shell that did `eval "$(nix-pgo env)"` or set
+ * them itself: gcov-tool obeys GCOV_PREFIX for its own output, and anything
+ * instrumented that a build or a hook runs would write into the spool.
  */
-export const PROFILE_VARIABLES: readonly string[] = ['LLVM_PROFILE_FILE', 'GCOV_PREFIX', 'GCOV_PREFIX_STRIP'];
+export const PROFILE_VARIABLES: readonly string[] = [
+  'NIX_PGO_SPOOL',
+  'LLVM_PROFILE_FILE',
+  'GCOV_PREFIX',
+  'GCOV_PREFIX_STRIP',
+];
 
 /** `env` without the profile variables (a copy). */
 export function withoutProfileVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

@@ -3,7 +3,7 @@
  * out of the spool unread, and a row with the reason for each (in the state
  * database). Harvest, merge and recovery all set things aside through here.
  */
-import { lstatSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { writeDurable } from '../durable/durable-file.js';
@@ -43,6 +43,41 @@ export class Quarantine {
     writeDurable(path, bytes);
     this.bytes += bytes.length;
     return path;
+  }
+
+  /** Keeps a copy already written in our own state (`path`, `size` bytes) by moving it here, or deletes it over the cap. */
+  keepFile(sourcePath: string, path: string, size: number): string | null {
+    if (this.bytes + size > this.capBytes) {
+      this.full = true;
+      rmSync(path, { force: true });
+      return null;
+    }
+    const target = join(this.dir, `${randomUUID()}-${safeName(sourcePath)}`);
+    renameSync(path, target);
+    this.bytes += size;
+    return target;
+  }
+
+  /**
+   * Moves an entry of the spool out of the way in its own directory (`aside`, a name the scan passes over):
+   * another user's directory cannot be moved to another parent, and is never read. An empty one is removed.
+   */
+  moveAside(path: string | Buffer, aside: string): string | null {
+    try {
+      if (lstatSync(path).isDirectory()) {
+        try {
+          rmdirSync(path);
+          return null;
+        } catch {
+          // Not empty: renamed below.
+        }
+      }
+      renameSync(path, aside);
+      return aside;
+    } catch {
+      // Not ours to move (a directory we do not own); the reason row still says what was found.
+      return null;
+    }
   }
 
   /** Moves an entry out of the spool without reading it; deletes it when it cannot be kept. */

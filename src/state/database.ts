@@ -183,6 +183,11 @@ const MIGRATIONS: readonly string[] = [
     stopped_at TEXT
   );
   `,
+  `
+  -- What the collector's last pass found in the spool that was not its to take: files of other users or
+  -- daemons (left alone) and user directory names others took (squats), as one JSON document.
+  CREATE TABLE spool_report (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL, data TEXT NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -306,4 +311,9 @@ export async function withDatabase<T>(file: string, act: (db: Db) => T | Promise
   } finally {
     db.close();
   }
+}
+
+/** Runs `body` in one transaction: the rows it writes are committed together, once. */
+export function inTransaction<T>(db: Db, body: () => T): T {
+  return db.transaction(body)();
 }

@@ -28,6 +28,7 @@ import type {
   UpgradeRecord,
 } from '../model/lifecycle-record.js';
 import type { QuarantineSummary } from '../state/quarantine-records.js';
+import type { SpoolReport } from '../state/spool-report.js';
 import type { ProfileCollision } from '../activate/profile-collisions.js';
 import { judgeDaemon, type DaemonStatus } from './daemon-state.js';
 import type { FleetStatus } from './fleet-status.js';
@@ -125,6 +126,8 @@ export interface Status {
   packages: PackageStatus[];
   /** Files the engine could not merge, kept aside with their reason. */
   quarantine: QuarantineSummary | null;
+  /** What the last pass left alone in the spool (other users' and daemons' files) and the squats it saw. */
+  spool: SpoolReport | null;
   /** Whether the daemon runs, and since when (or since when not). */
   daemon: DaemonStatus;
   /** Managed packages whose active variants ship the same program, and which one the Nix profile links. */
@@ -141,6 +144,7 @@ export function collectStatus(input: {
   metrics: ReadonlyMap<string, CollectedMetrics>;
   profileGeneration: number | null;
   quarantine?: QuarantineSummary | null;
+  spool?: SpoolReport | null;
   contributions?: ReadonlyMap<string, readonly ContributionRecord[]>;
   userNames?: ReadonlyMap<number, string>;
   live?: ReadonlyMap<string, { running: number; lastSnapshot: string | null }>;
@@ -255,9 +259,13 @@ export function collectStatus(input: {
     profileGeneration: input.profileGeneration,
     packages,
     quarantine: input.quarantine ?? null,
+    spool: input.spool ?? null,
     daemon,
     collisions,
-    warnings: describeQuarantine(input.quarantine ?? null, input.config.stateDir),
+    warnings: [
+      ...describeQuarantine(input.quarantine ?? null, input.config.stateDir),
+      ...describeSpool(input.spool ?? null, input.userNames ?? new Map()),
+    ],
   };
 }
 
@@ -314,4 +322,27 @@ export function describeQuarantine(q: QuarantineSummary | null, stateDir: string
   return [
     `${q.count} spool file(s) quarantined (${reasons}); they are kept in ${stateDir}/quarantine, see docs/harvest.md`,
   ];
+}
+
+/** Lines about what the spool holds that is not ours: files left alone, and user directories others took (pure). */
+export function describeSpool(report: SpoolReport | null, names: ReadonlyMap<number, string>): string[] {
+  if (!report) return [];
+  const who = (uid: number) => (names.has(uid) ? `${names.get(uid)} (uid ${uid})` : `uid ${uid}`);
+  const lines: string[] = [];
+  const { files, bytes } = report.leftAlone;
+  if (files > 0)
+    lines.push(
+      `${files} file${files === 1 ? '' : 's'} of other users/daemons left alone (${(bytes / 1048576).toFixed(1)} MB): untrusted users or builds no managed package has; not read, not taken`,
+    );
+  for (const s of report.squats) {
+    const fate = s.movedTo ? `moved aside to ${s.movedTo}` : s.cleared ? 'removed' : 'still there: remove it';
+    lines.push(
+      `${who(s.uid)}'s directory in ${s.dir} was squatted by ${who(s.by)} (last seen ${s.lastSeen}); ${fate}; their programs write to a fallback directory meanwhile`,
+    );
+  }
+  if (report.movedAside.length > 0)
+    lines.push(
+      `${report.movedAside.length} squatted entr${report.movedAside.length === 1 ? 'y' : 'ies'} moved aside and never read: ${report.movedAside.slice(0, 3).join(', ')}${report.movedAside.length > 3 ? ', ...' : ''} (root may remove them)`,
+    );
+  return lines;
 }

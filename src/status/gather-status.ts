@@ -19,6 +19,7 @@ import { listLifecycles } from '../state/lifecycle-records.js';
 import { summarizeLive } from '../state/live-snapshots.js';
 import { listContributions, listPackages } from '../state/package-records.js';
 import { summarizeQuarantine } from '../state/quarantine-records.js';
+import { readSpoolReport } from '../state/spool-report.js';
 import { stateLayout } from '../state/state-layout.js';
 import { lookupUserName } from '../tools/getent.js';
 import { collectStatus, type Status } from './collect-status.js';
@@ -44,7 +45,11 @@ export async function gatherStatus(config: Config, only?: string): Promise<Statu
         daemon: judgeDaemon(lock, null),
       });
     const contributions = new Map(config.packages.map((p) => [p.name, listContributions(db, p.name)] as const));
-    const userNames = await lookupNames([...contributions.values()].flat().map((c) => c.contributor));
+    const spool = readSpoolReport(db);
+    const userNames = await lookupNames([
+      ...[...contributions.values()].flat().map((c) => c.contributor),
+      ...(spool?.squats ?? []).flatMap((s) => [s.uid, s.by]),
+    ]);
     const records = listLifecycles(db);
     return collectStatus({
       daemon: judgeDaemon(lock, getCollectorHeartbeat(db)),
@@ -54,6 +59,7 @@ export async function gatherStatus(config: Config, only?: string): Promise<Statu
       metrics: metricsFromRecords(listPackages(db)),
       profileGeneration,
       quarantine: summarizeQuarantine(db),
+      spool,
       contributions,
       userNames,
       live: summarizeLive(db),

@@ -36,7 +36,7 @@ export interface StoreProfileRequest {
 }
 
 /** The store name tells a user what a path is: `pgo-calc.profdata`, `pgo-calc-gcda` or `bolt-calc-fdata`. */
-function storeNameFor(name: string, isDirectory: boolean, bolt: boolean): string {
+export function storeNameFor(name: string, isDirectory: boolean, bolt: boolean): string {
   if (bolt) return `bolt-${name}-fdata`;
   return isDirectory ? `pgo-${name}-gcda` : `pgo-${name}.profdata`;
 }

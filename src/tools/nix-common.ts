@@ -9,3 +9,8 @@ export const NIX_INSTALL_HINT = 'install Nix: on Debian `apt-get install nix-bin
 export function substituterOptions(useSubstitutes: boolean): string[] {
   return useSubstitutes ? [] : ['--option', 'substituters', ''];
 }
+
+/** `text` as a Nix string literal (pure): `\\`, `"` and `$` escaped, so nothing in it is interpolated. */
+export function nixString(text: string): string {
+  return `"${text.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+}

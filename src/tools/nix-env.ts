@@ -1,6 +1,6 @@
 // Typed wrapper for `nix-env -p PROFILE`: atomic switches that keep generations.
 import { run } from '../process/run.js';
-import { NIX_INSTALL_HINT } from './nix-common.js';
+import { NIX_INSTALL_HINT, nixString } from './nix-common.js';
 
 async function nixEnv(profile: string, args: string[]): Promise<string> {
   const { stdout } = await run('nix-env', ['-p', profile, ...args], { installHint: NIX_INSTALL_HINT });
@@ -12,11 +12,6 @@ export interface ProfileElement {
   name: string;
   storePath: string;
   priority: number;
-}
-
-/** `text` as a Nix string literal (pure). */
-function nixString(text: string): string {
-  return `"${text.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
 }
 
 /**

@@ -1,4 +1,5 @@
 // Typed wrapper for `nix-store`.
+import { ToolError } from '../errors/errors.js';
 import { run } from '../process/run.js';
 import { NIX_INSTALL_HINT } from './nix-common.js';
 
@@ -24,4 +25,21 @@ export function addRoot(storePath: string, link: string): Promise<string> {
 /** The NAR hash of a store path, as `sha256:<base32>`. */
 export function queryNarHash(storePath: string): Promise<string> {
   return nixStore(['--query', '--hash', storePath]);
+}
+
+/** The store path Nix gives content of this hash under this name (`--print-fixed-path`): computed, nothing is read. */
+export function printFixedPath(options: { recursive: boolean; hash: string; name: string }): Promise<string> {
+  const [algo, digest] = options.hash.split(':', 2) as [string, string];
+  return nixStore(['--print-fixed-path', ...(options.recursive ? ['--recursive'] : []), algo, digest, options.name]);
+}
+
+/** Whether the store has this path, valid (registered whole): `--check-validity` exits 1 otherwise. */
+export async function isValidPath(storePath: string): Promise<boolean> {
+  try {
+    await nixStore(['--check-validity', storePath]);
+    return true;
+  } catch (error) {
+    if (error instanceof ToolError && /is not valid/.test(error.stderr)) return false;
+    throw error;
+  }
 }

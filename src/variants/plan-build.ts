@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Variant } from '../model/variants.js';
 import type { NixBuildRequest } from '../tools/nix-build.js';
+import { nixString } from '../tools/nix-common.js';
 import { NIX_DIR } from './nix-dir.js';
 
 export interface BuildTarget {
@@ -48,9 +49,9 @@ export interface ProfileRef {
  * produce the same derivation.
  */
 function profileSetExpression(name: string, profile: ProfileRef, nixDir: string): string {
-  const system = profile.system === undefined ? '' : ` system = ${JSON.stringify(profile.system)};`;
-  const entry = `{ storePath = ${JSON.stringify(profile.storePath)}; hashMode = ${JSON.stringify(profile.hashMode)}; hash = ${JSON.stringify(profile.hash)};${system} }`;
-  return `{ ${JSON.stringify(name)} = import ${JSON.stringify(`${nixDir}/locked-profile.nix`)} ${JSON.stringify(name)} ${entry}; }`;
+  const system = profile.system === undefined ? '' : ` system = ${nixString(profile.system)};`;
+  const entry = `{ storePath = ${nixString(profile.storePath)}; hashMode = ${nixString(profile.hashMode)}; hash = ${nixString(profile.hash)};${system} }`;
+  return `{ ${nixString(name)} = import ${nixString(`${nixDir}/locked-profile.nix`)} ${nixString(name)} ${entry}; }`;
 }
 
 /** Where a build's whole log goes: one file per build, named by its start, below the package's log directory. */

@@ -159,19 +159,21 @@ describe('ratios', () => {
 });
 
 describe('BOLT profiles of the benchmark', () => {
-  it('lists only the files named by the given build ids, and removes only those written since a time', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nix-pgo-bench-bolt-'));
+  it("lists only the files in this user's directory named by the given build ids, and removes only those written since a time", () => {
+    const boltDir = mkdtempSync(join(tmpdir(), 'nix-pgo-bench-bolt-'));
+    const dir = join(boltDir, String(process.getuid!()));
+    mkdirSync(dir);
     for (const name of ['ab12.100.fdata', 'ab12.101.fdata', 'cd34.102.fdata', 'ab12.notes'])
       writeFileSync(join(dir, name), '');
     const old = new Date(Date.now() - 60_000);
     utimesSync(join(dir, 'ab12.100.fdata'), old, old);
-    assert.deepEqual(listBoltProfiles(dir, ['ab12']).sort(), [
+    assert.deepEqual(listBoltProfiles(boltDir, ['ab12']).sort(), [
       join(dir, 'ab12.100.fdata'),
       join(dir, 'ab12.101.fdata'),
     ]);
-    assert.equal(removeBoltProfiles(dir, ['ab12'], Date.now() - 30_000), 1);
+    assert.equal(removeBoltProfiles(boltDir, ['ab12'], Date.now() - 30_000), 1);
     assert.deepEqual(readdirSync(dir).sort(), ['ab12.100.fdata', 'ab12.notes', 'cd34.102.fdata']);
-    assert.deepEqual(listBoltProfiles(join(dir, 'missing'), ['ab12']), []);
+    assert.deepEqual(listBoltProfiles(join(boltDir, 'missing'), ['ab12']), []);
     // A program and its library write one file each per process.
     assert.equal(countProcesses(['/d/ab12.100.fdata', '/d/cd34.100.fdata', '/d/ab12.101.fdata']), 2);
   });

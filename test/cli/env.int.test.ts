@@ -20,21 +20,21 @@ describe('eval "$(nix-pgo env)"', () => {
   it('sets the variables from a good config', () => {
     const home = makeTempDir('env-good');
     writeFileSync(join(home, 'config.json'), JSON.stringify({ spoolDir: join(home, 'spool') }));
-    const r = shell(`eval "$($NIX_PGO env --config ${home}/config.json)" && echo "$LLVM_PROFILE_FILE"`, home);
+    const r = shell(`eval "$($NIX_PGO env --config ${home}/config.json)" && echo "$NIX_PGO_SPOOL"`, home);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^${home}/spool/`));
+    assert.equal(r.stdout, `${home}/spool\n`);
   });
 
   it('with a broken config, says why on stderr and fails, setting nothing', () => {
     const home = makeTempDir('env-bad');
     writeFileSync(join(home, 'config.json'), '{ "policy": { "thresholdMB": 0 } }');
-    const r = shell(`eval "$($NIX_PGO env --config ${home}/config.json)"; echo "status $? [$LLVM_PROFILE_FILE]"`, home);
+    const r = shell(`eval "$($NIX_PGO env --config ${home}/config.json)"; echo "status $? [$NIX_PGO_SPOOL]"`, home);
     assert.match(r.stdout, /^status 1 \[\]$/m);
     assert.match(r.stderr, /nix-pgo env: .*config\.json/);
     assert.match(r.stderr, /policy\.thresholdMB/);
     assert.match(
       r.stderr,
-      /nothing is set; instrumented programs write to their built-in directory until this is fixed/,
+      /nothing is set; instrumented programs write to the spool their build baked in until this is fixed/,
     );
     // As data, the error is there too.
     const json = shell(`$NIX_PGO env --json --config ${home}/config.json`, home);

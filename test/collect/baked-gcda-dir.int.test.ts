@@ -2,17 +2,18 @@
  * GCC builds bake the directory their gcda files go to; the spool keeps that
  * whole path (GCOV_PREFIX_STRIP=0) and the collector attributes files by the
  * manifest's gcdaDir. A library `defaultProfileDir` of another depth than the
- * default must work end to end: Nix build, run with `nix-pgo env`'s variables,
+ * default must work end to end: Nix build, run with `nix-pgo env`'s variable,
  * harvest, merge.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { run } from '../../src/process/run.js';
 import { join } from 'node:path';
 import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { openTestCollector } from '../support/collector.js';
+import { prepareSpool } from '../support/spool-fixture.js';
 import { examples, makeTempDir, nixBuild, readManifest, repoRoot, runProgram } from '../support/nix.js';
 
 test('gcc: a defaultProfileDir five levels deep is harvested and merged', async () => {
@@ -28,8 +29,9 @@ test('gcc: a defaultProfileDir five levels deep is harvested and merged', async 
   assert.ok(manifest.gcdaDir!.startsWith(`${deep}/gcda/`), manifest.gcdaDir!);
 
   const layout = stateLayout(join(work, 'state'));
+  prepareSpool(layout.spoolDir);
   const input = readFileSync(join(examples, 'pkgs/calc/src/main.c'), 'utf8');
-  const env = { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) };
+  const env = { ...process.env, ...spoolEnvironment(layout.spoolDir) };
   for (let i = 0; i < 3; i++) await runProgram(join(out, 'bin/wordfreq'), [], { env, input });
 
   const collector = openTestCollector({
@@ -47,17 +49,17 @@ test('gcc: a defaultProfileDir five levels deep is harvested and merged', async 
   }
 });
 
-test("gcc: with only NIX_PGO_GCDA_ROOT set (as for a service), each user's program writes below its own uid, and both are harvested", async () => {
+test("gcc: with only NIX_PGO_SPOOL set (as for a service), each user's program writes below its own uid, and both are harvested", async () => {
   const work = makeTempDir('gcda-root');
   chmodSync(work, 0o755);
   const out = await nixBuild(work, [examples, '-A', 'wordfreq.pgo.profile']);
   const layout = stateLayout(join(work, 'state'));
+  prepareSpool(layout.spoolDir);
+  chmodSync(join(work, 'state'), 0o755);
   const gcdaRoot = join(layout.spoolDir, 'gcda');
-  mkdirSync(gcdaRoot, { recursive: true, mode: 0o1777 });
-  chmodSync(gcdaRoot, 0o1777);
   const input = readFileSync(join(examples, 'pkgs/calc/src/main.c'), 'utf8');
   // A service's environment: the same for every user; no GCOV_PREFIX at all.
-  const env = { PATH: process.env.PATH, NIX_PGO_GCDA_ROOT: gcdaRoot, GCOV_PREFIX_STRIP: '0' };
+  const env = { PATH: process.env.PATH, NIX_PGO_SPOOL: layout.spoolDir };
   for (const uid of [process.getuid!(), 65534])
     await run(join(out, 'bin/wordfreq'), [], { env, input, user: { uid, gid: uid } });
   assert.deepEqual(readdirSync(gcdaRoot).sort(), [String(process.getuid!()), '65534'].sort());

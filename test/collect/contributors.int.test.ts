@@ -9,17 +9,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRawProfile } from '../../src/formats/raw-profile.js';
 import { run } from '../../src/process/run.js';
-import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import { withDatabase } from '../../src/state/database.js';
 import { getPackage, listContributions } from '../../src/state/package-records.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { profileOverlap } from '../../src/tools/llvm-profdata.js';
 import { openTestCollector } from '../support/collector.js';
-import { buildClangExample, LLVM_PROFDATA, tempDir } from '../support/spool-fixture.js';
+import {
+  buildClangExample,
+  ensureUserDir,
+  LLVM_PROFDATA,
+  tempDir,
+  writerEnvironment,
+} from '../support/spool-fixture.js';
 
 const HONEST = 65534; // nobody
 const FORGER = 4242;
@@ -45,12 +50,10 @@ test('a forged profile of another contributor gets at most its share; the honest
   const root = tempDir('forge');
   const example = await buildClangExample(root, 'forge');
   const layout = stateLayout(join(root, 'state'));
-  const llvm = join(layout.spoolDir, 'llvm');
-  mkdirSync(llvm, { recursive: true });
-  chmodSync(llvm, 0o1777);
+  const llvm = join(layout.spoolDir, 'llvm', String(HONEST));
 
   // The honest user's 50 runs, ten at a time.
-  const env = { ...process.env, ...spoolEnvironment(layout.spoolDir, HONEST) };
+  const env = writerEnvironment(layout.spoolDir, HONEST);
   for (let batch = 0; batch < 5; batch++) {
     await Promise.all(
       Array.from({ length: 10 }, () => run(example.exe, [], { env, user: { uid: HONEST, gid: HONEST } })),
@@ -61,7 +64,7 @@ test('a forged profile of another contributor gets at most its share; the honest
   await run(LLVM_PROFDATA, ['merge', '-o', honestOnly, ...honestFiles]);
   // The forger's file: the program's own raw profile, its cold counters at 10^15.
   const exeRaw = honestFiles.map((f) => readFileSync(f)).sort((a, b) => b.length - a.length)[0]!;
-  const forgedPath = join(llvm, '99999-1_0.profraw');
+  const forgedPath = join(ensureUserDir(join(layout.spoolDir, 'llvm'), FORGER), '99999-1_0.profraw');
   writeFileSync(forgedPath, forge(exeRaw, 10n ** 15n));
   chownSync(forgedPath, FORGER, FORGER);
   const naive = join(root, 'naive.profdata');
@@ -110,9 +113,10 @@ test('one contributor alone is merged as is; its data is not scaled', async () =
   const root = tempDir('alone');
   const example = await buildClangExample(root, 'alone');
   const layout = stateLayout(join(root, 'state'));
-  const env = { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) };
+  const env = writerEnvironment(layout.spoolDir);
   for (let i = 0; i < 3; i++) await run(example.exe, [], { env });
-  const files = readdirSync(join(layout.spoolDir, 'llvm')).map((f) => join(layout.spoolDir, 'llvm', f));
+  const mine = join(layout.spoolDir, 'llvm', String(process.getuid!()));
+  const files = readdirSync(mine).map((f) => join(mine, f));
   const direct = join(root, 'direct.profdata');
   await run(LLVM_PROFDATA, ['merge', '-o', direct, ...files]);
   const collector = openTestCollector({

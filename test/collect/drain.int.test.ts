@@ -11,20 +11,19 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { run } from '../../src/process/run.js';
-import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import { withDatabase } from '../../src/state/database.js';
 import { getPackage } from '../../src/state/package-records.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { openTestCollector } from '../support/collector.js';
 import { repoRoot } from '../support/nix.js';
-import { buildClangExample, clangCounts, LLVM_PROFDATA, tempDir } from '../support/spool-fixture.js';
+import { buildClangExample, clangCounts, LLVM_PROFDATA, tempDir, writerEnvironment } from '../support/spool-fixture.js';
 
 test('data written into a raw profile after it was harvested and unlinked is taken at the next pass', async () => {
   const root = tempDir('drain');
   const example = await buildClangExample(root, 'drain');
   const layout = stateLayout(join(root, 'state'));
-  await run(example.exe, [], { env: { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) } });
-  const llvm = join(layout.spoolDir, 'llvm');
+  await run(example.exe, [], { env: writerEnvironment(layout.spoolDir) });
+  const llvm = join(layout.spoolDir, 'llvm', String(process.getuid!()));
   const first = readdirSync(llvm).map((f) => join(llvm, f));
   const exeFile = first.sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
   // A second run's profile of the program, which the late writer will put into the unlinked file.

@@ -47,10 +47,15 @@ async function drain(collector: TestCollector, boltDir: string, stateDir: string
     const report = await collector.runOnce();
     assert.deepEqual(report.errors, []);
     const files = new Set([...(merged(stateDir, name)?.keys() ?? [])].map((k) => k.slice(0, k.indexOf('\0'))));
-    if (readdirSync(boltDir).length === 0 && report.harvested.busy === 0 && files.size === 2) return;
+    if (
+      readdirSync(join(boltDir, String(process.getuid!()))).length === 0 &&
+      report.harvested.busy === 0 &&
+      files.size === 2
+    )
+      return;
     await sleep(200);
   }
-  assert.fail(`files still in ${boltDir}: ${readdirSync(boltDir).join(' ')}`);
+  assert.fail(`files still in ${boltDir}: ${readdirSync(join(boltDir, String(process.getuid!()))).join(' ')}`);
 }
 
 function merged(stateDir: string, name: string): Map<string, bigint> | null {

@@ -17,7 +17,6 @@ import { once } from 'node:events';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { run } from '../../src/process/run.js';
 import { join } from 'node:path';
-import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import { withDatabase } from '../../src/state/database.js';
 import { summarizeLive } from '../../src/state/live-snapshots.js';
 import { getPackage } from '../../src/state/package-records.js';
@@ -25,7 +24,7 @@ import { stateLayout } from '../../src/state/state-layout.js';
 import { openTestCollector } from '../support/collector.js';
 import { buildExample, makeTempDir } from '../support/nix.js';
 import { readFunctionCounts } from '../support/profile-counts.js';
-import { LLVM_PROFDATA } from '../support/spool-fixture.js';
+import { LLVM_PROFDATA, writerEnvironment } from '../support/spool-fixture.js';
 
 const work = makeTempDir('live');
 
@@ -58,7 +57,7 @@ test('a live program through 20 harvests, then SIGKILL: exactly its counts, noth
     packages: [{ name: 'tickerLive', manifestPath: join(out, 'nix-support/pgo.json') }],
   });
   const program = spawn(join(out, 'bin/ticker'), [], {
-    env: { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) },
+    env: writerEnvironment(layout.spoolDir),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let printed = '';
@@ -124,8 +123,8 @@ test('a live program through 20 harvests, then SIGKILL: exactly its counts, noth
     library(await reference(join(out, 'bin/ticker'), 207)),
     'every unit up to the kill, once',
   );
-  // The live files are gone with their programs: nothing is left in the spool.
-  assert.deepEqual(readdirSync(join(layout.spoolDir, 'llvm')), []);
+  // The live files are gone with their programs: nothing is left in the user's directory.
+  assert.deepEqual(readdirSync(join(layout.spoolDir, 'llvm', String(process.getuid!()))), []);
 });
 
 /** Runs `ticker -F -n 50` (the parent forks a worker and exits at once, as a program that daemonizes) and collects. */
@@ -138,7 +137,7 @@ async function forkAndCollect(attr: string): Promise<Map<string, bigint[]>> {
   });
   try {
     const program = spawn(join(out, 'bin/ticker'), ['-F', '-n', '50'], {
-      env: { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) },
+      env: writerEnvironment(layout.spoolDir),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let printed = '';

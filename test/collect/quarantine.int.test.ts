@@ -23,7 +23,8 @@ import {
 import { dirname, join } from 'node:path';
 import { QUARANTINE_REASONS } from '../../src/formats/quarantine-reason.js';
 import { run } from '../../src/process/run.js';
-import { spoolEnvironment } from '../../src/spool/spool-environment.js';
+import { parseRawProfile } from '../../src/formats/raw-profile.js';
+import { readSpoolReport } from '../../src/state/spool-report.js';
 import { openDatabase } from '../../src/state/database.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { openTestCollector } from '../support/collector.js';
@@ -32,13 +33,16 @@ import {
   buildBoltExample,
   buildClangExample,
   buildGccExample,
+  ensureUserDir,
   gcdaSpoolPathOf,
   scanTestSpool,
   tempDir,
+  writerEnvironment,
 } from '../support/spool-fixture.js';
 
 const SPOOL_UID = 65534; // nobody: the spool user is not the collector's user, as on NixOS
 const OTHER_UID = 1000; // a user the packages do not trust
+const VICTIM_UID = 5100; // a user whose directory name another takes first
 const DOCS = join(repoRoot, 'docs/harvest.md');
 
 /** Replaces what stands between two markers of the docs page. */
@@ -61,7 +65,7 @@ interface Case {
   path: string | Buffer;
   shown: string;
   reason: string;
-  outcome: 'kept' | 'kept-emptied' | 'removed' | 'reported' | 'waiting';
+  outcome: 'kept' | 'kept-emptied' | 'removed' | 'reported' | 'waiting' | 'left-alone' | 'moved-aside' | 'taken';
 }
 
 function outcomeText(outcome: Case['outcome']): string {
@@ -76,6 +80,12 @@ function outcomeText(outcome: Case['outcome']): string {
       return 'left in place, reported once';
     case 'waiting':
       return 'left in place, taken once its writer has exited';
+    case 'left-alone':
+      return "left in place unread (another user's or another daemon's), counted in `status`";
+    case 'moved-aside':
+      return 'renamed out of the way in its directory, unread; reported in `status` (whose, by whom)';
+    case 'taken':
+      return 'taken and merged';
   }
 }
 
@@ -88,11 +98,11 @@ test('hostile and broken spool input: each case recorded with its reason, only t
   const layout = stateLayout(join(root, 'state'));
   // BOLT-instrumented, writing into the spool's own bolt/ (as on NixOS, where the library's defaultProfileDir is the spool).
   const boltDir = join(layout.spoolDir, 'bolt');
-  const bolt = await buildBoltExample(root, 'qbolt', boltDir);
+  const bolt = await buildBoltExample(root, 'qbolt', boltDir, { writerUid: SPOOL_UID });
 
   // Real raw profiles, written by the collector's own user into a scratch spool, then placed as the spool user's.
   const scratch = join(root, 'scratch');
-  const scratchEnv = { ...process.env, ...spoolEnvironment(scratch, 0) };
+  const scratchEnv = writerEnvironment(scratch);
   await run(clang.exe, [], { env: scratchEnv });
   await run(gcc.exe, [], { env: scratchEnv });
   await run(stranger.exe, [], { env: scratchEnv });
@@ -108,16 +118,13 @@ test('hostile and broken spool input: each case recorded with its reason, only t
   const sample = readFileSync(llvmRaw.filter((f) => !isStranger(f.path)).sort((a, b) => b.size - a.size)[0]!.path);
   const strangerBytes = readFileSync(llvmRaw.find((f) => isStranger(f.path))!.path);
 
-  // The spool as the NixOS module lays it out: llvm/ writable by everyone, sticky; gcda/ per user.
-  const llvm = join(layout.spoolDir, 'llvm');
+  // The spool as layout v2 has it: <fmt>/ 1733, one directory per user inside, owned by that user.
+  const llvmRoot = join(layout.spoolDir, 'llvm');
+  const llvm = ensureUserDir(llvmRoot, SPOOL_UID);
   const gcdaRoot = join(layout.spoolDir, 'gcda');
-  const gcda = join(gcdaRoot, String(SPOOL_UID));
-  mkdirSync(llvm, { recursive: true, mode: 0o1777 });
-  chmodSync(llvm, 0o1777);
-  mkdirSync(gcda, { recursive: true });
-  own(gcda);
+  const gcda = ensureUserDir(gcdaRoot, SPOOL_UID);
   const place = (name: string, bytes: Buffer, uid = SPOOL_UID): string => {
-    const path = join(llvm, name);
+    const path = join(ensureUserDir(llvmRoot, uid), name);
     writeFileSync(path, bytes);
     own(path, uid);
     return path;
@@ -128,11 +135,11 @@ test('hostile and broken spool input: each case recorded with its reason, only t
 
   // The good ones: the managed packages' profiles, written by the spool user's own runs.
   await run(clang.exe, [], {
-    env: { ...process.env, ...spoolEnvironment(layout.spoolDir, SPOOL_UID) },
+    env: writerEnvironment(layout.spoolDir, SPOOL_UID),
     user: { uid: SPOOL_UID, gid: SPOOL_UID },
   });
   await run(gcc.exe, [], {
-    env: { ...process.env, ...spoolEnvironment(layout.spoolDir, SPOOL_UID) },
+    env: writerEnvironment(layout.spoolDir, SPOOL_UID),
     user: { uid: SPOOL_UID, gid: SPOOL_UID },
   });
 
@@ -144,17 +151,39 @@ test('hostile and broken spool input: each case recorded with its reason, only t
   v9.writeUInt8(9, 8);
   add('a raw profile of format version 9 (another LLVM)', place('3-3_0.profraw', v9), 'format-version', 'kept');
   add(
-    'a raw profile of a binary no managed build made',
+    "a raw profile of a binary no managed build made (another daemon's)",
     place('4-4_0.profraw', strangerBytes),
-    'unknown-binary-id',
-    'kept',
+    '',
+    'left-alone',
   );
   add(
     'a good raw profile of a user the package does not trust',
     place('5-5_0.profraw', sample, OTHER_UID),
-    'untrusted-contributor',
-    'kept',
+    '',
+    'left-alone',
   );
+  const huge = Buffer.from(sample);
+  const counters = parseRawProfile(huge);
+  assert.ok(counters.ok);
+  huge.writeBigUInt64LE(1n << 63n, counters.segments[0]!.countersOffset);
+  add('a raw profile with a count above the int64 range', place('12-12_0.profraw', huge), 'corrupt', 'kept');
+  const flat = join(llvmRoot, '13-13_0.profraw');
+  writeFileSync(flat, sample);
+  own(flat);
+  add('a raw profile directly in `llvm/` (the layout before per-user directories)', flat, 'odd-name', 'kept');
+  const squat = join(llvmRoot, String(VICTIM_UID));
+  mkdirSync(squat);
+  writeFileSync(join(squat, '1-1.profraw'), sample);
+  own(join(squat, '1-1.profraw'), OTHER_UID);
+  own(squat, OTHER_UID);
+  add(
+    "another user's directory in `llvm/` named after a user (squatting their name)",
+    squat,
+    'squatted',
+    'moved-aside',
+  );
+  symlinkSync(root, join(llvmRoot, String(VICTIM_UID + 1)));
+  add('a symlink in `llvm/` named after a user', join(llvmRoot, String(VICTIM_UID + 1)), 'squatted', 'removed');
   add('a file with another name than *.profraw', place('notes.txt', Buffer.from('hello')), 'odd-name', 'kept');
   const notUtf8 = Buffer.concat([Buffer.from(`${llvm}/bad`), Buffer.from([0xff, 0xfe]), Buffer.from('_0.profraw')]);
   writeFileSync(notUtf8, sample);
@@ -170,7 +199,7 @@ test('hostile and broken spool input: each case recorded with its reason, only t
   writeFileSync(secret, 'root only');
   chmodSync(secret, 0o600);
   linkSync(secret, join(llvm, '8-8_0.profraw'));
-  add('a hard link to a root-only secret', join(llvm, '8-8_0.profraw'), 'hard-link', 'removed');
+  add("a hard link to a root-only secret in a user's directory", join(llvm, '8-8_0.profraw'), 'wrong-owner', 'removed');
   await run('mkfifo', [join(llvm, '9-9_0.profraw')]);
   own(join(llvm, '9-9_0.profraw'));
   add('a fifo', join(llvm, '9-9_0.profraw'), 'not-regular', 'removed');
@@ -200,10 +229,10 @@ test('hostile and broken spool input: each case recorded with its reason, only t
     return join(dir, name);
   };
   add(
-    'a gcda file below no directory a managed GCC build baked in',
+    "a gcda file below no directory a managed GCC build baked in (another daemon's)",
     put(join(gcda, 'nobody-knows-1.0'), 'a.gcda', gcdaBytes),
-    'unknown-package',
-    'kept-emptied',
+    '',
+    'left-alone',
   );
   const gcc13 = Buffer.from(gcdaBytes);
   gcc13.writeUInt8(0x33, 6); // version "B32*": GCC 13
@@ -222,7 +251,11 @@ test('hostile and broken spool input: each case recorded with its reason, only t
   const foreign = join(gcdaRoot, String(OTHER_UID));
   mkdirSync(foreign);
   own(foreign, SPOOL_UID);
-  add("a user's gcda directory owned by another user", foreign, 'wrong-owner', 'reported');
+  add('an empty directory in `gcda/` named after a user, owned by another user', foreign, 'squatted', 'removed');
+  const deep = join(gcda, 'elsewhere');
+  mkdirSync(deep);
+  own(deep, OTHER_UID);
+  add("a directory of another user inside a user's gcda tree", deep, 'wrong-owner', 'reported');
 
   // BOLT: one good run of the spool user, then what others may leave in bolt/ (mode 1733: anyone can create a file by name).
   await run(bolt.exe, [], { user: { uid: SPOOL_UID, gid: SPOOL_UID } });
@@ -232,7 +265,7 @@ test('hostile and broken spool input: each case recorded with its reason, only t
   const goodFdata = scanTestSpool(layout.spoolDir).files.find((f) => f.format === 'fdata')!;
   const fdataText = readFileSync(goodFdata.path);
   const placeBolt = (name: string, bytes: Buffer, uid = SPOOL_UID): string => {
-    const path = join(boltDir, name);
+    const path = join(ensureUserDir(boltDir, uid), name);
     writeFileSync(path, bytes);
     own(path, uid);
     return path;
@@ -252,15 +285,27 @@ test('hostile and broken spool input: each case recorded with its reason, only t
     'kept',
   );
   add(
-    'a BOLT profile of a file no managed build instrumented',
+    "a BOLT profile of a file no managed build instrumented (another daemon's)",
     placeBolt(`${'ab'.repeat(20)}.${gonePid}.fdata`, fdataText),
-    'unknown-binary-id',
-    'kept',
+    '',
+    'left-alone',
   );
   add(
     'a good BOLT profile of a user the package does not trust',
     placeBolt(`${boltIds[0]}.${gonePid - 2}.fdata`, fdataText, OTHER_UID),
-    'untrusted-contributor',
+    '',
+    'left-alone',
+  );
+  add(
+    'a good BOLT profile named after pid 1 (a live process of another user: not its writer)',
+    placeBolt(`${boltIds[0]}.1.fdata`, fdataText),
+    '',
+    'taken',
+  );
+  add(
+    'a BOLT profile with a count above the int64 range',
+    placeBolt(`${boltIds[0]}.${gonePid - 4}.fdata`, Buffer.from('1 main 0 1 main 1a 0 9223372036854775808\n')),
+    'corrupt',
     'kept',
   );
   add(
@@ -269,10 +314,11 @@ test('hostile and broken spool input: each case recorded with its reason, only t
     'odd-name',
     'kept',
   );
-  symlinkSync(secret, join(boltDir, `${boltIds[0]}.${gonePid - 3}.fdata`));
-  add('a symlink in a BOLT directory', join(boltDir, `${boltIds[0]}.${gonePid - 3}.fdata`), 'symlink', 'removed');
+  const boltUser = ensureUserDir(boltDir, SPOOL_UID);
+  symlinkSync(secret, join(boltUser, `${boltIds[0]}.${gonePid - 3}.fdata`));
+  add('a symlink in a BOLT directory', join(boltUser, `${boltIds[0]}.${gonePid - 3}.fdata`), 'symlink', 'removed');
   // Named by a running process (this test) that started before the file was written: BOLT has no lock, so this is how a file being written looks.
-  const writing = placeBolt(`${boltIds[0]}.${process.pid}.fdata`, fdataText.subarray(0, 10));
+  const writing = placeBolt(`${boltIds[0]}.${process.pid}.fdata`, fdataText.subarray(0, 10), process.getuid!());
   add(
     'a BOLT profile whose program still runs (BOLT writes it at exit, line by line, without a lock)',
     writing,
@@ -280,6 +326,11 @@ test('hostile and broken spool input: each case recorded with its reason, only t
     'waiting',
   );
 
+  const before = new Map(
+    cases
+      .filter((c) => c.outcome === 'waiting' || c.outcome === 'left-alone')
+      .map((c) => [c.shown, readFileSync(c.path)] as const),
+  );
   const collector = openTestCollector({
     layout,
     packages: [
@@ -294,6 +345,21 @@ test('hostile and broken spool input: each case recorded with its reason, only t
     const report = await collector.runOnce();
     assert.deepEqual(report.errors, []);
     const db = openDatabase(layout.database);
+    const spool = readSpoolReport(db)!;
+    assert.deepEqual(
+      spool.leftAlone.files,
+      cases.filter((c) => c.outcome === 'left-alone').length,
+      'left alone, counted',
+    );
+    assert.deepEqual(
+      spool.squats.map((q) => [q.uid, q.by]).sort(),
+      [
+        [VICTIM_UID, OTHER_UID],
+        [VICTIM_UID + 1, 0],
+        [OTHER_UID, SPOOL_UID],
+      ].sort(),
+      'squats: whose, by whom',
+    );
     const rows = db.prepare('SELECT reason, source_path, kept_path, bytes FROM quarantine ORDER BY id').all() as {
       reason: string;
       source_path: string;
@@ -305,9 +371,10 @@ test('hostile and broken spool input: each case recorded with its reason, only t
         c.reason === 'merge-failed'
           ? rows.filter((r) => r.reason === 'merge-failed')
           : rows.filter((r) => r.source_path === c.shown);
-      if (c.outcome === 'waiting') {
-        assert.deepEqual(mine, [], `${c.input}: not taken`);
-        assert.equal(readFileSync(c.path).length, 10, `${c.input}: left as it is`);
+      if (c.outcome === 'waiting' || c.outcome === 'left-alone' || c.outcome === 'taken') {
+        assert.deepEqual(mine, [], `${c.input}: not quarantined`);
+        if (c.outcome === 'taken') assert.ok(!entryExists(c.path), `${c.input}: taken`);
+        else assert.deepEqual(readFileSync(c.path), before.get(c.shown), `${c.input}: left as it is`);
         continue;
       }
       assert.deepEqual(
@@ -315,7 +382,12 @@ test('hostile and broken spool input: each case recorded with its reason, only t
         [c.reason],
         `${c.input}: reasons`,
       );
-      assert.equal(mine[0]!.kept_path !== null, c.outcome.startsWith('kept'), `${c.input}: kept`);
+      assert.equal(
+        mine[0]!.kept_path !== null,
+        c.outcome.startsWith('kept') || c.outcome === 'moved-aside',
+        `${c.input}: kept`,
+      );
+      if (c.outcome === 'moved-aside') assert.match(mine[0]!.kept_path!, /\/\.nix-pgo-moved-/);
       if (c.reason === 'merge-failed') continue;
       assert.equal(
         entryExists(c.path),
@@ -380,8 +452,8 @@ test('spool and quarantine disk caps are reported in the status', async () => {
   const root = tempDir('caps');
   const clang = await buildClangExample(root, 'caps');
   const layout = stateLayout(join(root, 'state'));
-  await run(clang.exe, [], { env: { ...process.env, ...spoolEnvironment(layout.spoolDir, process.getuid!()) } });
-  const llvm = join(layout.spoolDir, 'llvm');
+  await run(clang.exe, [], { env: writerEnvironment(layout.spoolDir) });
+  const llvm = join(layout.spoolDir, 'llvm', String(process.getuid!()));
   const first = scanTestSpool(layout.spoolDir).files[0]!.path;
   copyFileSync(first, join(llvm, 'junk.txt'));
   const collector = openTestCollector({

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openTestCollector, type TestCollector } from '../support/collector.js';
 import type { PackageSource } from '../../src/collect/collector.js';
@@ -17,6 +17,7 @@ import {
   buildBoltExample,
   buildClangExample,
   buildGccExample,
+  claimUserDir,
   runExample,
   tempDir,
   type Example,
@@ -67,12 +68,16 @@ test('a BOLT package registered after start() is harvested through file events: 
   const root = tempDir('daemon-bolt');
   // Outside the spool, as a BOLT build's directory is (<defaultProfileDir>/bolt).
   const example = await buildBoltExample(root, 'boltlater', join(root, 'bolt'));
+  // The user's own directory does not exist yet: the program's writer makes it when the program starts.
+  rmSync(join(root, 'bolt', String(process.getuid!())), { recursive: true });
   const locations = stateLayout(join(root, 'state'));
   await withWatchingCollector(locations, [], example.name, async (engine, generation) => {
     // The passes start() runs are over long before this, so only registering can bring the next one.
     await new Promise((r) => setTimeout(r, 1000));
     // As the daemon does once the BOLT-instrumented variant is built; the program runs right after.
     engine.collector.register(example.name, example.manifestPath);
+    await new Promise((r) => setTimeout(r, 500));
+    claimUserDir(join(root, 'bolt'), process.getuid!());
     await runExample(example, locations.spoolDir);
     await until(() => generation() === 1, 'the BOLT run is merged');
     await runExample(example, locations.spoolDir);
@@ -82,8 +87,8 @@ test('a BOLT package registered after start() is harvested through file events: 
 
 test('a BOLT profile whose writer still ran at the pass is taken once the writer is gone, without another file event', async () => {
   const root = tempDir('daemon-busy');
-  const boltDir = join(root, 'bolt');
-  const example = await buildBoltExample(root, 'boltbusy', boltDir);
+  const example = await buildBoltExample(root, 'boltbusy', join(root, 'bolt'));
+  const boltDir = join(root, 'bolt', String(process.getuid!()));
   const locations = stateLayout(join(root, 'state'));
   // One real run's profiles, set aside; they come back below named after a process that is still running.
   await runExample(example, locations.spoolDir);

@@ -11,13 +11,13 @@ import { openSpoolFile } from '../../src/harvest/open-spool-file.js';
 import { lockHolder, tryLockWrite, unlockFile } from '../../src/durable/record-lock.js';
 import { run } from '../../src/process/run.js';
 import { stateLayout } from '../../src/state/state-layout.js';
-import { spoolEnvironment } from '../../src/spool/spool-environment.js';
 import {
   buildClangExample,
   buildGccExample,
   runExample,
   scanTestSpool,
   tempDir,
+  writerEnvironment,
   type Example,
 } from '../support/spool-fixture.js';
 
@@ -65,15 +65,18 @@ async function blocksWhileLocked(
 
 test('a clang-16 program waits on the fcntl lock of its %m profile', async () => {
   const example = await buildClangExample(tempDir('lockc'), 'lockc');
-  // A pattern without %p, so the second run writes the same file as the first.
-  const env = (spool: string) => ({ ...process.env, LLVM_PROFILE_FILE: join(spool, 'llvm', '%m.profraw') });
+  // A pattern without %p, so the second run writes the same file as the first (in the user's own directory).
+  const env = (spool: string) => ({
+    ...process.env,
+    LLVM_PROFILE_FILE: join(spool, 'llvm', String(process.getuid!()), '%m.profraw'),
+  });
   // The executable's own profile is the larger of the two %m files (the library's has one function).
   await blocksWhileLocked(example, env, (files) => files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!);
 });
 
 test('a gcc program waits on the fcntl lock of its gcda file', async () => {
   const example = await buildGccExample(tempDir('lockg'), 'lockg');
-  const env = (spool: string) => ({ ...process.env, ...spoolEnvironment(spool, process.getuid!()) });
+  const env = (spool: string) => writerEnvironment(spool);
   await blocksWhileLocked(example, env, (files) => files.find((f) => f.endsWith('-prog.gcda'))!);
 });
 
@@ -97,5 +100,5 @@ test('a second lock on the same file from another process is refused without wai
   assert.deepEqual(JSON.parse(stdout), { got: false, holder: process.pid });
   unlockFile(opened.fd);
   closeSync(opened.fd);
-  assert.ok(readdirSync(join(spool, 'llvm')).length >= 1);
+  assert.ok(readdirSync(join(spool, 'llvm', String(process.getuid!()))).length >= 1);
 });

@@ -1,7 +1,15 @@
 /** BOLT's fdata text: what is refused, how counts add and scale, and the one order files are written in. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addFdata, fdataMass, parseFdata, parseFdataName, renderFdata, scaleFdata } from '../../src/formats/fdata.js';
+import {
+  addFdata,
+  FdataReader,
+  fdataMass,
+  parseFdata,
+  parseFdataName,
+  renderFdata,
+  scaleFdata,
+} from '../../src/formats/fdata.js';
 
 const RUN = '1 main 1a 1 square/1 0 0 7\n0 [unknown] 0 1 main 0 0 1\n1 main 2f 1 main 40 2 30\n';
 
@@ -71,4 +79,30 @@ test('a profile is named <build id>.<pid>.fdata', () => {
   ]) {
     assert.equal(parseFdataName(bad), null, bad);
   }
+});
+
+test('the streamed check agrees with the whole-file parse, however the file is cut into chunks', () => {
+  const files = [
+    '1 main 0 1 main 1a 0 5\n1 main 4 1 square 0 2 7\n',
+    '1 main 0 1 main 1a 0 5\n1 main x\n',
+    '1 main 0 1 main 1a 0 5',
+    '',
+    '1 main 0 1 main 1a 0 9223372036854775807\n',
+    '1 main 0 1 main 1a 0 9223372036854775808\n',
+  ];
+  for (const text of files) {
+    const bytes = Buffer.from(text, 'latin1');
+    const whole = parseFdata(bytes);
+    for (const size of [1, 3, 7, 64]) {
+      const check = new FdataReader();
+      for (let at = 0; at < bytes.length; at += size) check.feed(bytes.subarray(at, at + size));
+      const streamed = check.end();
+      assert.equal(streamed.ok, whole.ok, `${JSON.stringify(text)} in chunks of ${size}`);
+      if (streamed.ok && whole.ok) assert.equal(streamed.mass, whole.mass);
+      if (!streamed.ok && !whole.ok)
+        assert.deepEqual([streamed.problem, streamed.detail], [whole.problem, whole.detail]);
+    }
+  }
+  const huge = parseFdata(Buffer.from('1 main 0 1 main 1a 0 9223372036854775808\n'));
+  assert.ok(!huge.ok && huge.problem === 'corrupt' && /int64/.test(huge.detail));
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRawProfile } from '../../src/formats/raw-profile.js';
+import { sumTextProfileCounters } from '../../src/merge/text-profile.js';
 import { run } from '../../src/process/run.js';
 import { buildClangExample, LLVM_PROFDATA, runExample, scanTestSpool, tempDir } from '../support/spool-fixture.js';
 
@@ -63,4 +64,43 @@ test('binary ids and lengths match llvm-profdata on real raw profiles', async ()
   const a = await run(LLVM_PROFDATA, ['merge', '--text', '--output', '-', joined]);
   const b = await run(LLVM_PROFDATA, ['merge', '--text', '--output', '-', ...files]);
   assert.equal(a.stdout, b.stdout);
+});
+
+test('a real runtime writes two records of one key into one module, and the mass counts both, as llvm-profdata adds both', async () => {
+  // Two static functions of the same name in two files both named util.c, each compiled in its own directory:
+  // their profile names ("util.c;helper") and structural hashes are equal, so the module has two records of one key.
+  const root = tempDir('rawdup');
+  const helper = (entry: string) =>
+    `static int helper(int x) { return x * 2 + 1; }\nint ${entry}(int x) { return helper(x); }\n`;
+  for (const [dir, entry] of [
+    ['a', 'a_entry'],
+    ['b', 'b_entry'],
+  ] as const) {
+    await run('mkdir', ['-p', join(root, dir)]);
+    writeFileSync(join(root, dir, 'util.c'), helper(entry));
+    await run('clang-16', ['-O0', '-fprofile-generate', '-c', 'util.c', '-o', join(root, `${dir}.o`)], {
+      cwd: join(root, dir),
+    });
+  }
+  writeFileSync(
+    join(root, 'main.c'),
+    'int a_entry(int); int b_entry(int);\nint main(void) { int s = 0; for (int i = 0; i < 10; i++) s += a_entry(i) + b_entry(i); return s & 1; }\n',
+  );
+  const exe = join(root, 'dup');
+  await run('clang-16', ['-fprofile-generate', join(root, 'main.c'), join(root, 'a.o'), join(root, 'b.o'), '-o', exe]);
+  const raw = join(root, 'dup.profraw');
+  await run(exe, [], { env: { ...process.env, LLVM_PROFILE_FILE: raw } }).catch(() => undefined);
+  const bytes = readFileSync(raw);
+  const parsed = parseRawProfile(bytes);
+  assert.ok(parsed.ok && parsed.segments.length === 1);
+  const segment = parsed.segments[0]!;
+  const keys = Array.from({ length: segment.functions }, (_, i) => {
+    const at = 88 + Number(bytes.readBigUInt64LE(16)) + i * 48;
+    return `${bytes.readBigUInt64LE(at)}:${bytes.readBigUInt64LE(at + 8)}`;
+  });
+  assert.equal(new Set(keys).size, keys.length - 1, 'one key appears twice in the module');
+  const merged = join(root, 'dup.profdata');
+  await run(LLVM_PROFDATA, ['merge', '-o', merged, raw]);
+  const text = (await run(LLVM_PROFDATA, ['merge', '--text', '-o', '-', merged])).stdout;
+  assert.equal(segment.mass, sumTextProfileCounters(text), 'the mass is what llvm-profdata merged');
 });

@@ -1,7 +1,7 @@
 /** The raw profile reader on hand-built headers and on malformed bytes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRawProfile, RAW_MAGIC_32 } from '../../src/formats/raw-profile.js';
+import { parseRawProfile, peekBinaryIds, RAW_HEADER_PEEK, RAW_MAGIC_32 } from '../../src/formats/raw-profile.js';
 import { makeRawProfile as makeProfile } from '../support/raw-profile-builder.js';
 
 test('reads a well-formed profile: version, ids, length, value records', () => {
@@ -107,4 +107,36 @@ test('garbage after a good profile is reported, with the good one listed', () =>
   const parsed = parseRawProfile(Buffer.concat([good, Buffer.from('not a profile at all....')]));
   assert.equal(parsed.ok, false);
   assert.equal(parsed.segments.length, 1);
+});
+
+test('mass is what llvm-profdata adds: a record repeated 200 times over one counter weighs 200 times', () => {
+  const once = parseRawProfile(makeProfile({ functions: 1, counters: 1 }));
+  const repeated = parseRawProfile(makeProfile({ functions: 200, counters: 1 }));
+  assert.ok(once.ok && repeated.ok);
+  assert.equal(once.segments[0]!.mass, 5);
+  assert.equal(repeated.segments[0]!.mass, 200 * 5, 'the counters section holds 5 once; 200 records add it 200 times');
+});
+
+test('a counter above the int64 range is "corrupt"', () => {
+  const buf = makeProfile();
+  const parsed = parseRawProfile(buf);
+  assert.ok(parsed.ok);
+  buf.writeBigUInt64LE(1n << 63n, parsed.segments[0]!.countersOffset);
+  const huge = parseRawProfile(buf);
+  assert.ok(!huge.ok && huge.problem === 'corrupt' && /int64/.test(huge.detail), JSON.stringify(huge));
+  buf.writeBigUInt64LE((1n << 63n) - 1n, parsed.segments[0]!.countersOffset);
+  assert.ok(parseRawProfile(buf).ok, 'the largest int64 is a count');
+});
+
+test('the binary ids are read from the header alone, before the rest of the file', () => {
+  const buf = makeProfile({ id: Buffer.from('cd'.repeat(20), 'hex') });
+  assert.deepEqual(peekBinaryIds(buf.subarray(0, RAW_HEADER_PEEK)), ['cd'.repeat(20)]);
+  assert.deepEqual(peekBinaryIds(buf.subarray(0, 88 + 8 + 20 + 4)), ['cd'.repeat(20)]);
+  assert.equal(peekBinaryIds(buf.subarray(0, 90)), null, 'the id section cut off');
+  assert.equal(
+    peekBinaryIds(
+      Buffer.from('not a profile at all, but long enough to hold a header of 88 bytes.....................'),
+    ),
+    null,
+  );
 });

@@ -63,6 +63,9 @@ describe('a program that runs for days, with the daemon and the program as two o
     await host.exec(['install', '-d', '-m', '0755', SPOOL]);
     await host.exec(['install', '-d', '-m', '1733', '-o', 'pgo', '-g', 'pgo', `${SPOOL}/llvm`]);
     await host.exec(['setfacl', '-d', '-m', 'u::rwx,g::---,o::---,u:pgo:rwx,m::rwx', `${SPOOL}/llvm`]);
+    // alice's own directory, as her programs' writer claims it: 0770 under the inherited ACL (its group bits are
+    // the mask), so the daemon's user keeps rwx.
+    await host.exec(['install', '-d', '-m', '0770', '-o', 'alice', '-g', 'alice', `${SPOOL}/llvm/${alice}`]);
     await host.exec(['install', '-d', '-m', '0755', '-o', 'pgo', '-g', 'pgo', HOME, `${HOME}/profiles`]);
     await host.writeFile(
       CONFIG,
@@ -79,8 +82,8 @@ describe('a program that runs for days, with the daemon and the program as two o
       '0644',
       'pgo',
     );
-    // alice's program, with the spool's variables (a script: systemd would expand the % of a unit's own lines).
-    const env = Object.entries(spoolEnvironment(SPOOL, alice)).map(([k, v]) => `export ${k}='${v}'`);
+    // alice's program, with the spool's variable (in a script, as a login shell has it).
+    const env = Object.entries(spoolEnvironment(SPOOL)).map(([k, v]) => `export ${k}='${v}'`);
     await host.writeFile('/usr/local/bin/alice-ticker', ['#!/bin/sh', ...env, 'exec "$@"', ''].join('\n'), '0755');
     await host.exec([
       'systemd-run',

@@ -30,8 +30,8 @@ function treeOf(files: readonly string[], dir: string): FdataTree {
 
 test("the sum of real runs equals merge-fdata's merge of them, per instrumented file; the file written is canonical", async () => {
   const root = tempDir('fdata-merge');
-  const boltDir = join(root, 'bolt');
-  const example = await buildBoltExample(root, 'fmerge', boltDir);
+  const example = await buildBoltExample(root, 'fmerge', join(root, 'bolt'));
+  const boltDir = join(root, 'bolt', String(process.getuid!()));
   for (let i = 0; i < 3; i++) await run(example.exe, [`arg${i}`]);
   const files = readdirSync(boltDir);
   assert.equal(files.length, 6, 'three runs of a program and its library');

@@ -1,24 +1,17 @@
 // Continuous collection (enableWith { collection = "continuous"; }) on real
 // builds of examples/pkgs/ticker, a long-running program with a shared library:
-// each module switches itself to a live, memory-mapped profile file next to
-// LLVM_PROFILE_FILE, which grows while the program runs, holds every count
-// after SIGKILL, and merges into a profile the optimized build takes.
+// each module switches itself to a live, memory-mapped profile file in the
+// user's own directory of the spool (or next to LLVM_PROFILE_FILE), which grows
+// while the program runs, holds every count after SIGKILL, and merges into a
+// profile the optimized build takes.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../src/process/run.js';
 import { buildExample, makeTempDir, nixBuildWithLog, readManifest, repoRoot, runProgram } from '../support/nix.js';
+import { prepareSpool } from '../support/spool-fixture.js';
 
 const work = makeTempDir('continuous');
 
@@ -181,17 +174,17 @@ describe('continuous collection (tickerLive)', () => {
     assert.deepEqual(await tickerUnitCounts(mergeTool, liveMerged), await tickerUnitCounts(mergeTool, exitMerged));
   });
 
-  it('without LLVM_PROFILE_FILE the live files go to the default directory; NIX_PGO_COLLECTION=exit keeps a run at exit', async () => {
-    const manifest = readManifest(profiling);
-    const defaultDir = join(manifest.defaultProfileDir, 'llvm');
-    const env = { ...process.env };
+  it("with NIX_PGO_SPOOL the live files go to the user's own directory of the spool; NIX_PGO_COLLECTION=exit keeps a run at exit", async () => {
+    const spool = prepareSpool(join(work, 'spool-variable'));
+    const env: NodeJS.ProcessEnv = { ...process.env, NIX_PGO_SPOOL: spool };
     delete env.LLVM_PROFILE_FILE;
     delete env.NIX_PGO_COLLECTION;
     let pid = 0;
-    await run(join(profiling, 'bin/ticker'), ['-n', '3'], { env, onSpawn: (p) => (pid = p) });
-    const ours = readdirSync(defaultDir).filter((f) => f.startsWith(`live-${pid}-`));
-    for (const f of ours) rmSync(join(defaultDir, f));
-    assert.equal(ours.length, 2);
+    const { stderr } = await run(join(profiling, 'bin/ticker'), ['-n', '3'], { env, onSpawn: (p) => (pid = p) });
+    assert.equal(stderr, '');
+    const mine = join(spool, 'llvm', String(process.getuid!()));
+    assert.deepEqual(readdirSync(join(spool, 'llvm')), [String(process.getuid!())]);
+    assert.equal(liveFiles(mine).filter((f) => f.startsWith(`live-${pid}-`)).length, 2);
 
     const dir = join(work, 'spool-forced-exit', 'llvm');
     const forced = await run(join(profiling, 'bin/ticker'), ['-n', '3'], {
@@ -200,6 +193,43 @@ describe('continuous collection (tickerLive)', () => {
     assert.equal(forced.stderr, '');
     assert.equal(readdirSync(dir).length, 2);
     assert.equal(liveFiles(dir).length, 0);
+  });
+
+  it('a program waits for its shared flock as long as a collector holds the live file exclusively, and locks the file its name leads to', async () => {
+    // In a pid namespace of its own the program is pid 1 each time, so a second run maps the first one's live files.
+    const spool = prepareSpool(join(work, 'spool-flock'));
+    const env: NodeJS.ProcessEnv = { ...process.env, NIX_PGO_SPOOL: spool };
+    delete env.LLVM_PROFILE_FILE;
+    delete env.NIX_PGO_COLLECTION;
+    const ticker = join(profiling, 'bin/ticker');
+    await run('unshare', ['--pid', '--fork', ticker, '-n', '3'], { env });
+    const mine = join(spool, 'llvm', String(process.getuid!()));
+    const files = liveFiles(mine);
+    assert.equal(files.length, 2);
+    for (const f of files) assert.match(f, /^live-1-/);
+    const locked = join(mine, files[0]!);
+    const holder = spawn('flock', ['--exclusive', locked, 'sleep', '2'], { stdio: 'ignore' });
+    const released = new Promise<number>((resolve) => holder.on('exit', () => resolve(Date.now())));
+    while (!(await flockBusy(locked))) await sleep(20);
+    const { stdout, stderr } = await run('unshare', ['--pid', '--fork', ticker, '-n', '3'], { env });
+    const finished = Date.now();
+    assert.ok(finished >= (await released), 'the program finished only after the lock was released');
+    assert.match(stdout, /ticker done 3/);
+    assert.equal(stderr, '');
+
+    // A collector removes the file while it holds it: the program then locks and maps the new one.
+    const remover = spawn('flock', ['--exclusive', locked, 'sh', '-c', `sleep 1; rm ${locked}`], { stdio: 'ignore' });
+    const removed = new Promise((resolve) => remover.on('exit', resolve));
+    while (!(await flockBusy(locked))) await sleep(20);
+    const running = start('unshare', ['--pid', '--fork', '--kill-child', ticker, '-n', '0', '-d', '5'], env);
+    await removed;
+    await waitFor('the live file again', () => (existsSync(locked) ? true : undefined));
+    await waitFor('some units', () => (running.stdout().split('\n').length > 5 ? true : undefined));
+    assert.ok(await flockBusy(locked), 'the running program holds the lock of the file its name leads to');
+    running.child.kill('SIGKILL');
+    await running.exited;
+    for (let i = 0; i < 100 && (await flockBusy(locked)); i++) await sleep(50);
+    assert.equal(await flockBusy(locked), false, 'the lock goes with the program');
   });
 
   it("a child forked without exec keeps counting into the parent's live file after the parent exits", async () => {

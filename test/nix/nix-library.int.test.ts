@@ -21,6 +21,7 @@ import {
   runProgram,
   textSection,
 } from '../support/nix.js';
+import { prepareSpool } from '../support/spool-fixture.js';
 
 const work = makeTempDir('nixlib');
 const calcInput = readFileSync(join(examples, 'pkgs/calc/src/main.c'), 'utf8');
@@ -111,23 +112,33 @@ describe('instrumented builds (pgo.profile)', () => {
     );
   });
 
-  it('clang: without LLVM_PROFILE_FILE the documented default directory is used, not the current one', async () => {
-    const out = await buildExample(work, 'calc.pgo.profile');
+  it("clang: without NIX_PGO_SPOOL the spool the build baked in is used (the user's own directory there), never the current one; without that spool nothing", async () => {
+    const spool = join(makeTempDir('baked-spool'), 'spool');
+    const entry = join(work, 'baked-spool.nix');
+    writeFileSync(
+      entry,
+      `import ${examples} { nix-pgo = import ${repoRoot}/nix { defaultProfileDir = ${JSON.stringify(spool)}; }; }\n`,
+    );
+    const out = await nixBuild(work, [entry, '-A', 'calc.pgo.profile'], 'calc-baked-spool');
     const manifest = readManifest(out);
-    assert.equal(manifest.defaultProfileDir, '/tmp/nix-pgo');
+    assert.equal(manifest.defaultProfileDir, spool);
     const cwd = makeTempDir('cwd');
     const env = { ...process.env };
     delete env.LLVM_PROFILE_FILE;
-    await runProgram(join(out, 'bin/calc'), ['1', 'hash'], { env, cwd });
+    delete env.NIX_PGO_SPOOL;
+    const expected = await runProgram(join(out, 'bin/calc'), ['1', 'hash'], { env, cwd });
+    assert.equal(existsSync(spool), false, 'no spool: nothing written, nothing created');
     assert.deepEqual(readdirSync(cwd), []);
-    const defaultDir = join(manifest.defaultProfileDir, 'llvm');
-    const idsInDefault = new Set<string>();
-    for (const f of readdirSync(defaultDir)) {
-      // Other programs (other tests running beside this one) write and remove files here too: those may be unreadable.
-      const ids = await binaryIdsOfRaw(manifest.mergeTool!, join(defaultDir, f)).catch(() => []);
-      for (const id of ids) idsInDefault.add(id);
-    }
-    for (const b of manifest.binaries) assert.ok(idsInDefault.has(b.buildId), `${b.path} wrote into ${defaultDir}`);
+
+    // The spool as the daemon makes it.
+    prepareSpool(spool);
+    assert.equal(await runProgram(join(out, 'bin/calc'), ['1', 'hash'], { env, cwd }), expected);
+    assert.deepEqual(readdirSync(cwd), []);
+    const mine = join(spool, 'llvm', String(process.getuid!()));
+    const ids = (await Promise.all(readdirSync(mine).map((f) => binaryIdsOfRaw(manifest.mergeTool!, join(mine, f)))))
+      .flat()
+      .sort();
+    assert.deepEqual(ids, manifest.binaries.map((b) => b.buildId).sort());
   });
 
   it('gcc: gcda files go below GCOV_PREFIX into the directory the build baked in', async () => {

@@ -3,20 +3,30 @@
 // applied by systemd-tmpfiles below a scratch root, on the disk's file system
 // and on a tmpfs (the module's default), then instrumented programs (the
 // example package set's clang and GCC variants) run as two users with the
-// one value of the variables everybody gets, and the daemon's user harvests.
+// one variable everybody gets (NIX_PGO_SPOOL), and the daemon's user harvests.
 //
-// What it shows: every user's instrumented process can write, and none
-// prints anything or fails, whatever its umask; no user can list the spool,
-// or read, rename, delete or write into another's file; the daemon's user can
-// read, empty and remove every file; the daemon attributes each profile to
-// the user who wrote it; the script that runs before the daemon gives a
-// user's GCC directory back to that user.
+// What it shows: every user's instrumented process writes into a directory of
+// its own, and none prints anything or fails, whatever its umask; no user can
+// list the spool, or read, rename, delete or write into another's file; the
+// daemon's user can read, empty and remove every file; the daemon attributes
+// each profile to the user who wrote it; the script that runs before the
+// daemon gives a user's directories back to that user.
 //
 // Needs root (to run as other users and to mount a tmpfs), systemd-tmpfiles
 // and the host compilers; skipped otherwise, saying which is missing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../src/process/run.js';
 import { ToolError } from '../../src/errors/errors.js';
@@ -25,27 +35,14 @@ import { listContributions } from '../../src/state/package-records.js';
 import { stateLayout } from '../../src/state/state-layout.js';
 import { buildExample, makeTempDir, repoRoot, examples } from '../support/nix.js';
 import { evalJson, nixDir } from './nixos-support.js';
+import { rootAndTmpfilesSkip } from '../support/skip-reasons.js';
 
 const DAEMON = { uid: 4242, gid: 4242 };
 const ALICE = { uid: 5001, gid: 5001 };
 const BOB = { uid: 5002, gid: 5002 };
 const SPOOL = '/var/spool/nix-pgo';
 
-async function has(command: string, args: string[]): Promise<boolean> {
-  try {
-    await run(command, args);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const skip =
-  process.getuid?.() !== 0
-    ? 'needs root (runs programs as other users, mounts a tmpfs)'
-    : !(await has('systemd-tmpfiles', ['--version']))
-      ? 'needs systemd-tmpfiles'
-      : false;
+const skip = await rootAndTmpfilesSkip('runs programs as other users, mounts a tmpfs');
 
 /** Runs a command as a user; resolves to its output, or to the ToolError it failed with. */
 async function as(
@@ -100,18 +97,16 @@ for (const fileSystem of ['disk', 'tmpfs'] as const) {
       rmSync(builds, { recursive: true, force: true });
     });
 
-    const profileEnv = (uid: number) => ({
-      LLVM_PROFILE_FILE: `${spool}/llvm/%p-%m.profraw`,
-      GCOV_PREFIX: `${spool}/gcda/${uid}`,
-      GCOV_PREFIX_STRIP: '0',
-    });
+    // The same for every user: each program finds its user's own directory.
+    const profileEnv = (_uid: number) => ({ NIX_PGO_SPOOL: spool });
+    const llvmOf = (user: { uid: number }) => join(spool, 'llvm', String(user.uid));
 
     it('the directories are as the module says: sticky, writable by all, listed by the daemon only', () => {
       const mode = (p: string) => (statSync(p).mode & 0o7777).toString(8);
       assert.equal(mode(spool), '755');
-      assert.equal(mode(join(spool, 'llvm')), '1733');
-      assert.equal(mode(join(spool, 'gcda')), '1733');
-      for (const dir of [spool, join(spool, 'llvm'), join(spool, 'gcda')]) assert.equal(statSync(dir).uid, DAEMON.uid);
+      for (const format of ['llvm', 'gcda', 'bolt']) assert.equal(mode(join(spool, format)), '1733');
+      for (const dir of [spool, join(spool, 'llvm'), join(spool, 'gcda'), join(spool, 'bolt')])
+        assert.equal(statSync(dir).uid, DAEMON.uid);
     });
 
     it("every user's instrumented programs write without a word on stderr, whatever their umask", async () => {
@@ -132,27 +127,38 @@ for (const fileSystem of ['disk', 'tmpfs'] as const) {
           assert.equal(gcc.stderr, '');
         }
       }
-      const owners = readdirSync(join(spool, 'llvm')).map((f) => statSync(join(spool, 'llvm', f)).uid);
-      assert.deepEqual([...new Set(owners)].sort(), [ALICE.uid, BOB.uid]);
-      assert.equal(statSync(join(spool, 'gcda', String(ALICE.uid))).uid, ALICE.uid);
+      assert.deepEqual(readdirSync(join(spool, 'llvm')).sort(), [String(ALICE.uid), String(BOB.uid)]);
+      for (const user of [ALICE, BOB]) {
+        for (const format of ['llvm', 'gcda']) {
+          const dir = join(spool, format, String(user.uid));
+          assert.equal(statSync(dir).uid, user.uid);
+          // Under the default ACL the group bits are the mask: the daemon's entry gets through.
+          assert.equal((statSync(dir).mode & 0o7777).toString(8), '770');
+        }
+        const files = readdirSync(llvmOf(user));
+        assert.ok(files.length > 0);
+        for (const f of files) assert.equal(statSync(join(llvmOf(user), f)).uid, user.uid);
+      }
     });
 
     it("no user can list the spool, or read, rename, delete or write into another's data", async () => {
-      const alices = readdirSync(join(spool, 'llvm')).filter((f) => statSync(join(spool, 'llvm', f)).uid === ALICE.uid);
+      const alices = readdirSync(llvmOf(ALICE));
       assert.ok(alices.length > 0);
-      const file = join(spool, 'llvm', alices[0]!);
+      const file = join(llvmOf(ALICE), alices[0]!);
       assert.ok(failedWith(await as(BOB, 'ls', [join(spool, 'llvm')]), /Permission denied/));
+      assert.ok(failedWith(await as(BOB, 'ls', [llvmOf(ALICE)]), /Permission denied/));
+      assert.ok(failedWith(await as(BOB, 'mv', [llvmOf(ALICE), `${llvmOf(ALICE)}.bob`]), /Operation not permitted/));
       assert.ok(failedWith(await as(BOB, 'ls', [join(spool, 'gcda')]), /Permission denied/));
       assert.ok(failedWith(await as(BOB, 'ls', [join(spool, 'gcda', String(ALICE.uid))]), /Permission denied/));
       assert.ok(failedWith(await as(BOB, 'cat', [file]), /Permission denied/));
-      assert.ok(failedWith(await as(BOB, 'mv', [file, `${file}.bob`]), /Operation not permitted/));
-      assert.ok(failedWith(await as(BOB, 'rm', ['-f', file]), /Operation not permitted/));
+      assert.ok(failedWith(await as(BOB, 'mv', [file, `${file}.bob`]), /Permission denied/));
+      assert.ok(failedWith(await as(BOB, 'rm', ['-f', file]), /Permission denied/));
       assert.ok(failedWith(await as(BOB, '/bin/sh', ['-c', `echo x >> ${file}`]), /Permission denied/));
     });
 
     it("the daemon's user reads every user's data, empties and removes it", async () => {
-      const files = readdirSync(join(spool, 'llvm'));
-      const file = join(spool, 'llvm', files[0]!);
+      const files = readdirSync(llvmOf(ALICE));
+      const file = join(llvmOf(ALICE), files[0]!);
       const read = await as(DAEMON, 'head', ['-c', '8', file]);
       assert.ok(!(read instanceof ToolError), String(read));
       const gcdaFile = await as(DAEMON, 'find', [join(spool, 'gcda', String(BOB.uid)), '-name', '*.gcda']);
@@ -203,23 +209,30 @@ for (const fileSystem of ['disk', 'tmpfs'] as const) {
       assert.deepEqual(contributors, { calc: [ALICE.uid, BOB.uid], wordfreq: [ALICE.uid, BOB.uid] });
     });
 
-    it("before the daemon starts, a user's GCC directory is given back to that user", async () => {
-      // `nobody` exists on every system; someone else took its directory first.
+    it("before the daemon starts, a user's directories are given back to that user", async () => {
+      // `nobody` exists on every system; someone else took its directories first.
       const nobody = Number((await run('id', ['-u', 'nobody'])).stdout.trim());
-      const taken = join(spool, 'gcda', String(nobody));
-      await as(ALICE, 'mkdir', ['-m', '0777', taken]);
-      await as(ALICE, 'touch', [join(taken, 'bait.gcda')]);
-      assert.equal(statSync(taken).uid, ALICE.uid);
+      const taken = (format: string) => join(spool, format, String(nobody));
+      await as(ALICE, 'mkdir', ['-m', '0777', taken('gcda')]);
+      await as(ALICE, 'touch', [join(taken('gcda'), 'bait.gcda')]);
+      await as(ALICE, 'touch', [taken('llvm')]);
+      await as(ALICE, 'ln', ['-s', '/etc', taken('bolt')]);
+      assert.equal(statSync(taken('gcda')).uid, ALICE.uid);
       const script = await evalJson<string>(
         `(import ${JSON.stringify(join(nixDir, 'nixos/spool.nix'))} { spoolDir = ${JSON.stringify(spool)}; user = "x"; group = "x"; }).prepareScript { users = [ "nobody" "no-such-user" ]; }`,
       );
       const { stderr } = await run('/bin/sh', ['-eu', '-c', script]);
-      assert.match(stderr, /does not belong to nobody/);
-      assert.equal(statSync(taken).uid, nobody);
-      assert.deepEqual(readdirSync(taken), []);
-      // It has the ACL of gcda/: the daemon's user may enter it.
-      assert.ok(!((await as(DAEMON, 'ls', [taken])) instanceof ToolError));
-      assert.ok(failedWith(await as(ALICE, 'ls', [taken]), /Permission denied/));
+      for (const format of ['llvm', 'gcda', 'bolt']) {
+        assert.match(stderr, new RegExp(`${format}/${nobody} does not belong to nobody`));
+        const st = lstatSync(taken(format));
+        assert.ok(st.isDirectory(), format);
+        assert.equal(st.uid, nobody, format);
+        assert.deepEqual(readdirSync(taken(format)), []);
+        // It has the ACL of its format directory: the daemon's user may enter it, nobody else.
+        assert.ok(!((await as(DAEMON, 'ls', [taken(format)])) instanceof ToolError));
+        assert.ok(failedWith(await as(ALICE, 'ls', [taken(format)]), /Permission denied/));
+      }
+      assert.ok(existsSync('/etc/passwd'), 'the link was removed, not followed');
     });
   });
 }

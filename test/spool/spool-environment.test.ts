@@ -1,12 +1,11 @@
-/** The variables that point a user's instrumented programs at their part of the spool. */
+/** The variable that points every user's instrumented programs at the spool. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spoolEnvironment } from '../../src/spool/spool-environment.js';
+import { userSpoolDir } from '../../src/spool/spool-layout.js';
 
-test("raw profiles: one shared directory, a file per process and binary; GCC: the user's own tree under the whole baked path", () => {
-  assert.deepEqual(spoolEnvironment('/sp', 1000), {
-    LLVM_PROFILE_FILE: '/sp/llvm/%p-%m.profraw',
-    GCOV_PREFIX: '/sp/gcda/1000',
-    GCOV_PREFIX_STRIP: '0',
-  });
+test('one variable, the same for every user and without %: each program finds its own directory below it', () => {
+  assert.deepEqual(spoolEnvironment('/sp'), { NIX_PGO_SPOOL: '/sp' });
+  assert.equal(userSpoolDir('/sp', 'llvm', 1000), '/sp/llvm/1000');
+  assert.equal(userSpoolDir('/sp', 'bolt', 0), '/sp/bolt/0');
 });

@@ -1,6 +1,6 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectStatus, describeQuarantine } from '../../src/status/collect-status.js';
+import { collectStatus, describeQuarantine, describeSpool } from '../../src/status/collect-status.js';
 import { renderProgressBar, renderStatus } from '../../src/status/render-status.js';
 import { newLifecycleRecord } from '../../src/model/lifecycle-record.js';
 import { DEFAULT_COLLECTOR, DEFAULT_POLICY, DEFAULT_TRUSTED_USERS } from '../../src/config/defaults.js';
@@ -392,4 +392,22 @@ describe('status of a package collecting data, and through an upgrade', () => {
       /^ {2}history:\n {4}\S+ {2}trained calc-1\.0 {2}profile \/nix\/store\/prof\n {4}\S+ {2}upgraded calc-1\.1 /m,
     );
   });
+});
+
+test('status says what the spool holds that is not ours: files left alone, squats (whose, by whom)', () => {
+  const lines = describeSpool(
+    {
+      at: '2026-01-01T00:00:00.000Z',
+      leftAlone: { files: 3, bytes: 3 * 1048576 },
+      squats: [
+        { dir: '/sp/llvm', uid: 1000, by: 1001, movedTo: null, cleared: true, lastSeen: '2026-01-01T00:00:00.000Z' },
+      ],
+      movedAside: [],
+    },
+    new Map([[1000, 'alice']]),
+  );
+  assert.equal(lines.length, 2);
+  assert.match(lines[0]!, /^3 files of other users\/daemons left alone \(3\.0 MB\)/);
+  assert.match(lines[1]!, /^alice \(uid 1000\)'s directory in \/sp\/llvm was squatted by uid 1001 .*removed/);
+  assert.deepEqual(describeSpool(null, new Map()), []);
 });

@@ -86,8 +86,8 @@ export async function stopDaemon(daemon: RunningDaemon): Promise<number | null> 
   return daemon.exited;
 }
 
-/** Runs an instrumented program the way a user's shell would: with the spool variables. */
+/** Runs an instrumented program the way a user's shell would: with the spool's variable. */
 export async function runInstrumented(setup: TestSetup, program: string, args: string[]): Promise<string> {
-  const env = { ...process.env, ...spoolEnvironment(setup.spoolDir, process.getuid!()) };
+  const env = { ...process.env, ...spoolEnvironment(setup.spoolDir) };
   return (await run(program, args, { env })).stdout;
 }

@@ -1,19 +1,34 @@
 /**
- * Builds small deterministic instrumented programs with the host toolchains
- * and writes the manifest a profiling build would write for them, so the
- * harvest engine can be tested without the Nix library.
+ * Builds small deterministic instrumented programs with the host toolchains,
+ * linked with nix-pgo's startup objects as the library links them, and writes
+ * the manifest a profiling build would write for them, so the harvest engine
+ * can be tested without the Nix library.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  type Stats,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run } from '../../src/process/run.js';
 import { spoolEnvironment } from '../../src/spool/spool-environment.js';
+import { ensureFormatDirs } from '../../src/spool/format-dirs.js';
+import { startupObject } from './startup-objects.js';
 import { scanSpool, type SpoolScan } from '../../src/spool/scan.js';
 import { ensureBoltDir } from '../../src/spool/bolt-dir.js';
 
-/** The directory the fixture's GCC programs bake in, as the Nix library's default `defaultProfileDir` does. */
-const GCC_BAKED_ROOT = '/tmp/nix-pgo/gcda';
+/** The spool the fixture's programs bake in when NIX_PGO_SPOOL is unset: the Nix library's default `defaultProfileDir`. */
+const DEFAULT_SPOOL = '/tmp/nix-pgo';
+/** The directory the fixture's GCC programs bake in, as the Nix library does below its `defaultProfileDir`. */
+const GCC_BAKED_ROOT = `${DEFAULT_SPOOL}/gcda`;
 import { readFunctionCounts } from './profile-counts.js';
 import { parseGcda } from '../../src/formats/gcda-file.js';
 import { listTreeFiles } from '../../src/merge/gcda-tree.js';
@@ -25,7 +40,7 @@ export const GCOV_TOOL = '/usr/bin/gcov-tool-12';
 
 // Function names carry the example's name: the runtime's %m file signature hashes the names, so two
 // examples with identical code would otherwise share one %m file in a shared spool.
-const LIB_C = `
+export const LIB_C = `
 int lib_work(int n) { int s = 0; for (int i = 0; i < n; i++) { if (i % 3 == 0) s += i; else s -= 1; } return s; }
 `;
 const PROG_C = `
@@ -104,7 +119,8 @@ function writeManifest(
     pname: name,
     version: '1.0',
     outPath: dir,
-    defaultProfileDir: '/tmp/nix-pgo',
+    defaultProfileDir: DEFAULT_SPOOL,
+    spoolLayout: 2,
     ...build,
   };
   const manifestPath = join(dir, 'pgo.json');
@@ -112,11 +128,23 @@ function writeManifest(
   return { name, manifestPath, exe: join(dir, name), toolchain: build.toolchain };
 }
 
-export async function buildClangExample(root: string, name: string, sources?: ExampleSources): Promise<Example> {
+/** `defaultSpool`: the spool its programs use without NIX_PGO_SPOOL (the library's defaultProfileDir). */
+export async function buildClangExample(
+  root: string,
+  name: string,
+  sources?: ExampleSources,
+  options: { defaultSpool?: string; flags?: string[] } = {},
+): Promise<Example> {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   writeSources(dir, name, sources);
-  const flags = ['-O2', '-fprofile-generate', '-Wl,--build-id'];
+  const flags = [
+    '-O2',
+    '-fprofile-generate',
+    '-Wl,--build-id',
+    ...(options.flags ?? []),
+    await startupObject('clang-16', 'llvm-start', options.defaultSpool ?? DEFAULT_SPOOL),
+  ];
   await run('clang-16', [...flags, '-fPIC', '-shared', join(dir, 'lib.c'), '-o', join(dir, `lib${name}.so`)]);
   await run('clang-16', [
     ...flags,
@@ -141,10 +169,15 @@ export async function buildClangExample(root: string, name: string, sources?: Ex
 }
 
 /** `bakedRoot` plays the Nix library's `defaultProfileDir`/gcda: any depth must work. */
-export async function buildGccExample(root: string, name: string, bakedRoot = GCC_BAKED_ROOT): Promise<Example> {
+export async function buildGccExample(
+  root: string,
+  name: string,
+  bakedRoot = GCC_BAKED_ROOT,
+  sources?: ExampleSources,
+): Promise<Example> {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeSources(dir, name);
+  writeSources(dir, name, sources);
   const gcdaDir = `${bakedRoot}/${randomBytes(6).toString('hex')}-${name}-1.0`;
   await run('gcc', [
     '-O2',
@@ -152,6 +185,7 @@ export async function buildGccExample(root: string, name: string, bakedRoot = GC
     '-fprofile-update=prefer-atomic',
     join(dir, 'prog.c'),
     join(dir, 'lib.c'),
+    await startupObject('gcc', 'gcov-start', bakedRoot.replace(/\/gcda$/, '')),
     '-o',
     join(dir, name),
   ]);
@@ -168,16 +202,22 @@ export async function buildGccExample(root: string, name: string, bakedRoot = GC
 export const LLVM_BOLT = '/usr/lib/llvm-16/bin/llvm-bolt';
 export const MERGE_FDATA = '/usr/lib/llvm-16/bin/merge-fdata';
 
+/** What nix/bolt.nix bakes between the directory and the build ID (its boltPadding). */
+export const BOLT_PADDING = '/'.repeat(96);
+
 /**
- * The example program and library linked with relocations and BOLT-instrumented the way nix/bolt.nix
- * does it: each file writes `<boltDir>/<its input's build id>.<pid>.fdata` at exit.
+ * The example program and library linked with relocations and nix-pgo's BOLT startup object, and
+ * BOLT-instrumented the way nix/bolt.nix does it: each file writes
+ * `<boltDir>/<uid>/<its input's build id>.<pid>.fdata` at exit (`<spool>/bolt/<uid>/...` with NIX_PGO_SPOOL).
+ * The directory of `writerUid` (default: this process's user) is made here, as its program would make it.
  */
 export async function buildBoltExample(
   root: string,
   name: string,
   boltDir: string,
-  options: { dumpInterval?: number; prog?: string } = {},
+  options: { dumpInterval?: number; prog?: string; writerUid?: number } = {},
 ): Promise<Example> {
+  const writerUid = options.writerUid ?? process.getuid!();
   const dir = join(root, name);
   const input = join(dir, 'input');
   mkdirSync(input, { recursive: true });
@@ -187,7 +227,7 @@ export async function buildBoltExample(
     options.dumpInterval === undefined
       ? []
       : [`-instrumentation-sleep-time=${options.dumpInterval}`, '-instrumentation-no-counters-clear'];
-  const flags = ['-O2', '-Wl,--emit-relocs', '-Wl,--build-id'];
+  const flags = ['-O2', '-Wl,--emit-relocs', '-Wl,--build-id', await startupObject('clang-16', 'bolt-start')];
   await run('clang-16', [...flags, '-fPIC', '-shared', join(dir, 'lib.c'), '-o', join(input, `lib${name}.so`)]);
   await run('clang-16', [
     ...flags,
@@ -209,7 +249,7 @@ export async function buildBoltExample(
       '-o',
       join(dir, file),
       '-instrument',
-      `-instrumentation-file=${boltDir}/${id}`,
+      `-instrumentation-file=${boltDir}/${BOLT_PADDING}/${id}`,
       '-instrumentation-file-append-pid',
       ...periodic,
       '-bolt-info=0',
@@ -235,15 +275,17 @@ export async function buildBoltExample(
     compilerVersion: '16',
     mergeTool: MERGE_FDATA,
     boltDir,
-    fdataName: '<inputBuildId>.<pid>.fdata',
+    spoolLayout: 2,
+    fdataName: '<uid>/<inputBuildId>.<pid>.fdata',
     dumpInterval: options.dumpInterval ?? null,
     binaries,
   };
   const manifestPath = join(dir, 'pgo.json');
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
-  // As the daemon does before it activates a BOLT-instrumented variant: its programs fail without the directory.
+  // As the daemon does before it activates a BOLT-instrumented variant: its programs write nothing without it.
   const problem = ensureBoltDir(boltDir, process.getuid!());
   if (problem) throw new Error(problem);
+  ensureUserDir(boltDir, writerUid);
   return { name, manifestPath, exe: join(dir, name), toolchain: 'bolt' };
 }
 
@@ -267,12 +309,72 @@ export function gcdaSpoolPathOf(example: Example): string {
 
 /** The spool as the collector of this process sees it. */
 export function scanTestSpool(spoolDir: string): SpoolScan {
-  return scanSpool(spoolDir, { trustedOwners: new Set([process.getuid!(), 0]) });
+  return scanSpool(spoolDir, { trustedOwners: new Set([process.getuid!(), 0]), selfUid: process.getuid!() });
 }
 
-/** Runs an instrumented program as the spool user `uid` would (same env vars). */
+/** The spool as the daemon makes it (its llvm/, gcda/, bolt/): without them programs write nothing. */
+export function prepareSpool(spoolDir: string): string {
+  mkdirSync(spoolDir, { recursive: true, mode: 0o755 });
+  ensureFormatDirs(spoolDir);
+  return spoolDir;
+}
+
+/** A format directory (1733) if it is missing, and in it a directory of `uid`'s named `name`, as its writer makes it. */
+function makeUserDir(fmtDir: string, name: string, uid: number): string {
+  if (!existsSync(fmtDir)) {
+    mkdirSync(fmtDir, { recursive: true });
+    chmodSync(fmtDir, 0o1733);
+  }
+  const dir = join(fmtDir, name);
+  mkdirSync(dir, { mode: 0o700 });
+  chownSync(dir, uid, uid);
+  return dir;
+}
+
+/** `<fmtDir>/<uid>`, owned by `uid`, as a writer makes its directory (mode 0700; the fmt dir 1733 if new). */
+export function ensureUserDir(fmtDir: string, uid: number): string {
+  const dir = join(fmtDir, String(uid));
+  return existsSync(dir) ? dir : makeUserDir(fmtDir, String(uid), uid);
+}
+
+/**
+ * The directory user `uid`'s program writes to in `fmtDir`: `<uid>` when it is a real directory of theirs (made
+ * here, mode 0700, when missing), else a fresh fallback `<uid>.XXXXXX` of theirs, as the writer chooses.
+ */
+export function claimUserDir(fmtDir: string, uid: number): string {
+  const dir = join(fmtDir, String(uid));
+  let st: Stats;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    return makeUserDir(fmtDir, String(uid), uid);
+  }
+  if (st.isDirectory() && st.uid === uid) return dir;
+  const fallback = mkdtempSync(`${dir}.`);
+  chmodSync(fallback, 0o700);
+  chownSync(fallback, uid, uid);
+  return fallback;
+}
+
+/**
+ * The environment of a program that writes to `spoolDir`, as NixOS and `nix-pgo env` give it, in a spool
+ * the daemon has made. A program of any user (`_uid`) gets the same; it makes its own directory there.
+ */
+export function writerEnvironment(spoolDir: string, _uid = process.getuid!()): NodeJS.ProcessEnv {
+  prepareSpool(spoolDir);
+  return { ...process.env, ...spoolEnvironment(spoolDir) };
+}
+
+/**
+ * Runs an instrumented program as user `uid` (this process's by default) with the spool's variable; a BOLT
+ * example without it, so that it writes below the directory its build baked in (as before BOLT programs read
+ * the variable), which the tests of BOLT directories outside the spool need.
+ */
 export async function runExample(example: Example, spoolDir: string, uid = process.getuid!()): Promise<void> {
-  await run(example.exe, [], { env: { ...process.env, ...spoolEnvironment(spoolDir, uid) } });
+  const user = uid === process.getuid!() ? undefined : { uid, gid: uid };
+  const env = writerEnvironment(spoolDir, uid);
+  if (example.toolchain === 'bolt') delete env.NIX_PGO_SPOOL;
+  await run(example.exe, [], { env, ...(user ? { user } : {}) });
 }
 
 /** Every counter of a merged clang profile, keyed by function and index. */

@@ -1,4 +1,4 @@
-// `nix-pgo env`: the `export` lines that send a user's instrumented programs to their part of the spool.
+// `nix-pgo env`: the `export` line that sends instrumented programs to the spool (each finds its user's own directory there).
 import { exitCodeFor, NixPgoError } from '../../errors/errors.js';
 import { spoolEnvironment } from '../../spool/spool-environment.js';
 import type { Command, OptionSpecs } from '../command.js';
@@ -18,7 +18,7 @@ function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./%:-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-// A uid_t is 32 bits; 4294967295 is (uid_t)-1, "no user".
+// A uid_t is 32 bits; 4294967295 is (uid_t)-1, "no user". The output no longer depends on it: kept for scripts that pass it.
 const options = {
   ...CONFIG_OPTION,
   uid: { type: 'integer', min: 0, max: 4_294_967_294 },
@@ -27,10 +27,10 @@ const options = {
 
 export const envCommand: Command<EnvResult, typeof options> = {
   name: 'env',
-  summary: 'print the export lines that point instrumented programs at your part of the spool',
+  summary: 'print the export line that points instrumented programs at the spool',
   usage: [
     'nix-pgo env [--uid N] [--spool-dir DIR] [--config FILE] [--json]',
-    '  --uid N          the user id, from 0 to 4294967294 (default: you)',
+    '  --uid N          the user id, from 0 to 4294967294 (default: you); the line is the same for every user',
     '  --spool-dir DIR  the spool (default: from the config)',
     CONFIG_USAGE,
   ].join('\n'),
@@ -39,7 +39,7 @@ export const envCommand: Command<EnvResult, typeof options> = {
     const uid = args.options.uid ?? process.getuid!();
     try {
       const spoolDir = args.options['spool-dir'] ?? (await loadConfig(args)).spoolDir;
-      return { uid, variables: spoolEnvironment(spoolDir, uid) };
+      return { uid, variables: spoolEnvironment(spoolDir) };
     } catch (error) {
       if (!(error instanceof NixPgoError)) throw error;
       return {
@@ -54,7 +54,7 @@ export const envCommand: Command<EnvResult, typeof options> = {
       ? [
           `echo ${shellQuote(`nix-pgo env: ${result.error.message}`)} >&2`,
           ...result.error.hints.map((hint) => `echo ${shellQuote(`  hint: ${hint}`)} >&2`),
-          `echo ${shellQuote('nix-pgo env: nothing is set; instrumented programs write to their built-in directory until this is fixed (nix-pgo check-config)')} >&2`,
+          `echo ${shellQuote('nix-pgo env: nothing is set; instrumented programs write to the spool their build baked in until this is fixed (nix-pgo check-config)')} >&2`,
           'false',
         ].join('\n')
       : Object.entries(result.variables)
