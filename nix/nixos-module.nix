@@ -78,6 +78,7 @@ let
   };
 
   on = cfg.enable && cfg.packages != [ ];
+  fleet = import ./nixos/fleet.nix { inherit lib; };
 in
 {
   options.services.nix-pgo = shared.options // {
@@ -113,6 +114,8 @@ in
         daemon's harvesting bounds it.
       '';
     };
+
+    fleet = fleet.option;
 
     sandboxedServices = mkOption {
       type = types.bool;
@@ -150,5 +153,7 @@ in
       };
       system.replaceDependencies.replacements = machine.system.replaceDependencies.replacements;
     })
+
+    (mkIf (on && cfg.fleet != null) { nix.settings = machine.nix.settings; })
   ];
 }

@@ -98,13 +98,17 @@ let
     trustedUsers = [ "root" ] ++ normalUsers;
     settings =
       removeAttrs cfg.settings [ "notify" ]
-      // (if cfg.settings ? notify then { notify = removeAttrs cfg.settings.notify [ "hook" ]; } else { });
+      // (if cfg.settings ? notify then { notify = removeAttrs cfg.settings.notify [ "hook" ]; } else { })
+      # The fleet option's section, with `settings.fleet` merged over it key by key.
+      // (if fleetOn then { fleet = fleet.section cfg.fleet // (cfg.settings.fleet or { }); } else { });
     replace = cfg.replaceDependencies;
     inherit close;
   };
   inherit (shared) spoolDir checkedConfig env lock;
 
   notify = import ./notify.nix;
+  fleet = import ./fleet.nix { };
+  fleetOn = (cfg.fleet or null) != null;
 
   spool = import ./spool.nix { inherit spoolDir user group; };
 
@@ -196,6 +200,8 @@ in
   warnings = if lock.warning != null then [ lock.warning ] else [ ];
 
   services.nix-pgo.finalSettings = shared.rendered;
+
+  nix.settings = if fleetOn then fleet.nixSettings cfg.fleet else { };
 
   nixpkgs.overlays = [ shared.overlay ];
 

@@ -460,6 +460,59 @@ let
         [ (daemon.calc.pgo.profile.drvPath == (pkgsOf e).calc.drvPath) (daemon.calc.pgo.optimized.drvPath == lockedP.calc.drvPath) ];
       expected = [ true true ];
     }
+    {
+      name = "fleet: the config's fleet section (settings merged over it), the cache a substituter, the aggregator's key trusted";
+      expr =
+        let
+          member = {
+            role = "member";
+            cache = "http://cache:8080";
+            secretKeyFile = "/var/lib/nix-pgo/fleet.sec";
+            aggregatorKey = "agg:oQO4wckxmAq0Fv8VS0Ed7jhGIcUxObnLzaCjrBM1sTo=";
+          };
+          m = (managed [ { services.nix-pgo.fleet = member; services.nix-pgo.settings.fleet.intervalSeconds = 60; } ]).config;
+          agg = (managed [
+            {
+              services.nix-pgo.fleet = {
+                role = "aggregator";
+                cache = "file:///srv/nix-cache";
+                secretKeyFile = "/var/lib/nix-pgo/fleet.sec";
+                machineKeys = [ "/etc/nix-pgo/machines/m1.pub" ];
+                profilingDuty = 0.25;
+              };
+            }
+          ]).config;
+          none = (managed [ ]).config;
+        in
+        [
+          m.services.nix-pgo.finalSettings.fleet
+          m.nix.settings
+          agg.services.nix-pgo.finalSettings.fleet
+          agg.nix.settings
+          (none.services.nix-pgo.finalSettings ? fleet)
+          none.nix.settings
+        ];
+      expected = [
+        {
+          role = "member";
+          cache = "http://cache:8080";
+          secretKeyFile = "/var/lib/nix-pgo/fleet.sec";
+          aggregatorKey = "agg:oQO4wckxmAq0Fv8VS0Ed7jhGIcUxObnLzaCjrBM1sTo=";
+          intervalSeconds = 60;
+        }
+        { substituters = [ "http://cache:8080" ]; trusted-public-keys = [ "agg:oQO4wckxmAq0Fv8VS0Ed7jhGIcUxObnLzaCjrBM1sTo=" ]; }
+        {
+          role = "aggregator";
+          cache = "file:///srv/nix-cache";
+          secretKeyFile = "/var/lib/nix-pgo/fleet.sec";
+          machineKeys = [ "/etc/nix-pgo/machines/m1.pub" ];
+          profilingDuty = 0.25;
+        }
+        { substituters = [ "file:///srv/nix-cache" ]; trusted-public-keys = [ ]; }
+        false
+        { }
+      ];
+    }
   ];
 
   failures = filter (c: c.expr != c.expected) cases;

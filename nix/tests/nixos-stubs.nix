@@ -219,6 +219,8 @@ in
 
     nix = {
       package = mkOption { type = types.package; default = config._module.args.pkgs.nix; };
+      # The settings the module sets (nix.conf's lists), merged as NixOS merges them.
+      settings = mkOption { type = types.attrsOf (types.listOf types.str); default = { }; };
       nixPath = mkOption {
         type = types.listOf types.str;
         default = [

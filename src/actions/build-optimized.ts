@@ -20,10 +20,11 @@ import {
 import { combineWithCarried } from '../merge/carry-profile.js';
 import { generationName, packageDirName } from '../merge/plan-merge.js';
 import { profileFormat } from '../merge/profile-formats.js';
-import type { LifecycleRecord } from '../model/lifecycle-record.js';
+import type { BuildOutcome, LifecycleRecord } from '../model/lifecycle-record.js';
 import type { Variant } from '../model/variants.js';
 import { getLifecycle } from '../state/lifecycle-records.js';
 import type { LockedProfile } from '../store/lock-file.js';
+import type { SubstituteFrom } from '../tools/nix-build.js';
 import { lockProfile, storeProfile } from '../store/store-profile.js';
 import { buildLogFile, planBuild } from '../variants/plan-build.js';
 import { runBuild } from '../variants/run-build.js';
@@ -87,8 +88,10 @@ export async function buildAndSwitch(
     generation: number;
     requested: boolean;
     profiles: (started: Date) => Promise<BuildProfiles>;
+    /** A binary cache the build may substitute from (a fleet's), instead of none. */
+    substituteFrom?: SubstituteFrom;
   },
-): Promise<void> {
+): Promise<BuildOutcome> {
   const { name, variant } = build;
   const pkg = findPackage(ctx.config, name);
   const bolt = variant === 'bolt-optimized';
@@ -110,14 +113,14 @@ export async function buildAndSwitch(
       variant,
       bolt ? { ...options, profile: profiles.pgo, boltProfile: profiles.bolt } : { ...options, profile: profiles.pgo },
     ),
-    { signal: ctx.signal },
+    { signal: ctx.signal, substituteFrom: build.substituteFrom },
   );
   const ended = ctx.now();
   const record = recordBuild(variant, buildStarted, ended, outcome);
   if (!outcome.ok && outcome.interrupted) {
     recordStep(ctx, name, (current) => afterBuildInterrupted(current, ended), 'build-interrupted', { variant });
     ctx.logger.log('warn', 'build-interrupted', { package: name, variant, log: outcome.logFile });
-    return;
+    return outcome;
   }
   if (!outcome.ok) {
     const failed = recordStep(
@@ -135,7 +138,7 @@ export async function buildAndSwitch(
       logFile: outcome.logFile,
       retryAt: failed.nextRetryAt!,
     });
-    return;
+    return outcome;
   }
   const generation = await switchIn(ctx, name, outcome.storePath);
   // The lock names the profile of what is active, so it changes only after the switch.
@@ -155,6 +158,7 @@ export async function buildAndSwitch(
     generation,
   });
   await ctx.notifier.notify({ type: 'switched', package: name, variant, storePath: outcome.storePath, generation });
+  return outcome;
 }
 
 /**

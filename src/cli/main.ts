@@ -11,6 +11,7 @@ import { checkConfigCommand } from './commands/check-config.js';
 import { daemonCommand } from './commands/daemon.js';
 import { doctorCommand } from './commands/doctor.js';
 import { envCommand } from './commands/env.js';
+import { fleetCommand } from './commands/fleet.js';
 import { gcCommand } from './commands/gc.js';
 import { harvestCommand } from './commands/harvest.js';
 import { resetCommand } from './commands/reset.js';
@@ -28,6 +29,7 @@ const commands: Command[] = [
   rollbackCommand,
   checkCommand,
   resetCommand,
+  fleetCommand,
   envCommand,
   harvestCommand,
   gcCommand,

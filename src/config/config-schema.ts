@@ -15,6 +15,7 @@ import {
   COUNTS_PER_THRESHOLD_MB,
   DEFAULT_BOLT_PROFILE_ARG,
   DEFAULT_COLLECTOR,
+  DEFAULT_FLEET,
   DEFAULT_POLICY,
   DEFAULT_PROFILE_ARG,
   DEFAULT_REFRESH_SHARE,
@@ -274,6 +275,82 @@ export const PackageSchema = Type.Object(
   },
 );
 
+/** A public key: `name:base64` as Nix writes it, or the path of a file that holds one. */
+function publicKeySchema(description: string) {
+  return Type.String({
+    minLength: 1,
+    description: `${description} Either the key itself (name:base64, as in the .pub file nix-store --generate-binary-cache-key writes) or the path of that file (${PATH_NOTE}).`,
+    fix: 'give the content of the .pub file, e.g. "m1:oQO4wck…=", or its path',
+  });
+}
+
+export const FleetSchema = Type.Object(
+  {
+    role: Type.Union([Type.Literal('member'), Type.Literal('aggregator')], {
+      description:
+        "member: publish this machine's profiles to the cache and follow the fleet lock; aggregator: also merge every machine's profiles, build the optimized variants once, push them and publish the fleet lock.",
+      fix: '"member" on every machine, "aggregator" on the one that builds',
+    }),
+    cache: Type.String({
+      pattern: '^(file|https?)://[^?#]+$',
+      description:
+        'The binary cache the fleet shares: file:///DIR (shared storage) or http(s)://HOST/PATH (a server that answers GET and accepts PUT). nix-pgo writes its pointers under nix-pgo/ there.',
+      fix: 'give the cache as file:///srv/nix-cache or http://cache.example:8080',
+    }),
+    secretKeyFile: pathField(
+      `This machine's signing key (nix-store --generate-binary-cache-key NAME SECRET PUBLIC); its NAME is the machine's name in the fleet; ${PATH_NOTE}.`,
+      'give the path of the secret key file, e.g. "/etc/nix-pgo/fleet.sec"',
+    ),
+    aggregatorKey: Type.Optional(
+      publicKeySchema(
+        "The aggregator's public key: a fleet lock counts only when it carries its signature, and so do the optimized builds substituted from the cache. Required on members.",
+      ),
+    ),
+    machineKeys: Type.Optional(
+      Type.Array(publicKeySchema("A machine's public key; its name is the machine's name."), {
+        uniqueItems: true,
+        default: [],
+        description:
+          "Aggregator only: the machines whose profiles count, each by its public key (the aggregator's own counts too). A record counts only when the key named after its machine signed it.",
+        fix: 'give a list of public keys or key files, e.g. ["/etc/nix-pgo/machines/m1.pub"]',
+      }),
+    ),
+    intervalSeconds: Type.Optional(
+      Type.Number({
+        minimum: 1,
+        default: DEFAULT_FLEET.intervalSeconds,
+        description:
+          "How often the daemon publishes new data, follows the fleet lock and (aggregator) merges the fleet's profiles; nix-pgo fleet does it at once.",
+        fix: 'give the seconds between two rounds, e.g. 300',
+      }),
+    ),
+    profilingDuty: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        default: DEFAULT_FLEET.profilingDuty,
+        description:
+          "Aggregator only: the share of the machines that keep running the profiling variant after the fleet switched, so the fleet's profile follows the workload (at least one while it is above 0); chosen anew for each fleet lock.",
+        fix: 'give a share between 0 and 1, e.g. 0.1, or 0 for none',
+      }),
+    ),
+    fallback: Type.Optional(
+      Type.Union([Type.Literal('build'), Type.Literal('wait')], {
+        default: DEFAULT_FLEET.fallback,
+        description:
+          "What a machine does when the fleet's optimized build of a package is not in the cache for its own derivation (its package set differs): build: build it here with the fleet's profile; wait: keep what is active and say so.",
+        fix: '"build" builds it here with the fleet\'s profile; "wait" keeps what is active',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'This machine in a fleet that shares profiles and optimized builds through a binary cache (docs/fleet.md).',
+    fix: 'write it as { "role": "member", "cache": "http://cache:8080", "secretKeyFile": "/etc/nix-pgo/fleet.sec", "aggregatorKey": "agg:…=" }',
+  },
+);
+
 export const ConfigFileSchema = Type.Object(
   {
     $schema: Type.Optional(
@@ -410,6 +487,7 @@ export const ConfigFileSchema = Type.Object(
         },
       ),
     ),
+    fleet: Type.Optional(FleetSchema),
     packages: Type.Optional(
       Type.Record(Type.String({ pattern: IDENTIFIER_PATTERN }), PackageSchema, {
         additionalProperties: false,
@@ -434,6 +512,7 @@ export const ConfigFileSchema = Type.Object(
 export type ConfigFile = Static<typeof ConfigFileSchema>;
 export type PolicyFile = Static<ReturnType<typeof policySchema>>;
 export type PackageFile = Static<typeof PackageSchema>;
+export type FleetFile = Static<typeof FleetSchema>;
 
 /** The custom keywords above; not part of JSON Schema. */
 export const CUSTOM_KEYWORDS = ['fix', 'keyTitle', 'keyFix'] as const;

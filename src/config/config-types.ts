@@ -101,6 +101,27 @@ export interface CollectorConfig {
   liveSnapshotMs: number;
 }
 
+/** A public key as the config gives it: the key itself (`name:base64`), or the file that holds one (absolute). */
+export type KeySource = { key: string } | { file: string };
+
+/** This machine in a fleet (docs/fleet.md): what it publishes, where, and whose signatures count. */
+export interface FleetConfig {
+  role: 'member' | 'aggregator';
+  /** The binary cache's URL (file:// or http(s)://), without a trailing slash. */
+  cache: string;
+  /** This machine's Nix signing key; the key's name is the machine's name in the fleet. */
+  secretKeyFile: string;
+  /** The aggregator's public key (members); null on the aggregator, whose own key is it. */
+  aggregatorKey: KeySource | null;
+  /** The machines whose profiles count (aggregator). */
+  machineKeys: KeySource[];
+  intervalMs: number;
+  /** The share of machines that keep the profiling variant after the fleet switched (aggregator). */
+  profilingDuty: number;
+  /** When the cache lacks the fleet's build for this machine's derivation: build it here, or wait. */
+  fallback: 'build' | 'wait';
+}
+
 export interface Config {
   /** Absolute path of the file this came from; null when no file exists (defaults only). */
   file: string | null;
@@ -114,6 +135,8 @@ export interface Config {
   collector: CollectorConfig;
   /** Sorted by name. */
   packages: PackageConfig[];
+  /** This machine's part in a fleet; null or absent: none (the machine is on its own). */
+  fleet?: FleetConfig | null;
 }
 
 /** One thing wrong with a config file, with the way to fix it. */

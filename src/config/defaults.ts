@@ -52,3 +52,10 @@ export const DEFAULT_COLLECTOR: Readonly<CollectorConfig> = Object.freeze({
   mergeConcurrency: 2,
   liveSnapshotMs: 30 * 1000,
 });
+
+/** A fleet's rounds every 5 minutes; a tenth of the machines keep profiling; a machine whose build the cache lacks builds it. */
+export const DEFAULT_FLEET = Object.freeze({
+  intervalSeconds: 300,
+  profilingDuty: 0.1,
+  fallback: 'build' as const,
+});

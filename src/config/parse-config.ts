@@ -11,19 +11,28 @@ import type {
   CollectorConfig,
   Config,
   ConfigProblem,
+  FleetConfig,
+  KeySource,
   NotifyConfig,
   PackageConfig,
   Policy,
   TrustedUsers,
 } from './config-types.js';
 import { ConfigInvalidError } from './config-invalid-error.js';
-import { ConfigFileSchema, type ConfigFile, type PackageFile, type PolicyFile } from './config-schema.js';
+import {
+  ConfigFileSchema,
+  type ConfigFile,
+  type FleetFile,
+  type PackageFile,
+  type PolicyFile,
+} from './config-schema.js';
 import { resolveDefaultStateDir, type Env } from './default-paths.js';
 import {
   BYTES_PER_MB,
   COUNTS_PER_THRESHOLD_MB,
   DEFAULT_BOLT_PROFILE_ARG,
   DEFAULT_COLLECTOR,
+  DEFAULT_FLEET,
   DEFAULT_POLICY,
   DEFAULT_PROFILE_ARG,
   DEFAULT_REFRESH_SHARE,
@@ -304,8 +313,52 @@ function normalize(
     .map(([name, value]) => normalizePackage(normalizer, name, value, writtenPackages[name], packageDefaults))
     .filter((pkg): pkg is PackageConfig => pkg !== undefined);
 
+  const fleet = raw.fleet === undefined ? null : normalizeFleet(normalizer, raw.fleet);
+  for (const pkg of packages) {
+    if (fleet && pkg.bolt !== null)
+      normalizer.add(
+        joinKeyPath(joinKeyPath('packages', pkg.name), 'bolt'),
+        'BOLT is not shared by a fleet yet',
+        'turn bolt off for this package, or leave out "fleet"',
+      );
+  }
+
   if (stateDir === undefined || spoolDir === undefined || nixProfile === undefined) return undefined;
-  return { file: source.file, stateDir, spoolDir, nixProfile, policy, notify, collector, packages };
+  return { file: source.file, stateDir, spoolDir, nixProfile, policy, notify, collector, packages, fleet };
+}
+
+/** `name:base64` as Nix writes a public key; anything else is a path to a file that holds one. */
+const INLINE_KEY = /^[^:/\s~.][^:/\s]*:[A-Za-z0-9+/]+={0,2}$/;
+
+function normalizeFleet(normalizer: Normalizer, raw: FleetFile): FleetConfig | null {
+  const key = (text: string, where: string): KeySource | undefined => {
+    if (INLINE_KEY.test(text)) return { key: text };
+    const file = normalizer.path(text, where);
+    return file === undefined ? undefined : { file };
+  };
+  const secretKeyFile = normalizer.path(raw.secretKeyFile, 'fleet.secretKeyFile');
+  const aggregatorKey = raw.aggregatorKey === undefined ? null : key(raw.aggregatorKey, 'fleet.aggregatorKey');
+  const machineKeys = (raw.machineKeys ?? []).map((text, i) => key(text, `fleet.machineKeys[${i}]`));
+  if (raw.role === 'member' && raw.aggregatorKey === undefined)
+    normalizer.add(
+      'fleet.aggregatorKey',
+      "is required on a member: it is how the machine knows the fleet lock and the builds are the aggregator's",
+      'give the aggregator\'s public key, e.g. "agg:oQO4wck…=", or the path of its .pub file',
+    );
+  if (raw.role === 'member' && raw.machineKeys !== undefined)
+    normalizer.add('fleet.machineKeys', 'is for the aggregator only', 'remove it, or set "role": "aggregator"');
+  if (secretKeyFile === undefined || aggregatorKey === undefined || machineKeys.some((k) => k === undefined))
+    return null;
+  return {
+    role: raw.role,
+    cache: raw.cache.replace(/\/+$/, ''),
+    secretKeyFile,
+    aggregatorKey,
+    machineKeys: machineKeys as KeySource[],
+    intervalMs: Math.round((raw.intervalSeconds ?? DEFAULT_FLEET.intervalSeconds) * 1000),
+    profilingDuty: raw.profilingDuty ?? DEFAULT_FLEET.profilingDuty,
+    fallback: raw.fallback ?? DEFAULT_FLEET.fallback,
+  };
 }
 
 /** Checks a config text and returns the normalized config or every problem; never throws. */

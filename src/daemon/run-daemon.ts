@@ -14,6 +14,7 @@ import { listLifecycles } from '../state/lifecycle-records.js';
 import { DirectoryWatcher } from '../watch/directory-watcher.js';
 import { openDaemon } from './open-daemon.js';
 import { runTick } from './run-tick.js';
+import { runFleetRound, takeFleetRequest } from '../fleet/run-fleet-round.js';
 
 export interface DaemonOptions {
   logger?: Logger;
@@ -91,11 +92,25 @@ export async function runDaemon(config: Config, options: DaemonOptions = {}): Pr
     stateDir: config.stateDir,
     spoolDir: config.spoolDir,
   });
+  // A fleet's round after the first tick (profiling builds first), then every fleet.intervalSeconds or when asked.
+  let lastFleetRound = Number.NEGATIVE_INFINITY;
+  const fleetRoundIfDue = async (last: number): Promise<number> => {
+    const fleet = ctx.config.fleet;
+    if (!fleet || options.signal?.aborted) return last;
+    const request = takeFleetRequest(ctx.layout.fleetDir);
+    if (request === null && Date.now() - last < fleet.intervalMs) return last;
+    const started = Date.now();
+    await runFleetRound(ctx, request ?? {}).catch((error: unknown) =>
+      ctx.logger.log('error', 'fleet-round-failed', { error: (error as Error).message }),
+    );
+    return started;
+  };
   try {
     // The first tick builds what is missing and recovers interrupted builds; then the collector follows the spool.
     await runTick(ctx, { phase: 'start', checkAll: true });
     ticks++;
     daemon.collector.start();
+    lastFleetRound = await fleetRoundIfDue(lastFleetRound);
     while (!options.signal?.aborted) {
       await sleep(tickMs, options.signal);
       if (options.signal?.aborted) break;
@@ -111,6 +126,7 @@ export async function runDaemon(config: Config, options: DaemonOptions = {}): Pr
       }
       await runTick(ctx, { phase: 'running', checkAll });
       ticks++;
+      lastFleetRound = await fleetRoundIfDue(lastFleetRound);
     }
   } finally {
     await configWatcher.stop();

@@ -23,6 +23,7 @@ export async function runTick(
     now: ctx.now(),
     phase: options.phase,
     checkAll: options.checkAll,
+    followsFleet: ctx.config.fleet != null,
   });
   return applyActions(ctx, actions);
 }

@@ -59,6 +59,11 @@ export interface TickInput {
   phase: TickPhase;
   /** Compare every package's derivation with the Nix file now (the daemon's start, a reload of the config). */
   checkAll?: boolean;
+  /**
+   * A fleet's machine: its optimized builds come from the fleet's lock (src/fleet), so its own data never starts
+   * one, nor a refresh window; only `nix-pgo build` does.
+   */
+  followsFleet?: boolean;
 }
 
 /** States in which a package waits for PGO data and may become ready. */
@@ -98,7 +103,7 @@ export function planTick(input: TickInput): TickAction[] {
       actions.push({ type: 'measure-match', name: pkg.name });
       continue;
     }
-    if (optimizedNow && !record.held && wantsRefresh(record, pkg.policy)) {
+    if (optimizedNow && !record.held && !input.followsFleet && wantsRefresh(record, pkg.policy)) {
       actions.push({ type: 'start-refresh', name: pkg.name });
       continue;
     }
@@ -123,7 +128,7 @@ export function planTick(input: TickInput): TickAction[] {
     }
     const metrics = input.metrics.get(pkg.name);
     if (!metrics || !COLLECTING.has(record.state)) continue;
-    actions.push(...planStage(pkg.name, 'pgo', record, metrics, pkg.policy, input.now));
+    actions.push(...planStage(pkg.name, 'pgo', record, metrics, pkg.policy, input.now, input.followsFleet));
   }
   return actions;
 }
@@ -136,9 +141,18 @@ function planStage(
   metrics: CollectedMetrics,
   policy: Policy,
   now: Date,
+  followsFleet = false,
 ): TickAction[] {
   const actions: TickAction[] = [];
-  const readiness = decideReadiness(metrics, policy);
+  const own = decideReadiness(metrics, policy);
+  // A fleet's machine is never ready by its own data: the policy applies to the fleet's.
+  const readiness = followsFleet
+    ? {
+        ...own,
+        ready: false,
+        reason: `collected here for the fleet (${own.measures.map((m) => m.text).join(', ')}); the fleet's aggregator builds once the fleet's data meets the policy`,
+      }
+    : own;
   const seen = stage === 'pgo' ? record.seenGeneration : (record.boltSeenGeneration ?? 0);
   // The merge the stage's active optimized variant was built from (0: none yet).
   const builtGeneration = (stage === 'pgo' ? record.profileGeneration : record.boltProfileGeneration) ?? 0;
@@ -151,7 +165,11 @@ function planStage(
   // An optimized package rebuilds only on request: new data alone does not replace a working binary.
   const wantsBuild =
     requested ||
-    (!record.held && readiness.ready && record.state !== optimizedState && metrics.generation > builtGeneration);
+    (!followsFleet &&
+      !record.held &&
+      readiness.ready &&
+      record.state !== optimizedState &&
+      metrics.generation > builtGeneration);
   if (!wantsBuild || metrics.mergedPath === null) return actions;
   // The backoff holds back builds; telling the user (onReady: notify) does not wait for it.
   if (!requested && policy.onReady === 'switch' && waitingForRetry(record, now)) return actions;

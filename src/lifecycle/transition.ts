@@ -42,7 +42,8 @@ type Next = LifecycleState | ((position: LifecyclePosition, event: LifecycleEven
 /** Legal moves: state → event → next state. Anything not listed is a bug in the caller. */
 const TRANSITIONS: Record<LifecycleState, Partial<Record<LifecycleEventType, Next>>> = {
   vanilla: { enable: 'profiling' },
-  profiling: { 'data-arrived': 'collecting' },
+  // A fleet's member may follow the fleet's optimized build before any data of its own arrived.
+  profiling: { 'data-arrived': 'collecting', 'build-started': 'building' },
   collecting: { 'data-arrived': 'collecting', 'policy-met': 'ready', 'build-started': 'building' },
   ready: { 'data-arrived': 'ready', 'policy-met': 'ready', 'build-started': 'building' },
   building: {

@@ -24,6 +24,8 @@ export interface StateLayout {
   lockFile: string;
   /** Scratch space (naming a profile before it enters the store). */
   workDir: string;
+  /** A fleet's state (src/fleet): what was published and followed, the aggregator's merges, its GC roots. */
+  fleetDir: string;
 }
 
 /** Lays out a state directory; the spool may live elsewhere (a system-wide spool on NixOS). */
@@ -40,5 +42,6 @@ export function stateLayout(stateDir: string, spoolDir = join(stateDir, 'spool')
     gcRootDir: join(stateDir, 'gcroots'),
     lockFile: join(stateDir, 'pgo-lock.json'),
     workDir: join(stateDir, 'work'),
+    fleetDir: join(stateDir, 'fleet'),
   };
 }

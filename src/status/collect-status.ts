@@ -31,6 +31,7 @@ import type { QuarantineSummary } from '../state/quarantine-records.js';
 import type { SpoolReport } from '../state/spool-report.js';
 import type { ProfileCollision } from '../activate/profile-collisions.js';
 import { judgeDaemon, type DaemonStatus } from './daemon-state.js';
+import type { FleetStatus } from './fleet-status.js';
 
 export interface PackageStatus {
   name: string;
@@ -133,6 +134,8 @@ export interface Status {
   collisions: ProfileCollision[];
   /** Engine-wide conditions a user must know about (disk cap reached, quarantined files). */
   warnings: string[];
+  /** This machine's part in a fleet (gather-status adds it); absent or null: none. */
+  fleet?: FleetStatus | null;
 }
 
 export function collectStatus(input: {

@@ -24,6 +24,7 @@ import { stateLayout } from '../state/state-layout.js';
 import { lookupUserName } from '../tools/getent.js';
 import { collectStatus, type Status } from './collect-status.js';
 import { judgeDaemon, probeCollectorLock } from './daemon-state.js';
+import { gatherFleetStatus } from './fleet-status.js';
 
 /** The status of every managed package, or of `only`. */
 export async function gatherStatus(config: Config, only?: string): Promise<Status> {
@@ -65,7 +66,8 @@ export async function gatherStatus(config: Config, only?: string): Promise<Statu
       boltFiles: readBoltFiles(records),
     });
   });
-  return only === undefined ? status : { ...status, packages: status.packages.filter((p) => p.name === only) };
+  const withFleet = { ...status, fleet: gatherFleetStatus(config, layout.fleetDir) };
+  return only === undefined ? withFleet : { ...withFleet, packages: withFleet.packages.filter((p) => p.name === only) };
 }
 
 /** The per-file outcomes of each package's active BOLT variant, from its manifest. */

@@ -6,17 +6,13 @@ import { formatShare } from '../lifecycle/upgrade-records.js';
 import type { HistoryEntry, MatchRecord } from '../model/lifecycle-record.js';
 import type { BoltStatus, ContributorStatus, LiveStatus, PackageStatus, Status } from './collect-status.js';
 import type { DaemonStatus } from './daemon-state.js';
+import { renderFleetStatus } from './fleet-status.js';
+import { renderProgressBar } from './progress-bar.js';
 
 /** How many history entries the human status shows (--json has all). */
 const HISTORY_SHOWN = 8;
 
-const BAR_WIDTH = 20;
-
-export function renderProgressBar(progress: number, width = BAR_WIDTH): string {
-  const clamped = Math.min(1, Math.max(0, progress));
-  const filled = Math.round(clamped * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(clamped * 100)}%`;
-}
+export { renderProgressBar } from './progress-bar.js';
 
 function renderPackage(p: PackageStatus, daemonRuns: boolean): string[] {
   const lines = [`${p.name}: ${p.state}${p.held ? ' (held by a rollback)' : ''}`, `  why:      ${p.reason}`];
@@ -156,6 +152,7 @@ export function renderStatus(status: Status): string {
   if (status.packages.length === 0) out.push('no managed packages: list some under "packages" in the config');
   for (const p of status.packages) out.push(...renderPackage(p, status.daemon.state === 'running'), '');
   for (const w of status.warnings) out.push(`warning: ${w}`);
+  if (status.fleet) out.push(...renderFleetStatus(status.fleet));
   out.push(`daemon:      ${renderDaemon(status.daemon)}`);
   out.push(
     `Nix profile: ${status.nixProfile}${status.profileGeneration === null ? '' : ` (generation ${status.profileGeneration})`}`,

@@ -41,16 +41,50 @@ export async function nixBuild(request: NixBuildRequest): Promise<NixBuildResult
   return { storePath, log: stderr };
 }
 
+/** A binary cache to substitute from, and the keys whose signatures Nix accepts on what it copies from there. */
+export interface SubstituteFrom {
+  url: string;
+  publicKeys: readonly string[];
+  /** Build nothing here (`--max-jobs 0`): what the cache lacks fails the build. */
+  only?: boolean;
+}
+
+/** The options that make Nix substitute from one cache only, asking it again for what it lacked before. */
+function substituteOptions(from: SubstituteFrom): string[] {
+  return [
+    '--option',
+    'substituters',
+    from.url,
+    '--option',
+    'trusted-public-keys',
+    from.publicKeys.join(' '),
+    '--option',
+    'narinfo-cache-negative-ttl',
+    '0',
+    ...(from.only ? ['--max-jobs', '0'] : []),
+  ];
+}
+
 /** Builds a store derivation nix-instantiate wrote, without evaluating anything again; returns every output path it prints. */
 export async function buildDerivation(
   drvPath: string,
-  options: { timeoutMs?: number; onLog?: (chunk: string) => void; signal?: AbortSignal; useSubstitutes?: boolean } = {},
+  options: {
+    timeoutMs?: number;
+    onLog?: (chunk: string) => void;
+    signal?: AbortSignal;
+    useSubstitutes?: boolean;
+    substituteFrom?: SubstituteFrom;
+  } = {},
 ): Promise<{ outputs: string[] }> {
-  const { stdout } = await run(
-    'nix-build',
-    [...substituterOptions(options.useSubstitutes ?? false), drvPath, '--no-out-link'],
-    { timeoutMs: options.timeoutMs, installHint: NIX_INSTALL_HINT, onStderr: options.onLog, signal: options.signal },
-  );
+  const substitutes = options.substituteFrom
+    ? substituteOptions(options.substituteFrom)
+    : substituterOptions(options.useSubstitutes ?? false);
+  const { stdout } = await run('nix-build', [...substitutes, drvPath, '--no-out-link'], {
+    timeoutMs: options.timeoutMs,
+    installHint: NIX_INSTALL_HINT,
+    onStderr: options.onLog,
+    signal: options.signal,
+  });
   return {
     outputs: stdout
       .trim()

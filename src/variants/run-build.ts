@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { ToolError } from '../errors/errors.js';
 import type { BuildOutcome } from '../model/lifecycle-record.js';
 import { tailLines } from '../process/run.js';
-import { buildDerivation } from '../tools/nix-build.js';
+import { buildDerivation, type SubstituteFrom } from '../tools/nix-build.js';
 import { instantiate } from '../tools/nix-instantiate.js';
 import type { BuildPlan } from './plan-build.js';
 import { originOf } from './read-derivation.js';
@@ -24,7 +24,10 @@ export function wasInterrupted(error: ToolError, signal?: AbortSignal): boolean 
   );
 }
 
-export async function runBuild(plan: BuildPlan, options: { signal?: AbortSignal } = {}): Promise<BuildOutcome> {
+export async function runBuild(
+  plan: BuildPlan,
+  options: { signal?: AbortSignal; substituteFrom?: SubstituteFrom } = {},
+): Promise<BuildOutcome> {
   mkdirSync(dirname(plan.logFile), { recursive: true });
   const log = createWriteStream(plan.logFile);
   const closed = new Promise<void>((resolve) => log.on('close', () => resolve()));
@@ -33,7 +36,12 @@ export async function runBuild(plan: BuildPlan, options: { signal?: AbortSignal 
   try {
     const [drvPath] = await instantiate({ file, attrs: [attr], args, timeoutMs, onLog, signal: options.signal });
     if (drvPath === undefined) throw new ToolError('TOOL_FAILED', 'nix-instantiate', `${attr} gave no derivation`);
-    const { outputs } = await buildDerivation(drvPath, { timeoutMs, onLog, signal: options.signal });
+    const { outputs } = await buildDerivation(drvPath, {
+      timeoutMs,
+      onLog,
+      signal: options.signal,
+      substituteFrom: options.substituteFrom,
+    });
     return { ok: true, storePath: outputs.at(-1) ?? '', outputs, origin: originOf(drvPath), logFile: plan.logFile };
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;

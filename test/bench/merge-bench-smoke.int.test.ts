@@ -1,5 +1,5 @@
 /**
- * Smoke runs of the two benchmarks at a tiny size: they build, run the engine
+ * Smoke runs of the benchmarks at a tiny size: they build, run the engine
  * end to end and print their ratios. Numbers are not asserted (benchmarks, not tests).
  */
 import { test } from 'node:test';
@@ -19,4 +19,19 @@ test('the idle benchmark runs end to end over one second', async () => {
   const { stdout } = await run(process.execPath, [bench('idle-bench.js'), '--seconds', '1']);
   assert.match(stdout, /^CPU time: [0-9.]+ ms/m);
   assert.match(stdout, /^peak RSS: [0-9.]+ MiB/m);
+});
+
+test('the fleet benchmark runs end to end at a tiny size', async () => {
+  const { stdout } = await run(process.execPath, [
+    bench('fleet-bench.js'),
+    '--machines',
+    '1,3',
+    '--packages',
+    '2',
+    '--functions',
+    '5',
+  ]);
+  assert.match(stdout, /^fleet aggregator round: 2 packages of 5 functions; /m);
+  assert.match(stdout, /^ +1 +2 +[0-9.]+ +[0-9.]+ /m);
+  assert.match(stdout, /^ +3 +6 +[0-9.]+ +[0-9.]+ /m);
 });

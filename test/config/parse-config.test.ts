@@ -440,3 +440,70 @@ describe('parseConfig problems', () => {
     }
   });
 });
+
+describe('fleet', () => {
+  const member = {
+    role: 'member',
+    cache: 'http://cache:8080/',
+    secretKeyFile: '/etc/nix-pgo/m1.sec',
+    aggregatorKey: 'agg:oQO4wckxmAq0Fv8VS0Ed7jhGIcUxObnLzaCjrBM1sTo=',
+  };
+
+  it('reads a member and an aggregator with the defaults filled in', () => {
+    const config = parseConfig(source({ nixFile: './p.nix', fleet: member, packages: { a: {} } }));
+    assert.deepEqual(config.fleet, {
+      role: 'member',
+      cache: 'http://cache:8080',
+      secretKeyFile: '/etc/nix-pgo/m1.sec',
+      aggregatorKey: { key: member.aggregatorKey },
+      machineKeys: [],
+      intervalMs: 300_000,
+      profilingDuty: 0.1,
+      fallback: 'build',
+    });
+    const agg = parseConfig(
+      source({
+        nixFile: './p.nix',
+        fleet: {
+          role: 'aggregator',
+          cache: 'file:///srv/cache',
+          secretKeyFile: 'agg.sec',
+          machineKeys: ['machines/m1.pub', 'm2:oQO4wckxmAq0Fv8VS0Ed7jhGIcUxObnLzaCjrBM1sTo='],
+          profilingDuty: 0.25,
+          intervalSeconds: 2,
+        },
+      }),
+    );
+    assert.equal(agg.fleet?.secretKeyFile, '/etc/nix-pgo/agg.sec', 'relative to the config file');
+    assert.deepEqual(agg.fleet?.machineKeys, [
+      { file: '/etc/nix-pgo/machines/m1.pub' },
+      { key: 'm2:oQO4wckxmAq0Fv8VS0Ed7jhGIcUxObnLzaCjrBM1sTo=' },
+    ]);
+    assert.equal(agg.fleet?.aggregatorKey, null);
+    assert.equal(agg.fleet?.intervalMs, 2000);
+    assert.equal(parseConfig(source({ nixFile: './p.nix' })).fleet, null);
+  });
+
+  it('says what a member lacks and what is the aggregator’s only, each with its fix', () => {
+    const check = checkConfigText(
+      source({
+        nixFile: './p.nix',
+        fleet: { ...member, aggregatorKey: undefined, machineKeys: ['m2.pub'] },
+        packages: { a: { bolt: true } },
+      }),
+    );
+    const byPath = new Map(check.problems.map((p) => [p.path, p]));
+    assert.deepEqual([...byPath.keys()].sort(), ['fleet.aggregatorKey', 'fleet.machineKeys', 'packages.a.bolt']);
+    assert.match(byPath.get('fleet.aggregatorKey')!.message, /required on a member/);
+    assert.match(byPath.get('fleet.aggregatorKey')!.fix, /public key/);
+    assert.match(byPath.get('fleet.machineKeys')!.fix, /"role": "aggregator"/);
+    assert.match(byPath.get('packages.a.bolt')!.message, /BOLT is not shared by a fleet yet/);
+  });
+
+  it('refuses a cache it cannot write to and a role it does not know', () => {
+    assert.deepEqual(problemPaths({ nixFile: './p.nix', fleet: { ...member, cache: 's3://bucket', role: 'leader' } }), [
+      'fleet.cache',
+      'fleet.role',
+    ]);
+  });
+});

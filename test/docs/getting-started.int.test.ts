@@ -15,43 +15,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, repoRoot } from '../support/nix.js';
+import { type PageBlock, pageBlocks } from '../support/page-blocks.js';
 
 const page = join(repoRoot, 'docs/getting-started.md');
-
-interface PageBlock {
-  directive: 'run' | 'file' | 'skip';
-  /** The path of a `file` block, the reason of a `skip` block. */
-  argument: string;
-  language: string;
-  code: string;
-  line: number;
-}
-
-/** The fenced code blocks of a Markdown page with the `<!-- test: … -->` marker before each. */
-function pageBlocks(markdown: string): PageBlock[] {
-  const lines = markdown.split('\n');
-  const blocks: PageBlock[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const fence = /^```(\S*)\s*$/.exec(lines[i]!);
-    if (!fence) continue;
-    const end = lines.findIndex((l, j) => j > i && l === '```');
-    if (end < 0) throw new Error(`line ${i + 1}: unterminated code block`);
-    const marker = /^<!-- test: (run|file|skip)\s*(.*?)\s*-->$/.exec(lines[i - 1] ?? '');
-    if (!marker)
-      throw new Error(
-        `line ${i + 1}: a code block without a <!-- test: run | file PATH | skip REASON --> line before it`,
-      );
-    blocks.push({
-      directive: marker[1] as PageBlock['directive'],
-      argument: marker[2]!,
-      language: fence[1]!,
-      code: lines.slice(i + 1, end).join('\n'),
-      line: i + 1,
-    });
-    i = end;
-  }
-  return blocks;
-}
 
 /** One bash script: the blocks in page order, each announced on stdout so the output can be split per block. */
 function pageScript(blocks: readonly PageBlock[]): string {

@@ -151,12 +151,18 @@ describe('transition', () => {
     );
   });
 
+  it("builds from profiling (a fleet member follows the fleet's build before its own data arrived), and a failure returns there", () => {
+    const building = transition(at('profiling'), { type: 'build-started' });
+    assert.deepEqual(building, at('building', 'profiling'));
+    assert.deepEqual(transition(building, { type: 'build-failed' }), at('profiling'));
+    assert.deepEqual(transition(building, { type: 'build-succeeded' }), at('optimized'));
+  });
+
   it('rejects the illegal moves of the lifecycle', () => {
     const illegal: [LifecycleState, LifecycleEvent['type']][] = [
       ['vanilla', 'data-arrived'],
       ['vanilla', 'build-started'],
       ['profiling', 'policy-met'],
-      ['profiling', 'build-started'],
       ['collecting', 'enable'],
       ['ready', 'build-failed'],
       ['building', 'build-started'],
