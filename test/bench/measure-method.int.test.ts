@@ -108,6 +108,12 @@ describe('readCodeIdentity', () => {
     // A .text moved by one more PLT entry: the same call.
     assert.equal(normalizeDisassembly(a), normalizeDisassembly(a.replace('call   1040', 'call   1050')));
     assert.notEqual(normalizeDisassembly(a), normalizeDisassembly(a.replace('<printf@plt>', '<puts@plt>')));
+    // Padding after the last function is not an instruction; a nop inside the code is.
+    assert.equal(
+      normalizeDisassembly(a),
+      normalizeDisassembly(`${a}\n    1103:\tnop\n    1104:\tcs nopw 0x0(%rax,%rax,1)`),
+    );
+    assert.notEqual(normalizeDisassembly(a), normalizeDisassembly(a.replace('\n', '\n    10f6:\tnop\n')));
     assert.notEqual(normalizeDisassembly(a), normalizeDisassembly(a.replace('cmpb   $0x0', 'cmpb   $0x1')));
   });
 });
