@@ -9,9 +9,15 @@
  * repaired by recoverHarvests().
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, ftruncateSync, lstatSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { copyDurable, fsyncPath, writeDurable } from '../durable/durable-file.js';
+import {
+  copyDurable,
+  eachFileSideBySide,
+  fsyncPath,
+  truncateToZero,
+  writeDurableAll,
+} from '../durable/durable-file.js';
 import { FdataReader } from '../formats/fdata.js';
 import { faultPoint } from '../durable/fault-points.js';
 import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
@@ -207,15 +213,18 @@ export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
 /** Copies, journals and settles the held files (all locked), then confirms. */
 async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport): Promise<void> {
   // Unlinking an empty old raw profile needs no journal: nothing is copied.
-  for (const h of held) {
-    if (h.settle === 'unlink' && !h.handedOff && fstatSync(h.fd).size === 0 && h.plan.quarantine.length === 0)
-      unlinkHeld(ctx, h);
-  }
+  await eachFileSideBySide(
+    held.filter(
+      (h) => h.settle === 'unlink' && !h.handedOff && fstatSync(h.fd).size === 0 && h.plan.quarantine.length === 0,
+    ),
+    (h) => unlinkHeld(ctx, h),
+  );
   const work = held.filter((h) => h.bytes.length > 0 || h.streamed !== null || h.plan.quarantine.length > 0);
   if (work.length === 0) return;
 
   const quarantineRows: QuarantineRecord[] = [];
-  const { staged, takes } = stageCopies(ctx, work);
+  const { staged, takes, writes } = stageCopies(ctx, work);
+  await writeDurableAll(writes);
   for (const h of work) {
     for (const q of h.plan.quarantine) {
       const keptPath = q.staged
@@ -239,11 +248,11 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
   faultPoint('harvest:copied');
   const harvestId = beginHarvest(ctx.db, takes, staged, quarantineRows);
   faultPoint('harvest:journaled');
-  for (const h of work) {
-    if (h.settle === 'unlink' && !h.handedOff) unlinkHeld(ctx, h);
+  await eachFileSideBySide(work, async (h) => {
+    if (h.settle === 'unlink' && !h.handedOff) await unlinkHeld(ctx, h);
     else if (h.settle === 'remove') unlinkSamePath(h.file.path, h.dev, h.ino);
-    else ftruncateSync(h.fd, 0);
-  }
+    else await truncateToZero(h.fd);
+  });
   // One file-system flush makes every truncation and unlink durable before the journal says they happened.
   syncFileSystem(work[0]!.fd);
   faultPoint('harvest:truncated');
@@ -260,8 +269,8 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
  * Empties a held raw profile and unlinks it by its path (if the path still names this file), then hands
  * its descriptor to the drain list: the unlinked file then holds exactly what a late writer adds.
  */
-function unlinkHeld(ctx: HarvestContext, h: Held): void {
-  ftruncateSync(h.fd, 0);
+async function unlinkHeld(ctx: HarvestContext, h: Held): Promise<void> {
+  await truncateToZero(h.fd);
   unlinkSamePath(h.file.path, h.dev, h.ino);
   ctx.drain.add({ fd: h.fd, file: h.file, dev: h.dev, ino: h.ino, lastDataMs: ctx.now() });
   h.handedOff = true;
@@ -285,10 +294,14 @@ function release(held: readonly Held[]): void {
   }
 }
 
-/** Writes the copies: one staging file per package and contributor for raw profiles (llvm-profdata reads concatenated ones), one per gcda or fdata file. */
-function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewStaged[]; takes: TakeRecord[] } {
+/** Plans the copies, written by the caller side by side: one staging file per package and contributor for raw profiles (llvm-profdata reads concatenated ones), one per gcda or fdata file. */
+function stageCopies(
+  ctx: HarvestContext,
+  work: readonly Held[],
+): { staged: NewStaged[]; takes: TakeRecord[]; writes: { path: string; bytes: Buffer }[] } {
   const staged: NewStaged[] = [];
   const takes: TakeRecord[] = [];
+  const writes: { path: string; bytes: Buffer }[] = [];
   const llvmGroups = new Map<
     string,
     {
@@ -332,7 +345,7 @@ function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewS
       }
       if (h.file.format === 'gcda' || h.file.format === 'fdata') {
         const path = join(ctx.stagingDir, `${randomUUID()}.${h.file.format}`);
-        writeDurable(path, piece.bytes);
+        writes.push({ path, bytes: piece.bytes });
         staged.push({
           package: piece.package,
           kind: h.file.format,
@@ -371,7 +384,7 @@ function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewS
     }
   }
   for (const group of llvmGroups.values()) {
-    writeDurable(group.path, Buffer.concat(group.chunks));
+    writes.push({ path: group.path, bytes: Buffer.concat(group.chunks) });
     staged.push({
       package: group.pkg,
       kind: 'llvm',
@@ -384,5 +397,5 @@ function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewS
       mass: group.mass,
     });
   }
-  return { staged, takes };
+  return { staged, takes, writes };
 }
