@@ -3,7 +3,7 @@
  * entry) can rely on them being on disk. Every fsync in nix-pgo goes through here.
  */
 import { closeSync, fsyncSync, ftruncate, openSync, readSync, renameSync, writeSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 
@@ -36,17 +36,24 @@ export async function eachFileSideBySide<T>(items: readonly T[], operation: (ite
   if (failed) throw failed.reason;
 }
 
-/** Creates every `path` (none may exist) with its `bytes`, flushed to disk, side by side. */
-export async function writeDurableAll(files: readonly { path: string; bytes: Buffer }[]): Promise<void> {
-  await eachFileSideBySide(files, async ({ path, bytes }) => {
-    const file = await open(path, 'wx', 0o600);
-    try {
+/**
+ * Creates every `path` (none may exist, all in `dir`) with its `bytes`, then flushes them and `dir` (their
+ * names) to disk side by side: one wait for the disk where a file at a time and then the directory are several.
+ */
+export async function writeDurableAll(dir: string, files: readonly { path: string; bytes: Buffer }[]): Promise<void> {
+  if (files.length === 0) return;
+  const handles: FileHandle[] = [];
+  try {
+    await eachFileSideBySide(files, async ({ path, bytes }) => {
+      const file = await open(path, 'wx', 0o600);
+      handles.push(file);
       await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-  });
+    });
+    handles.push(await open(dir, 'r'));
+    await eachFileSideBySide(handles, (file) => file.sync());
+  } finally {
+    await Promise.allSettled(handles.map((file) => file.close()));
+  }
 }
 
 /** Empties the file open as `fd` (freeing its blocks is what takes the time). */

@@ -10,6 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, unlinkSync } from 'node:fs';
+import { lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   copyDurable,
@@ -224,7 +225,7 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
 
   const quarantineRows: QuarantineRecord[] = [];
   const { staged, takes, writes } = stageCopies(ctx, work);
-  await writeDurableAll(writes);
+  await writeDurableAll(ctx.stagingDir, writes);
   for (const h of work) {
     for (const q of h.plan.quarantine) {
       const keptPath = q.staged
@@ -244,7 +245,8 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
       report.quarantined++;
     }
   }
-  if (staged.length > 0) fsyncPath(ctx.stagingDir);
+  // Copies streamed while reading (BOLT profiles) were flushed then, their names were not.
+  if (work.some((h) => h.streamed !== null)) fsyncPath(ctx.stagingDir);
   faultPoint('harvest:copied');
   const harvestId = beginHarvest(ctx.db, takes, staged, quarantineRows);
   faultPoint('harvest:journaled');
@@ -266,14 +268,25 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
 }
 
 /**
- * Empties a held raw profile and unlinks it by its path (if the path still names this file), then hands
+ * Unlinks a held raw profile by its path (if the path still names this file) and empties it, then hands
  * its descriptor to the drain list: the unlinked file then holds exactly what a late writer adds.
  */
 async function unlinkHeld(ctx: HarvestContext, h: Held): Promise<void> {
+  // Unlinked first: emptying a file no name points to any more took less time on ext4 in every measurement.
+  await unlinkSameFile(h.file.path, h.dev, h.ino);
   await truncateToZero(h.fd);
-  unlinkSamePath(h.file.path, h.dev, h.ino);
   ctx.drain.add({ fd: h.fd, file: h.file, dev: h.dev, ino: h.ino, lastDataMs: ctx.now() });
   h.handedOff = true;
+}
+
+/** unlinkSamePath in the thread pool, so a batch's files are unlinked side by side. */
+async function unlinkSameFile(path: string, dev: bigint, ino: bigint): Promise<void> {
+  try {
+    const st = await lstat(path, { bigint: true });
+    if (st.dev === dev && st.ino === ino) await unlink(path);
+  } catch {
+    // Already gone: nothing to unlink.
+  }
 }
 
 /** Unlinks `path` if it still names the file we hold (a program may have created a new one there since). */
