@@ -255,10 +255,8 @@ export class Collector {
     return pass;
   }
 
-  private loadPackages(): Attribution & { boltDirs: string[] } {
-    const managed: ManagedPackage[] = [];
-    const problems: string[] = [];
-    const boltDirs = new Set<string>();
+  /** Reads every source's manifest into `managed` and records its package row; what fails goes to `problems`. */
+  private readSources(managed: ManagedPackage[], problems: string[], boltDirs: Set<string>): void {
     for (const [name, source] of this.sources) {
       try {
         const manifest = parseManifest(readFileSync(source.manifestPath, 'utf8'), source.manifestPath);
@@ -278,6 +276,14 @@ export class Collector {
         problems.push(`${name}: ${(error as Error).message}${hints}`);
       }
     }
+  }
+
+  private loadPackages(): Attribution & { boltDirs: string[] } {
+    const managed: ManagedPackage[] = [];
+    const problems: string[] = [];
+    const boltDirs = new Set<string>();
+    // One transaction for every package's row: one commit (one fsync) per pass, not one per package.
+    inTransaction(this.db, () => this.readSources(managed, problems, boltDirs));
     const attribution = buildAttribution(managed);
     this.problems = [...problems, ...attribution.conflicts];
     for (const problem of problems) if (!this.reportedProblems.has(problem)) this.log(`nix-pgo: ${problem}`);

@@ -14,7 +14,11 @@ import type { SpoolFile } from '../spool/scan.js';
 import { findGcdaOwner, trusts, type Attribution } from './attribution.js';
 import { readHead } from './open-spool-file.js';
 
-export type Claim = { ours: true } | { ours: false; why: 'untrusted' | 'unknown-build' } | { ours: 'read-header' };
+/** `package`: the package a file of ours goes to (null: none, the harvest quarantines it). */
+export type Claim =
+  | { ours: true; package: string | null }
+  | { ours: false; why: 'untrusted' | 'unknown-build' }
+  | { ours: 'read-header' };
 
 const TOOLCHAIN: Record<SpoolFile['format'], ProfileManifest['toolchain']> = {
   llvm: 'clang',
@@ -33,7 +37,7 @@ function trustedByAny(attribution: Attribution, format: SpoolFile['format'], uid
 
 function byPackage(attribution: Attribution, owner: string | undefined, uid: number): Claim {
   if (owner === undefined) return { ours: false, why: 'unknown-build' };
-  return trusts(attribution, owner, uid) ? { ours: true } : { ours: false, why: 'untrusted' };
+  return trusts(attribution, owner, uid) ? { ours: true, package: owner } : { ours: false, why: 'untrusted' };
 }
 
 /** Pure: the claim from what the scan saw, or `read-header` when a raw profile's build ids decide it. */
@@ -53,29 +57,40 @@ export function claimByName(file: SpoolFile, attribution: Attribution): Claim {
  * build ids, is ours to report (its contributor is trusted): the harvest quarantines it with its reason.
  */
 export function claimByHeader(file: SpoolFile, head: Buffer, attribution: Attribution): Claim {
-  if (head.length === 0) return { ours: true };
+  if (head.length === 0) return { ours: true, package: null };
   const ids = peekBinaryIds(head);
-  if (ids === null || ids.length === 0) return { ours: true };
+  if (ids === null || ids.length === 0) return { ours: true, package: null };
   const owners = ids.map((id) => attribution.byBuildId.get(id)).filter((p): p is string => p !== undefined);
   return byPackage(attribution, owners[0], file.uid);
 }
 
 export interface Claimed {
+  /**
+   * Grouped by package (in the scan's order within one): a harvest batch then holds few packages, so each
+   * package gets few staging files and merges while the batches of the others are still being harvested.
+   */
   ours: SpoolFile[];
   /** Files of other users or daemons, left as they are. */
   leftAlone: SpoolFile[];
 }
 
 export function claimFiles(files: readonly SpoolFile[], attribution: Attribution): Claimed {
-  const claimed: Claimed = { ours: [], leftAlone: [] };
+  const ours = new Map<string | null, SpoolFile[]>();
+  const leftAlone: SpoolFile[] = [];
   for (const file of files) {
     let claim = claimByName(file, attribution);
     if (claim.ours === 'read-header') {
       // Unreadable now (gone, swapped): the harvest meets it again and deals with it.
       const head = readHead(file.path, file.uid, RAW_HEADER_PEEK);
-      claim = head === null ? { ours: true } : claimByHeader(file, head, attribution);
+      claim = head === null ? { ours: true, package: null } : claimByHeader(file, head, attribution);
     }
-    (claim.ours === true ? claimed.ours : claimed.leftAlone).push(file);
+    if (claim.ours !== true) {
+      leftAlone.push(file);
+      continue;
+    }
+    const group = ours.get(claim.package);
+    if (group) group.push(file);
+    else ours.set(claim.package, [file]);
   }
-  return claimed;
+  return { ours: [...ours.values()].flat(), leftAlone };
 }

@@ -9,9 +9,16 @@
  * repaired by recoverHarvests().
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, ftruncateSync, lstatSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, unlinkSync } from 'node:fs';
+import { lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { copyDurable, fsyncPath, writeDurable } from '../durable/durable-file.js';
+import {
+  copyDurable,
+  eachFileSideBySide,
+  fsyncPath,
+  truncateToZero,
+  writeDurableAll,
+} from '../durable/durable-file.js';
 import { FdataReader } from '../formats/fdata.js';
 import { faultPoint } from '../durable/fault-points.js';
 import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
@@ -207,15 +214,18 @@ export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
 /** Copies, journals and settles the held files (all locked), then confirms. */
 async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport): Promise<void> {
   // Unlinking an empty old raw profile needs no journal: nothing is copied.
-  for (const h of held) {
-    if (h.settle === 'unlink' && !h.handedOff && fstatSync(h.fd).size === 0 && h.plan.quarantine.length === 0)
-      unlinkHeld(ctx, h);
-  }
+  await eachFileSideBySide(
+    held.filter(
+      (h) => h.settle === 'unlink' && !h.handedOff && fstatSync(h.fd).size === 0 && h.plan.quarantine.length === 0,
+    ),
+    (h) => unlinkHeld(ctx, h),
+  );
   const work = held.filter((h) => h.bytes.length > 0 || h.streamed !== null || h.plan.quarantine.length > 0);
   if (work.length === 0) return;
 
   const quarantineRows: QuarantineRecord[] = [];
-  const { staged, takes } = stageCopies(ctx, work);
+  const { staged, takes, writes } = stageCopies(ctx, work);
+  await writeDurableAll(ctx.stagingDir, writes);
   for (const h of work) {
     for (const q of h.plan.quarantine) {
       const keptPath = q.staged
@@ -235,15 +245,16 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
       report.quarantined++;
     }
   }
-  if (staged.length > 0) fsyncPath(ctx.stagingDir);
+  // Copies streamed while reading (BOLT profiles) were flushed then, their names were not.
+  if (work.some((h) => h.streamed !== null)) fsyncPath(ctx.stagingDir);
   faultPoint('harvest:copied');
   const harvestId = beginHarvest(ctx.db, takes, staged, quarantineRows);
   faultPoint('harvest:journaled');
-  for (const h of work) {
-    if (h.settle === 'unlink' && !h.handedOff) unlinkHeld(ctx, h);
+  await eachFileSideBySide(work, async (h) => {
+    if (h.settle === 'unlink' && !h.handedOff) await unlinkHeld(ctx, h);
     else if (h.settle === 'remove') unlinkSamePath(h.file.path, h.dev, h.ino);
-    else ftruncateSync(h.fd, 0);
-  }
+    else await truncateToZero(h.fd);
+  });
   // One file-system flush makes every truncation and unlink durable before the journal says they happened.
   syncFileSystem(work[0]!.fd);
   faultPoint('harvest:truncated');
@@ -257,14 +268,25 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
 }
 
 /**
- * Empties a held raw profile and unlinks it by its path (if the path still names this file), then hands
+ * Unlinks a held raw profile by its path (if the path still names this file) and empties it, then hands
  * its descriptor to the drain list: the unlinked file then holds exactly what a late writer adds.
  */
-function unlinkHeld(ctx: HarvestContext, h: Held): void {
-  ftruncateSync(h.fd, 0);
-  unlinkSamePath(h.file.path, h.dev, h.ino);
+async function unlinkHeld(ctx: HarvestContext, h: Held): Promise<void> {
+  // Unlinked first: emptying a file no name points to any more took less time on ext4 in every measurement.
+  await unlinkSameFile(h.file.path, h.dev, h.ino);
+  await truncateToZero(h.fd);
   ctx.drain.add({ fd: h.fd, file: h.file, dev: h.dev, ino: h.ino, lastDataMs: ctx.now() });
   h.handedOff = true;
+}
+
+/** unlinkSamePath in the thread pool, so a batch's files are unlinked side by side. */
+async function unlinkSameFile(path: string, dev: bigint, ino: bigint): Promise<void> {
+  try {
+    const st = await lstat(path, { bigint: true });
+    if (st.dev === dev && st.ino === ino) await unlink(path);
+  } catch {
+    // Already gone: nothing to unlink.
+  }
 }
 
 /** Unlinks `path` if it still names the file we hold (a program may have created a new one there since). */
@@ -285,10 +307,14 @@ function release(held: readonly Held[]): void {
   }
 }
 
-/** Writes the copies: one staging file per package and contributor for raw profiles (llvm-profdata reads concatenated ones), one per gcda or fdata file. */
-function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewStaged[]; takes: TakeRecord[] } {
+/** Plans the copies, written by the caller side by side: one staging file per package and contributor for raw profiles (llvm-profdata reads concatenated ones), one per gcda or fdata file. */
+function stageCopies(
+  ctx: HarvestContext,
+  work: readonly Held[],
+): { staged: NewStaged[]; takes: TakeRecord[]; writes: { path: string; bytes: Buffer }[] } {
   const staged: NewStaged[] = [];
   const takes: TakeRecord[] = [];
+  const writes: { path: string; bytes: Buffer }[] = [];
   const llvmGroups = new Map<
     string,
     {
@@ -332,7 +358,7 @@ function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewS
       }
       if (h.file.format === 'gcda' || h.file.format === 'fdata') {
         const path = join(ctx.stagingDir, `${randomUUID()}.${h.file.format}`);
-        writeDurable(path, piece.bytes);
+        writes.push({ path, bytes: piece.bytes });
         staged.push({
           package: piece.package,
           kind: h.file.format,
@@ -371,7 +397,7 @@ function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewS
     }
   }
   for (const group of llvmGroups.values()) {
-    writeDurable(group.path, Buffer.concat(group.chunks));
+    writes.push({ path: group.path, bytes: Buffer.concat(group.chunks) });
     staged.push({
       package: group.pkg,
       kind: 'llvm',
@@ -384,5 +410,5 @@ function stageCopies(ctx: HarvestContext, work: readonly Held[]): { staged: NewS
       mass: group.mass,
     });
   }
-  return { staged, takes };
+  return { staged, takes, writes };
 }

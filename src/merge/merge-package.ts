@@ -11,6 +11,7 @@
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { removeFiles } from '../durable/durable-file.js';
 import { faultPoint } from '../durable/fault-points.js';
 import { ToolError } from '../errors/errors.js';
 import type { ProfileManifest, Toolchain } from '../formats/manifest.js';
@@ -149,12 +150,14 @@ export async function mergePackage(
     functionsRun !== null && 'keys' in functionsRun ? functionsRun.keys : undefined,
   );
   faultPoint('merge:committed');
-  for (const input of consumed) rmSync(input.path, { force: true });
-  for (const c of changed)
-    if (c.generation > 1)
-      rmSync(join(dirname(c.path), generationName(c.generation - 1, toolchain)), { force: true, recursive: true });
-  // The previous generation stays for the next overlap; older ones have no use.
-  if (generation >= 3) rmSync(join(dir, generationName(generation - 2, toolchain)), { force: true, recursive: true });
+  await removeFiles([
+    ...consumed.map((i) => i.path),
+    ...changed
+      .filter((c) => c.generation > 1)
+      .map((c) => join(dirname(c.path), generationName(c.generation - 1, toolchain))),
+    // The previous generation stays for the next overlap; older ones have no use.
+    ...(generation >= 3 ? [join(dir, generationName(generation - 2, toolchain))] : []),
+  ]);
   return { package: name, generation, inputs: consumed.length, quarantined };
 }
 
