@@ -96,7 +96,7 @@ in
     ReadWritePaths = [ spoolDir ];
     UMask = "0022";
     Nice = 10;
-
-    ProtectProc = "invisible";
+    # No ProtectProc: a BOLT profile is whole only once the process that writes it is gone, and the daemon sees
+    # other users' processes only in an unfiltered /proc (it reads their start time and owner, nothing more).
   };
 }

@@ -238,6 +238,33 @@ describe('the NixOS module on a real systemd', { skip }, () => {
       await assert.rejects(host.exec(['ls', path], { user: 'bob' }), path);
   });
 
+  it("the daemon sees other users' processes: a BOLT profile is whole only once the process writing it is gone", async () => {
+    await host.exec(['systemd-run', '--unit=alice-running', '-p', 'User=alice', 'sleep', '120']);
+    try {
+      const show = async (unit: string) =>
+        (await host.exec(['systemctl', 'show', '-p', 'MainPID', '--value', unit])).stdout.trim();
+      const pid = await show('alice-running');
+      // In the daemon's own mount namespace (its /proc as its unit mounts it) and with its credentials.
+      const seenByDaemon = await host.exec([
+        'nsenter',
+        '-t',
+        await show('nix-pgo'),
+        '-m',
+        'setpriv',
+        '--reuid=nix-pgo',
+        '--regid=nix-pgo',
+        '--clear-groups',
+        'stat',
+        '-c',
+        '%u',
+        `/proc/${pid}`,
+      ]);
+      assert.equal(seenByDaemon.stdout.trim(), String(uids.alice));
+    } finally {
+      await host.systemctl('stop', 'alice-running');
+    }
+  });
+
   it('counts every run exactly, each for its contributor, and builds the optimized variants', async (t) => {
     const want = new Map([
       [uids.alice!, RUNS.alice],
