@@ -53,7 +53,7 @@ test('a forged profile of another contributor gets at most its share; the honest
   const llvm = join(layout.spoolDir, 'llvm', String(HONEST));
 
   // The honest user's 50 runs, ten at a time.
-  const env = writerEnvironment(layout.spoolDir, HONEST);
+  const env = writerEnvironment(layout.spoolDir);
   for (let batch = 0; batch < 5; batch++) {
     await Promise.all(
       Array.from({ length: 10 }, () => run(example.exe, [], { env, user: { uid: HONEST, gid: HONEST } })),

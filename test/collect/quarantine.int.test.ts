@@ -135,11 +135,11 @@ test('hostile and broken spool input: each case recorded with its reason, only t
 
   // The good ones: the managed packages' profiles, written by the spool user's own runs.
   await run(clang.exe, [], {
-    env: writerEnvironment(layout.spoolDir, SPOOL_UID),
+    env: writerEnvironment(layout.spoolDir),
     user: { uid: SPOOL_UID, gid: SPOOL_UID },
   });
   await run(gcc.exe, [], {
-    env: writerEnvironment(layout.spoolDir, SPOOL_UID),
+    env: writerEnvironment(layout.spoolDir),
     user: { uid: SPOOL_UID, gid: SPOOL_UID },
   });
 

@@ -128,7 +128,7 @@ function pkg(example: Example, trust: User[], maxContributorShare?: number): Chi
 async function oneRun(example: Example): Promise<Map<string, bigint>> {
   const scratch = join(root, `once-${example.name}`);
   mkdirSync(scratch);
-  await run(example.exe, [], { env: writerEnvironment(scratch, 0) });
+  await run(example.exe, [], { env: writerEnvironment(scratch) });
   if (example.toolchain === 'gcc') {
     const tree = join(scratch, 'gcda', '0', JSON.parse(readFileSync(example.manifestPath, 'utf8')).gcdaDir);
     return gccCounts(tree);
@@ -232,10 +232,10 @@ before(async () => {
 test('a trusted forger repeats one data record 200 times: weighed per record, it holds at most max(c, 1/N)', async () => {
   const { stateDir, spool } = caseDirs('duplicates');
   const c = 0.2;
-  await runAs(clang, VICTIM, writerEnvironment(spool, VICTIM.uid), 10);
+  await runAs(clang, VICTIM, writerEnvironment(spool), 10);
   // The forger's own real run, then its coldest record given a plausible count and repeated 200 times.
   const forgerDir = claimUserDir(join(spool, 'llvm'), FORGER.uid);
-  await runAs(clang, FORGER, writerEnvironment(spool, FORGER.uid), 1);
+  await runAs(clang, FORGER, writerEnvironment(spool), 1);
   const exeFile = readdirSync(forgerDir)
     .map((f) => join(forgerDir, f))
     .sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
@@ -300,7 +300,7 @@ test("names taken first as directories (llvm/, gcda/ and bolt/ <victim>, and 6,0
   );
   assert.ok(squat.ok, squat.stderr);
   // The victim's clang and gcc runs go to the fallback directories their writers make.
-  const env = writerEnvironment(spool, VICTIM.uid);
+  const env = writerEnvironment(spool);
   await runAs(clang, VICTIM, env, 5);
   await runAs(gcc, VICTIM, env, 5);
   for (const fmt of ['llvm', 'gcda'])
@@ -360,7 +360,7 @@ test("root's names taken first by a file of another user: root's 5 runs all coun
   const { stateDir, spool } = caseDirs('squat-files');
   const taken = await as(ATTACKER, `umask 0; : > ${spool}/llvm/0; chmod 0666 ${spool}/llvm/0`);
   assert.ok(taken.ok, taken.stderr);
-  const env = writerEnvironment(spool, 0);
+  const env = writerEnvironment(spool);
   await runAs(clang, ROOT, env, 5);
   // And where root's directory exists, nobody else can create a name in it.
   claimUserDir(join(spool, 'gcda'), 0);
@@ -397,7 +397,7 @@ test("a symlink where the victim's directory belongs: never followed, the target
   chownSync(elsewhere, VICTIM.uid, VICTIM.gid);
   const linked = await as(ATTACKER, `ln -s ${elsewhere} ${spool}/llvm/${VICTIM.uid}`);
   assert.ok(linked.ok, linked.stderr);
-  await runAs(clang, VICTIM, writerEnvironment(spool, VICTIM.uid), 5);
+  await runAs(clang, VICTIM, writerEnvironment(spool), 5);
   const daemon = CollectorDriver.start({ stateDir, packages: [pkg(clang, [VICTIM])] });
   try {
     const answer = await daemon.pass();
@@ -500,9 +500,9 @@ test('a sparse 100 GiB BOLT file named after pid 1 is not waited for and does no
 
 test('a count above the int64 range from a trusted user is refused with its reason', async () => {
   const { stateDir, spool } = caseDirs('int64');
-  await runAs(clang, VICTIM, writerEnvironment(spool, VICTIM.uid), 4);
+  await runAs(clang, VICTIM, writerEnvironment(spool), 4);
   const dir = claimUserDir(join(spool, 'llvm'), FORGER.uid);
-  await runAs(clang, FORGER, writerEnvironment(spool, FORGER.uid), 1);
+  await runAs(clang, FORGER, writerEnvironment(spool), 1);
   const file = readdirSync(dir)
     .map((f) => join(dir, f))
     .sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
@@ -535,7 +535,7 @@ test('a count above the int64 range from a trusted user is refused with its reas
 
 test('a package removed and added back by a reload is harvested again, and its files meanwhile left alone', async () => {
   const { stateDir, spool } = caseDirs('reload');
-  const env = writerEnvironment(spool, VICTIM.uid);
+  const env = writerEnvironment(spool);
   const settings = pkg(clang, [VICTIM]);
   const daemon = CollectorDriver.start({ stateDir, packages: [settings] });
   try {
@@ -566,11 +566,11 @@ test('a package removed and added back by a reload is harvested again, and its f
 
 test('what a user may leave in its own directory: refused with a reason, never read past a check, the victim untouched', async () => {
   const { stateDir, spool } = caseDirs('own-dir');
-  await runAs(clang, VICTIM, writerEnvironment(spool, VICTIM.uid), 3);
+  await runAs(clang, VICTIM, writerEnvironment(spool), 3);
   const forgerDir = claimUserDir(join(spool, 'llvm'), FORGER.uid);
   const attackerDir = claimUserDir(join(spool, 'llvm'), ATTACKER.uid);
-  await runAs(clang, FORGER, writerEnvironment(spool, FORGER.uid), 1);
-  await runAs(clang, ATTACKER, writerEnvironment(spool, ATTACKER.uid), 1);
+  await runAs(clang, FORGER, writerEnvironment(spool), 1);
+  await runAs(clang, ATTACKER, writerEnvironment(spool), 1);
   const real = readdirSync(forgerDir).sort()[0]!;
   const secret = join(root, 'own-dir', 'secret');
   writeFileSync(secret, 'root only');

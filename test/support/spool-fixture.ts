@@ -358,9 +358,9 @@ export function claimUserDir(fmtDir: string, uid: number): string {
 
 /**
  * The environment of a program that writes to `spoolDir`, as NixOS and `nix-pgo env` give it, in a spool
- * the daemon has made. A program of any user (`_uid`) gets the same; it makes its own directory there.
+ * the daemon has made. A program of every user gets the same; it makes its own directory there.
  */
-export function writerEnvironment(spoolDir: string, _uid = process.getuid!()): NodeJS.ProcessEnv {
+export function writerEnvironment(spoolDir: string): NodeJS.ProcessEnv {
   prepareSpool(spoolDir);
   return { ...process.env, ...spoolEnvironment(spoolDir) };
 }
@@ -372,7 +372,7 @@ export function writerEnvironment(spoolDir: string, _uid = process.getuid!()): N
  */
 export async function runExample(example: Example, spoolDir: string, uid = process.getuid!()): Promise<void> {
   const user = uid === process.getuid!() ? undefined : { uid, gid: uid };
-  const env = writerEnvironment(spoolDir, uid);
+  const env = writerEnvironment(spoolDir);
   if (example.toolchain === 'bolt') delete env.NIX_PGO_SPOOL;
   await run(example.exe, [], { env, ...(user ? { user } : {}) });
 }
