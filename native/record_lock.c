@@ -7,10 +7,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 #include <node_api.h>
+
+#include "settle_unlinked.h"
+#include "take_files.h"
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
   char msg[160];
@@ -92,6 +96,54 @@ static napi_value sync_fs(napi_env env, napi_callback_info info) {
   return js_bool(env, 1);
 }
 
+typedef struct {
+  int fd;
+  int err;
+  napi_deferred deferred;
+  napi_async_work work;
+} sync_fs_job;
+
+static void sync_fs_execute(napi_env env, void *data) {
+  (void)env;
+  sync_fs_job *job = data;
+  job->err = syncfs(job->fd) == -1 ? errno : 0;
+}
+
+static void sync_fs_complete(napi_env env, napi_status status, void *data) {
+  sync_fs_job *job = data;
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  if (status == napi_ok && job->err == 0) {
+    napi_resolve_deferred(env, job->deferred, undefined);
+  } else {
+    char msg[160];
+    snprintf(msg, sizeof msg, "syncfs: %s", status == napi_ok ? strerror(job->err) : "cancelled");
+    napi_value message, error, code_value;
+    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_create_int32(env, job->err, &code_value);
+    napi_set_named_property(env, error, "errno", code_value);
+    napi_reject_deferred(env, job->deferred, error);
+  }
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+/* syncfs(fd) in libuv's thread pool: the event loop goes on (merges finish, start) while the disk flushes. */
+static napi_value sync_fs_async(napi_env env, napi_callback_info info) {
+  int fd = fd_arg(env, info);
+  if (fd < 0) return NULL;
+  sync_fs_job *job = calloc(1, sizeof *job);
+  if (!job) return throw_errno(env, "syncfs", ENOMEM);
+  job->fd = fd;
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "syncFsAsync", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, sync_fs_execute, sync_fs_complete, job, &job->work);
+  napi_queue_async_work(env, job->work);
+  return promise;
+}
+
 /*
  * flock(LOCK_EX|LOCK_NB), kept until flock_release: true when no other open file description holds a flock on the
  * file. Held while the collector reads a live profile for the last time and removes it; a program's startup
@@ -123,10 +175,13 @@ static napi_value init(napi_env env, napi_value exports) {
     {"unlock", NULL, unlock, NULL, NULL, NULL, napi_default, NULL},
     {"lockHolder", NULL, lock_holder, NULL, NULL, NULL, napi_default, NULL},
     {"syncFs", NULL, sync_fs, NULL, NULL, NULL, napi_default, NULL},
+    {"syncFsAsync", NULL, sync_fs_async, NULL, NULL, NULL, napi_default, NULL},
     {"flockTryExclusive", NULL, flock_try_exclusive, NULL, NULL, NULL, napi_default, NULL},
     {"flockRelease", NULL, flock_release, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  register_settle_unlinked(env, exports);
+  register_take_files(env, exports);
   return exports;
 }
 

@@ -14,6 +14,7 @@ import { buildAttribution, type Attribution, type ManagedPackage, type TrustRule
 import type { CollectorConfig } from '../config/config-types.js';
 import { DEFAULT_COLLECTOR, DEFAULT_POLICY } from '../config/defaults.js';
 import { DrainList } from '../harvest/drain-list.js';
+import { harvestAll } from '../harvest/harvest-all.js';
 import { drainUnlinked, harvestBatch, type BatchReport, type HarvestContext } from '../harvest/harvest-batch.js';
 import { fdataWriterGone } from '../harvest/fdata-writers.js';
 import { snapshotLiveFdata } from '../harvest/live-fdata.js';
@@ -356,7 +357,7 @@ export class Collector {
     const squats = inTransaction(this.db, () => this.setAside(scan.rejects, now));
     harvested.quarantined += squats.rejected;
     // Files of other users and daemons sharing the directories are not read, moved or quarantined: only counted.
-    const claimed = claimFiles(scan.files, attribution);
+    const claimed = await claimFiles(scan.files, attribution);
     this.leftAlone = { files: claimed.leftAlone.length, bytes: claimed.leftAlone.reduce((sum, f) => sum + f.size, 0) };
     saveSpoolReport(this.db, {
       at: new Date(now()).toISOString(),
@@ -430,16 +431,19 @@ export class Collector {
       for (const name of grown.packages) queue.add(name);
       const taken = new Set([...writing, ...liveFdata.map((l) => l.file)]);
       const files = ours.filter((f) => !f.live && !taken.has(f));
-      for (let i = 0; i < files.length; i += this.limits.batchSize) {
-        const batch: SpoolFile[] = files.slice(i, i + this.limits.batchSize);
-        const report = await harvestBatch(ctx, batch);
-        harvested.taken += report.taken;
-        harvested.bytes += report.bytes;
-        harvested.busy += report.busy;
-        harvested.quarantined += report.quarantined;
-        for (const name of packagesToMergeEarly(previous, report.packages)) queue.add(name);
-        previous = report.packages;
-      }
+      await harvestAll(
+        files,
+        this.limits.batchSize,
+        (batch) => harvestBatch(ctx, batch),
+        (report) => {
+          harvested.taken += report.taken;
+          harvested.bytes += report.bytes;
+          harvested.busy += report.busy;
+          harvested.quarantined += report.quarantined;
+          for (const name of packagesToMergeEarly(previous, report.packages)) queue.add(name);
+          previous = report.packages;
+        },
+      );
       for (const name of packagesWithReadyStaged(this.db)) if (attribution.packages.has(name)) queue.add(name);
     } finally {
       queue.close();

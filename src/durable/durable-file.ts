@@ -76,6 +76,16 @@ export function fsyncPath(path: string): void {
   }
 }
 
+/** fsyncPath in the thread pool. */
+export async function fsyncPathAsync(path: string): Promise<void> {
+  const file = await open(path, 'r');
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
 /** Replaces `path` so that readers see the old or the new content, never a part of it. */
 export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);

@@ -1,13 +1,14 @@
 /**
- * POSIX record locks through the small addon in native/ (built by node-gyp on
- * `npm ci`). Locks belong to the process and vanish when the process closes ANY
- * descriptor of the file, so callers keep exactly one descriptor per file.
+ * POSIX record locks, and the other file calls Node has no API for, through the
+ * small addon in native/ (built by node-gyp on `npm ci`). Locks belong to the
+ * process and vanish when the process closes ANY descriptor of the file, so
+ * callers keep exactly one descriptor per file.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ToolError } from '../errors/errors.js';
+import { StateError, ToolError } from '../errors/errors.js';
 
 interface RecordLockAddon {
   tryLockWrite(fd: number): boolean;
@@ -15,8 +16,22 @@ interface RecordLockAddon {
   unlock(fd: number): boolean;
   lockHolder(fd: number): number;
   syncFs(fd: number): boolean;
+  syncFsAsync(fd: number): Promise<void>;
   flockTryExclusive(fd: number): boolean;
   flockRelease(fd: number): boolean;
+  settleUnlinked(paths: string[], fds: Int32Array, devs: BigUint64Array, inos: BigUint64Array): Promise<number[]>;
+  takeFiles(paths: string[], uids: Uint32Array, maxBytes: number, peek: number): Promise<TakenChunk>;
+}
+
+interface TakenChunk {
+  status: Int32Array;
+  fds: Int32Array;
+  devs: BigUint64Array;
+  inos: BigUint64Array;
+  sizes: Float64Array;
+  offsets: Float64Array;
+  aux: Float64Array;
+  bytes: Buffer;
 }
 
 const ADDON_RELATIVE = join('build', 'Release', 'record_lock.node');
@@ -62,6 +77,29 @@ export function syncFileSystem(fd: number): void {
   load().syncFs(fd);
 }
 
+/** syncFileSystem in the thread pool: the event loop goes on while the disk flushes. */
+export function syncFileSystemAsync(fd: number): Promise<void> {
+  return load().syncFsAsync(fd);
+}
+
+/**
+ * syncFileSystemAsync through a directory, opened without following a symlink and checked to be on file system
+ * `dev` (a user may have swapped it): for when no descriptor of a file there is left open.
+ */
+export async function syncFileSystemOfDirectory(dir: string, dev: bigint): Promise<void> {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    if (fstatSync(fd, { bigint: true }).dev !== dev) {
+      throw new StateError('STATE', `${dir} is no longer on the file system its harvested files were on`, {
+        hints: ['a spool directory was replaced during the harvest; the next pass finishes it from its journal'],
+      });
+    }
+    await syncFileSystemAsync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Waits for the write lock with short sleeps so the event loop stays free; false after timeoutMs. */
 export async function lockWrite(fd: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -84,4 +122,117 @@ export function tryFlockExclusive(fd: number): boolean {
 
 export function releaseFlock(fd: number): void {
   load().flockRelease(fd);
+}
+
+/** A held raw profile to settle: its path, the one descriptor this process has, and the file it names. */
+export interface HeldToSettle {
+  path: string;
+  fd: number;
+  dev: bigint;
+  ino: bigint;
+}
+
+/**
+ * `closed`: unlinked, and nobody else had it open, so nobody can write to it again: its descriptor is closed
+ * (and its lock with it). `emptied`: it is kept open, emptied, for the drain list. `failed`: emptying it failed
+ * (errno code), it is still open.
+ */
+export type SettleOutcome = { kind: 'closed' } | { kind: 'emptied' } | { kind: 'failed'; errno: number };
+
+/** libuv's thread pool has four threads unless UV_THREADPOOL_SIZE says otherwise: work split in four runs side by side. */
+const CHUNKS = 4;
+
+function splitInChunks<T>(items: readonly T[]): T[][] {
+  const size = Math.max(1, Math.ceil(items.length / CHUNKS));
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * Unlinks each held raw profile (if its path still names it) and closes or empties it (native/settle_unlinked.c),
+ * in a few chunks side by side in the thread pool: the waits of a file system overlap, and a batch costs four calls,
+ * not three per file.
+ */
+export async function settleUnlinked(held: readonly HeldToSettle[]): Promise<SettleOutcome[]> {
+  const results = await Promise.all(
+    splitInChunks(held).map((chunk) =>
+      load().settleUnlinked(
+        chunk.map((h) => h.path),
+        Int32Array.from(chunk, (h) => h.fd),
+        BigUint64Array.from(chunk, (h) => h.dev),
+        BigUint64Array.from(chunk, (h) => h.ino),
+      ),
+    ),
+  );
+  return results
+    .flat()
+    .map((code) =>
+      code === 1 ? { kind: 'closed' } : code === 0 ? { kind: 'emptied' } : { kind: 'failed', errno: -code },
+    );
+}
+
+/** native/take_files.c's outcome codes. */
+export const TAKE_STATUS = {
+  read: 0,
+  busy: 1,
+  tooLarge: 2,
+  gone: 3,
+  symlink: 4,
+  notRegular: 5,
+  wrongOwner: 6,
+  hardLink: 7,
+  failed: 8,
+} as const;
+
+/**
+ * One file of takeFiles: its TAKE_STATUS, its descriptor when it is kept open (read, busy, too large; else -1),
+ * the file it is, its size, `aux` (an errno, the owner's uid or the link count, by status) and its bytes when read.
+ */
+export interface TakenFile {
+  status: number;
+  fd: number;
+  dev: bigint;
+  ino: bigint;
+  size: number;
+  aux: number;
+  bytes: Buffer | null;
+}
+
+/**
+ * Opens each file read-write (no symlink followed, no fifo waited on), checks it is a regular file with one link
+ * owned by `uid`, write-locks it without waiting and reads it whole when it is at most `maxBytes`
+ * (native/take_files.c): in four chunks side by side in the thread pool. With `peek`, each is opened read-only,
+ * checked, its first `peek` bytes read, and closed (status read, fd -1).
+ */
+export async function takeFiles(
+  files: readonly { path: string; uid: number }[],
+  maxBytes: number,
+  peek = 0,
+): Promise<TakenFile[]> {
+  const chunks = await Promise.all(
+    splitInChunks(files).map(async (chunk) => {
+      const taken = await load().takeFiles(
+        chunk.map((f) => f.path),
+        Uint32Array.from(chunk, (f) => f.uid),
+        maxBytes,
+        peek,
+      );
+      return chunk.map(
+        (_, i): TakenFile => ({
+          status: taken.status[i]!,
+          fd: taken.fds[i]!,
+          dev: taken.devs[i]!,
+          ino: taken.inos[i]!,
+          size: taken.sizes[i]!,
+          aux: taken.aux[i]!,
+          bytes:
+            taken.status[i] === TAKE_STATUS.read
+              ? taken.bytes.subarray(taken.offsets[i]!, taken.offsets[i]! + taken.sizes[i]!)
+              : null,
+        }),
+      );
+    }),
+  );
+  return chunks.flat();
 }

@@ -183,11 +183,14 @@ export const MAX_COUNT = (1n << 63n) - 1n;
 function readRecords(buf: Buffer, l: CounterLayout): { functionsRun: string[]; mass: number } {
   const run: string[] = [];
   let mass = 0;
+  const firstDelta = BigInt.asIntN(64, l.countersDelta);
+  if (firstDelta > MAX_FIELD || firstDelta < -MAX_FIELD) throw new Malformed('corrupt', 'CountersDelta is absurd');
+  const delta = Number(firstDelta);
   for (let i = 0; i < l.dataCount; i++) {
     const record = l.dataStart + i * l.dataRecordBytes;
-    const relative =
-      buf.readBigInt64LE(record + 16) - (BigInt.asIntN(64, l.countersDelta) - BigInt(i * l.dataRecordBytes));
-    const first = Number(relative) / l.counterBytes;
+    // Plain numbers, not BigInts: a pointer difference this far from the record is corrupt anyway.
+    const pointer = readSafeInt64(buf, record + 16);
+    const first = pointer === null ? -1 : (pointer - (delta - i * l.dataRecordBytes)) / l.counterBytes;
     const count = buf.readUInt32LE(record + 40);
     if (!Number.isInteger(first) || first < 0 || first + count > l.counterCount) {
       throw new Malformed('corrupt', `function ${i} points outside the counters`);
@@ -195,16 +198,37 @@ function readRecords(buf: Buffer, l: CounterLayout): { functionsRun: string[]; m
     let nonzero = false;
     for (let c = 0; c < count; c++) {
       const at = l.countersStart + (first + c) * l.counterBytes;
-      const value = l.counterBytes === 8 ? buf.readBigUInt64LE(at) : buf.readUInt8(at) === 0 ? 1n : 0n;
-      if (value > MAX_COUNT)
-        throw new Malformed('corrupt', `function ${i} has a counter above the int64 range (${value})`);
-      if (value !== 0n) nonzero = true;
-      mass += Number(value);
+      let value: number;
+      if (l.counterBytes === 8) {
+        const high = buf.readUInt32LE(at + 4);
+        if (high >= 0x80000000)
+          throw new Malformed(
+            'corrupt',
+            `function ${i} has a counter above the int64 range (${buf.readBigUInt64LE(at)})`,
+          );
+        // Rounded as Number(BigInt) rounds: the high part is exact, the one addition rounds to nearest.
+        value = high * 0x100000000 + buf.readUInt32LE(at);
+      } else value = buf.readUInt8(at) === 0 ? 1 : 0;
+      if (value !== 0) nonzero = true;
+      mass += value;
     }
-    if (nonzero)
-      run.push(`${buf.readBigUInt64LE(record).toString(16)}:${buf.readBigUInt64LE(record + 8).toString(16)}`);
+    if (nonzero) run.push(`${hex64(buf, record)}:${hex64(buf, record + 8)}`);
   }
   return { functionsRun: run, mass };
+}
+
+/** A little-endian int64 as a number, or null when it is beyond ±2^52 (no offset in a profile is). */
+function readSafeInt64(buf: Buffer, at: number): number | null {
+  const high = buf.readInt32LE(at + 4);
+  if (high >= 0x100000 || high < -0x100000) return null;
+  return high * 0x100000000 + buf.readUInt32LE(at);
+}
+
+/** A u64 in hex without leading zeros, as BigInt's toString(16) writes it. */
+function hex64(buf: Buffer, at: number): string {
+  const high = buf.readUInt32LE(at + 4);
+  const low = buf.readUInt32LE(at).toString(16);
+  return high === 0 ? low : `${high.toString(16)}${low.padStart(8, '0')}`;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { ProfileManifest } from '../formats/manifest.js';
 import { peekBinaryIds, RAW_HEADER_PEEK } from '../formats/raw-profile.js';
 import type { SpoolFile } from '../spool/scan.js';
 import { findGcdaOwner, trusts, type Attribution } from './attribution.js';
-import { readHead } from './open-spool-file.js';
+import { readHeads } from './open-spool-file.js';
 
 /** `package`: the package a file of ours goes to (null: none, the harvest quarantines it). */
 export type Claim =
@@ -74,14 +74,17 @@ export interface Claimed {
   leftAlone: SpoolFile[];
 }
 
-export function claimFiles(files: readonly SpoolFile[], attribution: Attribution): Claimed {
+export async function claimFiles(files: readonly SpoolFile[], attribution: Attribution): Promise<Claimed> {
+  const byName = files.map((file) => claimByName(file, attribution));
+  const unread = files.filter((_, i) => byName[i]!.ours === 'read-header');
+  const heads = new Map(zip(unread, await readHeads(unread, RAW_HEADER_PEEK)));
   const ours = new Map<string | null, SpoolFile[]>();
   const leftAlone: SpoolFile[] = [];
-  for (const file of files) {
-    let claim = claimByName(file, attribution);
+  for (const [i, file] of files.entries()) {
+    let claim = byName[i]!;
     if (claim.ours === 'read-header') {
       // Unreadable now (gone, swapped): the harvest meets it again and deals with it.
-      const head = readHead(file.path, file.uid, RAW_HEADER_PEEK);
+      const head = heads.get(file) ?? null;
       claim = head === null ? { ours: true, package: null } : claimByHeader(file, head, attribution);
     }
     if (claim.ours !== true) {
@@ -93,4 +96,8 @@ export function claimFiles(files: readonly SpoolFile[], attribution: Attribution
     else ours.set(claim.package, [file]);
   }
   return { ours: [...ours.values()].flat(), leftAlone };
+}
+
+function zip<A, B>(as: readonly A[], bs: readonly B[]): [A, B][] {
+  return as.map((a, i) => [a, bs[i]!]);
 }

@@ -10,8 +10,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, unlinkSync } from 'node:fs';
-import { lstat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { getSystemErrorName } from 'node:util';
+import { StateError } from '../errors/errors.js';
 import {
   copyDurable,
   eachFileSideBySide,
@@ -21,7 +22,14 @@ import {
 } from '../durable/durable-file.js';
 import { FdataReader } from '../formats/fdata.js';
 import { faultPoint } from '../durable/fault-points.js';
-import { lockWrite, syncFileSystem, unlockFile } from '../durable/record-lock.js';
+import {
+  lockWrite,
+  settleUnlinked,
+  syncFileSystemAsync,
+  syncFileSystemOfDirectory,
+  unlockFile,
+} from '../durable/record-lock.js';
+import type { QuarantineReason } from '../formats/quarantine-reason.js';
 import type { Quarantine } from '../quarantine/quarantine.js';
 import type { SpoolFile } from '../spool/scan.js';
 import type { Db } from '../state/database.js';
@@ -29,7 +37,7 @@ import { beginHarvest, confirmHarvest, type NewStaged, type TakeRecord } from '.
 import type { QuarantineRecord } from '../state/quarantine-records.js';
 import type { Attribution } from './attribution.js';
 import type { DrainList } from './drain-list.js';
-import { openSpoolFile, readWhole } from './open-spool-file.js';
+import { openSpoolFile, readWhole, takeSpoolFiles } from './open-spool-file.js';
 import { planStreamedFdata, planTake, type TakePlan } from './plan-take.js';
 
 export interface HarvestLimits {
@@ -74,8 +82,10 @@ interface Held {
   settle: TakeRecord['settle'];
   /** Whether this process holds the file's write lock (a BOLT profile is read without one). */
   locked: boolean;
-  /** Unlinked and handed to the drain list, which keeps the descriptor open. */
+  /** Unlinked and either closed or handed to the drain list, which keeps the descriptor open: not ours to close. */
   handedOff: boolean;
+  /** Unlinked, and nobody else had it open: its descriptor (and with it the lock) is closed. */
+  closed: boolean;
 }
 
 export function emptyReport(): BatchReport {
@@ -86,84 +96,125 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
   const report = emptyReport();
   const held: Held[] = [];
   try {
-    for (const file of files) {
-      // A young empty raw profile may be a run that has not written yet; an old one is swept below.
-      if (file.size === 0 && file.format === 'llvm' && ctx.now() - file.mtimeMs < ctx.limits.emptyGraceMs) continue;
-      const unlocked = file.format === 'fdata';
-      const opened = openSpoolFile(file.path, file.uid, unlocked ? 'read' : 'read-write');
-      if (!opened.ok) {
-        if (opened.reason !== null) {
-          // Only recorded: the scan's lstat saw a good file, so the tree changed under us, and moving by a path
-          // whose directories may have been swapped could move another user's file. The next scan deals with it.
-          ctx.quarantine.record({
-            reason: opened.reason,
-            sourcePath: file.path,
-            uid: file.uid,
-            package: null,
-            detail: opened.detail,
-            keptPath: null,
-            bytes: file.size,
-          });
-          report.quarantined++;
-        }
-        continue;
+    // A young empty raw profile may be a run that has not written yet; an old one is swept below.
+    const wanted = files.filter(
+      (file) => !(file.size === 0 && file.format === 'llvm' && ctx.now() - file.mtimeMs < ctx.limits.emptyGraceMs),
+    );
+    const lockable = wanted.filter((file) => file.format !== 'fdata');
+    const taken = await takeSpoolFiles(lockable, ctx.limits.maxFileBytes);
+    // Every descriptor is held first, so whatever throws below, release() closes them all.
+    const opened = lockable.flatMap((file, i) => {
+      const t = taken[i]!;
+      return t.ok ? [{ t, entry: holdFile(file, t.fd, t.dev, t.ino, t.locked) }] : [];
+    });
+    held.push(...opened.map((o) => o.entry));
+    for (const [i, file] of lockable.entries()) {
+      const t = taken[i]!;
+      if (!t.ok) recordRefused(ctx, file, t, report);
+    }
+    const waiting: Held[] = [];
+    for (const { t, entry } of opened) {
+      if (!t.locked) waiting.push(entry);
+      else if (t.bytes === null) entry.plan = overTheCap(t.size, ctx.limits.maxFileBytes);
+      else {
+        entry.bytes = t.bytes;
+        entry.plan = planTake(entry.file, t.bytes, ctx.attribution);
       }
-      if (!unlocked && !(await lockWrite(opened.fd, ctx.limits.lockTimeoutMs))) {
-        closeSync(opened.fd);
+    }
+    // Files a program was writing when they were opened: wait for each, up to the lock timeout.
+    for (const entry of waiting) {
+      if (!(await lockWrite(entry.fd, ctx.limits.lockTimeoutMs))) {
+        held.splice(held.indexOf(entry), 1);
+        closeSync(entry.fd);
         report.busy++;
         continue;
       }
-      const entry: Held = {
-        file,
-        sourcePath: file.path,
-        fd: opened.fd,
-        dev: opened.stat.dev,
-        ino: opened.stat.ino,
-        bytes: Buffer.alloc(0),
-        streamed: null,
-        plan: { pieces: [], quarantine: [] },
-        settle: file.format === 'llvm' ? 'unlink' : file.format === 'fdata' ? 'remove' : 'truncate',
-        locked: !unlocked,
-        handedOff: false,
-      };
+      entry.locked = true;
+      const size = fstatSync(entry.fd).size;
+      if (size > ctx.limits.maxFileBytes) entry.plan = overTheCap(size, ctx.limits.maxFileBytes);
+      else {
+        entry.bytes = readWhole(entry.fd);
+        entry.plan = planTake(entry.file, entry.bytes, ctx.attribution);
+      }
+    }
+    for (const file of wanted.filter((f) => f.format === 'fdata')) {
+      const opened = openSpoolFile(file.path, file.uid, 'read');
+      if (!opened.ok) {
+        recordRefused(ctx, file, opened, report);
+        continue;
+      }
+      const entry = holdFile(file, opened.fd, opened.stat.dev, opened.stat.ino, false);
       held.push(entry);
       const size = Number(opened.stat.size);
       if (size > ctx.limits.maxFileBytes) {
-        // Over the cap the bytes are dropped rather than copied: keeping them would defeat the cap.
-        entry.plan = {
-          pieces: [],
-          quarantine: [
-            {
-              reason: 'too-large',
-              detail: `${size} bytes, cap ${ctx.limits.maxFileBytes}`,
-              package: null,
-              bytes: Buffer.alloc(0),
-            },
-          ],
-        };
+        entry.plan = overTheCap(size, ctx.limits.maxFileBytes);
         continue;
       }
-      if (file.format === 'fdata') {
-        // Its writer is gone and it takes no lock: it is checked while it is copied, a chunk at a time.
-        const path = join(ctx.stagingDir, `${randomUUID()}.fdata`);
-        const check = new FdataReader();
-        const hash = createHash('sha256');
-        const length = copyDurable(opened.fd, path, (chunk) => {
-          check.feed(chunk);
-          hash.update(chunk);
-        });
-        entry.streamed = { length, sha256: hash.digest('hex') };
-        entry.plan = planStreamedFdata(file, check.end(), { path, length }, ctx.attribution);
-        continue;
-      }
-      entry.bytes = readWhole(opened.fd);
-      entry.plan = planTake(file, entry.bytes, ctx.attribution);
+      // Its writer is gone and it takes no lock: it is checked while it is copied, a chunk at a time.
+      const path = join(ctx.stagingDir, `${randomUUID()}.fdata`);
+      const check = new FdataReader();
+      const hash = createHash('sha256');
+      const length = copyDurable(opened.fd, path, (chunk) => {
+        check.feed(chunk);
+        hash.update(chunk);
+      });
+      entry.streamed = { length, sha256: hash.digest('hex') };
+      entry.plan = planStreamedFdata(file, check.end(), { path, length }, ctx.attribution);
     }
     await takeHeld(ctx, held, report);
     return report;
   } finally {
     release(held);
   }
+}
+
+function holdFile(file: SpoolFile, fd: number, dev: bigint, ino: bigint, locked: boolean): Held {
+  return {
+    file,
+    sourcePath: file.path,
+    fd,
+    dev,
+    ino,
+    bytes: Buffer.alloc(0),
+    streamed: null,
+    plan: { pieces: [], quarantine: [] },
+    settle: file.format === 'llvm' ? 'unlink' : file.format === 'fdata' ? 'remove' : 'truncate',
+    locked,
+    handedOff: false,
+    closed: false,
+  };
+}
+
+/** Over the cap the bytes are dropped rather than copied: keeping them would defeat the cap. */
+function overTheCap(size: number, cap: number): TakePlan {
+  return {
+    pieces: [],
+    quarantine: [{ reason: 'too-large', detail: `${size} bytes, cap ${cap}`, package: null, bytes: Buffer.alloc(0) }],
+  };
+}
+
+/**
+ * A file that could not be opened as it should be. Only recorded: the scan's lstat saw a good file, so the tree
+ * changed under us, and moving by a path whose directories may have been swapped could move another user's file.
+ * The next scan deals with it. One that is merely gone is not even recorded.
+ */
+function recordRefused(
+  ctx: HarvestContext,
+  file: SpoolFile,
+  refused: { reason: QuarantineReason | null; detail: string },
+  report: BatchReport,
+): void {
+  if (refused.reason === null) return;
+  ctx.quarantine.record({
+    reason: refused.reason,
+    sourcePath: file.path,
+    uid: file.uid,
+    package: null,
+    detail: refused.detail,
+    keptPath: null,
+    bytes: file.size,
+  });
+  report.quarantined++;
 }
 
 /** Takes whatever unlinked raw profiles received since, and forgets those that stayed empty long enough. */
@@ -181,15 +232,8 @@ export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
       }
       entry.lastDataMs = ctx.now();
       const bytes = size > ctx.limits.maxFileBytes ? Buffer.alloc(0) : readWhole(entry.fd);
-      const plan: TakePlan =
-        bytes.length === 0
-          ? {
-              pieces: [],
-              quarantine: [
-                { reason: 'too-large', detail: `${size} bytes, cap ${ctx.limits.maxFileBytes}`, package: null, bytes },
-              ],
-            }
-          : planTake(entry.file, bytes, ctx.attribution);
+      const plan =
+        bytes.length === 0 ? overTheCap(size, ctx.limits.maxFileBytes) : planTake(entry.file, bytes, ctx.attribution);
       held.push({
         file: entry.file,
         sourcePath: `${entry.file.path} (unlinked)`,
@@ -202,6 +246,7 @@ export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
         settle: 'truncate',
         locked: true,
         handedOff: true,
+        closed: false,
       });
     }
     await takeHeld(ctx, held, report);
@@ -213,12 +258,10 @@ export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
 
 /** Copies, journals and settles the held files (all locked), then confirms. */
 async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport): Promise<void> {
-  // Unlinking an empty old raw profile needs no journal: nothing is copied.
-  await eachFileSideBySide(
-    held.filter(
-      (h) => h.settle === 'unlink' && !h.handedOff && fstatSync(h.fd).size === 0 && h.plan.quarantine.length === 0,
-    ),
-    (h) => unlinkHeld(ctx, h),
+  // Unlinking an empty old raw profile needs no journal: nothing is copied (it was read whole under the lock).
+  await unlinkHeld(
+    ctx,
+    held.filter((h) => h.settle === 'unlink' && !h.handedOff && h.bytes.length === 0 && h.plan.quarantine.length === 0),
   );
   const work = held.filter((h) => h.bytes.length > 0 || h.streamed !== null || h.plan.quarantine.length > 0);
   if (work.length === 0) return;
@@ -250,15 +293,30 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
   faultPoint('harvest:copied');
   const harvestId = beginHarvest(ctx.db, takes, staged, quarantineRows);
   faultPoint('harvest:journaled');
-  await eachFileSideBySide(work, async (h) => {
-    if (h.settle === 'unlink' && !h.handedOff) await unlinkHeld(ctx, h);
-    else if (h.settle === 'remove') unlinkSamePath(h.file.path, h.dev, h.ino);
-    else await truncateToZero(h.fd);
-  });
-  // One file-system flush makes every truncation and unlink durable before the journal says they happened.
-  syncFileSystem(work[0]!.fd);
+  // Every operation ends before a failure is thrown: release() must not close a descriptor one still uses.
+  const settled = await Promise.allSettled([
+    unlinkHeld(
+      ctx,
+      work.filter((h) => h.settle === 'unlink' && !h.handedOff),
+    ),
+    eachFileSideBySide(
+      work.filter((h) => h.settle !== 'unlink' || h.handedOff),
+      async (h) => {
+        if (h.settle === 'remove') unlinkSamePath(h.file.path, h.dev, h.ino);
+        else await truncateToZero(h.fd);
+      },
+    ),
+  ]);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  // One flush per file system makes every truncation and unlink durable before the journal says they happened.
+  await syncFileSystems(work);
   faultPoint('harvest:truncated');
-  confirmHarvest(ctx.db, harvestId);
+  // A source emptied in place (gcda) could be written again before a lost confirm is recovered: that one waits for the disk.
+  confirmHarvest(
+    ctx.db,
+    harvestId,
+    work.some((h) => h.settle === 'truncate' && !h.handedOff),
+  );
   faultPoint('harvest:confirmed');
   for (const s of staged) report.packages.add(s.package);
   for (const h of work) {
@@ -268,24 +326,35 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
 }
 
 /**
- * Unlinks a held raw profile by its path (if the path still names this file) and empties it, then hands
- * its descriptor to the drain list: the unlinked file then holds exactly what a late writer adds.
+ * Unlinks held raw profiles by their paths (where a path still names the file) and settles each: one nobody else
+ * has open is closed, for nobody can write to it any more; one another process has open (a late writer waiting
+ * for our lock) is emptied and its descriptor handed to the drain list, so the file then holds exactly what that
+ * writer adds. Throws, after handing off every other file, when one could not be emptied.
  */
-async function unlinkHeld(ctx: HarvestContext, h: Held): Promise<void> {
-  // Unlinked first: emptying a file no name points to any more took less time on ext4 in every measurement.
-  await unlinkSameFile(h.file.path, h.dev, h.ino);
-  await truncateToZero(h.fd);
-  ctx.drain.add({ fd: h.fd, file: h.file, dev: h.dev, ino: h.ino, lastDataMs: ctx.now() });
-  h.handedOff = true;
-}
-
-/** unlinkSamePath in the thread pool, so a batch's files are unlinked side by side. */
-async function unlinkSameFile(path: string, dev: bigint, ino: bigint): Promise<void> {
-  try {
-    const st = await lstat(path, { bigint: true });
-    if (st.dev === dev && st.ino === ino) await unlink(path);
-  } catch {
-    // Already gone: nothing to unlink.
+async function unlinkHeld(ctx: HarvestContext, hs: readonly Held[]): Promise<void> {
+  if (hs.length === 0) return;
+  const outcomes = await settleUnlinked(hs.map((h) => ({ path: h.file.path, fd: h.fd, dev: h.dev, ino: h.ino })));
+  let failure: { path: string; errno: number } | undefined;
+  for (const [i, h] of hs.entries()) {
+    const outcome = outcomes[i]!;
+    if (outcome.kind === 'closed') {
+      // Its lock went with its descriptor.
+      h.locked = false;
+      h.handedOff = true;
+      h.closed = true;
+    } else if (outcome.kind === 'emptied') {
+      ctx.drain.add({ fd: h.fd, file: h.file, dev: h.dev, ino: h.ino, lastDataMs: ctx.now() });
+      h.handedOff = true;
+    } else failure ??= { path: h.file.path, errno: outcome.errno };
+  }
+  if (failure) {
+    throw new StateError(
+      'STATE',
+      `cannot empty ${failure.path} after unlinking it: ${getSystemErrorName(-failure.errno)}`,
+      {
+        hints: ["check the spool's file system (its kernel log); the next pass finishes this harvest from its journal"],
+      },
+    );
   }
 }
 
@@ -299,9 +368,29 @@ export function unlinkSamePath(path: string, dev: bigint, ino: bigint): void {
   }
 }
 
+/**
+ * Flushes each file system the held files are on (a BOLT directory may be on another than the spool): through a
+ * descriptor still open, or, when every one of them was closed, through their directory (checked to be on the
+ * same file system, since a user may have swapped it).
+ */
+async function syncFileSystems(held: readonly Held[]): Promise<void> {
+  const byDevice = new Map<bigint, Held[]>();
+  for (const h of held) {
+    const same = byDevice.get(h.dev);
+    if (same) same.push(h);
+    else byDevice.set(h.dev, [h]);
+  }
+  for (const [dev, files] of byDevice) {
+    const open = files.find((h) => !h.closed);
+    if (open) await syncFileSystemAsync(open.fd);
+    else await syncFileSystemOfDirectory(dirname(files[0]!.file.path), dev);
+  }
+}
+
 /** Unlocks every held file; closes those the drain list did not take (closing any descriptor would drop its lock). */
 function release(held: readonly Held[]): void {
   for (const h of held) {
+    if (h.closed) continue;
     if (h.locked) unlockFile(h.fd);
     if (!h.handedOff) closeSync(h.fd);
   }

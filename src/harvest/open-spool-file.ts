@@ -1,11 +1,13 @@
 /**
- * Opens one spool file for harvesting and checks it on the open descriptor
+ * Opens spool files for harvesting and checks each on the open descriptor
  * (never following a symlink, never blocking on a fifo): a regular file with
  * one link, owned by the uid of its user directory. All later steps (lock,
  * copy, truncate, unlock) use this one descriptor, because closing any other
  * descriptor of the file would drop the POSIX lock.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { getSystemErrorName } from 'node:util';
+import { TAKE_STATUS, takeFiles } from '../durable/record-lock.js';
 import type { QuarantineReason } from '../formats/quarantine-reason.js';
 
 export type OpenOutcome =
@@ -63,22 +65,59 @@ export function readWhole(fd: number): Buffer {
 }
 
 /**
- * The first `bytes` bytes of a spool file, read on a descriptor checked like openSpoolFile's, then closed
- * (no lock is held on spool files between passes, so closing drops none); null when it cannot be opened.
+ * The first `bytes` bytes of each spool file, read on a descriptor checked like openSpoolFile's, then closed
+ * (no lock is held on spool files between passes, so closing drops none); null when it cannot be opened. In the
+ * thread pool, beside the event loop.
  */
-export function readHead(path: string, uid: number, bytes: number): Buffer | null {
-  const opened = openSpoolFile(path, uid, 'read');
-  if (!opened.ok) return null;
-  try {
-    const buf = Buffer.alloc(Math.min(bytes, Number(opened.stat.size)));
-    let done = 0;
-    while (done < buf.length) {
-      const n = readSync(opened.fd, buf, done, buf.length - done, done);
-      if (n === 0) break;
-      done += n;
+export async function readHeads(
+  files: readonly { path: string; uid: number }[],
+  bytes: number,
+): Promise<(Buffer | null)[]> {
+  const taken = await takeFiles(files, 0, bytes);
+  return taken.map((t) => (t.status === TAKE_STATUS.read ? t.bytes : null));
+}
+
+/**
+ * A file opened and checked as openSpoolFile does, write-locked unless another process held the lock (`locked`
+ * false: wait for it), and read whole unless it was busy or over the cap (`bytes` null; `size` tells which).
+ */
+export type TakenOutcome =
+  | { ok: true; fd: number; dev: bigint; ino: bigint; locked: boolean; size: number; bytes: Buffer | null }
+  | { ok: false; reason: QuarantineReason | null; detail: string };
+
+/** openSpoolFile, a lock without waiting, and readWhole, for many files at once beside the event loop. */
+export async function takeSpoolFiles(
+  files: readonly { path: string; uid: number }[],
+  maxBytes: number,
+): Promise<TakenOutcome[]> {
+  const taken = await takeFiles(files, maxBytes);
+  return taken.map((t, i): TakenOutcome => {
+    switch (t.status) {
+      case TAKE_STATUS.read:
+      case TAKE_STATUS.busy:
+      case TAKE_STATUS.tooLarge:
+        return {
+          ok: true,
+          fd: t.fd,
+          dev: t.dev,
+          ino: t.ino,
+          locked: t.status !== TAKE_STATUS.busy,
+          size: t.size,
+          bytes: t.bytes,
+        };
+      case TAKE_STATUS.symlink:
+        return { ok: false, reason: 'symlink', detail: 'symlink' };
+      case TAKE_STATUS.notRegular:
+        return { ok: false, reason: 'not-regular', detail: 'not a regular file' };
+      case TAKE_STATUS.wrongOwner:
+        return { ok: false, reason: 'wrong-owner', detail: `owned by uid ${t.aux}, not ${files[i]!.uid}` };
+      case TAKE_STATUS.hardLink:
+        return { ok: false, reason: 'hard-link', detail: `${t.aux} links` };
+      case TAKE_STATUS.failed:
+        return { ok: false, reason: null, detail: `cannot lock or read: ${getSystemErrorName(-t.aux)}` };
+      default:
+        // Gone or unreadable since the scan: nothing to take this pass.
+        return { ok: false, reason: null, detail: `cannot open: ${getSystemErrorName(-t.aux)}` };
     }
-    return buf.subarray(0, done);
-  } finally {
-    closeSync(opened.fd);
-  }
+  });
 }

@@ -32,7 +32,7 @@ const mergeInputs: ProfileFormat['mergeInputs'] = async (tools, base, staged, ta
     addFdataTrees(tree, new Map([[input.relPath ?? 'unnamed.fdata', parsed.profile]]));
     used.push(input);
   }
-  if (used.length > 0) writeFdataTree(tree, target);
+  if (used.length > 0) await writeFdataTree(tree, target);
   return used;
 };
 
@@ -40,7 +40,10 @@ export const boltFormat: ProfileFormat = {
   suffix: 'fdata.d',
   mergeInputs,
   async combine(_tool, parts, target) {
-    writeFdataTree(combineFdataTrees(parts.map((p) => ({ tree: readFdataTree(p.path), weight: p.weight }))), target);
+    await writeFdataTree(
+      combineFdataTrees(parts.map((p) => ({ tree: readFdataTree(p.path), weight: p.weight }))),
+      target,
+    );
   },
   check: (path) => (statSync(path).isDirectory() ? checkFdataTree(path) : `${path} is not a directory`),
   async measureOverlap(_tool, previous, current) {
@@ -53,6 +56,6 @@ export const boltFormat: ProfileFormat = {
   listRecords: async () => [],
   listBuildKeys: () => null,
   async restrictToKeys(_tool, path, _keys, target) {
-    writeFdataTree(readFdataTree(path), target);
+    await writeFdataTree(readFdataTree(path), target);
   },
 };

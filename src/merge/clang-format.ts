@@ -37,7 +37,7 @@ const mergeInputs: ProfileFormat['mergeInputs'] = async (tools, base, staged, ta
   } finally {
     rmSync(listFile, { force: true });
   }
-  publish(tmp, target);
+  await publish(tmp, target);
   return inputs;
 };
 
@@ -73,7 +73,7 @@ const combine: ProfileFormat['combine'] = async (tool, parts, target) => {
   } finally {
     for (const file of [...scaled, `${target}.inputs`]) rmSync(file, { force: true });
   }
-  publish(tmp, target);
+  await publish(tmp, target);
 };
 
 export const clangFormat: ProfileFormat = {
@@ -134,6 +134,6 @@ export const clangFormat: ProfileFormat = {
       rmSync(filtered, { force: true });
       rmSync(`${target}.inputs`, { force: true });
     }
-    publish(`${target}.tmp`, target);
+    await publish(`${target}.tmp`, target);
   },
 };

@@ -98,7 +98,7 @@ export function fdataTreeCounters(tree: FdataTree): Map<string, bigint> {
 }
 
 /** Writes a tree to `target` through a temporary directory (every file and the directory fsynced). */
-export function writeFdataTree(tree: FdataTree, target: string): void {
+export async function writeFdataTree(tree: FdataTree, target: string): Promise<void> {
   const tmp = `${target}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -107,5 +107,5 @@ export function writeFdataTree(tree: FdataTree, target: string): void {
     writeFileSync(join(tmp, name), renderFdata(profile));
     fsyncPath(join(tmp, name));
   }
-  publish(tmp, target);
+  await publish(tmp, target);
 }

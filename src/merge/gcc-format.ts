@@ -50,7 +50,7 @@ const mergeInputs: ProfileFormat['mergeInputs'] = async (tools, base, inputs, ta
       current = out;
     }
   }
-  publishTree(current!, target);
+  await publishTree(current!, target);
   rmSync(work, { recursive: true, force: true });
   return [...inputs];
 };
@@ -77,7 +77,7 @@ const combine: ProfileFormat['combine'] = async (tool, parts, target) => {
     await scaleGcdaTree(tool, current!, currentWeight, scaled);
     current = scaled;
   }
-  publishTree(current!, target);
+  await publishTree(current!, target);
   rmSync(work, { recursive: true, force: true });
 };
 
@@ -136,6 +136,6 @@ export const gccFormat: ProfileFormat = {
   },
   // GCC skips a function whose checksums differ and keeps nothing of it, so the whole tree can go in as it is.
   async restrictToKeys(_tool, path, _keys, target) {
-    publishTree(path, target);
+    await publishTree(path, target);
   },
 };

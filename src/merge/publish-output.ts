@@ -5,20 +5,23 @@
  */
 import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fsyncPath } from '../durable/durable-file.js';
+import { fsyncPath, fsyncPathAsync } from '../durable/durable-file.js';
 import { faultPoint } from '../durable/fault-points.js';
 import { listTreeFiles } from './gcda-tree.js';
 
-/** Fsyncs `tmp` (a file, or a directory whose files are already fsynced) and renames it to `target`. */
-export function publish(tmp: string, target: string): void {
-  fsyncPath(tmp);
+/**
+ * Fsyncs `tmp` (a file, or a directory whose files are already fsynced) and renames it to `target`; the flushes
+ * wait in the thread pool, so the harvest beside a merge goes on meanwhile.
+ */
+export async function publish(tmp: string, target: string): Promise<void> {
+  await fsyncPathAsync(tmp);
   faultPoint('merge:output');
   renameSync(tmp, target);
-  fsyncPath(dirname(target));
+  await fsyncPathAsync(dirname(target));
 }
 
 /** Copies (not links) a tree to `target` through a temporary name, so it shares no inode with its inputs. */
-export function publishTree(source: string, target: string): void {
+export async function publishTree(source: string, target: string): Promise<void> {
   const tmp = `${target}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -27,5 +30,5 @@ export function publishTree(source: string, target: string): void {
     copyFileSync(join(source, rel), join(tmp, rel));
     fsyncPath(join(tmp, rel));
   }
-  publish(tmp, target);
+  await publish(tmp, target);
 }

@@ -10,8 +10,17 @@ import { run } from '../../src/process/run.js';
 const bench = (name: string) => fileURLToPath(new URL(`../../bench/${name}`, import.meta.url));
 
 test('the merge benchmark runs end to end at a tiny size', async () => {
-  const { stdout } = await run(process.execPath, [bench('merge-bench.js'), '--packages', '2', '--profiles', '20']);
-  assert.match(stdout, /^profiles: 20, packages: 2, file system: \S+$/m);
+  const { stdout } = await run(process.execPath, [
+    bench('merge-bench.js'),
+    '--packages',
+    '2',
+    '--profiles',
+    '20',
+    '--functions',
+    '30',
+  ]);
+  assert.match(stdout, /^profiles: 20, packages: 2, file system: \S+, [0-9.]+ KiB per profile$/m);
+  assert.match(stdout, /^run 1: .*\(cpu [0-9.]+ s: [0-9.]+ own, [0-9.]+ llvm-profdata\)$/m);
   // At this size a side's CPU time can round to 0 (clock ticks), so the CPU ratio may print as Infinity or NaN.
   assert.match(stdout, /^ratio engine\/direct: wall [0-9.]+ .*, cpu \S+, medians of 3$/m);
 });

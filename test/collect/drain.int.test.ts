@@ -2,12 +2,13 @@
  * A harvested raw profile is unlinked. A process that opened it just before
  * (a forked child that writes under its parent's pid, or a reused pid) and
  * waited for our lock writes into the unlinked file; the collector keeps the
- * descriptor and takes that data at the next pass: nothing is lost.
+ * descriptor of a file another process has open and takes that data at the
+ * next pass: nothing is lost. A file open nowhere else is closed at once.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { run } from '../../src/process/run.js';
@@ -17,6 +18,18 @@ import { stateLayout } from '../../src/state/state-layout.js';
 import { openTestCollector } from '../support/collector.js';
 import { repoRoot } from '../support/nix.js';
 import { buildClangExample, clangCounts, LLVM_PROFDATA, tempDir, writerEnvironment } from '../support/spool-fixture.js';
+
+/** The files under `dir` this process holds a descriptor of that no longer have a name. */
+function heldUnlinked(dir: string): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return target.startsWith(`${dir}/`) && target.endsWith(' (deleted)') ? [target] : [];
+    } catch {
+      return [];
+    }
+  });
+}
 
 test('data written into a raw profile after it was harvested and unlinked is taken at the next pass', async () => {
   const root = tempDir('drain');
@@ -68,6 +81,11 @@ test('data written into a raw profile after it was harvested and unlinked is tak
     const firstPass = await collector.runOnce();
     assert.equal(firstPass.harvested.taken, 2);
     assert.deepEqual(readdirSync(llvm), [], 'harvested files are unlinked');
+    assert.deepEqual(
+      heldUnlinked(llvm),
+      [`${exeFile} (deleted)`],
+      "only the file the late writer has open is kept to drain; the library's profile, open nowhere else, is closed",
+    );
     writer.stdin!.write('go\n');
     assert.equal((await once(writer, 'exit'))[0], 0);
     const secondPass = await collector.runOnce();

@@ -128,6 +128,34 @@ test('a counter above the int64 range is "corrupt"', () => {
   assert.ok(parseRawProfile(buf).ok, 'the largest int64 is a count');
 });
 
+test('counts beyond 2^53 and 64-bit keys read as BigInt arithmetic would give them', () => {
+  const buf = makeProfile({ functions: 3, counters: 3 });
+  const parsed = parseRawProfile(buf);
+  assert.ok(parsed.ok);
+  const counts = [(1n << 53n) + 1n, (1n << 62n) + 12345n, 7n];
+  for (const [i, v] of counts.entries()) buf.writeBigUInt64LE(v, parsed.segments[0]!.countersOffset + i * 8);
+  const dataStart = parsed.segments[0]!.countersOffset - 3 * 48;
+  const keys = [
+    [0xfedcba9876543210n, 0x1_00000001n],
+    [0x1n, 0xffffffffn],
+    [0x8000000000000000n, 0xabcn],
+  ];
+  for (const [i, [name, hash]] of keys.entries()) {
+    buf.writeBigUInt64LE(name!, dataStart + i * 48);
+    buf.writeBigUInt64LE(hash!, dataStart + i * 48 + 8);
+  }
+  const again = parseRawProfile(buf);
+  assert.ok(again.ok);
+  assert.equal(
+    again.segments[0]!.mass,
+    counts.reduce((mass, v) => mass + Number(v), 0),
+  );
+  assert.deepEqual(
+    again.segments[0]!.functionsRun,
+    keys.map(([name, hash]) => `${name!.toString(16)}:${hash!.toString(16)}`),
+  );
+});
+
 test('the binary ids are read from the header alone, before the rest of the file', () => {
   const buf = makeProfile({ id: Buffer.from('cd'.repeat(20), 'hex') });
   assert.deepEqual(peekBinaryIds(buf.subarray(0, RAW_HEADER_PEEK)), ['cd'.repeat(20)]);

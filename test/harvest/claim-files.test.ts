@@ -73,7 +73,7 @@ test("by header: a raw profile's build ids decide; what cannot be read as one is
   assert.deepEqual(claimByHeader(file('llvm', 1000), Buffer.alloc(0), attribution), { ours: true, package: null });
 });
 
-test('files of ours come grouped by package, in the order scanned within one; files of others are left alone', (t) => {
+test('files of ours come grouped by package, in the order scanned within one; files of others are left alone', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nix-pgo-claim-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const me = process.getuid?.() ?? 0;
@@ -88,7 +88,7 @@ test('files of ours come grouped by package, in the order scanned within one; fi
     writeFileSync(path, makeRawProfile({ id: Buffer.from(id.repeat(20), 'hex') }));
     return { path, uid: me, format: 'llvm', size: 10, mtimeMs: 0 };
   });
-  const claimed = claimFiles(files, mine);
+  const claimed = await claimFiles(files, mine);
   assert.deepEqual(
     claimed.ours.map((f) => f.path),
     [0, 2, 5, 1, 4].map((i) => join(dir, `${i}.profraw`)),

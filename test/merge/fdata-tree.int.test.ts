@@ -37,7 +37,7 @@ test("the sum of real runs equals merge-fdata's merge of them, per instrumented 
   assert.equal(files.length, 6, 'three runs of a program and its library');
   const tree = treeOf(files, boltDir);
   const out = join(root, 'merged.fdata.d');
-  writeFdataTree(tree, out);
+  await writeFdataTree(tree, out);
   for (const name of readdirSync(out)) {
     const id = name.split('.')[0]!;
     const inputs = files.filter((f) => f.startsWith(`${id}.`)).map((f) => join(boltDir, f));
@@ -50,11 +50,11 @@ test("the sum of real runs equals merge-fdata's merge of them, per instrumented 
   const later = treeOf(files.slice(0, 4), boltDir);
   addFdataTrees(later, treeOf(files.slice(4), boltDir));
   const again = join(root, 'again.fdata.d');
-  writeFdataTree(later, again);
+  await writeFdataTree(later, again);
   for (const name of readdirSync(out)) assert.deepEqual(readFileSync(join(again, name)), readFileSync(join(out, name)));
 });
 
-test('combining contributors scales each tree by its weight before adding', () => {
+test('combining contributors scales each tree by its weight before adding', async () => {
   const root = tempDir('fdata-combine');
   const a: FdataTree = new Map([['x.fdata', new Map([['1 f 0 1 g 0', { mispredicts: 0n, count: 100n }]])]]);
   const b: FdataTree = new Map([
@@ -66,7 +66,7 @@ test('combining contributors scales each tree by its weight before adding', () =
     { tree: b, weight: 1 },
   ]);
   mkdirSync(root, { recursive: true });
-  writeFdataTree(combined, join(root, 'c'));
+  await writeFdataTree(combined, join(root, 'c'));
   const back = readFdataTree(join(root, 'c'));
   assert.deepEqual(back.get('x.fdata')?.get('1 f 0 1 g 0'), { mispredicts: 0n, count: 20n });
   assert.deepEqual(back.get('y.fdata')?.get('1 h 0 1 h 4'), { mispredicts: 1n, count: 4n });
