@@ -40,19 +40,43 @@ export async function eachFileSideBySide<T>(items: readonly T[], operation: (ite
  * Creates every `path` (none may exist, all in `dir`) with its `bytes`, then flushes them and `dir` (their
  * names) to disk side by side: one wait for the disk where a file at a time and then the directory are several.
  */
-export async function writeDurableAll(dir: string, files: readonly { path: string; bytes: Buffer }[]): Promise<void> {
+export async function writeDurableAll(
+  dir: string,
+  files: readonly { path: string; bytes: Buffer | readonly Buffer[] }[],
+): Promise<void> {
   if (files.length === 0) return;
   const handles: FileHandle[] = [];
   try {
     await eachFileSideBySide(files, async ({ path, bytes }) => {
       const file = await open(path, 'wx', 0o600);
       handles.push(file);
-      await file.writeFile(bytes);
+      // Several buffers go out as one file without being copied into one first.
+      if (Buffer.isBuffer(bytes)) await file.writeFile(bytes);
+      else await writeAllChunks(file, bytes);
     });
     handles.push(await open(dir, 'r'));
     await eachFileSideBySide(handles, (file) => file.sync());
   } finally {
     await Promise.allSettled(handles.map((file) => file.close()));
+  }
+}
+
+async function writeAllChunks(file: FileHandle, chunks: readonly Buffer[]): Promise<void> {
+  // writev takes at most IOV_MAX (1024) buffers at a time and may write fewer bytes than asked.
+  let pending = chunks.filter((c) => c.length > 0);
+  while (pending.length > 0) {
+    const batch = pending.slice(0, 1024);
+    let { bytesWritten } = await file.writev(batch);
+    const rest = pending.slice(batch.length);
+    const left: Buffer[] = [];
+    for (const chunk of batch) {
+      if (bytesWritten >= chunk.length) bytesWritten -= chunk.length;
+      else {
+        left.push(chunk.subarray(bytesWritten));
+        bytesWritten = 0;
+      }
+    }
+    pending = [...left, ...rest];
   }
 }
 

@@ -25,8 +25,6 @@ export interface RawProfileSegment {
   offset: number;
   length: number;
   version: number;
-  /** Keys (name hash and structural hash) of the functions with at least one nonzero counter. */
-  functionsRun: string[];
   /** The variant flags in the version's top byte (IR, context-sensitive, ...). */
   flags: number;
   binaryIds: string[];
@@ -87,7 +85,7 @@ function readBinaryIds(buf: Buffer, start: number, size: number): string[] {
   return ids;
 }
 
-function readSegment(buf: Buffer, offset: number): RawProfileSegment {
+function readSegment(buf: Buffer, offset: number, run: FunctionsRun | undefined): RawProfileSegment {
   need(buf, offset, HEADER_BYTES, 'the header');
   const h = (i: number) => buf.readBigUInt64LE(offset + i * 8);
   const magic = h(0);
@@ -122,7 +120,7 @@ function readSegment(buf: Buffer, offset: number): RawProfileSegment {
     dataCount * dataRecordBytes + padBefore + counterCount * counterBytes + padAfter + namesSize + pad8(namesSize);
   need(buf, at, fixedBytes, 'the data, counters and names');
   const countersStart = dataStart + dataCount * dataRecordBytes + padBefore;
-  const { functionsRun, mass } = readRecords(buf, {
+  const mass = readRecords(buf, run, {
     dataStart,
     dataCount,
     dataRecordBytes,
@@ -133,10 +131,11 @@ function readSegment(buf: Buffer, offset: number): RawProfileSegment {
   });
   at += fixedBytes;
   // Value profile records follow the names: one per function that has value sites, each starting with its byte size.
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   for (let i = 0; i < dataCount; i++) {
     const record = dataStart + i * dataRecordBytes;
     let kinds = 0;
-    for (let k = 0; k <= valueKindLast; k++) kinds += buf.readUInt16LE(record + sitesOffset + 2 * k) !== 0 ? 1 : 0;
+    for (let k = 0; k <= valueKindLast; k++) kinds += view.getUint16(record + sitesOffset + 2 * k, true) !== 0 ? 1 : 0;
     if (kinds === 0) continue;
     need(buf, at, 8, 'a value profile record');
     const total = buf.readUInt32LE(at);
@@ -151,7 +150,6 @@ function readSegment(buf: Buffer, offset: number): RawProfileSegment {
     offset,
     length: at - offset,
     version,
-    functionsRun,
     flags: Number(rawVersion >> 56n),
     binaryIds,
     functions: dataCount,
@@ -177,21 +175,24 @@ export const MAX_COUNT = (1n << 63n) - 1n;
 
 /**
  * Each data record points at its counters relative to its own address; the header's CountersDelta is
- * that distance for the first record (as RawInstrProfReader computes it). Returns the functions run and
- * the mass, both per record, as llvm-profdata reads them.
+ * that distance for the first record (as RawInstrProfReader computes it). Returns the mass, per record as
+ * llvm-profdata reads them, and adds each function with a nonzero counter to `run`.
  */
-function readRecords(buf: Buffer, l: CounterLayout): { functionsRun: string[]; mass: number } {
-  const run: string[] = [];
+function readRecords(buf: Buffer, run: FunctionsRun | undefined, l: CounterLayout): number {
+  // A DataView reads as fast as the engine can; Buffer's read methods check their arguments on every call.
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let mass = 0;
   const firstDelta = BigInt.asIntN(64, l.countersDelta);
   if (firstDelta > MAX_FIELD || firstDelta < -MAX_FIELD) throw new Malformed('corrupt', 'CountersDelta is absurd');
   const delta = Number(firstDelta);
   for (let i = 0; i < l.dataCount; i++) {
     const record = l.dataStart + i * l.dataRecordBytes;
-    // Plain numbers, not BigInts: a pointer difference this far from the record is corrupt anyway.
-    const pointer = readSafeInt64(buf, record + 16);
-    const first = pointer === null ? -1 : (pointer - (delta - i * l.dataRecordBytes)) / l.counterBytes;
-    const count = buf.readUInt32LE(record + 40);
+    // Plain numbers, not BigInts: a pointer difference beyond ±2^52 is corrupt anyway.
+    const high = view.getInt32(record + 20, true);
+    const pointer =
+      high >= 0x100000 || high < -0x100000 ? Number.NaN : high * 0x100000000 + view.getUint32(record + 16, true);
+    const first = (pointer - (delta - i * l.dataRecordBytes)) / l.counterBytes;
+    const count = view.getUint32(record + 40, true);
     if (!Number.isInteger(first) || first < 0 || first + count > l.counterCount) {
       throw new Malformed('corrupt', `function ${i} points outside the counters`);
     }
@@ -200,35 +201,57 @@ function readRecords(buf: Buffer, l: CounterLayout): { functionsRun: string[]; m
       const at = l.countersStart + (first + c) * l.counterBytes;
       let value: number;
       if (l.counterBytes === 8) {
-        const high = buf.readUInt32LE(at + 4);
-        if (high >= 0x80000000)
+        const top = view.getUint32(at + 4, true);
+        if (top >= 0x80000000)
           throw new Malformed(
             'corrupt',
             `function ${i} has a counter above the int64 range (${buf.readBigUInt64LE(at)})`,
           );
         // Rounded as Number(BigInt) rounds: the high part is exact, the one addition rounds to nearest.
-        value = high * 0x100000000 + buf.readUInt32LE(at);
-      } else value = buf.readUInt8(at) === 0 ? 1 : 0;
+        value = top * 0x100000000 + view.getUint32(at, true);
+      } else value = view.getUint8(at) === 0 ? 1 : 0;
       if (value !== 0) nonzero = true;
       mass += value;
     }
-    if (nonzero) run.push(`${hex64(buf, record)}:${hex64(buf, record + 8)}`);
+    if (nonzero && run) run.add(view, record);
   }
-  return { functionsRun: run, mass };
+  return mass;
 }
 
-/** A little-endian int64 as a number, or null when it is beyond ±2^52 (no offset in a profile is). */
-function readSafeInt64(buf: Buffer, at: number): number | null {
-  const high = buf.readInt32LE(at + 4);
-  if (high >= 0x100000 || high < -0x100000) return null;
-  return high * 0x100000000 + buf.readUInt32LE(at);
+/**
+ * The functions that ran, over many profiles: each function's name hash and structural hash, compared as numbers
+ * (no string per function and profile), and listed once each as the key recorded for it, `name:hash` in hex.
+ */
+export class FunctionsRun {
+  /** By the name hash's low half: the other three halves of each function seen, three numbers per function. */
+  private readonly seen = new Map<number, number[]>();
+  private readonly keys: string[] = [];
+
+  /** The function of the data record at `at`. */
+  add(view: DataView, at: number): void {
+    const nameLow = view.getUint32(at, true);
+    const nameHigh = view.getUint32(at + 4, true);
+    const hashLow = view.getUint32(at + 8, true);
+    const hashHigh = view.getUint32(at + 12, true);
+    let same = this.seen.get(nameLow);
+    if (same === undefined) {
+      same = [];
+      this.seen.set(nameLow, same);
+    }
+    for (let i = 0; i < same.length; i += 3)
+      if (same[i] === nameHigh && same[i + 1] === hashLow && same[i + 2] === hashHigh) return;
+    same.push(nameHigh, hashLow, hashHigh);
+    this.keys.push(`${hex64(nameHigh, nameLow)}:${hex64(hashHigh, hashLow)}`);
+  }
+
+  list(): string[] {
+    return [...this.keys];
+  }
 }
 
 /** A u64 in hex without leading zeros, as BigInt's toString(16) writes it. */
-function hex64(buf: Buffer, at: number): string {
-  const high = buf.readUInt32LE(at + 4);
-  const low = buf.readUInt32LE(at).toString(16);
-  return high === 0 ? low : `${high.toString(16)}${low.padStart(8, '0')}`;
+function hex64(high: number, low: number): string {
+  return high === 0 ? low.toString(16) : `${high.toString(16)}${low.toString(16).padStart(8, '0')}`;
 }
 
 /**
@@ -252,13 +275,13 @@ export function peekBinaryIds(head: Buffer): string[] | null {
 /** How many bytes peekBinaryIds needs at most: the header and a binary id section of a few ids. */
 export const RAW_HEADER_PEEK = HEADER_BYTES + 4096;
 
-/** Splits a raw profile file into its profiles; an empty buffer has none. */
-export function parseRawProfile(buf: Buffer): RawProfileParse {
+/** Splits a raw profile file into its profiles; an empty buffer has none. Adds the functions run to `run`, if given. */
+export function parseRawProfile(buf: Buffer, run?: FunctionsRun): RawProfileParse {
   const segments: RawProfileSegment[] = [];
   let offset = 0;
   try {
     while (offset < buf.length) {
-      const segment = readSegment(buf, offset);
+      const segment = readSegment(buf, offset, run);
       segments.push(segment);
       offset += segment.length;
     }

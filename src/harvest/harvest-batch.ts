@@ -400,10 +400,10 @@ function release(held: readonly Held[]): void {
 function stageCopies(
   ctx: HarvestContext,
   work: readonly Held[],
-): { staged: NewStaged[]; takes: TakeRecord[]; writes: { path: string; bytes: Buffer }[] } {
+): { staged: NewStaged[]; takes: TakeRecord[]; writes: { path: string; bytes: Buffer | Buffer[] }[] } {
   const staged: NewStaged[] = [];
   const takes: TakeRecord[] = [];
-  const writes: { path: string; bytes: Buffer }[] = [];
+  const writes: { path: string; bytes: Buffer | Buffer[] }[] = [];
   const llvmGroups = new Map<
     string,
     {
@@ -486,7 +486,7 @@ function stageCopies(
     }
   }
   for (const group of llvmGroups.values()) {
-    writes.push({ path: group.path, bytes: Buffer.concat(group.chunks) });
+    writes.push({ path: group.path, bytes: group.chunks });
     staged.push({
       package: group.pkg,
       kind: 'llvm',

@@ -93,7 +93,11 @@ function planLlvm(file: SpoolFile, bytes: Buffer, attribution: Attribution): Tak
   }
   const pieces = [...byPackage].map(([pkg, segments]) => ({
     package: pkg,
-    bytes: Buffer.concat(segments.map((s) => bytes.subarray(s.offset, s.offset + s.length))),
+    // One profile (the usual file) is a view of the bytes read, not a copy.
+    bytes:
+      segments.length === 1
+        ? bytes.subarray(segments[0]!.offset, segments[0]!.offset + segments[0]!.length)
+        : Buffer.concat(segments.map((s) => bytes.subarray(s.offset, s.offset + s.length))),
     ...measureRaw(segments),
   }));
   return { pieces, quarantine };

@@ -6,7 +6,7 @@
  */
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { listLlvmBuildKeys, llvmFunctionKey } from '../formats/build-keys.js';
-import { parseRawProfile } from '../formats/raw-profile.js';
+import { FunctionsRun, parseRawProfile } from '../formats/raw-profile.js';
 import type { StagedRecord } from '../state/harvest-journal.js';
 import { mergeProfiles, profileIsReadable, profileOverlap, writeTextProfile } from '../tools/llvm-profdata.js';
 import { forEachElfFile } from './build-elf-files.js';
@@ -90,13 +90,9 @@ export const clangFormat: ProfileFormat = {
   measureMass: (tool, path) => withTextProfile(tool, path, sumTextProfileCounters),
   hashOutput: hashFile,
   listFunctionsRun(_output, inputs) {
-    const keys = new Set<string>();
-    for (const input of inputs) {
-      if (input.kind !== 'llvm') continue;
-      const parsed = parseRawProfile(readFileSync(input.path));
-      for (const segment of parsed.segments) for (const key of segment.functionsRun) keys.add(key);
-    }
-    return { keys: [...keys] };
+    const run = new FunctionsRun();
+    for (const input of inputs) if (input.kind === 'llvm') parseRawProfile(readFileSync(input.path), run);
+    return { keys: run.list() };
   },
   listRecords: (tool, path) =>
     withTextProfile(tool, path, (text) =>

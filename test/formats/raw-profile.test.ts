@@ -1,19 +1,26 @@
 /** The raw profile reader on hand-built headers and on malformed bytes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRawProfile, peekBinaryIds, RAW_HEADER_PEEK, RAW_MAGIC_32 } from '../../src/formats/raw-profile.js';
+import {
+  FunctionsRun,
+  parseRawProfile,
+  peekBinaryIds,
+  RAW_HEADER_PEEK,
+  RAW_MAGIC_32,
+} from '../../src/formats/raw-profile.js';
 import { makeRawProfile as makeProfile } from '../support/raw-profile-builder.js';
 
 test('reads a well-formed profile: version, ids, length, value records', () => {
   const buf = makeProfile({ valueSites: 2 });
-  const parsed = parseRawProfile(buf);
+  const run = new FunctionsRun();
+  const parsed = parseRawProfile(buf, run);
   assert.ok(parsed.ok);
+  assert.deepEqual(run.list(), ['100:abc'], 'the one function with a nonzero counter');
   assert.deepEqual(parsed.segments, [
     {
       offset: 0,
       length: buf.length,
       version: 8,
-      functionsRun: ['100:abc'],
       flags: 1,
       binaryIds: ['0123456789abcdef01234567'],
       functions: 2,
@@ -144,16 +151,17 @@ test('counts beyond 2^53 and 64-bit keys read as BigInt arithmetic would give th
     buf.writeBigUInt64LE(name!, dataStart + i * 48);
     buf.writeBigUInt64LE(hash!, dataStart + i * 48 + 8);
   }
-  const again = parseRawProfile(buf);
+  const run = new FunctionsRun();
+  const again = parseRawProfile(buf, run);
   assert.ok(again.ok);
   assert.equal(
     again.segments[0]!.mass,
     counts.reduce((mass, v) => mass + Number(v), 0),
   );
-  assert.deepEqual(
-    again.segments[0]!.functionsRun,
-    keys.map(([name, hash]) => `${name!.toString(16)}:${hash!.toString(16)}`),
-  );
+  const expected = keys.map(([name, hash]) => `${name!.toString(16)}:${hash!.toString(16)}`);
+  assert.deepEqual(run.list(), expected);
+  parseRawProfile(Buffer.concat([buf, buf]), run);
+  assert.deepEqual(run.list(), expected, 'each function once, however many profiles ran it');
 });
 
 test('the binary ids are read from the header alone, before the rest of the file', () => {
