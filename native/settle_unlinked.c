@@ -1,12 +1,10 @@
 /*
  * Settles harvested raw profiles in libuv's thread pool, a chunk of files per
  * call, so a batch costs a few calls instead of three promises per file. For
- * each held file: unlink its path if the path still names it; then, if it has
- * no name left, ask the kernel whether any other process has it open. A write
- * lease (F_SETLEASE) is granted only when nobody else has: then nobody can
- * ever write to it again, so it is closed and nothing needs draining. Else (or
- * when the lease is refused: another user's file without CAP_LEASE, a file
- * system without leases) it is emptied and kept open for the drain list.
+ * each held file: unlink its path if the path still names it, then empty it.
+ * Its descriptor stays open for the drain list: a program that had opened the
+ * file before the unlink (or was in the middle of opening it) writes into the
+ * empty file once it gets the lock, and the next pass takes what it wrote.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,9 +17,6 @@
 #include <node_api.h>
 
 #include "settle_unlinked.h"
-
-/* What happened to one file: closed (alone, no name), emptied and kept open, or emptying failed (-errno, kept). */
-enum { SETTLE_EMPTIED = 0, SETTLE_CLOSED = 1 };
 
 typedef struct {
   size_t count;
@@ -45,25 +40,15 @@ static void free_job(settle_job *job) {
   free(job);
 }
 
-/* True when no process but this one has the file open (a write lease is granted only then). */
-static int open_only_here(int fd) {
-  if (fcntl(fd, F_SETLEASE, F_WRLCK) == -1) return 0;
-  fcntl(fd, F_SETLEASE, F_UNLCK);
-  return 1;
-}
-
+/* 0 once unlinked (when the path still named it) and emptied; -errno when emptying failed. */
 static int32_t settle_one(const char *path, int fd, uint64_t dev, uint64_t ino) {
   struct stat st;
   if (lstat(path, &st) == 0 && (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino) unlink(path);
-  if (fstat(fd, &st) == 0 && st.st_nlink == 0 && open_only_here(fd)) {
-    close(fd);
-    return SETTLE_CLOSED;
-  }
   int rc;
   do {
     rc = ftruncate(fd, 0);
   } while (rc == -1 && errno == EINTR);
-  return rc == -1 ? -errno : SETTLE_EMPTIED;
+  return rc == -1 ? -errno : 0;
 }
 
 static void execute(napi_env env, void *data) {
@@ -76,17 +61,16 @@ static void execute(napi_env env, void *data) {
 static void complete(napi_env env, napi_status status, void *data) {
   settle_job *job = data;
   napi_value results;
-  napi_create_array_with_length(env, job->count, &results);
-  for (size_t i = 0; i < job->count; i++) {
-    napi_value value;
-    napi_create_int32(env, job->results[i], &value);
-    napi_set_element(env, results, (uint32_t)i, value);
-  }
-  if (status == napi_ok) {
+  if (status == napi_ok && napi_create_array_with_length(env, job->count, &results) == napi_ok) {
+    for (size_t i = 0; i < job->count; i++) {
+      napi_value value;
+      napi_create_int32(env, job->results[i], &value);
+      napi_set_element(env, results, (uint32_t)i, value);
+    }
     napi_resolve_deferred(env, job->deferred, results);
   } else {
     napi_value message, error;
-    napi_create_string_utf8(env, "settleUnlinked was cancelled", NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, "settleUnlinked did not complete", NAPI_AUTO_LENGTH, &message);
     napi_create_error(env, NULL, message, &error);
     napi_reject_deferred(env, job->deferred, error);
   }
@@ -94,7 +78,7 @@ static void complete(napi_env env, napi_status status, void *data) {
   free_job(job);
 }
 
-/* Copies a typed array argument of `count` elements of `type` into a new buffer; NULL (TypeError pending) on mismatch. */
+/* Copies a typed array argument of `count` elements of `type`; NULL with a TypeError pending on mismatch. */
 static void *copy_typed(napi_env env, napi_value value, napi_typedarray_type type, size_t count, size_t width) {
   napi_typedarray_type actual;
   size_t length;
@@ -105,7 +89,11 @@ static void *copy_typed(napi_env env, napi_value value, napi_typedarray_type typ
     return NULL;
   }
   void *copy = malloc(count * width + 1);
-  if (copy) memcpy(copy, data, count * width);
+  if (!copy) {
+    napi_throw_error(env, NULL, "settleUnlinked: out of memory");
+    return NULL;
+  }
+  if (count) memcpy(copy, data, count * width);
   return copy;
 }
 
@@ -120,14 +108,22 @@ static napi_value settle_unlinked(napi_env env, napi_callback_info info) {
     return NULL;
   }
   settle_job *job = calloc(1, sizeof *job);
-  if (!job) return NULL;
+  if (!job) {
+    napi_throw_error(env, NULL, "settleUnlinked: out of memory");
+    return NULL;
+  }
   job->count = count;
   job->paths = calloc(count + 1, sizeof *job->paths);
   job->results = calloc(count + 1, sizeof *job->results);
+  if (!job->paths || !job->results) {
+    free_job(job);
+    napi_throw_error(env, NULL, "settleUnlinked: out of memory");
+    return NULL;
+  }
   job->fds = copy_typed(env, argv[1], napi_int32_array, count, sizeof(int32_t));
   if (job->fds) job->devs = copy_typed(env, argv[2], napi_biguint64_array, count, sizeof(uint64_t));
   if (job->devs) job->inos = copy_typed(env, argv[3], napi_biguint64_array, count, sizeof(uint64_t));
-  if (!job->paths || !job->results || !job->inos) {
+  if (!job->inos) {
     free_job(job);
     return NULL;
   }
@@ -144,10 +140,14 @@ static napi_value settle_unlinked(napi_env env, napi_callback_info info) {
     }
   }
   napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "settleUnlinked", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "settleUnlinked", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, execute, complete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    free_job(job);
+    napi_throw_error(env, NULL, "settleUnlinked: could not queue the work");
+    return NULL;
+  }
   return promise;
 }
 

@@ -188,38 +188,56 @@ static void execute(napi_env env, void *data) {
   for (size_t i = 0; i < job->count; i++) take_one(job, i);
 }
 
-/* A typed array of `count` elements holding a copy of `source`. */
+/* A typed array of `count` elements holding a copy of `source`; NULL when it could not be made. */
 static napi_value typed_copy(napi_env env, napi_typedarray_type type, const void *source, size_t count,
                              size_t width) {
   void *data;
   napi_value buffer, array;
-  napi_create_arraybuffer(env, count * width, &data, &buffer);
+  if (napi_create_arraybuffer(env, count * width, &data, &buffer) != napi_ok) return NULL;
   if (count) memcpy(data, source, count * width);
-  napi_create_typedarray(env, type, count, buffer, 0, &array);
+  if (napi_create_typedarray(env, type, count, buffer, 0, &array) != napi_ok) return NULL;
   return array;
+}
+
+/* The chunk's results as one object; NULL when any part could not be made. */
+static napi_value make_result(napi_env env, take_job *job) {
+  struct {
+    const char *name;
+    napi_typedarray_type type;
+    const void *source;
+    size_t width;
+  } fields[] = {
+    {"status", napi_int32_array, job->status, 4},  {"fds", napi_int32_array, job->fds, 4},
+    {"devs", napi_biguint64_array, job->devs, 8},  {"inos", napi_biguint64_array, job->inos, 8},
+    {"sizes", napi_float64_array, job->sizes, 8},  {"offsets", napi_float64_array, job->offsets, 8},
+    {"aux", napi_float64_array, job->aux, 8},
+  };
+  napi_value result, bytes;
+  void *copy;
+  if (napi_create_object(env, &result) != napi_ok) return NULL;
+  for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+    napi_value array = typed_copy(env, fields[f].type, fields[f].source, job->count, fields[f].width);
+    if (!array || napi_set_named_property(env, result, fields[f].name, array) != napi_ok) return NULL;
+  }
+  if (napi_create_buffer_copy(env, job->data_length, job->data_length ? job->data : "", &copy, &bytes) != napi_ok ||
+      napi_set_named_property(env, result, "bytes", bytes) != napi_ok)
+    return NULL;
+  return result;
 }
 
 static void complete(napi_env env, napi_status status, void *data) {
   take_job *job = data;
-  if (status != napi_ok) {
+  napi_value result = status == napi_ok ? make_result(env, job) : NULL;
+  if (result) {
+    napi_resolve_deferred(env, job->deferred, result);
+  } else {
+    /* Nobody will get these descriptors: close them, which also drops their locks. */
+    for (size_t i = 0; i < job->count; i++)
+      if (job->fds[i] >= 0) close(job->fds[i]);
     napi_value message, error;
-    napi_create_string_utf8(env, "takeFiles was cancelled", NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, "takeFiles did not complete", NAPI_AUTO_LENGTH, &message);
     napi_create_error(env, NULL, message, &error);
     napi_reject_deferred(env, job->deferred, error);
-  } else {
-    napi_value result, bytes;
-    void *copy;
-    napi_create_object(env, &result);
-    napi_set_named_property(env, result, "status", typed_copy(env, napi_int32_array, job->status, job->count, 4));
-    napi_set_named_property(env, result, "fds", typed_copy(env, napi_int32_array, job->fds, job->count, 4));
-    napi_set_named_property(env, result, "devs", typed_copy(env, napi_biguint64_array, job->devs, job->count, 8));
-    napi_set_named_property(env, result, "inos", typed_copy(env, napi_biguint64_array, job->inos, job->count, 8));
-    napi_set_named_property(env, result, "sizes", typed_copy(env, napi_float64_array, job->sizes, job->count, 8));
-    napi_set_named_property(env, result, "offsets", typed_copy(env, napi_float64_array, job->offsets, job->count, 8));
-    napi_set_named_property(env, result, "aux", typed_copy(env, napi_float64_array, job->aux, job->count, 8));
-    napi_create_buffer_copy(env, job->data_length, job->data_length ? job->data : "", &copy, &bytes);
-    napi_set_named_property(env, result, "bytes", bytes);
-    napi_resolve_deferred(env, job->deferred, result);
   }
   napi_delete_async_work(env, job->work);
   free_job(job);
@@ -244,7 +262,10 @@ static napi_value take_files(napi_env env, napi_callback_info info) {
     return NULL;
   }
   take_job *job = calloc(1, sizeof *job);
-  if (!job) return NULL;
+  if (!job) {
+    napi_throw_error(env, NULL, "takeFiles: out of memory");
+    return NULL;
+  }
   job->count = count;
   job->max_bytes = max_bytes;
   job->peek = peek;
@@ -264,6 +285,8 @@ static napi_value take_files(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (count) memcpy(job->uids, uid_data, count * sizeof *job->uids);
+  /* No descriptor until take_one opens one: complete() closes only what it finds here. */
+  for (uint32_t i = 0; i < count; i++) job->fds[i] = -1;
   for (uint32_t i = 0; i < count; i++) {
     napi_value element;
     size_t length;
@@ -277,10 +300,14 @@ static napi_value take_files(napi_env env, napi_callback_info info) {
     }
   }
   napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "takeFiles", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "takeFiles", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, execute, complete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    free_job(job);
+    napi_throw_error(env, NULL, "takeFiles: could not queue the work");
+    return NULL;
+  }
   return promise;
 }
 

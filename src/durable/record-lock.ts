@@ -4,11 +4,11 @@
  * process and vanish when the process closes ANY descriptor of the file, so
  * callers keep exactly one descriptor per file.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StateError, ToolError } from '../errors/errors.js';
+import { ToolError } from '../errors/errors.js';
 
 interface RecordLockAddon {
   tryLockWrite(fd: number): boolean;
@@ -82,24 +82,6 @@ export function syncFileSystemAsync(fd: number): Promise<void> {
   return load().syncFsAsync(fd);
 }
 
-/**
- * syncFileSystemAsync through a directory, opened without following a symlink and checked to be on file system
- * `dev` (a user may have swapped it): for when no descriptor of a file there is left open.
- */
-export async function syncFileSystemOfDirectory(dir: string, dev: bigint): Promise<void> {
-  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  try {
-    if (fstatSync(fd, { bigint: true }).dev !== dev) {
-      throw new StateError('STATE', `${dir} is no longer on the file system its harvested files were on`, {
-        hints: ['a spool directory was replaced during the harvest; the next pass finishes it from its journal'],
-      });
-    }
-    await syncFileSystemAsync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Waits for the write lock with short sleeps so the event loop stays free; false after timeoutMs. */
 export async function lockWrite(fd: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -132,13 +114,6 @@ export interface HeldToSettle {
   ino: bigint;
 }
 
-/**
- * `closed`: unlinked, and nobody else had it open, so nobody can write to it again: its descriptor is closed
- * (and its lock with it). `emptied`: it is kept open, emptied, for the drain list. `failed`: emptying it failed
- * (errno code), it is still open.
- */
-export type SettleOutcome = { kind: 'closed' } | { kind: 'emptied' } | { kind: 'failed'; errno: number };
-
 /** libuv's thread pool has four threads unless UV_THREADPOOL_SIZE says otherwise: work split in four runs side by side. */
 const CHUNKS = 4;
 
@@ -149,13 +124,21 @@ function splitInChunks<T>(items: readonly T[]): T[][] {
   return chunks;
 }
 
+/** Waits for every chunk, then throws the first failure: no caller may close a descriptor a chunk still uses. */
+async function settleAll<T>(chunks: readonly Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(chunks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 /**
- * Unlinks each held raw profile (if its path still names it) and closes or empties it (native/settle_unlinked.c),
- * in a few chunks side by side in the thread pool: the waits of a file system overlap, and a batch costs four calls,
- * not three per file.
+ * Unlinks each held raw profile (if its path still names it) and empties it (native/settle_unlinked.c), in a few
+ * chunks side by side in the thread pool: the waits of a file system overlap, and a batch costs four calls, not
+ * three per file. Per file: 0, or the errno of a failed emptying (the file is still open either way).
  */
-export async function settleUnlinked(held: readonly HeldToSettle[]): Promise<SettleOutcome[]> {
-  const results = await Promise.all(
+export async function settleUnlinked(held: readonly HeldToSettle[]): Promise<number[]> {
+  const results = await settleAll(
     splitInChunks(held).map((chunk) =>
       load().settleUnlinked(
         chunk.map((h) => h.path),
@@ -165,11 +148,7 @@ export async function settleUnlinked(held: readonly HeldToSettle[]): Promise<Set
       ),
     ),
   );
-  return results
-    .flat()
-    .map((code) =>
-      code === 1 ? { kind: 'closed' } : code === 0 ? { kind: 'emptied' } : { kind: 'failed', errno: -code },
-    );
+  return results.flat().map((code) => (code === 0 ? 0 : -code));
 }
 
 /** native/take_files.c's outcome codes. */
@@ -210,29 +189,33 @@ export async function takeFiles(
   maxBytes: number,
   peek = 0,
 ): Promise<TakenFile[]> {
-  const chunks = await Promise.all(
-    splitInChunks(files).map(async (chunk) => {
-      const taken = await load().takeFiles(
-        chunk.map((f) => f.path),
-        Uint32Array.from(chunk, (f) => f.uid),
-        maxBytes,
-        peek,
-      );
-      return chunk.map(
-        (_, i): TakenFile => ({
-          status: taken.status[i]!,
-          fd: taken.fds[i]!,
-          dev: taken.devs[i]!,
-          ino: taken.inos[i]!,
-          size: taken.sizes[i]!,
-          aux: taken.aux[i]!,
-          bytes:
-            taken.status[i] === TAKE_STATUS.read
-              ? taken.bytes.subarray(taken.offsets[i]!, taken.offsets[i]! + taken.sizes[i]!)
-              : null,
-        }),
-      );
-    }),
-  );
-  return chunks.flat();
+  const pending = splitInChunks(files).map(async (chunk) => {
+    const taken = await load().takeFiles(
+      chunk.map((f) => f.path),
+      Uint32Array.from(chunk, (f) => f.uid),
+      maxBytes,
+      peek,
+    );
+    return chunk.map(
+      (_, i): TakenFile => ({
+        status: taken.status[i]!,
+        fd: taken.fds[i]!,
+        dev: taken.devs[i]!,
+        ino: taken.inos[i]!,
+        size: taken.sizes[i]!,
+        aux: taken.aux[i]!,
+        bytes:
+          taken.status[i] === TAKE_STATUS.read
+            ? taken.bytes.subarray(taken.offsets[i]!, taken.offsets[i]! + taken.sizes[i]!)
+            : null,
+      }),
+    );
+  });
+  const results = await Promise.allSettled(pending);
+  if (results.some((r) => r.status === 'rejected')) {
+    // Descriptors of the chunks that did finish would reach nobody: close them (and so drop their locks).
+    for (const r of results) if (r.status === 'fulfilled') for (const f of r.value) if (f.fd >= 0) closeSync(f.fd);
+    throw (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+  }
+  return results.flatMap((r) => (r as PromiseFulfilledResult<TakenFile[]>).value);
 }

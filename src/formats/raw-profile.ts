@@ -120,7 +120,7 @@ function readSegment(buf: Buffer, offset: number, run: FunctionsRun | undefined)
     dataCount * dataRecordBytes + padBefore + counterCount * counterBytes + padAfter + namesSize + pad8(namesSize);
   need(buf, at, fixedBytes, 'the data, counters and names');
   const countersStart = dataStart + dataCount * dataRecordBytes + padBefore;
-  const mass = readRecords(buf, run, {
+  const { mass, ran } = readRecords(buf, run !== undefined, {
     dataStart,
     dataCount,
     dataRecordBytes,
@@ -146,6 +146,8 @@ function readSegment(buf: Buffer, offset: number, run: FunctionsRun | undefined)
     need(buf, at, total, 'a value profile record');
     at += total;
   }
+  // Only a whole profile's functions count, as only whole profiles are merged.
+  if (run) for (const record of ran) run.add(view, record);
   return {
     offset,
     length: at - offset,
@@ -176,9 +178,10 @@ export const MAX_COUNT = (1n << 63n) - 1n;
 /**
  * Each data record points at its counters relative to its own address; the header's CountersDelta is
  * that distance for the first record (as RawInstrProfReader computes it). Returns the mass, per record as
- * llvm-profdata reads them, and adds each function with a nonzero counter to `run`.
+ * llvm-profdata reads them, and (with `listRan`) where the records of the functions with a nonzero counter are.
  */
-function readRecords(buf: Buffer, run: FunctionsRun | undefined, l: CounterLayout): number {
+function readRecords(buf: Buffer, listRan: boolean, l: CounterLayout): { mass: number; ran: number[] } {
+  const ran: number[] = [];
   // A DataView reads as fast as the engine can; Buffer's read methods check their arguments on every call.
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let mass = 0;
@@ -213,9 +216,9 @@ function readRecords(buf: Buffer, run: FunctionsRun | undefined, l: CounterLayou
       if (value !== 0) nonzero = true;
       mass += value;
     }
-    if (nonzero && run) run.add(view, record);
+    if (nonzero && listRan) ran.push(record);
   }
-  return mass;
+  return { mass, ran };
 }
 
 /**
@@ -223,8 +226,11 @@ function readRecords(buf: Buffer, run: FunctionsRun | undefined, l: CounterLayou
  * (no string per function and profile), and listed once each as the key recorded for it, `name:hash` in hex.
  */
 export class FunctionsRun {
-  /** By the name hash's low half: the other three halves of each function seen, three numbers per function. */
-  private readonly seen = new Map<number, number[]>();
+  /**
+   * By the name hash's low half: the other three halves of each function seen, three numbers per function; or,
+   * once a bucket holds many (a profile may be built to collide here), the keys themselves, in a Set.
+   */
+  private readonly seen = new Map<number, number[] | Set<string>>();
   private readonly keys: string[] = [];
 
   /** The function of the data record at `at`. */
@@ -233,20 +239,39 @@ export class FunctionsRun {
     const nameHigh = view.getUint32(at + 4, true);
     const hashLow = view.getUint32(at + 8, true);
     const hashHigh = view.getUint32(at + 12, true);
-    let same = this.seen.get(nameLow);
-    if (same === undefined) {
-      same = [];
-      this.seen.set(nameLow, same);
+    const same = this.seen.get(nameLow);
+    if (same instanceof Set) {
+      const key = functionKey(nameHigh, nameLow, hashHigh, hashLow);
+      if (same.has(key)) return;
+      same.add(key);
+      this.keys.push(key);
+      return;
     }
-    for (let i = 0; i < same.length; i += 3)
-      if (same[i] === nameHigh && same[i + 1] === hashLow && same[i + 2] === hashHigh) return;
-    same.push(nameHigh, hashLow, hashHigh);
-    this.keys.push(`${hex64(nameHigh, nameLow)}:${hex64(hashHigh, hashLow)}`);
+    if (same !== undefined)
+      for (let i = 0; i < same.length; i += 3)
+        if (same[i] === nameHigh && same[i + 1] === hashLow && same[i + 2] === hashHigh) return;
+    const key = functionKey(nameHigh, nameLow, hashHigh, hashLow);
+    this.keys.push(key);
+    if (same === undefined) this.seen.set(nameLow, [nameHigh, hashLow, hashHigh]);
+    else if (same.length < 3 * BUCKET_LIST) same.push(nameHigh, hashLow, hashHigh);
+    else {
+      const keys = new Set([key]);
+      for (let i = 0; i < same.length; i += 3) keys.add(functionKey(same[i]!, nameLow, same[i + 2]!, same[i + 1]!));
+      this.seen.set(nameLow, keys);
+    }
   }
 
   list(): string[] {
     return [...this.keys];
   }
+}
+
+/** Functions per bucket compared number by number before the bucket becomes a Set of keys. */
+const BUCKET_LIST = 16;
+
+/** The key recorded for a function: its name hash and structural hash in hex, `name:hash`. */
+function functionKey(nameHigh: number, nameLow: number, hashHigh: number, hashLow: number): string {
+  return `${hex64(nameHigh, nameLow)}:${hex64(hashHigh, hashLow)}`;
 }
 
 /** A u64 in hex without leading zeros, as BigInt's toString(16) writes it. */

@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { getSystemErrorName } from 'node:util';
 import { StateError } from '../errors/errors.js';
 import {
@@ -22,13 +22,7 @@ import {
 } from '../durable/durable-file.js';
 import { FdataReader } from '../formats/fdata.js';
 import { faultPoint } from '../durable/fault-points.js';
-import {
-  lockWrite,
-  settleUnlinked,
-  syncFileSystemAsync,
-  syncFileSystemOfDirectory,
-  unlockFile,
-} from '../durable/record-lock.js';
+import { lockWrite, settleUnlinked, syncFileSystemAsync, unlockFile } from '../durable/record-lock.js';
 import type { QuarantineReason } from '../formats/quarantine-reason.js';
 import type { Quarantine } from '../quarantine/quarantine.js';
 import type { SpoolFile } from '../spool/scan.js';
@@ -82,10 +76,8 @@ interface Held {
   settle: TakeRecord['settle'];
   /** Whether this process holds the file's write lock (a BOLT profile is read without one). */
   locked: boolean;
-  /** Unlinked and either closed or handed to the drain list, which keeps the descriptor open: not ours to close. */
+  /** Unlinked and handed to the drain list, which keeps the descriptor open. */
   handedOff: boolean;
-  /** Unlinked, and nobody else had it open: its descriptor (and with it the lock) is closed. */
-  closed: boolean;
 }
 
 export function emptyReport(): BatchReport {
@@ -181,7 +173,6 @@ function holdFile(file: SpoolFile, fd: number, dev: bigint, ino: bigint, locked:
     settle: file.format === 'llvm' ? 'unlink' : file.format === 'fdata' ? 'remove' : 'truncate',
     locked,
     handedOff: false,
-    closed: false,
   };
 }
 
@@ -246,7 +237,6 @@ export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
         settle: 'truncate',
         locked: true,
         handedOff: true,
-        closed: false,
       });
     }
     await takeHeld(ctx, held, report);
@@ -311,12 +301,7 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
   // One flush per file system makes every truncation and unlink durable before the journal says they happened.
   await syncFileSystems(work);
   faultPoint('harvest:truncated');
-  // A source emptied in place (gcda) could be written again before a lost confirm is recovered: that one waits for the disk.
-  confirmHarvest(
-    ctx.db,
-    harvestId,
-    work.some((h) => h.settle === 'truncate' && !h.handedOff),
-  );
+  confirmHarvest(ctx.db, harvestId);
   faultPoint('harvest:confirmed');
   for (const s of staged) report.packages.add(s.package);
   for (const h of work) {
@@ -326,26 +311,20 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
 }
 
 /**
- * Unlinks held raw profiles by their paths (where a path still names the file) and settles each: one nobody else
- * has open is closed, for nobody can write to it any more; one another process has open (a late writer waiting
- * for our lock) is emptied and its descriptor handed to the drain list, so the file then holds exactly what that
- * writer adds. Throws, after handing off every other file, when one could not be emptied.
+ * Unlinks held raw profiles by their paths (where a path still names the file), empties them and hands their
+ * descriptors to the drain list: a program that opened one before the unlink then writes into an empty file we
+ * still hold. Throws, after handing off every other file, when one could not be emptied.
  */
 async function unlinkHeld(ctx: HarvestContext, hs: readonly Held[]): Promise<void> {
   if (hs.length === 0) return;
-  const outcomes = await settleUnlinked(hs.map((h) => ({ path: h.file.path, fd: h.fd, dev: h.dev, ino: h.ino })));
+  const errnos = await settleUnlinked(hs.map((h) => ({ path: h.file.path, fd: h.fd, dev: h.dev, ino: h.ino })));
   let failure: { path: string; errno: number } | undefined;
   for (const [i, h] of hs.entries()) {
-    const outcome = outcomes[i]!;
-    if (outcome.kind === 'closed') {
-      // Its lock went with its descriptor.
-      h.locked = false;
-      h.handedOff = true;
-      h.closed = true;
-    } else if (outcome.kind === 'emptied') {
+    const errno = errnos[i]!;
+    if (errno === 0) {
       ctx.drain.add({ fd: h.fd, file: h.file, dev: h.dev, ino: h.ino, lastDataMs: ctx.now() });
       h.handedOff = true;
-    } else failure ??= { path: h.file.path, errno: outcome.errno };
+    } else failure ??= { path: h.file.path, errno };
   }
   if (failure) {
     throw new StateError(
@@ -368,29 +347,16 @@ export function unlinkSamePath(path: string, dev: bigint, ino: bigint): void {
   }
 }
 
-/**
- * Flushes each file system the held files are on (a BOLT directory may be on another than the spool): through a
- * descriptor still open, or, when every one of them was closed, through their directory (checked to be on the
- * same file system, since a user may have swapped it).
- */
+/** Flushes each file system the held files are on (a BOLT directory may be on another than the spool's). */
 async function syncFileSystems(held: readonly Held[]): Promise<void> {
-  const byDevice = new Map<bigint, Held[]>();
-  for (const h of held) {
-    const same = byDevice.get(h.dev);
-    if (same) same.push(h);
-    else byDevice.set(h.dev, [h]);
-  }
-  for (const [dev, files] of byDevice) {
-    const open = files.find((h) => !h.closed);
-    if (open) await syncFileSystemAsync(open.fd);
-    else await syncFileSystemOfDirectory(dirname(files[0]!.file.path), dev);
-  }
+  const oneOfEach = new Map<bigint, Held>();
+  for (const h of held) if (!oneOfEach.has(h.dev)) oneOfEach.set(h.dev, h);
+  for (const h of oneOfEach.values()) await syncFileSystemAsync(h.fd);
 }
 
 /** Unlocks every held file; closes those the drain list did not take (closing any descriptor would drop its lock). */
 function release(held: readonly Held[]): void {
   for (const h of held) {
-    if (h.closed) continue;
     if (h.locked) unlockFile(h.fd);
     if (!h.handedOff) closeSync(h.fd);
   }

@@ -198,8 +198,7 @@ export function openDatabase(file: string): Db {
   // First, so that the statements below wait for another process instead of failing.
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
-  // FULL makes every commit durable, so a commit is a point the engine can rely on after a crash
-  // (confirmHarvest relaxes it for the one commit whose loss recovery repeats exactly).
+  // FULL makes every commit durable, so a commit is a point the engine can rely on after a crash.
   db.pragma('synchronous = FULL');
   migrate(db);
   return db;

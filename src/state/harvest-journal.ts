@@ -85,27 +85,8 @@ export function beginHarvest(
   })();
 }
 
-/**
- * The sources are settled: the staged copies now count (bytes, files and runs), and the harvest bookkeeping goes.
- * `flush: false` commits without waiting for the disk, for a harvest whose every source was unlinked (and the unlinks
- * flushed): if the commit is lost with the power, recovery finds every source gone and keeps every copy, which is
- * what this commit does; and the next flushed commit (WAL order) makes it durable anyway.
- */
-export function confirmHarvest(db: Db, harvestId: number, flush = true): void {
-  if (flush) {
-    confirmRows(db, harvestId);
-    return;
-  }
-  const level = db.pragma('synchronous', { simple: true }) as number;
-  db.pragma('synchronous = NORMAL');
-  try {
-    confirmRows(db, harvestId);
-  } finally {
-    db.pragma(`synchronous = ${level}`);
-  }
-}
-
-function confirmRows(db: Db, harvestId: number): void {
+/** The sources are settled: the staged copies now count (bytes, files and runs), and the harvest bookkeeping goes. */
+export function confirmHarvest(db: Db, harvestId: number): void {
   db.transaction(() => {
     const rows = db
       .prepare('SELECT package, contributor, bytes, files, runs FROM staged WHERE harvest_id = ?')

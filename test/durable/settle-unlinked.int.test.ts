@@ -1,22 +1,17 @@
 /**
- * A harvested raw profile is unlinked, then closed when nobody else has it
- * open (nobody can write to it again), or emptied and kept open for the drain
- * list when someone has (a late writer waiting for our lock). The kernel says
- * which through a write lease, granted only to the file's owner or a holder
- * of CAP_LEASE: without it the file is always emptied and kept.
+ * A harvested raw profile is unlinked and emptied, its descriptor kept for the
+ * drain list (native/settle_unlinked.c): a program that opened it before the
+ * unlink writes into an empty file the collector still holds. A path that
+ * names another file by now is left alone.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, closeSync, existsSync, fstatSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { settleUnlinked } from '../../src/durable/record-lock.js';
-import { run } from '../../src/process/run.js';
-import { repoRoot } from '../support/nix.js';
 import { tempDir } from '../support/spool-fixture.js';
-
-const OTHER_UID = 5302;
 
 function hold(path: string): { path: string; fd: number; dev: bigint; ino: bigint } {
   const fd = openSync(path, 'r+');
@@ -24,65 +19,29 @@ function hold(path: string): { path: string; fd: number; dev: bigint; ino: bigin
   return { path, fd, dev: st.dev, ino: st.ino };
 }
 
-function isOpen(fd: number): boolean {
-  try {
-    fstatSync(fd);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-test('alone: unlinked and closed; open elsewhere, or still named elsewhere: emptied and kept open', async () => {
+test('unlinked and emptied, descriptors kept; a path naming a newer file is left alone', async () => {
   const dir = tempDir('settle');
   for (const name of ['alone', 'shared', 'renamed']) writeFileSync(join(dir, name), `${name} profile`);
   // A late writer: a process that opened the file before the harvest unlinks it.
-  const writer = spawn('sh', ['-c', `exec 3<>${join(dir, 'shared')}; echo open; read line`], {
+  const writer = spawn('sh', ['-c', `exec 3<>${join(dir, 'shared')}; echo open; read line; echo late >&3`], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   await once(writer.stdout!, 'data');
   const held = ['alone', 'shared', 'renamed'].map((name) => hold(join(dir, name)));
-  // Its owner renamed it meanwhile, and a new program made a file under the old name.
+  // Its owner renamed one meanwhile, and a new program made a file under the old name.
   renameSync(join(dir, 'renamed'), join(dir, 'renamed-away'));
   writeFileSync(join(dir, 'renamed'), 'a newer run');
 
-  const outcomes = await settleUnlinked(held);
-  assert.deepEqual(outcomes, [{ kind: 'closed' }, { kind: 'emptied' }, { kind: 'emptied' }]);
-  const [alone, shared, renamed] = held;
-  assert.equal(isOpen(alone!.fd), false, 'nobody else had it: closed');
-  assert.ok(!existsSync(join(dir, 'alone')));
-  assert.equal(fstatSync(shared!.fd).size, 0, 'the late writer writes into an empty file we still hold');
-  assert.ok(!existsSync(join(dir, 'shared')));
-  assert.equal(fstatSync(renamed!.fd).size, 0, 'a file that still has a name is only emptied');
-  assert.ok(existsSync(join(dir, 'renamed-away')));
-  assert.equal((await run('cat', [join(dir, 'renamed')])).stdout, 'a newer run', 'the newer file is left alone');
-  closeSync(shared!.fd);
-  closeSync(renamed!.fd);
-  writer.stdin!.end('done\n');
-  await once(writer, 'exit');
-});
-
-test("without CAP_LEASE another user's file is emptied and kept open, its own file still closed", async () => {
-  const dir = tempDir('settle-nolease');
-  writeFileSync(join(dir, 'mine'), 'a profile of root');
-  writeFileSync(join(dir, 'theirs'), 'a profile of another user');
-  chownSync(join(dir, 'theirs'), OTHER_UID, OTHER_UID);
-  // Root without CAP_LEASE, as the daemon's unit runs (no capabilities): the owner check decides.
-  const script = `
-    const fs = require('node:fs');
-    const addon = require(${JSON.stringify(join(repoRoot, 'build/Release/record_lock.node'))});
-    const files = ['mine', 'theirs'].map((n) => ${JSON.stringify(dir)} + '/' + n);
-    const fds = files.map((f) => fs.openSync(f, 'r+'));
-    const st = fds.map((fd) => fs.fstatSync(fd, { bigint: true }));
-    addon.settleUnlinked(files, Int32Array.from(fds), BigUint64Array.from(st, (s) => s.dev), BigUint64Array.from(st, (s) => s.ino))
-      .then((codes) => process.stdout.write(JSON.stringify({ codes, theirsSize: fs.fstatSync(fds[1]).size })));`;
-  const { stdout } = await run('setpriv', [
-    '--inh-caps=-lease',
-    '--bounding-set=-lease',
-    process.execPath,
-    '-e',
-    script,
-  ]);
-  assert.deepEqual(JSON.parse(stdout), { codes: [1, 0], theirsSize: 0 }, '1: closed, 0: emptied and kept');
-  assert.ok(!existsSync(join(dir, 'mine')) && !existsSync(join(dir, 'theirs')), 'both unlinked');
+  try {
+    assert.deepEqual(await settleUnlinked(held), [0, 0, 0]);
+    for (const h of held) assert.equal(fstatSync(h.fd).size, 0, `${h.path}: emptied, still open`);
+    assert.ok(!existsSync(join(dir, 'alone')) && !existsSync(join(dir, 'shared')), 'unlinked');
+    assert.equal(readFileSync(join(dir, 'renamed'), 'utf8'), 'a newer run', 'the newer file is left alone');
+    writer.stdin!.end('go\n');
+    await once(writer, 'exit');
+    assert.equal(fstatSync(held[1]!.fd).size, 5, 'the late write lands in the file the collector holds');
+  } finally {
+    writer.kill();
+    for (const h of held) closeSync(h.fd);
+  }
 });

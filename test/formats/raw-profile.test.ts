@@ -164,6 +164,36 @@ test('counts beyond 2^53 and 64-bit keys read as BigInt arithmetic would give th
   assert.deepEqual(run.list(), expected, 'each function once, however many profiles ran it');
 });
 
+test('functions sharing half a name hash are still told apart, each listed once', () => {
+  const functions = 40;
+  const buf = makeProfile({ functions, counters: functions });
+  const parsed = parseRawProfile(buf);
+  assert.ok(parsed.ok);
+  const countersAt = parsed.segments[0]!.countersOffset;
+  const dataStart = countersAt - functions * 48;
+  for (let i = 0; i < functions; i++) {
+    // One low half for all: past 16 of them the bucket turns into a Set of keys.
+    buf.writeUInt32LE(0xdeadbeef, dataStart + i * 48);
+    buf.writeUInt32LE(i, dataStart + i * 48 + 4);
+    buf.writeBigUInt64LE(1n, countersAt + i * 8);
+  }
+  const run = new FunctionsRun();
+  assert.ok(parseRawProfile(Buffer.concat([buf, buf, buf]), run).ok);
+  const expected = Array.from({ length: functions }, (_, i) => `${i === 0 ? '' : i.toString(16)}deadbeef:abc`);
+  assert.deepEqual(run.list().sort(), expected.sort());
+});
+
+test('a profile that turns out corrupt adds none of its functions', () => {
+  const good = makeProfile({ functions: 2, counters: 2 });
+  const bad = makeProfile({ functions: 2, counters: 2, valueSites: 1 });
+  bad.writeBigUInt64LE(0x999n, 88 + 24);
+  const cut = bad.subarray(0, bad.length - 8);
+  const run = new FunctionsRun();
+  const parsed = parseRawProfile(Buffer.concat([good, cut]), run);
+  assert.ok(!parsed.ok && parsed.segments.length === 1);
+  assert.deepEqual(run.list(), ['100:abc'], "the whole first profile's; not 999:abc of the cut one");
+});
+
 test('the binary ids are read from the header alone, before the rest of the file', () => {
   const buf = makeProfile({ id: Buffer.from('cd'.repeat(20), 'hex') });
   assert.deepEqual(peekBinaryIds(buf.subarray(0, RAW_HEADER_PEEK)), ['cd'.repeat(20)]);
