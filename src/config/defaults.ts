@@ -49,7 +49,7 @@ export const DEFAULT_COLLECTOR: Readonly<CollectorConfig> = Object.freeze({
   quarantineCapBytes: 256 * BYTES_PER_MB,
   maxFileBytes: 256 * BYTES_PER_MB,
   batchSize: 256,
-  mergeConcurrency: 2,
+  mergeConcurrency: 4,
   liveSnapshotMs: 30 * 1000,
 });
 

@@ -324,7 +324,7 @@ describe('collector', () => {
       quarantineCapBytes: 256 * 1024 * 1024,
       maxFileBytes: 256 * 1024 * 1024,
       batchSize: 256,
-      mergeConcurrency: 2,
+      mergeConcurrency: 4,
       liveSnapshotMs: 30_000,
     });
     assert.deepEqual(config.collector, DEFAULT_COLLECTOR);
