@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <node_api.h>
 
+#include "napi_jobs.h"
 #include "settle_unlinked.h"
 #include "take_files.h"
 
@@ -136,11 +137,8 @@ static napi_value sync_fs_async(napi_env env, napi_callback_info info) {
   sync_fs_job *job = calloc(1, sizeof *job);
   if (!job) return throw_errno(env, "syncfs", ENOMEM);
   job->fd = fd;
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "syncFsAsync", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, sync_fs_execute, sync_fs_complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
+  napi_value promise = queue_job(env, "syncFsAsync", sync_fs_execute, sync_fs_complete, job, &job->deferred, &job->work);
+  if (!promise) free(job);
   return promise;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <node_api.h>
 
+#include "napi_jobs.h"
 #include "settle_unlinked.h"
 
 typedef struct {
@@ -69,10 +70,7 @@ static void complete(napi_env env, napi_status status, void *data) {
     }
     napi_resolve_deferred(env, job->deferred, results);
   } else {
-    napi_value message, error;
-    napi_create_string_utf8(env, "settleUnlinked did not complete", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &error);
-    napi_reject_deferred(env, job->deferred, error);
+    reject_job(env, job->deferred, "settleUnlinked did not complete");
   }
   napi_delete_async_work(env, job->work);
   free_job(job);
@@ -127,27 +125,12 @@ static napi_value settle_unlinked(napi_env env, napi_callback_info info) {
     free_job(job);
     return NULL;
   }
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value element;
-    size_t length;
-    if (napi_get_element(env, argv[0], i, &element) != napi_ok ||
-        napi_get_value_string_utf8(env, element, NULL, 0, &length) != napi_ok ||
-        !(job->paths[i] = malloc(length + 1)) ||
-        napi_get_value_string_utf8(env, element, job->paths[i], length + 1, &length) != napi_ok) {
-      free_job(job);
-      napi_throw_type_error(env, NULL, "settleUnlinked: paths must be strings");
-      return NULL;
-    }
-  }
-  napi_value promise, name;
-  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "settleUnlinked", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, execute, complete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
+  if (copy_strings(env, argv[0], count, job->paths, "settleUnlinked") != 0) {
     free_job(job);
-    napi_throw_error(env, NULL, "settleUnlinked: could not queue the work");
     return NULL;
   }
+  napi_value promise = queue_job(env, "settleUnlinked", execute, complete, job, &job->deferred, &job->work);
+  if (!promise) free_job(job);
   return promise;
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <node_api.h>
 
+#include "napi_jobs.h"
 #include "take_files.h"
 
 /* Keep in step with TAKE_STATUS in src/durable/record-lock.ts. */
@@ -234,10 +235,7 @@ static void complete(napi_env env, napi_status status, void *data) {
     /* Nobody will get these descriptors: close them, which also drops their locks. */
     for (size_t i = 0; i < job->count; i++)
       if (job->fds[i] >= 0) close(job->fds[i]);
-    napi_value message, error;
-    napi_create_string_utf8(env, "takeFiles did not complete", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &error);
-    napi_reject_deferred(env, job->deferred, error);
+    reject_job(env, job->deferred, "takeFiles did not complete");
   }
   napi_delete_async_work(env, job->work);
   free_job(job);
@@ -287,27 +285,12 @@ static napi_value take_files(napi_env env, napi_callback_info info) {
   if (count) memcpy(job->uids, uid_data, count * sizeof *job->uids);
   /* No descriptor until take_one opens one: complete() closes only what it finds here. */
   for (uint32_t i = 0; i < count; i++) job->fds[i] = -1;
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value element;
-    size_t length;
-    if (napi_get_element(env, argv[0], i, &element) != napi_ok ||
-        napi_get_value_string_utf8(env, element, NULL, 0, &length) != napi_ok ||
-        !(job->paths[i] = malloc(length + 1)) ||
-        napi_get_value_string_utf8(env, element, job->paths[i], length + 1, &length) != napi_ok) {
-      free_job(job);
-      napi_throw_type_error(env, NULL, "takeFiles: paths must be strings");
-      return NULL;
-    }
-  }
-  napi_value promise, name;
-  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "takeFiles", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, execute, complete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
+  if (copy_strings(env, argv[0], count, job->paths, "takeFiles") != 0) {
     free_job(job);
-    napi_throw_error(env, NULL, "takeFiles: could not queue the work");
     return NULL;
   }
+  napi_value promise = queue_job(env, "takeFiles", execute, complete, job, &job->deferred, &job->work);
+  if (!promise) free_job(job);
   return promise;
 }
 

@@ -31,9 +31,25 @@ const ftruncateAsync = promisify(ftruncate);
  * one before rethrowing the first failure, so no caller closes a descriptor an operation still uses.
  */
 export async function eachFileSideBySide<T>(items: readonly T[], operation: (item: T) => Promise<void>): Promise<void> {
-  const results = await Promise.allSettled(items.map(operation));
+  await settleAll(items.map(operation));
+}
+
+/**
+ * Every promise's value, once all have settled; else the first failure, thrown only when none is still running
+ * (so no caller closes a descriptor an operation still uses), after `cleanUp` got the values of those that succeeded.
+ */
+export async function settleAll<T>(
+  pending: readonly Promise<T>[],
+  cleanUp: (succeeded: T[]) => void = () => {},
+): Promise<T[]> {
+  const results = await Promise.allSettled(pending);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  const values = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (failed) {
+    cleanUp(values);
+    throw failed.reason;
+  }
+  return values;
 }
 
 /**

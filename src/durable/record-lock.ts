@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ToolError } from '../errors/errors.js';
+import { settleAll } from './durable-file.js';
 
 interface RecordLockAddon {
   tryLockWrite(fd: number): boolean;
@@ -124,14 +125,6 @@ function splitInChunks<T>(items: readonly T[]): T[][] {
   return chunks;
 }
 
-/** Waits for every chunk, then throws the first failure: no caller may close a descriptor a chunk still uses. */
-async function settleAll<T>(chunks: readonly Promise<T>[]): Promise<T[]> {
-  const results = await Promise.allSettled(chunks);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
 /**
  * Unlinks each held raw profile (if its path still names it) and empties it (native/settle_unlinked.c), in a few
  * chunks side by side in the thread pool: the waits of a file system overlap, and a batch costs four calls, not
@@ -211,11 +204,9 @@ export async function takeFiles(
       }),
     );
   });
-  const results = await Promise.allSettled(pending);
-  if (results.some((r) => r.status === 'rejected')) {
-    // Descriptors of the chunks that did finish would reach nobody: close them (and so drop their locks).
-    for (const r of results) if (r.status === 'fulfilled') for (const f of r.value) if (f.fd >= 0) closeSync(f.fd);
-    throw (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
-  }
-  return results.flatMap((r) => (r as PromiseFulfilledResult<TakenFile[]>).value);
+  // Descriptors of the chunks that did finish would reach nobody if another failed: closed (and so their locks).
+  const chunks = await settleAll(pending, (finished) => {
+    for (const f of finished.flat()) if (f.fd >= 0) closeSync(f.fd);
+  });
+  return chunks.flat();
 }

@@ -17,6 +17,7 @@ import {
   copyDurable,
   eachFileSideBySide,
   fsyncPath,
+  settleAll,
   truncateToZero,
   writeDurableAll,
 } from '../durable/durable-file.js';
@@ -122,12 +123,7 @@ export async function harvestBatch(ctx: HarvestContext, files: readonly SpoolFil
         continue;
       }
       entry.locked = true;
-      const size = fstatSync(entry.fd).size;
-      if (size > ctx.limits.maxFileBytes) entry.plan = overTheCap(size, ctx.limits.maxFileBytes);
-      else {
-        entry.bytes = readWhole(entry.fd);
-        entry.plan = planTake(entry.file, entry.bytes, ctx.attribution);
-      }
+      Object.assign(entry, readLocked(ctx, entry.file, entry.fd, fstatSync(entry.fd).size));
     }
     for (const file of wanted.filter((f) => f.format === 'fdata')) {
       const opened = openSpoolFile(file.path, file.uid, 'read');
@@ -176,6 +172,14 @@ function holdFile(file: SpoolFile, fd: number, dev: bigint, ino: bigint, locked:
   };
 }
 
+/** A file we hold the lock of, `size` long now: read whole and planned, or over the cap and not read. */
+function readLocked(ctx: HarvestContext, file: SpoolFile, fd: number, size: number): { bytes: Buffer; plan: TakePlan } {
+  if (size > ctx.limits.maxFileBytes)
+    return { bytes: Buffer.alloc(0), plan: overTheCap(size, ctx.limits.maxFileBytes) };
+  const bytes = readWhole(fd);
+  return { bytes, plan: planTake(file, bytes, ctx.attribution) };
+}
+
 /** Over the cap the bytes are dropped rather than copied: keeping them would defeat the cap. */
 function overTheCap(size: number, cap: number): TakePlan {
   return {
@@ -222,9 +226,7 @@ export async function drainUnlinked(ctx: HarvestContext): Promise<BatchReport> {
         continue;
       }
       entry.lastDataMs = ctx.now();
-      const bytes = size > ctx.limits.maxFileBytes ? Buffer.alloc(0) : readWhole(entry.fd);
-      const plan =
-        bytes.length === 0 ? overTheCap(size, ctx.limits.maxFileBytes) : planTake(entry.file, bytes, ctx.attribution);
+      const { bytes, plan } = readLocked(ctx, entry.file, entry.fd, size);
       held.push({
         file: entry.file,
         sourcePath: `${entry.file.path} (unlinked)`,
@@ -284,7 +286,7 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
   const harvestId = beginHarvest(ctx.db, takes, staged, quarantineRows);
   faultPoint('harvest:journaled');
   // Every operation ends before a failure is thrown: release() must not close a descriptor one still uses.
-  const settled = await Promise.allSettled([
+  await settleAll([
     unlinkHeld(
       ctx,
       work.filter((h) => h.settle === 'unlink' && !h.handedOff),
@@ -297,7 +299,6 @@ async function takeHeld(ctx: HarvestContext, held: Held[], report: BatchReport):
       },
     ),
   ]);
-  for (const result of settled) if (result.status === 'rejected') throw result.reason;
   // One flush per file system makes every truncation and unlink durable before the journal says they happened.
   await syncFileSystems(work);
   faultPoint('harvest:truncated');

@@ -31,7 +31,7 @@ export function openSpoolFile(path: string, uid: number, access: 'read' | 'read-
     );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') return { ok: false, reason: 'symlink', detail: 'symlink' };
+    if (code === 'ELOOP') return { ok: false, ...REFUSED.symlink() };
     // Gone or unreadable since the scan: nothing to take this pass.
     return { ok: false, reason: null, detail: `cannot open: ${code}` };
   }
@@ -44,10 +44,23 @@ export function openSpoolFile(path: string, uid: number, access: 'read' | 'read-
   return { ok: true, fd, stat };
 }
 
-function statProblem(stat: BigIntStats, uid: number): { reason: QuarantineReason; detail: string } | null {
-  if (!stat.isFile()) return { reason: 'not-regular', detail: 'not a regular file' };
-  if (stat.uid !== BigInt(uid)) return { reason: 'wrong-owner', detail: `owned by uid ${stat.uid}, not ${uid}` };
-  if (stat.nlink !== 1n) return { reason: 'hard-link', detail: `${stat.nlink} links` };
+type Refusal = { reason: QuarantineReason; detail: string };
+
+/** Why a spool file is refused, worded once for both ways of opening it (here and native/take_files.c). */
+const REFUSED = {
+  symlink: (): Refusal => ({ reason: 'symlink', detail: 'symlink' }),
+  notRegular: (): Refusal => ({ reason: 'not-regular', detail: 'not a regular file' }),
+  wrongOwner: (owner: bigint | number, uid: number): Refusal => ({
+    reason: 'wrong-owner',
+    detail: `owned by uid ${owner}, not ${uid}`,
+  }),
+  hardLink: (links: bigint | number): Refusal => ({ reason: 'hard-link', detail: `${links} links` }),
+};
+
+function statProblem(stat: BigIntStats, uid: number): Refusal | null {
+  if (!stat.isFile()) return REFUSED.notRegular();
+  if (stat.uid !== BigInt(uid)) return REFUSED.wrongOwner(stat.uid, uid);
+  if (stat.nlink !== 1n) return REFUSED.hardLink(stat.nlink);
   return null;
 }
 
@@ -106,13 +119,13 @@ export async function takeSpoolFiles(
           bytes: t.bytes,
         };
       case TAKE_STATUS.symlink:
-        return { ok: false, reason: 'symlink', detail: 'symlink' };
+        return { ok: false, ...REFUSED.symlink() };
       case TAKE_STATUS.notRegular:
-        return { ok: false, reason: 'not-regular', detail: 'not a regular file' };
+        return { ok: false, ...REFUSED.notRegular() };
       case TAKE_STATUS.wrongOwner:
-        return { ok: false, reason: 'wrong-owner', detail: `owned by uid ${t.aux}, not ${files[i]!.uid}` };
+        return { ok: false, ...REFUSED.wrongOwner(t.aux, files[i]!.uid) };
       case TAKE_STATUS.hardLink:
-        return { ok: false, reason: 'hard-link', detail: `${t.aux} links` };
+        return { ok: false, ...REFUSED.hardLink(t.aux) };
       case TAKE_STATUS.failed:
         return { ok: false, reason: null, detail: `cannot lock or read: ${getSystemErrorName(-t.aux)}` };
       default:
